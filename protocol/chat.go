@@ -1,0 +1,91 @@
+package protocol
+
+import "encoding/json"
+
+// Reasoning efforts.
+const (
+	EffortLow    = "low"
+	EffortMedium = "medium"
+	EffortHigh   = "high"
+)
+
+// Stop reasons.
+const (
+	StopEndTurn   = "end_turn"
+	StopCancelled = "cancelled"
+	StopMaxSteps  = "max_steps"
+)
+
+// ChatParams are the params of chat.
+type ChatParams struct {
+	SessionID       string `json:"sessionId,omitempty"`
+	Message         string `json:"message"`
+	Model           string `json:"model,omitempty"`
+	ReasoningEffort string `json:"reasoningEffort,omitempty"`
+}
+
+// Usage counts tokens.
+type Usage struct {
+	InputTokens  int64 `json:"inputTokens"`
+	OutputTokens int64 `json:"outputTokens"`
+}
+
+// ChatResult is the result of chat, sent when the turn ends.
+type ChatResult struct {
+	SessionID  string `json:"sessionId"`
+	TurnID     string `json:"turnId"`
+	StopReason string `json:"stopReason"`
+	Text       string `json:"text"`
+	Steps      int    `json:"steps"`
+	Usage      Usage  `json:"usage"`
+}
+
+// TurnRef is in every chat notification.
+type TurnRef struct {
+	SessionID string `json:"sessionId"`
+	TurnID    string `json:"turnId"`
+}
+
+// ChatStartedParams are the params of chat/started.
+type ChatStartedParams struct {
+	TurnRef
+}
+
+// ChatTextParams are the params of chat/delta and chat/reasoning.
+type ChatTextParams struct {
+	TurnRef
+	Text string `json:"text"`
+}
+
+// ChatToolCallParams are the params of chat/toolCall.
+type ChatToolCallParams struct {
+	TurnRef
+	CallID    string          `json:"callId"`
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+// ChatToolResultParams are the params of chat/toolResult. Output is cut to
+// ToolResultDisplayLimit bytes for display.
+type ChatToolResultParams struct {
+	TurnRef
+	CallID string `json:"callId"`
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Output string `json:"output"`
+	Error  string `json:"error,omitempty"`
+}
+
+// ToolResultDisplayLimit is how much of a tool's output chat/toolResult carries.
+const ToolResultDisplayLimit = 4096
+
+// CancelParams are the params of cancel: one of SessionID or FlowID.
+type CancelParams struct {
+	SessionID string `json:"sessionId,omitempty"`
+	FlowID    string `json:"flowId,omitempty"`
+}
+
+// CancelResult is the result of cancel.
+type CancelResult struct {
+	Cancelled bool `json:"cancelled"`
+}

@@ -1,0 +1,63 @@
+package protocol
+
+// Error codes. The JSON-RPC standard ones come first, then LSP's, then
+// deckhand's own.
+const (
+	CodeParseError     = -32700
+	CodeInvalidRequest = -32600
+	CodeMethodNotFound = -32601
+	CodeInvalidParams  = -32602
+	CodeInternalError  = -32603
+
+	// CodeServerNotInitialized answers any request before initialize (LSP).
+	CodeServerNotInitialized = -32002
+	// CodeRequestCancelled answers a request cancelled by $/cancelRequest (LSP).
+	CodeRequestCancelled = -32800
+
+	// CodeAuthRequired: not connected, or the login expired and could not be
+	// refreshed. Data is AuthRequiredData.
+	CodeAuthRequired = -32000
+	// CodeSessionBusy: a turn is already running on the session. Data is SessionBusyData.
+	CodeSessionBusy = -32003
+	// CodeUsageNotIncluded: the ChatGPT plan does not include Codex. Data is UsageNotIncludedData.
+	CodeUsageNotIncluded = -32010
+	// CodeRateLimited: a rate or usage limit was reached. Data is RateLimitData.
+	CodeRateLimited = -32011
+	// CodeUpstreamFailed: the upstream failed after retries. Data is UpstreamFailedData.
+	CodeUpstreamFailed = -32012
+)
+
+// Error is the {code, message} pair carried inside results and notifications
+// (auth/completed, pollDevice) rather than as a JSON-RPC error.
+type Error struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+// AuthRequiredData is the data of CodeAuthRequired.
+type AuthRequiredData struct {
+	Provider string   `json:"provider"`
+	Methods  []Method `json:"methods"`
+}
+
+// SessionBusyData is the data of CodeSessionBusy.
+type SessionBusyData struct {
+	SessionID string `json:"sessionId"`
+}
+
+// UsageNotIncludedData is the data of CodeUsageNotIncluded.
+type UsageNotIncludedData struct {
+	Provider string `json:"provider"`
+}
+
+// RateLimitData is the data of CodeRateLimited. ResetsAt is RFC 3339.
+type RateLimitData struct {
+	RetryAfterSeconds *int   `json:"retryAfterSeconds,omitempty"`
+	ResetsAt          string `json:"resetsAt,omitempty"`
+}
+
+// UpstreamFailedData is the data of CodeUpstreamFailed.
+type UpstreamFailedData struct {
+	Status int    `json:"status,omitempty"`
+	Detail string `json:"detail"`
+}

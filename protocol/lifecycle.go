@@ -1,0 +1,41 @@
+package protocol
+
+// ClientInfo names the editor.
+type ClientInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+// ClientCapabilities are what the editor can do for the server.
+type ClientCapabilities struct {
+	// Permissions: the editor answers permission/request.
+	Permissions bool `json:"permissions,omitempty"`
+}
+
+// InitializeParams are the params of initialize.
+type InitializeParams struct {
+	ClientInfo *ClientInfo `json:"clientInfo,omitempty"`
+	// WorkspaceRoot is absolute; the default is the server's working directory.
+	WorkspaceRoot string              `json:"workspaceRoot,omitempty"`
+	Capabilities  *ClientCapabilities `json:"capabilities,omitempty"`
+}
+
+// ServerInfo names the server.
+type ServerInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// InitializeResult is the result of initialize.
+type InitializeResult struct {
+	ServerInfo      ServerInfo `json:"serverInfo"`
+	ProtocolVersion int        `json:"protocolVersion"`
+	Auth            AuthStatus `json:"auth"`
+	// WorkspaceRoot is the root the tools are confined to (an extension).
+	WorkspaceRoot string `json:"workspaceRoot,omitempty"`
+}
+
+// CancelRequestParams are the params of $/cancelRequest.
+type CancelRequestParams struct {
+	ID any `json:"id"`
+}
