@@ -1,0 +1,39 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+const lockPoll = 25 * time.Millisecond
+
+// Lock takes the exclusive advisory lock that serialises refreshes (and other
+// read-modify-writes of auth.json) across deckhand processes. It waits until
+// the lock is free or ctx ends. The lock is per open file, so it also
+// excludes other callers in the same process; it is not reentrant. unlock is
+// idempotent.
+func (s *Store) Lock(ctx context.Context) (unlock func(), err error) {
+	if err := os.MkdirAll(s.home, 0o700); err != nil {
+		return nil, fmt.Errorf("lock auth.json: %w", err)
+	}
+	path := filepath.Join(s.home, "auth.json.lock")
+	for {
+		release, err := tryLock(path)
+		if err != nil {
+			return nil, fmt.Errorf("lock auth.json: %w", err)
+		}
+		if release != nil {
+			var once sync.Once
+			return func() { once.Do(release) }, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("lock auth.json: waiting for another deckhand: %w", ctx.Err())
+		case <-time.After(lockPoll):
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// DefaultMargin is how long before expiry an oauth access token is refreshed.
+const DefaultMargin = 5 * time.Minute
+
+// refreshTimeout bounds one refresh: waiting for the lock, the request and
+// the write.
+const refreshTimeout = 2 * time.Minute
+
+// TokenSource hands the engine a usable credential before each upstream
+// request. auth.json is the truth: it is re-read on every call, so another
+// process's login, logout or refresh is seen. Refreshes are shared inside the
+// process (concurrent callers wait for one) and serialised across processes
+// by Store.Lock.
+type TokenSource struct {
+	// Now is the clock (nil = time.Now). Set before first use.
+	Now func() time.Time
+	// Margin: an access token expiring within it is refreshed (0 = DefaultMargin).
+	Margin time.Duration
+
+	store  *Store
+	client *Client
+	log    *zap.Logger
+
+	mu     sync.Mutex
+	flight *flight // the refresh in progress, if any
+	wg     sync.WaitGroup
+}
+
+// flight is one refresh that any number of callers wait for.
+type flight struct {
+	done chan struct{}
+	cred Credential
+	err  error
+}
+
+// NewTokenSource reads and refreshes credentials in store through client.
+func NewTokenSource(store *Store, client *Client, log *zap.Logger) *TokenSource {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &TokenSource{store: store, client: client, log: log}
+}
+
+func (ts *TokenSource) now() time.Time {
+	if ts.Now != nil {
+		return ts.Now()
+	}
+	return time.Now()
+}
+
+func (ts *TokenSource) expiring(c Credential) bool {
+	margin := ts.Margin
+	if margin <= 0 {
+		margin = DefaultMargin
+	}
+	return c.Access == "" || !ts.now().Before(c.Expires.Add(-margin))
+}
+
+// Token returns the stored credential, refreshing an oauth one that expires
+// within Margin. It returns ErrNoCredential when nothing is stored, and an
+// error satisfying ErrReauth when the login can no longer be refreshed (the
+// stored entry is then left as it is). If a refresh fails for a passing
+// reason while the access token is still valid, that token is returned.
+func (ts *TokenSource) Token(ctx context.Context) (Credential, error) {
+	c, ok, err := ts.store.Load()
+	if err != nil {
+		return Credential{}, fmt.Errorf("read login: %w", err)
+	}
+	if !ok {
+		return Credential{}, ErrNoCredential
+	}
+	if c.Type != TypeOAuth || !ts.expiring(c) {
+		return c, nil
+	}
+	fresh, err := ts.share(ctx, ts.expiring)
+	if err != nil {
+		passing := !errors.Is(err, ErrReauth) && !errors.Is(err, ErrNoCredential) && !errors.Is(err, ErrCorrupt)
+		if passing && ctx.Err() == nil && c.Access != "" && ts.now().Before(c.Expires) {
+			ts.log.Warn("login refresh failed; using the access token until it expires", zap.Error(err), zap.Time("expires", c.Expires))
+			return c, nil
+		}
+		return Credential{}, err
+	}
+	return fresh, nil
+}
+
+// Refresh forces a refresh after the upstream rejected stale (HTTP 401). If
+// auth.json already holds another access token, someone else refreshed: that
+// one is returned without refreshing.
+func (ts *TokenSource) Refresh(ctx context.Context, stale Credential) (Credential, error) {
+	return ts.share(ctx, func(stored Credential) bool { return stored.Access == stale.Access })
+}
+
+// Close waits for a refresh in flight to finish writing auth.json.
+func (ts *TokenSource) Close() {
+	ts.wg.Wait()
+}
+
+// share joins the refresh in flight or starts one. needs tells, from the
+// caller's point of view, whether a credential still needs refreshing: a
+// joined flight that was started for another reason is joined once more.
+func (ts *TokenSource) share(ctx context.Context, needs func(Credential) bool) (Credential, error) {
+	for attempt := 0; ; attempt++ {
+		ts.mu.Lock()
+		f, own := ts.flight, false
+		if f == nil {
+			f, own = &flight{done: make(chan struct{})}, true
+			ts.flight = f
+			ts.wg.Add(1)
+			// The refresh outlives a caller that gives up: a rotated refresh
+			// token must be written even if nobody waits for it any more.
+			go ts.run(context.WithoutCancel(ctx), f, needs)
+		}
+		ts.mu.Unlock()
+		if !own {
+			ts.log.Debug("waiting for the login refresh in flight")
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return Credential{}, fmt.Errorf("refresh login: %w", ctx.Err())
+		}
+		if own || f.err != nil || !needs(f.cred) || attempt > 0 {
+			return f.cred, f.err
+		}
+	}
+}
+
+func (ts *TokenSource) run(ctx context.Context, f *flight, needs func(Credential) bool) {
+	defer ts.wg.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			f.cred, f.err = Credential{}, fmt.Errorf("refresh login: internal error: %v", r)
+		}
+		ts.mu.Lock()
+		ts.flight = nil
+		ts.mu.Unlock()
+		close(f.done)
+	}()
+	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	defer cancel()
+	f.cred, f.err = ts.refresh(ctx, needs)
+}
+
+// refresh runs under the cross-process lock, re-reading auth.json first.
+func (ts *TokenSource) refresh(ctx context.Context, needs func(Credential) bool) (Credential, error) {
+	unlock, err := ts.store.Lock(ctx)
+	if err != nil {
+		return Credential{}, fmt.Errorf("refresh login: %w", err)
+	}
+	defer unlock()
+	stored, ok, err := ts.store.Load()
+	if err != nil {
+		return Credential{}, fmt.Errorf("refresh login: %w", err)
+	}
+	if !ok {
+		return Credential{}, ErrNoCredential // logged out meanwhile
+	}
+	if stored.Type != TypeOAuth || !needs(stored) {
+		ts.log.Debug("login already refreshed by another process")
+		return stored, nil
+	}
+	tok, err := ts.client.Refresh(ctx, stored.Refresh)
+	if err != nil {
+		ts.log.Warn("login refresh failed", zap.Error(err), zap.Bool("reauth", errors.Is(err, ErrReauth)))
+		return Credential{}, fmt.Errorf("refresh login: %w", err)
+	}
+	fresh := tok.Credential(ts.now(), stored.AccountID)
+	if fresh.Refresh == "" {
+		fresh.Refresh = stored.Refresh
+	}
+	if err := ts.store.Save(fresh); err != nil {
+		return Credential{}, fmt.Errorf("refresh login: %w", err)
+	}
+	ts.log.Info("login refreshed", zap.Time("expires", fresh.Expires), zap.String("accountId", fresh.AccountID))
+	return fresh, nil
+}
