@@ -1,0 +1,181 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const (
+	bashDefaultTimeout = 2 * time.Minute
+	bashMaxTimeout     = 10 * time.Minute
+	bashMaxOutput      = 30 << 10 // bytes kept, half from the start, half from the end
+	// bashWaitDelay bounds the wait for output after the command ended and
+	// its group was killed, when a process that left the group still holds
+	// the pipe.
+	bashWaitDelay = 2 * time.Second
+)
+
+type bashParams struct {
+	Command   string `json:"command" desc:"The shell command, run as bash -c in the workspace root."`
+	TimeoutMs int    `json:"timeoutMs,omitempty" desc:"Timeout in milliseconds. Default 120000 (2 minutes), at most 600000 (10 minutes)."`
+}
+
+type bashTool struct{}
+
+func (bashTool) Name() string { return "bash" }
+
+func (bashTool) ReadOnly() bool { return false }
+
+func (bashTool) Schema() map[string]any { return schemaOf(bashParams{}) }
+
+func (bashTool) Description() string {
+	return `Run a shell command with bash -c in the workspace root, and get its output (stdout and stderr together, in order) and exit code.
+- Use it to build, run tests, use git, and run the project's own tools. To read, find or change files prefer read, list, glob, grep, write and edit: they are faster and safer.
+- Every call starts afresh in the workspace root: cd and variables do not carry over, so chain steps with && in one command.
+- Standard input is empty: use non-interactive flags (git --no-pager, apt-get -y, npm --yes).
+- The command is killed, with everything it started, after timeoutMs (default 2 minutes, at most 10); processes left in the background are killed when it ends.
+- Output over 30 KiB is cut in the middle, keeping the start and the end; pipe through head, tail or grep for long output.
+- A non-zero exit code is reported, not treated as a failure of the tool.`
+}
+
+func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Result, error) {
+	var p bashParams
+	if res, ok := decodeArgs(args, &p); !ok {
+		return res, nil
+	}
+	if strings.TrimSpace(p.Command) == "" {
+		return fail("invalid arguments: command must not be empty"), nil
+	}
+	if p.TimeoutMs < 0 {
+		return fail("invalid arguments: timeoutMs must be positive"), nil
+	}
+	timeout, note := bashDefaultTimeout, ""
+	if p.TimeoutMs > 0 {
+		timeout = time.Duration(p.TimeoutMs) * time.Millisecond
+	}
+	if timeout > bashMaxTimeout {
+		timeout = bashMaxTimeout
+		note = fmt.Sprintf("(timeoutMs %d is above the maximum; using %d)\n", p.TimeoutMs, bashMaxTimeout.Milliseconds())
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	run, detached, err := runGroup(runCtx, env.Root, p.Command)
+	if err != nil {
+		return fail("cannot start bash: %v", err), nil
+	}
+	output := note + run.output.String()
+	switch {
+	case ctx.Err() != nil:
+		return Result{Output: withStatus(output, "cancelled: the command and everything it started were killed"), IsError: true}, ctx.Err()
+	case run.killed() && errors.Is(runCtx.Err(), context.DeadlineExceeded):
+		return Result{Output: withStatus(output, fmt.Sprintf("timed out after %v: the command and everything it started were killed", timeout)), IsError: true}, nil
+	}
+	status := exitStatus(run.state)
+	if detached {
+		status += "\n(a process it started left the process group and still holds the output open; output after the command ended is not shown)"
+	}
+	return Result{Output: withStatus(output, status)}, nil
+}
+
+// groupRun is what runGroup reports of a finished command.
+type groupRun struct {
+	output *headTail
+	state  *os.ProcessState
+}
+
+// killed reports whether bash died of a signal.
+func (r groupRun) killed() bool {
+	if r.state == nil {
+		return false
+	}
+	ws, ok := r.state.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled()
+}
+
+// runGroup runs bash -c command in dir, in a process group of its own, with
+// stdout and stderr on one pipe so that their output interleaves as written.
+// When ctx ends the whole group is killed; when the command ends, whatever
+// it left running in the group is killed too. detached reports that the
+// pipe stayed open even so (a process that left the group holds it); the
+// reading then stops after bashWaitDelay.
+func runGroup(ctx context.Context, dir, command string) (run groupRun, detached bool, err error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return groupRun{}, false, fmt.Errorf("pipe: %w", err)
+	}
+	defer pr.Close()
+	cmd := exec.CommandContext(ctx, "bash", "-c", command)
+	cmd.Dir = dir
+	cmd.Stdout = pw // an *os.File: the child writes to it directly
+	cmd.Stderr = pw
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
+	err = cmd.Start()
+	pw.Close() // the children hold their own copies
+	if err != nil {
+		return groupRun{}, false, err
+	}
+	run.output = newHeadTail(bashMaxOutput)
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		_, _ = io.Copy(run.output, pr)
+	}()
+	_ = cmd.Wait() // the exit status is in ProcessState
+	run.state = cmd.ProcessState
+	_ = killGroup(cmd.Process.Pid)
+	timer := time.NewTimer(bashWaitDelay)
+	defer timer.Stop()
+	select {
+	case <-copied:
+	case <-timer.C:
+		detached = true
+		pr.Close() // ends the copy
+		<-copied
+	}
+	return run, detached, nil
+}
+
+// killGroup kills the process group led by pid; a group already gone is
+// not an error.
+func killGroup(pid int) error {
+	err := syscall.Kill(-pid, syscall.SIGKILL)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
+}
+
+// exitStatus describes how the command ended.
+func exitStatus(state *os.ProcessState) string {
+	if state == nil {
+		return "exit code: unknown"
+	}
+	status := fmt.Sprintf("exit code: %d", state.ExitCode())
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		status += fmt.Sprintf(" (killed by signal: %v)", ws.Signal())
+	}
+	return status
+}
+
+func withStatus(output, status string) string {
+	if output == "" {
+		return "(no output)\n" + status
+	}
+	if !strings.HasSuffix(output, "\n") {
+		output += "\n"
+	}
+	return output + status
+}

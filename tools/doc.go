@@ -1,0 +1,20 @@
+// Package tools owns the tools deckhand's model uses on the workspace (read,
+// list, glob, grep, write, edit and bash) and the confinement of every path
+// they touch to the workspace root.
+//
+// Each tool decodes a typed parameter struct, and the JSON schema the model
+// sees is generated from that struct by reflection (see Schema), so the two
+// cannot drift apart. A failure the model can fix (bad arguments, a missing
+// file, an edit that did not match, a path outside the workspace) comes back
+// as a Result with IsError set; a Go error means the turn itself failed,
+// which in practice is a cancelled context.
+//
+// Paths given by the model are resolved by Resolve: relative paths are taken
+// from the workspace root, absolute paths must lie inside it, and symbolic
+// links are followed one step at a time, so that no `..`, absolute path or
+// chain of links can lead a tool out of the root. Writes go to the resolved
+// real path, never through a link that points elsewhere.
+//
+// The package imports no other deckhand package; the engine runs the tools
+// through the Tool interface and decides about permission prompts itself.
+package tools

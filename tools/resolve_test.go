@@ -1,0 +1,185 @@
+package tools
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestResolve(t *testing.T) {
+	outside := t.TempDir()
+	writeTestFile(t, filepath.Join(outside, "secret.txt"), "secret")
+	env := newTestEnv(t, map[string]string{
+		"a/b/c.txt":   "c",
+		"top.txt":     "top",
+		"dir/":        "",
+		"deep/x/y/z/": "",
+	})
+	root := env.Root
+	symlink(t, "b", filepath.Join(root, "a/link-b"))                          // relative, inside
+	symlink(t, filepath.Join(root, "top.txt"), filepath.Join(root, "abs-in")) // absolute, inside
+	symlink(t, outside, filepath.Join(root, "out"))                           // to a directory outside
+	symlink(t, filepath.Join(outside, "secret.txt"), filepath.Join(root, "secret"))
+	symlink(t, "/proc", filepath.Join(root, "proc"))
+	symlink(t, "/proc/self/root", filepath.Join(root, "procroot"))
+	symlink(t, "chain2", filepath.Join(root, "chain1")) // chain1 -> chain2 -> chain3 -> outside
+	symlink(t, "chain3", filepath.Join(root, "chain2"))
+	symlink(t, outside, filepath.Join(root, "chain3"))
+	symlink(t, "in2", filepath.Join(root, "in1")) // in1 -> in2 -> a/b
+	symlink(t, "a/b", filepath.Join(root, "in2"))
+	symlink(t, "loop2", filepath.Join(root, "loop1"))
+	symlink(t, "loop1", filepath.Join(root, "loop2"))
+	symlink(t, "../..", filepath.Join(root, "a/b/up2")) // a/b/../.. is the root: inside
+	symlink(t, "../../..", filepath.Join(root, "a/b/up3"))
+	symlink(t, "deep/x/y/z", filepath.Join(root, "zlink"))
+	symlink(t, filepath.Join(outside, "new.txt"), filepath.Join(root, "dangling-out"))
+	symlink(t, "fresh.txt", filepath.Join(root, "dangling-in"))
+
+	tests := []struct {
+		path    string
+		want    string // relative to root; "" when outside
+		wantErr error
+	}{
+		{"top.txt", "top.txt", nil},
+		{"", ".", nil},
+		{".", ".", nil},
+		{"./a/./b/c.txt", "a/b/c.txt", nil},
+		{"a/b/../b/c.txt", "a/b/c.txt", nil},
+		{filepath.Join(root, "a/b/c.txt"), "a/b/c.txt", nil},
+		{root, ".", nil},
+		{"missing/dir/file.txt", "missing/dir/file.txt", nil},
+		{"missing/../top.txt", "top.txt", nil},
+		{"top.txt/under", "top.txt/under", nil},
+		{"a/link-b/c.txt", "a/b/c.txt", nil},
+		{"abs-in", "top.txt", nil},
+		{"in1/c.txt", "a/b/c.txt", nil},
+		{"a/b/up2/top.txt", "top.txt", nil},
+		{"zlink/..", "deep/x/y", nil}, // .. after a link applies to its target
+		{"zlink/../../..", "deep", nil},
+		{"dangling-in", "fresh.txt", nil},
+
+		{"..", "", ErrOutsideWorkspace},
+		{"../x", "", ErrOutsideWorkspace},
+		{"a/../../x", "", ErrOutsideWorkspace},
+		{"a/b/c.txt/../../../../etc/passwd", "", ErrOutsideWorkspace},
+		{"/etc/passwd", "", ErrOutsideWorkspace},
+		{"/", "", ErrOutsideWorkspace},
+		{filepath.Join(outside, "secret.txt"), "", ErrOutsideWorkspace},
+		{root + "/../" + filepath.Base(root) + "x", "", ErrOutsideWorkspace},
+		{"out", "", ErrOutsideWorkspace},
+		{"out/secret.txt", "", ErrOutsideWorkspace},
+		{"out/new.txt", "", ErrOutsideWorkspace},
+		{"secret", "", ErrOutsideWorkspace},
+		{"proc", "", ErrOutsideWorkspace},
+		{"proc/self/environ", "", ErrOutsideWorkspace},
+		{"procroot/etc/passwd", "", ErrOutsideWorkspace},
+		{"chain1", "", ErrOutsideWorkspace},
+		{"chain1/secret.txt", "", ErrOutsideWorkspace},
+		{"a/b/up3", "", ErrOutsideWorkspace},
+		{"a/b/up3/" + filepath.Base(root) + "/top.txt", "", ErrOutsideWorkspace},
+		{"zlink/../../../../..", "", ErrOutsideWorkspace},
+		{"dangling-out", "", ErrOutsideWorkspace},
+		{"loop1", "", errTooManyLinks},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			got, err := Resolve(root, tt.path)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Resolve = %q, %v; want %v", got, err, tt.wantErr)
+				}
+				if errors.Is(err, ErrOutsideWorkspace) {
+					want := `path "` + tt.path + `" is outside the workspace ` + root
+					if err.Error() != want {
+						t.Errorf("message %q, want %q", err.Error(), want)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Resolve: %v", err)
+			}
+			if want := filepath.Join(root, tt.want); got != want {
+				t.Errorf("Resolve = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestResolveRootThroughLink(t *testing.T) {
+	real := t.TempDir()
+	writeTestFile(t, filepath.Join(real, "f.txt"), "x")
+	link := filepath.Join(t.TempDir(), "ws")
+	symlink(t, real, link)
+	env, err := NewEnv(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	realReal, _ := filepath.EvalSymlinks(real)
+	if env.Root != realReal {
+		t.Errorf("Root = %q, want %q", env.Root, realReal)
+	}
+	// The path as the user knows it, through the link, is inside.
+	got, err := Resolve(link, filepath.Join(link, "f.txt"))
+	if err != nil || got != filepath.Join(realReal, "f.txt") {
+		t.Errorf("Resolve via link = %q, %v", got, err)
+	}
+}
+
+func TestNewEnvChecksRoot(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	writeTestFile(t, file, "x")
+	if _, err := NewEnv(file); !errors.Is(err, ErrNotDir) {
+		t.Errorf("NewEnv(file) = %v, want ErrNotDir", err)
+	}
+	if _, err := NewEnv(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("NewEnv(missing) = %v", err)
+	}
+}
+
+// Every tool refuses paths that leave the workspace, with the same message.
+func TestToolsRefuseOutsidePaths(t *testing.T) {
+	outside := t.TempDir()
+	writeTestFile(t, filepath.Join(outside, "secret.txt"), "secret")
+	env := newTestEnv(t, map[string]string{"in.txt": "in\n"})
+	symlink(t, outside, filepath.Join(env.Root, "out"))
+	symlink(t, "/proc", filepath.Join(env.Root, "proc"))
+	cases := []struct {
+		tool Tool
+		args map[string]any
+	}{
+		{readTool{}, map[string]any{"path": "../secret.txt"}},
+		{readTool{}, map[string]any{"path": "out/secret.txt"}},
+		{readTool{}, map[string]any{"path": "proc/self/environ"}},
+		{readTool{}, map[string]any{"path": filepath.Join(outside, "secret.txt")}},
+		{listTool{}, map[string]any{"path": "out"}},
+		{listTool{}, map[string]any{"path": "/"}},
+		{globTool{}, map[string]any{"pattern": "*.txt", "path": "out"}},
+		{globTool{}, map[string]any{"pattern": "../*"}},
+		{globTool{}, map[string]any{"pattern": outside + "/*.txt"}},
+		{grepTool{}, map[string]any{"pattern": "secret", "path": "out"}},
+		{grepTool{}, map[string]any{"pattern": "secret", "path": ".."}},
+		{writeTool{}, map[string]any{"path": "out/new.txt", "content": "x"}},
+		{writeTool{}, map[string]any{"path": "../new.txt", "content": "x"}},
+		{editTool{}, map[string]any{"path": "out/secret.txt", "oldString": "secret", "newString": "public"}},
+	}
+	for _, c := range cases {
+		res := runTool(t, c.tool, env, c.args)
+		check(t, res, true, []string{"is outside the workspace " + env.Root}, "secret\n")
+	}
+	if got := readTestFile(t, filepath.Join(outside, "secret.txt")); got != "secret" {
+		t.Errorf("outside file changed: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "new.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file was created outside: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(env.Root))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "new.txt") {
+			t.Errorf("a file was created beside the root: %s", e.Name())
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+type writeParams struct {
+	Path    string `json:"path" desc:"The file to write: relative to the workspace root, or absolute inside it. Missing parent directories are created."`
+	Content string `json:"content" desc:"The complete new content of the file."`
+}
+
+type writeTool struct{}
+
+func (writeTool) Name() string { return "write" }
+
+func (writeTool) ReadOnly() bool { return false }
+
+func (writeTool) Schema() map[string]any { return schemaOf(writeParams{}) }
+
+func (writeTool) Description() string {
+	return `Create a file, or replace the whole content of one, with the given content. Missing parent directories are created; the file is written atomically and an existing file keeps its permissions.
+- To change part of an existing file prefer edit: it sends only the change and shows a diff.
+- Before replacing a file you have not written yourself, read it, so that nothing in it is lost by accident.
+- Write the content exactly as it should be on disk, with no line-number prefixes.`
+}
+
+func (t writeTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Result, error) {
+	var p writeParams
+	if res, ok := decodeArgs(args, &p); !ok {
+		return res, nil
+	}
+	if strings.TrimSpace(p.Path) == "" {
+		return fail("invalid arguments: path must not be empty"), nil
+	}
+	real, res, ok := env.resolve(p.Path)
+	if !ok {
+		return res, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	created, res, ok := writeConfined(env, real, p.Path, []byte(p.Content))
+	if !ok {
+		return res, nil
+	}
+	verb := "replaced"
+	if created {
+		verb = "created"
+	}
+	return Result{Output: fmt.Sprintf("wrote %d bytes to %s (%s)", len(p.Content), env.rel(real), verb)}, nil
+}
+
+// writeConfined writes data to real, a resolved path inside the root, making
+// its parent directories, keeping the mode of a file it replaces, and
+// recording the new version in the ledger. It reports whether the file was
+// created.
+func writeConfined(env *Env, real, given string, data []byte) (bool, Result, bool) {
+	mode := newFileMode
+	created := true
+	info, err := os.Lstat(real)
+	switch {
+	case err == nil && info.IsDir():
+		return false, fail("%q is a directory", given), false
+	case err == nil:
+		mode = info.Mode().Perm()
+		created = false
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, fail("cannot write %q: %v", given, unwrapPathError(err)), false
+	}
+	dir := filepath.Dir(real)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, fail("cannot create the directories of %q: %v", given, unwrapPathError(err)), false
+	}
+	// The directories just made, or found, must still be the ones that
+	// were resolved: no link may have appeared on the way.
+	if again, err := resolveIn(env.Root, dir); err != nil || again != dir {
+		return false, fail("%v", &outsideError{path: given, root: env.Root}), false
+	}
+	if err := writeFileAtomic(real, data, mode); err != nil {
+		return false, fail("cannot write %q: %v", given, unwrapPathError(err)), false
+	}
+	if err := recordWrite(env.Ledger, real, data); err != nil {
+		return false, fail("wrote %q but cannot stat it: %v", given, unwrapPathError(err)), false
+	}
+	return created, Result{}, true
+}
