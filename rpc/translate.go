@@ -1,0 +1,136 @@
+package rpc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/protocol"
+)
+
+// wireError maps the engine's errors to the protocol's codes. Anything it
+// does not know becomes -32603 in the Conn.
+func (s *Server) wireError(err error) error {
+	var (
+		rpcErr  *Error
+		authReq *engine.AuthRequiredError
+		busy    *engine.SessionBusyError
+		notIncl *engine.UsageNotIncludedError
+		limit   *engine.RateLimitError
+		up      *engine.UpstreamError
+	)
+	switch {
+	case errors.As(err, &rpcErr):
+		return rpcErr
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, engine.ErrInvalidParams), errors.Is(err, engine.ErrUnknownSession), errors.Is(err, engine.ErrUnknownFlow):
+		return &Error{Code: protocol.CodeInvalidParams, Message: sentence(err.Error())}
+	case errors.As(err, &authReq):
+		return &Error{Code: protocol.CodeAuthRequired, Message: authReq.Reason,
+			Data: protocol.AuthRequiredData{Provider: protocol.ProviderOpenAI, Methods: methods()}}
+	case errors.As(err, &busy):
+		return &Error{Code: protocol.CodeSessionBusy, Message: sentence(busy.Error()),
+			Data: protocol.SessionBusyData{SessionID: busy.SessionID}}
+	case errors.As(err, &notIncl):
+		return &Error{Code: protocol.CodeUsageNotIncluded, Message: notIncl.Error(),
+			Data: protocol.UsageNotIncludedData{Provider: protocol.ProviderOpenAI}}
+	case errors.As(err, &limit):
+		d := protocol.RateLimitData{ResetsAt: rfc3339(limit.ResetsAt)}
+		if limit.RetryAfter > 0 {
+			secs := int(limit.RetryAfter.Seconds() + 0.5)
+			d.RetryAfterSeconds = &secs
+		}
+		return &Error{Code: protocol.CodeRateLimited, Message: limit.Error(), Data: d}
+	case errors.As(err, &up):
+		return &Error{Code: protocol.CodeUpstreamFailed, Message: sentence(up.Error()),
+			Data: protocol.UpstreamFailedData{Status: up.Status, Detail: up.Detail}}
+	}
+	s.log.Error("unexpected error", zap.Error(err))
+	return err
+}
+
+// sentence makes an error text read as a sentence.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	b := []byte(s)
+	if b[0] >= 'a' && b[0] <= 'z' {
+		b[0] -= 'a' - 'A'
+	}
+	if last := b[len(b)-1]; last != '.' && last != '!' && last != '?' {
+		b = append(b, '.')
+	}
+	return string(b)
+}
+
+// flowError is the {code, message} of a login flow that did not complete.
+func flowError(state engine.FlowState, err error) *protocol.Error {
+	code := protocol.CodeAuthRequired
+	if state == engine.FlowCancelled {
+		code = protocol.CodeRequestCancelled
+	}
+	return &protocol.Error{Code: code, Message: sentence(err.Error())}
+}
+
+// client is the engine's view of the editor on this connection.
+type client struct {
+	conn *Conn
+	log  *zap.Logger
+}
+
+func ref(ev engine.TurnEvent) protocol.TurnRef {
+	return protocol.TurnRef{SessionID: ev.SessionID, TurnID: ev.TurnID}
+}
+
+func (c *client) TurnEvent(ev engine.TurnEvent) {
+	switch ev.Kind {
+	case engine.EventStarted:
+		c.conn.Notify(protocol.NotifyChatStarted, protocol.ChatStartedParams{TurnRef: ref(ev)})
+	case engine.EventDelta:
+		c.conn.NotifyMergeable(protocol.NotifyChatDelta, ev.SessionID+"/"+ev.TurnID, protocol.ChatTextParams{TurnRef: ref(ev), Text: ev.Text}, mergeText)
+	case engine.EventReasoning:
+		c.conn.NotifyMergeable(protocol.NotifyChatReasoning, ev.SessionID+"/"+ev.TurnID, protocol.ChatTextParams{TurnRef: ref(ev), Text: ev.Text}, mergeText)
+	case engine.EventToolCall:
+		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments})
+	case engine.EventToolResult:
+		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error})
+	}
+}
+
+// mergeText joins two text notifications of one turn (the merge key) into one.
+func mergeText(older, newer any) any {
+	o, n := older.(protocol.ChatTextParams), newer.(protocol.ChatTextParams)
+	o.Text += n.Text
+	return o
+}
+
+func (c *client) LoginCompleted(ev engine.LoginEvent) {
+	p := protocol.AuthCompletedParams{FlowID: ev.FlowID, Method: ev.Method, OK: ev.State == engine.FlowComplete, Status: authStatus(ev.Status)}
+	if ev.Err != nil {
+		p.Error = flowError(ev.State, ev.Err)
+	}
+	c.conn.Notify(protocol.NotifyAuthCompleted, p)
+}
+
+func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest) (engine.Decision, error) {
+	var res protocol.PermissionResult
+	err := c.conn.Call(ctx, protocol.RequestPermission, protocol.PermissionRequestParams{
+		SessionID: req.SessionID, TurnID: req.TurnID, CallID: req.CallID, Tool: req.Tool,
+		Arguments: json.RawMessage(req.Arguments), Description: req.Description,
+	}, &res)
+	if err != nil {
+		return engine.Deny, err
+	}
+	switch d := engine.Decision(res.Decision); d {
+	case engine.Allow, engine.AllowAlways, engine.Deny:
+		return d, nil
+	default:
+		return engine.Deny, fmt.Errorf("the editor answered the permission request with %q", res.Decision)
+	}
+}
