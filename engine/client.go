@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Client is the engine's view of whoever drives it: an editor over JSON-RPC or
+// a terminal. Calls to TurnEvent for one session come in order, from one
+// goroutine at a time.
+type Client interface {
+	// TurnEvent reports progress of a turn.
+	TurnEvent(ev TurnEvent)
+	// LoginCompleted reports the end of a login flow.
+	LoginCompleted(ev LoginEvent)
+	// AskPermission asks the user whether a mutating tool may run. It is
+	// called only when the client declared it can answer.
+	AskPermission(ctx context.Context, req PermissionRequest) (Decision, error)
+}
+
+// EventKind says what a TurnEvent reports.
+type EventKind int
+
+// Turn event kinds.
+const (
+	EventStarted EventKind = iota
+	EventDelta
+	EventReasoning
+	EventToolCall
+	EventToolResult
+)
+
+// TurnEvent is one step of a turn's progress. Text is set for EventDelta and
+// EventReasoning; the call fields for EventToolCall and EventToolResult.
+type TurnEvent struct {
+	Kind      EventKind
+	SessionID string
+	TurnID    string
+	Text      string
+	CallID    string
+	Name      string
+	Arguments json.RawMessage
+	OK        bool
+	Output    string // cut to DisplayLimit for EventToolResult
+	Error     string
+}
+
+// DisplayLimit is how much of a tool's output a TurnEvent carries.
+const DisplayLimit = 4096
+
+// LoginEvent reports the end of a login flow.
+type LoginEvent struct {
+	FlowID string
+	Method string
+	State  FlowState
+	Err    error // nil when State is FlowComplete
+	Status Status
+}
+
+// PermissionRequest asks for one tool call.
+type PermissionRequest struct {
+	SessionID   string
+	TurnID      string
+	CallID      string
+	Tool        string
+	Arguments   json.RawMessage
+	Description string
+}
+
+// Decision is the user's answer to a PermissionRequest.
+type Decision string
+
+// Decisions.
+const (
+	Allow       Decision = "allow"
+	AllowAlways Decision = "allowAlways"
+	Deny        Decision = "deny"
+)

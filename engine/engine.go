@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/auth"
+	"github.com/deckhand-dev/deckhand/tools"
+)
+
+// Config is everything the engine is built from. Zero durations take the
+// defaults named beside them.
+type Config struct {
+	Version      string // deckhand's version, for User-Agent
+	Home         string // holds auth.json
+	Issuer       string // OAuth issuer
+	CodexBaseURL string // ChatGPT OAuth branch: <base>/responses
+	APIBaseURL   string // API-key branch: <base>/responses
+	EnvAPIKey    string // OPENAI_API_KEY, used when nothing is stored
+	OAuthPort    int    // browser-flow callback port
+	AllowAll     bool   // mutating tools run without a permission prompt
+	MaxSteps     int    // model steps per turn (50)
+
+	BrowserTimeout time.Duration // browser login (10 min)
+	DeviceTimeout  time.Duration // device-code login (15 min)
+	IdleTimeout    time.Duration // a stream with no event for this long is cut (5 min)
+	RetryBase      time.Duration // first retry delay of a failed step (500 ms)
+	Tries          int           // attempts of a failing step (3)
+
+	// OpenBrowser opens a URL in the user's browser; nil opens nothing.
+	OpenBrowser func(url string) error
+	HTTPClient  *http.Client
+	Log         *zap.Logger
+}
+
+func (c *Config) defaults() {
+	if c.MaxSteps <= 0 {
+		c.MaxSteps = 50
+	}
+	if c.BrowserTimeout <= 0 {
+		c.BrowserTimeout = 10 * time.Minute
+	}
+	if c.DeviceTimeout <= 0 {
+		c.DeviceTimeout = 15 * time.Minute
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 5 * time.Minute
+	}
+	if c.RetryBase <= 0 {
+		c.RetryBase = 500 * time.Millisecond
+	}
+	if c.Tries <= 0 {
+		c.Tries = 3
+	}
+	if c.HTTPClient == nil {
+		// No overall timeout: it would cut long streams. The idle watchdog
+		// and contexts bound every request instead.
+		c.HTTPClient = &http.Client{}
+	}
+	if c.Log == nil {
+		c.Log = zap.NewNop()
+	}
+}
+
+// Engine is deckhand's core; one serves one client.
+type Engine struct {
+	cfg    Config
+	log    *zap.Logger
+	store  *auth.Store
+	issuer *auth.Client
+	tokens *auth.TokenSource
+	tools  []tools.Tool
+
+	ctx    context.Context // the engine's life
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // login flows
+
+	mu          sync.Mutex
+	client      Client
+	root        string
+	permissions bool
+	flows       map[string]*flow
+	sessions    map[string]*Session
+	corrupt     string // why the stored login was lost, until the next login
+}
+
+// New builds an engine. Nothing runs until a client attaches.
+func New(cfg Config) *Engine {
+	cfg.defaults()
+	store := auth.NewStore(cfg.Home)
+	issuer := &auth.Client{
+		Issuer:     cfg.Issuer,
+		HTTP:       cfg.HTTPClient,
+		Originator: Originator,
+		UserAgent:  userAgent(cfg.Version),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Engine{
+		cfg:      cfg,
+		log:      cfg.Log,
+		store:    store,
+		issuer:   issuer,
+		tokens:   auth.NewTokenSource(store, issuer, cfg.Log),
+		tools:    tools.All(),
+		ctx:      ctx,
+		cancel:   cancel,
+		flows:    map[string]*flow{},
+		sessions: map[string]*Session{},
+	}
+}
+
+// Originator names deckhand to OpenAI's services.
+const Originator = "deckhand"
+
+func userAgent(version string) string { return "deckhand/" + version }
+
+// Attach connects the client and fixes the workspace every tool is confined
+// to. permissions says whether the client can answer permission requests.
+func (e *Engine) Attach(c Client, workspaceRoot string, permissions bool) (string, error) {
+	env, err := tools.NewEnv(workspaceRoot)
+	if err != nil {
+		return "", fmt.Errorf("%w: workspaceRoot: %v", ErrInvalidParams, err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.client = c
+	e.root = env.Root
+	e.permissions = permissions
+	return env.Root, nil
+}
+
+// Close cancels every turn and login flow and waits for the flows to end.
+func (e *Engine) Close() {
+	e.cancel()
+	e.mu.Lock()
+	for _, s := range e.sessions {
+		s.cancelTurn()
+	}
+	e.mu.Unlock()
+	e.wg.Wait()
+	e.tokens.Close() // a refresh in flight still saves its rotated token
+}
+
+// newID returns a fresh random id with the given prefix.
+func newID(prefix string) string {
+	var b [8]byte
+	rand.Read(b[:])
+	return prefix + "_" + hex.EncodeToString(b[:])
+}
+
+func (e *Engine) currentClient() Client {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.client == nil {
+		return nopClient{}
+	}
+	return e.client
+}
+
+type nopClient struct{}
+
+func (nopClient) TurnEvent(TurnEvent)       {}
+func (nopClient) LoginCompleted(LoginEvent) {}
+func (nopClient) AskPermission(context.Context, PermissionRequest) (Decision, error) {
+	return Deny, nil
+}

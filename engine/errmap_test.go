@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestClassify(t *testing.T) {
+	resets := time.Unix(1900000000, 0)
+	cases := []struct {
+		name   string
+		status int
+		header http.Header
+		body   string
+		check  func(t *testing.T, err error)
+	}{
+		{"usage not included in error.type", 403, nil, `{"error":{"type":"usage_not_included","message":"x"}}`, is[*UsageNotIncludedError]},
+		{"usage not included in detail", 400, nil, `{"detail":"usage_not_included"}`, is[*UsageNotIncludedError]},
+		{"usage limit with resets_at", 429, nil, `{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_at":1900000000}}`,
+			func(t *testing.T, err error) {
+				var r *RateLimitError
+				if !errors.As(err, &r) || !r.ResetsAt.Equal(resets) {
+					t.Errorf("%v", err)
+				}
+			}},
+		{"429 with retry-after", 429, http.Header{"Retry-After": {"7"}}, `{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}`,
+			func(t *testing.T, err error) {
+				var r *RateLimitError
+				if !errors.As(err, &r) || r.RetryAfter != 7*time.Second {
+					t.Errorf("%v", err)
+				}
+			}},
+		{"401", 401, nil, `{"detail":"Could not validate your token."}`, func(t *testing.T, err error) {
+			if !errors.Is(err, errUnauthorized) {
+				t.Errorf("%v", err)
+			}
+		}},
+		{"5xx retryable", 503, nil, `upstream connect error`, is[*retryable]},
+		{"stream server_error retryable", 0, nil, `{"type":"response.failed","response":{"error":{"code":"server_error","message":"boom"}}}`, is[*retryable]},
+		{"invalid prompt final", 0, nil, `{"type":"error","code":"invalid_prompt","message":"bad"}`, func(t *testing.T, err error) {
+			var r *retryable
+			var u *UpstreamError
+			if errors.As(err, &r) || !errors.As(err, &u) || u.Detail != "bad" {
+				t.Errorf("%v", err)
+			}
+		}},
+		{"context length", 400, nil, `{"error":{"code":"context_length_exceeded","message":"too long"}}`, func(t *testing.T, err error) {
+			var u *UpstreamError
+			if !errors.As(err, &u) || u.Message == "" || u.Status != 400 {
+				t.Errorf("%v", err)
+			}
+		}},
+		{"model not supported", 400, nil, `{"detail":"The 'x' model is not supported when using Codex with a ChatGPT account."}`, func(t *testing.T, err error) {
+			var u *UpstreamError
+			if !errors.As(err, &u) || u.Message == "" {
+				t.Errorf("%v", err)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.check(t, classify("x", tc.status, tc.header, []byte(tc.body)))
+		})
+	}
+}
+
+func is[T error](t *testing.T, err error) {
+	t.Helper()
+	var target T
+	if !errors.As(err, &target) {
+		t.Errorf("got %T %v, want %T", err, err, target)
+	}
+}

@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/auth"
+)
+
+// Method is one way to log in.
+type Method struct{ ID, Label string }
+
+// Login method ids.
+const (
+	MethodBrowser  = "browser"
+	MethodHeadless = "headless"
+	MethodAPIKey   = "apiKey"
+)
+
+// Methods lists the ways to log in to OpenAI, in the order a picker shows them.
+func Methods() []Method {
+	return []Method{
+		{MethodBrowser, "ChatGPT Plus/Pro (browser)"},
+		{MethodHeadless, "ChatGPT Plus/Pro (headless)"},
+		{MethodAPIKey, "Manually enter API key"},
+	}
+}
+
+// Provider is the one provider deckhand serves.
+const Provider = "openai"
+
+// Status is the login state; it never holds a secret.
+type Status struct {
+	Type      string // "none" | "api" | "oauth"
+	Source    string // "stored" | "env" | ""
+	AccountID string
+	ExpiresAt time.Time
+	// Warning says what went wrong with the stored login, e.g. an
+	// auth.json that could not be parsed and was moved aside.
+	Warning string
+}
+
+// Status reads the login state afresh from auth.json, so that a login, logout
+// or refresh by another deckhand process is seen at once.
+func (e *Engine) Status() Status {
+	cred, ok, err := e.store.Load()
+	if err != nil {
+		e.noteCorrupt(err)
+		e.log.Warn("auth.json unreadable", zap.Error(err))
+	}
+	st := Status{Type: "none"}
+	switch {
+	case err == nil && ok:
+		st = statusOf(cred, "stored")
+	case e.cfg.EnvAPIKey != "":
+		st = Status{Type: "api", Source: "env"}
+	}
+	e.mu.Lock()
+	st.Warning = e.corrupt
+	e.mu.Unlock()
+	return st
+}
+
+// noteCorrupt remembers that auth.json was moved aside, so that the user is
+// told until they log in again.
+func (e *Engine) noteCorrupt(err error) {
+	var ce *auth.CorruptError
+	if errors.As(err, &ce) {
+		e.mu.Lock()
+		e.corrupt = fmt.Sprintf("auth.json could not be parsed and was moved aside to %s: log in again.", ce.Backup)
+		e.mu.Unlock()
+	}
+}
+
+func statusOf(c auth.Credential, source string) Status {
+	s := Status{Type: c.Type, Source: source}
+	if c.Type == "oauth" {
+		s.AccountID = c.AccountID
+		s.ExpiresAt = c.Expires
+	}
+	return s
+}
+
+// ConnectAPIKey stores an API key as the openai login.
+func (e *Engine) ConnectAPIKey(key string) (Status, error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return Status{}, fmt.Errorf("%w: apiKey is blank", ErrInvalidParams)
+	}
+	if err := e.save(auth.Credential{Type: "api", Key: key}); err != nil {
+		return Status{}, fmt.Errorf("save the API key: %w", err)
+	}
+	e.log.Info("api key stored")
+	return e.Status(), nil
+}
+
+// Logout removes the stored openai login (other providers are kept).
+func (e *Engine) Logout() (Status, error) {
+	if err := e.locked(e.store.Delete); err != nil {
+		return Status{}, fmt.Errorf("log out: %w", err)
+	}
+	e.log.Info("logged out")
+	return e.Status(), nil
+}
+
+// save stores a login, serialised with other processes' refreshes.
+func (e *Engine) save(c auth.Credential) error {
+	err := e.locked(func() error { return e.store.Save(c) })
+	if err == nil {
+		e.mu.Lock()
+		e.corrupt = ""
+		e.mu.Unlock()
+	}
+	return err
+}
+
+// locked runs fn under auth.json's cross-process lock.
+func (e *Engine) locked(fn func() error) error {
+	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+	defer cancel()
+	unlock, err := e.store.Lock(ctx)
+	if err != nil {
+		return fmt.Errorf("lock auth.json: %w", err)
+	}
+	defer unlock()
+	return fn()
+}
+
+// credential returns what the next upstream request authenticates with,
+// refreshing an OAuth token that is about to expire.
+func (e *Engine) credential(ctx context.Context) (auth.Credential, error) {
+	cred, err := e.tokens.Token(ctx)
+	if err == nil {
+		return cred, nil
+	}
+	if errors.Is(err, auth.ErrNoCredential) && e.cfg.EnvAPIKey != "" {
+		return auth.Credential{Type: "api", Key: e.cfg.EnvAPIKey}, nil
+	}
+	e.noteCorrupt(err)
+	return auth.Credential{}, e.authError(ctx, err)
+}
+
+// authError maps a failure to get or refresh a credential.
+func (e *Engine) authError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, auth.ErrNoCredential), errors.Is(err, auth.ErrCorrupt):
+		e.mu.Lock()
+		corrupt := e.corrupt
+		e.mu.Unlock()
+		if corrupt != "" {
+			return &AuthRequiredError{Reason: "deckhand is not logged in to OpenAI: " + corrupt, Methods: Methods()}
+		}
+		return &AuthRequiredError{
+			Reason:  "deckhand is not logged in to OpenAI: log in with ChatGPT Plus/Pro or an API key (the connect method).",
+			Methods: Methods(),
+		}
+	case errors.Is(err, auth.ErrReauth):
+		return &AuthRequiredError{
+			Reason:  "Your ChatGPT login has expired and could not be refreshed: log in again.",
+			Methods: Methods(),
+		}
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		return &UpstreamError{Detail: err.Error(),
+			Message: "deckhand could not refresh the ChatGPT login (" + err.Error() + "); try again."}
+	}
+}
+
+// unauthorized is the error for a credential the model service refused.
+func unauthorized(cred auth.Credential) error {
+	if cred.Type == "oauth" {
+		return &AuthRequiredError{Reason: "The ChatGPT login was refused even after a refresh: log in again.", Methods: Methods()}
+	}
+	return &AuthRequiredError{Reason: "The OpenAI API key was refused (401): enter a valid key.", Methods: Methods()}
+}

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/deckhand-dev/deckhand/tools"
+)
+
+// Session is one conversation: its history and at most one running turn.
+type Session struct {
+	ID     string
+	ledger *tools.Ledger
+
+	mu      sync.Mutex
+	history []item
+	turn    *runningTurn
+	always  map[string]bool // tools the user allowed for the rest of the session
+}
+
+type runningTurn struct {
+	id     string
+	cancel context.CancelFunc
+	// byUser is set when the turn was cancelled through CancelSession.
+	byUser bool
+}
+
+func (s *Session) cancelTurn() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.turn == nil {
+		return false
+	}
+	s.turn.byUser = true
+	s.turn.cancel()
+	return true
+}
+
+// ChatRequest starts or continues a session with a user message.
+type ChatRequest struct {
+	SessionID string // "" starts a new session
+	Message   string
+	Model     string // "" is the default of the login's branch
+	Effort    string // "low" | "medium" | "high" | ""
+}
+
+// Usage counts tokens.
+type Usage struct{ InputTokens, OutputTokens int64 }
+
+// StopReason says why a turn ended.
+type StopReason string
+
+// Stop reasons.
+const (
+	StopEndTurn   StopReason = "end_turn"
+	StopCancelled StopReason = "cancelled"
+	StopMaxSteps  StopReason = "max_steps"
+)
+
+// TurnResult is what a turn did.
+type TurnResult struct {
+	SessionID  string
+	TurnID     string
+	StopReason StopReason
+	Text       string
+	Steps      int
+	Usage      Usage
+}
+
+// HasSession says whether id names a session of this engine.
+func (e *Engine) HasSession(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.sessions[id]
+	return ok
+}
+
+// CheckChat validates a chat request before anything runs.
+func (e *Engine) CheckChat(req ChatRequest) error {
+	if strings.TrimSpace(req.Message) == "" {
+		return fmt.Errorf("%w: message is blank", ErrInvalidParams)
+	}
+	switch req.Effort {
+	case "", "low", "medium", "high":
+	default:
+		return fmt.Errorf("%w: reasoningEffort must be low, medium or high", ErrInvalidParams)
+	}
+	if req.SessionID != "" && !e.HasSession(req.SessionID) {
+		return fmt.Errorf("%w %q", ErrUnknownSession, req.SessionID)
+	}
+	return nil
+}
+
+// session finds or makes the session of a request.
+func (e *Engine) session(id string) (*Session, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if id == "" {
+		s := &Session{ID: newID("ses"), ledger: tools.NewLedger(), always: map[string]bool{}}
+		e.sessions[s.ID] = s
+		return s, nil
+	}
+	s, ok := e.sessions[id]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownSession, id)
+	}
+	return s, nil
+}
+
+// CancelSession cancels the running turn of a session; false when none runs.
+func (e *Engine) CancelSession(id string) (bool, error) {
+	e.mu.Lock()
+	s, ok := e.sessions[id]
+	e.mu.Unlock()
+	if !ok {
+		return false, fmt.Errorf("%w %q", ErrUnknownSession, id)
+	}
+	return s.cancelTurn(), nil
+}
+
+// begin claims the session for a new turn, under the session's lock.
+func (s *Session) begin(turnID string, cancel context.CancelFunc) (*runningTurn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.turn != nil {
+		return nil, &SessionBusyError{SessionID: s.ID}
+	}
+	s.turn = &runningTurn{id: turnID, cancel: cancel}
+	return s.turn, nil
+}
+
+func (s *Session) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.turn = nil
+}
+
+func (s *Session) snapshotHistory() []item {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]item(nil), s.history...)
+}
+
+func (s *Session) setHistory(h []item) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.history = h
+}
+
+func (s *Session) allowedAlways(tool string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.always[tool]
+}
+
+func (s *Session) allowAlways(tool string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.always[tool] = true
+}

@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/packages/ssestream"
+	"github.com/openai/openai-go/v3/responses"
+)
+
+// stepResult is what one model step produced, in output order.
+type stepResult struct {
+	items []item // reasoning, assistant text and calls, as they came
+	text  string // the step's assistant text
+	calls []item
+	usage Usage
+}
+
+var errIdle = errors.New("the model service sent nothing for too long")
+
+// stream runs one request and relays its events. It returns the step once
+// response.completed arrived; a stream that ends without it is an error.
+func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params responses.ResponseNewParams) (stepResult, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	idle := time.AfterFunc(t.e.cfg.IdleTimeout, func() { cancel(errIdle) })
+	defer idle.Stop()
+
+	capt := &captured{}
+	ctx = context.WithValue(ctx, capturedKey{}, capt)
+	st := svc.NewStreaming(ctx, params)
+	defer st.Close()
+
+	var res stepResult
+	deltas := map[string]*strings.Builder{}
+	completed := false
+	for st.Next() {
+		idle.Reset(t.e.cfg.IdleTimeout)
+		ev := st.Current()
+		switch ev.Type {
+		case "response.output_text.delta":
+			b := deltas[ev.ItemID]
+			if b == nil {
+				b = &strings.Builder{}
+				deltas[ev.ItemID] = b
+			}
+			b.WriteString(ev.Delta)
+			t.partial.WriteString(ev.Delta)
+			t.emit(TurnEvent{Kind: EventDelta, Text: ev.Delta})
+		case "response.reasoning_summary_text.delta":
+			t.emit(TurnEvent{Kind: EventReasoning, Text: ev.Delta})
+		case "response.output_item.done":
+			res.add(outputItem(ev.Item, deltas))
+		case "response.completed":
+			completed = true
+			u := ev.Response.Usage
+			res.usage = Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens}
+			if len(res.items) == 0 {
+				for _, o := range ev.Response.Output {
+					res.add(outputItem(o, deltas))
+				}
+			}
+		case "response.failed":
+			body := []byte(ev.RawJSON())
+			return res, classify(t.model, 0, nil, body)
+		case "response.incomplete":
+			reason := ev.Response.IncompleteDetails.Reason
+			return res, &UpstreamError{Detail: "response incomplete: " + reason,
+				Message: fmt.Sprintf("The model stopped before finishing its answer (%s).", reason)}
+		case "error":
+			return res, classify(t.model, 0, nil, []byte(ev.RawJSON()))
+		}
+		if completed {
+			break
+		}
+	}
+	idle.Stop()
+	if completed {
+		return res, nil
+	}
+	err := st.Err()
+	switch {
+	case context.Cause(ctx) == errIdle:
+		return res, &retryable{&UpstreamError{Detail: fmt.Sprintf("no data for %s", t.e.cfg.IdleTimeout),
+			Message: "The model service stopped sending data; try again."}}
+	case ctx.Err() != nil:
+		return res, ctx.Err()
+	case err == nil:
+		return res, &retryable{&UpstreamError{Detail: "stream ended before response.completed",
+			Message: "The model service closed the stream before the answer was complete; try again."}}
+	}
+	var apiErr *openai.Error
+	if errors.As(err, &apiErr) {
+		body := capt.body
+		if capt.status == 0 {
+			body = []byte(apiErr.RawJSON())
+		}
+		return res, classify(t.model, apiErr.StatusCode, capt.header, body)
+	}
+	var se *ssestream.StreamError
+	if errors.As(err, &se) {
+		return res, classify(t.model, 0, nil, []byte(se.Event.Data))
+	}
+	return res, &retryable{&UpstreamError{Detail: err.Error(),
+		Message: "The connection to the model service broke (" + err.Error() + "); try again."}}
+}
+
+func (r *stepResult) add(it item, ok bool) {
+	if !ok {
+		return
+	}
+	r.items = append(r.items, it)
+	switch it.kind {
+	case itemAssistant:
+		if r.text != "" {
+			r.text += "\n\n"
+		}
+		r.text += it.text
+	case itemCall:
+		r.calls = append(r.calls, it)
+	}
+}
+
+// outputItem turns a finished output item into a history item.
+func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.Builder) (item, bool) {
+	switch o.Type {
+	case "message":
+		var b strings.Builder
+		for _, c := range o.Content {
+			if c.Type == "output_text" {
+				b.WriteString(c.Text)
+			}
+		}
+		text := b.String()
+		if text == "" && deltas[o.ID] != nil {
+			text = deltas[o.ID].String()
+		}
+		return item{kind: itemAssistant, text: text}, text != ""
+	case "function_call":
+		args := o.Arguments.OfString
+		if strings.TrimSpace(args) == "" {
+			args = "{}"
+		}
+		return item{kind: itemCall, callID: o.CallID, name: o.Name, args: args}, o.CallID != ""
+	case "reasoning":
+		it := item{kind: itemReasoning, encrypted: o.EncryptedContent}
+		for _, s := range o.Summary {
+			it.summary = append(it.summary, s.Text)
+		}
+		return it, true
+	}
+	return item{}, false
+}

@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"unicode/utf8"
+
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/tools"
+)
+
+// callOutcome is what running one call gave the model.
+type callOutcome struct {
+	output string
+	ok     bool
+}
+
+// runCalls runs the calls of one step and returns their outputs in call order.
+// Consecutive read-only calls run concurrently; a mutating call runs alone,
+// after asking the user when the editor can be asked.
+func (t *turn) runCalls(ctx context.Context, calls []item) []item {
+	outcomes := make([]callOutcome, len(calls))
+	for i := 0; i < len(calls); {
+		j := i
+		for j < len(calls) && t.readOnly(calls[j].name) {
+			j++
+		}
+		if j > i { // a batch of read-only calls
+			var wg sync.WaitGroup
+			for k := i; k < j; k++ {
+				t.announce(calls[k])
+			}
+			for k := i; k < j; k++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					outcomes[k] = t.run(ctx, calls[k])
+				}()
+			}
+			wg.Wait()
+			i = j
+			continue
+		}
+		t.announce(calls[i])
+		outcomes[i] = t.run(ctx, calls[i])
+		i++
+	}
+	out := make([]item, len(calls))
+	for i, c := range calls {
+		out[i] = item{kind: itemOutput, callID: c.callID, name: c.name, text: outcomes[i].output}
+	}
+	return out
+}
+
+func (t *turn) tool(name string) tools.Tool {
+	for _, tool := range t.e.tools {
+		if tool.Name() == name {
+			return tool
+		}
+	}
+	return nil
+}
+
+func (t *turn) readOnly(name string) bool {
+	tool := t.tool(name)
+	return tool != nil && tool.ReadOnly()
+}
+
+func (t *turn) announce(c item) {
+	t.emit(TurnEvent{Kind: EventToolCall, CallID: c.callID, Name: c.name, Arguments: jsonArgs(c.args)})
+}
+
+// jsonArgs returns a call's arguments as a JSON object for display, even when
+// the model sent something that does not parse.
+func jsonArgs(args string) json.RawMessage {
+	var obj map[string]any
+	if json.Unmarshal([]byte(args), &obj) == nil && obj != nil {
+		return json.RawMessage(args)
+	}
+	b, _ := json.Marshal(map[string]string{"raw": args})
+	return b
+}
+
+// run runs one call and reports its result; it never fails the turn.
+func (t *turn) run(ctx context.Context, c item) (oc callOutcome) {
+	defer func() {
+		if p := recover(); p != nil {
+			t.e.log.Error("tool panicked", zap.String("tool", c.name), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			oc = callOutcome{output: fmt.Sprintf("tool %s failed with an internal error", c.name)}
+		}
+		if ctx.Err() != nil && !oc.ok {
+			oc.output = "cancelled by the user"
+		}
+		t.report(c, oc)
+	}()
+	tool := t.tool(c.name)
+	if tool == nil {
+		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.name)}
+	}
+	if !tool.ReadOnly() {
+		if msg, ok := t.permit(ctx, c, tool); !ok {
+			return callOutcome{output: msg}
+		}
+	}
+	t.e.mu.Lock()
+	root := t.e.root
+	t.e.mu.Unlock()
+	env := &tools.Env{Root: root, Ledger: t.s.ledger}
+	res, err := tool.Run(ctx, env, json.RawMessage(c.args))
+	if err != nil {
+		if ctx.Err() != nil {
+			return callOutcome{output: "cancelled by the user"}
+		}
+		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.name, err)}
+	}
+	return callOutcome{output: res.Output, ok: !res.IsError}
+}
+
+// permit decides whether a mutating call may run, asking the user when the
+// editor can be asked. The message is what the model sees when it may not.
+func (t *turn) permit(ctx context.Context, c item, tool tools.Tool) (string, bool) {
+	t.e.mu.Lock()
+	canAsk, allowAll := t.e.permissions, t.e.cfg.AllowAll
+	t.e.mu.Unlock()
+	switch {
+	case t.s.allowedAlways(c.name):
+		return "", true
+	case canAsk:
+	case allowAll:
+		return "", true
+	default:
+		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.name), false
+	}
+	d, err := t.client.AskPermission(ctx, PermissionRequest{
+		SessionID: t.s.ID, TurnID: t.id, CallID: c.callID, Tool: c.name,
+		Arguments: jsonArgs(c.args), Description: tools.Describe(c.name, json.RawMessage(c.args)),
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return "cancelled by the user", false
+		}
+		t.e.log.Warn("permission request failed", zap.String("tool", c.name), zap.Error(err))
+		return "denied: the editor did not answer the permission request", false
+	}
+	switch d {
+	case AllowAlways:
+		t.s.allowAlways(c.name)
+		return "", true
+	case Allow:
+		return "", true
+	default:
+		return "denied by the user", false
+	}
+}
+
+func (t *turn) report(c item, oc callOutcome) {
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.callID, Name: c.name, OK: oc.ok, Output: cut(oc.output, DisplayLimit)}
+	if !oc.ok {
+		ev.Error = cut(oc.output, 512)
+	}
+	t.emit(ev)
+}
+
+// cut shortens s to at most n bytes on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,229 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/openai/openai-go/v3/packages/param"
+	"github.com/openai/openai-go/v3/responses"
+	"github.com/openai/openai-go/v3/shared"
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/auth"
+)
+
+// turn is one running turn of a session.
+type turn struct {
+	e       *Engine
+	s       *Session
+	id      string
+	model   string
+	effort  string
+	running *runningTurn
+	client  Client
+	partial strings.Builder // text streamed by the current attempt
+}
+
+func (t *turn) emit(ev TurnEvent) {
+	ev.SessionID, ev.TurnID = t.s.ID, t.id
+	t.client.TurnEvent(ev)
+}
+
+// DefaultModel is the model a turn uses when the request names none.
+const DefaultModel = "gpt-5.5"
+
+// Chat runs one turn: the user's message, then model steps until one holds no
+// tool call, the step limit, or a cancel. A cancelled turn answers
+// StopCancelled with the text so far; the session stays usable.
+func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) {
+	if err := e.CheckChat(req); err != nil {
+		return TurnResult{}, err
+	}
+	cred, err := e.credential(ctx)
+	if err != nil {
+		return TurnResult{}, err
+	}
+	s, err := e.session(req.SessionID)
+	if err != nil {
+		return TurnResult{}, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(e.ctx, cancel) // engine closing
+	defer stop()
+	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.currentClient()}
+	if t.model == "" {
+		t.model = DefaultModel
+	}
+	if t.effort == "" {
+		t.effort = "medium"
+	}
+	if t.running, err = s.begin(t.id, cancel); err != nil {
+		return TurnResult{}, err
+	}
+	defer s.end()
+
+	t.emit(TurnEvent{Kind: EventStarted})
+	history := append(s.snapshotHistory(), item{kind: itemUser, text: req.Message})
+	res, history, err := t.loop(ctx, cred, history)
+	res.SessionID, res.TurnID = s.ID, t.id
+	if ctx.Err() != nil {
+		// Cancelled: whatever ran is kept, every call gets an output.
+		res.StopReason = StopCancelled
+		s.setHistory(repair(history, "cancelled by the user"))
+		e.log.Info("turn cancelled", zap.String("session", s.ID), zap.String("turn", t.id), zap.Int("steps", res.Steps))
+		return res, nil
+	}
+	s.setHistory(repair(history, "not run: the turn failed"))
+	if err != nil {
+		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))
+		return res, err
+	}
+	e.log.Info("turn ended", zap.String("session", s.ID), zap.String("turn", t.id),
+		zap.String("stop", string(res.StopReason)), zap.Int("steps", res.Steps))
+	return res, nil
+}
+
+// loop runs the steps of a turn and returns the history grown by them.
+func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (TurnResult, []item, error) {
+	var res TurnResult
+	var texts []string
+	for {
+		if res.Steps >= t.e.cfg.MaxSteps {
+			res.StopReason = StopMaxSteps
+			res.Text = strings.Join(texts, "\n\n")
+			return res, history, nil
+		}
+		res.Steps++
+		step, err := t.step(ctx, &cred, history)
+		res.Usage.InputTokens += step.usage.InputTokens
+		res.Usage.OutputTokens += step.usage.OutputTokens
+		if step.text != "" {
+			texts = append(texts, step.text)
+		}
+		if err != nil {
+			// A cut step keeps its text for the answer, but none of its
+			// items: a partial step is not a valid history entry.
+			if ctx.Err() != nil && step.text == "" && t.partial.Len() > 0 {
+				texts = append(texts, t.partial.String())
+			}
+			res.Text = strings.Join(texts, "\n\n")
+			return res, history, err
+		}
+		history = append(history, step.items...)
+		// The rule the tools deckhand replaces got wrong: any call at all,
+		// whatever text or reasoning came with it, means another step.
+		if len(step.calls) == 0 {
+			res.StopReason = StopEndTurn
+			res.Text = strings.Join(texts, "\n\n")
+			return res, history, nil
+		}
+		outputs := t.runCalls(ctx, step.calls)
+		history = append(history, outputs...)
+		if ctx.Err() != nil {
+			res.Text = strings.Join(texts, "\n\n")
+			return res, history, ctx.Err()
+		}
+	}
+}
+
+// step sends one request, retrying 5xx answers and broken streams with
+// backoff and jitter, and a 401 once after a forced refresh.
+func (t *turn) step(ctx context.Context, cred *auth.Credential, history []item) (stepResult, error) {
+	params := t.params(history)
+	refreshed := false
+	var lastErr error
+	for attempt := 0; attempt < t.e.cfg.Tries; attempt++ {
+		if attempt > 0 {
+			if err := sleep(ctx, backoff(t.e.cfg.RetryBase, attempt)); err != nil {
+				return stepResult{}, err
+			}
+			t.e.log.Info("retrying a model step", zap.Int("attempt", attempt+1), zap.Error(lastErr))
+		}
+		t.partial.Reset()
+		res, err := t.stream(ctx, t.e.service(*cred, t.s.ID), params)
+		if err == nil {
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		if errors.Is(err, errUnauthorized) {
+			if refreshed || cred.Type != "oauth" {
+				return res, unauthorized(*cred)
+			}
+			refreshed = true
+			fresh, rerr := t.e.tokens.Refresh(ctx, *cred)
+			if rerr != nil {
+				return res, t.e.authError(ctx, rerr)
+			}
+			*cred = fresh
+			attempt-- // the refresh retry is not a failure of the upstream
+			continue
+		}
+		var r *retryable
+		if !errors.As(err, &r) {
+			var rl *RateLimitError
+			if errors.As(err, &rl) {
+				rl.OAuth = cred.Type == "oauth"
+			}
+			return res, err
+		}
+		lastErr = r.err
+	}
+	if u := (*UpstreamError)(nil); errors.As(lastErr, &u) {
+		return stepResult{}, &UpstreamError{Status: u.Status, Detail: u.Detail,
+			Message: fmt.Sprintf("The model service kept failing (%d tries): %s", t.e.cfg.Tries, strings.TrimSuffix(u.Detail, "."))}
+	}
+	return stepResult{}, lastErr
+}
+
+// params builds the request body of a step. Nothing is stored upstream, so
+// the whole history goes every time, reasoning included.
+func (t *turn) params(history []item) responses.ResponseNewParams {
+	defs := make([]responses.ToolUnionParam, 0, len(t.e.tools))
+	for _, tool := range t.e.tools {
+		defs = append(defs, responses.ToolUnionParam{OfFunction: &responses.FunctionToolParam{
+			Name:        tool.Name(),
+			Description: param.NewOpt(tool.Description()),
+			Parameters:  tool.Schema(),
+			Strict:      param.NewOpt(false),
+		}})
+	}
+	t.e.mu.Lock()
+	root := t.e.root
+	t.e.mu.Unlock()
+	return responses.ResponseNewParams{
+		Model:             shared.ResponsesModel(t.model),
+		Instructions:      param.NewOpt(instructions(root, t.e.tools)),
+		Input:             responses.ResponseNewParamsInputUnion{OfInputItemList: inputItems(history)},
+		Tools:             defs,
+		ToolChoice:        responses.ResponseNewParamsToolChoiceUnion{OfToolChoiceMode: param.NewOpt(responses.ToolChoiceOptionsAuto)},
+		ParallelToolCalls: param.NewOpt(true),
+		Store:             param.NewOpt(false),
+		Include:           []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent},
+		Reasoning:         shared.ReasoningParam{Effort: shared.ReasoningEffort(t.effort), Summary: shared.ReasoningSummaryAuto},
+		PromptCacheKey:    param.NewOpt(t.s.ID),
+	}
+}
+
+// backoff is base·2^(attempt-1), give or take a quarter.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base << (attempt - 1)
+	return d*3/4 + time.Duration(rand.Int64N(int64(d)/2+1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
