@@ -1,0 +1,92 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// version is deckhand's version; release builds set it with -ldflags.
+var version = "0.1.0"
+
+// options are the flags, each defaulting to its environment variable.
+type options struct {
+	home, issuer, codexBase, apiBase, apiKey string
+	port                                     int
+	logFile, logLevel                        string
+	allowAll, showVersion                    bool
+	maxSteps                                 int
+	browserTimeout, deviceTimeout            time.Duration
+	idleTimeout, retryBase                   time.Duration
+}
+
+func env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func defaultHome() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "deckhand")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "deckhand")
+	}
+	return ".deckhand"
+}
+
+func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("deckhand", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port, err := strconv.Atoi(env("DECKHAND_OAUTH_PORT", "1455"))
+	if err != nil {
+		port = 1455
+	}
+	fs.StringVar(&o.home, "home", env("DECKHAND_HOME", defaultHome()), "where auth.json lives (DECKHAND_HOME)")
+	fs.StringVar(&o.issuer, "auth-issuer", env("DECKHAND_AUTH_ISSUER", "https://auth.openai.com"), "OAuth issuer (DECKHAND_AUTH_ISSUER)")
+	fs.StringVar(&o.codexBase, "codex-base-url", env("DECKHAND_CODEX_BASE_URL", "https://chatgpt.com/backend-api/codex"), "ChatGPT Codex backend (DECKHAND_CODEX_BASE_URL)")
+	fs.StringVar(&o.apiBase, "openai-base-url", env("OPENAI_BASE_URL", "https://api.openai.com/v1"), "public API base (OPENAI_BASE_URL)")
+	fs.StringVar(&o.apiKey, "openai-api-key", os.Getenv("OPENAI_API_KEY"), "API key used when none is stored (OPENAI_API_KEY; prefer the variable: flags show in ps)")
+	fs.IntVar(&o.port, "oauth-port", port, "browser-login callback port (DECKHAND_OAUTH_PORT)")
+	fs.StringVar(&o.logFile, "log-file", os.Getenv("DECKHAND_LOG_FILE"), "log to this file instead of stderr (DECKHAND_LOG_FILE)")
+	fs.StringVar(&o.logLevel, "log-level", env("DECKHAND_LOG_LEVEL", "info"), "debug, info, warn or error (DECKHAND_LOG_LEVEL)")
+	fs.BoolVar(&o.allowAll, "allow-all", false, "let write, edit and bash run without asking, when the editor cannot ask")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.IntVar(&o.maxSteps, "max-steps", 50, "model steps per turn before it ends with max_steps")
+	fs.DurationVar(&o.browserTimeout, "browser-timeout", 10*time.Minute, "how long a browser login waits for the callback")
+	fs.DurationVar(&o.deviceTimeout, "device-timeout", 15*time.Minute, "how long a device-code login polls")
+	fs.DurationVar(&o.idleTimeout, "stream-idle-timeout", 5*time.Minute, "cut a model stream silent for this long")
+	fs.DurationVar(&o.retryBase, "retry-delay", 500*time.Millisecond, "first delay before retrying a failed model request")
+	return fs
+}
+
+// newLogger builds zap to stderr or a file; nothing ever goes to stdout.
+func newLogger(o *options, stderr io.Writer) (*zap.Logger, error) {
+	lvl, err := zap.ParseAtomicLevel(o.logLevel)
+	if err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", o.logLevel)
+	}
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	var sink zapcore.WriteSyncer = zapcore.Lock(zapcore.AddSync(stderr))
+	if o.logFile != "" {
+		if err := os.MkdirAll(filepath.Dir(o.logFile), 0o700); err != nil {
+			return nil, fmt.Errorf("log file: %w", err)
+		}
+		f, err := os.OpenFile(o.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("log file: %w", err)
+		}
+		sink = zapcore.Lock(f)
+	}
+	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), sink, lvl)), nil
+}

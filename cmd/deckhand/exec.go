@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/engine"
+)
+
+// terminal is an engine.Client that prints a turn for a person.
+type terminal struct {
+	mu     sync.Mutex
+	out    io.Writer
+	inText bool
+}
+
+func (t *terminal) TurnEvent(ev engine.TurnEvent) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch ev.Kind {
+	case engine.EventDelta:
+		fmt.Fprint(t.out, ev.Text)
+		t.inText = true
+		return
+	case engine.EventReasoning:
+		return
+	}
+	if t.inText {
+		fmt.Fprintln(t.out)
+		t.inText = false
+	}
+	switch ev.Kind {
+	case engine.EventToolCall:
+		fmt.Fprintf(t.out, "▸ %s %s\n", ev.Name, compact(ev.Arguments))
+	case engine.EventToolResult:
+		mark := "✓"
+		if !ev.OK {
+			mark = "✗"
+		}
+		fmt.Fprintf(t.out, "  %s %s\n", mark, indent(firstLines(ev.Output, 8)))
+	}
+}
+
+func (t *terminal) LoginCompleted(engine.LoginEvent) {}
+
+func (t *terminal) AskPermission(context.Context, engine.PermissionRequest) (engine.Decision, error) {
+	return engine.Deny, nil
+}
+
+func compact(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, _ := json.Marshal(v)
+	return cut(string(b), 200)
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], fmt.Sprintf("… (%d more lines)", len(lines)-n))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n    ") }
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// execTurn runs one turn in the current directory and prints it.
+func execTurn(ctx context.Context, o *options, log *zap.Logger, args []string, stdout, stderr io.Writer) int {
+	prompt := strings.TrimSpace(strings.Join(args, " "))
+	if prompt == "" {
+		fmt.Fprintln(stderr, `deckhand exec: give a prompt, e.g. deckhand exec "explain main.go"`)
+		return 2
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(stderr, "deckhand exec:", err)
+		return 1
+	}
+	eng := newEngine(o, log, false)
+	defer eng.Close()
+	term := &terminal{out: stdout}
+	if _, err := eng.Attach(term, wd, false); err != nil {
+		fmt.Fprintln(stderr, "deckhand exec:", err)
+		return 1
+	}
+	res, err := eng.Chat(ctx, engine.ChatRequest{Message: prompt})
+	term.mu.Lock()
+	if term.inText {
+		fmt.Fprintln(stdout)
+	}
+	term.mu.Unlock()
+	if err != nil {
+		fmt.Fprintln(stderr, "deckhand exec:", err)
+		var ar *engine.AuthRequiredError
+		if errors.As(err, &ar) {
+			fmt.Fprintln(stderr, "Log in with `deckhand login`, or set OPENAI_API_KEY.")
+		}
+		return 1
+	}
+	fmt.Fprintf(stderr, "[%s after %d steps, %d tokens in, %d out]\n", res.StopReason, res.Steps, res.Usage.InputTokens, res.Usage.OutputTokens)
+	if res.StopReason != engine.StopEndTurn {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/deckhand-dev/deckhand/engine"
+)
+
+// loginWatcher waits for the end of a login flow started from a terminal.
+type loginWatcher struct {
+	terminal
+	done chan engine.LoginEvent
+}
+
+func (w *loginWatcher) LoginCompleted(ev engine.LoginEvent) { w.done <- ev }
+
+// login logs in from a terminal with one of the three methods.
+func login(ctx context.Context, o *options, log *zap.Logger, args []string, stdin io.Reader, stderr io.Writer) int {
+	in := bufio.NewReader(stdin)
+	method := ""
+	if len(args) > 0 {
+		method = args[0]
+	} else {
+		fmt.Fprintln(stderr, "Log in to OpenAI with:")
+		for i, m := range engine.Methods() {
+			fmt.Fprintf(stderr, "  %d. %s\n", i+1, m.Label)
+		}
+		fmt.Fprint(stderr, "Choose 1-3: ")
+		line, _ := in.ReadString('\n')
+		if n, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && n >= 1 && n <= 3 {
+			method = engine.Methods()[n-1].ID
+		}
+	}
+	switch strings.ToLower(method) {
+	case "1", "browser":
+		method = engine.MethodBrowser
+	case "2", "headless", "device":
+		method = engine.MethodHeadless
+	case "3", "apikey", "api-key", "key":
+		method = engine.MethodAPIKey
+	default:
+		fmt.Fprintln(stderr, "deckhand login: choose browser, headless or apikey")
+		return 2
+	}
+	wd, _ := os.Getwd()
+	eng := newEngine(o, log, true)
+	defer eng.Close()
+	w := &loginWatcher{terminal: terminal{out: stderr}, done: make(chan engine.LoginEvent, 1)}
+	if _, err := eng.Attach(w, wd, false); err != nil {
+		fmt.Fprintln(stderr, "deckhand login:", err)
+		return 1
+	}
+	if method == engine.MethodAPIKey {
+		fmt.Fprint(stderr, "OpenAI API key (not shown): ")
+		key, err := readSecret(stdin, in)
+		fmt.Fprintln(stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "deckhand login:", err)
+			return 1
+		}
+		if _, err := eng.ConnectAPIKey(key); err != nil {
+			fmt.Fprintln(stderr, "deckhand login:", err)
+			return 1
+		}
+		fmt.Fprintln(stderr, "API key stored in", o.home)
+		return 0
+	}
+	info, err := eng.StartOAuth(ctx, method, true)
+	if err != nil {
+		fmt.Fprintln(stderr, "deckhand login:", err)
+		return 1
+	}
+	if method == engine.MethodBrowser {
+		fmt.Fprintf(stderr, "Opening your browser. If it does not open, visit:\n\n  %s\n\nWaiting for the login", info.URL)
+	} else {
+		fmt.Fprintf(stderr, "Open %s and enter the code\n\n    %s\n\n", info.VerificationURL, info.UserCode)
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case ev := <-w.done:
+			fmt.Fprintln(stderr)
+			if ev.State != engine.FlowComplete {
+				fmt.Fprintf(stderr, "Login %s: %v\n", ev.State, ev.Err)
+				return 1
+			}
+			fmt.Fprintf(stderr, "Logged in to ChatGPT (account %s).\n", ev.Status.AccountID)
+			return 0
+		case <-ctx.Done():
+			eng.CancelFlow(info.FlowID)
+			fmt.Fprintln(stderr, "\nLogin cancelled.")
+			return 1
+		case <-tick.C:
+			left := time.Until(info.ExpiresAt).Round(time.Second)
+			if method == engine.MethodHeadless {
+				fmt.Fprintf(stderr, "\rWaiting for you to enter the code… %s left ", left)
+			} else {
+				fmt.Fprint(stderr, ".")
+			}
+		}
+	}
+}
+
+// readSecret reads a line without echoing it when stdin is a terminal.
+func readSecret(stdin io.Reader, in *bufio.Reader) (string, error) {
+	if f, ok := stdin.(*os.File); ok {
+		fd := int(f.Fd())
+		if t, err := unix.IoctlGetTermios(fd, unix.TCGETS); err == nil {
+			quiet := *t
+			quiet.Lflag &^= unix.ECHO
+			if err := unix.IoctlSetTermios(fd, unix.TCSETS, &quiet); err == nil {
+				defer unix.IoctlSetTermios(fd, unix.TCSETS, t)
+			}
+		}
+	}
+	line, err := in.ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("no key read: %w", err)
+	}
+	return strings.TrimSpace(line), nil
+}
+
+func logout(o *options, log *zap.Logger, stdout, stderr io.Writer) int {
+	eng := newEngine(o, log, false)
+	defer eng.Close()
+	st, err := eng.Logout()
+	if err != nil {
+		fmt.Fprintln(stderr, "deckhand logout:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "Logged out.", describe(st))
+	return 0
+}
+
+func status(o *options, log *zap.Logger, stdout io.Writer) int {
+	eng := newEngine(o, log, false)
+	defer eng.Close()
+	fmt.Fprintln(stdout, describe(eng.Status()))
+	return 0
+}
+
+func describe(st engine.Status) string {
+	switch st.Type {
+	case "oauth":
+		s := "Logged in with ChatGPT"
+		if st.AccountID != "" {
+			s += " (account " + st.AccountID + ")"
+		}
+		if !st.ExpiresAt.IsZero() {
+			s += "; the access token renews itself, next at " + st.ExpiresAt.Local().Format(time.RFC1123)
+		}
+		return s + "."
+	case "api":
+		if st.Source == "env" {
+			return "Using the API key from OPENAI_API_KEY."
+		}
+		return "Logged in with a stored API key."
+	default:
+		return "Not logged in: run `deckhand login`."
+	}
+}

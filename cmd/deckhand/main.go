@@ -1,0 +1,19 @@
+// Command deckhand is a headless coding-agent server for editors. An editor
+// starts it as a child process and speaks JSON-RPC to it over stdio; deckhand
+// logs in to OpenAI, runs the model's tool loop over the workspace and streams
+// what happens. Run `deckhand help` for the terminal commands.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

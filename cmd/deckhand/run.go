@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/pkg/browser"
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/rpc"
+)
+
+const usage = `deckhand: a headless coding-agent server for editors.
+
+Usage:
+  deckhand [flags]                 serve JSON-RPC on stdin/stdout (what editors run)
+  deckhand [flags] login [method]  log in from a terminal: browser, headless or apikey
+  deckhand [flags] logout          forget the stored OpenAI login
+  deckhand [flags] status          show the login state
+  deckhand [flags] exec "prompt"   run one turn in the current directory and print it
+  deckhand [flags] demo            watch deckhand work against a built-in fake of OpenAI
+  deckhand --version
+
+Flags:
+`
+
+// Run is deckhand: it parses the arguments and runs the command they name.
+// It returns the process's exit status.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// pkg/browser lets the opened browser write to our stdout, which carries
+	// the protocol: send it to stderr instead.
+	browser.Stdout, browser.Stderr = stderr, stderr
+
+	var o options
+	fs := newFlags(&o, stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cmd, rest := "serve", fs.Args()
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+		// Flags may also follow the command.
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		rest = fs.Args()
+	}
+	if o.showVersion {
+		fmt.Fprintln(stdout, "deckhand", version)
+		return 0
+	}
+	log, err := newLogger(&o, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "deckhand:", err)
+		return 2
+	}
+	defer log.Sync()
+
+	switch cmd {
+	case "serve":
+		return serve(ctx, &o, log, stdin, stdout)
+	case "login":
+		return login(ctx, &o, log, rest, stdin, stderr)
+	case "logout":
+		return logout(&o, log, stdout, stderr)
+	case "status":
+		return status(&o, log, stdout)
+	case "exec":
+		return execTurn(ctx, &o, log, rest, stdout, stderr)
+	case "demo":
+		return demo(ctx, &o, stdout, stderr)
+	case "help":
+		fs.Usage()
+		return 0
+	case "version":
+		fmt.Fprintln(stdout, "deckhand", version)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "deckhand: unknown command %q; run `deckhand help`\n", cmd)
+		return 2
+	}
+}
+
+// newEngine builds the engine from the options.
+func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
+	cfg := engine.Config{
+		Version:        version,
+		Home:           o.home,
+		Issuer:         o.issuer,
+		CodexBaseURL:   o.codexBase,
+		APIBaseURL:     o.apiBase,
+		EnvAPIKey:      o.apiKey,
+		OAuthPort:      o.port,
+		AllowAll:       o.allowAll,
+		MaxSteps:       o.maxSteps,
+		BrowserTimeout: o.browserTimeout,
+		DeviceTimeout:  o.deviceTimeout,
+		IdleTimeout:    o.idleTimeout,
+		RetryBase:      o.retryBase,
+		Log:            log,
+	}
+	if openBrowser {
+		cfg.OpenBrowser = browser.OpenURL
+	}
+	return engine.New(cfg)
+}
+
+func serve(ctx context.Context, o *options, log *zap.Logger, stdin io.Reader, stdout io.Writer) int {
+	wd, err := os.Getwd()
+	if err != nil {
+		log.Error("no working directory", zap.Error(err))
+		return 1
+	}
+	eng := newEngine(o, log, true)
+	defer eng.Close()
+	srv := rpc.NewServer(rpc.ServerConfig{Engine: eng, Version: version, WorkDir: wd, Log: log})
+	log.Info("deckhand serving on stdio", zap.String("version", version), zap.String("home", o.home))
+	return srv.Run(ctx, stdin, stdout)
+}
