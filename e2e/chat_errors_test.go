@@ -1,0 +1,156 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deckhand-dev/deckhand/upstreamtest"
+)
+
+// fast makes retries quick; the mapping and the count of tries are what count.
+var fast = []string{"--retry-delay", "10ms"}
+
+func TestErrorMapping(t *testing.T) {
+	resets := time.Now().Add(90 * time.Minute).Truncate(time.Second)
+	cases := []struct {
+		name    string
+		replies []upstreamtest.Reply
+		code    int
+		inMsg   string // the message must say this
+		data    func(t *testing.T, data json.RawMessage)
+		tries   int
+	}{
+		{
+			name:    "usage not included",
+			replies: []upstreamtest.Reply{upstreamtest.Error(403, `{"error":{"type":"usage_not_included","message":"Upgrade to Plus to continue using Codex"}}`)},
+			code:    -32010, inMsg: "plan", tries: 1,
+			data: func(t *testing.T, d json.RawMessage) {
+				if !strings.Contains(string(d), `"provider":"openai"`) {
+					t.Errorf("data %s", d)
+				}
+			},
+		},
+		{
+			name: "usage limit reached with resets_at",
+			replies: []upstreamtest.Reply{upstreamtest.Error(429, fmt.Sprintf(
+				`{"type":"error","error":{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"plus","resets_at":%d,"resets_in_seconds":5400},"status_code":429}`, resets.Unix()))},
+			code: -32011, inMsg: "usage limit", tries: 1,
+			data: func(t *testing.T, d json.RawMessage) {
+				var v struct {
+					RetryAfterSeconds int    `json:"retryAfterSeconds"`
+					ResetsAt          string `json:"resetsAt"`
+				}
+				json.Unmarshal(d, &v)
+				if v.ResetsAt != resets.UTC().Format(time.RFC3339) || v.RetryAfterSeconds != 5400 {
+					t.Errorf("data %s, want resetsAt %s and 5400 s", d, resets.UTC().Format(time.RFC3339))
+				}
+			},
+		},
+		{
+			name:    "429 with the codex reset header",
+			replies: []upstreamtest.Reply{upstreamtest.Error(429, `{"detail":"Too many requests"}`, "X-Codex-Primary-Reset-At", fmt.Sprint(resets.Unix()))},
+			code:    -32011, tries: 1,
+			data: func(t *testing.T, d json.RawMessage) {
+				if !strings.Contains(string(d), resets.UTC().Format(time.RFC3339)) {
+					t.Errorf("data %s lacks resetsAt %s", d, resets.UTC().Format(time.RFC3339))
+				}
+			},
+		},
+		{
+			name:    "5xx three times",
+			replies: []upstreamtest.Reply{upstreamtest.Error(502, `bad gateway`), upstreamtest.Error(503, `{"detail":"overloaded"}`), upstreamtest.Error(500, `{"error":{"message":"boom","type":"server_error"}}`)},
+			code:    -32012, inMsg: "3 tries", tries: 3,
+			data: func(t *testing.T, d json.RawMessage) {
+				if !strings.Contains(string(d), `"status":500`) {
+					t.Errorf("data %s lacks the last status", d)
+				}
+			},
+		},
+		{
+			name:    "stream ends without completed, three times",
+			replies: []upstreamtest.Reply{upstreamtest.Step().Text("par").EndWithoutCompleted().Reply(), upstreamtest.Step().EndWithoutCompleted().Reply(), upstreamtest.Step().EndWithoutCompleted().Reply()},
+			code:    -32012, inMsg: "", tries: 3,
+			data: func(t *testing.T, d json.RawMessage) {
+				if !strings.Contains(string(d), "response.completed") {
+					t.Errorf("data %s does not say the stream ended early", d)
+				}
+			},
+		},
+		{
+			name:    "context length exceeded",
+			replies: []upstreamtest.Reply{upstreamtest.Step().Failed("context_length_exceeded", "Your input exceeds the context window of this model.").Reply()},
+			code:    -32012, inMsg: "context window", tries: 1,
+		},
+		{
+			name:    "model not supported names the models method",
+			replies: []upstreamtest.Reply{upstreamtest.Error(400, `{"detail":"The 'gpt-9' model is not supported when using Codex with a ChatGPT account."}`)},
+			code:    -32012, inMsg: "models", tries: 1,
+		},
+		{
+			name:    "error event mid-stream",
+			replies: []upstreamtest.Reply{upstreamtest.Step().Text("hm").ErrorEvent("invalid_prompt", "Invalid prompt.").Reply()},
+			code:    -32012, inMsg: "Invalid prompt", tries: 1,
+		},
+		{
+			name:    "error event with a rate limit in the stream",
+			replies: []upstreamtest.Reply{upstreamtest.Step().RawEvent(`{"type":"error","error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_in_seconds":60}}`).Reply()},
+			code:    -32011, tries: 1,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fake, p, _ := oauthServer(t, opts{args: fast})
+			fake.PushCodex(tc.replies...)
+			e := p.fails("chat", map[string]any{"message": "hi", "model": "gpt-9"}, tc.code)
+			if !strings.Contains(e.Message, tc.inMsg) {
+				t.Errorf("message %q does not contain %q", e.Message, tc.inMsg)
+			}
+			if tc.data != nil {
+				tc.data(t, e.Data)
+			}
+			if n := len(fake.RequestsTo(codexPath)); n != tc.tries {
+				t.Errorf("%d requests, want %d", n, tc.tries)
+			}
+			// The session stays usable and the server keeps serving.
+			fake.PushCodex(upstreamtest.Text("fine now"))
+			if r := p.chat(map[string]any{"message": "again"}); r.Text != "fine now" {
+				t.Errorf("next chat text %q", r.Text)
+			}
+		})
+	}
+}
+
+func TestRetriesRecover(t *testing.T) {
+	cases := map[string]upstreamtest.Reply{
+		"5xx":           upstreamtest.Error(500, `{"detail":"hiccup"}`),
+		"broken stream": upstreamtest.Step().Text("half").Abort().Reply(),
+		"clean EOF":     upstreamtest.Step().EndWithoutCompleted().Reply(),
+	}
+	for name, first := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fake, p, _ := oauthServer(t, opts{args: fast})
+			fake.PushCodex(first, upstreamtest.Text("recovered"))
+			r := p.chat(map[string]any{"message": "hi"})
+			if r.Text != "recovered" || r.StopReason != "end_turn" {
+				t.Fatalf("result %+v", r)
+			}
+			if n := len(fake.RequestsTo(codexPath)); n != 2 {
+				t.Errorf("%d requests, want 2", n)
+			}
+		})
+	}
+}
+
+func TestIdleStreamIsCut(t *testing.T) {
+	fake, p, _ := oauthServer(t, opts{args: append([]string{"--stream-idle-timeout", "300ms"}, fast...)})
+	fake.PushCodex(upstreamtest.Step().Text("slow").Stall().Reply(), upstreamtest.Text("second try"))
+	r := p.chat(map[string]any{"message": "hi"})
+	if r.Text != "second try" {
+		t.Fatalf("result %+v", r)
+	}
+}

@@ -1,0 +1,425 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/deckhand-dev/deckhand/upstreamtest"
+)
+
+// binary is the deckhand built for this test run (with the race detector).
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "deckhand-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "deckhand")
+	args := []string{"build", "-o", binary}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "../cmd/deckhand")...)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building deckhand:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// msg is any frame deckhand sends.
+type msg struct {
+	ID     json.RawMessage `json:"id,omitempty"`
+	Method string          `json:"method,omitempty"`
+	Params json.RawMessage `json:"params,omitempty"`
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  *wireError      `json:"error,omitempty"`
+}
+
+type wireError struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+func (e *wireError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
+
+// proc is a running deckhand and the editor's end of its pipes.
+type proc struct {
+	t       testing.TB
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	lsp     bool
+	home    string
+	ws      string
+	logFile string
+
+	mu      sync.Mutex
+	nextID  int
+	pending map[string]chan msg
+	notes   []msg
+	noteC   chan struct{} // signalled on every new notification
+	// onRequest answers server-to-client requests; nil answers nothing.
+	onRequest func(m msg) any
+	// onNote sees every notification as it arrives (benchmarks).
+	onNote   func(m msg)
+	requests []msg
+	garbage  []string // stdout bytes that were not a frame
+	exited   chan struct{}
+	exitCode int
+}
+
+type opts struct {
+	lsp   bool
+	fake  *upstreamtest.Server
+	env   []string
+	args  []string
+	home  string // default: a new temp dir
+	ws    string // default: a new temp dir
+	noLog bool
+}
+
+// start runs deckhand with DECKHAND_* pointing at the fake.
+func start(t testing.TB, o opts) *proc {
+	t.Helper()
+	if o.home == "" {
+		o.home = t.TempDir()
+	}
+	if o.ws == "" {
+		o.ws = t.TempDir()
+	}
+	p := &proc{t: t, lsp: o.lsp, home: o.home, ws: o.ws, pending: map[string]chan msg{},
+		noteC: make(chan struct{}, 1), exited: make(chan struct{})}
+	p.logFile = filepath.Join(t.TempDir(), "deckhand.log")
+	args := append([]string{"--log-file", p.logFile, "--log-level", "debug"}, o.args...)
+	p.cmd = exec.Command(binary, args...)
+	p.cmd.Dir = o.ws
+	env := append(os.Environ(), "DECKHAND_HOME="+o.home, "OPENAI_API_KEY=", "OPENAI_ORG_ID=org-should-not-leak")
+	if o.fake != nil {
+		env = append(env, "DECKHAND_AUTH_ISSUER="+o.fake.Issuer(), "DECKHAND_CODEX_BASE_URL="+o.fake.CodexBase(),
+			"OPENAI_BASE_URL="+o.fake.APIBase())
+	}
+	p.cmd.Env = append(env, o.env...)
+	var err error
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	p.cmd.Stderr = &stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go p.read(stdout)
+	t.Cleanup(func() {
+		p.stdin.Close()
+		select {
+		case <-p.exited:
+		case <-time.After(20 * time.Second):
+			p.cmd.Process.Kill()
+			<-p.exited
+			t.Errorf("deckhand did not exit after stdin closed")
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if len(p.garbage) > 0 {
+			t.Errorf("stdout carried bytes that are not frames: %q", p.garbage)
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(p.logFile)
+			t.Logf("deckhand stderr:\n%s\nlog:\n%s", stderr.String(), tail(string(b), 6000))
+		}
+	})
+	return p
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// read parses every frame deckhand writes; anything else is garbage.
+func (p *proc) read(stdout io.Reader) {
+	defer func() {
+		err := p.cmd.Wait()
+		p.exitCode = 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			p.exitCode = ee.ExitCode()
+		}
+		close(p.exited)
+	}()
+	r := bufio.NewReaderSize(stdout, 1<<16)
+	for {
+		frame, err := p.readFrame(r)
+		if err != nil {
+			return
+		}
+		var m msg
+		if json.Unmarshal(frame, &m) != nil {
+			p.mu.Lock()
+			p.garbage = append(p.garbage, string(frame))
+			p.mu.Unlock()
+			continue
+		}
+		p.dispatch(m)
+	}
+}
+
+func (p *proc) readFrame(r *bufio.Reader) ([]byte, error) {
+	if !p.lsp {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			if len(bytes.TrimSpace(line)) > 0 {
+				p.mu.Lock()
+				p.garbage = append(p.garbage, string(line))
+				p.mu.Unlock()
+			}
+			return nil, err
+		}
+		return line, nil
+	}
+	length := -1
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		if line == "\r\n" {
+			break
+		}
+		k, v, ok := strings.Cut(strings.TrimRight(line, "\r\n"), ":")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
+			p.mu.Lock()
+			p.garbage = append(p.garbage, line)
+			p.mu.Unlock()
+			continue
+		}
+		if length, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
+			return nil, err
+		}
+	}
+	buf := make([]byte, length)
+	_, err := io.ReadFull(r, buf)
+	return buf, err
+}
+
+func (p *proc) dispatch(m msg) {
+	switch {
+	case m.Method != "" && len(m.ID) > 0: // a server-to-client request
+		p.mu.Lock()
+		p.requests = append(p.requests, m)
+		h := p.onRequest
+		p.mu.Unlock()
+		if h != nil {
+			if res := h(m); res != nil {
+				p.write(map[string]any{"jsonrpc": "2.0", "id": m.ID, "result": res})
+			}
+		}
+	case m.Method != "":
+		p.mu.Lock()
+		p.notes = append(p.notes, m)
+		h := p.onNote
+		p.mu.Unlock()
+		if h != nil {
+			h(m)
+		}
+		select {
+		case p.noteC <- struct{}{}:
+		default:
+		}
+	default:
+		p.mu.Lock()
+		ch := p.pending[string(m.ID)]
+		delete(p.pending, string(m.ID))
+		p.mu.Unlock()
+		if ch != nil {
+			ch <- m
+		} else {
+			p.mu.Lock()
+			p.notes = append(p.notes, m) // an answer to a raw frame: kept for inspection
+			p.mu.Unlock()
+			select {
+			case p.noteC <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// write sends one frame in the connection's framing.
+func (p *proc) write(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.writeRaw(b)
+}
+
+func (p *proc) writeRaw(b []byte) {
+	var frame []byte
+	if p.lsp {
+		frame = append([]byte(fmt.Sprintf("Content-Length: %d\r\n\r\n", len(b))), b...)
+	} else {
+		frame = append(append([]byte{}, b...), '\n')
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stdin.Write(frame)
+}
+
+// send starts a request and returns its id and the channel of its answer.
+func (p *proc) send(method string, params any) (int, chan msg) {
+	p.mu.Lock()
+	p.nextID++
+	id := p.nextID
+	ch := make(chan msg, 1)
+	p.pending[strconv.Itoa(id)] = ch
+	p.mu.Unlock()
+	m := map[string]any{"jsonrpc": "2.0", "id": id, "method": method}
+	if params != nil {
+		m["params"] = params
+	}
+	p.write(m)
+	return id, ch
+}
+
+// call sends a request and waits for its answer.
+func (p *proc) call(method string, params any) (json.RawMessage, *wireError) {
+	p.t.Helper()
+	_, ch := p.send(method, params)
+	return p.await(ch, method)
+}
+
+func (p *proc) await(ch chan msg, what string) (json.RawMessage, *wireError) {
+	p.t.Helper()
+	select {
+	case m := <-ch:
+		return m.Result, m.Error
+	case <-time.After(60 * time.Second):
+		p.t.Fatalf("no answer to %s within 60 s", what)
+		return nil, nil
+	}
+}
+
+// ok calls and fails the test on an error answer; it decodes into out.
+func (p *proc) ok(method string, params any, out any) {
+	p.t.Helper()
+	res, err := p.call(method, params)
+	if err != nil {
+		p.t.Fatalf("%s: %v", method, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(res, out); err != nil {
+			p.t.Fatalf("%s: decoding %s: %v", method, res, err)
+		}
+	}
+}
+
+// fails calls and expects an error with the given code.
+func (p *proc) fails(method string, params any, code int) *wireError {
+	p.t.Helper()
+	res, err := p.call(method, params)
+	if err == nil {
+		p.t.Fatalf("%s: want error %d, got result %s", method, code, res)
+	}
+	if err.Code != code {
+		p.t.Fatalf("%s: want error %d, got %d %q", method, code, err.Code, err.Message)
+	}
+	return err
+}
+
+func (p *proc) notify(method string, params any) {
+	m := map[string]any{"jsonrpc": "2.0", "method": method}
+	if params != nil {
+		m["params"] = params
+	}
+	p.write(m)
+}
+
+// initialize says hello with the given capabilities.
+func (p *proc) initialize(permissions bool) map[string]any {
+	p.t.Helper()
+	var res map[string]any
+	p.ok("initialize", map[string]any{"clientInfo": map[string]any{"name": "e2e", "version": "1"},
+		"workspaceRoot": p.ws, "capabilities": map[string]any{"permissions": permissions}}, &res)
+	return res
+}
+
+// notifications returns the notifications so far with the given method ("" = all).
+func (p *proc) notifications(method string) []msg {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []msg
+	for _, m := range p.notes {
+		if method == "" || m.Method == method {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitFor waits until a notification with the method satisfies pred.
+func (p *proc) waitFor(method string, pred func(m msg) bool, within time.Duration) msg {
+	p.t.Helper()
+	deadline := time.After(within)
+	for {
+		for _, m := range p.notifications(method) {
+			if pred == nil || pred(m) {
+				return m
+			}
+		}
+		select {
+		case <-p.noteC:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			p.t.Fatalf("no %s notification within %s", method, within)
+		}
+	}
+}
+
+// wait closes nothing and waits for the process to exit.
+func (p *proc) wait(within time.Duration) int {
+	p.t.Helper()
+	select {
+	case <-p.exited:
+		return p.exitCode
+	case <-time.After(within):
+		p.t.Fatalf("deckhand still running after %s", within)
+		return -1
+	}
+}
+
+func (p *proc) log() string {
+	b, _ := os.ReadFile(p.logFile)
+	return string(b)
+}
+
+func decode[T any](t testing.TB, raw json.RawMessage) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("decoding %s: %v", raw, err)
+	}
+	return v
+}
