@@ -31,6 +31,9 @@ type AuthStatus struct {
 	AccountID string `json:"accountId,omitempty"`
 	// ExpiresAt is RFC 3339.
 	ExpiresAt string `json:"expiresAt,omitempty"`
+	// Warning (an extension) says what went wrong with the stored login,
+	// e.g. an auth.json that could not be parsed and was moved aside.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Method is one way to log in.
