@@ -168,3 +168,23 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 		}
 	}
 }
+
+func TestReasoningSettingsOnlyForReasoningModels(t *testing.T) {
+	e, fake := testEngine(t)
+	fake.PushCodex(upstreamtest.Text("a"), upstreamtest.Text("b"))
+	for _, model := range []string{"gpt-5.5", "gpt-4.1"} {
+		if _, err := e.Chat(context.Background(), ChatRequest{Message: "hi", Model: model}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := fake.RequestsTo("/backend-api/codex/responses")
+	if _, ok := reqs[0].JSON()["reasoning"]; !ok {
+		t.Errorf("gpt-5.5 request has no reasoning settings")
+	}
+	if _, ok := reqs[1].JSON()["reasoning"]; ok {
+		t.Errorf("gpt-4.1 request carries reasoning settings")
+	}
+	if _, ok := reqs[1].JSON()["include"]; ok {
+		t.Errorf("gpt-4.1 request asks for encrypted reasoning")
+	}
+}

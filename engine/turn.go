@@ -197,7 +197,7 @@ func (t *turn) params(history []item) responses.ResponseNewParams {
 	t.e.mu.Lock()
 	root := t.e.root
 	t.e.mu.Unlock()
-	return responses.ResponseNewParams{
+	p := responses.ResponseNewParams{
 		Model:             shared.ResponsesModel(t.model),
 		Instructions:      param.NewOpt(instructions(root, t.e.tools)),
 		Input:             responses.ResponseNewParamsInputUnion{OfInputItemList: inputItems(history)},
@@ -205,10 +205,21 @@ func (t *turn) params(history []item) responses.ResponseNewParams {
 		ToolChoice:        responses.ResponseNewParamsToolChoiceUnion{OfToolChoiceMode: param.NewOpt(responses.ToolChoiceOptionsAuto)},
 		ParallelToolCalls: param.NewOpt(true),
 		Store:             param.NewOpt(false),
-		Include:           []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent},
-		Reasoning:         shared.ReasoningParam{Effort: shared.ReasoningEffort(t.effort), Summary: shared.ReasoningSummaryAuto},
 		PromptCacheKey:    param.NewOpt(t.s.ID),
 	}
+	if reasoningModel(t.model) {
+		// Nothing is stored upstream: the reasoning comes back encrypted
+		// and goes out again with the history.
+		p.Include = []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent}
+		p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffort(t.effort), Summary: shared.ReasoningSummaryAuto}
+	}
+	return p
+}
+
+// reasoningModel says whether a model takes reasoning settings; the API
+// refuses them for the others (gpt-4.1, say).
+func reasoningModel(model string) bool {
+	return !strings.HasPrefix(model, "gpt-4")
 }
 
 // backoff is base·2^(attempt-1), give or take a quarter.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what deckhand's tests and benchmarks need beyond Go itself.
-#   scripts/test-deps.sh test    the test suite: bash, git
+#   scripts/test-deps.sh test    the test suite: bash, git, tmux
 #   scripts/test-deps.sh bench   the benchmarks: also ripgrep (to compare grep with)
 set -euo pipefail
-want=(bash git)
+want=(bash git tmux)
 [ "${1:-test}" = bench ] && want+=(ripgrep)
 missing=()
 for p in "${want[@]}"; do

@@ -61,7 +61,8 @@ func Describe(name string, args json.RawMessage) string {
 		if p.ReplaceAll {
 			what = "every occurrence"
 		}
-		line = fmt.Sprintf("Edit %s (replace %s of %d lines)", p.Path, what, strings.Count(p.OldString, "\n")+1)
+		n := strings.Count(p.OldString, "\n") + 1
+		line = fmt.Sprintf("Edit %s: replace %s of a %d-line passage", p.Path, what, n)
 	case "bash":
 		var p bashParams
 		if !quietDecode(args, &p) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,15 +12,19 @@ import (
 	"sync"
 
 	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
 
 	"github.com/deckhand-dev/deckhand/engine"
 )
 
-// terminal is an engine.Client that prints a turn for a person.
+// terminal is an engine.Client that prints a turn for a person and, when
+// it has one, asks them before a tool changes anything.
 type terminal struct {
 	mu     sync.Mutex
 	out    io.Writer
 	inText bool
+	ask    *bufio.Reader // answers to permission prompts; nil: deny
+	prompt io.Writer
 }
 
 func (t *terminal) TurnEvent(ev engine.TurnEvent) {
@@ -51,8 +56,35 @@ func (t *terminal) TurnEvent(ev engine.TurnEvent) {
 
 func (t *terminal) LoginCompleted(engine.LoginEvent) {}
 
-func (t *terminal) AskPermission(context.Context, engine.PermissionRequest) (engine.Decision, error) {
-	return engine.Deny, nil
+func (t *terminal) AskPermission(ctx context.Context, req engine.PermissionRequest) (engine.Decision, error) {
+	if t.ask == nil {
+		return engine.Deny, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.inText {
+		fmt.Fprintln(t.out)
+		t.inText = false
+	}
+	fmt.Fprintf(t.prompt, "%s — allow? [y]es, [n]o, [a]lways for %s: ", req.Description, req.Tool)
+	line, err := t.ask.ReadString('\n')
+	if err != nil && line == "" {
+		return engine.Deny, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return engine.Allow, nil
+	case "a", "always":
+		return engine.AllowAlways, nil
+	default:
+		return engine.Deny, nil
+	}
+}
+
+// isTerminal says whether f is a terminal a person can answer prompts on.
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 func compact(raw json.RawMessage) string {
@@ -82,7 +114,7 @@ func cut(s string, n int) string {
 }
 
 // execTurn runs one turn in the current directory and prints it.
-func execTurn(ctx context.Context, o *options, log *zap.Logger, args []string, stdout, stderr io.Writer) int {
+func execTurn(ctx context.Context, o *options, log *zap.Logger, args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	prompt := strings.TrimSpace(strings.Join(args, " "))
 	if prompt == "" {
 		fmt.Fprintln(stderr, `deckhand exec: give a prompt, e.g. deckhand exec "explain main.go"`)
@@ -95,8 +127,12 @@ func execTurn(ctx context.Context, o *options, log *zap.Logger, args []string, s
 	}
 	eng := newEngine(o, log, false)
 	defer eng.Close()
-	term := &terminal{out: stdout}
-	if _, err := eng.Attach(term, wd, false); err != nil {
+	term := &terminal{out: stdout, prompt: stderr}
+	interactive := stdin != nil && isTerminal(stdin)
+	if interactive {
+		term.ask = bufio.NewReader(stdin)
+	}
+	if _, err := eng.Attach(term, wd, interactive); err != nil {
 		fmt.Fprintln(stderr, "deckhand exec:", err)
 		return 1
 	}

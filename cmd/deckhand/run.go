@@ -75,7 +75,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "status":
 		return status(&o, log, stdout)
 	case "exec":
-		return execTurn(ctx, &o, log, rest, stdout, stderr)
+		in, _ := stdin.(*os.File)
+		return execTurn(ctx, &o, log, rest, in, stdout, stderr)
 	case "demo":
 		return demo(ctx, &o, stdout, stderr)
 	case "help":
