@@ -215,12 +215,32 @@ func (b *BrowserLogin) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == "/auth/callback":
 		b.handleCallback(w, r)
 	case r.Method == http.MethodGet && r.URL.Path == "/cancel":
+		if !politeCancel(r) {
+			// A web page the user visits must not end the login.
+			b.log.Warn("refused a /cancel sent by a web page; still waiting",
+				zap.String("remote", r.RemoteAddr), zap.String("secFetchSite", clean(r.Header.Get("Sec-Fetch-Site"), 40, nil)))
+			pageForbidden(w)
+			return
+		}
 		b.log.Info("login cancelled through /cancel")
 		b.finish(Tokens{}, fmt.Errorf("browser login: %w: another program asked the callback listener to let go", ErrCancelled))
 		pageCancelled(w)
 	default:
 		pageNotFound(w)
 	}
+}
+
+// politeCancel tells the polite-cancel request of another login program (a
+// bare GET, as deckhand, opencode and the Codex CLI send) from one a browser
+// sends on behalf of a web page: browsers add Origin to cross-origin requests
+// and Sec-Fetch-Site to every request, which is "none" only for one the user
+// typed or bookmarked.
+func politeCancel(r *http.Request) bool {
+	if _, ok := r.Header["Origin"]; ok {
+		return false
+	}
+	site := r.Header.Get("Sec-Fetch-Site")
+	return site == "" || site == "none"
 }
 
 func (b *BrowserLogin) handleCallback(w http.ResponseWriter, r *http.Request) {

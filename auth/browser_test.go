@@ -273,3 +273,68 @@ func TestBrowserPortHeldByOtherProgram(t *testing.T) {
 		}
 	}
 }
+
+// A web page the user visits cannot end the login through /cancel: requests
+// carrying Origin, or a Sec-Fetch-Site other than "none", get 403 and the
+// login keeps waiting. One the user types ("none") still cancels.
+func TestBrowserCancelFromWebPage(t *testing.T) {
+	f := newFakeIssuer(t)
+	b := startBrowser(t, f)
+	refused := []map[string]string{
+		{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+		{"Origin": "null"},
+		{"Sec-Fetch-Site": "cross-site"},
+		{"Sec-Fetch-Site": "same-site"},
+		{"Sec-Fetch-Site": "same-origin"},
+	}
+	for _, headers := range refused {
+		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/cancel", b.Port), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("/cancel with %v: %d, want 403", headers, resp.StatusCode)
+		}
+	}
+	select {
+	case <-b.done:
+		t.Fatalf("a web page's /cancel ended the login: %v", b.err)
+	default:
+	}
+	// The login is still the user's to finish.
+	if status, _ := browse(t, b.Port, callbackQuery("code", "good-code", "state", stateOf(t, b))); status != http.StatusOK {
+		t.Errorf("callback after refused cancels: %d", status)
+	}
+	if tok, err := waitLogin(t, b); err != nil || tok.AccessToken == "" {
+		t.Errorf("login = %+v, %v", tok, err)
+	}
+}
+
+func TestBrowserCancelTypedByUser(t *testing.T) {
+	f := newFakeIssuer(t)
+	b := startBrowser(t, f)
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/cancel", b.Port), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Sec-Fetch-Site", "none")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/cancel typed by the user: %d", resp.StatusCode)
+	}
+	if _, err := waitLogin(t, b); !errors.Is(err, ErrCancelled) {
+		t.Errorf("err = %v, want ErrCancelled", err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"go.uber.org/zap"
 )
 
 // OAuth constants of the public Codex client that deckhand logs in as.
@@ -42,6 +44,7 @@ type Client struct {
 	HTTP       *http.Client // nil = a client with a 30 s timeout
 	Originator string       // sent as the authorize URL's originator param and `originator` header; "" = DefaultOriginator
 	UserAgent  string       // e.g. "deckhand/0.1.0"; "" = Go's default
+	Log        *zap.Logger  // hears about retried device-login polls; nil = silent
 }
 
 // Tokens is what the token endpoint answers.
@@ -100,6 +103,13 @@ func (c *Client) originator() string {
 		return DefaultOriginator
 	}
 	return c.Originator
+}
+
+func (c *Client) log() *zap.Logger {
+	if c.Log == nil {
+		return zap.NewNop()
+	}
+	return c.Log
 }
 
 func (c *Client) httpClient() *http.Client {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // DeviceLifetime is how long the issuer keeps a device code; callers give
@@ -18,6 +20,9 @@ const (
 	defaultDeviceInterval = 5 * time.Second
 	minDeviceInterval     = time.Second
 	slowDownStep          = 5 * time.Second
+	// maxDeviceBackoff caps the pause after polls that failed for a passing
+	// reason (network, 429, 5xx).
+	maxDeviceBackoff = 30 * time.Second
 )
 
 // DeviceCode is a started headless login: the user opens VerificationURL,
@@ -71,9 +76,11 @@ func (c *Client) StartDevice(ctx context.Context) (DeviceCode, error) {
 }
 
 // WaitDevice polls until the user approves the code, then exchanges the
-// authorization code for tokens. It ends with ErrDeviceExpired (the issuer
-// says so, or ctx's deadline passed), ErrDeviceDenied, ErrCancelled (ctx was
-// cancelled; ctx.Err() is wrapped too) or a *TokenError.
+// authorization code for tokens. A poll that fails for a passing reason (a
+// network error, HTTP 429 or 5xx) is retried after a growing pause, until
+// ctx's deadline. It ends with ErrDeviceExpired (the issuer says so, or ctx's
+// deadline passed), ErrDeviceDenied, ErrCancelled (ctx was cancelled;
+// ctx.Err() is wrapped too) or a *TokenError.
 func (c *Client) WaitDevice(ctx context.Context, dc DeviceCode) (Tokens, error) {
 	interval := dc.Interval
 	if interval <= 0 {
@@ -82,12 +89,14 @@ func (c *Client) WaitDevice(ctx context.Context, dc DeviceCode) (Tokens, error) 
 	interval = max(interval, minDeviceInterval)
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
+	failures := 0
+	var lastFailure error // of the failed polls in a row, the last
 	for {
 		res, err := c.pollDevice(ctx, dc)
+		if (err != nil || res.retry != nil) && ctx.Err() != nil {
+			return Tokens{}, deviceCtxErr(ctx) // the failure was the context's
+		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return Tokens{}, deviceCtxErr(ctx)
-			}
 			return Tokens{}, err
 		}
 		if res.code != "" {
@@ -97,30 +106,59 @@ func (c *Client) WaitDevice(ctx context.Context, dc DeviceCode) (Tokens, error) 
 			}
 			return tok, err
 		}
-		if res.slowDown {
+		wait := interval
+		switch {
+		case res.retry != nil:
+			failures++
+			lastFailure = res.retry
+			wait = deviceBackoff(interval, failures)
+			c.log().Warn("device login poll failed; retrying",
+				zap.Error(res.retry), zap.Int("failures", failures), zap.Duration("retryIn", wait))
+		case res.slowDown:
+			failures, lastFailure = 0, nil
 			interval += slowDownStep
+			wait = interval
+		default:
+			failures, lastFailure = 0, nil
 		}
-		timer.Reset(interval)
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
+			if lastFailure != nil {
+				return Tokens{}, fmt.Errorf("%w; the last poll failed: %v", deviceCtxErr(ctx), lastFailure)
+			}
 			return Tokens{}, deviceCtxErr(ctx)
 		case <-timer.C:
 		}
 	}
 }
 
+// deviceBackoff is the pause after the failures-th failed poll in a row: the
+// interval, doubled for each further failure, at most maxDeviceBackoff (or
+// the interval, if the issuer asked for more).
+func deviceBackoff(interval time.Duration, failures int) time.Duration {
+	limit := max(maxDeviceBackoff, interval)
+	wait := interval
+	for i := 1; i < failures && wait < limit; i++ {
+		wait *= 2
+	}
+	return min(wait, limit)
+}
+
 type devicePoll struct {
 	code, verifier string // set once approved
 	slowDown       bool
+	retry          error // a passing failure: poll again later
 }
 
 // pollDevice asks once. Pending answers (403/404, or an RFC 8628 pending or
-// slow_down code) return an empty result and no error.
+// slow_down code) return an empty result and no error; passing failures
+// (network errors, 429, 5xx) return the failure in retry and no error.
 func (c *Client) pollDevice(ctx context.Context, dc DeviceCode) (devicePoll, error) {
 	body, _ := json.Marshal(map[string]string{"device_auth_id": dc.ID, "user_code": dc.UserCode})
 	status, data, err := c.post(ctx, "/api/accounts/deviceauth/token", "application/json", body)
 	if err != nil {
-		return devicePoll{}, fmt.Errorf("device login: %w", err)
+		return devicePoll{retry: fmt.Errorf("device login: %w", err)}, nil
 	}
 	if status/100 == 2 {
 		var raw struct {
@@ -132,7 +170,7 @@ func (c *Client) pollDevice(ctx context.Context, dc DeviceCode) (devicePoll, err
 		}
 		return devicePoll{code: raw.Code, verifier: raw.Verifier}, nil
 	}
-	te := parseTokenError("device login", status, data)
+	te := parseTokenError("device login", status, data, dc.ID, dc.UserCode)
 	code := strings.ToLower(te.Code)
 	switch {
 	case strings.Contains(code, "expired"):
@@ -143,6 +181,8 @@ func (c *Client) pollDevice(ctx context.Context, dc DeviceCode) (devicePoll, err
 		return devicePoll{slowDown: true}, nil
 	case status == http.StatusForbidden, status == http.StatusNotFound, strings.Contains(code, "pending"):
 		return devicePoll{}, nil
+	case status == http.StatusTooManyRequests, status >= 500:
+		return devicePoll{retry: te}, nil
 	}
 	return devicePoll{}, te
 }

@@ -126,7 +126,7 @@ func TestWaitDeviceEnds(t *testing.T) {
 		{"denied code on 403", 403, `{"error":{"code":"deviceauth_denied"}}`, ErrDeviceDenied, nil},
 		{"expired_token", 400, `{"error":"expired_token"}`, ErrDeviceExpired, ErrDeviceDenied},
 		{"deviceauth_expired on 403", 403, `{"error":"deviceauth_expired"}`, ErrDeviceExpired, nil},
-		{"other status", 500, `{"error":"server_error"}`, nil, ErrDeviceExpired},
+		{"other status", 400, `{"error":"invalid_request"}`, nil, ErrDeviceExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,6 +27,10 @@ var (
 	ErrReauth = errors.New("the login has expired or was revoked; log in again")
 	// ErrNoCredential: auth.json holds no openai entry.
 	ErrNoCredential = errors.New("not logged in to OpenAI; connect with ChatGPT or an API key")
+	// ErrUnusableEntry: auth.json parses, but its openai entry cannot be used
+	// (an unknown or missing type, a field of the wrong type, no key or no
+	// tokens). The file is left as it is; logging in again replaces the entry.
+	ErrUnusableEntry = errors.New("the stored OpenAI login cannot be used; log in again")
 	// ErrCorrupt: auth.json could not be parsed (see CorruptError).
 	ErrCorrupt = errors.New("auth.json could not be parsed")
 	// ErrPortInUse: the browser flow's callback port stayed busy.

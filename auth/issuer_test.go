@@ -29,7 +29,7 @@ type fakeIssuer struct {
 	// Behaviour hooks; nil means the default answer.
 	onToken    func(form url.Values) (int, string)
 	onUsercode func() (int, string)
-	onPoll     func(n int) (int, string)
+	onPoll     func(n int) (int, string) // a negative status drops the connection
 
 	polls     atomic.Int32
 	refreshes atomic.Int32
@@ -104,6 +104,15 @@ func (f *fakeIssuer) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		status, answer = 404, `{"error":"not_found"}`
+	}
+	if status < 0 {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			f.t.Errorf("hijack: %v", err)
+			return
+		}
+		conn.Close()
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

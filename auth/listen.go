@@ -24,19 +24,29 @@ const (
 // listenCallback binds 127.0.0.1:port. When the port is taken it asks the
 // holder to let go once (GET /cancel, which a deckhand, opencode or Codex CLI
 // login listener honours), then retries a few times before giving up with
-// ErrPortInUse.
+// ErrPortInUse. Any other failure to bind is reported as it is.
 func listenCallback(ctx context.Context, port int, log *zap.Logger) (net.Listener, error) {
+	var lc net.ListenConfig
+	return bindCallback(ctx, port, log, lc.Listen)
+}
+
+// listenFunc is net.ListenConfig.Listen; tests stand in for it.
+type listenFunc func(ctx context.Context, network, addr string) (net.Listener, error)
+
+func bindCallback(ctx context.Context, port int, log *zap.Logger, listen listenFunc) (net.Listener, error) {
 	if port < 0 || port > 65535 {
 		return nil, fmt.Errorf("login callback port %d is not a valid port; set DECKHAND_OAUTH_PORT to a free port", port)
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
+	failed := func(err error) error {
+		return fmt.Errorf("listen on %s for the login callback: %w; use the headless method or set DECKHAND_OAUTH_PORT", addr, err)
+	}
+	ln, err := listen(ctx, "tcp", addr)
 	if err == nil {
 		return ln, nil
 	}
 	if !errors.Is(err, syscall.EADDRINUSE) {
-		return nil, fmt.Errorf("listen on %s for the login callback: %w; use the headless method or set DECKHAND_OAUTH_PORT", addr, err)
+		return nil, failed(err)
 	}
 	log.Info("login callback port busy, asking its holder to cancel", zap.Int("port", port))
 	holder := askToCancel(ctx, port)
@@ -46,11 +56,11 @@ func listenCallback(ctx context.Context, port int, log *zap.Logger) (net.Listene
 			return nil, fmt.Errorf("listen on %s for the login callback: %w", addr, ctx.Err())
 		case <-time.After(bindPause):
 		}
-		if ln, err = lc.Listen(ctx, "tcp", addr); err == nil {
+		if ln, err = listen(ctx, "tcp", addr); err == nil {
 			return ln, nil
 		}
 		if !errors.Is(err, syscall.EADDRINUSE) {
-			break
+			return nil, failed(err)
 		}
 	}
 	log.Warn("login callback port still busy", zap.Int("port", port), zap.String("holder", holder))

@@ -39,3 +39,8 @@ func pageCancelled(w http.ResponseWriter) {
 func pageNotFound(w http.ResponseWriter) {
 	page(w, http.StatusNotFound, "Not found", "Not found.")
 }
+
+func pageForbidden(w http.ResponseWriter) {
+	page(w, http.StatusForbidden, "Forbidden",
+		"A web page cannot cancel this login. The login is still waiting.")
+}

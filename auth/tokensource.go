@@ -68,9 +68,10 @@ func (ts *TokenSource) expiring(c Credential) bool {
 }
 
 // Token returns the stored credential, refreshing an oauth one that expires
-// within Margin. It returns ErrNoCredential when nothing is stored, and an
+// within Margin. It returns ErrNoCredential when nothing is stored, an error
+// satisfying ErrUnusableEntry when the stored entry cannot be used, and an
 // error satisfying ErrReauth when the login can no longer be refreshed (the
-// stored entry is then left as it is). If a refresh fails for a passing
+// stored entry is then left as it is). Each of these asks for a new login. If a refresh fails for a passing
 // reason while the access token is still valid, that token is returned.
 func (ts *TokenSource) Token(ctx context.Context) (Credential, error) {
 	c, ok, err := ts.store.Load()
@@ -85,7 +86,8 @@ func (ts *TokenSource) Token(ctx context.Context) (Credential, error) {
 	}
 	fresh, err := ts.share(ctx, ts.expiring)
 	if err != nil {
-		passing := !errors.Is(err, ErrReauth) && !errors.Is(err, ErrNoCredential) && !errors.Is(err, ErrCorrupt)
+		passing := !errors.Is(err, ErrReauth) && !errors.Is(err, ErrNoCredential) &&
+			!errors.Is(err, ErrUnusableEntry) && !errors.Is(err, ErrCorrupt)
 		if passing && ctx.Err() == nil && c.Access != "" && ts.now().Before(c.Expires) {
 			ts.log.Warn("login refresh failed; using the access token until it expires", zap.Error(err), zap.Time("expires", c.Expires))
 			return c, nil
