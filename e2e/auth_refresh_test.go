@@ -310,3 +310,28 @@ func TestNoSecretInLog(t *testing.T) {
 		t.Errorf("a JWT appears in the log")
 	}
 }
+
+// An openai entry deckhand cannot use (another tool's type, a blank key) is
+// reported and left alone, with the other providers' entries.
+func TestUnusableEntryReportedAndKept(t *testing.T) {
+	home := t.TempDir()
+	writeAuth(t, home, map[string]any{
+		"openai":    map[string]any{"type": "wellknown", "key": "k", "token": "t"},
+		"anthropic": map[string]any{"type": "api", "key": "sk-ant"},
+	})
+	before, _ := os.ReadFile(filepath.Join(home, "auth.json"))
+	p := start(t, opts{home: home})
+	res := p.initialize(false)
+	a := res["auth"].(map[string]any)
+	if a["type"] != "none" || !strings.Contains(fmt.Sprint(a["warning"]), "wellknown") {
+		t.Errorf("auth = %v", a)
+	}
+	e := p.fails("chat", map[string]any{"message": "hi"}, -32000)
+	if !strings.Contains(e.Message, "log in again") {
+		t.Errorf("message %q", e.Message)
+	}
+	after, _ := os.ReadFile(filepath.Join(home, "auth.json"))
+	if string(after) != string(before) {
+		t.Errorf("auth.json changed:\n%s\n%s", before, after)
+	}
+}

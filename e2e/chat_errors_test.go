@@ -71,13 +71,19 @@ func TestErrorMapping(t *testing.T) {
 		},
 		{
 			name:    "stream ends without completed, three times",
-			replies: []upstreamtest.Reply{upstreamtest.Step().Text("par").EndWithoutCompleted().Reply(), upstreamtest.Step().EndWithoutCompleted().Reply(), upstreamtest.Step().EndWithoutCompleted().Reply()},
+			replies: []upstreamtest.Reply{upstreamtest.Step().EndWithoutCompleted().Reply(), upstreamtest.Step().EndWithoutCompleted().Reply(), upstreamtest.Step().EndWithoutCompleted().Reply()},
 			code:    -32012, inMsg: "", tries: 3,
 			data: func(t *testing.T, d json.RawMessage) {
 				if !strings.Contains(string(d), "response.completed") {
 					t.Errorf("data %s does not say the stream ended early", d)
 				}
 			},
+		},
+		{
+			// Retrying would stream the text a second time: say so instead.
+			name:    "stream breaks after text reached the editor",
+			replies: []upstreamtest.Reply{upstreamtest.Step().Text("partial answer").Abort().Reply()},
+			code:    -32012, inMsg: "send your message again", tries: 1,
 		},
 		{
 			name:    "context length exceeded",
@@ -127,7 +133,7 @@ func TestErrorMapping(t *testing.T) {
 func TestRetriesRecover(t *testing.T) {
 	cases := map[string]upstreamtest.Reply{
 		"5xx":           upstreamtest.Error(500, `{"detail":"hiccup"}`),
-		"broken stream": upstreamtest.Step().Text("half").Abort().Reply(),
+		"broken stream": upstreamtest.Step().Abort().Reply(),
 		"clean EOF":     upstreamtest.Step().EndWithoutCompleted().Reply(),
 	}
 	for name, first := range cases {
@@ -148,7 +154,7 @@ func TestRetriesRecover(t *testing.T) {
 
 func TestIdleStreamIsCut(t *testing.T) {
 	fake, p, _ := oauthServer(t, opts{args: append([]string{"--stream-idle-timeout", "300ms"}, fast...)})
-	fake.PushCodex(upstreamtest.Step().Text("slow").Stall().Reply(), upstreamtest.Text("second try"))
+	fake.PushCodex(upstreamtest.Step().Stall().Reply(), upstreamtest.Text("second try"))
 	r := p.chat(map[string]any{"message": "hi"})
 	if r.Text != "second try" {
 		t.Fatalf("result %+v", r)

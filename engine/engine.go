@@ -78,9 +78,10 @@ type Engine struct {
 	tokens *auth.TokenSource
 	tools  []tools.Tool
 
-	ctx    context.Context // the engine's life
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // login flows
+	ctx     context.Context // the engine's life
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // login flows
+	running sync.WaitGroup // tool calls, some maybe left behind by a cancel
 
 	mu          sync.Mutex
 	client      Client
@@ -88,18 +89,21 @@ type Engine struct {
 	permissions bool
 	flows       map[string]*flow
 	sessions    map[string]*Session
-	corrupt     string // why the stored login was lost, until the next login
+	corrupt     string            // why the stored login was lost, until the next login
+	defaults    map[string]string // default model by credential type, from models
 }
 
 // New builds an engine. Nothing runs until a client attaches.
 func New(cfg Config) *Engine {
 	cfg.defaults()
 	store := auth.NewStore(cfg.Home)
+	store.Log = cfg.Log
 	issuer := &auth.Client{
 		Issuer:     cfg.Issuer,
 		HTTP:       cfg.HTTPClient,
 		Originator: Originator,
 		UserAgent:  userAgent(cfg.Version),
+		Log:        cfg.Log,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Engine{
@@ -113,6 +117,7 @@ func New(cfg Config) *Engine {
 		cancel:   cancel,
 		flows:    map[string]*flow{},
 		sessions: map[string]*Session{},
+		defaults: map[string]string{},
 	}
 }
 
@@ -146,6 +151,14 @@ func (e *Engine) Close() {
 	e.mu.Unlock()
 	e.wg.Wait()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
+	// A tool that ignores its cancel must not keep deckhand from exiting.
+	tools := make(chan struct{})
+	go func() { e.running.Wait(); close(tools) }()
+	select {
+	case <-tools:
+	case <-time.After(5 * time.Second):
+		e.log.Warn("a tool call did not stop; exiting without it")
+	}
 }
 
 // newID returns a fresh random id with the given prefix.

@@ -53,7 +53,7 @@ func parseBody(body []byte) facts {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.UseNumber()
 	if err := dec.Decode(&b); err != nil {
-		return facts{message: strings.TrimSpace(string(body))}
+		return facts{message: plainText(body)}
 	}
 	f := facts{code: b.Code, message: b.Message}
 	be := b.Error
@@ -86,6 +86,20 @@ func parseBody(body []byte) facts {
 		}
 	}
 	return f
+}
+
+// plainText keeps the first line of a body that is not JSON, when it reads as
+// a message; an HTML page (a proxy's or a gateway's) says nothing useful.
+func plainText(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if strings.HasPrefix(s, "<") {
+		return ""
+	}
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 200 {
+		s = cut(s, 200) + "…"
+	}
+	return s
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -83,7 +84,8 @@ func (e *Engine) startBrowser(ctx context.Context, openBrowser bool) (FlowInfo, 
 	bl, err := e.issuer.StartBrowser(flowCtx, e.cfg.OAuthPort, e.log)
 	if err != nil {
 		cancel()
-		return FlowInfo{}, &UpstreamError{Detail: err.Error(), Message: err.Error()}
+		// Not logged in, and this way in is closed: the picker again.
+		return FlowInfo{}, &AuthRequiredError{Reason: sentence(err.Error()), Methods: Methods()}
 	}
 	f := e.addFlow(MethodBrowser, cancel)
 	f.browser = bl
@@ -109,7 +111,7 @@ func (e *Engine) startDevice(ctx context.Context) (FlowInfo, error) {
 	dc, err := e.issuer.StartDevice(ctx)
 	if err != nil {
 		if errors.Is(err, auth.ErrDeviceLoginDisabled) {
-			return FlowInfo{}, &UpstreamError{Status: 404, Detail: err.Error(), Message: err.Error()}
+			return FlowInfo{}, &AuthRequiredError{Reason: sentence(err.Error()), Methods: Methods()}
 		}
 		return FlowInfo{}, &UpstreamError{Detail: err.Error(),
 			Message: "deckhand could not start the device-code login: " + err.Error()}
@@ -164,9 +166,11 @@ func (e *Engine) finishFlow(f *flow, wait func() (auth.Tokens, error)) FlowResul
 	if err != nil {
 		state := FlowFailed
 		switch {
-		case errors.Is(err, auth.ErrDeviceExpired), errors.Is(err, context.DeadlineExceeded):
+		case errors.Is(err, auth.ErrDeviceExpired):
 			state = FlowExpired
-			err = fmt.Errorf("the login was not finished in time: start it again: %w", err)
+		case errors.Is(err, context.DeadlineExceeded):
+			state = FlowExpired
+			err = errors.New("the login was not finished in time; start it again")
 		case errors.Is(err, auth.ErrDeviceDenied):
 			state = FlowDenied
 		case errors.Is(err, auth.ErrCancelled), errors.Is(err, context.Canceled):
@@ -175,7 +179,7 @@ func (e *Engine) finishFlow(f *flow, wait func() (auth.Tokens, error)) FlowResul
 		return FlowResult{FlowID: f.id, State: state, Err: err}
 	}
 	cred := tokens.Credential(time.Now(), "")
-	if err := e.save(cred); err != nil {
+	if err := e.save(e.ctx, cred); err != nil {
 		return FlowResult{FlowID: f.id, State: FlowFailed, Err: fmt.Errorf("save the login: %w", err)}
 	}
 	return FlowResult{FlowID: f.id, State: FlowComplete, Status: e.Status()}
@@ -186,7 +190,7 @@ func (e *Engine) flow(id string) (*flow, error) {
 	defer e.mu.Unlock()
 	f, ok := e.flows[id]
 	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnknownFlow, id)
+		return nil, fmt.Errorf("%w %q: start a new login with startOAuth", ErrUnknownFlow, id)
 	}
 	return f, nil
 }
@@ -272,4 +276,16 @@ func (e *Engine) CancelFlow(flowID string) (bool, error) {
 	}
 	<-f.done
 	return true, nil
+}
+
+// sentence makes an error text read as a sentence.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }

@@ -63,6 +63,9 @@ func (e *Engine) Status() Status {
 	e.mu.Lock()
 	st.Warning = e.corrupt
 	e.mu.Unlock()
+	if errors.Is(err, auth.ErrUnusableEntry) {
+		st.Warning = sentence(err.Error())
+	}
 	return st
 }
 
@@ -87,12 +90,12 @@ func statusOf(c auth.Credential, source string) Status {
 }
 
 // ConnectAPIKey stores an API key as the openai login.
-func (e *Engine) ConnectAPIKey(key string) (Status, error) {
+func (e *Engine) ConnectAPIKey(ctx context.Context, key string) (Status, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
 		return Status{}, fmt.Errorf("%w: apiKey is blank", ErrInvalidParams)
 	}
-	if err := e.save(auth.Credential{Type: "api", Key: key}); err != nil {
+	if err := e.save(ctx, auth.Credential{Type: "api", Key: key}); err != nil {
 		return Status{}, fmt.Errorf("save the API key: %w", err)
 	}
 	e.log.Info("api key stored")
@@ -100,8 +103,10 @@ func (e *Engine) ConnectAPIKey(key string) (Status, error) {
 }
 
 // Logout removes the stored openai login (other providers are kept).
-func (e *Engine) Logout() (Status, error) {
-	if err := e.locked(e.store.Delete); err != nil {
+func (e *Engine) Logout(ctx context.Context) (Status, error) {
+	err := e.locked(ctx, e.store.Delete)
+	e.noteMovedAside()
+	if err != nil {
 		return Status{}, fmt.Errorf("log out: %w", err)
 	}
 	e.log.Info("logged out")
@@ -109,20 +114,38 @@ func (e *Engine) Logout() (Status, error) {
 }
 
 // save stores a login, serialised with other processes' refreshes.
-func (e *Engine) save(c auth.Credential) error {
-	err := e.locked(func() error { return e.store.Save(c) })
+func (e *Engine) save(ctx context.Context, c auth.Credential) error {
+	err := e.locked(ctx, func() error { return e.store.Save(c) })
 	if err == nil {
 		e.mu.Lock()
 		e.corrupt = ""
 		e.mu.Unlock()
 	}
+	e.noteMovedAside()
 	return err
 }
 
-// locked runs fn under auth.json's cross-process lock.
-func (e *Engine) locked(fn func() error) error {
-	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+// noteMovedAside reports a corrupt auth.json that a write met and moved
+// aside: the login just saved is fine, but what the file held is in the
+// backup.
+func (e *Engine) noteMovedAside() {
+	if ce := e.store.TakeCorrupt(); ce != nil {
+		e.log.Warn("auth.json could not be parsed and was moved aside", zap.String("backup", ce.Backup))
+		e.mu.Lock()
+		e.corrupt = fmt.Sprintf("auth.json could not be parsed and was moved aside to %s; what else it held (other tools' logins) is there.", ce.Backup)
+		e.mu.Unlock()
+	}
+}
+
+// locked runs fn under auth.json's cross-process lock, waiting for it while
+// ctx and the engine live.
+func (e *Engine) locked(ctx context.Context, fn func() error) error {
+	// Longer than another process may hold it for a refresh, so that a
+	// finished login is not dropped.
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
+	stop := context.AfterFunc(e.ctx, cancel)
+	defer stop()
 	unlock, err := e.store.Lock(ctx)
 	if err != nil {
 		return fmt.Errorf("lock auth.json: %w", err)
@@ -159,6 +182,8 @@ func (e *Engine) authError(ctx context.Context, err error) error {
 			Reason:  "deckhand is not logged in to OpenAI: log in with ChatGPT Plus/Pro or an API key (the connect method).",
 			Methods: Methods(),
 		}
+	case errors.Is(err, auth.ErrUnusableEntry):
+		return &AuthRequiredError{Reason: sentence(err.Error()), Methods: Methods()}
 	case errors.Is(err, auth.ErrReauth):
 		return &AuthRequiredError{
 			Reason:  "Your ChatGPT login has expired and could not be refreshed: log in again.",

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+
+	"github.com/deckhand-dev/deckhand/auth"
 )
 
 // Model is one model a user can pick.
@@ -44,18 +46,34 @@ func (e *Engine) Models(ctx context.Context) ([]Model, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	url, parse, builtIn := strings.TrimRight(e.cfg.APIBaseURL, "/")+"/models", parseAPICatalog, apiModels
 	if cred.Type == "oauth" {
-		body, err := e.get(ctx, cred, strings.TrimRight(e.cfg.CodexBaseURL, "/")+"/models?client_version="+e.cfg.Version)
-		if list := parseCodexCatalog(body); err == nil && len(list) > 0 {
-			return list, pickDefault(list), nil
-		}
-		return codexModels, DefaultModel, nil
+		url, parse, builtIn = strings.TrimRight(e.cfg.CodexBaseURL, "/")+"/models?client_version="+e.cfg.Version, parseCodexCatalog, codexModels
 	}
-	body, err := e.get(ctx, cred, strings.TrimRight(e.cfg.APIBaseURL, "/")+"/models")
-	if list := parseAPICatalog(body); err == nil && len(list) > 0 {
-		return list, pickDefault(list), nil
+	body, err := e.get(ctx, cred, url)
+	if ctx.Err() != nil {
+		return nil, "", ctx.Err()
 	}
-	return apiModels, DefaultModel, nil
+	list := parse(body)
+	if err != nil || len(list) == 0 {
+		list = builtIn
+	}
+	def := pickDefault(list)
+	e.mu.Lock()
+	e.defaults[cred.Type] = def
+	e.mu.Unlock()
+	return list, def, nil
+}
+
+// defaultModel is the model of a chat that names none: the default the
+// last models answer gave for this branch, else DefaultModel.
+func (e *Engine) defaultModel(cred auth.Credential) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if m := e.defaults[cred.Type]; m != "" {
+		return m
+	}
+	return DefaultModel
 }
 
 func pickDefault(list []Model) string {

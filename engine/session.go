@@ -23,8 +23,6 @@ type Session struct {
 type runningTurn struct {
 	id     string
 	cancel context.CancelFunc
-	// byUser is set when the turn was cancelled through CancelSession.
-	byUser bool
 }
 
 func (s *Session) cancelTurn() bool {
@@ -33,7 +31,6 @@ func (s *Session) cancelTurn() bool {
 	if s.turn == nil {
 		return false
 	}
-	s.turn.byUser = true
 	s.turn.cancel()
 	return true
 }
@@ -88,25 +85,31 @@ func (e *Engine) CheckChat(req ChatRequest) error {
 		return fmt.Errorf("%w: reasoningEffort must be low, medium or high", ErrInvalidParams)
 	}
 	if req.SessionID != "" && !e.HasSession(req.SessionID) {
-		return fmt.Errorf("%w %q", ErrUnknownSession, req.SessionID)
+		return unknownSession(req.SessionID)
 	}
 	return nil
 }
 
-// session finds or makes the session of a request.
-func (e *Engine) session(id string) (*Session, error) {
+// session finds or makes the session of a request; created says it is new.
+func (e *Engine) session(id string) (s *Session, created bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if id == "" {
 		s := &Session{ID: newID("ses"), ledger: tools.NewLedger(), always: map[string]bool{}}
 		e.sessions[s.ID] = s
-		return s, nil
+		return s, true, nil
 	}
 	s, ok := e.sessions[id]
 	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnknownSession, id)
+		return nil, false, unknownSession(id)
 	}
-	return s, nil
+	return s, false, nil
+}
+
+func (e *Engine) dropSession(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.sessions, id)
 }
 
 // CancelSession cancels the running turn of a session; false when none runs.
@@ -115,7 +118,7 @@ func (e *Engine) CancelSession(id string) (bool, error) {
 	s, ok := e.sessions[id]
 	e.mu.Unlock()
 	if !ok {
-		return false, fmt.Errorf("%w %q", ErrUnknownSession, id)
+		return false, unknownSession(id)
 	}
 	return s.cancelTurn(), nil
 }
@@ -159,4 +162,8 @@ func (s *Session) allowAlways(tool string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.always[tool] = true
+}
+
+func unknownSession(id string) error {
+	return fmt.Errorf("%w %q: leave sessionId out to start a new session (sessions end with the process)", ErrUnknownSession, id)
 }

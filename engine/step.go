@@ -147,11 +147,13 @@ func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.
 		}
 		return item{kind: itemCall, callID: o.CallID, name: o.Name, args: args}, o.CallID != ""
 	case "reasoning":
+		// Without its encrypted content a reasoning item cannot be sent
+		// back (nothing is stored upstream): it is dropped.
 		it := item{kind: itemReasoning, encrypted: o.EncryptedContent}
 		for _, s := range o.Summary {
 			it.summary = append(it.summary, s.Text)
 		}
-		return it, true
+		return it, it.encrypted != ""
 	}
 	return item{}, false
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
-	"sync"
+	"time"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
@@ -21,39 +21,72 @@ type callOutcome struct {
 
 // runCalls runs the calls of one step and returns their outputs in call order.
 // Consecutive read-only calls run concurrently; a mutating call runs alone,
-// after asking the user when the editor can be asked.
+// after asking the user when the editor can be asked. Results are reported
+// from the turn's goroutine, as each call ends.
 func (t *turn) runCalls(ctx context.Context, calls []item) []item {
 	outcomes := make([]callOutcome, len(calls))
 	for i := 0; i < len(calls); {
-		j := i
-		for j < len(calls) && t.readOnly(calls[j].name) {
-			j++
-		}
-		if j > i { // a batch of read-only calls
-			var wg sync.WaitGroup
-			for k := i; k < j; k++ {
-				t.announce(calls[k])
+		j := i + 1
+		if t.readOnly(calls[i].name) {
+			for j < len(calls) && t.readOnly(calls[j].name) {
+				j++
 			}
-			for k := i; k < j; k++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					outcomes[k] = t.run(ctx, calls[k])
-				}()
-			}
-			wg.Wait()
-			i = j
-			continue
 		}
-		t.announce(calls[i])
-		outcomes[i] = t.run(ctx, calls[i])
-		i++
+		t.runBatch(ctx, calls, i, j, outcomes)
+		i = j
 	}
 	out := make([]item, len(calls))
 	for i, c := range calls {
 		out[i] = item{kind: itemOutput, callID: c.callID, name: c.name, text: outcomes[i].output}
 	}
 	return out
+}
+
+// toolGrace is how long a cancelled tool may take to stop before the turn
+// ends without it.
+const toolGrace = time.Second
+
+// runBatch runs calls[i:j] at once and fills their outcomes.
+func (t *turn) runBatch(ctx context.Context, calls []item, i, j int, outcomes []callOutcome) {
+	type done struct {
+		k  int
+		oc callOutcome
+	}
+	results := make(chan done, j-i) // never blocks a tool that ends late
+	for k := i; k < j; k++ {
+		t.announce(calls[k])
+	}
+	for k := i; k < j; k++ {
+		t.e.running.Add(1)
+		go func() {
+			defer t.e.running.Done()
+			results <- done{k, t.run(ctx, calls[k])}
+		}()
+	}
+	finished := make([]bool, j-i)
+	var grace <-chan time.Time
+	cancelled := ctx.Done()
+	for left := j - i; left > 0; {
+		select {
+		case d := <-results:
+			outcomes[d.k], finished[d.k-i] = d.oc, true
+			t.report(calls[d.k], d.oc)
+			left--
+		case <-cancelled:
+			cancelled, grace = nil, time.After(toolGrace)
+		case <-grace:
+			// A tool that ignores the cancel is left behind (the engine
+			// waits for it when it closes); the turn ends now.
+			for k := i; k < j; k++ {
+				if !finished[k-i] {
+					outcomes[k] = callOutcome{output: "cancelled by the user"}
+					t.e.log.Warn("tool did not stop when cancelled", zap.String("tool", calls[k].name))
+					t.report(calls[k], outcomes[k])
+				}
+			}
+			return
+		}
+	}
 }
 
 func (t *turn) tool(name string) tools.Tool {
@@ -85,7 +118,7 @@ func jsonArgs(args string) json.RawMessage {
 	return b
 }
 
-// run runs one call and reports its result; it never fails the turn.
+// run runs one call; it never fails the turn.
 func (t *turn) run(ctx context.Context, c item) (oc callOutcome) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -95,7 +128,6 @@ func (t *turn) run(ctx context.Context, c item) (oc callOutcome) {
 		if ctx.Err() != nil && !oc.ok {
 			oc.output = "cancelled by the user"
 		}
-		t.report(c, oc)
 	}()
 	tool := t.tool(c.name)
 	if tool == nil {

@@ -18,17 +18,21 @@ import (
 
 // turn is one running turn of a session.
 type turn struct {
-	e       *Engine
-	s       *Session
-	id      string
-	model   string
-	effort  string
-	running *runningTurn
-	client  Client
-	partial strings.Builder // text streamed by the current attempt
+	e        *Engine
+	s        *Session
+	id       string
+	model    string
+	effort   string
+	running  *runningTurn
+	client   Client
+	partial  strings.Builder // text streamed by the current attempt
+	streamed bool            // the current attempt sent the editor something
 }
 
 func (t *turn) emit(ev TurnEvent) {
+	if ev.Kind == EventDelta || ev.Kind == EventReasoning {
+		t.streamed = true
+	}
 	ev.SessionID, ev.TurnID = t.s.ID, t.id
 	t.client.TurnEvent(ev)
 }
@@ -43,11 +47,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if err := e.CheckChat(req); err != nil {
 		return TurnResult{}, err
 	}
-	cred, err := e.credential(ctx)
-	if err != nil {
-		return TurnResult{}, err
-	}
-	s, err := e.session(req.SessionID)
+	s, created, err := e.session(req.SessionID)
 	if err != nil {
 		return TurnResult{}, err
 	}
@@ -56,16 +56,27 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
 	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.currentClient()}
-	if t.model == "" {
-		t.model = DefaultModel
-	}
 	if t.effort == "" {
 		t.effort = "medium"
 	}
+	// The turn is cancellable from here on, the refresh of a token included.
 	if t.running, err = s.begin(t.id, cancel); err != nil {
 		return TurnResult{}, err
 	}
 	defer s.end()
+	cred, err := e.credential(ctx)
+	if err != nil {
+		if created {
+			e.dropSession(s.ID) // nobody has heard of it
+		}
+		if ctx.Err() != nil {
+			return TurnResult{SessionID: s.ID, TurnID: t.id, StopReason: StopCancelled}, nil
+		}
+		return TurnResult{}, err
+	}
+	if t.model == "" {
+		t.model = e.defaultModel(cred)
+	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
 	history := append(s.snapshotHistory(), item{kind: itemUser, text: req.Message})
@@ -102,14 +113,17 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (
 		step, err := t.step(ctx, &cred, history)
 		res.Usage.InputTokens += step.usage.InputTokens
 		res.Usage.OutputTokens += step.usage.OutputTokens
-		if step.text != "" {
+		if err == nil && step.text != "" {
 			texts = append(texts, step.text)
 		}
 		if err != nil {
-			// A cut step keeps its text for the answer, but none of its
-			// items: a partial step is not a valid history entry.
-			if ctx.Err() != nil && step.text == "" && t.partial.Len() > 0 {
-				texts = append(texts, t.partial.String())
+			// A cut step keeps the text the editor saw for the answer, but
+			// none of its items: a partial step is not a valid history entry.
+			if ctx.Err() != nil && t.partial.Len() > len(step.text) {
+				step.text = t.partial.String()
+			}
+			if ctx.Err() != nil && step.text != "" && (len(texts) == 0 || texts[len(texts)-1] != step.text) {
+				texts = append(texts, step.text)
 			}
 			res.Text = strings.Join(texts, "\n\n")
 			return res, history, err
@@ -145,6 +159,7 @@ func (t *turn) step(ctx context.Context, cred *auth.Credential, history []item) 
 			t.e.log.Info("retrying a model step", zap.Int("attempt", attempt+1), zap.Error(lastErr))
 		}
 		t.partial.Reset()
+		t.streamed = false
 		res, err := t.stream(ctx, t.e.service(*cred, t.s.ID), params)
 		if err == nil {
 			return res, nil
@@ -166,6 +181,12 @@ func (t *turn) step(ctx context.Context, cred *auth.Credential, history []item) 
 			continue
 		}
 		var r *retryable
+		if errors.As(err, &r) && t.streamed {
+			// The editor has seen part of this step: a retry would stream
+			// it twice. Say so instead.
+			return res, &UpstreamError{Status: httpStatusOf(r.err), Detail: detailOf(r.err),
+				Message: "The connection to the model service broke in the middle of the answer; send your message again."}
+		}
 		if !errors.As(err, &r) {
 			var rl *RateLimitError
 			if errors.As(err, &rl) {
@@ -175,11 +196,24 @@ func (t *turn) step(ctx context.Context, cred *auth.Credential, history []item) 
 		}
 		lastErr = r.err
 	}
-	if u := (*UpstreamError)(nil); errors.As(lastErr, &u) {
-		return stepResult{}, &UpstreamError{Status: u.Status, Detail: u.Detail,
-			Message: fmt.Sprintf("The model service kept failing (%d tries): %s", t.e.cfg.Tries, strings.TrimSuffix(u.Detail, "."))}
+	return stepResult{}, &UpstreamError{Status: httpStatusOf(lastErr), Detail: detailOf(lastErr),
+		Message: fmt.Sprintf("The model service kept failing (%d tries: %s); try again in a while.", t.e.cfg.Tries, strings.TrimSuffix(detailOf(lastErr), "."))}
+}
+
+func httpStatusOf(err error) int {
+	var u *UpstreamError
+	if errors.As(err, &u) {
+		return u.Status
 	}
-	return stepResult{}, lastErr
+	return 0
+}
+
+func detailOf(err error) string {
+	var u *UpstreamError
+	if errors.As(err, &u) {
+		return u.Detail
+	}
+	return err.Error()
 }
 
 // params builds the request body of a step. Nothing is stored upstream, so

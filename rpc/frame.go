@@ -201,6 +201,13 @@ func (s *Stream) readLSP() ([]byte, error) {
 			break
 		}
 		seen = true
+		// After a frame whose Content-Length was wrong, the rest of its body
+		// (or the next frame's) runs into the next header: read the header
+		// from where it starts, so that one bad frame does not misalign
+		// every frame after it.
+		if i := bytes.Index(bytes.ToLower(line), []byte("content-length:")); i > 0 {
+			line = line[i:]
+		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok || !bytes.EqualFold(bytes.TrimSpace(name), []byte("Content-Length")) {
 			continue

@@ -31,7 +31,7 @@ func (s *Server) registerAuth() {
 			if blank(p.APIKey) {
 				return nil, invalidParams("apiKey is required with method apiKey")
 			}
-			if _, err := eng.ConnectAPIKey(p.APIKey); err != nil {
+			if _, err := eng.ConnectAPIKey(ctx, p.APIKey); err != nil {
 				return nil, err
 			}
 		default:
@@ -89,7 +89,7 @@ func (s *Server) registerAuth() {
 		if err := checkProvider(p.Provider); err != nil {
 			return nil, err
 		}
-		st, err := eng.Logout()
+		st, err := eng.Logout(ctx)
 		if err != nil {
 			return nil, err
 		}

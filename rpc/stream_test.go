@@ -372,3 +372,38 @@ type closeCounter struct {
 }
 
 func (c *closeCounter) Close() error { c.closed++; return nil }
+
+// TestStreamResyncsAfterAWrongContentLength: a client that counts
+// characters instead of bytes sends a wrong length; the frames after it are
+// still read.
+func TestStreamResyncsAfterAWrongContentLength(t *testing.T) {
+	good := func(id int) string {
+		b := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"m"}`, id)
+		return fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(b), b)
+	}
+	bad := func(id, delta int) string {
+		b := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"hé"}`, id)
+		return fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(b)+delta, b)
+	}
+	for _, delta := range []int{-1, +1} {
+		t.Run(fmt.Sprint(delta), func(t *testing.T) {
+			in := good(1) + bad(2, delta) + good(3) + good(4) + good(5)
+			var out bytes.Buffer
+			s := NewStream(strings.NewReader(in), &out, 1<<20)
+			var ids []string
+			for {
+				var raw json.RawMessage
+				if s.ReadObject(&raw) != nil {
+					break
+				}
+				var m struct{ ID json.RawMessage }
+				json.Unmarshal(raw, &m)
+				ids = append(ids, string(m.ID))
+			}
+			got := strings.Join(ids, ",")
+			if !strings.HasPrefix(got, "1,") || !strings.HasSuffix(got, "4,5") {
+				t.Errorf("frames read: %s; want 1 first and 4,5 last (the frames after the bad one)", got)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -71,11 +72,10 @@ func sentence(s string) string {
 
 // flowError is the {code, message} of a login flow that did not complete.
 func flowError(state engine.FlowState, err error) *protocol.Error {
-	code := protocol.CodeAuthRequired
 	if state == engine.FlowCancelled {
-		code = protocol.CodeRequestCancelled
+		return &protocol.Error{Code: protocol.CodeRequestCancelled, Message: "The login was cancelled; start it again to log in."}
 	}
-	return &protocol.Error{Code: code, Message: sentence(err.Error())}
+	return &protocol.Error{Code: protocol.CodeAuthRequired, Message: sentence(err.Error())}
 }
 
 // client is the engine's view of the editor on this connection.
@@ -93,9 +93,9 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 	case engine.EventStarted:
 		c.conn.Notify(protocol.NotifyChatStarted, protocol.ChatStartedParams{TurnRef: ref(ev)})
 	case engine.EventDelta:
-		c.conn.NotifyMergeable(protocol.NotifyChatDelta, ev.SessionID+"/"+ev.TurnID, protocol.ChatTextParams{TurnRef: ref(ev), Text: ev.Text}, mergeText)
+		c.conn.NotifyMergeable(protocol.NotifyChatDelta, ev.SessionID+"/"+ev.TurnID, newTextBatch(ev), mergeText)
 	case engine.EventReasoning:
-		c.conn.NotifyMergeable(protocol.NotifyChatReasoning, ev.SessionID+"/"+ev.TurnID, protocol.ChatTextParams{TurnRef: ref(ev), Text: ev.Text}, mergeText)
+		c.conn.NotifyMergeable(protocol.NotifyChatReasoning, ev.SessionID+"/"+ev.TurnID, newTextBatch(ev), mergeText)
 	case engine.EventToolCall:
 		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments})
 	case engine.EventToolResult:
@@ -103,10 +103,28 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 	}
 }
 
+// textBatch is the params of a chat/delta or chat/reasoning waiting in the
+// output queue; deltas queued behind it under pressure are appended to it,
+// in amortised constant time, and it is encoded when written.
+type textBatch struct {
+	ref  protocol.TurnRef
+	text strings.Builder
+}
+
+func newTextBatch(ev engine.TurnEvent) *textBatch {
+	b := &textBatch{ref: ref(ev)}
+	b.text.WriteString(ev.Text)
+	return b
+}
+
+func (b *textBatch) MarshalJSON() ([]byte, error) {
+	return json.Marshal(protocol.ChatTextParams{TurnRef: b.ref, Text: b.text.String()})
+}
+
 // mergeText joins two text notifications of one turn (the merge key) into one.
 func mergeText(older, newer any) any {
-	o, n := older.(protocol.ChatTextParams), newer.(protocol.ChatTextParams)
-	o.Text += n.Text
+	o, n := older.(*textBatch), newer.(*textBatch)
+	o.text.WriteString(n.text.String())
 	return o
 }
 

@@ -23,6 +23,7 @@ type options struct {
 	logFile, logLevel                        string
 	allowAll, showVersion                    bool
 	maxSteps                                 int
+	portErr                                  error
 	browserTimeout, deviceTimeout            time.Duration
 	idleTimeout, retryBase                   time.Duration
 }
@@ -49,14 +50,25 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	port, err := strconv.Atoi(env("DECKHAND_OAUTH_PORT", "1455"))
 	if err != nil {
-		port = 1455
+		o.portErr = fmt.Errorf("DECKHAND_OAUTH_PORT=%q is not a port number", os.Getenv("DECKHAND_OAUTH_PORT"))
 	}
 	fs.StringVar(&o.home, "home", env("DECKHAND_HOME", defaultHome()), "where auth.json lives (DECKHAND_HOME)")
 	fs.StringVar(&o.issuer, "auth-issuer", env("DECKHAND_AUTH_ISSUER", "https://auth.openai.com"), "OAuth issuer (DECKHAND_AUTH_ISSUER)")
 	fs.StringVar(&o.codexBase, "codex-base-url", env("DECKHAND_CODEX_BASE_URL", "https://chatgpt.com/backend-api/codex"), "ChatGPT Codex backend (DECKHAND_CODEX_BASE_URL)")
 	fs.StringVar(&o.apiBase, "openai-base-url", env("OPENAI_BASE_URL", "https://api.openai.com/v1"), "public API base (OPENAI_BASE_URL)")
 	fs.StringVar(&o.apiKey, "openai-api-key", os.Getenv("OPENAI_API_KEY"), "API key used when none is stored (OPENAI_API_KEY; prefer the variable: flags show in ps)")
-	fs.IntVar(&o.port, "oauth-port", port, "browser-login callback port (DECKHAND_OAUTH_PORT)")
+	fs.Func("oauth-port", "browser-login callback port (DECKHAND_OAUTH_PORT, default 1455)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q is not a port number (1-65535)", v)
+		}
+		o.port, o.portErr = n, nil
+		return nil
+	})
+	o.port = port
+	if err == nil && (port < 1 || port > 65535) {
+		o.portErr = fmt.Errorf("DECKHAND_OAUTH_PORT=%d is not a port number (1-65535)", port)
+	}
 	fs.StringVar(&o.logFile, "log-file", os.Getenv("DECKHAND_LOG_FILE"), "log to this file instead of stderr (DECKHAND_LOG_FILE)")
 	fs.StringVar(&o.logLevel, "log-level", env("DECKHAND_LOG_LEVEL", "info"), "debug, info, warn or error (DECKHAND_LOG_LEVEL)")
 	fs.BoolVar(&o.allowAll, "allow-all", false, "let write, edit and bash run without asking, when the editor cannot ask")

@@ -68,7 +68,7 @@ func login(ctx context.Context, o *options, log *zap.Logger, args []string, stdi
 			fmt.Fprintln(stderr, "deckhand login:", err)
 			return 1
 		}
-		if _, err := eng.ConnectAPIKey(key); err != nil {
+		if _, err := eng.ConnectAPIKey(ctx, key); err != nil {
 			fmt.Fprintln(stderr, "deckhand login:", err)
 			return 1
 		}
@@ -131,10 +131,10 @@ func readSecret(stdin io.Reader, in *bufio.Reader) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
-func logout(o *options, log *zap.Logger, stdout, stderr io.Writer) int {
+func logout(ctx context.Context, o *options, log *zap.Logger, stdout, stderr io.Writer) int {
 	eng := newEngine(o, log, false)
 	defer eng.Close()
-	st, err := eng.Logout()
+	st, err := eng.Logout(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "deckhand logout:", err)
 		return 1

@@ -45,14 +45,25 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 2
 	}
-	cmd, rest := "serve", fs.Args()
-	if len(rest) > 0 {
-		cmd, rest = rest[0], rest[1:]
-		// Flags may also follow the command.
-		if err := fs.Parse(rest); err != nil {
+	// Flags may also follow the command and its arguments.
+	var words []string
+	for rest := fs.Args(); len(rest) > 0; {
+		words = append(words, rest[0])
+		if err := fs.Parse(rest[1:]); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
 			return 2
 		}
 		rest = fs.Args()
+	}
+	if o.portErr != nil {
+		fmt.Fprintln(stderr, "deckhand:", o.portErr)
+		return 2
+	}
+	cmd, rest := "serve", []string(nil)
+	if len(words) > 0 {
+		cmd, rest = words[0], words[1:]
 	}
 	if o.showVersion {
 		fmt.Fprintln(stdout, "deckhand", version)
@@ -71,7 +82,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "login":
 		return login(ctx, &o, log, rest, stdin, stderr)
 	case "logout":
-		return logout(&o, log, stdout, stderr)
+		return logout(ctx, &o, log, stdout, stderr)
 	case "status":
 		return status(&o, log, stdout)
 	case "exec":
