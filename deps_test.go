@@ -13,14 +13,15 @@ const module = "github.com/deckhand-dev/deckhand"
 // directly: cmd -> rpc -> {engine, protocol}, engine -> {auth, tools};
 // protocol, auth, tools and upstreamtest import nothing of the project.
 var allowed = map[string][]string{
-	"protocol":     {},
-	"auth":         {},
-	"tools":        {},
-	"upstreamtest": {},
-	"engine":       {"auth", "tools"},
-	"rpc":          {"engine", "protocol"},
-	"cmd/deckhand": {"rpc", "engine", "protocol", "upstreamtest"},
-	"e2e":          {}, // test files only
+	"protocol":         {},
+	"auth":             {},
+	"tools":            {},
+	"upstreamtest":     {},
+	"engine":           {"auth", "tools"},
+	"rpc":              {"engine", "protocol"},
+	"cmd/deckhand":     {"rpc", "engine", "protocol", "upstreamtest"},
+	"e2e":              {}, // test files only
+	"cmd/fakeupstream": {"upstreamtest"},
 }
 
 // serving lists the packages of the serving path: none may reach the fake

@@ -1,0 +1,120 @@
+// Command fakeupstream serves deckhand's fake of OpenAI (package
+// upstreamtest) as a process of its own, for tests that drive deckhand from
+// outside Go: the editor plugins' suites. It prints one JSON line with the
+// URLs to point deckhand at, then serves until stdin closes or it is
+// signalled.
+//
+//	fakeupstream --script replies.json --auto-approve 1
+//
+// A script is a JSON list of model steps, each answering one /responses
+// request (ChatGPT branch) in order:
+//
+//	[{"reasoning": "…", "text": "…", "calls": [{"id": "c1", "name": "read", "arguments": {"path": "a.go"}}],
+//	  "delayMs": 20, "stall": false, "error": {"status": 429, "body": "{…}"}}]
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/deckhand-dev/deckhand/upstreamtest"
+)
+
+type call struct {
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+type step struct {
+	Reasoning string `json:"reasoning"`
+	Text      string `json:"text"`
+	Calls     []call `json:"calls"`
+	DelayMs   int    `json:"delayMs"`
+	Stall     bool   `json:"stall"`
+	Error     *struct {
+		Status int    `json:"status"`
+		Body   string `json:"body"`
+	} `json:"error"`
+}
+
+func main() {
+	script := flag.String("script", "", "JSON file of model steps to answer with, in order")
+	approve := flag.Int("auto-approve", 1, "approve each device code after this many polls (0: never)")
+	apiKey := flag.String("api-key", "sk-fake", "the API key the fake public API accepts")
+	flag.Parse()
+
+	fake := upstreamtest.New()
+	defer fake.Close()
+	fake.SetAPIKey(*apiKey)
+	if *approve > 0 {
+		fake.AutoApproveDevice(*approve)
+	}
+	if *script != "" {
+		replies, err := load(*script)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fakeupstream:", err)
+			os.Exit(2)
+		}
+		fake.PushCodex(replies...)
+		fake.PushAPI(replies...)
+	}
+	json.NewEncoder(os.Stdout).Encode(map[string]string{
+		"issuer": fake.Issuer(), "codex": fake.CodexBase(), "api": fake.APIBase(),
+	})
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	eof := make(chan struct{})
+	go func() { io.Copy(io.Discard, os.Stdin); close(eof) }()
+	select {
+	case <-sig:
+	case <-eof:
+	}
+}
+
+func load(path string) ([]upstreamtest.Reply, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var steps []step
+	if err := json.Unmarshal(b, &steps); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []upstreamtest.Reply
+	for _, s := range steps {
+		if s.Error != nil {
+			out = append(out, upstreamtest.Error(s.Error.Status, s.Error.Body))
+			continue
+		}
+		b := upstreamtest.Step()
+		if s.DelayMs > 0 {
+			b = b.DelayPerEvent(time.Duration(s.DelayMs) * time.Millisecond)
+		}
+		if s.Reasoning != "" {
+			b = b.Reasoning(s.Reasoning, "enc")
+		}
+		if s.Text != "" {
+			b = b.Text(s.Text)
+		}
+		for _, c := range s.Calls {
+			args := string(c.Arguments)
+			if args == "" {
+				args = "{}"
+			}
+			b = b.Call(c.ID, c.Name, args)
+		}
+		if s.Stall {
+			b = b.Stall()
+		}
+		out = append(out, b.Reply())
+	}
+	return out, nil
+}
