@@ -1,0 +1,113 @@
+// Test fixtures: the real deckhand binary, the fake of OpenAI as a process,
+// and a temporary home and workspace per test.
+
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as readline from "node:readline";
+
+const repo = path.resolve(__dirname, "..", "..", "..", "..", "..");
+
+/** A model step the fake answers one /responses request with. */
+export interface Step {
+  text?: string;
+  reasoning?: string;
+  calls?: { id: string; name: string; arguments: Record<string, unknown> }[];
+  delayMs?: number;
+  stall?: boolean;
+}
+
+let built: { deckhand: string; fake: string } | undefined;
+
+/**
+ * The deckhand and fakeupstream binaries: DECKHAND_BIN and FAKEUPSTREAM_BIN
+ * when set (the test script builds them), else built once into a temp dir.
+ */
+export function binaries(): { deckhand: string; fake: string } {
+  if (built) return built;
+  let deckhand = process.env.DECKHAND_BIN;
+  let fake = process.env.FAKEUPSTREAM_BIN;
+  if (!deckhand || !fake) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deckhand-bin-"));
+    deckhand ??= path.join(dir, "deckhand");
+    fake ??= path.join(dir, "fakeupstream");
+    execFileSync("go", ["build", "-o", deckhand, "./cmd/deckhand"], { cwd: repo, stdio: "inherit" });
+    execFileSync("go", ["build", "-o", fake, "./cmd/fakeupstream"], { cwd: repo, stdio: "inherit" });
+  }
+  built = { deckhand, fake };
+  return built;
+}
+
+export interface Fake {
+  issuer: string;
+  codex: string;
+  api: string;
+  /** The environment that points deckhand at this fake, with its own home. */
+  env: NodeJS.ProcessEnv;
+  home: string;
+  workspace: string;
+  stop(): Promise<void>;
+}
+
+/** Starts fakeupstream with the given model steps, a fresh home and workspace. */
+export async function startFake(steps: Step[] = [], extraArgs: string[] = []): Promise<Fake> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "deckhand-vscode-"));
+  const home = path.join(root, "home");
+  const workspace = path.join(root, "ws");
+  fs.mkdirSync(home);
+  fs.mkdirSync(workspace);
+  const script = path.join(root, "script.json");
+  fs.writeFileSync(script, JSON.stringify(steps));
+  const child: ChildProcess = spawn(binaries().fake, ["--script", script, ...extraArgs], { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  const first = await new Promise<string>((resolve, reject) => {
+    const rl = readline.createInterface({ input: child.stdout! });
+    rl.once("line", (line) => (rl.close(), resolve(line)));
+    child.once("error", reject);
+    child.once("close", () => reject(new Error("fakeupstream exited before printing its URLs")));
+  });
+  const urls = JSON.parse(first) as { issuer: string; codex: string; api: string };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DECKHAND_HOME: home,
+    DECKHAND_AUTH_ISSUER: urls.issuer,
+    DECKHAND_CODEX_BASE_URL: urls.codex,
+    OPENAI_BASE_URL: urls.api,
+    OPENAI_API_KEY: "",
+    DECKHAND_OAUTH_PORT: String(await freePort()),
+    DECKHAND_LOG_LEVEL: "warn",
+  };
+  return {
+    ...urls,
+    env,
+    home,
+    workspace,
+    async stop() {
+      child.stdin!.end();
+      await exited;
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const net = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls cond until it holds; the timeout only guards against a hang. */
+export async function until(what: string, cond: () => boolean, timeoutMs = 20000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
