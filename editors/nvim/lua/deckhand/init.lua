@@ -1,0 +1,297 @@
+--- deckhand is the Neovim face of the deckhand coding agent. This module owns
+--- the plugin's configuration and its one deckhand child: it starts the child
+--- on first use, initializes it, routes its notifications to the login and chat
+--- views, answers its permission requests, and offers the commands' entry points.
+local rpc = require("deckhand.rpc")
+local ui = require("deckhand.ui")
+
+local M = {}
+
+M.MIN_VERSION = "0.10"
+
+local defaults = {
+  -- deckhand's executable and extra arguments ("deckhand" on PATH by default).
+  cmd = "deckhand",
+  args = {},
+  -- environment added to the editor's for the child (DECKHAND_HOME, OPENAI_BASE_URL, ...).
+  env = {},
+  -- the directory the tools are confined to; the current directory when nil.
+  workspace_root = nil,
+  -- model for chat turns; deckhand's default when nil (:DeckhandModels picks one).
+  model = nil,
+  -- "low" | "medium" | "high"; deckhand's default when nil.
+  reasoning_effort = nil,
+  -- open the system browser for the browser login.
+  open_browser = true,
+}
+
+--- Everything the plugin holds while Neovim runs, in one place.
+local state = {
+  config = vim.deepcopy(defaults),
+  client = nil, ---@type deckhand.Rpc|nil
+  ready = false,
+  waiting = {}, -- callbacks queued until initialize answers
+  server = nil, -- the initialize result
+  listeners = {}, -- method -> list of fn(params)
+}
+
+function M.supported()
+  return vim.fn.has("nvim-" .. M.MIN_VERSION) == 1
+end
+
+--- Configures the plugin; opts override the defaults above. Returns false (and
+--- says why) on a Neovim older than MIN_VERSION.
+function M.setup(opts)
+  if not M.supported() then
+    ui.error(("deckhand needs Neovim %s or newer; this is %s."):format(M.MIN_VERSION, tostring(vim.version())))
+    return false
+  end
+  state.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
+  return true
+end
+
+function M.config()
+  return state.config
+end
+
+--- Subscribes fn(params) to a notification method; returns the unsubscribe function.
+function M.on(method, fn)
+  state.listeners[method] = state.listeners[method] or {}
+  table.insert(state.listeners[method], fn)
+  return function()
+    local list = state.listeners[method] or {}
+    for i, f in ipairs(list) do
+      if f == fn then
+        table.remove(list, i)
+        return
+      end
+    end
+  end
+end
+
+local function emit(method, params)
+  for _, fn in ipairs(vim.list_slice(state.listeners[method] or {})) do
+    local ok, err = pcall(fn, params)
+    if not ok then
+      ui.error(("deckhand: handling %s failed: %s"):format(method, err))
+    end
+  end
+end
+
+local function workspace_root()
+  local root = state.config.workspace_root or vim.fn.getcwd()
+  return vim.fn.fnamemodify(root, ":p"):gsub("/$", "")
+end
+
+local function on_request(method, params, respond, id)
+  if method == "permission/request" then
+    require("deckhand.permission").ask(params, respond, id)
+    return
+  end
+  respond(nil, { code = -32601, message = "The editor does not serve " .. method .. "." })
+end
+
+local function on_notification(method, params)
+  if method == "$/cancelRequest" then
+    require("deckhand.permission").withdraw(params.id)
+    return
+  end
+  emit(method, params)
+end
+
+local function on_exit(code, stderr_tail)
+  local was_ready = state.ready
+  state.client, state.ready, state.server = nil, false, nil
+  local waiting = state.waiting
+  state.waiting = {}
+  local tail = stderr_tail[#stderr_tail]
+  local msg = ("deckhand exited (status %d)%s"):format(code, tail and (": " .. tail) or ".")
+  for _, cb in ipairs(waiting) do
+    cb({ code = -32603, message = msg })
+  end
+  if code ~= 0 or not was_ready then
+    ui.error(msg)
+  end
+  emit("deckhand/exit", { code = code })
+end
+
+local function start()
+  local cfg = state.config
+  local cmd = vim.list_extend({ cfg.cmd }, vim.deepcopy(cfg.args))
+  if vim.fn.executable(cfg.cmd) ~= 1 then
+    return ("deckhand was not found (%q): install it or set cmd in require('deckhand').setup()."):format(cfg.cmd)
+  end
+  local root = workspace_root()
+  local client, err = rpc.start(cmd, { cwd = root, env = cfg.env }, {
+    on_request = on_request,
+    on_notification = on_notification,
+    on_exit = on_exit,
+  })
+  if not client then
+    return err
+  end
+  state.client = client
+  client:request("initialize", {
+    clientInfo = { name = "deckhand.nvim", version = "0.1.0" },
+    workspaceRoot = root,
+    capabilities = { permissions = true },
+  }, function(ierr, result)
+    local waiting = state.waiting
+    state.waiting = {}
+    if ierr then
+      ui.error("deckhand did not initialize: " .. ierr.message)
+      client:stop()
+    else
+      state.ready, state.server = true, result
+    end
+    for _, cb in ipairs(waiting) do
+      cb(ierr)
+    end
+  end)
+  return nil
+end
+
+--- Runs cb(err) once the child is started and initialized.
+function M.ensure(cb)
+  if state.client and state.ready then
+    cb(nil)
+    return
+  end
+  table.insert(state.waiting, cb)
+  if not state.client then
+    local err = start()
+    if err then
+      state.waiting = {}
+      cb({ code = -32603, message = err })
+    end
+  end
+end
+
+--- Sends a request once the child is ready; cb(err, result) gets JSON-RPC
+--- errors as {code, message, data}. Returns nothing: answers are asynchronous.
+function M.request(method, params, cb)
+  M.ensure(function(err)
+    if err then
+      cb(err, nil)
+      return
+    end
+    state.client:request(method, params, cb)
+  end)
+end
+
+--- The initialize result of the running child (serverInfo, auth, workspaceRoot), or nil.
+function M.server_info()
+  return state.server
+end
+
+--- Shows an error; on -32000 (not logged in) opens the login picker with the
+--- methods it carries and runs retry after a successful login.
+function M.handle_error(err, retry)
+  ui.error(err.message)
+  if err.code == -32000 then
+    local methods = type(err.data) == "table" and err.data.methods or nil
+    require("deckhand.login").pick(methods, function(ok)
+      if ok and retry then
+        retry()
+      end
+    end)
+  end
+end
+
+--- "ChatGPT (account acct_1)" / "API key (stored)" / "not logged in".
+function M.describe_status(status)
+  if type(status) ~= "table" or status.type == "none" or status.type == nil then
+    return "not logged in"
+  end
+  if status.type == "oauth" then
+    local s = "logged in with ChatGPT Plus/Pro (oauth"
+    if status.accountId then
+      s = s .. ", account " .. status.accountId
+    end
+    return s .. ")"
+  end
+  return ("logged in with an API key (api, %s)"):format(status.source or "stored")
+end
+
+function M.status(cb)
+  M.request("authStatus", {}, function(err, status)
+    if err then
+      M.handle_error(err)
+    else
+      local root = state.server and state.server.workspaceRoot
+      ui.info("deckhand: " .. M.describe_status(status) .. (root and ("; workspace " .. root) or ""))
+    end
+    if cb then
+      cb(err, status)
+    end
+  end)
+end
+
+function M.logout(cb)
+  M.request("logout", { provider = "openai" }, function(err, status)
+    if err then
+      M.handle_error(err)
+    elseif status and status.type ~= "none" then
+      ui.warn("deckhand: logged out, but OPENAI_API_KEY is still in use (" .. M.describe_status(status) .. ").")
+    else
+      ui.info("deckhand: logged out.")
+    end
+    if cb then
+      cb(err, status)
+    end
+  end)
+end
+
+--- Lists the models and lets the user pick the one chat turns use.
+function M.models(cb)
+  M.request("models", {}, function(err, result)
+    if err then
+      M.handle_error(err, function()
+        M.models(cb)
+      end)
+      return
+    end
+    local models = result.models or {}
+    ui.select(models, {
+      prompt = "deckhand model (default " .. tostring(result.default) .. ")",
+      format_item = function(m)
+        local mark = m.id == (state.config.model or result.default) and " *" or ""
+        return (m.label and m.label ~= m.id) and (m.label .. " (" .. m.id .. ")" .. mark) or (m.id .. mark)
+      end,
+    }, function(choice)
+      if choice then
+        state.config.model = choice.id
+        ui.info("deckhand: chat uses " .. choice.id)
+      end
+      if cb then
+        cb(choice and choice.id)
+      end
+    end)
+  end)
+end
+
+--- Ends the child: closes its stdin, which makes deckhand cancel its work and exit.
+function M.stop(wait_ms)
+  local client = state.client
+  if not client then
+    return
+  end
+  client:stop()
+  if wait_ms then
+    client:wait(wait_ms)
+  end
+end
+
+function M.login()
+  require("deckhand.login").pick()
+end
+
+function M.chat(message)
+  require("deckhand.chat").send(message)
+end
+
+function M.cancel()
+  require("deckhand.chat").cancel()
+end
+
+return M
