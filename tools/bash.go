@@ -41,6 +41,7 @@ func (bashTool) Description() string {
 - Use it to build, run tests, use git, and run the project's own tools. To read, find or change files prefer read, list, glob, grep, write and edit: they are faster and safer.
 - Every call starts afresh in the workspace root: cd and variables do not carry over, so chain steps with && in one command.
 - Standard input is empty: use non-interactive flags (git --no-pager, apt-get -y, npm --yes).
+- Secrets are kept out of the environment: OPENAI_* and DECKHAND_* variables, and any whose name holds KEY, SECRET, TOKEN or PASSWORD, are unset.
 - The command is killed, with everything it started, after timeoutMs (default 2 minutes, at most 10); processes left in the background are killed when it ends.
 - Output over 30 KiB is cut in the middle, keeping the start and the end; pipe through head, tail or grep for long output.
 - A non-zero exit code is reported, not treated as a failure of the tool.`
@@ -58,12 +59,13 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 		return fail("invalid arguments: timeoutMs must be positive"), nil
 	}
 	timeout, note := bashDefaultTimeout, ""
-	if p.TimeoutMs > 0 {
-		timeout = time.Duration(p.TimeoutMs) * time.Millisecond
-	}
-	if timeout > bashMaxTimeout {
+	switch {
+	case int64(p.TimeoutMs) > bashMaxTimeout.Milliseconds():
+		// Compared before converting: a huge value would overflow.
 		timeout = bashMaxTimeout
 		note = fmt.Sprintf("(timeoutMs %d is above the maximum; using %d)\n", p.TimeoutMs, bashMaxTimeout.Milliseconds())
+	case p.TimeoutMs > 0:
+		timeout = time.Duration(p.TimeoutMs) * time.Millisecond
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
@@ -118,6 +120,7 @@ func runGroup(ctx context.Context, dir, command string) (run groupRun, detached 
 	defer pr.Close()
 	cmd := exec.CommandContext(ctx, "bash", "-c", command)
 	cmd.Dir = dir
+	cmd.Env = commandEnv(os.Environ())
 	cmd.Stdout = pw // an *os.File: the child writes to it directly
 	cmd.Stderr = pw
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -146,6 +149,34 @@ func runGroup(ctx context.Context, dir, command string) (run groupRun, detached 
 		<-copied
 	}
 	return run, detached, nil
+}
+
+// commandEnv is the environment a command runs with: deckhand's own, less
+// its credentials and whatever looks like a secret, as Codex's default
+// environment policy does: OPENAI_* and DECKHAND_* variables, and every
+// variable whose name holds KEY, SECRET, TOKEN or PASSWORD, in any case.
+func commandEnv(environ []string) []string {
+	kept := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !secretName(name) {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
+}
+
+func secretName(name string) bool {
+	upper := strings.ToUpper(name)
+	if strings.HasPrefix(upper, "OPENAI_") || strings.HasPrefix(upper, "DECKHAND_") {
+		return true
+	}
+	for _, word := range []string{"KEY", "SECRET", "TOKEN", "PASSWORD"} {
+		if strings.Contains(upper, word) {
+			return true
+		}
+	}
+	return false
 }
 
 // killGroup kills the process group led by pid; a group already gone is

@@ -3,8 +3,10 @@ package tools
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,6 +32,10 @@ func TestBash(t *testing.T) {
 		{"killed by a signal", map[string]any{"command": "kill -TERM $$"}, false, "(no output)\nexit code: -1 (killed by signal: terminated)"},
 		{"timeout clamped", map[string]any{"command": "echo ok", "timeoutMs": 9_999_999}, false,
 			"(timeoutMs 9999999 is above the maximum; using 600000)\nok\nexit code: 0"},
+		{"timeout that would overflow clamped", map[string]any{"command": "echo ok", "timeoutMs": int64(9223372036855)}, false,
+			"(timeoutMs 9223372036855 is above the maximum; using 600000)\nok\nexit code: 0"},
+		{"largest timeout clamped", map[string]any{"command": "echo ok", "timeoutMs": int64(math.MaxInt64)}, false,
+			"(timeoutMs 9223372036854775807 is above the maximum; using 600000)\nok\nexit code: 0"},
 		{"empty command", map[string]any{"command": "  "}, true, "invalid arguments: command must not be empty"},
 		{"negative timeout", map[string]any{"command": "true", "timeoutMs": -5}, true, "invalid arguments: timeoutMs must be positive"},
 		{"timeout of the wrong type", map[string]any{"command": "true", "timeoutMs": "10"}, true, `invalid arguments: "timeoutMs" must be of type integer, not string`},
@@ -41,6 +47,43 @@ func TestBash(t *testing.T) {
 				t.Errorf("got (error %v):\n%q\nwant (error %v):\n%q", res.IsError, res.Output, tt.isError, tt.want)
 			}
 		})
+	}
+}
+
+// Commands do not see deckhand's credentials or anything named like a
+// secret; the rest of the environment, PATH first, is theirs.
+func TestBashEnvironmentHasNoSecrets(t *testing.T) {
+	env := newTestEnv(t, map[string]string{"here.txt": "x"})
+	for name, value := range map[string]string{
+		"OPENAI_API_KEY":    "sk-must-not-leak",
+		"OPENAI_BASE_URL":   "http://leak.example",
+		"FOO_TOKEN":         "tok-must-not-leak",
+		"DECKHAND_HOME":     "/must/not/leak",
+		"db_password":       "pw-must-not-leak",
+		"AWS_SECRET_ACCESS": "aws-must-not-leak",
+		"KEEP_ME":           "kept",
+	} {
+		t.Setenv(name, value)
+	}
+	res := runTool(t, bashTool{}, env, map[string]any{
+		"command": `echo "[$OPENAI_API_KEY$OPENAI_BASE_URL$FOO_TOKEN$DECKHAND_HOME$db_password$AWS_SECRET_ACCESS]" $KEEP_ME; ls`,
+	})
+	if want := "[] kept\nhere.txt\nexit code: 0"; res.IsError || res.Output != want {
+		t.Errorf("got (error %v) %q, want %q", res.IsError, res.Output, want)
+	}
+	res = runTool(t, bashTool{}, env, map[string]any{"command": "env"})
+	check(t, res, false, []string{"PATH=", "KEEP_ME=kept"}, "must-not-leak", "leak.example")
+}
+
+func TestCommandEnv(t *testing.T) {
+	in := []string{
+		"PATH=/usr/bin", "HOME=/home/u", "LANG=C.UTF-8", "SSH_AUTH_SOCK=/tmp/agent", "TERM=dumb",
+		"OPENAI_API_KEY=sk", "OPENAI_ORG=o", "openai_x=1", "DECKHAND_HOME=/d", "GITHUB_TOKEN=t",
+		"NPM_AUTH_TOKEN=t", "MY_KEY=k", "apikey=k", "CLIENT_SECRET=s", "PGPASSWORD=p", "Password=p",
+	}
+	want := []string{"PATH=/usr/bin", "HOME=/home/u", "LANG=C.UTF-8", "SSH_AUTH_SOCK=/tmp/agent", "TERM=dumb"}
+	if got := commandEnv(in); !slices.Equal(got, want) {
+		t.Errorf("commandEnv = %q, want %q", got, want)
 	}
 }
 

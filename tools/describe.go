@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -68,7 +69,7 @@ func Describe(name string, args json.RawMessage) string {
 		if !quietDecode(args, &p) {
 			return unreadable(name)
 		}
-		line = "Run: " + oneLine(p.Command)
+		line = "Run: " + p.Command
 	default:
 		line = "Call " + name
 	}
@@ -91,26 +92,53 @@ func orRoot(path string) string {
 	return path
 }
 
-// oneLine shows a multi-line command as its first line and a count.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	first, rest, more := strings.Cut(s, "\n")
-	if !more {
-		return s
+// flatten puts s on one line with nothing hidden: a run of whitespace that
+// holds a line break shows as " ⏎ ", any other run as one space, and an
+// invisible character (a control or format character, such as a
+// right-to-left override) as its code point.
+func flatten(s string) string {
+	var b strings.Builder
+	space, lineBreak := false, false
+	for _, r := range strings.TrimSpace(s) {
+		if unicode.IsSpace(r) {
+			space = true
+			lineBreak = lineBreak || isLineBreak(r)
+			continue
+		}
+		switch {
+		case lineBreak:
+			b.WriteString(" ⏎ ")
+		case space:
+			b.WriteByte(' ')
+		}
+		space, lineBreak = false, false
+		if unicode.IsGraphic(r) {
+			b.WriteRune(r)
+		} else {
+			fmt.Fprintf(&b, "<U+%04X>", r)
+		}
 	}
-	return fmt.Sprintf("%s (+%d more lines)", strings.TrimSpace(first), strings.Count(rest, "\n")+1)
+	return b.String()
 }
 
+func isLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
+}
+
+// clip flattens s and, when it is longer than describeMax runes, keeps its
+// head and its tail: the end of a long command is where something can hide.
 func clip(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) <= describeMax {
+	s = flatten(s)
+	runes := []rune(s)
+	if len(runes) <= describeMax {
 		return s
 	}
-	runes := []rune(s)
-	return string(runes[:describeMax-3]) + "..."
+	const gap = " … "
+	tail := describeMax / 3
+	head := describeMax - tail - utf8.RuneCountInString(gap)
+	return string(runes[:head]) + gap + string(runes[len(runes)-tail:])
 }

@@ -13,6 +13,9 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 )
 
+// editMaxFileSize bounds the file edit reads whole into memory.
+const editMaxFileSize = 64 << 20
+
 type editParams struct {
 	Path       string `json:"path" desc:"The file to edit: relative to the workspace root, or absolute inside it."`
 	OldString  string `json:"oldString" desc:"The exact text to replace, copied from the file with its whitespace and indentation (without read's line-number prefixes). It must occur exactly once unless replaceAll is set; include surrounding lines to make it unique."`
@@ -71,6 +74,8 @@ func (t editTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 		return fail("cannot edit %q: %v", p.Path, unwrapPathError(err)), nil
 	case info.IsDir():
 		return fail("%q is a directory, not a file", p.Path), nil
+	case !info.Mode().IsRegular():
+		return fail("%q is not a regular file (%s): not edited", p.Path, kindOf(info.Mode())), nil
 	case p.OldString == "":
 		return fail("oldString is empty, but %q already exists: give the text to replace, or use write to replace the whole file", p.Path), nil
 	}
@@ -78,8 +83,11 @@ func (t editTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if !ok {
 		return fail("read the file first: call read on %q before editing it, so that you edit what is really there", p.Path), nil
 	}
-	data, err := os.ReadFile(real)
-	if err != nil {
+	data, _, err := readRegular(real, editMaxFileSize)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return fail("%q is larger than %d MiB: edit changes smaller files only", p.Path, editMaxFileSize>>20), nil
+	case err != nil:
 		return fail("cannot edit %q: %v", p.Path, unwrapPathError(err)), nil
 	}
 	if !seen.sameContent(stampOf(info, sha256.Sum256(data))) {

@@ -3,10 +3,13 @@ package tools
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"unicode/utf8"
 )
 
@@ -87,3 +90,115 @@ func recordWrite(l *Ledger, path string, data []byte) error {
 // created 0600 and set to this explicitly; reading the umask would mean
 // changing it, process-wide, so it is not consulted.
 const newFileMode fs.FileMode = 0o644
+
+// errNotRegular marks a path that is not a regular file. The tools read
+// regular files only: opening a FIFO waits for a writer, and a device may
+// never end.
+var errNotRegular = errors.New("not a regular file")
+
+// errTooLarge marks a file over the size a tool reads.
+var errTooLarge = errors.New("file too large")
+
+// openRegular opens the regular file at path for reading. Anything else is
+// refused with errNotRegular, along with its FileInfo (to tell a directory
+// apart). The path is checked before it is opened, and opened non-blocking,
+// so that a FIFO put in its place meanwhile is refused rather than waited
+// on; O_NONBLOCK changes nothing for a regular file.
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, info, errNotRegular
+	}
+	return openSeenRegular(path)
+}
+
+// openSeenRegular is openRegular for a path already seen to be a regular
+// file (in a directory entry or by a Stat): it skips the first check, which
+// grep's walk would pay for on every file.
+func openSeenRegular(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, info, errNotRegular
+	}
+	return f, info, nil
+}
+
+// readRegular reads the whole regular file at path, at most limit bytes.
+func readRegular(path string, limit int) ([]byte, fs.FileInfo, error) {
+	f, info, err := openRegular(path)
+	if err != nil {
+		return nil, info, err
+	}
+	defer f.Close()
+	var buf []byte
+	data, err := readCapped(f, int(info.Size()), limit, &buf)
+	return data, info, err
+}
+
+// readCapped reads r into *buf, growing it as needed, up to the end or, when
+// size is positive, up to size bytes (the size of a file when it was opened:
+// a file that grows is not chased). More than limit bytes is errTooLarge,
+// whatever size says.
+func readCapped(r io.Reader, size, limit int, buf *[]byte) ([]byte, error) {
+	if size > limit {
+		return nil, errTooLarge
+	}
+	if cap(*buf) < size+1 {
+		*buf = make([]byte, 0, size+size/8+512)
+	}
+	end := limit + 1 // one byte over the limit tells that it is over
+	if size > 0 {
+		end = size
+	}
+	data := (*buf)[:0]
+	for {
+		if len(data) > limit {
+			return nil, errTooLarge
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):min(cap(data), end)])
+		data = data[:len(data)+n]
+		if errors.Is(err, io.EOF) || (size > 0 && len(data) >= size) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(data) > limit {
+		return nil, errTooLarge
+	}
+	*buf = data
+	return data, nil
+}
+
+// kindOf names what a file that is not regular is, for a refusal.
+func kindOf(mode fs.FileMode) string {
+	switch {
+	case mode.IsDir():
+		return "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeCharDevice != 0:
+		return "a character device"
+	case mode&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "a special file"
+}

@@ -120,9 +120,9 @@ func globFiles(ctx context.Context, root, dir, pattern string) ([]globMatch, err
 			return nil
 		}
 		if e.entry.Type()&fs.ModeSymlink != 0 {
-			// A link is listed when it leads to a file (wherever that is:
-			// only its name is shown, and reading it is confined).
-			if target, err := os.Stat(e.abs); err != nil || target.IsDir() {
+			// A link is listed when it leads to a regular file (wherever
+			// that is: only its name is shown, and reading it is confined).
+			if target, err := os.Stat(e.abs); err != nil || !target.Mode().IsRegular() {
 				return nil
 			}
 		}

@@ -79,13 +79,19 @@ func (t grepTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 		include:    include,
 		maxMatches: cmp.Or(t.maxMatches, grepMaxMatches),
 	}
-	if info.IsDir() {
+	switch {
+	case info.IsDir():
 		if err := s.dir(ctx, env.Root, real); err != nil {
 			return Result{}, err
 		}
-	} else {
+	case !info.Mode().IsRegular():
+		return fail("%q is not a regular file (%s): not searched", target, kindOf(info.Mode())), nil
+	default:
 		var buf scratch
 		hits, err := s.file(real, env.rel(real), &buf)
+		if errors.Is(err, errNotRegular) {
+			return fail("%q is not a regular file: not searched", target), nil
+		}
 		if errors.Is(err, errBinary) {
 			return fail("%q is a binary file, not searched", target), nil
 		}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -134,43 +132,14 @@ func (s *search) file(abs, rel string, buf *scratch) ([]grepHit, error) {
 	return hits, nil
 }
 
-// errTooLarge marks a file over grepMaxFileSize, which grep skips.
-var errTooLarge = errors.New("file too large")
-
-// readInto reads the file at path into *buf, growing it as needed. It stops
-// at the size the file had when opened (a file that says 0, as some special
-// files do, is read to its end).
+// readInto reads the file at path, seen to be a regular file, into *buf
+// (reused between the files of one worker), refusing one over
+// grepMaxFileSize.
 func readInto(path string, buf *[]byte) ([]byte, error) {
-	f, err := os.Open(path)
+	f, info, err := openSeenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	size := int(info.Size())
-	if size > grepMaxFileSize {
-		return nil, errTooLarge
-	}
-	if cap(*buf) < size+1 {
-		*buf = make([]byte, 0, size+size/8+512)
-	}
-	data := (*buf)[:0]
-	for {
-		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
-		}
-		n, err := f.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if errors.Is(err, io.EOF) || (size > 0 && len(data) >= size) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	*buf = data
-	return data, nil
+	return readCapped(f, int(info.Size()), grepMaxFileSize, buf)
 }

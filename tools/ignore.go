@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"os"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -110,10 +109,14 @@ func (r ignoreRules) ignored(rel, name string, isDir bool) bool {
 	return false
 }
 
+// ignoreMaxFileSize bounds an ignore file that is read; a larger one, or one
+// that is not a regular file, is left unread.
+const ignoreMaxFileSize = 4 << 20
+
 // with returns the rules extended by the ignore file at path, found in the
 // directory domain (relative to the root). r is left unchanged.
 func (r ignoreRules) with(path, domain string) ignoreRules {
-	data, err := os.ReadFile(path)
+	data, _, err := readRegular(path, ignoreMaxFileSize)
 	if err != nil || len(data) == 0 {
 		return r
 	}

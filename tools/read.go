@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -61,24 +61,18 @@ func (t readTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if !ok {
 		return res, nil
 	}
-	f, err := os.Open(real)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fail("file %q not found", p.Path), nil
-		}
+	f, info, err := openRegular(real)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fail("file %q not found", p.Path), nil
+	case errors.Is(err, errNotRegular) && info.IsDir():
+		return fail("%q is a directory, not a file: use list to see what it holds", p.Path), nil
+	case errors.Is(err, errNotRegular):
+		return fail("%q is not a regular file (%s): not read", p.Path, kindOf(info.Mode())), nil
+	case err != nil:
 		return fail("cannot read %q: %v", p.Path, unwrapPathError(err)), nil
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return fail("cannot read %q: %v", p.Path, unwrapPathError(err)), nil
-	}
-	if info.IsDir() {
-		return fail("%q is a directory, not a file: use list to see what it holds", p.Path), nil
-	}
-	if !info.Mode().IsRegular() {
-		return fail("%q is not a regular file (%v)", p.Path, info.Mode().Type()), nil
-	}
 	first := max(p.Offset, 1)
 	limit := p.Limit
 	if limit == 0 {
@@ -126,7 +120,10 @@ func readPage(ctx context.Context, r io.Reader, first, limit int) (*page, error)
 		pg.binary = true
 		return pg, nil
 	}
-	last := first + limit - 1
+	last := math.MaxInt // saturated: a huge limit must not wrap around
+	if limit <= math.MaxInt-first {
+		last = first + limit - 1
+	}
 	var buf []byte
 	for {
 		line, size, err := readLine(br, buf[:0], readMaxLineChars*utf8.UTFMax)

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,6 +66,11 @@ func TestRead(t *testing.T) {
 		{"missing", map[string]any{"path": "nope.txt"}, true, []string{`file "nope.txt" not found`}, nil},
 		{"empty path", map[string]any{"path": ""}, true, []string{"path must not be empty"}, nil},
 		{"negative offset", map[string]any{"path": "small.txt", "offset": -1}, true, []string{"offset must be"}, nil},
+		{"negative limit", map[string]any{"path": "small.txt", "limit": -1}, true, []string{"limit must be 1 or more"}, nil},
+		{"largest limit does not wrap", map[string]any{"path": "small.txt", "offset": 2, "limit": int64(math.MaxInt64)}, false,
+			[]string{"     2\tbeta\n     3\tgamma"}, []string{"file has", "alpha", "showing"}},
+		{"largest offset", map[string]any{"path": "small.txt", "offset": int64(math.MaxInt64), "limit": int64(math.MaxInt64)}, true,
+			[]string{"is past the end", "3 lines"}, nil},
 		{"limit as string", map[string]any{"path": "small.txt", "limit": "5"}, true, []string{`"limit" must be of type integer`}, nil},
 	}
 	for _, tt := range tests {

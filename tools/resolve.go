@@ -41,6 +41,8 @@ func (e *outsideError) Unwrap() error { return ErrOutsideWorkspace }
 // the walk is refused as soon as it steps out of root once it is inside (an
 // absolute link target starts again from /, and only has to end inside). A
 // missing tail (a file about to be created) is appended as it is written.
+// Every name is checked, even after a missing one: `..` can step back from a
+// missing directory into real ones, where a name may be a link again.
 func Resolve(root, path string) (string, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -61,7 +63,6 @@ func resolveIn(root, path string) (string, error) {
 	}
 	entered := within(root, cur)
 	pending := splitPath(path)
-	missing := false
 	hops := 0
 	for len(pending) > 0 {
 		part := pending[0]
@@ -73,31 +74,30 @@ func resolveIn(root, path string) (string, error) {
 			cur = filepath.Dir(cur)
 		default:
 			next := filepath.Join(cur, part)
-			if !missing {
-				info, err := os.Lstat(next)
-				switch {
-				case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
-					missing = true
-				case err != nil:
-					return "", fmt.Errorf("resolve %q: %w", path, err)
-				case info.Mode()&fs.ModeSymlink != 0:
-					hops++
-					if hops > maxLinkHops {
-						return "", fmt.Errorf("resolve %q: %w", path, errTooManyLinks)
-					}
-					target, err := os.Readlink(next)
-					if err != nil {
-						return "", fmt.Errorf("resolve %q: %w", path, err)
-					}
-					if filepath.IsAbs(target) {
-						// An absolute target walks down from / again, through
-						// the root's ancestors: only its end must be inside.
-						cur = string(filepath.Separator)
-						entered = false
-					}
-					pending = append(splitPath(target), pending...)
-					continue
+			info, err := os.Lstat(next)
+			switch {
+			case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+				// Missing: appended as written, and what follows is
+				// checked all the same.
+			case err != nil:
+				return "", fmt.Errorf("resolve %q: %w", path, err)
+			case info.Mode()&fs.ModeSymlink != 0:
+				hops++
+				if hops > maxLinkHops {
+					return "", fmt.Errorf("resolve %q: %w", path, errTooManyLinks)
 				}
+				target, err := os.Readlink(next)
+				if err != nil {
+					return "", fmt.Errorf("resolve %q: %w", path, err)
+				}
+				if filepath.IsAbs(target) {
+					// An absolute target walks down from / again, through
+					// the root's ancestors: only its end must be inside.
+					cur = string(filepath.Separator)
+					entered = false
+				}
+				pending = append(splitPath(target), pending...)
+				continue
 			}
 			cur = next
 		}

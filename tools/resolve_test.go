@@ -82,6 +82,16 @@ func TestResolve(t *testing.T) {
 		{"zlink/../../../../..", "", ErrOutsideWorkspace},
 		{"dangling-out", "", ErrOutsideWorkspace},
 		{"loop1", "", errTooManyLinks},
+
+		// `..` steps back from a missing directory into real ones, where
+		// every name is checked again.
+		{"missing/../secret", "", ErrOutsideWorkspace},
+		{"missing/../out/secret.txt", "", ErrOutsideWorkspace},
+		{"missing/../out/made/new.txt", "", ErrOutsideWorkspace},
+		{"a/missing/deeper/../../../secret", "", ErrOutsideWorkspace},
+		{"top.txt/under/../../secret", "", ErrOutsideWorkspace},
+		{"missing/../chain1/x", "", ErrOutsideWorkspace},
+		{"missing/../a/link-b/c.txt", "a/b/c.txt", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -146,6 +156,7 @@ func TestToolsRefuseOutsidePaths(t *testing.T) {
 	writeTestFile(t, filepath.Join(outside, "secret.txt"), "secret")
 	env := newTestEnv(t, map[string]string{"in.txt": "in\n"})
 	symlink(t, outside, filepath.Join(env.Root, "out"))
+	symlink(t, filepath.Join(outside, "secret.txt"), filepath.Join(env.Root, "secret"))
 	symlink(t, "/proc", filepath.Join(env.Root, "proc"))
 	cases := []struct {
 		tool Tool
@@ -165,6 +176,15 @@ func TestToolsRefuseOutsidePaths(t *testing.T) {
 		{writeTool{}, map[string]any{"path": "out/new.txt", "content": "x"}},
 		{writeTool{}, map[string]any{"path": "../new.txt", "content": "x"}},
 		{editTool{}, map[string]any{"path": "out/secret.txt", "oldString": "secret", "newString": "public"}},
+		// A link reached through `..` after a missing directory.
+		{readTool{}, map[string]any{"path": "nope/../secret"}},
+		{listTool{}, map[string]any{"path": "nope/../out"}},
+		{globTool{}, map[string]any{"pattern": "*.txt", "path": "nope/../out"}},
+		{grepTool{}, map[string]any{"pattern": "secret", "path": "nope/../out"}},
+		{grepTool{}, map[string]any{"pattern": "secret", "path": "nope/../secret"}},
+		{writeTool{}, map[string]any{"path": "nope/../secret", "content": "x"}},
+		{writeTool{}, map[string]any{"path": "nope/../out/made/new.txt", "content": "x"}},
+		{editTool{}, map[string]any{"path": "nope/../secret", "oldString": "secret", "newString": "public"}},
 	}
 	for _, c := range cases {
 		res := runTool(t, c.tool, env, c.args)
@@ -173,13 +193,52 @@ func TestToolsRefuseOutsidePaths(t *testing.T) {
 	if got := readTestFile(t, filepath.Join(outside, "secret.txt")); got != "secret" {
 		t.Errorf("outside file changed: %q", got)
 	}
-	if _, err := os.Stat(filepath.Join(outside, "new.txt")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a file was created outside: %v", err)
+	for _, name := range []string{"new.txt", "made"} {
+		if _, err := os.Stat(filepath.Join(outside, name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s was created outside: %v", name, err)
+		}
+	}
+	if info, err := os.Lstat(filepath.Join(env.Root, "secret")); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link to the outside was replaced: %v", err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(env.Root))
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), "new.txt") {
 			t.Errorf("a file was created beside the root: %s", e.Name())
 		}
+	}
+}
+
+// Directories are made one level at a time inside the root: a link met on
+// the way (as when a directory is swapped for one after the path was
+// resolved) can make it fail, never create anything outside.
+func TestMkdirConfinedStaysInside(t *testing.T) {
+	outside := t.TempDir()
+	env := newTestEnv(t, map[string]string{"a/": "", "file": "x"})
+	symlink(t, outside, filepath.Join(env.Root, "a/out"))
+	symlink(t, "..", filepath.Join(env.Root, "a/up")) // a link inside: allowed
+	tests := []struct {
+		dir     string
+		wantErr bool
+	}{
+		{"new/deeper", false},
+		{"a/up/made-through-inner-link", false},
+		{"a/out/made", true},
+		{"a/out/made/deeper", true},
+		{"file/sub", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			err := mkdirConfined(env.Root, filepath.Join(env.Root, tt.dir))
+			if (err != nil) != tt.wantErr {
+				t.Errorf("mkdirConfined = %v, want error %v", err, tt.wantErr)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("something was made outside: %v", entries)
+	}
+	if info, err := os.Stat(filepath.Join(env.Root, "made-through-inner-link")); err != nil || !info.IsDir() {
+		t.Errorf("directory through an inner link: %v", err)
 	}
 }

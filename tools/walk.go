@@ -50,9 +50,10 @@ func relSlash(root, p string) string {
 }
 
 // readDirKept reads the directory abs, whose path below the root is rel,
-// and returns its entries in lexical order without .git and without what the
-// rules exclude, along with the rules in force for those entries (rules plus
-// the directory's own .gitignore). An unreadable directory has no entries.
+// and returns its entries in lexical order without .git, without what the
+// rules exclude and without FIFOs, sockets and devices, along with the
+// rules in force for those entries (rules plus the directory's own
+// .gitignore). An unreadable directory has no entries.
 func readDirKept(abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignoreRules, error) {
 	entries, err := os.ReadDir(abs)
 	if err != nil && len(entries) == 0 {
@@ -67,7 +68,7 @@ func readDirKept(abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignoreRules
 	kept := entries[:0]
 	for _, e := range entries {
 		name := e.Name()
-		if name == ".git" {
+		if name == ".git" || !walkable(e.Type()) {
 			continue
 		}
 		if len(rules.patterns) > 0 && rules.ignored(joinRel(rel, name), name, e.IsDir()) {
@@ -76,6 +77,13 @@ func readDirKept(abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignoreRules
 		kept = append(kept, e)
 	}
 	return kept, rules, nil
+}
+
+// walkable reports whether a walk visits an entry of this type: a directory,
+// a regular file or a symbolic link. No tool reads the others, and grep must
+// not open one: a FIFO blocks, a device may never end.
+func walkable(t fs.FileMode) bool {
+	return t.IsRegular() || t.IsDir() || t&fs.ModeSymlink != 0
 }
 
 func joinRel(dir, name string) string {
@@ -100,11 +108,11 @@ var (
 	errStopWalk = errors.New("stop the walk")
 )
 
-// walkTree visits every entry below start (a real directory inside root)
-// that the ignore rules keep, depth first in lexical order, a directory
-// before its contents. Symbolic links are visited but never followed.
-// Unreadable directories are skipped. It returns ctx.Err() when ctx ends
-// first.
+// walkTree visits every directory, regular file and link below start (a
+// real directory inside root) that the ignore rules keep, depth first in
+// lexical order, a directory before its contents. Symbolic links are
+// visited but never followed. Unreadable directories are skipped. It
+// returns ctx.Err() when ctx ends first.
 func walkTree(ctx context.Context, root, start string, visit func(walkEntry) error) error {
 	w := walker{ctx: ctx, visit: visit}
 	err := w.dir(start, relSlash(root, start), rulesAbove(root, start), 1)

@@ -60,7 +60,8 @@ func (t writeTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Res
 // writeConfined writes data to real, a resolved path inside the root, making
 // its parent directories, keeping the mode of a file it replaces, and
 // recording the new version in the ledger. It reports whether the file was
-// created.
+// created. A link given as the path was followed by the resolution, so real
+// is its target and the target's mode is kept.
 func writeConfined(env *Env, real, given string, data []byte) (bool, Result, bool) {
 	mode := newFileMode
 	created := true
@@ -68,6 +69,10 @@ func writeConfined(env *Env, real, given string, data []byte) (bool, Result, boo
 	switch {
 	case err == nil && info.IsDir():
 		return false, fail("%q is a directory", given), false
+	case err == nil && info.Mode()&fs.ModeSymlink != 0:
+		// A link appeared since the path was resolved: where it leads is
+		// unchecked, and its own mode (0777) is not the file's.
+		return false, fail("%q changed while being written (it became a symbolic link); try again", given), false
 	case err == nil:
 		mode = info.Mode().Perm()
 		created = false
@@ -75,13 +80,14 @@ func writeConfined(env *Env, real, given string, data []byte) (bool, Result, boo
 		return false, fail("cannot write %q: %v", given, unwrapPathError(err)), false
 	}
 	dir := filepath.Dir(real)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return false, fail("cannot create the directories of %q: %v", given, unwrapPathError(err)), false
-	}
+	mkErr := mkdirConfined(env.Root, dir)
 	// The directories just made, or found, must still be the ones that
 	// were resolved: no link may have appeared on the way.
 	if again, err := resolveIn(env.Root, dir); err != nil || again != dir {
 		return false, fail("%v", &outsideError{path: given, root: env.Root}), false
+	}
+	if mkErr != nil {
+		return false, fail("cannot create the directories of %q: %v", given, unwrapPathError(mkErr)), false
 	}
 	if err := writeFileAtomic(real, data, mode); err != nil {
 		return false, fail("cannot write %q: %v", given, unwrapPathError(err)), false
@@ -90,4 +96,23 @@ func writeConfined(env *Env, real, given string, data []byte) (bool, Result, boo
 		return false, fail("wrote %q but cannot stat it: %v", given, unwrapPathError(err)), false
 	}
 	return created, Result{}, true
+}
+
+// mkdirConfined makes dir, a resolved path inside root, and its missing
+// parents, one level at a time through an os.Root: a directory swapped for a
+// link meanwhile can make it fail, never create anything outside the root.
+func mkdirConfined(root, dir string) error {
+	rel, err := filepath.Rel(root, dir)
+	if err != nil {
+		return fmt.Errorf("directory below the root: %w", err)
+	}
+	if rel == "." {
+		return nil
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return fmt.Errorf("open the workspace root: %w", err)
+	}
+	defer r.Close()
+	return r.MkdirAll(rel, 0o755)
 }

@@ -90,3 +90,36 @@ func TestWriteThenEditNeedsNoRead(t *testing.T) {
 	res := runTool(t, editTool{}, env, map[string]any{"path": "f.txt", "oldString": "one", "newString": "two"})
 	check(t, res, false, []string{"-one", "+two"})
 }
+
+// Writing through a link inside the workspace replaces its target and keeps
+// the target's mode; the link stays a link. A link found where the resolved
+// path should be a file (one swapped in after the path was resolved) is
+// refused, never replaced by a file with the link's own mode, 0777.
+func TestWriteKeepsTheModeOfALinksTarget(t *testing.T) {
+	env := newTestEnv(t, map[string]string{"target.txt": "old"})
+	root := env.Root
+	if err := os.Chmod(filepath.Join(root, "target.txt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	symlink(t, "target.txt", filepath.Join(root, "link.txt"))
+	res := runTool(t, writeTool{}, env, map[string]any{"path": "link.txt", "content": "new"})
+	check(t, res, false, []string{"wrote 3 bytes to target.txt (replaced)"})
+	if info, err := os.Stat(filepath.Join(root, "target.txt")); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("target mode: %v, %v; want 0600", info.Mode().Perm(), err)
+	}
+	if info, err := os.Lstat(filepath.Join(root, "link.txt")); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+
+	_, res, ok := writeConfined(env, filepath.Join(root, "link.txt"), "link.txt", []byte("x"))
+	if ok {
+		t.Fatal("writeConfined replaced a link it was given as a resolved path")
+	}
+	check(t, res, true, []string{"became a symbolic link"})
+	if info, err := os.Lstat(filepath.Join(root, "link.txt")); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+	if got := readTestFile(t, filepath.Join(root, "target.txt")); got != "new" {
+		t.Errorf("target holds %q", got)
+	}
+}
