@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test vet race bench fuzz test-nvim test-vscode vsix clean
+.PHONY: build demo test test-go vet bench fuzz test-nvim test-vscode vsix clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -14,8 +14,11 @@ demo: build
 vet:
 	$(GO) vet ./...
 
-# Everything CI runs: dependencies, vet, and every test under the race detector.
-test:
+# Everything CI runs: the Go suite under the race detector, then both editors
+# against the real binary.
+test: test-go test-nvim test-vscode
+
+test-go:
 	scripts/test-deps.sh test
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 12m ./...
