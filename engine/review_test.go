@@ -191,3 +191,39 @@ func TestCancelDuringTokenRefresh(t *testing.T) {
 		t.Fatal("the cancel did not end the turn")
 	}
 }
+
+// A turn longer than its access token's life gets a fresh token before each
+// request, not only on a 401.
+func TestEachStepRefreshesAnExpiringToken(t *testing.T) {
+	e, fake := testEngine(t)
+	fake.PushCodex(upstreamtest.Step().Call("c1", "list", `{}`).Reply(), upstreamtest.Text("done"))
+	// Between the two steps, the stored token comes within the refresh margin.
+	e.tools = []tools.Tool{hook{name: "list", fn: func() {
+		cred, _, _ := e.store.Load()
+		cred.Expires = time.Now().Add(time.Minute)
+		e.store.Save(cred)
+	}}}
+	if _, err := e.Chat(context.Background(), ChatRequest{Message: "go"}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := fake.RequestsTo("/backend-api/codex/responses")
+	if fake.RefreshCount() != 1 || reqs[0].Header.Get("Authorization") == reqs[1].Header.Get("Authorization") {
+		t.Errorf("refreshes %d; the second step used the same token: %v", fake.RefreshCount(),
+			reqs[0].Header.Get("Authorization") == reqs[1].Header.Get("Authorization"))
+	}
+}
+
+// hook is a read-only tool that runs fn.
+type hook struct {
+	name string
+	fn   func()
+}
+
+func (h hook) Name() string           { return h.name }
+func (h hook) Description() string    { return "test hook" }
+func (h hook) Schema() map[string]any { return map[string]any{"type": "object"} }
+func (h hook) ReadOnly() bool         { return true }
+func (h hook) Run(context.Context, *tools.Env, json.RawMessage) (tools.Result, error) {
+	h.fn()
+	return tools.Result{Output: "ok"}, nil
+}

@@ -158,6 +158,14 @@ func (t *turn) step(ctx context.Context, cred *auth.Credential, history []item) 
 			}
 			t.e.log.Info("retrying a model step", zap.Int("attempt", attempt+1), zap.Error(lastErr))
 		}
+		// Before each request the token comes from auth.json afresh: a long
+		// turn outlives an access token, and another process may have
+		// refreshed or changed the login meanwhile.
+		fresh, err := t.e.credential(ctx)
+		if err != nil {
+			return stepResult{}, err
+		}
+		*cred = fresh
 		t.partial.Reset()
 		t.streamed = false
 		res, err := t.stream(ctx, t.e.service(*cred, t.s.ID), params)
