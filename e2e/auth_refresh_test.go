@@ -320,14 +320,15 @@ func TestUnusableEntryReportedAndKept(t *testing.T) {
 		"anthropic": map[string]any{"type": "api", "key": "sk-ant"},
 	})
 	before, _ := os.ReadFile(filepath.Join(home, "auth.json"))
-	p := start(t, opts{home: home})
+	// OPENAI_API_KEY stands in only when there is no openai entry at all.
+	p := start(t, opts{home: home, env: []string{"OPENAI_API_KEY=sk-env"}})
 	res := p.initialize(false)
 	a := res["auth"].(map[string]any)
 	if a["type"] != "none" || !strings.Contains(fmt.Sprint(a["warning"]), "wellknown") {
 		t.Errorf("auth = %v", a)
 	}
 	e := p.fails("chat", map[string]any{"message": "hi"}, -32000)
-	if !strings.Contains(e.Message, "log in again") {
+	if !strings.Contains(e.Message, "log in again") || strings.Contains(e.Message, "read login") {
 		t.Errorf("message %q", e.Message)
 	}
 	after, _ := os.ReadFile(filepath.Join(home, "auth.json"))

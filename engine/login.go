@@ -57,6 +57,9 @@ func (e *Engine) Status() Status {
 	switch {
 	case err == nil && ok:
 		st = statusOf(cred, "stored")
+	case errors.Is(err, auth.ErrUnusableEntry):
+		// An openai entry is there, if unusable: OPENAI_API_KEY stands in
+		// only when there is none, as chat does.
 	case e.cfg.EnvAPIKey != "":
 		st = Status{Type: "api", Source: "env"}
 	}
@@ -64,7 +67,7 @@ func (e *Engine) Status() Status {
 	st.Warning = e.corrupt
 	e.mu.Unlock()
 	if errors.Is(err, auth.ErrUnusableEntry) {
-		st.Warning = sentence(err.Error())
+		st.Warning = unusableMessage(err)
 	}
 	return st
 }
@@ -183,7 +186,7 @@ func (e *Engine) authError(ctx context.Context, err error) error {
 			Methods: Methods(),
 		}
 	case errors.Is(err, auth.ErrUnusableEntry):
-		return &AuthRequiredError{Reason: sentence(err.Error()), Methods: Methods()}
+		return &AuthRequiredError{Reason: unusableMessage(err), Methods: Methods()}
 	case errors.Is(err, auth.ErrReauth):
 		return &AuthRequiredError{
 			Reason:  "Your ChatGPT login has expired and could not be refreshed: log in again.",
@@ -203,4 +206,16 @@ func unauthorized(cred auth.Credential) error {
 		return &AuthRequiredError{Reason: "The ChatGPT login was refused even after a refresh: log in again.", Methods: Methods()}
 	}
 	return &AuthRequiredError{Reason: "The OpenAI API key was refused (401): enter a valid key.", Methods: Methods()}
+}
+
+// unusableMessage says why the stored openai entry cannot be used, without
+// the wrapping of the layers it came through.
+func unusableMessage(err error) string {
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil || !errors.Is(inner, auth.ErrUnusableEntry) || inner == auth.ErrUnusableEntry {
+			return sentence(err.Error())
+		}
+		err = inner
+	}
 }

@@ -66,11 +66,11 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	defer s.end()
 	cred, err := e.credential(ctx)
 	if err != nil {
-		if created {
-			e.dropSession(s.ID) // nobody has heard of it
-		}
 		if ctx.Err() != nil {
 			return TurnResult{SessionID: s.ID, TurnID: t.id, StopReason: StopCancelled}, nil
+		}
+		if created {
+			e.dropSession(s.ID) // nobody has heard of it
 		}
 		return TurnResult{}, err
 	}
