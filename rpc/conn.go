@@ -78,7 +78,7 @@ func newConn(stream *Stream, log *zap.Logger, limit int) *Conn {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Conn{
+	c := &Conn{
 		stream:   stream,
 		log:      log,
 		queue:    newQueue(limit),
@@ -90,6 +90,12 @@ func newConn(stream *Stream, log *zap.Logger, limit int) *Conn {
 		closed:   make(chan struct{}),
 		finish:   make(chan struct{}),
 	}
+	// The stream's answers to frames it refuses go through the one ordered
+	// queue too: one writer owns the output.
+	stream.errSink = func(body json.RawMessage) bool {
+		return c.queue.push(context.Background(), &outItem{kind: itemFrame, raw: body}) == nil
+	}
+	return c
 }
 
 // Handle registers the handler of a request method. Call it before Serve.

@@ -166,3 +166,29 @@ func TestConnErrorMapping(t *testing.T) {
 		}
 	}
 }
+
+// TestConnStreamErrorsWaitTheirTurn: the stream's own answer to a bad frame
+// goes out after what was queued before it, as every frame does.
+func TestConnStreamErrorsWaitTheirTurn(t *testing.T) {
+	leakCheck(t)
+	for range 20 {
+		h := serve(t, FramingNDJSON, options{delayRead: true}, func(c *Conn) {
+			c.HandleInline("talk", func(context.Context, json.RawMessage) (any, error) {
+				for i := range 5 {
+					c.Notify("said", i)
+				}
+				return "done", nil
+			})
+		})
+		h.peer.request(1, "talk", nil)
+		h.peer.sendRaw("{not json\n")
+		h.peer.startReading()
+		for i := range 5 {
+			if m := h.peer.next(); m.Method != "said" {
+				t.Fatalf("frame %d: %+v, want notification %d", i, m, i)
+			}
+		}
+		h.peer.expectResult("1", `"done"`)
+		h.peer.expectError(-32700, "null")
+	}
+}

@@ -181,6 +181,8 @@ func (c *Conn) write(peer *jsonrpc2.Conn, it *outItem) {
 		err = c.stream.WriteObject(wireResponse{JSONRPC: "2.0", ID: it.id, Result: it.result, Error: it.err})
 	case itemCall:
 		err = c.writeCall(peer, it)
+	case itemFrame:
+		err = c.stream.WriteObject(it.raw)
 	}
 	if err != nil {
 		c.log.Debug("frame not written", zap.String("method", it.method), zap.Error(err))

@@ -17,6 +17,7 @@ const (
 	itemNotify itemKind = iota
 	itemReply
 	itemCall
+	itemFrame // a whole frame made elsewhere (the stream's own error answers)
 )
 
 // outItem is one frame waiting for the writer.

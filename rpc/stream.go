@@ -52,6 +52,11 @@ type Stream struct {
 	wmu  sync.Mutex // one frame at a time on the output
 	wbuf bytes.Buffer
 
+	// errSink, when set (by a Conn), takes the stream's own error answers
+	// into the Conn's ordered output queue; it reports false when it could
+	// not, and the answer is then written directly.
+	errSink func(body json.RawMessage) bool
+
 	errMu   sync.Mutex
 	readErr error
 
@@ -163,6 +168,9 @@ func (s *Stream) writeError(id json.RawMessage, code int64, message string) {
 	}
 	body, err := encodeJSON(errorFrame{JSONRPC: "2.0", ID: id, Error: wireError{Code: code, Message: message}})
 	if err != nil {
+		return
+	}
+	if s.errSink != nil && s.errSink(body) {
 		return
 	}
 	_ = s.writeFrame(body)
