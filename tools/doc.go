@@ -13,7 +13,9 @@
 // from the workspace root, absolute paths must lie inside it, and symbolic
 // links are followed one step at a time, so that no `..`, absolute path or
 // chain of links can lead a tool out of the root. Writes go to the resolved
-// real path, never through a link that points elsewhere.
+// real path, never through a link that points elsewhere, and every step of
+// a write goes through an os.Root on the workspace: a directory swapped for a
+// link to the outside after the path was checked makes the write fail.
 //
 // The package imports no other deckhand package; the engine runs the tools
 // through the Tool interface and decides about permission prompts itself.

@@ -100,11 +100,8 @@ func (t editTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if msg != "" {
 		return fail("%s", msg), nil
 	}
-	if err := writeFileAtomic(real, []byte(change.written), info.Mode().Perm()); err != nil {
-		return fail("cannot write %q: %v", p.Path, unwrapPathError(err)), nil
-	}
-	if err := recordWrite(env.Ledger, real, []byte(change.written)); err != nil {
-		return fail("edited %q but cannot stat it: %v", p.Path, unwrapPathError(err)), nil
+	if err := env.writeAtomic(real, []byte(change.written), info.Mode().Perm()); err != nil {
+		return env.writeFailed(p.Path, err), nil
 	}
 	noun := "occurrence"
 	if change.count != 1 {

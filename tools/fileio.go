@@ -2,13 +2,10 @@ package tools
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"syscall"
 	"unicode/utf8"
 )
@@ -39,57 +36,6 @@ func looksBinary(head []byte) bool {
 	}
 	return bad*10 > len(head)
 }
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same directory and a rename, so readers see the old or the new content and
-// never half of it. A symbolic link at path is replaced, not followed: the
-// caller passes the resolved real path.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
-	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, "."+base+".deckhand-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write temporary file: %w", err)
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("set mode: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("sync temporary file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close temporary file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename into place: %w", err)
-	}
-	return nil
-}
-
-// recordWrite stamps the file just written at path in the ledger.
-func recordWrite(l *Ledger, path string, data []byte) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("stat written file: %w", err)
-	}
-	l.record(path, stampOf(info, sha256.Sum256(data)))
-	return nil
-}
-
-// newFileMode is the mode of a file deckhand creates. The temporary file is
-// created 0600 and set to this explicitly; reading the umask would mean
-// changing it, process-wide, so it is not consulted.
-const newFileMode fs.FileMode = 0o644
 
 // errNotRegular marks a path that is not a regular file. The tools read
 // regular files only: opening a FIFO waits for a writer, and a device may

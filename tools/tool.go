@@ -44,6 +44,11 @@ type Env struct {
 	Root string
 	// Ledger records the file versions the model has read or written.
 	Ledger *Ledger
+
+	// beforeWrite, when set, runs after a write's path is resolved and
+	// checked and before anything is written: tests use it to change the
+	// tree at the worst moment.
+	beforeWrite func()
 }
 
 // NewEnv checks that root is an existing directory and returns an Env for it

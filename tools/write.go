@@ -61,11 +61,13 @@ func (t writeTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Res
 // its parent directories, keeping the mode of a file it replaces, and
 // recording the new version in the ledger. It reports whether the file was
 // created. A link given as the path was followed by the resolution, so real
-// is its target and the target's mode is kept.
+// is its target and the target's mode is kept. Every step goes through an
+// os.Root on the workspace (see writeAtomic): a directory swapped for a link
+// to the outside meanwhile makes the write fail, never land outside.
 func writeConfined(env *Env, real, given string, data []byte) (bool, Result, bool) {
 	mode := newFileMode
 	created := true
-	info, err := os.Lstat(real)
+	info, err := env.lstat(real)
 	switch {
 	case err == nil && info.IsDir():
 		return false, fail("%q is a directory", given), false
@@ -76,24 +78,24 @@ func writeConfined(env *Env, real, given string, data []byte) (bool, Result, boo
 	case err == nil:
 		mode = info.Mode().Perm()
 		created = false
+	case errors.Is(err, ErrOutsideWorkspace):
+		return false, env.writeFailed(given, err), false
 	case !errors.Is(err, fs.ErrNotExist):
 		return false, fail("cannot write %q: %v", given, unwrapPathError(err)), false
 	}
 	dir := filepath.Dir(real)
 	mkErr := mkdirConfined(env.Root, dir)
-	// The directories just made, or found, must still be the ones that
-	// were resolved: no link may have appeared on the way.
+	// The directories just made, or found, should still be the ones that
+	// were resolved: a link that appeared on the way, even one leading
+	// inside, would put the file elsewhere than the answer says.
 	if again, err := resolveIn(env.Root, dir); err != nil || again != dir {
 		return false, fail("%v", &outsideError{path: given, root: env.Root}), false
 	}
 	if mkErr != nil {
 		return false, fail("cannot create the directories of %q: %v", given, unwrapPathError(mkErr)), false
 	}
-	if err := writeFileAtomic(real, data, mode); err != nil {
-		return false, fail("cannot write %q: %v", given, unwrapPathError(err)), false
-	}
-	if err := recordWrite(env.Ledger, real, data); err != nil {
-		return false, fail("wrote %q but cannot stat it: %v", given, unwrapPathError(err)), false
+	if err := env.writeAtomic(real, data, mode); err != nil {
+		return false, env.writeFailed(given, err), false
 	}
 	return created, Result{}, true
 }
