@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -159,6 +160,19 @@ func rateLimit(f facts, h http.Header) error {
 	if f.resetsInSeconds > 0 {
 		e.RetryAfter = time.Duration(f.resetsInSeconds) * time.Second
 	}
+	// "Please try again in 20s." / "in 1.5 seconds" / "in 300ms": the message
+	// says when, the fields must too, and the message must not say it twice.
+	if m := tryAgainIn.FindStringSubmatch(e.Message); m != nil {
+		if e.RetryAfter == 0 {
+			n, _ := strconv.ParseFloat(m[1], 64)
+			unit := time.Second
+			if m[2] == "ms" {
+				unit = time.Millisecond
+			}
+			e.RetryAfter = time.Duration(n * float64(unit))
+		}
+		e.Message = strings.TrimSpace(strings.TrimRight(tryAgainTail.ReplaceAllString(e.Message, ""), ". "))
+	}
 	if h != nil {
 		if e.ResetsAt.IsZero() {
 			for _, k := range []string{"X-Codex-Primary-Reset-At", "X-Codex-Secondary-Reset-At"} {
@@ -186,6 +200,11 @@ func rateLimit(f facts, h http.Header) error {
 	}
 	return e
 }
+
+var (
+	tryAgainIn   = regexp.MustCompile(`(?i)try again in (\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?)\b`)
+	tryAgainTail = regexp.MustCompile(`(?i)[.,;]?\s*(please\s+)?try again in [^.]*\.?\s*$`)
+)
 
 // parseTime reads a time as Unix seconds or RFC 3339.
 func parseTime(s string) (time.Time, bool) {

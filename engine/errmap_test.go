@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -71,5 +72,16 @@ func is[T error](t *testing.T, err error) {
 	var target T
 	if !errors.As(err, &target) {
 		t.Errorf("got %T %v, want %T", err, err, target)
+	}
+}
+
+func TestRateLimitTryAgainInMessage(t *testing.T) {
+	err := classify("x", 429, nil, []byte(`{"error":{"message":"Rate limit reached for gpt-5 in organization org-x. Please try again in 20s.","type":"requests","code":"rate_limit_exceeded"}}`))
+	var r *RateLimitError
+	if !errors.As(err, &r) || r.RetryAfter != 20*time.Second {
+		t.Fatalf("%v", err)
+	}
+	if msg := r.Error(); strings.Count(strings.ToLower(msg), "try again") != 1 || !strings.HasSuffix(msg, ".") {
+		t.Errorf("message %q says when to try again more or less than once", msg)
 	}
 }

@@ -168,6 +168,7 @@ func (e *Engine) finishFlow(f *flow, wait func() (auth.Tokens, error)) FlowResul
 		switch {
 		case errors.Is(err, auth.ErrDeviceExpired):
 			state = FlowExpired
+			err = errors.New("the device code expired before the login was approved; start the login again")
 		case errors.Is(err, context.DeadlineExceeded):
 			state = FlowExpired
 			err = errors.New("the login was not finished in time; start it again")

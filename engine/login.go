@@ -196,7 +196,7 @@ func (e *Engine) authError(ctx context.Context, err error) error {
 		return ctx.Err()
 	default:
 		return &UpstreamError{Detail: err.Error(),
-			Message: "deckhand could not refresh the ChatGPT login (" + err.Error() + "); try again."}
+			Message: "deckhand could not refresh the ChatGPT login: OpenAI's sign-in service did not answer as expected; check the network and try again."}
 	}
 }
 

@@ -106,7 +106,7 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 		return res, classify(t.model, 0, nil, []byte(se.Event.Data))
 	}
 	return res, &retryable{&UpstreamError{Detail: err.Error(),
-		Message: "The connection to the model service broke (" + err.Error() + "); try again."}}
+		Message: "The connection to the model service failed or broke; check the network and try again."}}
 }
 
 func (r *stepResult) add(it item, ok bool) {

@@ -33,7 +33,7 @@ func (editTool) Schema() map[string]any { return schemaOf(editParams{}) }
 
 func (editTool) Description() string {
 	return `Change a file by replacing oldString with newString; the answer is a unified diff of the change.
-- Read the file first: edit refuses a file you have not read (or written) in this session, and one that changed on disk since; then read it again.
+- Read the file first: oldString must match what is really there, and edit refuses a file that changed on disk since you last read (or wrote) it; then read it again.
 - oldString must match the file exactly, whitespace and indentation included, and must occur exactly once: add a few surrounding lines to make it unique, or set replaceAll to change every occurrence (say, to rename a variable). Leave out the line-number prefixes that read shows.
 - When oldString does not match, the answer says why (indentation, whitespace, several matches and where); fix oldString and try again.
 - Files with CRLF line endings can be edited with plain "\n" in oldString and newString; they keep their CRLF endings.
@@ -79,10 +79,10 @@ func (t editTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	case p.OldString == "":
 		return fail("oldString is empty, but %q already exists: give the text to replace, or use write to replace the whole file", p.Path), nil
 	}
-	seen, ok := env.Ledger.lookup(real)
-	if !ok {
-		return fail("read the file first: call read on %q before editing it, so that you edit what is really there", p.Path), nil
-	}
+	// A file the model has never read can be edited: the exact match of
+	// oldString shows it knows the text. One it has read must not have
+	// changed since.
+	seen, known := env.Ledger.lookup(real)
 	data, _, err := readRegular(real, editMaxFileSize)
 	switch {
 	case errors.Is(err, errTooLarge):
@@ -90,7 +90,7 @@ func (t editTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	case err != nil:
 		return fail("cannot edit %q: %v", p.Path, unwrapPathError(err)), nil
 	}
-	if !seen.sameContent(stampOf(info, sha256.Sum256(data))) {
+	if known && !seen.sameContent(stampOf(info, sha256.Sum256(data))) {
 		return fail("%q changed on disk since you last read it; read it again before editing it", p.Path), nil
 	}
 	if looksBinary(data) {

@@ -98,12 +98,19 @@ func TestEdit(t *testing.T) {
 	}
 }
 
-func TestEditRequiresRead(t *testing.T) {
+// A file never read in the session can be edited when oldString matches
+// exactly; the staleness check applies to files the model has read.
+func TestEditWithoutReadNeedsAnExactMatch(t *testing.T) {
 	env := newTestEnv(t, map[string]string{"f.txt": "hello\n"})
-	res := runTool(t, editTool{}, env, map[string]any{"path": "f.txt", "oldString": "hello", "newString": "bye"})
-	check(t, res, true, []string{"read the file first"})
+	res := runTool(t, editTool{}, env, map[string]any{"path": "f.txt", "oldString": "helo", "newString": "bye"})
+	check(t, res, true, []string{"not found"})
 	if got := readTestFile(t, filepath.Join(env.Root, "f.txt")); got != "hello\n" {
 		t.Errorf("file changed: %q", got)
+	}
+	res = runTool(t, editTool{}, env, map[string]any{"path": "f.txt", "oldString": "hello", "newString": "bye"})
+	check(t, res, false, []string{"-hello", "+bye"})
+	if got := readTestFile(t, filepath.Join(env.Root, "f.txt")); got != "bye\n" {
+		t.Errorf("file holds %q", got)
 	}
 }
 
@@ -175,7 +182,6 @@ func TestEditKeepsModeAndCreates(t *testing.T) {
 
 func TestEditRefusesBinary(t *testing.T) {
 	env := newTestEnv(t, map[string]string{"b.bin": "ab\x00cd"})
-	// read refuses it, so the ledger never has it: edit asks for a read.
 	res := runTool(t, editTool{}, env, map[string]any{"path": "b.bin", "oldString": "ab", "newString": "xy"})
-	check(t, res, true, []string{"read the file first"})
+	check(t, res, true, []string{"binary file"})
 }

@@ -126,7 +126,7 @@ func TestDecodeArgs(t *testing.T) {
 		{"empty arguments", ``, false, `missing required argument "path"`},
 		{"wrong type", `{"path":"a","offset":"3"}`, false, `"offset" must be of type integer, not string`},
 		{"fraction for integer", `{"path":"a","limit":1.5}`, false, `"limit" must be of type integer`},
-		{"not an object", `["a"]`, false, "expected a JSON object"},
+		{"not an object", `["a"]`, false, "must be one JSON object"},
 		{"broken JSON", `{"path":`, false, "invalid arguments"},
 	}
 	for _, tt := range tests {

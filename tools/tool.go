@@ -110,14 +110,14 @@ func decodeArgs(args json.RawMessage, params any) (Result, bool) {
 	}
 	var present map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &present); err != nil {
-		return fail("invalid arguments: expected a JSON object: %v", err), false
+		return fail("invalid arguments: they must be one JSON object, such as {\"path\": \"main.go\"}"), false
 	}
 	if err := json.Unmarshal([]byte(raw), params); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
 			return fail("invalid arguments: %q must be of type %s, not %s", typeErr.Field, jsonKind(typeErr.Type.Kind()), typeErr.Value), false
 		}
-		return fail("invalid arguments: %v", err), false
+		return fail("invalid arguments: they do not match the tool's schema"), false
 	}
 	for _, name := range requiredFields(params) {
 		v, ok := present[name]
