@@ -196,12 +196,6 @@ func (e *Engine) flow(id string) (*flow, error) {
 	return f, nil
 }
 
-// HasFlow says whether id names a login flow of this engine.
-func (e *Engine) HasFlow(id string) bool {
-	_, err := e.flow(id)
-	return err == nil
-}
-
 // CompleteOAuth finishes a browser flow with the redirect URL the user pasted
 // (the browser ran on another machine). A wrong state leaves the flow waiting.
 func (e *Engine) CompleteOAuth(ctx context.Context, flowID, callbackURL string) (Status, error) {

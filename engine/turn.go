@@ -103,44 +103,44 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (TurnResult, []item, error) {
 	var res TurnResult
 	var texts []string
+	end := func(stop StopReason, err error) (TurnResult, []item, error) {
+		res.StopReason, res.Text = stop, strings.Join(texts, "\n\n")
+		return res, history, err
+	}
 	for {
 		if res.Steps >= t.e.cfg.MaxSteps {
-			res.StopReason = StopMaxSteps
-			res.Text = strings.Join(texts, "\n\n")
-			return res, history, nil
+			return end(StopMaxSteps, nil)
 		}
 		res.Steps++
 		step, err := t.step(ctx, &cred, history)
 		res.Usage.InputTokens += step.usage.InputTokens
 		res.Usage.OutputTokens += step.usage.OutputTokens
-		if err == nil && step.text != "" {
-			texts = append(texts, step.text)
-		}
 		if err != nil {
 			// A cut step keeps the text the editor saw for the answer, but
 			// none of its items: a partial step is not a valid history entry.
-			if ctx.Err() != nil && t.partial.Len() > len(step.text) {
-				step.text = t.partial.String()
+			if ctx.Err() != nil {
+				text := step.text
+				if t.partial.Len() > len(text) {
+					text = t.partial.String()
+				}
+				if text != "" {
+					texts = append(texts, text)
+				}
 			}
-			if ctx.Err() != nil && step.text != "" && (len(texts) == 0 || texts[len(texts)-1] != step.text) {
-				texts = append(texts, step.text)
-			}
-			res.Text = strings.Join(texts, "\n\n")
-			return res, history, err
+			return end("", err)
+		}
+		if step.text != "" {
+			texts = append(texts, step.text)
 		}
 		history = append(history, step.items...)
 		// The rule the tools deckhand replaces got wrong: any call at all,
 		// whatever text or reasoning came with it, means another step.
 		if len(step.calls) == 0 {
-			res.StopReason = StopEndTurn
-			res.Text = strings.Join(texts, "\n\n")
-			return res, history, nil
+			return end(StopEndTurn, nil)
 		}
-		outputs := t.runCalls(ctx, step.calls)
-		history = append(history, outputs...)
+		history = append(history, t.runCalls(ctx, step.calls)...)
 		if ctx.Err() != nil {
-			res.Text = strings.Join(texts, "\n\n")
-			return res, history, ctx.Err()
+			return end("", ctx.Err())
 		}
 	}
 }
