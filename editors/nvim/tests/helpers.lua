@@ -68,7 +68,31 @@ function H.start_fake(steps, opts)
       proc:kill(9)
     end
   end
+  table.insert(H.fakes, urls)
   return urls
+end
+
+--- The fakes started by the case now running; case_set stops them after it.
+H.fakes = {}
+
+--- A test set whose every case runs in a fresh child Neovim with the
+--- plugin loaded, and stops deckhand and the case's fakes afterwards.
+function H.case_set(child)
+  return MiniTest.new_set({
+    hooks = {
+      pre_case = function()
+        child.restart({ "-u", H.plugin_dir .. "/tests/child_init.lua" })
+      end,
+      post_case = function()
+        child.lua("require('deckhand').stop(3000)")
+        for _, f in ipairs(H.fakes) do
+          f.stop()
+        end
+        H.fakes = {}
+      end,
+      post_once = child.stop,
+    },
+  })
 end
 
 --- A home and a workspace for one case; api_key stores a login in auth.json.

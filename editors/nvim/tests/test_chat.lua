@@ -17,21 +17,7 @@ local function has(text, s)
   expect.no_equality(text:find(s, 1, true), nil)
 end
 
-local T = MiniTest.new_set({
-  hooks = {
-    pre_case = function()
-      child.restart({ "-u", H.plugin_dir .. "/tests/child_init.lua" })
-    end,
-    post_case = function()
-      child.lua("require('deckhand').stop(3000)")
-      if fake then
-        fake.stop()
-        fake = nil
-      end
-    end,
-    post_once = child.stop,
-  },
-})
+local T = H.case_set(child)
 
 T["streams text, shows the read call and result, ends with the stop reason"] = function()
   start({

@@ -15,21 +15,7 @@ local function start(steps, fake_opts, dir_opts)
   H.setup_child(child, fake, dirs)
 end
 
-local T = MiniTest.new_set({
-  hooks = {
-    pre_case = function()
-      child.restart({ "-u", H.plugin_dir .. "/tests/child_init.lua" })
-    end,
-    post_case = function()
-      child.lua("require('deckhand').stop(3000)")
-      if fake then
-        fake.stop()
-        fake = nil
-      end
-    end,
-    post_once = child.stop,
-  },
-})
+local T = H.case_set(child)
 
 T["headless: picker shows the three labels, float shows code and URL, status becomes oauth"] = function()
   -- Three polls before approval: the float stays up long enough to be seen.
