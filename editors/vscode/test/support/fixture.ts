@@ -91,7 +91,8 @@ export async function startFake(steps: Step[] = [], extraArgs: string[] = []): P
   };
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
   const net = await import("node:net");
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

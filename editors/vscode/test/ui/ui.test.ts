@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { Browser, chromium, FrameLocator, Page } from "playwright-core";
-import { binaries, Fake, startFake } from "../support/fixture";
+import { binaries, Fake, freePort, startFake } from "../support/fixture";
 
 const labels = ["ChatGPT Plus/Pro (browser)", "ChatGPT Plus/Pro (headless)", "Manually enter API key"];
 const step = 30_000;
@@ -174,16 +174,4 @@ async function waitHealthy(u: string): Promise<void> {
     if (Date.now() > end) throw new Error(`code-server did not answer ${u}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-async function freePort(): Promise<number> {
-  const net = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
