@@ -34,6 +34,7 @@ type Server struct {
 
 	mu          sync.Mutex
 	initialized bool
+	root        string // the workspace initialize fixed
 	shutdown    bool
 	exitCode    int
 	exited      bool
@@ -192,6 +193,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 	}
 	s.mu.Lock()
 	s.initialized = true
+	s.root = root
 	s.mu.Unlock()
 	name := ""
 	if p.ClientInfo != nil {
@@ -203,6 +205,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		ProtocolVersion: protocol.Version,
 		Auth:            authStatus(s.cfg.Engine.Status()),
 		WorkspaceRoot:   root,
+		Capabilities:    serverCapabilities(),
 	}, nil
 }
 
@@ -226,4 +229,5 @@ func (s *Server) register() {
 	})
 	s.registerAuth()
 	s.registerChat()
+	s.registerSessions()
 }
