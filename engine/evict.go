@@ -50,32 +50,37 @@ func (e *Engine) evict() {
 		s    *Session
 		used time.Time
 	}
-	var loaded []idle
+	var candidates []idle
+	inMemory := 0 // histories held, running turns' included
 	for _, s := range all {
 		s.mu.Lock()
+		if s.loaded() && len(s.history) > 0 {
+			inMemory++
+		}
 		if s.loaded() && s.turn == nil && s.disk.size > 0 {
-			loaded = append(loaded, idle{s, s.used})
+			candidates = append(candidates, idle{s, s.used})
 		}
 		s.mu.Unlock()
 	}
-	sort.Slice(loaded, func(i, j int) bool { return loaded[i].used.Before(loaded[j].used) })
+	sort.Slice(candidates, func(i, j int) bool { return candidates[i].used.Before(candidates[j].used) })
 	cutoff := time.Now().Add(-e.cfg.SessionIdle)
-	for i, l := range loaded {
-		over := len(loaded)-i > e.cfg.MaxLoaded
-		if !over && l.used.After(cutoff) {
+	for _, c := range candidates {
+		if inMemory <= e.cfg.MaxLoaded && c.used.After(cutoff) {
 			break
 		}
-		e.unloadSession(l.s)
+		if e.unloadSession(c.s) {
+			inMemory--
+		}
 	}
 }
 
-func (e *Engine) unloadSession(s *Session) {
+func (e *Engine) unloadSession(s *Session) bool {
 	s.mu.Lock()
 	ok := s.unload()
 	drop := ok && len(s.always) == 0
 	s.mu.Unlock()
 	if !ok {
-		return
+		return false
 	}
 	if drop {
 		e.mu.Lock()
@@ -85,6 +90,7 @@ func (e *Engine) unloadSession(s *Session) {
 		e.mu.Unlock()
 	}
 	e.log.Debug("session unloaded", zap.String("session", s.ID), zap.Bool("dropped", drop))
+	return true
 }
 
 // CloseSession frees a session from memory: it stays on disk, and a later

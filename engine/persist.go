@@ -315,3 +315,21 @@ func (e *Engine) DeleteSession(id string) (bool, error) {
 	ok, err := e.saved.remove(id)
 	return ok || s != nil, err
 }
+
+// record appends a record of another part of the engine to the running
+// turn's file: a turn's undo snapshots, say, as a type of its own with its
+// body in Data. The loader hands such records back in Stored.Extra.
+func (t *turn) record(rec *Record) {
+	if rec.TurnID == "" {
+		rec.TurnID = t.id
+	}
+	t.s.disk.file.append(rec)
+}
+
+// replaced records that the running turn replaced the whole history (a
+// compaction): the file gets the new history as one record, and keep goes
+// on from its end.
+func (t *turn) replaced(history []Item) {
+	t.s.disk.file.append(&Record{Type: RecordHistory, TurnID: t.id, Items: history})
+	t.s.disk.kept = len(history)
+}
