@@ -222,7 +222,7 @@ func TestIdleSessionsAreUnloadedAndReadBack(t *testing.T) {
 func TestTitle(t *testing.T) {
 	for in, want := range map[string]string{
 		"\n\n  fix   the build \nplease": "fix the build",
-		strings.Repeat("é", 100):          strings.Repeat("é", 79) + "…",
+		strings.Repeat("é", 100):         strings.Repeat("é", 79) + "…",
 		"   ":                            "",
 	} {
 		if got := Title(in); got != want {
