@@ -241,7 +241,7 @@ func (t *turn) params(history []Item) responses.ResponseNewParams {
 	p := responses.ResponseNewParams{
 		Model:             shared.ResponsesModel(t.model),
 		Instructions:      param.NewOpt(instructions(t.s.root, t.e.tools)),
-		Input:             responses.ResponseNewParamsInputUnion{OfInputItemList: inputItems(history)},
+		Input:             inputParam(history),
 		Tools:             defs,
 		ToolChoice:        responses.ResponseNewParamsToolChoiceUnion{OfToolChoiceMode: param.NewOpt(responses.ToolChoiceOptionsAuto)},
 		ParallelToolCalls: param.NewOpt(true),
