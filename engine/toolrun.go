@@ -138,6 +138,9 @@ func (t *turn) run(ctx context.Context, c item) (oc callOutcome) {
 			return callOutcome{output: msg}
 		}
 	}
+	if oc, ok := t.runOnClient(ctx, c); ok {
+		return oc
+	}
 	t.e.mu.Lock()
 	root := t.e.root
 	t.e.mu.Unlock()
