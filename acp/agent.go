@@ -54,6 +54,7 @@ func New(cfg Config) *Agent {
 func (a *Agent) Run(ctx context.Context, in io.Reader, out io.Writer) int {
 	a.conn = jsonrpc.NewConn(jsonrpc.NewStream(in, out, jsonrpc.MaxFrame), a.log)
 	a.conn.SetGate(a.gate)
+	a.conn.SetCancelMethod("$/cancel_request")
 	a.register()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

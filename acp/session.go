@@ -46,7 +46,7 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if err != nil {
 		return nil, err
 	}
-	s := &session{id: a.eng.NewSession(), cwd: root, effort: "medium", updated: time.Now()}
+	s := &session{id: a.eng.StartSession(), cwd: root, effort: "medium", updated: time.Now()}
 	a.mu.Lock()
 	a.sessions[s.id] = s
 	a.mu.Unlock()

@@ -35,9 +35,9 @@ type TerminalClient interface {
 	RunCommand(ctx context.Context, sessionID, command, dir string) (output, status string, err error)
 }
 
-// NewSession starts an empty session and returns its id: a client that
+// StartSession starts an empty session and returns its id: a client that
 // names its sessions before the first message (ACP's session/new) uses it.
-func (e *Engine) NewSession() string {
+func (e *Engine) StartSession() string {
 	s, _, _ := e.session("")
 	return s.ID
 }
