@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	sdk "github.com/coder/acp-go-sdk"
@@ -133,30 +134,39 @@ func authRequired(reason string) *jsonrpc.Error {
 	return &jsonrpc.Error{Code: codeAuthRequired, Message: reason}
 }
 
-// wireError maps the engine's errors to ACP's codes; anything else is
-// -32603 with its text.
+// wireError maps the engine's errors to ACP's codes, worded for an ACP
+// client; anything else is -32603 with its text.
 func (a *Agent) wireError(err error) error {
 	var (
-		rpcErr  *jsonrpc.Error
-		authReq *engine.AuthRequiredError
-		busy    *engine.SessionBusyError
+		rpcErr    *jsonrpc.Error
+		authReq   *engine.AuthRequiredError
+		busy      *engine.SessionBusyError
+		unknown   *engine.UnknownSessionError
+		badParams *engine.InvalidParamsError
 	)
 	switch {
 	case errors.As(err, &rpcErr):
 		return rpcErr
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err // the Conn answers -32800 for a cancelled request
+	case errors.As(err, &authReq) && authReq.Cause == engine.AuthNotLoggedIn:
+		return authRequired(msgNotLoggedIn)
 	case errors.As(err, &authReq):
-		return authRequired(authReq.Reason + " Log in with one of the agent's authentication methods.")
-	case errors.Is(err, engine.ErrUnknownSession):
-		return &jsonrpc.Error{Code: codeResourceNotFound, Message: sentence(err.Error())}
+		return authRequired(strings.TrimSuffix(authReq.Reason, ".") + ": log in again with one of the agent's authentication methods.")
+	case errors.As(err, &unknown):
+		return &jsonrpc.Error{Code: codeResourceNotFound,
+			Message: fmt.Sprintf("Unknown session %q: start one with session/new, or see session/list.", unknown.SessionID)}
+	case errors.As(err, &badParams):
+		return invalidParams(fmt.Sprintf("%s %s", badParams.Field, badParams.Problem))
 	case errors.Is(err, engine.ErrInvalidParams):
-		return invalidParams(err.Error())
+		return invalidParams(strings.TrimPrefix(err.Error(), "invalid params: "))
 	case errors.As(err, &busy):
 		return &jsonrpc.Error{Code: codeInvalidRequest, Message: sentence(busy.Error())}
 	}
 	return &jsonrpc.Error{Code: codeInternal, Message: sentence(err.Error())}
 }
+
+const msgNotLoggedIn = "Not logged in to OpenAI: log in with ChatGPT Plus/Pro (browser or device code) or an OpenAI API key first."
 
 func sentence(s string) string {
 	if s == "" {
@@ -176,5 +186,5 @@ func (a *Agent) needLogin() error {
 	if a.eng.Status().Type != "none" {
 		return nil
 	}
-	return authRequired("Not logged in to OpenAI: log in with ChatGPT (browser or device code) or an API key first.")
+	return authRequired(msgNotLoggedIn)
 }

@@ -49,7 +49,7 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 const previewWait = 10 * time.Second
 
 func (c *client) toolCall(ev engine.TurnEvent) {
-	v := viewOf(c.a.eng.Root(), ev.Name, ev.Arguments)
+	v := viewOf(c.a.rootOf(ev.SessionID), ev.Name, ev.Arguments)
 	status := sdk.ToolCallStatusInProgress
 	var content []sdk.ToolCallContent
 	if v.mutating {
@@ -120,7 +120,7 @@ const (
 
 // AskPermission implements engine.Client with session/request_permission.
 func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest) (engine.Decision, error) {
-	v := viewOf(c.a.eng.Root(), req.Tool, req.Arguments)
+	v := viewOf(c.a.rootOf(req.SessionID), req.Tool, req.Arguments)
 	call := sdk.ToolCallUpdate{ToolCallId: sdk.ToolCallId(req.CallID), Title: sdk.Ptr(v.title), Kind: sdk.Ptr(v.kind),
 		Locations: v.locations, RawInput: req.Arguments}
 	c.mu.Lock()

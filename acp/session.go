@@ -42,11 +42,14 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if err := a.needLogin(); err != nil {
 		return nil, err
 	}
-	root, err := a.attach(p.Cwd)
+	if !filepath.IsAbs(p.Cwd) {
+		return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", p.Cwd))
+	}
+	id, err := a.eng.NewSession(engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view})
 	if err != nil {
 		return nil, err
 	}
-	s := &session{id: a.eng.StartSession(), cwd: root, effort: "medium", updated: time.Now()}
+	s := &session{id: id, cwd: realPath(p.Cwd), effort: "medium", updated: time.Now()}
 	a.mu.Lock()
 	a.sessions[s.id] = s
 	a.mu.Unlock()
@@ -57,12 +60,23 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	return sdk.NewSessionResponse{SessionId: sdk.SessionId(s.id), ConfigOptions: opts}, nil
 }
 
-// attach makes cwd the workspace the tools are confined to.
-func (a *Agent) attach(cwd string) (string, error) {
-	if !filepath.IsAbs(cwd) {
-		return "", invalidParams(fmt.Sprintf("cwd %q must be an absolute path", cwd))
+// realPath is the path the engine confines a session to: cwd with its
+// symbolic links resolved.
+func realPath(cwd string) string {
+	if real, err := filepath.EvalSymlinks(cwd); err == nil {
+		return real
 	}
-	return a.eng.Attach(a.view, cwd, true)
+	return filepath.Clean(cwd)
+}
+
+// rootOf returns a session's workspace root, "" for an unknown session.
+func (a *Agent) rootOf(id string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s := a.sessions[id]; s != nil {
+		return s.cwd
+	}
+	return ""
 }
 
 func (a *Agent) session(id sdk.SessionId) (*session, error) {
@@ -99,7 +113,7 @@ func (a *Agent) listSessions(ctx context.Context, p sdk.ListSessionsRequest) (an
 	a.mu.Unlock()
 	out := sdk.ListSessionsResponse{Sessions: []sdk.SessionInfo{}}
 	for _, s := range all {
-		if p.Cwd != nil && filepath.Clean(*p.Cwd) != s.cwd {
+		if p.Cwd != nil && realPath(*p.Cwd) != s.cwd {
 			continue
 		}
 		s.mu.Lock()
@@ -241,11 +255,6 @@ func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
 	text, err := promptText(p.Prompt)
 	if err != nil {
 		return nil, err
-	}
-	if s.cwd != a.eng.Root() {
-		if _, err := a.attach(s.cwd); err != nil {
-			return nil, err
-		}
 	}
 	s.mu.Lock()
 	req := engine.ChatRequest{SessionID: s.id, Message: text, Model: s.model, Effort: s.effort}

@@ -35,18 +35,12 @@ type TerminalClient interface {
 	RunCommand(ctx context.Context, sessionID, command, dir string) (output, status string, err error)
 }
 
-// StartSession starts an empty session and returns its id: a client that
-// names its sessions before the first message (ACP's session/new) uses it.
-func (e *Engine) StartSession() string {
-	s, _, _ := e.session("")
-	return s.ID
-}
-
-// Root returns the workspace root the tools are confined to.
-func (e *Engine) Root() string {
+// sessionOf finds a session by its id.
+func (e *Engine) sessionOf(id string) (*Session, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.root
+	s, ok := e.sessions[id]
+	return s, ok
 }
 
 // FileChange is what a write or edit call will do to a file, for a client
@@ -72,11 +66,15 @@ func (e *Engine) PreviewChange(ctx context.Context, sessionID, tool string, args
 	if (tool != "write" && tool != "edit") || json.Unmarshal(args, &p) != nil || strings.TrimSpace(p.Path) == "" {
 		return FileChange{}, false
 	}
-	real, err := tools.Resolve(e.Root(), p.Path)
+	s, ok := e.sessionOf(sessionID)
+	if !ok {
+		return FileChange{}, false
+	}
+	real, err := tools.Resolve(s.root, p.Path)
 	if err != nil {
 		return FileChange{}, false
 	}
-	old, exists, err := e.readForPreview(ctx, sessionID, real)
+	old, exists, err := e.readForPreview(ctx, s, real)
 	if err != nil {
 		return FileChange{}, false
 	}
@@ -101,9 +99,9 @@ func (e *Engine) PreviewChange(ctx context.Context, sessionID, tool string, args
 // previewLimit bounds the files a preview reads.
 const previewLimit = 4 << 20
 
-func (e *Engine) readForPreview(ctx context.Context, sessionID, real string) (string, bool, error) {
-	if fc, ok := e.currentClient().(FileClient); ok && fc.ServesFiles(sessionID) {
-		text, err := fc.ReadTextFile(ctx, sessionID, real)
+func (e *Engine) readForPreview(ctx context.Context, s *Session, real string) (string, bool, error) {
+	if fc, ok := e.clientOf(s).(FileClient); ok && fc.ServesFiles(s.ID) {
+		text, err := fc.ReadTextFile(ctx, s.ID, real)
 		if err != nil {
 			// The client says no such file the way it likes; a file that is
 			// not on disk either is taken to be new.

@@ -17,9 +17,9 @@ const clientReadLimit = 2000
 // runOnClient runs a read, write, edit or bash call through the client when
 // it serves files or terminals for the session (ACP's fs/* and terminal/*).
 // handled is false when deckhand's own tool must run.
-func (t *turn) runOnClient(ctx context.Context, c item) (oc callOutcome, handled bool) {
-	root := t.e.Root()
-	switch c.name {
+func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled bool) {
+	root := t.s.root
+	switch c.Name {
 	case "read", "write", "edit":
 		fc, ok := t.client.(FileClient)
 		if !ok || !fc.ServesFiles(t.s.ID) {
@@ -34,7 +34,7 @@ func (t *turn) runOnClient(ctx context.Context, c item) (oc callOutcome, handled
 		var p struct {
 			Command string `json:"command"`
 		}
-		if json.Unmarshal([]byte(c.args), &p) != nil || strings.TrimSpace(p.Command) == "" {
+		if json.Unmarshal([]byte(c.Arguments), &p) != nil || strings.TrimSpace(p.Command) == "" {
 			return callOutcome{output: "invalid arguments: command must be a non-empty string"}, true
 		}
 		out, status, err := tc.RunCommand(ctx, t.s.ID, p.Command, root)
@@ -49,7 +49,7 @@ func (t *turn) runOnClient(ctx context.Context, c item) (oc callOutcome, handled
 	return callOutcome{}, false
 }
 
-func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c item) callOutcome {
+func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c Item) callOutcome {
 	var p struct {
 		Path       string `json:"path"`
 		Offset     int    `json:"offset"`
@@ -59,7 +59,7 @@ func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c item)
 		NewString  string `json:"newString"`
 		ReplaceAll bool   `json:"replaceAll"`
 	}
-	if err := json.Unmarshal([]byte(c.args), &p); err != nil || strings.TrimSpace(p.Path) == "" {
+	if err := json.Unmarshal([]byte(c.Arguments), &p); err != nil || strings.TrimSpace(p.Path) == "" {
 		return callOutcome{output: "invalid arguments: they must be one JSON object with a non-empty \"path\""}
 	}
 	real, err := tools.Resolve(root, p.Path)
@@ -67,7 +67,7 @@ func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c item)
 		return callOutcome{output: fmt.Sprintf("%q is outside the workspace %s", p.Path, root)}
 	}
 	rel, _ := filepath.Rel(root, real)
-	switch c.name {
+	switch c.Name {
 	case "read":
 		text, err := fc.ReadTextFile(ctx, t.s.ID, real)
 		if err != nil {
