@@ -163,7 +163,7 @@ screen | grep -qF "OK deckhand: $DECKHAND_BIN" || fail "health does not show the
 screen | grep -qF "treesitter markdown" || fail "health does not check the parser"
 dump health
 cmd "tabnew | help deckhand"
-wait_for "*deckhand.txt*"
+wait_for "*deckhand* *deckhand.nvim*"
 cmd "help :DeckhandUndo"
 wait_for "*:DeckhandUndo*"
 dump help

@@ -537,7 +537,8 @@ local function tool_text(item)
     s = s .. " — " .. r
   end
   if item.decision then
-    s = s .. " [" .. item.decision .. "]"
+    -- (Parentheses: markdown would conceal a [shortcut link].)
+    s = s .. " (" .. item.decision .. ")"
   end
   return s, #icon + 1 + #item.name
 end
@@ -778,7 +779,7 @@ function M.draw_input_hints()
   local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
   if #lines <= 1 and (lines[1] or "") == "" then
     vim.api.nvim_buf_set_extmark(buf, ns_input, 0, 0, {
-      virt_text = { { "Message deckhand: <CR> sends (<C-s> in insert mode), @ adds a file, ? shows the keys", "DeckhandHint" } },
+      virt_text = { { "Message deckhand · <CR> send · @ file · ? keys", "DeckhandHint" } },
       virt_text_pos = "overlay",
     })
   end
