@@ -38,7 +38,7 @@ T["a turn: text, reasoning apart from the reply, tool line paired with its resul
   has(text, "The file greets the world.")
   -- The footer is an extmark, not buffer text.
   lacks(text, "end_turn")
-  has(child.lua_get("T.virt_lines()")[1], "end_turn · 2 steps")
+  has(child.lua_get("T.virt_lines()")[1], "end_turn · default model · 2 steps")
   -- The output is under the tool line, in a closed fold.
   local row = child.lua_get("T.row_of('✓ read hello.txt')")
   eq(chat_lines()[row + 1], "```text")
@@ -56,7 +56,7 @@ T["a turn: text, reasoning apart from the reply, tool line paired with its resul
   eq(#reqs, 2)
   has(reqs[1], "what does hello.txt say?")
   has(reqs[2], "hello world")
-  H.wait_screen(child, { "The file greets the world.", "end_turn · 2 steps" })
+  H.wait_screen(child, { "The file greets the world.", "end_turn · default model · 2 steps" })
 end
 
 T["a failed tool is one highlighted line with its error"] = function()
@@ -116,8 +116,8 @@ T["input area: <CR> in normal mode and <C-s> in insert mode send; q closes both 
   eq(#child.lua_get("vim.api.nvim_list_wins()"), 1)
 end
 
-T["? lists every key; gm opens the model picker"] = function()
-  start({})
+T["? lists every key; gm picks the model, which the footer, status() and the request show"] = function()
+  start({ { text = "Answered." } })
   child.cmd("DeckhandChat")
   child.type_keys("<Esc>", "?")
   local text = H.wait_for(child, "T.float_text() ~= '' and T.float_text()", "the keys float")
@@ -129,6 +129,16 @@ T["? lists every key; gm opens the model picker"] = function()
   child.type_keys("gm")
   H.wait_for(child, "#T.selects == 1", "the model picker")
   has(child.lua_get("T.selects[1].prompt"), "model")
+  local labels = child.lua_get("T.selects[1].labels")
+  local pick = labels[2]:gsub(" %*$", "")
+  local id = pick:match("%(([^)]+)%)$") or pick
+  child.lua("T.choose(...)", { labels[2] })
+  H.wait_for(child, "require('deckhand').config().model ~= nil", "the chosen model")
+  has(child.lua_get("require('deckhand').status()"), id)
+  child.cmd("DeckhandChat which model?")
+  H.wait_for(child, "#T.virt_lines() == 1", "the footer")
+  has(child.lua_get("T.virt_lines()[1]"), " · " .. id .. " · ")
+  has(fake.model_requests()[1], '"model":"' .. id .. '"')
 end
 
 T["gr sends the last message again after an error"] = function()

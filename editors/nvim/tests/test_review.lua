@@ -137,6 +137,20 @@ T["bash: the float shows the whole long command with its length; after bash open
   H.wait_for(child, ("vim.api.nvim_buf_get_lines(%d, 0, -1, false)[1] == 'changed by bash'"):format(file_buf), "the buffer to reload after bash")
 end
 
+T["a permission request while the chat is hidden is notified, and the review float opens"] = function()
+  start({
+    { calls = { { id = "w1", name = "write", arguments = { path = "quiet.txt", content = "q\n" } } } },
+    { text = "Done." },
+  })
+  child.lua("require('deckhand.chat').send('write quiet.txt'); require('deckhand.chat').close()")
+  local f = wait_float()
+  has(f.title, "deckhand wants to write quiet.txt")
+  has(child.lua_get("T.notes_text()"), "deckhand asks to run write")
+  child.type_keys("a")
+  H.wait_for(child, "T.notes_text():find('the turn ended', 1, true)", "the end notification")
+  eq(H.read_file(dirs.ws .. "/quiet.txt"), "q\n")
+end
+
 T["cancelling while the review float is open withdraws it"] = function()
   start({
     { calls = { { id = "w1", name = "write", arguments = { path = "late.txt", content = "x" } } } },

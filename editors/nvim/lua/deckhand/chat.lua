@@ -1011,11 +1011,12 @@ function M.decided(call_id, decision)
   M.draw_status()
 end
 
-local function footer_text(result)
+local function footer_text(result, model)
   local usage = result.usage or {}
   local steps = result.steps or 0
-  local s = ("%s · %d %s · %d in / %d out tokens"):format(
+  local s = ("%s · %s · %d %s · %d in / %d out tokens"):format(
     result.stopReason or "?",
+    model or "default model",
     steps,
     steps == 1 and "step" or "steps",
     usage.inputTokens or 0,
@@ -1089,7 +1090,7 @@ function M.send(message)
     if not state.streamed and result.text and result.text ~= "" then
       add({ kind = "text", text = result.text })
     end
-    add({ kind = "footer", text = footer_text(result), group = result.stopReason == "end_turn" and "DeckhandFooter" or "DeckhandFooterWarn" })
+    add({ kind = "footer", text = footer_text(result, c.model), group = result.stopReason == "end_turn" and "DeckhandFooter" or "DeckhandFooterWarn" })
     notify_hidden(("deckhand: the turn ended (%s, %d steps)."):format(result.stopReason or "?", result.steps or 0))
   end)
 end

@@ -114,6 +114,9 @@ local function login(path)
       #caps > 0 and table.concat(caps, ", ") or "none beyond 1.0"
     ))
   end
+  if info and type(info.instructions) == "table" and #info.instructions > 0 then
+    vim.health.info("project instructions: " .. table.concat(info.instructions, ", "))
+  end
   vim.health.info("log file: " .. dh.log_file())
   return path
 end

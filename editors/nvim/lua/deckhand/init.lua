@@ -264,6 +264,16 @@ function M.handle_error(err, retry)
         retry()
       end
     end)
+  elseif err.code == -32013 and type(err.data) == "table" and type(err.data.available) == "table" and #err.data.available > 0 then
+    -- The model is not served for this login: pick one that is, then retry.
+    ui.select(err.data.available, { prompt = "deckhand: " .. tostring(err.data.model) .. " is not available; use" }, function(choice)
+      if choice then
+        state.config.model = choice
+        if retry then
+          retry()
+        end
+      end
+    end)
   end
 end
 
@@ -391,13 +401,28 @@ function M.models(cb)
         return (m.label and m.label ~= m.id) and (m.label .. " (" .. m.id .. ")" .. mark) or (m.id .. mark)
       end,
     }, function(choice)
-      if choice then
-        state.config.model = choice.id
+      if not choice then
+        return cb and cb(nil)
+      end
+      state.config.model = choice.id
+      local efforts = type(choice.reasoningEfforts) == "table" and choice.reasoningEfforts or {}
+      if #efforts == 0 then
         ui.info("deckhand: chat uses " .. choice.id)
+        return cb and cb(choice.id)
       end
-      if cb then
-        cb(choice and choice.id)
-      end
+      -- Protocol 1.1: the model says which reasoning efforts it takes.
+      local items = vim.list_extend({ "default" }, efforts)
+      ui.select(items, { prompt = "Reasoning effort for " .. choice.id }, function(effort)
+        if effort and effort ~= "default" then
+          state.config.reasoning_effort = effort
+        elseif effort == "default" then
+          state.config.reasoning_effort = nil
+        end
+        ui.info("deckhand: chat uses " .. choice.id .. (state.config.reasoning_effort and (" (" .. state.config.reasoning_effort .. " reasoning)") or ""))
+        if cb then
+          cb(choice.id)
+        end
+      end)
     end)
   end)
 end
