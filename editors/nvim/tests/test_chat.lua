@@ -168,6 +168,9 @@ T[":bd on the chat keeps the transcript (drawn again), the stream goes on, :qa q
   H.wait_for(child, "#T.virt_lines() == 2", "both footers")
   local buf = child.lua_get("require('deckhand.chat').buffer()")
   MiniTest.expect.no_equality(buf, old)
+  -- No leftover: the deleted buffer is gone and the new one has the name.
+  eq(child.lua_get("vim.api.nvim_buf_is_valid(...)", { old }), false)
+  eq(child.lua_get("vim.api.nvim_buf_get_name(...)", { buf }), "deckhand://chat")
   local text = child.lua_get("T.chat_text()")
   has(text, "## You\n\none")
   has(text, "Before the bd.")
@@ -189,32 +192,38 @@ T[":bd on the chat keeps the transcript (drawn again), the stream goes on, :qa q
   child.stop()
 end
 
--- Regression: a chat window closed and opened again stopped following the
--- stream.
+-- Regression: a chat window closed and reopened stopped following the
+-- stream (its cursor came back where it was when the window closed).
 T["a chat window closed and reopened follows the stream again"] = function()
   local long = {}
   for i = 1, 60 do
     long[#long + 1] = "line " .. i
   end
-  start({ { text = table.concat(long, "\n") }, { text = "Second reply, at the end." } })
+  start({ { text = "First reply." }, { text = table.concat(long, "\n") }, { text = "Third reply, at the end." }, { text = "Fourth." } })
   child.cmd("DeckhandChat first")
   H.wait_for(child, "#T.virt_lines() == 1", "the first footer")
-  child.lua("vim.api.nvim_set_current_win(require('deckhand.chat').chat_win())")
+  -- Closed from the input area, as a user does with q there; the next turn
+  -- streams while the chat is hidden.
+  child.lua("vim.api.nvim_set_current_win(require('deckhand.chat').input_win())")
   child.type_keys("q")
+  eq(child.lua_get("require('deckhand.chat').chat_win()"), vim.NIL)
+  child.lua("require('deckhand.chat').send('second'); require('deckhand.chat').close()")
+  H.wait_for(child, "#T.virt_lines() == 2 and not require('deckhand.chat').is_busy()", "the second turn")
   eq(child.lua_get("require('deckhand.chat').chat_win()"), vim.NIL)
   child.cmd("DeckhandToggle")
   local win = child.lua_get("require('deckhand.chat').chat_win()")
-  eq(child.lua_get("vim.api.nvim_win_get_cursor(...)[1] == vim.api.nvim_buf_line_count(require('deckhand.chat').buffer())", { win }), true)
-  child.cmd("DeckhandChat second")
-  H.wait_for(child, "#T.virt_lines() == 2", "the second footer")
-  local last = child.lua_get("vim.api.nvim_buf_line_count(require('deckhand.chat').buffer())")
+  local count = "vim.api.nvim_buf_line_count(require('deckhand.chat').buffer())"
+  eq(child.lua_get("vim.api.nvim_win_get_cursor(...)[1] == " .. count, { win }), true)
+  child.cmd("DeckhandChat third")
+  H.wait_for(child, "#T.virt_lines() == 3 and not require('deckhand.chat').is_busy()", "the third turn")
+  local last = child.lua_get(count)
   eq(child.lua_get("vim.api.nvim_win_get_cursor(...)[1]", { win }), last)
   eq(child.lua_get("vim.api.nvim_win_call(..., function() return vim.fn.line('w$') end)", { win }), last)
-  H.wait_screen(child, { "Second reply, at the end." })
+  H.wait_screen(child, { "Third reply, at the end." })
   -- Scrolled up by the user: the window stays where it is.
   child.lua("vim.api.nvim_set_current_win(...); vim.api.nvim_win_set_cursor(..., {1, 0})", { win })
-  child.cmd("DeckhandChat third")
-  H.wait_for(child, "#T.virt_lines() >= 2 and not require('deckhand.chat').is_busy()", "the third turn")
+  child.cmd("DeckhandChat fourth")
+  H.wait_for(child, "#T.virt_lines() == 4 and not require('deckhand.chat').is_busy()", "the fourth turn")
   eq(child.lua_get("vim.api.nvim_win_get_cursor(...)[1]", { win }), 1)
 end
 
