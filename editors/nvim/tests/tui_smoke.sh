@@ -22,6 +22,9 @@ cleanup() {
 }
 trap cleanup EXIT
 screen() { tm capture-pane -p -t "$session"; }
+# A check on the screen captured first: `screen | grep -q` under pipefail
+# fails when grep's early exit kills the capture with SIGPIPE.
+shows() { local shot; shot=$(screen); grep -qF -- "$1" <<<"$shot"; }
 dump() { [ -n "${SMOKE_DUMP:-}" ] && screen >"$SMOKE_DUMP.$1"; return 0; }
 fail() {
   echo "tui smoke: $*" >&2
@@ -30,7 +33,7 @@ fail() {
 }
 wait_for() {
   for _ in $(seq 1 150); do
-    screen | grep -qF -- "$1" && return 0
+    shows "$1" && return 0
     sleep 0.1
   done
   fail "the screen never showed: $1"
@@ -82,13 +85,13 @@ wait_for "hello world"
 cmd DeckhandLogin
 wait_for "Type number"
 for label in "1: ChatGPT Plus/Pro (browser)" "2: ChatGPT Plus/Pro (headless)" "3: Manually enter API key"; do
-  screen | grep -qF "$label" || fail "picker lacks $label"
+  shows "$label" || fail "picker lacks $label"
 done
 keys '3' Enter
 wait_for "OpenAI API key:"
 keys 'sk-fake'
 wait_for "OpenAI API key: *******"
-screen | grep -qF "sk-fake" && fail "the API key is shown"
+shows "sk-fake" && fail "the API key is shown"
 keys Enter
 wait_for "logged in with an API key"
 grep -qE '"key": *"sk-fake"' "$d/home/auth.json" || fail "key not stored"
@@ -97,22 +100,24 @@ wait_for "Type number"
 keys '2' Enter
 wait_for "Code:"
 dump login
-screen | grep -q "│.*$issuer/codex/device" || fail "no URL in the float"
+shows "$issuer/codex/device" || fail "no URL in the float"
 wait_for "logged in with ChatGPT"
 
 # 2. A chat whose edit is reviewed: the diff float, denied with a reason.
 cmd "DeckhandChat change the greeting in hello.txt"
 wait_for "deckhand wants to edit hello.txt"
 wait_for "+hello deckhand"
-screen | grep -qF -- "-hello world" || fail "the diff lacks the removed line"
-screen | grep -qF "a allow" || fail "the float does not say its keys"
+shows "-hello world" || fail "the diff lacks the removed line"
+shows "a allow" || fail "the float does not say its keys"
 dump review
 keys d
 wait_for "Reason for deckhand (optional):"
 keys 'keep the old greeting' Enter
 wait_for "Understood, I left it as it is."
-wait_for "denied: keep the old greeting"
-screen | grep -qF "end_turn" || fail "no footer after the first turn"
+wait_for "✗ edit hello.txt"
+screen | grep -F "✗ edit hello.txt" >"$d/line"
+grep -qF "keep the old greeting" "$d/line" || fail "the denied tool line lacks the reason: $(cat "$d/line")"
+shows "end_turn" || fail "no footer after the first turn"
 grep -q "hello world" "$d/ws/hello.txt" || fail "the denied edit changed the file"
 
 # 3. Asked again: allowed; the open buffer shows the new text.
@@ -159,8 +164,8 @@ fi
 cmd "tabnew | checkhealth deckhand"
 wait_for "deckhand: binary"
 wait_for "logged in with ChatGPT"
-screen | grep -qF "OK deckhand: $DECKHAND_BIN" || fail "health does not show the binary"
-screen | grep -qF "treesitter markdown" || fail "health does not check the parser"
+shows "OK deckhand: $DECKHAND_BIN" || fail "health does not show the binary"
+shows "treesitter markdown" || fail "health does not check the parser"
 dump health
 cmd "tabnew | help deckhand"
 wait_for "*deckhand* *deckhand.nvim*"

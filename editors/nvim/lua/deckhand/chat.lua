@@ -77,6 +77,7 @@ end
 -- Buffers ------------------------------------------------------------------
 
 local render_all
+local refresh_folds
 
 local function scratch(name, filetype)
   local buf = vim.api.nvim_create_buf(false, true)
@@ -401,7 +402,7 @@ end
 -- recomputes the folds (and keeps the ones the user opened open). Done once
 -- per tick of the main loop, and only when the chat has output blocks.
 local refresh_queued = false
-local function refresh_folds(buf)
+function refresh_folds(buf)
   if refresh_queued or #vim.api.nvim_buf_get_extmarks(buf, ns_fold, 0, -1, { limit = 1 }) == 0 then
     return
   end
@@ -536,7 +537,8 @@ local function tool_text(item)
   if r then
     s = s .. " — " .. r
   end
-  if item.decision then
+  if item.decision and not (r and item.result and not item.result.ok and r:lower():find((item.decision:match(": (.*)$") or "denied"):lower(), 1, true)) then
+    -- Said unless the result already says it (a denial with its reason).
     -- (Parentheses: markdown would conceal a [shortcut link].)
     s = s .. " (" .. item.decision .. ")"
   end
@@ -674,6 +676,7 @@ function render_all(buf)
     draw(buf, item)
   end
   M.draw_status()
+  refresh_folds(buf)
 end
 
 --- Adds an item to the transcript and draws it.
