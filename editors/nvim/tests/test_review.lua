@@ -130,7 +130,8 @@ T["bash: the float shows the whole long command with its length; after bash open
   child.lua([[T.input_answers = { "" }]])
   child.type_keys("d")
   wait_turns(1)
-  has(child.lua_get("T.chat_text()"), "(denied)")
+  has(child.lua_get("T.chat_text()"), ("(%d chars) — "):format(n))
+  has(child.lua_get("vim.fn.getbufline(require('deckhand.chat').buffer(), T.row_of('✗ bash'))[1]"), "denied")
 
   child.cmd("DeckhandChat now the short one")
   wait_float()
