@@ -59,6 +59,33 @@ T["a turn: text, reasoning apart from the reply, tool line paired with its resul
   H.wait_screen(child, { "The file greets the world.", "end_turn · default model · 2 steps" })
 end
 
+T["two calls of one step: each line paired with its own result and output"] = function()
+  start({
+    { text = "Looking.", calls = { { id = "c1", name = "read", arguments = { path = "hello.txt" } }, { id = "c2", name = "grep", arguments = { pattern = "wor+ld" } } } },
+    { text = "Both done." },
+  }, { ["hello.txt"] = "hello world\n" })
+  child.cmd("DeckhandChat look twice")
+  H.wait_for(child, "#T.virt_lines() > 0", "the footer")
+  local lines = chat_lines()
+  local read = child.lua_get("T.row_of('✓ read hello.txt — ')")
+  local grep = child.lua_get("T.row_of('✓ grep wor+ld — ')")
+  MiniTest.expect.no_equality(read, vim.NIL)
+  MiniTest.expect.no_equality(grep, vim.NIL)
+  -- read, its output block, then grep and its output block.
+  eq(lines[read + 1], "```text")
+  eq(lines[read + 2], "     1\thello world")
+  eq(lines[read + 3], "```")
+  eq(grep, read + 4)
+  eq(lines[grep + 1], "```text")
+  has(lines[grep + 2], "hello.txt")
+  eq(child.lua_get("T.row_of('◌')"), vim.NIL)
+  local win = child.lua_get("require('deckhand.chat').chat_win()")
+  for _, r in ipairs({ read, grep }) do
+    eq(child.lua_get("vim.api.nvim_win_call(...,function() return vim.fn.foldclosed(" .. (r + 1) .. ") end)", { win }), r + 1)
+    eq(child.lua_get("vim.api.nvim_win_call(...,function() return vim.fn.foldclosed(" .. r .. ") end)", { win }), -1)
+  end
+end
+
 T["a failed tool is one highlighted line with its error"] = function()
   start({
     { calls = { { id = "c1", name = "read", arguments = { path = "missing.txt" } } } },

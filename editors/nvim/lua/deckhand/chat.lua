@@ -255,7 +255,6 @@ local function style_chat_win(win)
   wo.number = false
   wo.relativenumber = false
   wo.signcolumn = "no"
-  wo.conceallevel = 2
   wo.foldmethod = "expr"
   wo.foldexpr = "v:lua.require'deckhand.chat'.foldexpr(v:lnum)"
   wo.foldtext = "v:lua.require'deckhand.chat'.foldtext()"
@@ -574,7 +573,9 @@ local function draw_tool(buf, item)
     row = line_count(buf) - 1
     state.mode = "tool"
   end
-  item.mark = vim.api.nvim_buf_set_extmark(buf, ns_tool, row, 0, { id = item.mark, right_gravity = false })
+  -- Right gravity: lines inserted at this row (the output of a call above)
+  -- push the line down with its mark.
+  item.mark = vim.api.nvim_buf_set_extmark(buf, ns_tool, row, 0, { id = item.mark })
   vim.api.nvim_buf_clear_namespace(buf, ns, row, row + 1)
   local group = "DeckhandToolPending"
   if item.result then
@@ -605,7 +606,7 @@ local function draw_tool(buf, item)
     edit(buf, function()
       vim.api.nvim_buf_set_lines(buf, row + 1, row + 1, false, block)
     end)
-    vim.api.nvim_buf_set_extmark(buf, ns_fold, row + 1, 0, { end_row = row + #block, end_col = 0, right_gravity = false, end_right_gravity = true })
+    vim.api.nvim_buf_set_extmark(buf, ns_fold, row + 1, 0, { end_row = row + #block, end_col = 0 })
     pending_fold = nil
     if at_end then
       state.mode = "tool"
