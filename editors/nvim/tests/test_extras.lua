@@ -60,6 +60,8 @@ T[":checkhealth deckhand reports Neovim, the parser, the binary, its version and
   has(text, H.deckhand_bin)
   has(text, "deckhand 0.")
   has(text, "logged in with an API key")
+  -- deckhand doctor's checks, or a note that this deckhand has no doctor.
+  eq(text:find("doctor: auth.json: API key stored", 1, true) ~= nil or text:find("`deckhand doctor` is not in this deckhand", 1, true) ~= nil, true)
   lacks(text, "ERROR")
 end
 

@@ -46,37 +46,36 @@ local function binary()
 end
 
 local function doctor(path)
-  local res = run({ path, "doctor", "--json" }, 15000)
-  if not res or res.code ~= 0 then
-    local err = res and vim.trim(res.stderr or "") or ""
-    if err:find("unknown") or err:find("usage") or err:find("flag") or (res and res.code == 2) then
-      vim.health.info("`deckhand doctor` is not served by this deckhand; skipped")
-    else
-      vim.health.warn("`deckhand doctor --json` failed: " .. (err ~= "" and err or ("status " .. tostring(res and res.code))))
-    end
+  local res, perr = run({ path, "doctor", "--json" }, 20000)
+  if not res then
+    vim.health.warn("`deckhand doctor --json` could not run: " .. tostring(perr))
     return
   end
+  -- The report is on stdout whatever the exit status (non-zero when a check failed).
   local ok, report = pcall(vim.json.decode, res.stdout or "", { luanil = { object = true, array = true } })
   if not ok or type(report) ~= "table" then
-    vim.health.warn("`deckhand doctor --json` printed something that is not JSON")
+    local err = vim.trim(res.stderr or "")
+    if err:find("unknown command", 1, true) then
+      vim.health.info("`deckhand doctor` is not in this deckhand; skipped")
+    else
+      vim.health.warn("`deckhand doctor --json` failed: " .. (err ~= "" and err or ("status " .. tostring(res.code))))
+    end
     return
   end
-  local checks = report.checks or report
-  if type(checks) == "table" and vim.islist(checks) then
-    for _, c in ipairs(checks) do
-      local name = c.name or c.id or "check"
-      local msg = ("%s: %s"):format(name, c.message or c.detail or c.status or "")
-      local status = c.status or (c.ok == false and "error") or "ok"
-      if status == "ok" or status == "pass" or c.ok == true then
-        vim.health.ok(msg)
-      elseif status == "warn" or status == "warning" then
-        vim.health.warn(msg, c.hint and { c.hint } or nil)
-      else
-        vim.health.error(msg, c.hint and { c.hint } or nil)
-      end
+  local checks = type(report.checks) == "table" and report.checks or {}
+  for _, c in ipairs(checks) do
+    local msg = ("doctor: %s: %s"):format(c.name or "check", c.detail or "")
+    local advice = (type(c.advice) == "string" and c.advice ~= "") and { c.advice } or nil
+    if c.ok == true then
+      vim.health.ok(msg)
+    elseif tostring(c.detail or ""):find("^skipped") then
+      vim.health.info(msg)
+    else
+      vim.health.error(msg, advice)
     end
-  else
-    vim.health.ok("deckhand doctor: " .. vim.json.encode(report))
+  end
+  if #checks == 0 then
+    vim.health.info("deckhand doctor: " .. (report.ok and "ok" or "not ok"))
   end
 end
 

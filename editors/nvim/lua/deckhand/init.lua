@@ -144,6 +144,9 @@ local function on_exit(code, signal)
   if not stopping and (code ~= 0 or not was_ready) then
     ui.error(msg)
   end
+  if package.loaded["deckhand.permission"] then
+    require("deckhand.permission").drop_session(nil)
+  end
   emit("deckhand/exit", { code = code })
 end
 
