@@ -55,7 +55,7 @@ local function doctor(path)
   local ok, report = pcall(vim.json.decode, res.stdout or "", { luanil = { object = true, array = true } })
   if not ok or type(report) ~= "table" then
     local err = vim.trim(res.stderr or "")
-    if err:find("unknown command", 1, true) then
+    if err:find("unknown command", 1, true) or err:find("flag provided but not defined", 1, true) then
       vim.health.info("`deckhand doctor` is not in this deckhand; skipped")
     else
       vim.health.warn("`deckhand doctor --json` failed: " .. (err ~= "" and err or ("status " .. tostring(res.code))))
