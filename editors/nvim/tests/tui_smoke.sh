@@ -168,8 +168,9 @@ shows "OK deckhand: $DECKHAND_BIN" || fail "health does not show the binary"
 shows "treesitter markdown" || fail "health does not check the parser"
 dump health
 cmd "tabnew | help deckhand"
-wait_for "*deckhand* *deckhand.nvim*"
+wait_for "deckhand.txt [Help]"
+wait_for "deckhand is a headless coding agent"
 cmd "help :DeckhandUndo"
-wait_for "*:DeckhandUndo*"
+wait_for "Undoes the file changes of the session's last turn"
 dump help
 echo "tui smoke: ok"
