@@ -90,6 +90,12 @@ T[":'<,'>DeckhandAdd sends the selection with the next message; @file adds a fil
   eq(#items, 1)
   eq(items[1].word, "@notes.md")
   eq(child.lua_get("(function() vim.api.nvim_set_current_line('see @no'); vim.api.nvim_win_set_cursor(0, {1, 7}); return require('deckhand.context').omnifunc(1, '') end)()"), 4)
+  -- Typing @ in insert mode opens the completion of workspace files.
+  child.type_keys("i", "@")
+  H.wait_for(child, "vim.fn.pumvisible() == 1", "the completion menu")
+  local words = child.lua_get("vim.tbl_map(function(i) return i.word end, vim.fn.complete_info({ 'items' }).items)")
+  eq(words, { "@notes.md", "@src/a.lua" })
+  child.type_keys("<C-e>", "<Esc>")
   child.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'look at these and @notes.md' })")
   child.type_keys("<Esc>", "<CR>")
   H.wait_chat(child, "Seen them.")
@@ -101,6 +107,20 @@ T[":'<,'>DeckhandAdd sends the selection with the next message; @file adds a fil
   lacks(req, "local a = 1")
   has(req, "note body here")
   eq(child.lua_get("require('deckhand.chat').attachments()"), {})
+end
+
+T["ga offers the workspace's files and adds the chosen one"] = function()
+  start({}, { ["a.txt"] = "a\n", ["sub/b.txt"] = "b\n" })
+  child.cmd("DeckhandChat")
+  child.type_keys("<Esc>", "ga")
+  H.wait_for(child, "T.waiting ~= nil", "the file picker")
+  local sel = child.lua_get("T.last_select()")
+  eq(sel.labels, { "a.txt", "sub/b.txt" })
+  child.lua("T.choose('sub/b.txt')")
+  H.wait_for(child, "#require('deckhand.chat').attachments() == 1", "the attachment")
+  eq(child.lua_get("require('deckhand.chat').attachments()[1]"), { type = "file", path = "sub/b.txt" })
+  -- Shown above the input area.
+  H.wait_screen(child, { "context: sub/b.txt" })
 end
 
 T["sessions: :DeckhandSessions lists through vim.ui.select and reopens a session after a restart"] = function()

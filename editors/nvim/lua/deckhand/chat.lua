@@ -37,6 +37,7 @@ function M.highlights()
     DeckhandError = "DiagnosticError",
     DeckhandNote = "Comment",
     DeckhandHint = "Comment",
+    DeckhandContext = "Special",
   }
   for group, link in pairs(links) do
     vim.api.nvim_set_hl(0, group, { link = link, default = true })
@@ -793,8 +794,8 @@ function M.draw_input_hints()
       labels[#labels + 1] = M.attachment_label(a)
     end
     vim.api.nvim_buf_set_extmark(buf, ns_input, 0, 0, {
-      virt_lines = { { { "context: " .. table.concat(labels, ", "), "DeckhandHint" } } },
-      virt_lines_above = true,
+      virt_text = { { "context: " .. table.concat(labels, ", "), "DeckhandContext" } },
+      virt_text_pos = "right_align",
     })
   end
 end
