@@ -168,6 +168,25 @@ T["? lists every key; gm picks the model, which the footer, status() and the req
   has(fake.model_requests()[1], '"model":"' .. id .. '"')
 end
 
+T[":DeckhandNew clears the chat and starts a new conversation"] = function()
+  start({ { text = "The secret is 7." }, { text = "Fresh start." } })
+  child.cmd("DeckhandChat tell me the secret")
+  H.wait_for(child, "#T.virt_lines() == 1", "the first footer")
+  local sid = child.lua_get("require('deckhand.chat').session_id()")
+  child.cmd("DeckhandNew")
+  eq(child.lua_get("T.chat_text()"), "")
+  eq(child.lua_get("require('deckhand.chat').session_id()"), vim.NIL)
+  child.cmd("DeckhandChat hello again")
+  H.wait_chat(child, "Fresh start.")
+  MiniTest.expect.no_equality(child.lua_get("require('deckhand.chat').session_id()"), sid)
+  lacks(child.lua_get("T.chat_text()"), "The secret is 7.")
+  -- The model saw none of the old conversation.
+  local reqs = fake.model_requests()
+  eq(#reqs, 2)
+  lacks(reqs[2], "The secret is 7.")
+  lacks(reqs[2], "tell me the secret")
+end
+
 T["gr sends the last message again after an error"] = function()
   start({ { error = { status = 400, body = '{"error":{"message":"Bad things","type":"invalid_request_error"}}' } }, { text = "Worked the second time." } })
   child.cmd("DeckhandChat try this")

@@ -180,7 +180,9 @@ function M.log_file()
   if vim.env.DECKHAND_LOG_FILE and vim.env.DECKHAND_LOG_FILE ~= "" then
     return vim.env.DECKHAND_LOG_FILE
   end
-  return vim.fn.stdpath("log") .. "/deckhand.log"
+  local dir = vim.fn.stdpath("log")
+  vim.fn.mkdir(dir, "p")
+  return dir .. "/deckhand.log"
 end
 
 local function start()
