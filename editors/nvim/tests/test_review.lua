@@ -173,6 +173,26 @@ T["A allows the tool for the rest of the session: the second write is not asked"
   eq(#child.lua_get("T.floats()"), 0)
 end
 
+T["a key pressed as the review opens does not answer it"] = function()
+  start({
+    { calls = { { id = "w1", name = "write", arguments = { path = "x.txt", content = "x\n" } } } },
+    { text = "Done." },
+  }, nil, { review_grace_ms = 60000 })
+  child.cmd("DeckhandChat write x.txt")
+  local f = wait_float()
+  child.type_keys("A")
+  has(child.lua_get("T.notes_text()"), "the review just opened")
+  eq(child.lua_get("#T.floats()"), 1)
+  eq(child.lua_get("require('deckhand.permission').pending()"), 1)
+  eq(H.read_file(dirs.ws .. "/x.txt"), nil)
+  -- Past the grace period the key answers.
+  child.lua("require('deckhand').config().review_grace_ms = 0")
+  child.type_keys("a")
+  wait_turns(1)
+  eq(H.read_file(dirs.ws .. "/x.txt"), "x\n")
+  eq(f ~= nil, true)
+end
+
 T["cancelling while the review float is open withdraws it"] = function()
   start({
     { calls = { { id = "w1", name = "write", arguments = { path = "late.txt", content = "x" } } } },

@@ -132,6 +132,35 @@ local function buffer()
   M.highlight(buf)
   watch(buf, "buf")
   set_keys(buf, false)
+  -- The input area goes with the chat's window (:close, <C-w>c, :q).
+  vim.api.nvim_create_autocmd("WinClosed", {
+    buffer = buf,
+    callback = function(ev)
+      local closed = tonumber(ev.match)
+      vim.schedule(function()
+        local ibuf = state.input_buf
+        if not ibuf or not vim.api.nvim_buf_is_valid(ibuf) then
+          return
+        end
+        for _, tab in ipairs(vim.api.nvim_list_tabpages()) do
+          local wins = vim.api.nvim_tabpage_list_wins(tab)
+          local chat_here = false
+          for _, w in ipairs(wins) do
+            if w ~= closed and vim.api.nvim_win_get_buf(w) == state.buf then
+              chat_here = true
+            end
+          end
+          if not chat_here then
+            for _, w in ipairs(wins) do
+              if vim.api.nvim_win_is_valid(w) and vim.api.nvim_win_get_buf(w) == ibuf and #vim.api.nvim_tabpage_list_wins(tab) > 1 then
+                pcall(vim.api.nvim_win_close, w, true)
+              end
+            end
+          end
+        end
+      end)
+    end,
+  })
   vim.api.nvim_create_autocmd("CursorMoved", {
     buffer = buf,
     callback = function()
