@@ -448,7 +448,6 @@ end
 
 --- Keeps the windows that were at the end at the end.
 local function follow(buf)
-  refresh_folds(buf)
   if not state.follow then
     return
   end
@@ -715,6 +714,9 @@ local function add(item)
   local buf = buffer()
   table.insert(state.items, item)
   draw(buf, item)
+  -- (Streamed text that extends an item changes lines two below an output
+  -- block at the nearest, which leaves its fold alone: no refresh there.)
+  refresh_folds(buf)
   M.draw_status()
   follow(buf)
   return item
@@ -988,6 +990,7 @@ function handlers.toolResult(p)
   item.asking = nil
   local buf = buffer()
   draw_tool(buf, item)
+  refresh_folds(buf)
   M.draw_status()
   follow(buf)
   require("deckhand.buffers").after_tool(p, item.arguments)
@@ -1028,6 +1031,7 @@ function M.asking(call_id, on)
   if item and state.buf then
     item.asking = on or nil
     draw_tool(buffer(), item)
+    refresh_folds(state.buf)
   end
   M.draw_status()
 end
@@ -1039,6 +1043,7 @@ function M.decided(call_id, decision)
     item.decision = decision
     item.asking = nil
     draw_tool(buffer(), item)
+    refresh_folds(state.buf)
   end
   state.turn = state.turn or {}
   state.turn.waiting = nil
