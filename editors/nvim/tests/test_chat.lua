@@ -203,7 +203,10 @@ T[":DeckhandNew clears the chat and starts a new conversation"] = function()
 end
 
 T["gr sends the last message again after an error"] = function()
-  start({ { error = { status = 400, body = '{"error":{"message":"Bad things","type":"invalid_request_error"}}' } }, { text = "Worked the second time." } })
+  start({ { error = { status = 400, body = '{"error":{"message":"Bad things","type":"invalid_request_error"}}' } }, { text = "Worked the second time." } }, { ["ctx.txt"] = "context line\n" })
+  -- The context added for the message goes again with it.
+  child.cmd("edit " .. dirs.ws .. "/ctx.txt")
+  child.cmd("DeckhandAdd")
   child.cmd("DeckhandChat try this")
   H.wait_chat(child, "**Error:**")
   eq(#child.lua_get("T.hl_rows('DeckhandError')"), 1)
@@ -213,6 +216,8 @@ T["gr sends the last message again after an error"] = function()
   local reqs = fake.model_requests()
   eq(#reqs, 2)
   has(reqs[2], "try this")
+  has(reqs[1], "context line")
+  has(reqs[2], "context line")
 end
 
 -- Regression: :bd on the chat buffer lost the transcript, brought the buffer

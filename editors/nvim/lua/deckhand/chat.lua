@@ -1090,6 +1090,7 @@ function M.send(message)
   end
   subscribe()
   local dh = require("deckhand")
+  state.last_pending = vim.deepcopy(state.attachments) -- for gr
   local attachments, inline = require("deckhand.context").take(message)
   local shown = vim.list_extend({}, attachments)
   vim.list_extend(shown, inline.attachments)
@@ -1144,6 +1145,10 @@ function M.retry()
     ui.warn("deckhand is still answering: wait, or stop it with <C-c>.")
     return
   end
+  -- The context that went with it goes again.
+  for _, a in ipairs(state.last_pending or {}) do
+    table.insert(state.attachments, a)
+  end
   M.send(state.last_message)
 end
 
@@ -1193,6 +1198,11 @@ function M.load_session(s)
   state.session_id = s.sessionId
   state.items, state.tools = {}, {}
   state.model = s.model
+  local n = #(s.turns or {})
+  table.insert(state.items, {
+    kind = "note",
+    text = ("Session “%s” · %d turn%s%s · continued"):format(s.title or "untitled", n, n == 1 and "" or "s", s.model and (" · " .. s.model) or ""),
+  })
   for _, turn in ipairs(s.turns or {}) do
     table.insert(state.items, { kind = "user", text = turn.message or "" })
     for _, t in ipairs(turn.tools or {}) do
