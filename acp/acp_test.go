@@ -216,7 +216,10 @@ func TestAgentOverPipes(t *testing.T) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan int, 1)
-	go func() { done <- New(Config{Engine: eng, Version: "test"}).Run(context.Background(), inR, outW); outW.Close() }()
+	go func() {
+		done <- New(Config{Engine: eng, Version: "test"}).Run(context.Background(), inR, outW)
+		outW.Close()
+	}()
 	p := &pipeSession{t: t, in: inW, out: bufio.NewReader(outR)}
 
 	p.send(`{"jsonrpc":"2.0","id":1,"method":"session/new","params":{"cwd":"` + ws + `","mcpServers":[]}}`)
