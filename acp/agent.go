@@ -55,7 +55,7 @@ func New(cfg Config) *Agent {
 func (a *Agent) Run(ctx context.Context, in io.Reader, out io.Writer) int {
 	a.conn = jsonrpc.NewConn(jsonrpc.NewStream(in, out, jsonrpc.MaxFrame), a.log)
 	a.conn.SetGate(a.gate)
-	a.conn.SetCancelMethod("$/cancel_request")
+	a.conn.SetCancelNotification("$/cancel_request", "requestId")
 	a.register()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -324,6 +324,8 @@ test("a client with terminals runs bash in its own terminal, and releases it", a
     assert.match(JSON.stringify(done.content), /output from the client's terminal/);
     const call = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "b1") as acp.ToolCall;
     assert.equal(call.kind, "execute");
+    const shown = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && u.content?.some((c) => c.type === "terminal"));
+    assert.ok(shown, "the terminal is not shown in the tool call");
   });
 });
 
@@ -344,5 +346,35 @@ test("the terminal login method: `deckhand acp login headless` logs in for the n
     assert.match(out, /code/i);
     await first.initialize({ auth: { terminal: true } } as acp.ClientCapabilities);
     await first.newSession(); // no authenticate: the terminal login is seen
+  });
+});
+
+test("session/cancel while the user is asked: the request is cancelled and the turn ends cancelled", async () => {
+  const steps = [
+    { calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "x\n" } }] },
+    { text: "After." },
+  ];
+  let aborted = false;
+  const h = await start({
+    steps,
+    onPermission: (params, signal) =>
+      new Promise((resolve) => {
+        h.asked.push({ params, chose: null });
+        signal.addEventListener("abort", () => { aborted = true; resolve({ outcome: { outcome: "cancelled" } }); });
+      }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const prompt = h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "write" }] });
+    while (h.asked.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await h.agent.notify("session/cancel", { sessionId: s.sessionId });
+    const res = await prompt;
+    assert.equal(res.stopReason, "cancelled");
+    // $/cancel_request was written before the answer; the library may run its abort a little later.
+    for (let i = 0; i < 200 && !aborted; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(aborted, "the pending permission request was not cancelled with $/cancel_request");
+    assert.throws(() => readFileSync(join(h.workspace, "a.txt")), "the write ran");
   });
 });
