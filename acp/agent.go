@@ -20,7 +20,10 @@ import (
 type Config struct {
 	Engine  *engine.Engine
 	Version string
-	Log     *zap.Logger
+	// OpenBrowser opens a URL in the user's browser, for the ChatGPT
+	// browser login; nil (or an error) hands the URL to the user instead.
+	OpenBrowser func(url string) error
+	Log         *zap.Logger
 }
 
 // Agent serves ACP on one connection.

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
 import { spawn } from "node:child_process";
-import { start, fakeBrowser, type Harness } from "./support/fixture.js";
+import { start, fakeBrowser, brokenBrowser, type Harness } from "./support/fixture.js";
 
 async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
   try {
@@ -90,6 +90,23 @@ test("authenticate with the ChatGPT browser login", async () => {
     const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
     assert.equal(res.stopReason, "end_turn");
     assert.equal(h.text(s.sessionId), "Hello from Codex.");
+  });
+});
+
+test("without a browser, the browser login hands out its URL and the second attempt completes", async () => {
+  const dir = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "deckhand-nobrowser-"));
+  const h = await start({ env: { PATH: `${brokenBrowser(dir)}:${process.env.PATH}` } });
+  await withAgent(h, async () => {
+    await h.initialize();
+    const first = await rejects(h.agent.request("authenticate", { methodId: "chat-gpt" }));
+    assert.equal(first.code, -32000);
+    const url = (first.data as { url: string }).url;
+    assert.ok(first.message.includes(url), first.message);
+    const second = h.agent.request("authenticate", { methodId: "chat-gpt" });
+    const res = await fetch(url); // the user opens it
+    await res.text();
+    assert.deepEqual(await second, {});
+    await h.newSession();
   });
 });
 

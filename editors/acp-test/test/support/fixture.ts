@@ -202,3 +202,13 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** A browser that cannot open: `xdg-open` fails, as on a machine without a display. */
+export function brokenBrowser(dir: string): string {
+  const bin = join(dir, "broken-browser-bin");
+  mkdirSync(bin, { recursive: true });
+  const script = join(bin, "xdg-open");
+  writeFileSync(script, "#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n");
+  chmodSync(script, 0o755);
+  return bin;
+}
