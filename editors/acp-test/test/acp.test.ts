@@ -225,6 +225,8 @@ test("session/list lists the sessions with their cwd and title", async () => {
     const one = list.sessions.find((x) => x.sessionId === s.sessionId)!;
     assert.equal(one.cwd, h.workspace);
     assert.equal(one.title, "first question");
+    const info = h.of(s.sessionId).find((u) => u.sessionUpdate === "session_info_update") as { title?: string };
+    assert.equal(info?.title, "first question", "the client was not told the title");
     const elsewhere = await h.agent.request("session/list", { cwd: "/nowhere" });
     assert.deepEqual(elsewhere.sessions.filter((x) => x.sessionId === s.sessionId), []);
   });
