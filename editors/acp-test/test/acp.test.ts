@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
 import { spawn } from "node:child_process";
-import { start, fakeBrowser, brokenBrowser, type Harness } from "./support/fixture.js";
+import { start, startFake, fakeBrowser, brokenBrowser, type Harness } from "./support/fixture.js";
+import { mkdtempSync, mkdirSync, rmSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
   try {
@@ -396,4 +398,64 @@ test("session/cancel while the user is asked: the request is cancelled and the t
     assert.ok(aborted, "the pending permission request was not cancelled with $/cancel_request");
     assert.throws(() => readFileSync(join(h.workspace, "a.txt")), "the write ran");
   });
+});
+
+test("a session from an earlier process is listed, loaded (replayed) and continued", async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-load-")));
+  const fake = await startFake(dir, [
+    { text: "Reading.", calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
+    { text: "It says hello." },
+    { text: "Still here, and I remember." },
+  ]);
+  const home = join(dir, "home");
+  const workspace = join(dir, "ws");
+  mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(workspace, "a.txt"), "hello\n");
+  try {
+    const first = await start({ fake, home, workspace });
+    let id = "";
+    try {
+      await first.initialize();
+      await first.loginWithKey();
+      id = (await first.newSession()).sessionId;
+      const res = await first.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "what does a.txt say?" }] });
+      assert.equal(res.stopReason, "end_turn");
+    } finally {
+      await first.close();
+    }
+
+    const second = await start({ fake, home, workspace });
+    try {
+      const init = await second.initialize();
+      assert.equal(init.agentCapabilities?.loadSession, true);
+      const list = await second.agent.request("session/list", { cwd: workspace });
+      const listed = list.sessions.find((x) => x.sessionId === id);
+      assert.ok(listed, `session ${id} not listed: ${JSON.stringify(list)}`);
+      assert.equal(listed.title, "what does a.txt say?");
+      assert.equal(listed.cwd, workspace);
+
+      await second.agent.request("session/load", { sessionId: id, cwd: workspace, mcpServers: [] });
+      const replayed = second.of(id); // all of it arrived before the answer
+      const kinds = replayed.map((u) => u.sessionUpdate);
+      assert.equal(kinds[0], "user_message_chunk");
+      assert.match(JSON.stringify(replayed[0]), /what does a.txt say\?/);
+      const tool = replayed.find((u) => u.sessionUpdate === "tool_call") as acp.ToolCall;
+      assert.equal(tool.toolCallId, "r1");
+      assert.equal(tool.status, "completed");
+      assert.equal(tool.kind, "read");
+      assert.match(second.text(id), /It says hello\./);
+
+      const next = await second.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "and now?" }] });
+      assert.equal(next.stopReason, "end_turn");
+      assert.match(second.text(id), /Still here, and I remember\./);
+
+      const missing = await rejects(second.agent.request("session/load", { sessionId: "ses_0000000000000000", cwd: workspace, mcpServers: [] }));
+      assert.equal(missing.code, -32002);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
