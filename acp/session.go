@@ -25,6 +25,7 @@ type session struct {
 	cwd string
 
 	mu      sync.Mutex
+	stop    context.CancelFunc // ends the prompt in flight; nil when none
 	model   string // "" is the login's default
 	effort  string
 	title   string
@@ -359,8 +360,28 @@ func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
 		a.view.update(s.id, sdk.SessionUpdate{SessionInfoUpdate: &sdk.SessionSessionInfoUpdate{
 			SessionUpdate: "session_info_update", Title: sdk.Ptr(title), UpdatedAt: sdk.Ptr(updated)}})
 	}
+	// session/cancel ends this context too: a cancel that arrives before
+	// the engine has started the turn still ends it.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	s.mu.Lock()
+	mine := s.stop == nil // a second prompt is refused as busy by the engine
+	if mine {
+		s.stop = stop
+	}
+	s.mu.Unlock()
+	defer func() {
+		if mine {
+			s.mu.Lock()
+			s.stop = nil
+			s.mu.Unlock()
+		}
+	}()
 	res, err := a.eng.Chat(ctx, req)
 	if err != nil {
+		if ctx.Err() != nil {
+			return sdk.PromptResponse{StopReason: sdk.StopReasonCancelled}, nil
+		}
 		return nil, err
 	}
 	return sdk.PromptResponse{StopReason: stopReason(res.StopReason)}, nil
@@ -383,6 +404,16 @@ func (a *Agent) cancel(ctx context.Context, raw json.RawMessage) {
 	if json.Unmarshal(raw, &p) != nil || p.SessionId == "" {
 		a.log.Debug("session/cancel without a sessionId ignored")
 		return
+	}
+	a.mu.Lock()
+	s := a.sessions[string(p.SessionId)]
+	a.mu.Unlock()
+	if s != nil {
+		s.mu.Lock()
+		if s.stop != nil {
+			s.stop()
+		}
+		s.mu.Unlock()
 	}
 	_, _ = a.eng.CancelSession(string(p.SessionId))
 }
