@@ -26,7 +26,7 @@ type session struct {
 
 	mu      sync.Mutex
 	stop    context.CancelFunc // ends the prompt in flight; nil when none
-	model   string // "" is the login's default
+	model   string             // "" is the login's default
 	effort  string
 	title   string
 	updated time.Time

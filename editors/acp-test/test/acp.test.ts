@@ -459,3 +459,35 @@ test("a session from an earlier process is listed, loaded (replayed) and continu
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a command in the client's terminal that outlives its timeout is killed and its output kept", async () => {
+  const steps = [
+    { calls: [{ id: "b1", name: "bash", arguments: { command: "sleep 600", timeoutMs: 300 } }] },
+    { text: "It timed out." },
+  ];
+  const calls: string[] = [];
+  const h = await start({
+    steps,
+    handlers: (app) => app
+      .onRequest("terminal/create", () => { calls.push("create"); return { terminalId: "t9" }; })
+      .onRequest("terminal/wait_for_exit", ({ signal }) => new Promise((_resolve, reject) => {
+        calls.push("wait");
+        signal.addEventListener("abort", () => { calls.push("wait aborted"); reject(signal.reason); });
+      }))
+      .onRequest("terminal/kill", () => { calls.push("kill"); return {}; })
+      .onRequest("terminal/output", () => { calls.push("output"); return { output: "partial output\n", truncated: false }; })
+      .onRequest("terminal/release", () => { calls.push("release"); return {}; }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize({ terminal: true });
+    await h.loginWithKey();
+    const s = await h.newSession();
+    h.answers = ["allow_once"];
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "run" }] });
+    assert.equal(res.stopReason, "end_turn");
+    assert.deepEqual(calls.filter((c) => c !== "wait aborted"), ["create", "wait", "kill", "output", "release"]);
+    const done = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && (u.status === "failed" || u.status === "completed")) as acp.ToolCallUpdate;
+    assert.equal(done.status, "failed");
+    assert.match(JSON.stringify(done.content), /partial output[\s\S]*ran out of time/);
+  });
+});
