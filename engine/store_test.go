@@ -249,3 +249,16 @@ func TestSessionOfAMissingWorkspaceIsRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestAFailedFirstTurnLeavesNoFiles(t *testing.T) {
+	e := New(Config{Version: "test", Home: t.TempDir()}) // not logged in
+	defer e.Close()
+	e.Attach(&recorder{}, t.TempDir(), false)
+	if _, err := e.Chat(context.Background(), ChatRequest{Message: "hi"}); err == nil {
+		t.Fatal("a turn ran without a login")
+	}
+	entries, _ := os.ReadDir(e.saved.Dir())
+	if len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
