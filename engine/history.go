@@ -139,8 +139,9 @@ func encodeItem(it Item) []byte {
 	if len(in) == 0 {
 		return []byte{}
 	}
-	b, err := json.Marshal(in[0])
-	if err != nil {
+	// openai-go's own encoder, without encoding/json's second pass.
+	b, err := in[0].MarshalJSON()
+	if err != nil || !json.Valid(b) {
 		return []byte{}
 	}
 	return b
