@@ -371,10 +371,11 @@ end
 
 -- Drawing --------------------------------------------------------------------
 
+local set_option = vim.api.nvim_set_option_value
 local function edit(buf, fn)
-  vim.bo[buf].modifiable = true
+  set_option("modifiable", true, { buf = buf })
   local ok, err = pcall(fn)
-  vim.bo[buf].modifiable = false
+  set_option("modifiable", false, { buf = buf })
   if not ok then
     error(err)
   end
