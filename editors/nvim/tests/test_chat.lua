@@ -120,6 +120,30 @@ T["the spinner runs while a turn runs; status() shows it; <C-c> in the chat stop
   H.wait_chat(child, "After cancel.")
 end
 
+T["deckhand dying mid-turn is said in the chat; the next message starts it again"] = function()
+  start({ { text = "Thinking hard", stall = true }, { text = "Back again." } })
+  child.cmd("DeckhandChat take your time")
+  H.wait_chat(child, "Thinking hard")
+  -- Kill the deckhand child of the child Neovim.
+  local killed = child.lua([[
+    for _, pid in ipairs(vim.api.nvim_get_proc_children(vim.fn.getpid())) do
+      local p = vim.api.nvim_get_proc(pid)
+      if p and p.name and p.name:find("deckhand", 1, true) then
+        vim.uv.kill(pid, 9)
+        return pid
+      end
+    end
+  ]])
+  MiniTest.expect.no_equality(killed, vim.NIL)
+  H.wait_chat(child, "deckhand stopped (status")
+  eq(child.lua_get("require('deckhand.chat').is_busy()"), false)
+  eq(child.lua_get("T.virt_lines('status')"), {})
+  -- The stalled request is still open on the fake; the next turn gets the
+  -- next reply (in a new session unless this deckhand keeps sessions).
+  child.cmd("DeckhandChat hello")
+  H.wait_chat(child, "Back again.")
+end
+
 T["input area: <CR> in normal mode and <C-s> in insert mode send; q closes both windows"] = function()
   start({ { text = "First answer." }, { text = "Second answer." } })
   child.cmd("DeckhandChat")
