@@ -95,7 +95,7 @@ T["a buffer with unsaved changes is not reloaded and the user is warned"] = func
   child.lua("vim.api.nvim_buf_set_lines(..., 0, -1, false, { 'my unsaved edit' })", { file_buf })
   child.cmd("DeckhandChat rewrite hello.txt")
   local f = wait_float()
-  has(f.title, "deckhand wants to write hello.txt")
+  has(f.title, "deckhand wants to write hello.txt (+1 −1)")
   has(f.text, "+written by deckhand")
   has(f.text, "-hello world")
   child.type_keys("a")
