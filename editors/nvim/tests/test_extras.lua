@@ -85,6 +85,11 @@ T["the plugin finds bin/deckhand of its own checkout when cmd is not set"] = fun
   child.lua("require('deckhand').setup({ cmd = '/nonexistent/deckhand' })")
   child.cmd("DeckhandChat hi")
   H.wait_for(child, "T.notes_text():find('deckhand was not found', 1, true)", "the not-found message")
+  -- and :checkhealth says what to do.
+  child.cmd("checkhealth deckhand")
+  local text = child.lua_get("table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n')")
+  has(text, "ERROR deckhand binary not found")
+  has(text, "make build")
 end
 
 T[":'<,'>DeckhandAdd sends the selection with the next message; @file adds a file"] = function()

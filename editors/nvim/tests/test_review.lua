@@ -193,6 +193,23 @@ T["a key pressed as the review opens does not answer it"] = function()
   eq(f ~= nil, true)
 end
 
+T[":DeckhandReview goes back to a review the user left"] = function()
+  start({
+    { calls = { { id = "w1", name = "write", arguments = { path = "r.txt", content = "r\n" } } } },
+    { text = "Done." },
+  })
+  child.cmd("DeckhandChat write r.txt")
+  local f = wait_float()
+  child.cmd("wincmd p")
+  MiniTest.expect.no_equality(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
+  eq(child.lua_get("require('deckhand.permission').pending()"), 1)
+  child.cmd("DeckhandReview")
+  eq(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
+  child.type_keys("a")
+  wait_turns(1)
+  eq(H.read_file(dirs.ws .. "/r.txt"), "r\n")
+end
+
 T["cancelling while the review float is open withdraws it"] = function()
   start({
     { calls = { { id = "w1", name = "write", arguments = { path = "late.txt", content = "x" } } } },
