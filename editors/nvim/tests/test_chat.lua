@@ -38,7 +38,7 @@ T["a turn: text, reasoning apart from the reply, tool line paired with its resul
   has(text, "The file greets the world.")
   -- The footer is an extmark, not buffer text.
   lacks(text, "end_turn")
-  has(child.lua_get("T.virt_lines()")[1], "end_turn · default model · 2 steps")
+  has(child.lua_get("T.virt_lines()")[1], "end_turn · 2 steps")
   -- The output is under the tool line, in a closed fold.
   local row = child.lua_get("T.row_of('✓ read hello.txt')")
   eq(chat_lines()[row + 1], "```text")
@@ -56,7 +56,7 @@ T["a turn: text, reasoning apart from the reply, tool line paired with its resul
   eq(#reqs, 2)
   has(reqs[1], "what does hello.txt say?")
   has(reqs[2], "hello world")
-  H.wait_screen(child, { "The file greets the world.", "end_turn · default model · 2 steps" })
+  H.wait_screen(child, { "The file greets the world.", "end_turn · 2 steps" })
 end
 
 T["two calls of one step: each line paired with its own result and output"] = function()

@@ -1064,9 +1064,9 @@ end
 local function footer_text(result, model)
   local usage = result.usage or {}
   local steps = result.steps or 0
-  local s = ("%s · %s · %d %s · %d in / %d out tokens"):format(
+  local s = ("%s%s · %d %s · %d in / %d out tokens"):format(
     result.stopReason or "?",
-    model or "default model",
+    model and (" · " .. model) or "",
     steps,
     steps == 1 and "step" or "steps",
     usage.inputTokens or 0,
