@@ -4,7 +4,11 @@
 // URLs to point deckhand at, then serves until stdin closes or it is
 // signalled.
 //
-//	fakeupstream --script replies.json --auto-approve 1
+//	fakeupstream --script replies.json --auto-approve 1 --allow-port 23456
+//
+// The fake's issuer is as strict as the real one: a browser login whose
+// callback port is not 1455 or 1457 is refused unless --allow-port
+// registers it.
 //
 // A script is a JSON list of model steps, each answering one /responses
 // request (ChatGPT branch) in order:
@@ -20,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -48,10 +53,30 @@ func main() {
 	script := flag.String("script", "", "JSON file of model steps to answer with, in order")
 	approve := flag.Int("auto-approve", 1, "approve each device code after this many polls (0: never)")
 	apiKey := flag.String("api-key", "sk-fake", "the API key the fake public API accepts")
+	var ports []int
+	flag.Func("allow-port", "register this login callback port beside 1455 and 1457 (repeatable)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q is not a port number", v)
+		}
+		ports = append(ports, n)
+		return nil
+	})
+	var originators []string
+	flag.Func("allow-originator", "allow-list this originator beside the official clients' (repeatable)", func(v string) error {
+		originators = append(originators, v)
+		return nil
+	})
 	flag.Parse()
 
 	fake := upstreamtest.New()
 	defer fake.Close()
+	for _, p := range ports {
+		fake.AllowRedirectPort(p)
+	}
+	for _, o := range originators {
+		fake.AllowOriginator(o)
+	}
 	fake.SetAPIKey(*apiKey)
 	if *approve > 0 {
 		fake.AutoApproveDevice(*approve)
