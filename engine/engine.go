@@ -24,7 +24,16 @@ type Config struct {
 	CodexBaseURL string // ChatGPT OAuth branch: <base>/responses
 	APIBaseURL   string // API-key branch: <base>/responses
 	EnvAPIKey    string // OPENAI_API_KEY, used when nothing is stored
-	OAuthPort    int    // browser-flow callback port
+	OAuthPort    int    // browser-flow callback port (1455 falls back to 1457)
+	// Originator is the `originator` header on the model hosts ("" =
+	// Originator); OAuthOriginator the one the OAuth issuer sees in the
+	// authorize URL and on token requests ("" = auth.DefaultOriginator,
+	// the value allow-listed for the client id).
+	Originator      string
+	OAuthOriginator string
+	// Organization and Project go out as OpenAI-Organization and
+	// OpenAI-Project on the API-key branch only.
+	Organization, Project string
 	AllowAll     bool   // mutating tools run without a permission prompt
 	MaxSteps     int    // model steps per turn (50)
 
@@ -67,6 +76,12 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = zap.NewNop()
 	}
+	if c.Originator == "" {
+		c.Originator = Originator
+	}
+	if c.OAuthOriginator == "" {
+		c.OAuthOriginator = auth.DefaultOriginator
+	}
 }
 
 // Engine is deckhand's core; one serves one client.
@@ -101,7 +116,7 @@ func New(cfg Config) *Engine {
 	issuer := &auth.Client{
 		Issuer:     cfg.Issuer,
 		HTTP:       cfg.HTTPClient,
-		Originator: Originator,
+		Originator: cfg.OAuthOriginator,
 		UserAgent:  userAgent(cfg.Version),
 		Log:        cfg.Log,
 	}
@@ -121,10 +136,9 @@ func New(cfg Config) *Engine {
 	}
 }
 
-// Originator names deckhand to OpenAI's services.
+// Originator names deckhand to OpenAI's model hosts: an honest identity,
+// reported to be served there as the official CLI's is.
 const Originator = "deckhand"
-
-func userAgent(version string) string { return "deckhand/" + version }
 
 // Attach connects the client and fixes the workspace every tool is confined
 // to. permissions says whether the client can answer permission requests.

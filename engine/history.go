@@ -39,9 +39,9 @@ func inputItems(history []item) responses.ResponseInputParam {
 	for _, it := range history {
 		switch it.kind {
 		case itemUser:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.text, responses.EasyInputMessageRoleUser))
+			in = append(in, TypedMessage("user", it.text))
 		case itemAssistant:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.text, responses.EasyInputMessageRoleAssistant))
+			in = append(in, assistantMessage(it.text))
 		case itemReasoning:
 			in = append(in, reasoningParam(it))
 		case itemCall:

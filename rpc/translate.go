@@ -23,6 +23,7 @@ func (s *Server) wireError(err error) error {
 		notIncl *engine.UsageNotIncludedError
 		limit   *engine.RateLimitError
 		up      *engine.UpstreamError
+		model   *engine.ModelNotServedError
 	)
 	switch {
 	case errors.As(err, &rpcErr):
@@ -47,6 +48,9 @@ func (s *Server) wireError(err error) error {
 			d.RetryAfterSeconds = &secs
 		}
 		return &Error{Code: protocol.CodeRateLimited, Message: limit.Error(), Data: d}
+	case errors.As(err, &model):
+		return &Error{Code: protocol.CodeModelNotServed, Message: model.Error(),
+			Data: protocol.ModelNotServedData{Model: model.Model, Available: model.Available}}
 	case errors.As(err, &up):
 		return &Error{Code: protocol.CodeUpstreamFailed, Message: sentence(up.Error()),
 			Data: protocol.UpstreamFailedData{Status: up.Status, Detail: up.Detail}}

@@ -105,20 +105,24 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // newEngine builds the engine from the options.
 func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 	cfg := engine.Config{
-		Version:        version,
-		Home:           o.home,
-		Issuer:         o.issuer,
-		CodexBaseURL:   o.codexBase,
-		APIBaseURL:     o.apiBase,
-		EnvAPIKey:      o.apiKey,
-		OAuthPort:      o.port,
-		AllowAll:       o.allowAll,
-		MaxSteps:       o.maxSteps,
-		BrowserTimeout: o.browserTimeout,
-		DeviceTimeout:  o.deviceTimeout,
-		IdleTimeout:    o.idleTimeout,
-		RetryBase:      o.retryBase,
-		Log:            log,
+		Version:         version,
+		Home:            o.home,
+		Issuer:          o.issuer,
+		CodexBaseURL:    o.codexBase,
+		APIBaseURL:      o.apiBase,
+		EnvAPIKey:       o.apiKey,
+		OAuthPort:       o.port,
+		Originator:      o.originator,
+		OAuthOriginator: o.oauthOriginator,
+		Organization:    o.organization,
+		Project:         o.project,
+		AllowAll:        o.allowAll,
+		MaxSteps:        o.maxSteps,
+		BrowserTimeout:  o.browserTimeout,
+		DeviceTimeout:   o.deviceTimeout,
+		IdleTimeout:     o.idleTimeout,
+		RetryBase:       o.retryBase,
+		Log:             log,
 	}
 	if openBrowser {
 		cfg.OpenBrowser = browser.OpenURL
