@@ -34,8 +34,8 @@ type Config struct {
 	// Organization and Project go out as OpenAI-Organization and
 	// OpenAI-Project on the API-key branch only.
 	Organization, Project string
-	AllowAll     bool   // mutating tools run without a permission prompt
-	MaxSteps     int    // model steps per turn (50)
+	AllowAll              bool // mutating tools run without a permission prompt
+	MaxSteps              int  // model steps per turn (50)
 
 	BrowserTimeout time.Duration // browser login (10 min)
 	DeviceTimeout  time.Duration // device-code login (15 min)

@@ -23,7 +23,7 @@ type options struct {
 	organization, project                    string
 	port                                     int
 	logFile, logLevel                        string
-	allowAll, showVersion                    bool
+	allowAll, showVersion, asJSON            bool
 	maxSteps                                 int
 	portErr                                  error
 	browserTimeout, deviceTimeout            time.Duration
@@ -81,6 +81,7 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.logLevel, "log-level", env("DECKHAND_LOG_LEVEL", "info"), "debug, info, warn or error (DECKHAND_LOG_LEVEL)")
 	fs.BoolVar(&o.allowAll, "allow-all", false, "let write, edit and bash run without asking, when the editor cannot ask")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.BoolVar(&o.asJSON, "json", false, "doctor: print the report as one JSON object")
 	fs.IntVar(&o.maxSteps, "max-steps", 50, "model steps per turn before it ends with max_steps")
 	fs.DurationVar(&o.browserTimeout, "browser-timeout", 10*time.Minute, "how long a browser login waits for the callback")
 	fs.DurationVar(&o.deviceTimeout, "device-timeout", 15*time.Minute, "how long a device-code login polls")

@@ -22,6 +22,7 @@ Usage:
   deckhand [flags] login [method]  log in from a terminal: browser, headless or apikey
   deckhand [flags] logout          forget the stored OpenAI login
   deckhand [flags] status          show the login state
+  deckhand [flags] doctor [--json] check the install, the login and the network, with advice
   deckhand [flags] exec "prompt"   run one turn in the current directory and print it
   deckhand [flags] demo            watch deckhand work against a built-in fake of OpenAI
   deckhand --version
@@ -90,6 +91,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return execTurn(ctx, &o, log, rest, in, stdout, stderr)
 	case "demo":
 		return demo(ctx, &o, stdout, stderr)
+	case "doctor":
+		return doctor(ctx, &o, log, rest, stdout, stderr)
 	case "help":
 		fs.Usage()
 		return 0
