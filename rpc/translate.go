@@ -25,6 +25,9 @@ func (s *Server) wireError(err error) error {
 		up      *engine.UpstreamError
 		model   *engine.ModelNotServedError
 	)
+	if worded := wordError(err); worded != nil {
+		return worded
+	}
 	switch {
 	case errors.As(err, &rpcErr):
 		return rpcErr
