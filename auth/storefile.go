@@ -248,7 +248,11 @@ func (s *Store) recoverTemps() {
 			_, perr := parseFile(data)
 			complete = perr == nil
 		}
-		if complete && info.ModTime().After(bestTime) {
+		// Not older than auth.json: file times are as coarse as the
+		// kernel's clock tick, and a refresh that follows a write within
+		// one tick has the same time. A complete temp file is only left by
+		// a writer that died before its rename, so it is newer.
+		if complete && !info.ModTime().Before(bestTime) {
 			if best != "" {
 				stale = append(stale, best)
 			}
