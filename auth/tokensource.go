@@ -34,6 +34,12 @@ type TokenSource struct {
 	Margin time.Duration
 	// LockWait bounds the wait for another process's refresh (0 = 45 s).
 	LockWait time.Duration
+	// Delegate, when set, runs each refresh elsewhere — in a process of its
+	// own that outlives this one's death, so that a rotated refresh token
+	// is always written (see RefreshNow) — and the token source reads
+	// auth.json afterwards. stale is the access token the upstream refused
+	// ("" for a proactive refresh). Set before first use.
+	Delegate func(ctx context.Context, reason, stale string) error
 
 	store  *Store
 	client *Client
@@ -103,7 +109,7 @@ func (ts *TokenSource) Token(ctx context.Context) (Credential, error) {
 	if c.Type != TypeOAuth || !ts.expiring(c) {
 		return c, nil
 	}
-	fresh, err := ts.share(ctx, ReasonProactive, ts.expiring)
+	fresh, err := ts.share(ctx, ReasonProactive, "")
 	if err != nil {
 		passing := !errors.Is(err, ErrReauth) && !errors.Is(err, ErrNoCredential) &&
 			!errors.Is(err, ErrUnusableEntry) && !errors.Is(err, ErrCorrupt)
@@ -121,7 +127,27 @@ func (ts *TokenSource) Token(ctx context.Context) (Credential, error) {
 // access token (another process refreshed) that one is returned; only
 // otherwise is the login refreshed, with ReasonUnauthorized.
 func (ts *TokenSource) Refresh(ctx context.Context, stale Credential) (Credential, error) {
-	return ts.share(ctx, ReasonUnauthorized, func(stored Credential) bool { return stored.Access == stale.Access })
+	return ts.share(ctx, ReasonUnauthorized, stale.Access)
+}
+
+// RefreshNow refreshes the stored login if it still needs it, in this
+// process, under the cross-process lock: for ReasonUnauthorized if
+// auth.json still holds the access token stale, otherwise if its access
+// token expires within Margin. It is what a Delegate's process runs.
+func (ts *TokenSource) RefreshNow(ctx context.Context, reason, stale string) (Credential, error) {
+	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	defer cancel()
+	return ts.refresh(ctx, reason, ts.needs(stale))
+}
+
+// needs tells whether a stored credential still needs the refresh asked
+// for: the one the upstream refused (stale) is still there, or, for a
+// proactive refresh (stale ""), its access token is expiring.
+func (ts *TokenSource) needs(stale string) func(Credential) bool {
+	if stale != "" {
+		return func(c Credential) bool { return c.Access == stale }
+	}
+	return ts.expiring
 }
 
 // Close waits for a refresh in flight to finish writing auth.json.
@@ -132,7 +158,8 @@ func (ts *TokenSource) Close() {
 // share joins the refresh in flight or starts one. needs tells, from the
 // caller's point of view, whether a credential still needs refreshing: a
 // joined flight that was started for another reason is joined once more.
-func (ts *TokenSource) share(ctx context.Context, reason string, needs func(Credential) bool) (Credential, error) {
+func (ts *TokenSource) share(ctx context.Context, reason, stale string) (Credential, error) {
+	needs := ts.needs(stale)
 	for attempt := 0; ; attempt++ {
 		ts.mu.Lock()
 		f, own := ts.flight, false
@@ -142,7 +169,7 @@ func (ts *TokenSource) share(ctx context.Context, reason string, needs func(Cred
 			ts.wg.Add(1)
 			// The refresh outlives a caller that gives up: a rotated refresh
 			// token must be written even if nobody waits for it any more.
-			go ts.run(context.WithoutCancel(ctx), f, reason, needs)
+			go ts.run(context.WithoutCancel(ctx), f, reason, stale)
 		}
 		ts.mu.Unlock()
 		if !own {
@@ -159,7 +186,7 @@ func (ts *TokenSource) share(ctx context.Context, reason string, needs func(Cred
 	}
 }
 
-func (ts *TokenSource) run(ctx context.Context, f *flight, reason string, needs func(Credential) bool) {
+func (ts *TokenSource) run(ctx context.Context, f *flight, reason, stale string) {
 	defer ts.wg.Done()
 	defer func() {
 		if r := recover(); r != nil {
@@ -172,7 +199,23 @@ func (ts *TokenSource) run(ctx context.Context, f *flight, reason string, needs 
 	}()
 	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 	defer cancel()
-	f.cred, f.err = ts.refresh(ctx, reason, needs)
+	if ts.Delegate == nil {
+		f.cred, f.err = ts.refresh(ctx, reason, ts.needs(stale))
+		return
+	}
+	if err := ts.Delegate(ctx, reason, stale); err != nil {
+		f.err = fmt.Errorf("refresh login: %w", err)
+		return
+	}
+	stored, ok, err := ts.store.Load()
+	switch {
+	case err != nil:
+		f.err = fmt.Errorf("refresh login: %w", err)
+	case !ok:
+		f.err = ErrNoCredential
+	default:
+		f.cred = stored
+	}
 }
 
 // lock takes the cross-process lock, saying so when another process holds

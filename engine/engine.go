@@ -42,6 +42,9 @@ type Config struct {
 	RetryBase      time.Duration // first retry delay of a failed step (500 ms)
 	Tries          int           // attempts of a failing step (3)
 
+	// RefreshDelegate, when set, runs each login refresh in a process of
+	// its own (see auth.TokenSource.Delegate); nil refreshes in this one.
+	RefreshDelegate func(ctx context.Context, reason, stale string) error
 	// OpenBrowser opens a URL in the user's browser; nil opens nothing.
 	OpenBrowser func(url string) error
 	HTTPClient  *http.Client
@@ -125,7 +128,7 @@ func New(cfg Config) *Engine {
 		log:      cfg.Log,
 		store:    store,
 		issuer:   issuer,
-		tokens:   auth.NewTokenSource(store, issuer, cfg.Log),
+		tokens:   newTokenSource(store, issuer, cfg),
 		tools:    tools.All(),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -133,6 +136,19 @@ func New(cfg Config) *Engine {
 		sessions: map[string]*Session{},
 		defaults: map[string]string{},
 	}
+}
+
+func newTokenSource(store *auth.Store, issuer *auth.Client, cfg Config) *auth.TokenSource {
+	ts := auth.NewTokenSource(store, issuer, cfg.Log)
+	ts.Delegate = cfg.RefreshDelegate
+	return ts
+}
+
+// RefreshNow runs one refresh in this process (what a RefreshDelegate's
+// process does): see auth.TokenSource.RefreshNow.
+func (e *Engine) RefreshNow(ctx context.Context, reason, stale string) error {
+	_, err := e.tokens.RefreshNow(ctx, reason, stale)
+	return err
 }
 
 // Originator names deckhand to OpenAI's model hosts: an honest identity,

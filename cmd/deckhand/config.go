@@ -24,6 +24,7 @@ type options struct {
 	port                                     int
 	logFile, logLevel                        string
 	allowAll, showVersion, asJSON            bool
+	noDelegate                               bool // refresh in this process (the helper itself)
 	maxSteps                                 int
 	portErr                                  error
 	browserTimeout, deviceTimeout            time.Duration

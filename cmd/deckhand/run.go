@@ -91,6 +91,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return execTurn(ctx, &o, log, rest, in, stdout, stderr)
 	case "demo":
 		return demo(ctx, &o, stdout, stderr)
+	case refreshHelperCommand:
+		return refreshLogin(ctx, &o, log, stdin, stdout)
 	case "doctor":
 		return doctor(ctx, &o, log, rest, stdout, stderr)
 	case "help":
@@ -129,6 +131,9 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 	}
 	if openBrowser {
 		cfg.OpenBrowser = browser.OpenURL
+	}
+	if !o.noDelegate {
+		cfg.RefreshDelegate = refreshDelegate(o)
 	}
 	return engine.New(cfg)
 }
