@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,13 +18,18 @@ import (
 // Config is everything the engine is built from. Zero durations take the
 // defaults named beside them.
 type Config struct {
-	Version      string // deckhand's version, for User-Agent
-	Home         string // holds auth.json
-	Issuer       string // OAuth issuer
-	CodexBaseURL string // ChatGPT OAuth branch: <base>/responses
-	APIBaseURL   string // API-key branch: <base>/responses
-	EnvAPIKey    string // OPENAI_API_KEY, used when nothing is stored
-	OAuthPort    int    // browser-flow callback port (1455 falls back to 1457)
+	Version      string        // deckhand's version, for User-Agent
+	Home         string        // holds auth.json
+	SessionsDir  string        // session files (Home/sessions)
+	Issuer       string        // OAuth issuer
+	CodexBaseURL string        // ChatGPT OAuth branch: <base>/responses
+	APIBaseURL   string        // API-key branch: <base>/responses
+	EnvAPIKey    string        // OPENAI_API_KEY, used when nothing is stored
+	OAuthPort    int           // browser-flow callback port (1455 falls back to 1457)
+	AllowAll     bool          // mutating tools run without a permission prompt
+	MaxSteps     int           // model steps per turn (50)
+	SessionIdle  time.Duration // an idle session's history is unloaded after this (DefaultSessionIdle)
+	MaxLoaded    int           // sessions holding their history in memory (DefaultMaxLoaded)
 	// Originator is the `originator` header on the model hosts ("" =
 	// Originator); OAuthOriginator the one the OAuth issuer sees in the
 	// authorize URL and on token requests ("" = auth.DefaultOriginator,
@@ -33,8 +39,6 @@ type Config struct {
 	// Organization and Project go out as OpenAI-Organization and
 	// OpenAI-Project on the API-key branch only.
 	Organization, Project string
-	AllowAll              bool // mutating tools run without a permission prompt
-	MaxSteps              int  // model steps per turn (50)
 
 	BrowserTimeout time.Duration // browser login (10 min)
 	DeviceTimeout  time.Duration // device-code login (15 min)
@@ -52,6 +56,15 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = DefaultSessionIdle
+	}
+	if c.MaxLoaded <= 0 {
+		c.MaxLoaded = DefaultMaxLoaded
+	}
+	if c.SessionsDir == "" {
+		c.SessionsDir = filepath.Join(c.Home, "sessions")
+	}
 	if c.MaxSteps <= 0 {
 		c.MaxSteps = 50
 	}
@@ -91,6 +104,7 @@ type Engine struct {
 	cfg    Config
 	log    *zap.Logger
 	store  *auth.Store
+	saved  *Store // sessions on disk
 	issuer *auth.Client
 	tokens *auth.TokenSource
 	tools  []tools.Tool
@@ -127,6 +141,7 @@ func New(cfg Config) *Engine {
 		cfg:      cfg,
 		log:      cfg.Log,
 		store:    store,
+		saved:    NewStore(cfg.SessionsDir),
 		issuer:   issuer,
 		tokens:   newTokenSource(store, issuer, cfg),
 		tools:    tools.All(),

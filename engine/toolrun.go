@@ -138,6 +138,9 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 			return callOutcome{output: msg}
 		}
 	}
+	if oc, ok := t.runOnClient(ctx, c); ok {
+		return oc
+	}
 	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger}
 	res, err := tool.Run(ctx, env, json.RawMessage(c.Arguments))
 	if err != nil {

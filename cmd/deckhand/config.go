@@ -25,6 +25,8 @@ type options struct {
 	logFile, logLevel                        string
 	allowAll, showVersion, asJSON            bool
 	noDelegate                               bool // refresh in this process (the helper itself)
+	allSessions                              bool
+	resume                                   resumeFlag
 	maxSteps                                 int
 	portErr                                  error
 	browserTimeout, deviceTimeout            time.Duration
@@ -83,6 +85,8 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.allowAll, "allow-all", false, "let write, edit and bash run without asking, when the editor cannot ask")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&o.asJSON, "json", false, "doctor: print the report as one JSON object")
+	fs.Var(&o.resume, "resume", "with exec: continue the last session of this workspace, or --resume=ID that one")
+	fs.BoolVar(&o.allSessions, "all", false, "with sessions: list the sessions of every workspace")
 	fs.IntVar(&o.maxSteps, "max-steps", 50, "model steps per turn before it ends with max_steps")
 	fs.DurationVar(&o.browserTimeout, "browser-timeout", 10*time.Minute, "how long a browser login waits for the callback")
 	fs.DurationVar(&o.deviceTimeout, "device-timeout", 15*time.Minute, "how long a device-code login polls")
