@@ -52,3 +52,20 @@ func (e *Engine) CallbackPorts() []int {
 	}
 	return []int{e.cfg.OAuthPort}
 }
+
+// LoginFile is what InspectLogin found in auth.json.
+type LoginFile = auth.Inspection
+
+// InspectLogin reads home's auth.json for a health check without changing
+// anything (a broken file is not moved aside).
+func InspectLogin(home string) LoginFile { return auth.Inspect(home) }
+
+// AccessExpiry is when a stored ChatGPT login's access token stops working.
+func AccessExpiry(c auth.Credential) time.Time { return auth.AccessExpiry(c) }
+
+// RefreshErrorKind and RefreshError carry a refresh failure across the
+// refresh helper's process boundary (see auth.RefreshErrorKind).
+func RefreshErrorKind(err error) string { return auth.RefreshErrorKind(err) }
+
+// RefreshError rebuilds a failure that RefreshErrorKind named.
+func RefreshError(kind, message string) error { return auth.RefreshError(kind, message) }

@@ -235,3 +235,17 @@ func TestConnectAPIKeyChecksTheKey(t *testing.T) {
 		t.Errorf("the unverified key was not stored")
 	}
 }
+
+// inputText is the text of a typed input message item, "" for others.
+func inputText(item any) string {
+	m, _ := item.(map[string]any)
+	parts, _ := m["content"].([]any)
+	text := ""
+	for _, p := range parts {
+		if pm, ok := p.(map[string]any); ok {
+			s, _ := pm["text"].(string)
+			text += s
+		}
+	}
+	return text
+}

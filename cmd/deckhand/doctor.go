@@ -17,7 +17,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/deckhand-dev/deckhand/auth"
 	"github.com/deckhand-dev/deckhand/engine"
 )
 
@@ -79,7 +78,7 @@ func runChecks(ctx context.Context, o *options, log *zap.Logger) []check {
 	out := []check{{Name: "version", OK: true,
 		Detail: fmt.Sprintf("deckhand %s (%s/%s, %s)", version, runtime.GOOS, runtime.GOARCH, runtime.Version())}}
 	out = append(out, homeCheck(o.home))
-	in := auth.Inspect(o.home)
+	in := engine.InspectLogin(o.home)
 	file := authFileCheck(in, o.apiKey != "")
 	out = append(out, file, tokenCheck(in))
 	eng := newEngine(o, log, false)
@@ -111,7 +110,7 @@ func homeCheck(home string) check {
 	return c
 }
 
-func authFileCheck(in auth.Inspection, envKey bool) check {
+func authFileCheck(in engine.LoginFile, envKey bool) check {
 	c := check{Name: "auth.json", OK: true}
 	login := "`deckhand login` (or the editor's connect)"
 	switch {
@@ -134,7 +133,7 @@ func authFileCheck(in auth.Inspection, envKey bool) check {
 		c.OK, c.Detail, c.Advice = false, "no OpenAI login stored (other tools' entries: "+strings.Join(in.Providers, ", ")+")", "log in with "+login
 	case in.EntryErr != nil:
 		c.OK, c.Detail, c.Advice = false, in.EntryErr.Error(), "log in again with "+login
-	case in.Cred.Type == auth.TypeOAuth:
+	case in.Cred.Type == "oauth":
 		c.Detail = fmt.Sprintf("ChatGPT login (account %s), mode %04o", orNone(in.Cred.AccountID), in.Mode)
 	default:
 		c.Detail = fmt.Sprintf("API key stored, mode %04o", in.Mode)
@@ -142,17 +141,17 @@ func authFileCheck(in auth.Inspection, envKey bool) check {
 	return c
 }
 
-func tokenCheck(in auth.Inspection) check {
+func tokenCheck(in engine.LoginFile) check {
 	c := check{Name: "token", OK: true}
 	if !in.HasEntry || in.EntryErr != nil || in.ParseErr != nil {
 		c.Detail = "no stored ChatGPT token to check"
 		return c
 	}
-	if in.Cred.Type != auth.TypeOAuth {
+	if in.Cred.Type != "oauth" {
 		c.Detail = "an API key does not expire"
 		return c
 	}
-	exp := auth.AccessExpiry(in.Cred)
+	exp := engine.AccessExpiry(in.Cred)
 	switch left := time.Until(exp); {
 	case in.Cred.Refresh == "" && left <= 0:
 		c.OK, c.Detail, c.Advice = false, "the access token expired at "+exp.Format(time.RFC3339)+" and no refresh token is stored", "log in again"
@@ -164,7 +163,7 @@ func tokenCheck(in auth.Inspection) check {
 	return c
 }
 
-func liveCheck(ctx context.Context, eng *engine.Engine, in auth.Inspection, fileOK, envKey bool) check {
+func liveCheck(ctx context.Context, eng *engine.Engine, in engine.LoginFile, fileOK, envKey bool) check {
 	c := check{Name: "live", OK: false}
 	if !fileOK && !(envKey && !in.Exists) {
 		c.Detail = "skipped: no usable login (see auth.json)"

@@ -13,7 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/deckhand-dev/deckhand/auth"
+	"github.com/deckhand-dev/deckhand/engine"
 )
 
 // refreshHelperCommand is the hidden command that runs one login refresh in
@@ -53,7 +53,7 @@ func refreshLogin(ctx context.Context, o *options, log *zap.Logger, stdin io.Rea
 	err := eng.RefreshNow(context.WithoutCancel(ctx), req.Reason, req.Stale)
 	ans := refreshAnswer{OK: err == nil}
 	if err != nil {
-		ans.Kind, ans.Error = auth.RefreshErrorKind(err), err.Error()
+		ans.Kind, ans.Error = engine.RefreshErrorKind(err), err.Error()
 	}
 	_ = json.NewEncoder(stdout).Encode(ans)
 	if err != nil {
@@ -104,6 +104,6 @@ func refreshDelegate(o *options) func(ctx context.Context, reason, stale string)
 		if ans.OK {
 			return nil
 		}
-		return auth.RefreshError(ans.Kind, strings.TrimPrefix(ans.Error, "refresh login: "))
+		return engine.RefreshError(ans.Kind, strings.TrimPrefix(ans.Error, "refresh login: "))
 	}
 }
