@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ func TestRefreshStorm(t *testing.T) {
 	// Every token is inside the refresh margin: each process refreshes.
 	fake.SetTokenTTL(2 * time.Minute)
 	home := t.TempDir()
+	t.Cleanup(func() { settle(t, home) }) // before TempDir's removal
 	seed := func() { writeOAuth(t, home, fake.Mint(), upstreamtest.DefaultAccountID, time.Now().Add(2*time.Minute)) }
 	seed()
 
@@ -112,8 +114,29 @@ func TestRefreshStorm(t *testing.T) {
 	if lost > 0 {
 		t.Errorf("%d of %d rounds lost the login", lost, rounds)
 	}
+	// Helpers of killed processes may still be finishing: let them.
+	settle(t, home)
 	if left := temps(home); len(left) > 0 {
 		t.Errorf("temp files left after the last clean run: %v", left)
+	}
+}
+
+// settle waits until no deckhand holds home's auth.json lock for half a
+// second, so that refresh helpers outliving their killed parents are done.
+func settle(t *testing.T, home string) {
+	t.Helper()
+	quiet := 0
+	for deadline := time.Now().Add(30 * time.Second); quiet < 5 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		f, err := os.OpenFile(home+"/auth.json.lock", os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		f.Close()
 	}
 }
 
