@@ -238,6 +238,9 @@ func (e *Engine) authError(ctx context.Context, err error) error {
 		}
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case errors.Is(err, auth.ErrRefreshBusy):
+		return &UpstreamError{Detail: err.Error(),
+			Message: "Another deckhand process is refreshing the ChatGPT login and has not finished; try again in a moment."}
 	default:
 		return &UpstreamError{Detail: err.Error(),
 			Message: "deckhand could not refresh the ChatGPT login: OpenAI's sign-in service did not answer as expected; check the network and try again."}

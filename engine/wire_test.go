@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/deckhand-dev/deckhand/auth"
@@ -248,4 +250,14 @@ func inputText(item any) string {
 		}
 	}
 	return text
+}
+
+// Waiting on another process's refresh is not blamed on the network.
+func TestRefreshBusyIsSaid(t *testing.T) {
+	e, _ := testEngine(t)
+	err := e.authError(context.Background(), fmt.Errorf("refresh login: %w", auth.ErrRefreshBusy))
+	var u *UpstreamError
+	if !errors.As(err, &u) || !strings.Contains(u.Message, "Another deckhand process is refreshing") || strings.Contains(u.Message, "network") {
+		t.Errorf("err = %#v", err)
+	}
 }
