@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -18,15 +18,18 @@ import (
 // Config is everything the engine is built from. Zero durations take the
 // defaults named beside them.
 type Config struct {
-	Version      string // deckhand's version, for User-Agent
-	Home         string // holds auth.json
-	Issuer       string // OAuth issuer
-	CodexBaseURL string // ChatGPT OAuth branch: <base>/responses
-	APIBaseURL   string // API-key branch: <base>/responses
-	EnvAPIKey    string // OPENAI_API_KEY, used when nothing is stored
-	OAuthPort    int    // browser-flow callback port
-	AllowAll     bool   // mutating tools run without a permission prompt
-	MaxSteps     int    // model steps per turn (50)
+	Version      string        // deckhand's version, for User-Agent
+	Home         string        // holds auth.json
+	SessionsDir  string        // session files (Home/sessions)
+	Issuer       string        // OAuth issuer
+	CodexBaseURL string        // ChatGPT OAuth branch: <base>/responses
+	APIBaseURL   string        // API-key branch: <base>/responses
+	EnvAPIKey    string        // OPENAI_API_KEY, used when nothing is stored
+	OAuthPort    int           // browser-flow callback port
+	AllowAll     bool          // mutating tools run without a permission prompt
+	MaxSteps     int           // model steps per turn (50)
+	SessionIdle  time.Duration // an idle session's history is unloaded after this (DefaultSessionIdle)
+	MaxLoaded    int           // sessions holding their history in memory (DefaultMaxLoaded)
 
 	BrowserTimeout time.Duration // browser login (10 min)
 	DeviceTimeout  time.Duration // device-code login (15 min)
@@ -41,6 +44,15 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = DefaultSessionIdle
+	}
+	if c.MaxLoaded <= 0 {
+		c.MaxLoaded = DefaultMaxLoaded
+	}
+	if c.SessionsDir == "" {
+		c.SessionsDir = filepath.Join(c.Home, "sessions")
+	}
 	if c.MaxSteps <= 0 {
 		c.MaxSteps = 50
 	}
@@ -74,6 +86,7 @@ type Engine struct {
 	cfg    Config
 	log    *zap.Logger
 	store  *auth.Store
+	saved  *Store // sessions on disk
 	issuer *auth.Client
 	tokens *auth.TokenSource
 	tools  []tools.Tool
@@ -85,8 +98,8 @@ type Engine struct {
 
 	mu          sync.Mutex
 	client      Client
-	root        string
-	permissions bool
+	root        string // for sessions started without options
+	permissions bool   // for sessions started without options
 	flows       map[string]*flow
 	sessions    map[string]*Session
 	corrupt     string            // why the stored login was lost, until the next login
@@ -110,6 +123,7 @@ func New(cfg Config) *Engine {
 		cfg:      cfg,
 		log:      cfg.Log,
 		store:    store,
+		saved:    NewStore(cfg.SessionsDir),
 		issuer:   issuer,
 		tokens:   auth.NewTokenSource(store, issuer, cfg.Log),
 		tools:    tools.All(),
@@ -126,12 +140,15 @@ const Originator = "deckhand"
 
 func userAgent(version string) string { return "deckhand/" + version }
 
-// Attach connects the client and fixes the workspace every tool is confined
-// to. permissions says whether the client can answer permission requests.
+// Attach connects the client that hears the engine's events (those of login
+// flows, and of sessions that name no client of their own), and sets what a
+// session started without options works in: the workspace root and whether
+// the client can answer permission requests. NewSession gives a session its
+// own. Attach returns the root, cleaned and with symlinks resolved.
 func (e *Engine) Attach(c Client, workspaceRoot string, permissions bool) (string, error) {
 	env, err := tools.NewEnv(workspaceRoot)
 	if err != nil {
-		return "", fmt.Errorf("%w: workspaceRoot: %v", ErrInvalidParams, err)
+		return "", &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

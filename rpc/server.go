@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/jsonrpc"
 	"github.com/deckhand-dev/deckhand/protocol"
 )
 
@@ -34,6 +35,7 @@ type Server struct {
 
 	mu          sync.Mutex
 	initialized bool
+	root        string // the workspace initialize fixed
 	shutdown    bool
 	exitCode    int
 	exited      bool
@@ -51,7 +53,7 @@ func NewServer(cfg ServerConfig) *Server {
 // and returns the process's exit status: 0 on EOF or on exit after shutdown,
 // 1 on exit without shutdown.
 func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) int {
-	s.conn = NewConn(NewStream(in, out, MaxFrame), s.log)
+	s.conn = jsonrpc.NewConn(jsonrpc.NewStream(in, out, jsonrpc.MaxFrame), s.log)
 	s.conn.SetGate(s.gate)
 	s.register()
 	ctx, cancel := context.WithCancel(ctx)
@@ -192,6 +194,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 	}
 	s.mu.Lock()
 	s.initialized = true
+	s.root = root
 	s.mu.Unlock()
 	name := ""
 	if p.ClientInfo != nil {
@@ -203,6 +206,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		ProtocolVersion: protocol.Version,
 		Auth:            authStatus(s.cfg.Engine.Status()),
 		WorkspaceRoot:   root,
+		Capabilities:    serverCapabilities(),
 	}, nil
 }
 
@@ -226,4 +230,5 @@ func (s *Server) register() {
 	})
 	s.registerAuth()
 	s.registerChat()
+	s.registerSessions()
 }

@@ -19,10 +19,14 @@ const usage = `deckhand: a headless coding-agent server for editors.
 
 Usage:
   deckhand [flags]                 serve JSON-RPC on stdin/stdout (what editors run)
+  deckhand [flags] acp             serve the Agent Client Protocol on stdin/stdout (Zed, ...)
   deckhand [flags] login [method]  log in from a terminal: browser, headless or apikey
   deckhand [flags] logout          forget the stored OpenAI login
   deckhand [flags] status          show the login state
   deckhand [flags] exec "prompt"   run one turn in the current directory and print it
+  deckhand exec --resume [ID] "prompt"
+                                   continue a session (the last one of this directory without ID)
+  deckhand [flags] sessions        list this directory's sessions (--all: every directory's)
   deckhand [flags] demo            watch deckhand work against a built-in fake of OpenAI
   deckhand --version
 
@@ -79,6 +83,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "serve":
 		return serve(ctx, &o, log, stdin, stdout)
+	case "acp":
+		return serveACP(ctx, &o, log, rest, stdin, stdout, stderr)
 	case "login":
 		return login(ctx, &o, log, rest, stdin, stderr)
 	case "logout":
@@ -88,6 +94,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "exec":
 		in, _ := stdin.(*os.File)
 		return execTurn(ctx, &o, log, rest, in, stdout, stderr)
+	case "sessions":
+		return listSessions(&o, log, stdout, stderr)
 	case "demo":
 		return demo(ctx, &o, stdout, stderr)
 	case "help":
