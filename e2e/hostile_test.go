@@ -175,3 +175,98 @@ func TestHostileChildrenDieWithDeckhand(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileHomeInWorkspace: with the workspace at the user's home folder,
+// read, grep, glob and list must never hand deckhand's own login to the
+// model, and reading another program's credential store asks first.
+func TestHostileHomeInWorkspace(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	ws := t.TempDir()
+	home := filepath.Join(ws, ".local", "share", "deckhand")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tok := fake.Mint()
+	writeOAuth(t, home, tok, "acct_test_1", farFuture())
+	writeFile(t, ws, ".ssh/id_ed25519", "PRIVATE-KEY-MATERIAL\n")
+	writeFile(t, ws, ".codex/auth.json", `{"tokens":{"refresh_token":"CODEX-REFRESH"}}`)
+	writeFile(t, ws, "notes.txt", "refresh the page\n")
+	p := start(t, opts{fake: fake, home: home, ws: ws, env: []string{"HOME=" + ws, "XDG_DATA_HOME="}})
+	var asked []string
+	p.onRequest = func(m msg) any {
+		if m.Method != "permission/request" {
+			return nil
+		}
+		asked = append(asked, string(m.Params))
+		return map[string]any{"decision": "deny"}
+	}
+	p.initialize(true)
+	call := func(id, tool string, args map[string]any) upstreamtest.Reply {
+		b, _ := json.Marshal(args)
+		return upstreamtest.Step().Call(id, tool, string(b)).Reply()
+	}
+	fake.PushCodex(
+		call("r1", "read", map[string]any{"path": ".local/share/deckhand/auth.json"}),
+		call("r2", "read", map[string]any{"path": filepath.Join(home, "auth.json")}),
+		call("g1", "grep", map[string]any{"pattern": "refresh"}),
+		call("g2", "glob", map[string]any{"pattern": "**/auth.json"}),
+		call("l1", "list", map[string]any{"path": ".local/share"}),
+		call("l2", "list", map[string]any{}),
+		call("s1", "read", map[string]any{"path": ".ssh/id_ed25519"}),
+		call("c1", "grep", map[string]any{"pattern": "CODEX", "path": ".codex/auth.json"}),
+		call("c2", "grep", map[string]any{"pattern": "CODEX", "path": ".codex"}),
+		upstreamtest.Text("done"))
+	r := p.chat(map[string]any{"message": "look around"})
+	if r.StopReason != "end_turn" {
+		t.Fatalf("turn %+v", r)
+	}
+	reqs := fake.RequestsTo(codexPath)
+	outs := map[string]string{}
+	for i := 1; i < len(reqs); i++ {
+		for k, v := range outputsOf(input(t, reqs, i)) {
+			outs[k] = v
+		}
+	}
+	for id, out := range outs {
+		for _, secret := range []string{tok.RefreshToken, tok.AccessToken, "PRIVATE-KEY-MATERIAL", "CODEX-REFRESH"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s handed a secret to the model: %s", id, tail(out, 300))
+			}
+		}
+	}
+	for _, id := range []string{"r1", "r2"} {
+		if !strings.Contains(outs[id], "deckhand's own data folder") {
+			t.Errorf("%s: want a refusal naming deckhand's data folder, got %q", id, outs[id])
+		}
+	}
+	if !strings.Contains(outs["g1"], "notes.txt") {
+		t.Errorf("grep over the workspace found nothing: %q", outs["g1"])
+	}
+	if strings.Contains(outs["g2"], "codex/auth.json") || strings.Contains(outs["g2"], "deckhand/auth.json") || strings.Contains(outs["c2"], "auth.json") || strings.Contains(outs["l1"], "deckhand") || strings.Contains(outs["l2"], ".ssh") {
+		t.Errorf("a walk showed a credential store: glob %q list %q / %q", outs["g2"], outs["l1"], tail(outs["l2"], 300))
+	}
+	if len(asked) != 2 || !strings.Contains(asked[0], "id_ed25519") || !strings.Contains(asked[1], ".codex") {
+		t.Errorf("want permission asked for the ssh key and the codex store, got %q", asked)
+	}
+	if outs["s1"] != "denied by the user" {
+		t.Errorf("the denied read gave %q", outs["s1"])
+	}
+	// The login is intact.
+	if st := p.status(); st.Type != "oauth" {
+		t.Errorf("status after the turn: %+v", st)
+	}
+}
+
+// TestHostileWorkspaceRoot: the root of the file system and deckhand's own
+// home are refused as workspaces, with a sentence that says why.
+func TestHostileWorkspaceRoot(t *testing.T) {
+	p := start(t, opts{})
+	for _, root := range []string{"/", p.home} {
+		err := p.fails("initialize", map[string]any{"clientInfo": map[string]any{"name": "e2e", "version": "1"},
+			"workspaceRoot": root, "capabilities": map[string]any{"permissions": true}}, -32602)
+		if !strings.Contains(err.Message, "cannot be a workspace") {
+			t.Errorf("workspaceRoot %s: %q", root, err.Message)
+		}
+	}
+}

@@ -71,6 +71,9 @@ func readDirKept(abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignoreRules
 		if name == ".git" || !walkable(e.Type()) {
 			continue
 		}
+		if hiddenFromWalk(abs, filepath.Join(abs, name), e.Type()&fs.ModeSymlink != 0) {
+			continue
+		}
 		if len(rules.patterns) > 0 && rules.ignored(joinRel(rel, name), name, e.IsDir()) {
 			continue
 		}
