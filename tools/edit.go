@@ -83,7 +83,7 @@ func (t editTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	// oldString shows it knows the text. One it has read must not have
 	// changed since.
 	seen, known := env.Ledger.lookup(real)
-	data, _, err := readRegular(real, editMaxFileSize)
+	data, _, err := readRegular(env.Root, real, editMaxFileSize)
 	switch {
 	case errors.Is(err, errTooLarge):
 		return fail("%q is larger than %d MiB: edit changes smaller files only", p.Path, editMaxFileSize>>20), nil
