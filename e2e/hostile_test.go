@@ -3,11 +3,10 @@ package e2e
 // The hostile group: each test reproduces an attack on deckhand from a
 // command the user allowed, a careless workspace, a hostile upstream or a
 // hostile editor, against the built binary, and checks that it held.
-// `make hostile` runs the group alone; the long storms run under -soak.
+// `make hostile` runs the group alone.
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -19,8 +18,6 @@ import (
 
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
-
-var soak = flag.Bool("soak", false, "run the hostile group's long storms")
 
 func bashCall(id, command string) upstreamtest.Reply {
 	args, _ := json.Marshal(map[string]string{"command": command})
