@@ -267,3 +267,26 @@ func TestHostileWorkspaceRoot(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileInterruptedWriteCleaned: the temporary file a write killed
+// half-way left behind is removed when deckhand next opens the workspace.
+func TestHostileInterruptedWriteCleaned(t *testing.T) {
+	ws := t.TempDir()
+	stale := writeFile(t, ws, "src/.main.go.deckhand-999999999-4k2j", "half a file")
+	kept := writeFile(t, ws, "src/main.go", "package main\n")
+	p := start(t, opts{ws: ws})
+	p.initialize(false)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(stale); os.IsNotExist(err) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the interrupted write's temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("the sweep removed a real file: %v", err)
+	}
+}

@@ -63,3 +63,9 @@ func (g *procGroup) release() {
 	g.hold.Close()
 	_ = g.watcher.Wait()
 }
+
+// processAlive reports whether a process with this id runs (as any user).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

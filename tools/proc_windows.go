@@ -23,3 +23,7 @@ func (*procGroup) kill(pid int) error {
 }
 
 func (*procGroup) release() {}
+
+// processAlive cannot tell cheaply here; temporary files are then judged
+// by age alone.
+func processAlive(int) bool { return true }

@@ -76,6 +76,7 @@ func NewEnv(root string) (*Env, error) {
 	if isPrivate(real) {
 		return nil, fmt.Errorf("workspace root %s: %w", real, ErrPrivateRoot)
 	}
+	sweepOnce(real, sweepDone)
 	return &Env{Root: real, Ledger: NewLedger()}, nil
 }
 
