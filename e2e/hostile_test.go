@@ -290,3 +290,32 @@ func TestHostileInterruptedWriteCleaned(t *testing.T) {
 		t.Errorf("the sweep removed a real file: %v", err)
 	}
 }
+
+// TestHostileEndlessStream: an upstream that never ends an event, or never
+// ends its stream, is cut off at deckhand's bound with a clear error, and
+// the server goes on.
+func TestHostileEndlessStream(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		step *upstreamtest.StepBuilder
+	}{
+		{"endless event", upstreamtest.Step().Text("hi").EndlessEvent()},
+		{"endless text", upstreamtest.Step().Text("flood ").EndlessText()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake, p, _ := oauthServer(t, opts{})
+			fake.PushCodex(tc.step.Reply())
+			_, err := p.call("chat", map[string]any{"message": "hi"})
+			if err == nil || !strings.Contains(err.Message, "larger than deckhand accepts") {
+				t.Fatalf("want the size-limit error, got %v", err)
+			}
+			if n := len(fake.RequestsTo(codexPath)); n != 1 {
+				t.Errorf("%d requests: a cut answer must not be retried", n)
+			}
+			fake.PushCodex(upstreamtest.Text("still here"))
+			if r := p.chat(map[string]any{"message": "again"}); r.Text != "still here" {
+				t.Errorf("next turn %+v", r)
+			}
+		})
+	}
+}
