@@ -71,9 +71,9 @@ func inputItems(history []Item) responses.ResponseInputParam {
 	for _, it := range history {
 		switch it.Kind {
 		case ItemUser:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.Text, responses.EasyInputMessageRoleUser))
+			in = append(in, TypedMessage("user", it.Text))
 		case ItemAssistant:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.Text, responses.EasyInputMessageRoleAssistant))
+			in = append(in, assistantMessage(it.Text))
 		case ItemReasoning:
 			in = append(in, reasoningParam(it))
 		case ItemCall:

@@ -198,7 +198,7 @@ func TestIdleSessionsAreUnloadedAndReadBack(t *testing.T) {
 	fake.PushCodex(upstreamtest.Text("a2"))
 	chatOK(t, e, ChatRequest{SessionID: a.SessionID, Message: "back to a"})
 	in := lastInput(t, fake)
-	if len(in) != 3 || in[0].(map[string]any)["content"] != "in a" {
+	if len(in) != 3 || inputText(in[0]) != "in a" {
 		t.Errorf("a's request after it was unloaded: %v", in)
 	}
 
