@@ -370,7 +370,7 @@ func TestSessionsCloseFreesAndChatReadsBack(t *testing.T) {
 		t.Fatalf("after close: %+v", r2)
 	}
 	reqs := fake.RequestsTo(codexPath)
-	if in := input(t, reqs, len(reqs)-1); len(in) != 3 || in[0]["content"] != "remember 7" {
+	if in := input(t, reqs, len(reqs)-1); len(in) != 3 || itemText(in[0]) != "remember 7" {
 		t.Errorf("read back from disk: %v", in)
 	}
 	p.fails("sessions/close", map[string]any{"sessionId": "ses_none"}, -32602)
