@@ -1061,24 +1061,34 @@ function M.decided(call_id, decision)
   M.draw_status()
 end
 
+--- 1234 -> "1234", 48210 -> "48.2k".
+function M.count(n)
+  n = tonumber(n) or 0
+  if n < 10000 then
+    return tostring(n)
+  end
+  return ("%.1fk"):format(n / 1000)
+end
+
 local function footer_text(result, model)
   local usage = result.usage or {}
   local steps = result.steps or 0
-  local s = ("%s%s · %d %s · %d in / %d out tokens"):format(
+  -- Short: virtual lines do not wrap in a narrow chat window.
+  local s = ("%s%s · %d %s · %s in / %s out"):format(
     result.stopReason or "?",
     model and (" · " .. model) or "",
     steps,
     steps == 1 and "step" or "steps",
-    usage.inputTokens or 0,
-    usage.outputTokens or 0
+    M.count(usage.inputTokens),
+    M.count(usage.outputTokens)
   )
   if usage.contextTokens and usage.contextWindow and usage.contextWindow > 0 then
     s = s .. (" · context %d%%"):format(math.floor(usage.contextTokens * 100 / usage.contextWindow + 0.5))
   end
   if result.stopReason == "max_steps" then
-    s = s .. " · send another message to continue"
+    s = s .. " · send more to continue"
   end
-  return "── " .. s .. " ──"
+  return "── " .. s
 end
 
 local function notify_hidden(text, level)
