@@ -2,7 +2,9 @@
 // upstreamtest) as a process of its own, for tests that drive deckhand from
 // outside Go: the editor plugins' suites. It prints one JSON line with the
 // URLs to point deckhand at, then serves until stdin closes or it is
-// signalled.
+// signalled. A line "requests" on stdin prints one JSON line with every
+// request received so far ({"requests": [{method, path, body}]}, body as
+// JSON where it is JSON), so a test can check what deckhand sent upstream.
 //
 //	fakeupstream --script replies.json --auto-approve 1
 //
@@ -14,12 +16,14 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -72,10 +76,35 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	eof := make(chan struct{})
-	go func() { io.Copy(io.Discard, os.Stdin); close(eof) }()
+	go func() { serveStdin(fake, os.Stdin, os.Stdout); close(eof) }()
 	select {
 	case <-sig:
 	case <-eof:
+	}
+}
+
+// serveStdin answers "requests" lines until in ends.
+func serveStdin(fake *upstreamtest.Server, in io.Reader, out io.Writer) {
+	type rec struct {
+		Method string          `json:"method"`
+		Path   string          `json:"path"`
+		Body   json.RawMessage `json:"body,omitempty"`
+	}
+	sc := bufio.NewScanner(in)
+	enc := json.NewEncoder(out)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) != "requests" {
+			continue
+		}
+		list := []rec{}
+		for _, r := range fake.Requests() {
+			body := json.RawMessage(r.Body)
+			if !json.Valid(r.Body) {
+				body, _ = json.Marshal(string(r.Body))
+			}
+			list = append(list, rec{Method: r.Method, Path: r.Path, Body: body})
+		}
+		_ = enc.Encode(map[string]any{"requests": list})
 	}
 }
 
