@@ -55,7 +55,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	defer cancel()
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
-	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.currentClient()}
+	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s)}
 	if t.effort == "" {
 		t.effort = "medium"
 	}
@@ -79,7 +79,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
-	history := append(s.snapshotHistory(), item{kind: itemUser, text: req.Message})
+	history := append(s.snapshotHistory(), Item{Kind: ItemUser, Text: req.Message})
 	res, history, err := t.loop(ctx, cred, history)
 	res.SessionID, res.TurnID = s.ID, t.id
 	if ctx.Err() != nil {
@@ -100,10 +100,10 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 }
 
 // loop runs the steps of a turn and returns the history grown by them.
-func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (TurnResult, []item, error) {
+func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (TurnResult, []Item, error) {
 	var res TurnResult
 	var texts []string
-	end := func(stop StopReason, err error) (TurnResult, []item, error) {
+	end := func(stop StopReason, err error) (TurnResult, []Item, error) {
 		res.StopReason, res.Text = stop, strings.Join(texts, "\n\n")
 		return res, history, err
 	}
@@ -147,7 +147,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (
 
 // step sends one request, retrying 5xx answers and broken streams with
 // backoff and jitter, and a 401 once after a forced refresh.
-func (t *turn) step(ctx context.Context, cred *auth.Credential, history []item) (stepResult, error) {
+func (t *turn) step(ctx context.Context, cred *auth.Credential, history []Item) (stepResult, error) {
 	params := t.params(history)
 	refreshed := false
 	var lastErr error
@@ -226,7 +226,7 @@ func detailOf(err error) string {
 
 // params builds the request body of a step. Nothing is stored upstream, so
 // the whole history goes every time, reasoning included.
-func (t *turn) params(history []item) responses.ResponseNewParams {
+func (t *turn) params(history []Item) responses.ResponseNewParams {
 	defs := make([]responses.ToolUnionParam, 0, len(t.e.tools))
 	for _, tool := range t.e.tools {
 		defs = append(defs, responses.ToolUnionParam{OfFunction: &responses.FunctionToolParam{
@@ -236,12 +236,9 @@ func (t *turn) params(history []item) responses.ResponseNewParams {
 			Strict:      param.NewOpt(false),
 		}})
 	}
-	t.e.mu.Lock()
-	root := t.e.root
-	t.e.mu.Unlock()
 	p := responses.ResponseNewParams{
 		Model:             shared.ResponsesModel(t.model),
-		Instructions:      param.NewOpt(instructions(root, t.e.tools)),
+		Instructions:      param.NewOpt(instructions(t.s.root, t.e.tools)),
 		Input:             responses.ResponseNewParamsInputUnion{OfInputItemList: inputItems(history)},
 		Tools:             defs,
 		ToolChoice:        responses.ResponseNewParamsToolChoiceUnion{OfToolChoiceMode: param.NewOpt(responses.ToolChoiceOptionsAuto)},
