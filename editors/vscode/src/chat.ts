@@ -221,6 +221,7 @@ export class Chat {
     const item: Extract<Item, { kind: "permission" }> = {
       kind: "permission",
       id: this.id(),
+      callId: req.callId,
       tool: req.tool,
       description: req.description,
       state: "pending",
@@ -412,7 +413,8 @@ export class Chat {
     this.befores.set(r.turnId, turn.before);
     const words = r.stopReason === "cancelled" ? "Stopped" : r.stopReason === "max_steps" ? "Stopped at the step limit" : "Done";
     const tokens = r.usage.inputTokens + r.usage.outputTokens;
-    let summary = `${words} · ${r.steps} step${r.steps === 1 ? "" : "s"} · ${tokens.toLocaleString("en-US")} tokens`;
+    let summary = `${words} · ${r.steps} step${r.steps === 1 ? "" : "s"}`;
+    if (tokens > 0) summary += ` · ${tokens.toLocaleString("en-US")} tokens`;
     if (turn.ranBash && changed.length) summary += " · what bash changed is not listed";
     this.add({ kind: "end", id: this.id(), turnId: r.turnId, stopReason: r.stopReason, summary, changed, canUndo: changed.length > 0 && conn.has("undo") });
   }

@@ -31,6 +31,8 @@ export type Item =
   | {
       kind: "permission";
       id: string;
+      /** The tool call it is about; the view shows the card just before that call's card. */
+      callId?: string;
       tool: string;
       description: string;
       command?: string;

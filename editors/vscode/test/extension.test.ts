@@ -39,11 +39,18 @@ async function loginWithKey(): Promise<void> {
   await vscode.commands.executeCommand("deckhand.login");
 }
 
-afterEach(async () => {
+async function cleanup(): Promise<void> {
   await ext.deactivate();
   await fake?.stop();
   fake = undefined;
-});
+}
+afterEach(cleanup);
+
+/** node:test runs no afterEach for a test that skips itself: clean up first. */
+async function skip(t: { skip(msg: string): void }, msg: string): Promise<void> {
+  await cleanup();
+  t.skip(msg);
+}
 
 const status = () => vscode.shown.statusItems[0].text;
 const pick = (label: string) => async (items: { label: string }[]) => items.find((i) => i.label === label);
@@ -127,7 +134,7 @@ test("a turn becomes paired tool cards, markdown text and an end line; the view 
   assert.equal(tool.status, "ok");
   assert.match(tool.output ?? "", /hello\.go/);
   assert.equal(find(chat.items, "text")[1].text, "## Files\n\n- `hello.go`");
-  assert.match(find(chat.items, "end")[0].summary, /^Done · 2 steps · [\d,]+ tokens$/);
+  assert.match(find(chat.items, "end")[0].summary, /^Done · 2 steps( · [\d,]+ tokens)?$/);
   // The view saw the same items, each at least once.
   const posted = new Set(view.posted.flatMap((m) => (m.type === "item" ? [m.item.id] : m.type === "reset" ? m.items.map((i: Item) => i.id) : [])));
   for (const i of chat.items) assert.ok(posted.has(i.id), `item ${i.kind} was not posted`);
@@ -216,10 +223,7 @@ test("a deny reason reaches the model (protocol 1.1 preview)", async (t) => {
     { calls: [{ id: "w1", name: "write", arguments: { path: "n.txt", content: "x\n" } }] },
     { text: "ok" },
   ]);
-  if (!(await host.connection()).has("preview")) {
-    t.skip("this deckhand does not declare the preview capability of protocol 1.1, which carries the reason");
-    return;
-  }
+  if (!(await host.connection()).has("preview")) return skip(t, "this deckhand does not declare the preview capability of protocol 1.1, which carries the reason");
   await loginWithKey();
   const view = vscode.openView("deckhand.chatView");
   await view.send({ type: "ready" });
@@ -323,6 +327,35 @@ test("the model and effort pickers come from models and are remembered per works
   const body = (await fake!.modelRequests())[0];
   assert.equal(body.model, other);
   assert.equal(body.reasoning?.effort, "high");
+});
+
+test("history: a reloaded window reopens its conversation; the History view lists it (protocol 1.1 sessions)", async (t) => {
+  const state = new vscode.Memento();
+  const { chat, host } = await activate([{ text: "Kept for later." }, { text: "Continued." }], state);
+  if (!(await host.connection()).has("sessions")) return skip(t, "this deckhand does not declare the sessions capability of protocol 1.1");
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "remember me" });
+  const id = chat.sessionId;
+  // A window reload: the extension host ends (deckhand with it) and starts again with the same workspace state.
+  await ext.deactivate();
+  vscode.reset();
+  vscode.config["deckhand.path"] = binaries().deckhand;
+  vscode.workspace.workspaceFolders = [{ uri: vscode.Uri.file(fake!.workspace) }];
+  const again = ext.activate({ subscriptions: [], workspaceState: state, extensionUri: vscode.Uri.file("/ext") } as any);
+  await until("the restored conversation", () => again.chat.items.some((i) => i.kind === "text" && i.text === "Kept for later."));
+  assert.equal(again.chat.sessionId, id);
+  assert.deepEqual(find(again.chat.items, "user").map((u) => u.text), ["remember me"]);
+  const listed = await again.history.getChildren();
+  assert.ok(listed.some((s) => s.sessionId === id), JSON.stringify(listed));
+  assert.match(String(again.history.getTreeItem(listed[0]).label), /remember me/);
+  // The next message continues it.
+  const v2 = vscode.openView("deckhand.chatView");
+  await v2.send({ type: "ready" });
+  await v2.send({ type: "send", text: "go on" });
+  assert.equal(again.chat.sessionId, id);
+  assert.equal(find(again.chat.items, "text").at(-1)!.text, "Continued.");
 });
 
 test("the binary: deckhand.path first, then the bundled one, then PATH", () => {

@@ -49,6 +49,7 @@ let input: InputState = { running: false, models: [], chips: [], loggedIn: false
 const nodes = new Map<string, HTMLElement>();
 const dirty = new Map<string, Item>();
 let frame = 0;
+let mustScroll: HTMLElement | undefined;
 
 // ---- transcript ----
 
@@ -121,9 +122,19 @@ function render(item: Item): HTMLElement {
       return d;
     }
     case "permission": {
-      const d = el("div", `permission ${item.state}`);
-      d.append(el("div", "title", `deckhand wants to run ${item.tool}`));
-      if (item.description) d.append(el("div", "desc", item.description));
+      const what = item.path ? `${item.tool} ${item.path}` : item.tool;
+      if (item.state !== "pending") {
+        // Decided: one line, so the transcript stays about the work.
+        const words = { allow: "Allowed", allowAlways: "Allowed always", deny: "Denied", withdrawn: "Not needed any more" }[item.state];
+        const d = el("div", `permission decided ${item.state}`);
+        d.append(el("span", "icon", item.state === "deny" ? "✗" : item.state === "withdrawn" ? "–" : "✓"));
+        d.append(el("span", "decision", `${words}: ${what}${item.reason ? ` (reason: ${item.reason})` : ""}`));
+        return d;
+      }
+      const d = el("div", "permission pending");
+      d.append(el("div", "title", `Allow deckhand to run ${what}?`));
+      // For bash the command itself says it all; the description could only cut it short.
+      if (item.description && item.command === undefined) d.append(el("div", "desc", item.description));
       if (item.command !== undefined) {
         const note = sizeNote(item.command);
         if (note) d.append(el("div", "size", note));
@@ -132,27 +143,21 @@ function render(item: Item): HTMLElement {
       if (item.cwd) d.append(el("div", "cwd", `in ${item.cwd}`));
       if (item.path) {
         const row = el("div", "path");
-        row.append(el("span", "", item.path));
-        row.append(button("Open diff", () => vscode.postMessage({ type: "openProposal", id: item.id }), "link"));
+        row.append(button("Show the diff again", () => vscode.postMessage({ type: "openProposal", id: item.id }), "link"));
         d.append(row);
       }
-      if (item.state === "pending") {
-        const reason = el("input", "reason");
-        reason.placeholder = "Reason for denying (optional, told to the model)";
-        reason.setAttribute("aria-label", "Reason for denying");
-        const row = el("div", "actions");
-        const decide = (decision: "allow" | "allowAlways" | "deny") => vscode.postMessage({ type: "permission", id: item.id, decision, reason: decision === "deny" ? reason.value : undefined });
-        row.append(button("Allow", () => decide("allow")));
-        row.append(button("Allow always", () => decide("allowAlways"), "secondary"));
-        row.append(button("Deny", () => decide("deny"), "secondary danger"));
-        reason.addEventListener("keydown", (e) => {
-          if (e.key === "Enter") decide("deny");
-        });
-        d.append(reason, row);
-      } else {
-        const words = { allow: "Allowed", allowAlways: `Allowed (always, for ${item.tool} in this conversation)`, deny: "Denied", withdrawn: "No longer needed (the turn stopped)" }[item.state];
-        d.append(el("div", "decision", words + (item.reason ? `: ${item.reason}` : "")));
-      }
+      const reason = el("input", "reason");
+      reason.placeholder = "Reason for denying (optional, told to the model)";
+      reason.setAttribute("aria-label", "Reason for denying");
+      const row = el("div", "actions");
+      const decide = (decision: "allow" | "allowAlways" | "deny") => vscode.postMessage({ type: "permission", id: item.id, decision, reason: decision === "deny" ? reason.value : undefined });
+      row.append(button("Allow", () => decide("allow")));
+      row.append(button("Allow always", () => decide("allowAlways"), "secondary"));
+      row.append(button("Deny", () => decide("deny"), "secondary danger"));
+      reason.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") decide("deny");
+      });
+      d.append(reason, row);
       return d;
     }
     case "end": {
@@ -188,9 +193,17 @@ function place(item: Item): void {
   node.dataset.id = item.id;
   // Keep what the user opened (a tool card, the thinking) open across updates.
   if (old instanceof HTMLDetailsElement && node instanceof HTMLDetailsElement) node.open = old.open;
+  if (item.kind === "tool") node.dataset.callId = item.callId;
   if (old) old.replaceWith(node);
-  else log.append(node);
+  else {
+    // A permission question goes just before the card of the call it is about.
+    const call = item.kind === "permission" && item.callId ? log.querySelector(`[data-call-id="${CSS.escape(item.callId)}"]`) : null;
+    if (call) call.before(node);
+    else log.append(node);
+  }
   nodes.set(item.id, node);
+  // A question for the user, or what the user just sent, is always brought into view.
+  if ((item.kind === "permission" && item.state === "pending") || (item.kind === "user" && !old)) mustScroll = node;
 }
 
 function flush(): void {
@@ -199,7 +212,9 @@ function flush(): void {
   for (const item of dirty.values()) place(item);
   dirty.clear();
   empty.hidden = nodes.size > 0;
-  if (stick) window.scrollTo(0, document.body.scrollHeight);
+  if (mustScroll) mustScroll.scrollIntoView({ block: "nearest" });
+  else if (stick) window.scrollTo(0, document.body.scrollHeight);
+  mustScroll = undefined;
 }
 
 function queue(item: Item): void {
