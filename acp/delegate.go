@@ -38,8 +38,9 @@ func (c *client) ServesTerminals(string) bool { return c.a.servesTerminals() }
 const terminalOutputLimit = 30 << 10
 
 // RunCommand implements engine.TerminalClient: the command runs in a
-// terminal of the client's, which is released whatever happens.
-func (c *client) RunCommand(ctx context.Context, sessionID, command, dir string) (string, string, error) {
+// terminal of the client's, shown in the tool call while it runs, and
+// released whatever happens.
+func (c *client) RunCommand(ctx context.Context, sessionID, callID, command, dir string) (string, string, error) {
 	sid := sdk.SessionId(sessionID)
 	var created sdk.CreateTerminalResponse
 	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalCreate, sdk.CreateTerminalRequest{
@@ -58,6 +59,9 @@ func (c *client) RunCommand(ctx context.Context, sessionID, command, dir string)
 		defer cancel()
 		_ = c.a.conn.Call(rctx, sdk.ClientMethodTerminalRelease, ref, nil)
 	}()
+	c.update(sessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
+		SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(callID),
+		Content: []sdk.ToolCallContent{sdk.ToolTerminalRef(created.TerminalId)}}})
 	var exit sdk.WaitForTerminalExitResponse
 	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalWaitForExit, ref, &exit); err != nil {
 		if ctx.Err() != nil {

@@ -258,11 +258,17 @@ func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
 	}
 	s.mu.Lock()
 	req := engine.ChatRequest{SessionID: s.id, Message: text, Model: s.model, Effort: s.effort}
-	if s.title == "" {
+	titled := s.title == ""
+	if titled {
 		s.title = titleOf(text)
 	}
 	s.updated = time.Now()
+	title, updated := s.title, s.updated.UTC().Format(time.RFC3339)
 	s.mu.Unlock()
+	if titled {
+		a.view.update(s.id, sdk.SessionUpdate{SessionInfoUpdate: &sdk.SessionSessionInfoUpdate{
+			SessionUpdate: "session_info_update", Title: sdk.Ptr(title), UpdatedAt: sdk.Ptr(updated)}})
+	}
 	res, err := a.eng.Chat(ctx, req)
 	if err != nil {
 		return nil, err

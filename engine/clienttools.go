@@ -37,7 +37,7 @@ func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled
 		if json.Unmarshal([]byte(c.Arguments), &p) != nil || strings.TrimSpace(p.Command) == "" {
 			return callOutcome{output: "invalid arguments: command must be a non-empty string"}, true
 		}
-		out, status, err := tc.RunCommand(ctx, t.s.ID, p.Command, root)
+		out, status, err := tc.RunCommand(ctx, t.s.ID, c.CallID, p.Command, root)
 		if err != nil {
 			return callOutcome{output: fmt.Sprintf("the editor could not run the command: %v", err)}, true
 		}

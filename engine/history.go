@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/openai/openai-go/v3/packages/param"
@@ -38,6 +39,10 @@ type Item struct {
 	Arguments string `json:"arguments,omitempty"`
 	// OK says whether a call's output is a success.
 	OK bool `json:"ok,omitempty"`
+
+	// wire is the item encoded as a request's input item, once: a long
+	// session's requests then cost a copy of each item, not an encoding.
+	wire []byte
 }
 
 // Check says what makes an item unusable in a request, or nil.
@@ -81,6 +86,47 @@ func inputItems(history []Item) responses.ResponseInputParam {
 		}
 	}
 	return in
+}
+
+// inputParam is the input list of a request. Each item is encoded once and
+// kept in the history (items are never changed once made), so a request
+// of a long session is a copy of bytes rather than an encoding of every
+// item through openai-go's reflection.
+func inputParam(history []Item) responses.ResponseNewParamsInputUnion {
+	size := 2
+	for i := range history {
+		if history[i].wire == nil {
+			history[i].wire = encodeItem(history[i])
+		}
+		size += len(history[i].wire) + 1
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, '[')
+	for i := range history {
+		if len(history[i].wire) == 0 {
+			continue
+		}
+		if len(buf) > 1 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, history[i].wire...)
+	}
+	buf = append(buf, ']')
+	return param.Override[responses.ResponseNewParamsInputUnion](json.RawMessage(buf))
+}
+
+// encodeItem encodes one item as openai-go would in a list; an item of no
+// known kind encodes to nothing and is left out.
+func encodeItem(it Item) []byte {
+	in := inputItems([]Item{it})
+	if len(in) == 0 {
+		return []byte{}
+	}
+	b, err := json.Marshal(in[0])
+	if err != nil {
+		return []byte{}
+	}
+	return b
 }
 
 // reasoningParam replays a reasoning item by its encrypted content, without

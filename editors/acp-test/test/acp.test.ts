@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
-import { start, fakeBrowser, type Harness } from "./support/fixture.js";
+import { spawn } from "node:child_process";
+import { start, fakeBrowser, brokenBrowser, type Harness } from "./support/fixture.js";
 
 async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
   try {
@@ -89,6 +90,23 @@ test("authenticate with the ChatGPT browser login", async () => {
     const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
     assert.equal(res.stopReason, "end_turn");
     assert.equal(h.text(s.sessionId), "Hello from Codex.");
+  });
+});
+
+test("without a browser, the browser login hands out its URL and the second attempt completes", async () => {
+  const dir = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "deckhand-nobrowser-"));
+  const h = await start({ env: { PATH: `${brokenBrowser(dir)}:${process.env.PATH}` } });
+  await withAgent(h, async () => {
+    await h.initialize();
+    const first = await rejects(h.agent.request("authenticate", { methodId: "chat-gpt" }));
+    assert.equal(first.code, -32000);
+    const url = (first.data as { url: string }).url;
+    assert.ok(first.message.includes(url), first.message);
+    const second = h.agent.request("authenticate", { methodId: "chat-gpt" });
+    const res = await fetch(url); // the user opens it
+    await res.text();
+    assert.deepEqual(await second, {});
+    await h.newSession();
   });
 });
 
@@ -207,6 +225,8 @@ test("session/list lists the sessions with their cwd and title", async () => {
     const one = list.sessions.find((x) => x.sessionId === s.sessionId)!;
     assert.equal(one.cwd, h.workspace);
     assert.equal(one.title, "first question");
+    const info = h.of(s.sessionId).find((u) => u.sessionUpdate === "session_info_update") as { title?: string };
+    assert.equal(info?.title, "first question", "the client was not told the title");
     const elsewhere = await h.agent.request("session/list", { cwd: "/nowhere" });
     assert.deepEqual(elsewhere.sessions.filter((x) => x.sessionId === s.sessionId), []);
   });
@@ -288,5 +308,92 @@ test("logout forgets the login", async () => {
     await h.newSession();
     await h.agent.request("logout", {});
     assert.equal((await rejects(h.newSession())).code, -32000);
+  });
+});
+
+test("a client with terminals runs bash in its own terminal, and releases it", async () => {
+  const steps = [
+    { calls: [{ id: "b1", name: "bash", arguments: { command: "echo hi > made-by-bash.txt" } }] },
+    { text: "Ran it." },
+  ];
+  const calls: string[] = [];
+  let created: acp.CreateTerminalRequest | undefined;
+  const h = await start({
+    steps,
+    handlers: (app) => app
+      .onRequest("terminal/create", ({ params }) => { calls.push("create"); created = params; return { terminalId: "t1" }; })
+      .onRequest("terminal/wait_for_exit", ({ params }) => { calls.push(`wait ${params.terminalId}`); return { exitCode: 0 }; })
+      .onRequest("terminal/output", ({ params }) => { calls.push(`output ${params.terminalId}`); return { output: "output from the client's terminal\n", truncated: false }; })
+      .onRequest("terminal/release", ({ params }) => { calls.push(`release ${params.terminalId}`); return {}; })
+      .onRequest("terminal/kill", () => { calls.push("kill"); return {}; }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize({ terminal: true });
+    await h.loginWithKey();
+    const s = await h.newSession();
+    h.answers = ["allow_once"];
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "run it" }] });
+    assert.equal(res.stopReason, "end_turn");
+    assert.deepEqual(calls, ["create", "wait t1", "output t1", "release t1"]);
+    assert.equal(created?.command, "bash");
+    assert.deepEqual(created?.args, ["-c", "echo hi > made-by-bash.txt"]);
+    assert.equal(created?.cwd, h.workspace);
+    assert.throws(() => readFileSync(join(h.workspace, "made-by-bash.txt")), "deckhand ran the command itself");
+    const done = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && u.status === "completed") as acp.ToolCallUpdate;
+    assert.match(JSON.stringify(done.content), /output from the client's terminal/);
+    const call = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "b1") as acp.ToolCall;
+    assert.equal(call.kind, "execute");
+    const shown = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && u.content?.some((c) => c.type === "terminal"));
+    assert.ok(shown, "the terminal is not shown in the tool call");
+  });
+});
+
+test("the terminal login method: `deckhand acp login headless` logs in for the next process", async () => {
+  const first = await start();
+  const login = spawn(process.env.DECKHAND_BIN ?? "bin/deckhand", ["acp", "login", "headless"], {
+    cwd: first.workspace,
+    env: { PATH: process.env.PATH ?? "", HOME: first.dir, DECKHAND_HOME: first.home, DECKHAND_AUTH_ISSUER: first.fake.issuer,
+      DECKHAND_CODEX_BASE_URL: first.fake.codex, OPENAI_BASE_URL: first.fake.api },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  login.stdout.on("data", (b: Buffer) => { out += b.toString(); });
+  login.stderr.on("data", (b: Buffer) => { out += b.toString(); });
+  const code = await new Promise<number | null>((resolve) => login.once("exit", resolve));
+  await withAgent(first, async () => {
+    assert.equal(code, 0, out);
+    assert.match(out, /code/i);
+    await first.initialize({ auth: { terminal: true } } as acp.ClientCapabilities);
+    await first.newSession(); // no authenticate: the terminal login is seen
+  });
+});
+
+test("session/cancel while the user is asked: the request is cancelled and the turn ends cancelled", async () => {
+  const steps = [
+    { calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "x\n" } }] },
+    { text: "After." },
+  ];
+  let aborted = false;
+  const h = await start({
+    steps,
+    onPermission: (params, signal) =>
+      new Promise((resolve) => {
+        h.asked.push({ params, chose: null });
+        signal.addEventListener("abort", () => { aborted = true; resolve({ outcome: { outcome: "cancelled" } }); });
+      }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const prompt = h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "write" }] });
+    while (h.asked.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await h.agent.notify("session/cancel", { sessionId: s.sessionId });
+    const res = await prompt;
+    assert.equal(res.stopReason, "cancelled");
+    // $/cancel_request was written before the answer; the library may run its abort a little later.
+    for (let i = 0; i < 200 && !aborted; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(aborted, "the pending permission request was not cancelled with $/cancel_request");
+    assert.throws(() => readFileSync(join(h.workspace, "a.txt")), "the write ran");
   });
 });
