@@ -159,6 +159,7 @@ export class Chat {
     if (!id || this.sessionId || this.items.length) return;
     const conn = await this.host.connection();
     if (!conn.has("sessions")) return;
+    this.host.log.appendLine(`reopening conversation ${id}`);
     try {
       await this.load(id);
     } catch (err) {

@@ -118,8 +118,8 @@ export function activate(context: vscode.ExtensionContext): Api {
   // a missing binary is reported on first use.
   h.connection().then(
     async () => {
-      await c.refreshModels();
       await c.restore();
+      await c.refreshModels();
     },
     (err) => h.log.appendLine(`deckhand did not start: ${err.message}`),
   );

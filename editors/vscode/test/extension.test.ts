@@ -309,6 +309,24 @@ test("Add Selection puts a chip on the input and the selected text reaches the m
   assert.deepEqual(chat.chips, [], "the chips go with the message");
 });
 
+test("@ completes workspace files; the chosen file goes with the message", async () => {
+  const { chat } = await activate([{ text: "Read it." }]);
+  await loginWithKey();
+  fs.mkdirSync(path.join(fake!.workspace, "src"));
+  fs.writeFileSync(path.join(fake!.workspace, "src", "calc.ts"), "export const FILE_MARKER = 1;\n");
+  fs.writeFileSync(path.join(fake!.workspace, "notes.md"), "x\n");
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "files", requestId: 7, query: "calc" });
+  assert.deepEqual(view.posted.at(-1), { type: "files", requestId: 7, files: ["src/calc.ts"] });
+  await view.send({ type: "attachFile", path: "src/calc.ts" });
+  assert.deepEqual(chat.chips.map((c) => c.label), ["calc.ts"]);
+  await view.send({ type: "send", text: "what does @src/calc.ts export?" });
+  const body = JSON.stringify((await fake!.modelRequests())[0].input);
+  assert.ok(body.includes("src/calc.ts"), body);
+  assert.deepEqual(chat.chips, []);
+});
+
 test("the model and effort pickers come from models and are remembered per workspace", async () => {
   const state = new vscode.Memento();
   const { chat } = await activate([{ text: "a" }], state);

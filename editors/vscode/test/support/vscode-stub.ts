@@ -291,8 +291,24 @@ export const workspace = {
     const root = workspace.workspaceFolders?.[0]?.uri.fsPath;
     return root && p.startsWith(root + "/") ? p.slice(root.length + 1) : p;
   },
-  async findFiles(): Promise<Uri[]> {
-    return [];
+  // Walks the first workspace folder; the patterns are "**/*part*" as the extension sends them.
+  async findFiles(include: string): Promise<Uri[]> {
+    const root = workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!root) return [];
+    const fs = require("node:fs") as typeof import("node:fs");
+    const path = require("node:path") as typeof import("node:path");
+    const part = include.replace(/^\*\*\//, "").replace(/\*/g, "");
+    const out: Uri[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== "node_modules" && e.name !== ".git") walk(p);
+        } else if (path.relative(root, p).includes(part)) out.push(Uri.file(p));
+      }
+    };
+    walk(root);
+    return out;
   },
 };
 

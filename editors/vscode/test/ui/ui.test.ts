@@ -278,6 +278,9 @@ test("New clears the panel", opts, () =>
 test("the conversation comes back after a window reload, and is in History", opts, (t) => {
   if (!caps.sessions) return t.skip("this deckhand does not declare the sessions capability of protocol 1.1");
   return ui("history", async () => {
+    // The web workbench stores the extension's workspace state asynchronously;
+    // give it a moment, as a user reloading a window would.
+    await page.waitForTimeout(3000);
     await page.reload();
     await openWorkbench();
     const v = await openChat();
@@ -361,6 +364,10 @@ async function ui(name: string, f: () => Promise<void>): Promise<void> {
     await page?.screenshot({ path: file }).catch(() => undefined);
     const log = path.join(root, "code-server.log");
     if (fs.existsSync(log)) fs.copyFileSync(log, path.join(shots, `failed-${name}-code-server.log`));
+    // The extension's own log (its "deckhand" output channel), as the workbench wrote it.
+    for (const f of findFiles(path.join(root, "user-data", "logs"), /deckhand\.log$/)) {
+      fs.copyFileSync(f, path.join(shots, `failed-${name}-${path.basename(path.dirname(f))}-${path.basename(f)}`));
+    }
     console.error(`screenshot: ${file}`);
     throw err;
   }
@@ -381,6 +388,11 @@ async function capabilities(env: NodeJS.ProcessEnv): Promise<Record<string, bool
   });
   child.stdin!.end();
   return JSON.parse(line).result?.capabilities ?? {};
+}
+
+function findFiles(dir: string, re: RegExp): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true } as any).flatMap((e: any) => (e.isFile() && re.test(e.name) ? [path.join(e.parentPath ?? e.path, e.name)] : []));
 }
 
 function need(name: string): string {
