@@ -118,7 +118,7 @@ func handler[P any](a *Agent, needParams bool, h func(ctx context.Context, p P) 
 				return nil, invalidParams("params are required")
 			}
 		} else if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, invalidParams("params do not match the method: " + err.Error())
+			return nil, invalidParams(paramsProblem(err))
 		}
 		res, err := h(ctx, p)
 		if err != nil {

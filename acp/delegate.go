@@ -2,6 +2,7 @@ package acp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,20 +64,29 @@ func (c *client) RunCommand(ctx context.Context, sessionID, callID, command, dir
 		SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(callID),
 		Content: []sdk.ToolCallContent{sdk.ToolTerminalRef(created.TerminalId)}}})
 	var exit sdk.WaitForTerminalExitResponse
+	timedOut := false
 	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalWaitForExit, ref, &exit); err != nil {
-		if ctx.Err() != nil {
-			kctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_ = c.a.conn.Call(kctx, sdk.ClientMethodTerminalKill, ref, nil)
-			cancel()
+		if ctx.Err() == nil {
+			return "", "", err
 		}
-		return "", "", err
+		kctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = c.a.conn.Call(kctx, sdk.ClientMethodTerminalKill, ref, nil)
+		cancel()
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", "", err
+		}
+		timedOut = true
 	}
+	octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	var out sdk.TerminalOutputResponse
-	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalOutput, ref, &out); err != nil {
+	if err := c.a.conn.Call(octx, sdk.ClientMethodTerminalOutput, ref, &out); err != nil {
 		return "", "", err
 	}
 	status := "exit status unknown"
 	switch {
+	case timedOut:
+		status = "killed: the command ran out of time"
 	case exit.ExitCode != nil:
 		status = fmt.Sprintf("exit status %d", *exit.ExitCode)
 	case exit.Signal != nil:

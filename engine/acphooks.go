@@ -32,7 +32,8 @@ type TerminalClient interface {
 	ServesTerminals(sessionID string) bool
 	// RunCommand runs the command of call callID with bash -c in dir and
 	// returns its output and a short exit status ("exit status 0", "killed
-	// by SIGTERM").
+	// by SIGTERM"). When ctx reaches its deadline the command is killed and
+	// its output so far returned with a status that says so.
 	RunCommand(ctx context.Context, sessionID, callID, command, dir string) (output, status string, err error)
 }
 

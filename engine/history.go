@@ -71,9 +71,9 @@ func inputItems(history []Item) responses.ResponseInputParam {
 	for _, it := range history {
 		switch it.Kind {
 		case ItemUser:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.Text, responses.EasyInputMessageRoleUser))
+			in = append(in, TypedMessage("user", it.Text))
 		case ItemAssistant:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.Text, responses.EasyInputMessageRoleAssistant))
+			in = append(in, assistantMessage(it.Text))
 		case ItemReasoning:
 			in = append(in, reasoningParam(it))
 		case ItemCall:
@@ -91,28 +91,45 @@ func inputItems(history []Item) responses.ResponseInputParam {
 // inputParam is the input list of a request. Each item is encoded once and
 // kept in the history (items are never changed once made), so a request
 // of a long session is a copy of bytes rather than an encoding of every
-// item through openai-go's reflection.
+// item through openai-go's reflection; splitBody copies them straight into
+// the request body.
 func inputParam(history []Item) responses.ResponseNewParamsInputUnion {
-	size := 2
 	for i := range history {
 		if history[i].wire == nil {
 			history[i].wire = encodeItem(history[i])
 		}
-		size += len(history[i].wire) + 1
 	}
-	buf := make([]byte, 0, size)
+	return param.Override[responses.ResponseNewParamsInputUnion](inputList(history))
+}
+
+// inputList is a history whose items carry their encoding.
+type inputList []Item
+
+// MarshalJSON is the input list as openai-go would encode it.
+func (l inputList) MarshalJSON() ([]byte, error) { return l.appendTo(nil), nil }
+
+func (l inputList) size() int {
+	n := 2
+	for i := range l {
+		n += len(l[i].wire) + 1
+	}
+	return n
+}
+
+func (l inputList) appendTo(buf []byte) []byte {
 	buf = append(buf, '[')
-	for i := range history {
-		if len(history[i].wire) == 0 {
+	first := true
+	for i := range l {
+		if len(l[i].wire) == 0 {
 			continue
 		}
-		if len(buf) > 1 {
+		if !first {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, history[i].wire...)
+		first = false
+		buf = append(buf, l[i].wire...)
 	}
-	buf = append(buf, ']')
-	return param.Override[responses.ResponseNewParamsInputUnion](json.RawMessage(buf))
+	return append(buf, ']')
 }
 
 // encodeItem encodes one item as openai-go would in a list; an item of no
@@ -122,8 +139,9 @@ func encodeItem(it Item) []byte {
 	if len(in) == 0 {
 		return []byte{}
 	}
-	b, err := json.Marshal(in[0])
-	if err != nil {
+	// openai-go's own encoder, without encoding/json's second pass.
+	b, err := in[0].MarshalJSON()
+	if err != nil || !json.Valid(b) {
 		return []byte{}
 	}
 	return b

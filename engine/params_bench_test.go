@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"time"
 
 	"fmt"
@@ -62,5 +63,27 @@ func BenchmarkTurnInThousandTurnSession(b *testing.B) {
 		if _, err := e.Chat(context.Background(), ChatRequest{SessionID: id, Message: "more"}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLoadThousandTurns reads a stored session of 1,000 turns back,
+// as resuming one does.
+func BenchmarkLoadThousandTurns(b *testing.B) {
+	st := NewStore(b.TempDir())
+	os.MkdirAll(st.Dir(), 0o700)
+	f, _ := os.Create(st.path("ses_load"))
+	sf := &sessionFile{f: f}
+	sf.append(&Record{Type: RecordSession, Version: FormatVersion, SessionID: "ses_load", WorkspaceRoot: "/w"})
+	h := longHistory(1000)
+	for i := range h {
+		sf.append(&Record{Type: RecordItem, TurnID: "t", Item: &h[i]})
+	}
+	f.Close()
+	for b.Loop() {
+		s, err := st.Load("ses_load")
+		if err != nil || len(s.History) != len(h) {
+			b.Fatal(err)
+		}
+		inputParam(s.History)
 	}
 }

@@ -83,6 +83,11 @@ func (s *Session) releaseFile() {
 	if d.unlock != nil {
 		d.unlock()
 		d.unlock = nil
+		if d.size == 0 {
+			// The turn wrote nothing (it failed before it started): no
+			// other process knows the session, so its lock file goes too.
+			os.Remove(d.store.lockPath(s.ID))
+		}
 	}
 	d.kept = 0
 }

@@ -14,8 +14,8 @@ import (
 // member cannot occur anywhere but where the input goes.
 const inputMark = `"\u0000deckhand-input\u0000"`
 
-// splitBody encodes a request whose input is history bytes made by
-// inputParam with one copy of them: openai-go would compact and copy a
+// splitBody encodes a request whose input inputParam made with one copy of
+// the items' bytes: openai-go would compact and copy a
 // multi-megabyte input several times per request. It returns the params to
 // hand openai-go (with a token input, cheap to encode) and the option that
 // sends the real body; params it cannot split are returned as they are.
@@ -24,7 +24,7 @@ func splitBody(p responses.ResponseNewParams) (responses.ResponseNewParams, []op
 	if !ok {
 		return p, nil
 	}
-	input, ok := ovr.(json.RawMessage)
+	input, ok := ovr.(inputList)
 	if !ok {
 		return p, nil
 	}
@@ -38,9 +38,9 @@ func splitBody(p responses.ResponseNewParams) (responses.ResponseNewParams, []op
 	if at < 0 || bytes.Contains(head[at+len(inputMark):], []byte(inputMark)) {
 		return p, nil
 	}
-	body := make([]byte, 0, len(head)+len(input))
+	body := make([]byte, 0, len(head)+input.size())
 	body = append(body, head[:at]...)
-	body = append(body, input...)
+	body = input.appendTo(body)
 	body = append(body, head[at+len(inputMark):]...)
 	return light, []option.RequestOption{option.WithRequestBody("application/json", body)}
 }

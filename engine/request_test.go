@@ -31,6 +31,18 @@ func TestSplitBodySendsWhatOpenAIGoWould(t *testing.T) {
 	}
 	fast := typed
 	fast.Input = inputParam(h)
+	// Encoded whole by openai-go (as anything that inspects params does),
+	// the cached input is the same too.
+	whole, err := json.Marshal(fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w0, w1 any
+	json.Unmarshal(want, &w0)
+	json.Unmarshal(whole, &w1)
+	if !reflect.DeepEqual(w0, w1) {
+		t.Errorf("openai-go's encoding of the cached input differs:\n%s", whole)
+	}
 	light, opts := splitBody(fast)
 	if len(opts) != 1 {
 		t.Fatal("the params were not split")

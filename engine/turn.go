@@ -27,6 +27,7 @@ type turn struct {
 	client   Client
 	partial  strings.Builder // text streamed by the current attempt
 	streamed bool            // the current attempt sent the editor something
+	sticky   turnState       // the backend's routing token, echoed within the turn
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -37,7 +38,8 @@ func (t *turn) emit(ev TurnEvent) {
 	t.client.TurnEvent(ev)
 }
 
-// DefaultModel is the model a turn uses when the request names none.
+// DefaultModel is the model an API-key turn uses when the request names
+// none (a ChatGPT turn uses the catalog's first entry).
 const DefaultModel = "gpt-5.5"
 
 // Chat runs one turn: the user's message, then model steps until one holds no
@@ -89,6 +91,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		e.log.Info("turn cancelled", zap.String("session", s.ID), zap.String("turn", t.id), zap.Int("steps", res.Steps))
 		return res, nil
 	}
+	err = e.explainModel(ctx, cred, err)
 	t.finish(repair(history, "not run: the turn failed"), res, err)
 	if err != nil {
 		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))
@@ -170,7 +173,7 @@ func (t *turn) step(ctx context.Context, cred *auth.Credential, history []Item) 
 		*cred = fresh
 		t.partial.Reset()
 		t.streamed = false
-		res, err := t.stream(ctx, t.e.service(*cred, t.s.ID), params)
+		res, err := t.stream(ctx, t.e.service(*cred, t.s.ID, &t.sticky), params)
 		if err == nil {
 			return res, nil
 		}

@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
 import { spawn } from "node:child_process";
-import { start, fakeBrowser, brokenBrowser, type Harness } from "./support/fixture.js";
+import { start, startFake, fakeBrowser, brokenBrowser, type Harness } from "./support/fixture.js";
+import { mkdtempSync, mkdirSync, rmSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
   try {
@@ -395,5 +397,97 @@ test("session/cancel while the user is asked: the request is cancelled and the t
     for (let i = 0; i < 200 && !aborted; i++) await new Promise((r) => setTimeout(r, 10));
     assert.ok(aborted, "the pending permission request was not cancelled with $/cancel_request");
     assert.throws(() => readFileSync(join(h.workspace, "a.txt")), "the write ran");
+  });
+});
+
+test("a session from an earlier process is listed, loaded (replayed) and continued", async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-load-")));
+  const fake = await startFake(dir, [
+    { text: "Reading.", calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
+    { text: "It says hello." },
+    { text: "Still here, and I remember." },
+  ]);
+  const home = join(dir, "home");
+  const workspace = join(dir, "ws");
+  mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(workspace, "a.txt"), "hello\n");
+  try {
+    const first = await start({ fake, home, workspace });
+    let id = "";
+    try {
+      await first.initialize();
+      await first.loginWithKey();
+      id = (await first.newSession()).sessionId;
+      const res = await first.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "what does a.txt say?" }] });
+      assert.equal(res.stopReason, "end_turn");
+    } finally {
+      await first.close();
+    }
+
+    const second = await start({ fake, home, workspace });
+    try {
+      const init = await second.initialize();
+      assert.equal(init.agentCapabilities?.loadSession, true);
+      const list = await second.agent.request("session/list", { cwd: workspace });
+      const listed = list.sessions.find((x) => x.sessionId === id);
+      assert.ok(listed, `session ${id} not listed: ${JSON.stringify(list)}`);
+      assert.equal(listed.title, "what does a.txt say?");
+      assert.equal(listed.cwd, workspace);
+
+      await second.agent.request("session/load", { sessionId: id, cwd: workspace, mcpServers: [] });
+      const replayed = second.of(id); // all of it arrived before the answer
+      const kinds = replayed.map((u) => u.sessionUpdate);
+      assert.equal(kinds[0], "user_message_chunk");
+      assert.match(JSON.stringify(replayed[0]), /what does a.txt say\?/);
+      const tool = replayed.find((u) => u.sessionUpdate === "tool_call") as acp.ToolCall;
+      assert.equal(tool.toolCallId, "r1");
+      assert.equal(tool.status, "completed");
+      assert.equal(tool.kind, "read");
+      assert.match(second.text(id), /It says hello\./);
+
+      const next = await second.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "and now?" }] });
+      assert.equal(next.stopReason, "end_turn");
+      assert.match(second.text(id), /Still here, and I remember\./);
+
+      const missing = await rejects(second.agent.request("session/load", { sessionId: "ses_0000000000000000", cwd: workspace, mcpServers: [] }));
+      assert.equal(missing.code, -32002);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a command in the client's terminal that outlives its timeout is killed and its output kept", async () => {
+  const steps = [
+    { calls: [{ id: "b1", name: "bash", arguments: { command: "sleep 600", timeoutMs: 300 } }] },
+    { text: "It timed out." },
+  ];
+  const calls: string[] = [];
+  const h = await start({
+    steps,
+    handlers: (app) => app
+      .onRequest("terminal/create", () => { calls.push("create"); return { terminalId: "t9" }; })
+      .onRequest("terminal/wait_for_exit", ({ signal }) => new Promise((_resolve, reject) => {
+        calls.push("wait");
+        signal.addEventListener("abort", () => { calls.push("wait aborted"); reject(signal.reason); });
+      }))
+      .onRequest("terminal/kill", () => { calls.push("kill"); return {}; })
+      .onRequest("terminal/output", () => { calls.push("output"); return { output: "partial output\n", truncated: false }; })
+      .onRequest("terminal/release", () => { calls.push("release"); return {}; }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize({ terminal: true });
+    await h.loginWithKey();
+    const s = await h.newSession();
+    h.answers = ["allow_once"];
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "run" }] });
+    assert.equal(res.stopReason, "end_turn");
+    assert.deepEqual(calls.filter((c) => c !== "wait aborted"), ["create", "wait", "kill", "output", "release"]);
+    const done = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && (u.status === "failed" || u.status === "completed")) as acp.ToolCallUpdate;
+    assert.equal(done.status, "failed");
+    assert.match(JSON.stringify(done.content), /partial output[\s\S]*ran out of time/);
   });
 });

@@ -121,6 +121,7 @@ export class Harness {
     }
   }
 
+  /** Ends deckhand (and the fake, when it is this harness's own). */
   async close(): Promise<number | null> {
     this.conn.close();
     this.proc.stdin!.end();
