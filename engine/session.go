@@ -18,6 +18,7 @@ type Session struct {
 	history []item
 	turn    *runningTurn
 	always  map[string]bool // tools the user allowed for the rest of the session
+	undo    undoLog         // what each turn's write and edit calls replaced
 }
 
 type runningTurn struct {

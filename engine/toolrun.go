@@ -15,8 +15,9 @@ import (
 
 // callOutcome is what running one call gave the model.
 type callOutcome struct {
-	output string
-	ok     bool
+	output  string
+	ok      bool
+	changed []string // files a write or edit changed
 }
 
 // runCalls runs the calls of one step and returns their outputs in call order.
@@ -133,28 +134,30 @@ func (t *turn) run(ctx context.Context, c item) (oc callOutcome) {
 	if tool == nil {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.name)}
 	}
-	if !tool.ReadOnly() {
-		if msg, ok := t.permit(ctx, c, tool); !ok {
-			return callOutcome{output: msg}
-		}
-	}
 	t.e.mu.Lock()
 	root := t.e.root
 	t.e.mu.Unlock()
 	env := &tools.Env{Root: root, Ledger: t.s.ledger}
+	if !tool.ReadOnly() {
+		if msg, ok := t.permit(ctx, c, tool, env); !ok {
+			return callOutcome{output: msg}
+		}
+	}
+	watch := t.watch(c, env)
 	res, err := tool.Run(ctx, env, json.RawMessage(c.args))
+	changed := watch()
 	if err != nil {
 		if ctx.Err() != nil {
-			return callOutcome{output: "cancelled by the user"}
+			return callOutcome{output: "cancelled by the user", changed: changed}
 		}
-		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.name, err)}
+		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.name, err), changed: changed}
 	}
-	return callOutcome{output: res.Output, ok: !res.IsError}
+	return callOutcome{output: res.Output, ok: !res.IsError, changed: changed}
 }
 
 // permit decides whether a mutating call may run, asking the user when the
 // editor can be asked. The message is what the model sees when it may not.
-func (t *turn) permit(ctx context.Context, c item, tool tools.Tool) (string, bool) {
+func (t *turn) permit(ctx context.Context, c item, tool tools.Tool, env *tools.Env) (string, bool) {
 	t.e.mu.Lock()
 	canAsk, allowAll := t.e.permissions, t.e.cfg.AllowAll
 	t.e.mu.Unlock()
@@ -167,9 +170,14 @@ func (t *turn) permit(ctx context.Context, c item, tool tools.Tool) (string, boo
 	default:
 		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.name), false
 	}
-	d, err := t.client.AskPermission(ctx, PermissionRequest{
+	preview, msg, ok := t.preview(c, env)
+	if !ok {
+		return msg, false // the call would fail: no need to ask
+	}
+	v, err := t.ask(ctx, PermissionRequest{
 		SessionID: t.s.ID, TurnID: t.id, CallID: c.callID, Tool: c.name,
 		Arguments: jsonArgs(c.args), Description: tools.Describe(c.name, json.RawMessage(c.args)),
+		Preview: preview,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -178,19 +186,19 @@ func (t *turn) permit(ctx context.Context, c item, tool tools.Tool) (string, boo
 		t.e.log.Warn("permission request failed", zap.String("tool", c.name), zap.Error(err))
 		return "denied: the editor did not answer the permission request", false
 	}
-	switch d {
+	switch v.Decision {
 	case AllowAlways:
 		t.s.allowAlways(c.name)
 		return "", true
 	case Allow:
 		return "", true
 	default:
-		return "denied by the user", false
+		return denied(v), false
 	}
 }
 
 func (t *turn) report(c item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.callID, Name: c.name, OK: oc.ok, Output: cut(oc.output, DisplayLimit)}
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.callID, Name: c.name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}

@@ -33,6 +33,10 @@ type InitializeResult struct {
 	Auth            AuthStatus `json:"auth"`
 	// WorkspaceRoot is the root the tools are confined to (an extension).
 	WorkspaceRoot string `json:"workspaceRoot,omitempty"`
+	// Capabilities (1.1) names the additions the server has.
+	Capabilities *ServerCapabilities `json:"capabilities,omitempty"`
+	// Instructions (1.1) lists the project instruction files found.
+	Instructions []string `json:"instructions,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.

@@ -203,6 +203,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		ProtocolVersion: protocol.Version,
 		Auth:            authStatus(s.cfg.Engine.Status()),
 		WorkspaceRoot:   root,
+		Capabilities:    capabilities(),
 	}, nil
 }
 
@@ -226,4 +227,5 @@ func (s *Server) register() {
 	})
 	s.registerAuth()
 	s.registerChat()
+	s.registerContext()
 }

@@ -99,7 +99,7 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 	case engine.EventToolCall:
 		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments})
 	case engine.EventToolResult:
-		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error})
+		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error, ChangedPaths: ev.ChangedPaths})
 	}
 }
 
