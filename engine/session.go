@@ -19,6 +19,8 @@ type Session struct {
 	turn    *runningTurn
 	always  map[string]bool // tools the user allowed for the rest of the session
 	undo    undoLog         // what each turn's write and edit calls replaced
+	// instructions is what the session loaded of AGENTS.md files.
+	instructions instructionState
 }
 
 type runningTurn struct {
@@ -42,6 +44,8 @@ type ChatRequest struct {
 	Message   string
 	Model     string // "" is the default of the login's branch
 	Effort    string // "low" | "medium" | "high" | ""
+	// Attachments go to the model with the message (1.1).
+	Attachments []Attachment
 }
 
 // Usage counts tokens.

@@ -47,6 +47,10 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if err := e.CheckChat(req); err != nil {
 		return TurnResult{}, err
 	}
+	message, attachedDirs, err := attachedMessage(e.workspace(), req.Message, req.Attachments)
+	if err != nil {
+		return TurnResult{}, err // nothing is sent
+	}
 	s, created, err := e.session(req.SessionID)
 	if err != nil {
 		return TurnResult{}, err
@@ -79,7 +83,14 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
-	history := append(s.snapshotHistory(), item{kind: itemUser, text: req.Message})
+	history := s.snapshotHistory()
+	if len(history) == 0 {
+		history = t.sessionContext(t.env())
+	}
+	for _, d := range attachedDirs {
+		history = append(history, t.instructionsFor(t.env(), d)...)
+	}
+	history = append(history, item{kind: itemUser, text: message})
 	res, history, err := t.loop(ctx, cred, history)
 	res.SessionID, res.TurnID = s.ID, t.id
 	if ctx.Err() != nil {
@@ -139,6 +150,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (
 			return end(StopEndTurn, nil)
 		}
 		history = append(history, t.runCalls(ctx, step.calls)...)
+		history = append(history, t.moreInstructions(t.env(), step.calls)...)
 		if ctx.Err() != nil {
 			return end("", ctx.Err())
 		}

@@ -77,3 +77,16 @@ func (c *client) Review(ctx context.Context, req engine.PermissionRequest) (engi
 		return engine.Verdict{Decision: engine.Deny}, fmt.Errorf("the editor answered the permission request with %q", res.Decision)
 	}
 }
+
+// attachments is the engine form of chat's attachments.
+func attachments(in []protocol.Attachment) []engine.Attachment {
+	var out []engine.Attachment
+	for _, a := range in {
+		ea := engine.Attachment{Type: a.Type, Path: a.Path, Text: a.Text, Title: a.Title}
+		if a.Range != nil {
+			ea.StartLine, ea.EndLine = a.Range.StartLine, a.Range.EndLine
+		}
+		out = append(out, ea)
+	}
+	return out
+}

@@ -204,6 +204,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		Auth:            authStatus(s.cfg.Engine.Status()),
 		WorkspaceRoot:   root,
 		Capabilities:    capabilities(),
+		Instructions:    s.cfg.Engine.InstructionFiles(),
 	}, nil
 }
 
