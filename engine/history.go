@@ -14,6 +14,7 @@ const (
 	itemReasoning
 	itemCall
 	itemOutput
+	itemCompaction // the Responses API's compaction of earlier items
 )
 
 // item is one entry of a session's history. Nothing is stored upstream
@@ -51,6 +52,8 @@ func inputItems(history []item) responses.ResponseInputParam {
 			// openai-go leaves call_id unset here: it must be set by hand.
 			out.OfFunctionCallOutput.CallID = param.NewOpt(it.callID)
 			in = append(in, out)
+		case itemCompaction:
+			in = append(in, responses.ResponseInputItemUnionParam{OfCompaction: &responses.ResponseCompactionItemParam{EncryptedContent: it.encrypted}})
 		}
 	}
 	return in

@@ -54,6 +54,9 @@ func (e *Engine) Models(ctx context.Context) ([]Model, string, error) {
 	if ctx.Err() != nil {
 		return nil, "", ctx.Err()
 	}
+	if cred.Type == "oauth" {
+		e.windows.note(body)
+	}
 	list := parse(body)
 	if err != nil || len(list) == 0 {
 		list = builtIn

@@ -19,6 +19,7 @@ type Session struct {
 	turn    *runningTurn
 	always  map[string]bool // tools the user allowed for the rest of the session
 	undo    undoLog         // what each turn's write and edit calls replaced
+	meter   contextMeter    // how large the history is upstream
 	// instructions is what the session loaded of AGENTS.md files.
 	instructions instructionState
 }
@@ -49,7 +50,12 @@ type ChatRequest struct {
 }
 
 // Usage counts tokens.
-type Usage struct{ InputTokens, OutputTokens int64 }
+type Usage struct {
+	InputTokens, OutputTokens int64
+	// ContextTokens is the size of the history at the end of the turn and
+	// ContextWindow the model's window (both 0 when unknown).
+	ContextTokens, ContextWindow int64
+}
 
 // StopReason says why a turn ended.
 type StopReason string

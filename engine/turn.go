@@ -27,6 +27,7 @@ type turn struct {
 	client   Client
 	partial  strings.Builder // text streamed by the current attempt
 	streamed bool            // the current attempt sent the editor something
+	window   int64           // the model's context window, once known
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -93,6 +94,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	history = append(history, item{kind: itemUser, text: message})
 	res, history, err := t.loop(ctx, cred, history)
 	res.SessionID, res.TurnID = s.ID, t.id
+	res.Usage.ContextTokens, res.Usage.ContextWindow = t.contextTokens(history), t.window
 	if ctx.Err() != nil {
 		// Cancelled: whatever ran is kept, every call gets an output.
 		res.StopReason = StopCancelled
@@ -123,6 +125,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (
 			return end(StopMaxSteps, nil)
 		}
 		res.Steps++
+		history = t.maybeCompact(ctx, cred, history)
 		step, err := t.step(ctx, &cred, history)
 		res.Usage.InputTokens += step.usage.InputTokens
 		res.Usage.OutputTokens += step.usage.OutputTokens
@@ -144,6 +147,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (
 			texts = append(texts, step.text)
 		}
 		history = append(history, step.items...)
+		t.s.meter.note(step.usage, len(history))
 		// The rule the tools deckhand replaces got wrong: any call at all,
 		// whatever text or reasoning came with it, means another step.
 		if len(step.calls) == 0 {

@@ -130,7 +130,8 @@ func (s *Server) registerChat() {
 		return protocol.ChatResult{
 			SessionID: res.SessionID, TurnID: res.TurnID, StopReason: string(res.StopReason),
 			Text: res.Text, Steps: res.Steps,
-			Usage: protocol.Usage{InputTokens: res.Usage.InputTokens, OutputTokens: res.Usage.OutputTokens},
+			Usage: protocol.Usage{InputTokens: res.Usage.InputTokens, OutputTokens: res.Usage.OutputTokens,
+				ContextTokens: res.Usage.ContextTokens, ContextWindow: res.Usage.ContextWindow},
 		}, nil
 	})
 	request(s, protocol.MethodCancel, true, func(ctx context.Context, p protocol.CancelParams) (any, error) {

@@ -160,6 +160,10 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request, queue *[]Repl
 	if model == "" {
 		model = DefaultModel
 	}
+	next, ok := s.admit(w, body, next)
+	if !ok {
+		return
+	}
 	s.serveReply(w, r, next, model)
 }
 
@@ -179,6 +183,9 @@ func (s *Server) handleCodexModels(w http.ResponseWriter, r *http.Request) {
 	models := make([]any, len(slugs))
 	for i, slug := range slugs {
 		models[i] = map[string]any{"slug": slug, "display_name": displayName(slug)}
+		if w := s.catalogWindow(); w > 0 {
+			models[i].(map[string]any)["context_window"] = w
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"models": models})
 }
