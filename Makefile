@@ -28,7 +28,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./tools/ ./e2e/
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 60s ./rpc/
+	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 60s ./jsonrpc/
 
 # The VS Code extension: unit tests against the real binary, packaging, and
 # a real VS Code UI (code-server in Chromium); downloads are kept in .cache/.

@@ -10,15 +10,17 @@ import (
 const module = "github.com/deckhand-dev/deckhand"
 
 // allowed lists, for each package, the project packages it may import
-// directly: cmd -> rpc -> {engine, protocol}, engine -> {auth, tools};
-// protocol, auth, tools and upstreamtest import nothing of the project.
+// directly: cmd -> {rpc, acp} -> engine, {rpc, acp} -> jsonrpc -> protocol,
+// engine -> {auth, tools}; rpc and acp never import each other; protocol,
+// auth, tools and upstreamtest import nothing of the project.
 var allowed = map[string][]string{
 	"protocol":         {},
 	"auth":             {},
 	"tools":            {},
 	"upstreamtest":     {},
 	"engine":           {"auth", "tools"},
-	"rpc":              {"engine", "protocol"},
+	"jsonrpc":          {"protocol"},
+	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"cmd/deckhand":     {"rpc", "engine", "protocol", "upstreamtest"},
 	"e2e":              {}, // test files only
 	"cmd/fakeupstream": {"upstreamtest"},
@@ -26,7 +28,7 @@ var allowed = map[string][]string{
 
 // serving lists the packages of the serving path: none may reach the fake
 // upstream, even indirectly.
-var serving = []string{"protocol", "auth", "tools", "engine", "rpc"}
+var serving = []string{"protocol", "auth", "tools", "engine", "jsonrpc", "rpc"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

@@ -169,9 +169,14 @@ func capText(s string, n int) (string, bool) {
 		len(s)-len(head), attachMaxOne>>10, attachMaxAll>>10), true
 }
 
-// workspace is the tools' view of the workspace, with a ledger of its own.
-func (e *Engine) workspace() *tools.Env {
+// workspaceOf is the tools' view of the workspace of a session (the
+// attached one for a new session), with a ledger of its own.
+func (e *Engine) workspaceOf(sessionID string) *tools.Env {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return &tools.Env{Root: e.root, Ledger: tools.NewLedger()}
+	root := e.root
+	if s, ok := e.sessions[sessionID]; ok {
+		root = s.root
+	}
+	return &tools.Env{Root: root, Ledger: tools.NewLedger()}
 }

@@ -128,7 +128,7 @@ func (m *contextMeter) reset() {
 // contextTokens estimates the tokens a request with history would take:
 // what the upstream last reported plus what was added since, or about four
 // bytes of the request to a token, whichever is more.
-func (t *turn) contextTokens(history []item) int64 {
+func (t *turn) contextTokens(history []Item) int64 {
 	est := estimateTokens(t.params(history))
 	m := &t.s.meter
 	m.mu.Lock()
@@ -152,7 +152,7 @@ func estimateTokens(v any) int64 {
 // maybeCompact compacts history when the next request would pass compactAt
 // of the window. A compaction that fails is logged and the request goes as
 // it is: the upstream may still take it.
-func (t *turn) maybeCompact(ctx context.Context, cred auth.Credential, history []item) []item {
+func (t *turn) maybeCompact(ctx context.Context, cred auth.Credential, history []Item) []Item {
 	t.window = t.e.contextWindow(ctx, cred, t.model)
 	before := t.contextTokens(history)
 	if t.window <= 0 || before*100 < t.window*compactAt || len(history) < 2 {
@@ -173,7 +173,7 @@ func (t *turn) maybeCompact(ctx context.Context, cred auth.Credential, history [
 }
 
 // compact replaces history by its compaction: the endpoint's, or a summary.
-func (t *turn) compact(ctx context.Context, cred auth.Credential, history []item) ([]item, error) {
+func (t *turn) compact(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
 	out, err := t.compactByEndpoint(ctx, cred, history)
 	var apiErr *openai.Error
 	if err == nil || !errors.As(err, &apiErr) {
@@ -189,7 +189,7 @@ func (t *turn) compact(ctx context.Context, cred auth.Credential, history []item
 }
 
 // compactByEndpoint calls <base>/responses/compact.
-func (t *turn) compactByEndpoint(ctx context.Context, cred auth.Credential, history []item) ([]item, error) {
+func (t *turn) compactByEndpoint(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
 	fresh, err := t.e.credential(ctx)
 	if err != nil {
 		return nil, err
@@ -216,17 +216,17 @@ func (t *turn) compactByEndpoint(ctx context.Context, cred auth.Credential, hist
 	if err := json.Unmarshal([]byte(res.RawJSON()), &raw); err != nil {
 		return nil, fmt.Errorf("compaction answer: %w", err)
 	}
-	var out []item
+	var out []Item
 	compacted := false
 	for _, o := range raw.Output {
 		switch {
 		case o.Type == "compaction" && o.EncryptedContent != "":
-			out = append(out, item{kind: itemCompaction, encrypted: o.EncryptedContent})
+			out = append(out, Item{Kind: ItemCompaction, Encrypted: o.EncryptedContent})
 			compacted = true
 		case o.Type == "message" && o.Role == "user":
-			out = append(out, item{kind: itemUser, text: contentText(o.Content)})
+			out = append(out, Item{Kind: ItemUser, Text: contentText(o.Content)})
 		case o.Type == "message" && o.Role == "assistant":
-			out = append(out, item{kind: itemAssistant, text: contentText(o.Content)})
+			out = append(out, Item{Kind: ItemAssistant, Text: contentText(o.Content)})
 		}
 	}
 	if !compacted {
@@ -258,12 +258,12 @@ const summaryPrompt = `Your context window is nearly full. Write a summary of th
 // compactBySummary has the model summarise the history, and keeps the
 // session's first items (environment and instructions), the most recent
 // user messages and the summary.
-func (t *turn) compactBySummary(ctx context.Context, cred auth.Credential, history []item) ([]item, error) {
+func (t *turn) compactBySummary(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
 	fresh, err := t.e.credential(ctx)
 	if err != nil {
 		return nil, err
 	}
-	req := append(append([]item(nil), history...), item{kind: itemUser, text: summaryPrompt})
+	req := append(append([]Item(nil), history...), Item{Kind: ItemUser, Text: summaryPrompt})
 	p := t.params(req)
 	p.Tools = nil
 	p.ToolChoice = responses.ResponseNewParamsToolChoiceUnion{}
@@ -280,12 +280,12 @@ func (t *turn) compactBySummary(ctx context.Context, cred auth.Credential, histo
 	if strings.TrimSpace(step.text) == "" {
 		return nil, errors.New("the summarising step answered no text")
 	}
-	var out, users []item
+	var out, users []Item
 	for i, it := range history {
-		if it.kind != itemUser {
+		if it.Kind != ItemUser {
 			continue
 		}
-		if i < 8 && isSessionContext(it.text) {
+		if i < 8 && isSessionContext(it.Text) {
 			out = append(out, it)
 			continue
 		}
@@ -294,19 +294,19 @@ func (t *turn) compactBySummary(ctx context.Context, cred auth.Credential, histo
 	// The latest user message always stays (cut if it must be), older ones
 	// while they fit: a quarter of the window, at four bytes a token.
 	budget := int(t.window)
-	var recent []item
+	var recent []Item
 	for i := len(users) - 1; i >= 0; i-- {
 		it := users[i]
-		if i == len(users)-1 && len(it.text) > budget {
-			it.text = cut(it.text, budget) + "\n[… the rest of this message was cut when the conversation was compacted]"
+		if i == len(users)-1 && len(it.Text) > budget {
+			it.Text = cut(it.Text, budget) + "\n[… the rest of this message was cut when the conversation was compacted]"
 		}
-		if budget -= len(it.text); budget < 0 && i < len(users)-1 {
+		if budget -= len(it.Text); budget < 0 && i < len(users)-1 {
 			break
 		}
-		recent = append([]item{it}, recent...)
+		recent = append([]Item{it}, recent...)
 	}
 	out = append(out, recent...)
-	out = append(out, item{kind: itemUser, text: "Summary of the conversation so far (the earlier messages were compacted):\n\n" + step.text})
+	out = append(out, Item{Kind: ItemUser, Text: "Summary of the conversation so far (the earlier messages were compacted):\n\n" + step.text})
 	return out, nil
 }
 

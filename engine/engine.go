@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -85,8 +84,8 @@ type Engine struct {
 
 	mu          sync.Mutex
 	client      Client
-	root        string
-	permissions bool
+	root        string // for sessions started without options
+	permissions bool   // for sessions started without options
 	flows       map[string]*flow
 	sessions    map[string]*Session
 	corrupt     string            // why the stored login was lost, until the next login
@@ -127,12 +126,15 @@ const Originator = "deckhand"
 
 func userAgent(version string) string { return "deckhand/" + version }
 
-// Attach connects the client and fixes the workspace every tool is confined
-// to. permissions says whether the client can answer permission requests.
+// Attach connects the client that hears the engine's events (those of login
+// flows, and of sessions that name no client of their own), and sets what a
+// session started without options works in: the workspace root and whether
+// the client can answer permission requests. NewSession gives a session its
+// own. Attach returns the root, cleaned and with symlinks resolved.
 func (e *Engine) Attach(c Client, workspaceRoot string, permissions bool) (string, error) {
 	env, err := tools.NewEnv(workspaceRoot)
 	if err != nil {
-		return "", fmt.Errorf("%w: workspaceRoot: %v", ErrInvalidParams, err)
+		return "", &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

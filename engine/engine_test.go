@@ -128,20 +128,20 @@ func TestMutatingCallsRunOneAtATime(t *testing.T) {
 }
 
 func TestRepairAnswersEveryCall(t *testing.T) {
-	h := []item{
-		{kind: itemUser, text: "go"},
-		{kind: itemCall, callID: "a", name: "read"},
-		{kind: itemOutput, callID: "a", text: "ok"},
-		{kind: itemCall, callID: "b", name: "bash"},
-		{kind: itemCall, callID: "c", name: "read"},
+	h := []Item{
+		{Kind: ItemUser, Text: "go"},
+		{Kind: ItemCall, CallID: "a", Name: "read"},
+		{Kind: ItemOutput, CallID: "a", Text: "ok"},
+		{Kind: ItemCall, CallID: "b", Name: "bash"},
+		{Kind: ItemCall, CallID: "c", Name: "read"},
 	}
 	got := repair(h, "cancelled by the user")
 	outs := map[string]string{}
 	for i, it := range got {
-		if it.kind == itemOutput {
-			outs[it.callID] = it.text
-			if i == 0 || got[i-1].kind == itemUser {
-				t.Errorf("output %s not after its call", it.callID)
+		if it.Kind == ItemOutput {
+			outs[it.CallID] = it.Text
+			if i == 0 || got[i-1].Kind == ItemUser {
+				t.Errorf("output %s not after its call", it.CallID)
 			}
 		}
 	}

@@ -191,7 +191,7 @@ func (e *Engine) flow(id string) (*flow, error) {
 	defer e.mu.Unlock()
 	f, ok := e.flows[id]
 	if !ok {
-		return nil, fmt.Errorf("%w %q: start a new login with startOAuth", ErrUnknownFlow, id)
+		return nil, &UnknownFlowError{FlowID: id}
 	}
 	return f, nil
 }

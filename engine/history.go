@@ -1,59 +1,92 @@
 package engine
 
 import (
+	"fmt"
+
 	"github.com/openai/openai-go/v3/packages/param"
 	"github.com/openai/openai-go/v3/responses"
 )
 
-// itemKind says what a history item is.
-type itemKind int
+// ItemKind says what a history item is. The values are stored in session
+// files: never change one, add new ones.
+type ItemKind string
 
+// History item kinds.
 const (
-	itemUser itemKind = iota
-	itemAssistant
-	itemReasoning
-	itemCall
-	itemOutput
-	itemCompaction // the Responses API's compaction of earlier items
+	ItemUser      ItemKind = "user"      // the user's message: Text
+	ItemAssistant ItemKind = "assistant" // the model's text: Text
+	ItemReasoning ItemKind = "reasoning" // Summary and Encrypted
+	ItemCall      ItemKind = "call"      // a function call: CallID, Name, Arguments
+	ItemOutput    ItemKind = "output"    // a call's output: CallID, Name, Text, OK
+	// ItemCompaction stands for earlier items the Responses API compacted:
+	// Encrypted.
+	ItemCompaction ItemKind = "compaction"
 )
 
-// item is one entry of a session's history. Nothing is stored upstream
-// (store: false), so every request carries the whole history.
-type item struct {
-	kind itemKind
-	text string // user or assistant text; a call's output
+// Item is one entry of a session's history, in the shape it is stored.
+// Nothing is stored upstream (store: false), so every request carries the
+// whole history, reasoning included.
+type Item struct {
+	Kind ItemKind `json:"kind"`
+	// Text is the user's or the model's text, or a call's output.
+	Text string `json:"text,omitempty"`
+	// Summary and Encrypted are a reasoning item's summary parts and its
+	// encrypted content, which is what lets it be sent back.
+	Summary   []string `json:"summary,omitempty"`
+	Encrypted string   `json:"encrypted,omitempty"`
+	// CallID, Name and Arguments (the model's JSON text) name a call; an
+	// output repeats CallID and Name.
+	CallID    string `json:"callId,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments,omitempty"`
+	// OK says whether a call's output is a success.
+	OK bool `json:"ok,omitempty"`
+}
 
-	// reasoning
-	summary   []string
-	encrypted string
-
-	// calls and their outputs
-	callID string
-	name   string
-	args   string
+// Check says what makes an item unusable in a request, or nil.
+func (it Item) Check() error {
+	switch it.Kind {
+	case ItemUser, ItemAssistant:
+		return nil
+	case ItemReasoning:
+		if it.Encrypted == "" {
+			return fmt.Errorf("a reasoning item has no encrypted content")
+		}
+	case ItemCompaction:
+		if it.Encrypted == "" {
+			return fmt.Errorf("a compaction item has no encrypted content")
+		}
+	case ItemCall, ItemOutput:
+		if it.CallID == "" {
+			return fmt.Errorf("a %s item has no callId", it.Kind)
+		}
+	default:
+		return fmt.Errorf("unknown history item kind %q", it.Kind)
+	}
+	return nil
 }
 
 // inputItems turns a history into the Responses API's input list. Server ids
 // (rs_…, fc_…, msg_…) are never sent: with store false they name nothing.
-func inputItems(history []item) responses.ResponseInputParam {
+func inputItems(history []Item) responses.ResponseInputParam {
 	in := make(responses.ResponseInputParam, 0, len(history))
 	for _, it := range history {
-		switch it.kind {
-		case itemUser:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.text, responses.EasyInputMessageRoleUser))
-		case itemAssistant:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.text, responses.EasyInputMessageRoleAssistant))
-		case itemReasoning:
+		switch it.Kind {
+		case ItemUser:
+			in = append(in, responses.ResponseInputItemParamOfMessage(it.Text, responses.EasyInputMessageRoleUser))
+		case ItemAssistant:
+			in = append(in, responses.ResponseInputItemParamOfMessage(it.Text, responses.EasyInputMessageRoleAssistant))
+		case ItemReasoning:
 			in = append(in, reasoningParam(it))
-		case itemCall:
-			in = append(in, responses.ResponseInputItemParamOfFunctionCall(it.args, it.callID, it.name))
-		case itemOutput:
-			out := responses.ResponseInputItemParamOfFunctionCallOutput(it.text)
+		case ItemCall:
+			in = append(in, responses.ResponseInputItemParamOfFunctionCall(it.Arguments, it.CallID, it.Name))
+		case ItemOutput:
+			out := responses.ResponseInputItemParamOfFunctionCallOutput(it.Text)
 			// openai-go leaves call_id unset here: it must be set by hand.
-			out.OfFunctionCallOutput.CallID = param.NewOpt(it.callID)
+			out.OfFunctionCallOutput.CallID = param.NewOpt(it.CallID)
 			in = append(in, out)
-		case itemCompaction:
-			in = append(in, responses.ResponseInputItemUnionParam{OfCompaction: &responses.ResponseCompactionItemParam{EncryptedContent: it.encrypted}})
+		case ItemCompaction:
+			in = append(in, responses.ResponseInputItemUnionParam{OfCompaction: &responses.ResponseCompactionItemParam{EncryptedContent: it.Encrypted}})
 		}
 	}
 	return in
@@ -61,34 +94,44 @@ func inputItems(history []item) responses.ResponseInputParam {
 
 // reasoningParam replays a reasoning item by its encrypted content, without
 // the server id openai-go's typed param would require.
-func reasoningParam(it item) responses.ResponseInputItemUnionParam {
-	summary := make([]map[string]any, 0, len(it.summary))
-	for _, s := range it.summary {
+func reasoningParam(it Item) responses.ResponseInputItemUnionParam {
+	summary := make([]map[string]any, 0, len(it.Summary))
+	for _, s := range it.Summary {
 		summary = append(summary, map[string]any{"type": "summary_text", "text": s})
 	}
 	raw := map[string]any{"type": "reasoning", "summary": summary}
-	if it.encrypted != "" {
-		raw["encrypted_content"] = it.encrypted
+	if it.Encrypted != "" {
+		raw["encrypted_content"] = it.Encrypted
 	}
 	r := param.Override[responses.ResponseReasoningItemParam](raw)
 	return responses.ResponseInputItemUnionParam{OfReasoning: &r}
 }
 
 // repair gives every function call of a history an output, so that the next
-// request is valid after a turn was cut short.
-func repair(history []item, why string) []item {
+// request is valid after a turn was cut short (or a process died in one).
+func repair(history []Item, why string) []Item {
 	answered := map[string]bool{}
 	for _, it := range history {
-		if it.kind == itemOutput {
-			answered[it.callID] = true
+		if it.Kind == ItemOutput {
+			answered[it.CallID] = true
 		}
 	}
-	out := make([]item, 0, len(history))
+	missing := false
+	for _, it := range history {
+		if it.Kind == ItemCall && !answered[it.CallID] {
+			missing = true
+			break
+		}
+	}
+	if !missing {
+		return history
+	}
+	out := make([]Item, 0, len(history)+1)
 	for _, it := range history {
 		out = append(out, it)
-		if it.kind == itemCall && !answered[it.callID] {
-			out = append(out, item{kind: itemOutput, callID: it.callID, name: it.name, text: why})
-			answered[it.callID] = true
+		if it.Kind == ItemCall && !answered[it.CallID] {
+			out = append(out, Item{Kind: ItemOutput, CallID: it.CallID, Name: it.Name, Text: why})
+			answered[it.CallID] = true
 		}
 	}
 	return out

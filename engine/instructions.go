@@ -54,8 +54,8 @@ func (e *Engine) InstructionFiles() []string {
 
 // sessionContext is what a new session starts with: the environment, then
 // the root's instructions.
-func (t *turn) sessionContext(env *tools.Env) []item {
-	out := []item{{kind: itemUser, text: environmentContext(env.Root, time.Now())}}
+func (t *turn) sessionContext(env *tools.Env) []Item {
+	out := []Item{{Kind: ItemUser, Text: environmentContext(env.Root, time.Now())}}
 	return append(out, t.instructionsFor(env, ".")...)
 }
 
@@ -99,21 +99,21 @@ func abs(n int) int {
 
 // instructionsFor returns the instruction files not yet loaded on the way
 // from the root down to dir (relative to the root), as items.
-func (t *turn) instructionsFor(env *tools.Env, dir string) []item {
+func (t *turn) instructionsFor(env *tools.Env, dir string) []Item {
 	st := &t.s.instructions
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.dirs == nil {
 		st.dirs = map[string]bool{}
 	}
-	var out []item
+	var out []Item
 	for _, d := range pathDirs(dir) {
 		if st.dirs[d] {
 			continue
 		}
 		st.dirs[d] = true
 		if text, ok := st.load(env, d); ok {
-			out = append(out, item{kind: itemUser, text: text})
+			out = append(out, Item{Kind: ItemUser, Text: text})
 		}
 	}
 	return out
@@ -199,14 +199,14 @@ func pathDirs(dir string) []string {
 
 // workDirs are the directories (relative to the root) that calls work in:
 // where the files they name are. Paths that leave the root are left out.
-func workDirs(env *tools.Env, calls []item) []string {
+func workDirs(env *tools.Env, calls []Item) []string {
 	var out []string
 	for _, c := range calls {
-		p := pathArg(c.args)
+		p := pathArg(c.Arguments)
 		if p == "" {
 			continue
 		}
-		if d, ok := dirOf(env, p, c.name == "list"); ok {
+		if d, ok := dirOf(env, p, c.Name == "list"); ok {
 			out = append(out, d)
 		}
 	}
@@ -232,8 +232,8 @@ func dirOf(env *tools.Env, path string, isDir bool) (string, bool) {
 
 // moreInstructions returns the instruction files of the directories the
 // calls of a step worked in that the session has not seen yet.
-func (t *turn) moreInstructions(env *tools.Env, calls []item) []item {
-	var out []item
+func (t *turn) moreInstructions(env *tools.Env, calls []Item) []Item {
+	var out []Item
 	for _, d := range workDirs(env, calls) {
 		out = append(out, t.instructionsFor(env, d)...)
 	}
@@ -253,8 +253,5 @@ func pathArg(args string) string {
 
 // env is the tools' view of the session's workspace.
 func (t *turn) env() *tools.Env {
-	t.e.mu.Lock()
-	root := t.e.root
-	t.e.mu.Unlock()
-	return &tools.Env{Root: root, Ledger: t.s.ledger}
+	return &tools.Env{Root: t.s.root, Ledger: t.s.ledger}
 }

@@ -179,16 +179,18 @@ func (e *Engine) authError(ctx context.Context, err error) error {
 		corrupt := e.corrupt
 		e.mu.Unlock()
 		if corrupt != "" {
-			return &AuthRequiredError{Reason: "deckhand is not logged in to OpenAI: " + corrupt, Methods: Methods()}
+			return &AuthRequiredError{Cause: AuthUnusable, Reason: "deckhand is not logged in to OpenAI: " + corrupt, Methods: Methods()}
 		}
 		return &AuthRequiredError{
-			Reason:  "deckhand is not logged in to OpenAI: log in with ChatGPT Plus/Pro or an API key (the connect method).",
+			Cause:   AuthNotLoggedIn,
+			Reason:  "deckhand is not logged in to OpenAI: log in with ChatGPT Plus/Pro or an API key.",
 			Methods: Methods(),
 		}
 	case errors.Is(err, auth.ErrUnusableEntry):
-		return &AuthRequiredError{Reason: unusableMessage(err), Methods: Methods()}
+		return &AuthRequiredError{Cause: AuthUnusable, Reason: unusableMessage(err), Methods: Methods()}
 	case errors.Is(err, auth.ErrReauth):
 		return &AuthRequiredError{
+			Cause:   AuthExpired,
 			Reason:  "Your ChatGPT login has expired and could not be refreshed: log in again.",
 			Methods: Methods(),
 		}
@@ -203,9 +205,9 @@ func (e *Engine) authError(ctx context.Context, err error) error {
 // unauthorized is the error for a credential the model service refused.
 func unauthorized(cred auth.Credential) error {
 	if cred.Type == "oauth" {
-		return &AuthRequiredError{Reason: "The ChatGPT login was refused even after a refresh: log in again.", Methods: Methods()}
+		return &AuthRequiredError{Cause: AuthRefused, Reason: "The ChatGPT login was refused even after a refresh: log in again.", Methods: Methods()}
 	}
-	return &AuthRequiredError{Reason: "The OpenAI API key was refused (401): enter a valid key.", Methods: Methods()}
+	return &AuthRequiredError{Cause: AuthRefused, Reason: "The OpenAI API key was refused (401): enter a valid key.", Methods: Methods()}
 }
 
 // unusableMessage says why the stored openai entry cannot be used, without

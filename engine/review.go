@@ -39,16 +39,16 @@ const previewMaxDiff = 1 << 20
 // preview works out what the user should see of call c. For write and edit
 // a call that would fail anyway is not worth asking about: ok is false and
 // msg is the failure the model gets instead.
-func (t *turn) preview(c item, env *tools.Env) (p *Preview, msg string, ok bool) {
-	switch c.name {
+func (t *turn) preview(c Item, env *tools.Env) (p *Preview, msg string, ok bool) {
+	switch c.Name {
 	case "bash":
 		var args struct {
 			Command string `json:"command"`
 		}
-		_ = json.Unmarshal([]byte(c.args), &args)
+		_ = json.Unmarshal([]byte(c.Arguments), &args)
 		return &Preview{Command: args.Command, Cwd: env.Root}, "", true
 	case "write", "edit":
-		prop, res, ok := tools.Propose(env, c.name, json.RawMessage(c.args))
+		prop, res, ok := tools.Propose(env, c.Name, json.RawMessage(c.Arguments))
 		if !ok {
 			return nil, res.Output, false
 		}

@@ -2,26 +2,43 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/deckhand-dev/deckhand/tools"
 )
 
-// Session is one conversation: its history and at most one running turn.
+// Session is one conversation: its workspace, its history and at most one
+// running turn. Each session has its own root and permission capability, so
+// two faces (or two ACP sessions with their own cwd) can share one engine.
 type Session struct {
-	ID     string
-	ledger *tools.Ledger
+	ID string
+
+	root        string // the workspace every tool of the session is confined to
+	permissions bool   // the client can answer permission requests
+	client      Client // nil: the engine's attached client
+	ledger      *tools.Ledger
 
 	mu      sync.Mutex
-	history []item
+	history []Item
 	turn    *runningTurn
 	always  map[string]bool // tools the user allowed for the rest of the session
 	undo    undoLog         // what each turn's write and edit calls replaced
 	meter   contextMeter    // how large the history is upstream
 	// instructions is what the session loaded of AGENTS.md files.
 	instructions instructionState
+}
+
+// SessionOptions fix what a new session works in.
+type SessionOptions struct {
+	// Root is the workspace root, absolute; tools are confined to it.
+	Root string
+	// Permissions says whether the client can answer permission requests;
+	// without it mutating tools run only with Config.AllowAll.
+	Permissions bool
+	// Client receives the session's events; nil means the client given to
+	// Attach.
+	Client Client
 }
 
 type runningTurn struct {
@@ -41,7 +58,7 @@ func (s *Session) cancelTurn() bool {
 
 // ChatRequest starts or continues a session with a user message.
 type ChatRequest struct {
-	SessionID string // "" starts a new session
+	SessionID string // "" starts a new session in the attached workspace
 	Message   string
 	Model     string // "" is the default of the login's branch
 	Effort    string // "low" | "medium" | "high" | ""
@@ -77,6 +94,25 @@ type TurnResult struct {
 	Usage      Usage
 }
 
+// NewSession starts an empty session with its own workspace root and
+// permission capability, and returns its id.
+func (e *Engine) NewSession(opts SessionOptions) (string, error) {
+	env, err := tools.NewEnv(opts.Root)
+	if err != nil {
+		return "", &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
+	}
+	s := newSession(newID("ses"), env.Root, opts.Permissions, opts.Client)
+	e.mu.Lock()
+	e.sessions[s.ID] = s
+	e.mu.Unlock()
+	return s.ID, nil
+}
+
+func newSession(id, root string, permissions bool, c Client) *Session {
+	return &Session{ID: id, root: root, permissions: permissions, client: c,
+		ledger: tools.NewLedger(), always: map[string]bool{}}
+}
+
 // HasSession says whether id names a session of this engine.
 func (e *Engine) HasSession(id string) bool {
 	e.mu.Lock()
@@ -88,31 +124,35 @@ func (e *Engine) HasSession(id string) bool {
 // CheckChat validates a chat request before anything runs.
 func (e *Engine) CheckChat(req ChatRequest) error {
 	if strings.TrimSpace(req.Message) == "" {
-		return fmt.Errorf("%w: message is blank", ErrInvalidParams)
+		return &InvalidParamsError{Field: "message", Problem: "is blank"}
 	}
 	switch req.Effort {
 	case "", "low", "medium", "high":
 	default:
-		return fmt.Errorf("%w: reasoningEffort must be low, medium or high", ErrInvalidParams)
+		return &InvalidParamsError{Field: "reasoningEffort", Problem: "must be low, medium or high"}
 	}
 	if req.SessionID != "" && !e.HasSession(req.SessionID) {
-		return unknownSession(req.SessionID)
+		return &UnknownSessionError{SessionID: req.SessionID}
 	}
 	return nil
 }
 
 // session finds or makes the session of a request; created says it is new.
+// A new one works in the attached workspace with the attached capability.
 func (e *Engine) session(id string) (s *Session, created bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if id == "" {
-		s := &Session{ID: newID("ses"), ledger: tools.NewLedger(), always: map[string]bool{}}
+		if e.root == "" {
+			return nil, false, ErrNotAttached
+		}
+		s := newSession(newID("ses"), e.root, e.permissions, nil)
 		e.sessions[s.ID] = s
 		return s, true, nil
 	}
 	s, ok := e.sessions[id]
 	if !ok {
-		return nil, false, unknownSession(id)
+		return nil, false, &UnknownSessionError{SessionID: id}
 	}
 	return s, false, nil
 }
@@ -129,7 +169,7 @@ func (e *Engine) CancelSession(id string) (bool, error) {
 	s, ok := e.sessions[id]
 	e.mu.Unlock()
 	if !ok {
-		return false, unknownSession(id)
+		return false, &UnknownSessionError{SessionID: id}
 	}
 	return s.cancelTurn(), nil
 }
@@ -151,13 +191,13 @@ func (s *Session) end() {
 	s.turn = nil
 }
 
-func (s *Session) snapshotHistory() []item {
+func (s *Session) snapshotHistory() []Item {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]item(nil), s.history...)
+	return append([]Item(nil), s.history...)
 }
 
-func (s *Session) setHistory(h []item) {
+func (s *Session) setHistory(h []Item) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.history = h
@@ -175,6 +215,10 @@ func (s *Session) allowAlways(tool string) {
 	s.always[tool] = true
 }
 
-func unknownSession(id string) error {
-	return fmt.Errorf("%w %q: leave sessionId out to start a new session (sessions end with the process)", ErrUnknownSession, id)
+// clientOf is who hears a session's events.
+func (e *Engine) clientOf(s *Session) Client {
+	if s.client != nil {
+		return s.client
+	}
+	return e.currentClient()
 }

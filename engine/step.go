@@ -14,9 +14,9 @@ import (
 
 // stepResult is what one model step produced, in output order.
 type stepResult struct {
-	items []item // reasoning, assistant text and calls, as they came
+	items []Item // reasoning, assistant text and calls, as they came
 	text  string // the step's assistant text
-	calls []item
+	calls []Item
 	usage Usage
 }
 
@@ -109,24 +109,24 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 		Message: "The connection to the model service failed or broke; check the network and try again."}}
 }
 
-func (r *stepResult) add(it item, ok bool) {
+func (r *stepResult) add(it Item, ok bool) {
 	if !ok {
 		return
 	}
 	r.items = append(r.items, it)
-	switch it.kind {
-	case itemAssistant:
+	switch it.Kind {
+	case ItemAssistant:
 		if r.text != "" {
 			r.text += "\n\n"
 		}
-		r.text += it.text
-	case itemCall:
+		r.text += it.Text
+	case ItemCall:
 		r.calls = append(r.calls, it)
 	}
 }
 
 // outputItem turns a finished output item into a history item.
-func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.Builder) (item, bool) {
+func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.Builder) (Item, bool) {
 	switch o.Type {
 	case "message":
 		var b strings.Builder
@@ -139,21 +139,21 @@ func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.
 		if text == "" && deltas[o.ID] != nil {
 			text = deltas[o.ID].String()
 		}
-		return item{kind: itemAssistant, text: text}, text != ""
+		return Item{Kind: ItemAssistant, Text: text}, text != ""
 	case "function_call":
 		args := o.Arguments.OfString
 		if strings.TrimSpace(args) == "" {
 			args = "{}"
 		}
-		return item{kind: itemCall, callID: o.CallID, name: o.Name, args: args}, o.CallID != ""
+		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: args}, o.CallID != ""
 	case "reasoning":
 		// Without its encrypted content a reasoning item cannot be sent
 		// back (nothing is stored upstream): it is dropped.
-		it := item{kind: itemReasoning, encrypted: o.EncryptedContent}
+		it := Item{Kind: ItemReasoning, Encrypted: o.EncryptedContent}
 		for _, s := range o.Summary {
-			it.summary = append(it.summary, s.Text)
+			it.Summary = append(it.Summary, s.Text)
 		}
-		return it, it.encrypted != ""
+		return it, it.Encrypted != ""
 	}
-	return item{}, false
+	return Item{}, false
 }

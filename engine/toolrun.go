@@ -24,21 +24,21 @@ type callOutcome struct {
 // Consecutive read-only calls run concurrently; a mutating call runs alone,
 // after asking the user when the editor can be asked. Results are reported
 // from the turn's goroutine, as each call ends.
-func (t *turn) runCalls(ctx context.Context, calls []item) []item {
+func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	outcomes := make([]callOutcome, len(calls))
 	for i := 0; i < len(calls); {
 		j := i + 1
-		if t.readOnly(calls[i].name) {
-			for j < len(calls) && t.readOnly(calls[j].name) {
+		if t.readOnly(calls[i].Name) {
+			for j < len(calls) && t.readOnly(calls[j].Name) {
 				j++
 			}
 		}
 		t.runBatch(ctx, calls, i, j, outcomes)
 		i = j
 	}
-	out := make([]item, len(calls))
+	out := make([]Item, len(calls))
 	for i, c := range calls {
-		out[i] = item{kind: itemOutput, callID: c.callID, name: c.name, text: outcomes[i].output}
+		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok}
 	}
 	return out
 }
@@ -48,7 +48,7 @@ func (t *turn) runCalls(ctx context.Context, calls []item) []item {
 const toolGrace = time.Second
 
 // runBatch runs calls[i:j] at once and fills their outcomes.
-func (t *turn) runBatch(ctx context.Context, calls []item, i, j int, outcomes []callOutcome) {
+func (t *turn) runBatch(ctx context.Context, calls []Item, i, j int, outcomes []callOutcome) {
 	type done struct {
 		k  int
 		oc callOutcome
@@ -81,7 +81,7 @@ func (t *turn) runBatch(ctx context.Context, calls []item, i, j int, outcomes []
 			for k := i; k < j; k++ {
 				if !finished[k-i] {
 					outcomes[k] = callOutcome{output: "cancelled by the user"}
-					t.e.log.Warn("tool did not stop when cancelled", zap.String("tool", calls[k].name))
+					t.e.log.Warn("tool did not stop when cancelled", zap.String("tool", calls[k].Name))
 					t.report(calls[k], outcomes[k])
 				}
 			}
@@ -104,8 +104,8 @@ func (t *turn) readOnly(name string) bool {
 	return tool != nil && tool.ReadOnly()
 }
 
-func (t *turn) announce(c item) {
-	t.emit(TurnEvent{Kind: EventToolCall, CallID: c.callID, Name: c.name, Arguments: jsonArgs(c.args)})
+func (t *turn) announce(c Item) {
+	t.emit(TurnEvent{Kind: EventToolCall, CallID: c.CallID, Name: c.Name, Arguments: jsonArgs(c.Arguments)})
 }
 
 // jsonArgs returns a call's arguments as a JSON object for display, even when
@@ -120,75 +120,70 @@ func jsonArgs(args string) json.RawMessage {
 }
 
 // run runs one call; it never fails the turn.
-func (t *turn) run(ctx context.Context, c item) (oc callOutcome) {
+func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 	defer func() {
 		if p := recover(); p != nil {
-			t.e.log.Error("tool panicked", zap.String("tool", c.name), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
-			oc = callOutcome{output: fmt.Sprintf("tool %s failed with an internal error", c.name)}
+			t.e.log.Error("tool panicked", zap.String("tool", c.Name), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			oc = callOutcome{output: fmt.Sprintf("tool %s failed with an internal error", c.Name)}
 		}
 		if ctx.Err() != nil && !oc.ok {
 			oc.output = "cancelled by the user"
 		}
 	}()
-	tool := t.tool(c.name)
+	tool := t.tool(c.Name)
 	if tool == nil {
-		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.name)}
+		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}
 	}
-	t.e.mu.Lock()
-	root := t.e.root
-	t.e.mu.Unlock()
-	env := &tools.Env{Root: root, Ledger: t.s.ledger}
+	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger}
 	if !tool.ReadOnly() {
 		if msg, ok := t.permit(ctx, c, tool, env); !ok {
 			return callOutcome{output: msg}
 		}
 	}
 	watch := t.watch(c, env)
-	res, err := tool.Run(ctx, env, json.RawMessage(c.args))
+	res, err := tool.Run(ctx, env, json.RawMessage(c.Arguments))
 	changed := watch()
 	if err != nil {
 		if ctx.Err() != nil {
 			return callOutcome{output: "cancelled by the user", changed: changed}
 		}
-		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.name, err), changed: changed}
+		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err), changed: changed}
 	}
 	return callOutcome{output: res.Output, ok: !res.IsError, changed: changed}
 }
 
 // permit decides whether a mutating call may run, asking the user when the
 // editor can be asked. The message is what the model sees when it may not.
-func (t *turn) permit(ctx context.Context, c item, tool tools.Tool, env *tools.Env) (string, bool) {
-	t.e.mu.Lock()
-	canAsk, allowAll := t.e.permissions, t.e.cfg.AllowAll
-	t.e.mu.Unlock()
+func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.Env) (string, bool) {
+	canAsk, allowAll := t.s.permissions, t.e.cfg.AllowAll
 	switch {
-	case t.s.allowedAlways(c.name):
+	case t.s.allowedAlways(c.Name):
 		return "", true
 	case canAsk:
 	case allowAll:
 		return "", true
 	default:
-		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.name), false
+		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.Name), false
 	}
 	preview, msg, ok := t.preview(c, env)
 	if !ok {
 		return msg, false // the call would fail: no need to ask
 	}
 	v, err := t.ask(ctx, PermissionRequest{
-		SessionID: t.s.ID, TurnID: t.id, CallID: c.callID, Tool: c.name,
-		Arguments: jsonArgs(c.args), Description: tools.Describe(c.name, json.RawMessage(c.args)),
+		SessionID: t.s.ID, TurnID: t.id, CallID: c.CallID, Tool: c.Name,
+		Arguments: jsonArgs(c.Arguments), Description: tools.Describe(c.Name, json.RawMessage(c.Arguments)),
 		Preview: preview,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return "cancelled by the user", false
 		}
-		t.e.log.Warn("permission request failed", zap.String("tool", c.name), zap.Error(err))
+		t.e.log.Warn("permission request failed", zap.String("tool", c.Name), zap.Error(err))
 		return "denied: the editor did not answer the permission request", false
 	}
 	switch v.Decision {
 	case AllowAlways:
-		t.s.allowAlways(c.name)
+		t.s.allowAlways(c.Name)
 		return "", true
 	case Allow:
 		return "", true
@@ -197,8 +192,8 @@ func (t *turn) permit(ctx context.Context, c item, tool tools.Tool, env *tools.E
 	}
 }
 
-func (t *turn) report(c item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.callID, Name: c.name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed}
+func (t *turn) report(c Item, oc callOutcome) {
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}

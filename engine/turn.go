@@ -48,7 +48,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if err := e.CheckChat(req); err != nil {
 		return TurnResult{}, err
 	}
-	message, attachedDirs, err := attachedMessage(e.workspace(), req.Message, req.Attachments)
+	message, attachedDirs, err := attachedMessage(e.workspaceOf(req.SessionID), req.Message, req.Attachments)
 	if err != nil {
 		return TurnResult{}, err // nothing is sent
 	}
@@ -60,7 +60,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	defer cancel()
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
-	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.currentClient()}
+	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s)}
 	if t.effort == "" {
 		t.effort = "medium"
 	}
@@ -91,7 +91,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	for _, d := range attachedDirs {
 		history = append(history, t.instructionsFor(t.env(), d)...)
 	}
-	history = append(history, item{kind: itemUser, text: message})
+	history = append(history, Item{Kind: ItemUser, Text: message})
 	res, history, err := t.loop(ctx, cred, history)
 	res.SessionID, res.TurnID = s.ID, t.id
 	res.Usage.ContextTokens, res.Usage.ContextWindow = t.contextTokens(history), t.window
@@ -113,10 +113,10 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 }
 
 // loop runs the steps of a turn and returns the history grown by them.
-func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (TurnResult, []item, error) {
+func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (TurnResult, []Item, error) {
 	var res TurnResult
 	var texts []string
-	end := func(stop StopReason, err error) (TurnResult, []item, error) {
+	end := func(stop StopReason, err error) (TurnResult, []Item, error) {
 		res.StopReason, res.Text = stop, strings.Join(texts, "\n\n")
 		return res, history, err
 	}
@@ -163,7 +163,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []item) (
 
 // step sends one request, retrying 5xx answers and broken streams with
 // backoff and jitter, and a 401 once after a forced refresh.
-func (t *turn) step(ctx context.Context, cred *auth.Credential, history []item) (stepResult, error) {
+func (t *turn) step(ctx context.Context, cred *auth.Credential, history []Item) (stepResult, error) {
 	params := t.params(history)
 	refreshed := false
 	var lastErr error
@@ -242,7 +242,7 @@ func detailOf(err error) string {
 
 // params builds the request body of a step. Nothing is stored upstream, so
 // the whole history goes every time, reasoning included.
-func (t *turn) params(history []item) responses.ResponseNewParams {
+func (t *turn) params(history []Item) responses.ResponseNewParams {
 	defs := make([]responses.ToolUnionParam, 0, len(t.e.tools))
 	for _, tool := range t.e.tools {
 		defs = append(defs, responses.ToolUnionParam{OfFunction: &responses.FunctionToolParam{
@@ -252,12 +252,9 @@ func (t *turn) params(history []item) responses.ResponseNewParams {
 			Strict:      param.NewOpt(false),
 		}})
 	}
-	t.e.mu.Lock()
-	root := t.e.root
-	t.e.mu.Unlock()
 	p := responses.ResponseNewParams{
 		Model:             shared.ResponsesModel(t.model),
-		Instructions:      param.NewOpt(instructions(root, t.e.tools)),
+		Instructions:      param.NewOpt(instructions(t.s.root, t.e.tools)),
 		Input:             responses.ResponseNewParamsInputUnion{OfInputItemList: inputItems(history)},
 		Tools:             defs,
 		ToolChoice:        responses.ResponseNewParamsToolChoiceUnion{OfToolChoiceMode: param.NewOpt(responses.ToolChoiceOptionsAuto)},

@@ -120,12 +120,12 @@ func (s *Session) RestoreChanges(turns []TurnChanges) {
 // file a write or edit names, notes a bash run, and returns the function to
 // call once the tool ran, which records the change and lists the changed
 // paths.
-func (t *turn) watch(c item, env *tools.Env) func() []string {
-	if c.name == "bash" {
+func (t *turn) watch(c Item, env *tools.Env) func() []string {
+	if c.Name == "bash" {
 		t.s.undo.ranBash(t.id)
 		return func() []string { return nil }
 	}
-	path, ok := tools.Target(c.name, json.RawMessage(c.args))
+	path, ok := tools.Target(c.Name, json.RawMessage(c.Arguments))
 	if !ok {
 		return func() []string { return nil }
 	}
@@ -169,11 +169,11 @@ type UndoSkip struct{ Path, Reason string }
 func (e *Engine) Undo(ctx context.Context, sessionID, turnID string, force bool) (UndoResult, error) {
 	e.mu.Lock()
 	s, ok := e.sessions[sessionID]
-	root := e.root
 	e.mu.Unlock()
 	if !ok {
-		return UndoResult{}, unknownSession(sessionID)
+		return UndoResult{}, &UnknownSessionError{SessionID: sessionID}
 	}
+	root := s.root
 	// An undo holds the session as a turn would: no turn changes files
 	// under it.
 	if _, err := s.begin(newID("undo"), func() {}); err != nil {

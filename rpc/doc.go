@@ -1,15 +1,7 @@
-// Package rpc is deckhand's JSON-RPC face. It owns the transport (the
-// framing chosen from the first byte the editor sends, recovery from
-// malformed frames, the frame size limit), the dispatch of requests and
-// notifications (each request in its own goroutine with its own context,
-// notifications in arrival order), the cancellation map behind
-// $/cancelRequest, the ordered outgoing queue that the single writer drains,
-// server-to-client requests, and the translation between the protocol and
-// the engine.
-//
-// The connection is built on github.com/sourcegraph/jsonrpc2, which reads
-// messages and routes responses to outgoing calls; Stream and Conn close the
-// gaps that library leaves (no automatic framing, a closed connection on any
-// malformed input, no per-request context, no $/cancelRequest, code 0 for
-// plain errors, outgoing ids from 0).
+// Package rpc is deckhand's JSON-RPC face: the protocol's methods, the
+// lifecycle (initialize, shutdown, exit), the translation between the
+// protocol's wire types and the engine, and the engine's view of the
+// editor (notifications and permission prompts). The transport it serves
+// them on, framing, dispatch, cancellation and the ordered output, is the
+// jsonrpc package's Conn.
 package rpc

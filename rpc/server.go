@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/jsonrpc"
 	"github.com/deckhand-dev/deckhand/protocol"
 )
 
@@ -51,7 +52,7 @@ func NewServer(cfg ServerConfig) *Server {
 // and returns the process's exit status: 0 on EOF or on exit after shutdown,
 // 1 on exit without shutdown.
 func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) int {
-	s.conn = NewConn(NewStream(in, out, MaxFrame), s.log)
+	s.conn = jsonrpc.NewConn(jsonrpc.NewStream(in, out, jsonrpc.MaxFrame), s.log)
 	s.conn.SetGate(s.gate)
 	s.register()
 	ctx, cancel := context.WithCancel(ctx)

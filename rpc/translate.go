@@ -24,6 +24,9 @@ func (s *Server) wireError(err error) error {
 		limit   *engine.RateLimitError
 		up      *engine.UpstreamError
 	)
+	if worded := wordError(err); worded != nil {
+		return worded
+	}
 	switch {
 	case errors.As(err, &rpcErr):
 		return rpcErr

@@ -1,4 +1,4 @@
-package rpc
+package jsonrpc
 
 import (
 	"context"
@@ -168,7 +168,7 @@ func (c *Conn) Serve(ctx context.Context) error {
 	c.mu.Lock()
 	if c.serving {
 		c.mu.Unlock()
-		return errors.New("rpc: Serve called twice")
+		return errors.New("jsonrpc: Serve called twice")
 	}
 	c.serving = true
 	base, cancelBase := context.WithCancel(ctx)

@@ -1,4 +1,4 @@
-package rpc
+package jsonrpc
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 
 // ErrClosed is returned by Call (and by Stream writes) once the connection
 // is closed or its output has failed for good.
-var ErrClosed = errors.New("rpc: connection closed")
+var ErrClosed = errors.New("jsonrpc: connection closed")
 
 // errPanic marks a handler that panicked; it is answered with -32603.
 var errPanic = errors.New("handler panicked")
