@@ -151,3 +151,35 @@ func TestCompactionFallsBackToASummary(t *testing.T) {
 		t.Errorf("%d chat/compacted notifications", n)
 	}
 }
+
+// On the API-key branch the window comes from the built-in table, and the
+// compaction goes to the public API's endpoint with the key.
+func TestCompactionOnTheAPIBranch(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	fake.SetAPIKey("sk-test-123")
+	fake.SetContextWindow(272000) // gpt-5.5's, as deckhand's table has it
+	p := start(t, opts{fake: fake})
+	p.initialize(false)
+	p.ok("connect", map[string]any{"provider": "openai", "method": "apiKey", "apiKey": "sk-test-123"}, nil)
+	fake.PushAPI(upstreamtest.Text("Read the first part."), upstreamtest.Text("Read the second part."))
+	r1 := p.chat(map[string]any{"message": "part one:\n" + strings.Repeat("0123456789abcdef\n", 33000)}) // 561 KB
+	var r2 usageResult
+	p.ok("chat", map[string]any{"sessionId": r1.SessionID, "message": "part two:\n" + strings.Repeat("fedcba9876543210\n", 28000)}, &r2) // 476 KB
+	comp := fake.RequestsTo(upstreamtest.PathAPICompact)
+	if len(comp) != 1 || comp[0].Header.Get("Authorization") != "Bearer sk-test-123" || fake.Compactions() != 1 {
+		t.Fatalf("%d compaction requests", len(comp))
+	}
+	if r2.Usage.ContextWindow != 272000 || r2.StopReason != "end_turn" {
+		t.Errorf("result %+v", r2)
+	}
+	reqs := fake.RequestsTo("/v1/responses")
+	last := input(t, reqs, len(reqs)-1)
+	texts := userTexts(last)
+	if last[len(last)-1]["type"] != "compaction" || len(texts) != 1 || !strings.HasPrefix(texts[0], "part two:") {
+		t.Errorf("history after compaction: %d items, user messages %d", len(last), len(texts))
+	}
+	if fake.MaxRequestTokens() > 272000 {
+		t.Errorf("a request passed the window: %d tokens", fake.MaxRequestTokens())
+	}
+}

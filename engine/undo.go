@@ -16,6 +16,10 @@ import (
 // is changed as usual but cannot be taken back.
 const undoMaxFile = 8 << 20
 
+// undoMaxSession bounds the content a session keeps for undo; past it the
+// oldest turns' contents are let go.
+const undoMaxSession = 64 << 20
+
 // FileChange is what one turn did to one file: its state before the turn's
 // first change to it, and the content the turn's last change left.
 type FileChange struct {
@@ -26,6 +30,7 @@ type FileChange struct {
 	Before       []byte   `json:"before,omitempty"`
 	BeforeMode   uint32   `json:"beforeMode,omitempty"`
 	TooLarge     bool     `json:"tooLarge,omitempty"` // Before was not kept
+	Expired      bool     `json:"expired,omitempty"`  // Before was let go: the session kept too much
 	AfterExists  bool     `json:"afterExists"`
 	AfterSum     [32]byte `json:"afterSum"`
 }
@@ -91,7 +96,30 @@ func (l *undoLog) record(turnID string, before tools.FileState, beforeErr error,
 		fc.BeforeExists, fc.Before, fc.BeforeMode = before.Exists, before.Content, uint32(before.Mode)
 	}
 	tc.Files = append(tc.Files, fc)
+	l.trimLocked()
 	return true
+}
+
+// trimLocked lets go of the oldest turns' contents while the session keeps
+// more than undoMaxSession. The caller holds l.mu.
+func (l *undoLog) trimLocked() {
+	total := 0
+	for _, tc := range l.turns {
+		for _, f := range tc.Files {
+			total += len(f.Before)
+		}
+	}
+	for _, tc := range l.turns {
+		if total <= undoMaxSession {
+			return
+		}
+		for _, f := range tc.Files {
+			if len(f.Before) > 0 {
+				total -= len(f.Before)
+				f.Before, f.Expired = nil, true
+			}
+		}
+	}
 }
 
 // Changes returns a copy of the session's record of changes, for storage.
@@ -220,6 +248,9 @@ func (e *Engine) Undo(ctx context.Context, sessionID, turnID string, force bool)
 
 // restore puts one file back, or says why not.
 func restore(env *tools.Env, f *FileChange, force bool) string {
+	if f.Expired {
+		return fmt.Sprintf("what it held before the turn is no longer kept (a session keeps %d MiB for undo, the oldest turns' first)", undoMaxSession>>20)
+	}
 	if f.TooLarge {
 		return fmt.Sprintf("it was larger than %d MiB before the turn, too large to keep for undo", undoMaxFile>>20)
 	}

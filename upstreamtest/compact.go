@@ -16,8 +16,8 @@ import (
 // token: one over the window is refused with 400 context_length_exceeded,
 // and a streamed step that scripts no usage reports its measured input
 // tokens. The compaction endpoint answers what the real one does: the
-// conversation's user messages (the most recent ones, up to a fifth of the
-// window) followed by one compaction item whose encrypted_content stands
+// conversation's user messages (the latest, and the ones before it up to a
+// fifth of the window) followed by one compaction item whose encrypted_content stands
 // for the rest.
 
 // Compaction paths.
@@ -154,8 +154,8 @@ func (s *Server) serveCompact(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		b, _ := json.Marshal(it)
-		if budget -= len(b); budget < 0 {
-			break
+		if budget -= len(b); budget < 0 && len(kept) > 0 {
+			break // the latest user message always stays
 		}
 		kept = append([]any{obj{"type": "message", "role": "user", "content": it["content"]}}, kept...)
 	}
