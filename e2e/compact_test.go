@@ -66,6 +66,7 @@ func TestCompactionKeepsALongSessionGoing(t *testing.T) {
 	}
 	comps := fake.Compactions()
 	notes := p.notifications("chat/compacted")
+	t.Logf("%d turns, %d compactions, largest request %d tokens of a %d-token window", turns, comps, fake.MaxRequestTokens(), window)
 	if comps < 10 || len(notes) != comps {
 		t.Fatalf("%d compactions upstream, %d chat/compacted notifications", comps, len(notes))
 	}

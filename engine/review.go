@@ -53,6 +53,9 @@ func (t *turn) preview(c Item, env *tools.Env) (p *Preview, msg string, ok bool)
 			return nil, res.Output, false
 		}
 		diff := tools.Diff(prop.Path, prop.Existed, prop.Before, prop.After)
+		if prop.TooLarge {
+			diff = fmt.Sprintf("--- a/%s\n+++ b/%s\n@@ the file is too large to show a diff: it is replaced by %d bytes @@\n", prop.Path, prop.Path, len(prop.After))
+		}
 		if len(diff) > previewMaxDiff {
 			diff = fmt.Sprintf("%s\n… (the diff is cut here: %d more bytes are not shown)\n", cut(diff, previewMaxDiff), len(diff)-previewMaxDiff)
 		}

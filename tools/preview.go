@@ -23,6 +23,9 @@ type Proposal struct {
 	Existed bool
 	Before  string // the file's content now ("" for a new file)
 	After   string // its content after the call
+	// TooLarge: the file is too large to be read for a diff (write
+	// replaces it all the same); Before is empty.
+	TooLarge bool
 }
 
 // Target returns the path a write or edit call names, as the model gave it;
@@ -52,6 +55,14 @@ func Propose(env *Env, name string, args json.RawMessage) (Proposal, Result, boo
 		}
 		if strings.TrimSpace(p.Path) == "" {
 			return Proposal{}, fail("invalid arguments: path must not be empty"), false
+		}
+		st, err := ReadState(env, p.Path, editMaxFileSize)
+		if errors.Is(err, errTooLarge) {
+			real, res, ok := env.resolve(p.Path)
+			if !ok {
+				return Proposal{}, res, false
+			}
+			return Proposal{Path: env.rel(real), Existed: true, After: p.Content, TooLarge: true}, Result{}, true
 		}
 		st, res, ok := env.current(p.Path)
 		if !ok {
