@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test test-go vet bench fuzz test-nvim test-vscode vsix clean
+.PHONY: build demo test test-go vet bench fuzz test-nvim test-vscode test-acp vsix clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -16,7 +16,7 @@ vet:
 
 # Everything CI runs: the Go suite under the race detector, then both editors
 # against the real binary.
-test: test-go test-nvim test-vscode
+test: test-go test-nvim test-vscode test-acp
 
 test-go:
 	scripts/test-deps.sh test
@@ -42,6 +42,11 @@ vsix:
 # the real terminal UI, against the real binary; Neovim is kept in .cache/.
 test-nvim: build
 	editors/nvim/scripts/test.sh
+
+# The ACP face: the official ACP client library drives `deckhand acp`
+# against the fake of OpenAI.
+test-acp: build
+	editors/acp-test/scripts/test.sh
 
 clean:
 	rm -rf bin

@@ -21,14 +21,15 @@ var allowed = map[string][]string{
 	"engine":           {"auth", "tools"},
 	"jsonrpc":          {"protocol"},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
-	"cmd/deckhand":     {"rpc", "engine", "protocol", "upstreamtest"},
+	"acp":              {"engine", "jsonrpc"},
+	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest"},
 	"e2e":              {}, // test files only
 	"cmd/fakeupstream": {"upstreamtest"},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
 // upstream, even indirectly.
-var serving = []string{"protocol", "auth", "tools", "engine", "jsonrpc", "rpc"}
+var serving = []string{"protocol", "auth", "tools", "engine", "jsonrpc", "rpc", "acp"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

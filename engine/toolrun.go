@@ -141,6 +141,12 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		}
 	}
 	watch := t.watch(c, env)
+	if oc, ok := t.runOnClient(ctx, c); ok {
+		// The editor ran it (through its buffers): what reached the disk
+		// is what undo can take back.
+		oc.changed = watch()
+		return oc
+	}
 	res, err := tool.Run(ctx, env, json.RawMessage(c.Arguments))
 	changed := watch()
 	if err != nil {

@@ -20,9 +20,9 @@ const undoMaxFile = 8 << 20
 // oldest turns' contents are let go.
 const undoMaxSession = 64 << 20
 
-// FileChange is what one turn did to one file: its state before the turn's
+// UndoFile is what one turn did to one file: its state before the turn's
 // first change to it, and the content the turn's last change left.
-type FileChange struct {
+type UndoFile struct {
 	Path string `json:"path"` // relative to the workspace root
 	// Before is what the file held before the turn; BeforeExists false
 	// means the turn created it.
@@ -35,11 +35,11 @@ type FileChange struct {
 	AfterSum     [32]byte `json:"afterSum"`
 }
 
-// TurnChanges is what one turn changed in the workspace through write and
+// UndoTurn is what one turn changed in the workspace through write and
 // edit, and whether it ran bash (whose changes are not known).
-type TurnChanges struct {
+type UndoTurn struct {
 	TurnID  string        `json:"turnId"`
-	Files   []*FileChange `json:"files,omitempty"`
+	Files   []*UndoFile `json:"files,omitempty"`
 	RanBash bool          `json:"ranBash,omitempty"`
 	Undone  bool          `json:"undone,omitempty"`
 }
@@ -47,12 +47,12 @@ type TurnChanges struct {
 // undoLog is a session's record of its turns' changes, oldest first.
 type undoLog struct {
 	mu    sync.Mutex
-	turns []*TurnChanges
+	turns []*UndoTurn
 }
 
 // turnLocked returns the record of turnID, making it if asked. The caller
 // holds l.mu.
-func (l *undoLog) turnLocked(turnID string, create bool) *TurnChanges {
+func (l *undoLog) turnLocked(turnID string, create bool) *UndoTurn {
 	for i := len(l.turns) - 1; i >= 0; i-- {
 		if l.turns[i].TurnID == turnID {
 			return l.turns[i]
@@ -61,7 +61,7 @@ func (l *undoLog) turnLocked(turnID string, create bool) *TurnChanges {
 	if !create {
 		return nil
 	}
-	tc := &TurnChanges{TurnID: turnID}
+	tc := &UndoTurn{TurnID: turnID}
 	l.turns = append(l.turns, tc)
 	return tc
 }
@@ -87,7 +87,7 @@ func (l *undoLog) record(turnID string, before tools.FileState, beforeErr error,
 			return true
 		}
 	}
-	fc := &FileChange{Path: after.Path, AfterExists: after.Exists, AfterSum: after.Sum}
+	fc := &UndoFile{Path: after.Path, AfterExists: after.Exists, AfterSum: after.Sum}
 	switch {
 	case beforeErr != nil:
 		fc.TooLarge = true
@@ -123,10 +123,10 @@ func (l *undoLog) trimLocked() {
 }
 
 // Changes returns a copy of the session's record of changes, for storage.
-func (s *Session) Changes() []TurnChanges {
+func (s *Session) Changes() []UndoTurn {
 	s.undo.mu.Lock()
 	defer s.undo.mu.Unlock()
-	out := make([]TurnChanges, len(s.undo.turns))
+	out := make([]UndoTurn, len(s.undo.turns))
 	for i, tc := range s.undo.turns {
 		out[i] = *tc
 	}
@@ -134,7 +134,7 @@ func (s *Session) Changes() []TurnChanges {
 }
 
 // RestoreChanges puts back a record of changes read from storage.
-func (s *Session) RestoreChanges(turns []TurnChanges) {
+func (s *Session) RestoreChanges(turns []UndoTurn) {
 	s.undo.mu.Lock()
 	defer s.undo.mu.Unlock()
 	s.undo.turns = s.undo.turns[:0]
@@ -211,7 +211,7 @@ func (e *Engine) Undo(ctx context.Context, sessionID, turnID string, force bool)
 
 	s.undo.mu.Lock()
 	defer s.undo.mu.Unlock()
-	var tc *TurnChanges
+	var tc *UndoTurn
 	if turnID == "" {
 		for i := len(s.undo.turns) - 1; i >= 0 && tc == nil; i-- {
 			if c := s.undo.turns[i]; len(c.Files) > 0 && !c.Undone {
@@ -247,7 +247,7 @@ func (e *Engine) Undo(ctx context.Context, sessionID, turnID string, force bool)
 }
 
 // restore puts one file back, or says why not.
-func restore(env *tools.Env, f *FileChange, force bool) string {
+func restore(env *tools.Env, f *UndoFile, force bool) string {
 	if f.Expired {
 		return fmt.Sprintf("what it held before the turn is no longer kept (a session keeps %d MiB for undo, the oldest turns' first)", undoMaxSession>>20)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/deckhand-dev/deckhand/protocol"
 	"github.com/sourcegraph/jsonrpc2"
 	"go.uber.org/zap"
 )
@@ -56,6 +57,7 @@ type Conn struct {
 	notifs     map[string]NotificationFunc
 	middleware Middleware
 	gate       func(method string) error
+	cancelName string          // the cancellation notification's method
 	inline     map[string]bool // methods answered on the read loop
 	serving    bool
 	stopping   bool                               // no new handler starts
@@ -79,16 +81,17 @@ func newConn(stream *Stream, log *zap.Logger, limit int) *Conn {
 		log = zap.NewNop()
 	}
 	c := &Conn{
-		stream:   stream,
-		log:      log,
-		queue:    newQueue(limit),
-		handlers: map[string]HandlerFunc{},
-		notifs:   map[string]NotificationFunc{},
-		inflight: map[jsonrpc2.ID]context.CancelFunc{},
-		inline:   map[string]bool{},
-		base:     context.Background(),
-		closed:   make(chan struct{}),
-		finish:   make(chan struct{}),
+		stream:     stream,
+		log:        log,
+		queue:      newQueue(limit),
+		handlers:   map[string]HandlerFunc{},
+		notifs:     map[string]NotificationFunc{},
+		inflight:   map[jsonrpc2.ID]context.CancelFunc{},
+		inline:     map[string]bool{},
+		cancelName: protocol.MethodCancelRequest,
+		base:       context.Background(),
+		closed:     make(chan struct{}),
+		finish:     make(chan struct{}),
 	}
 	// The stream's answers to frames it refuses go through the one ordered
 	// queue too: one writer owns the output.

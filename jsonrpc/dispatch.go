@@ -33,7 +33,7 @@ func paramsOf(req *jsonrpc2.Request) json.RawMessage {
 
 // handleNotification runs a notification inline.
 func (c *Conn) handleNotification(req *jsonrpc2.Request) {
-	if req.Method == protocol.MethodCancelRequest {
+	if req.Method == c.cancelMethod() {
 		c.cancelRequest(paramsOf(req))
 		return
 	}

@@ -19,6 +19,7 @@ const usage = `deckhand: a headless coding-agent server for editors.
 
 Usage:
   deckhand [flags]                 serve JSON-RPC on stdin/stdout (what editors run)
+  deckhand [flags] acp             serve the Agent Client Protocol on stdin/stdout (Zed, ...)
   deckhand [flags] login [method]  log in from a terminal: browser, headless or apikey
   deckhand [flags] logout          forget the stored OpenAI login
   deckhand [flags] status          show the login state
@@ -79,6 +80,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "serve":
 		return serve(ctx, &o, log, stdin, stdout)
+	case "acp":
+		return serveACP(ctx, &o, log, rest, stdin, stdout, stderr)
 	case "login":
 		return login(ctx, &o, log, rest, stdin, stderr)
 	case "logout":

@@ -1,0 +1,186 @@
+package acp
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	sdk "github.com/coder/acp-go-sdk"
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/engine"
+)
+
+// The ids of the three ways in. They are those of the ACP adapter for Codex,
+// so that client configurations written for it work unchanged.
+const (
+	authBrowser  = "chat-gpt"
+	authHeadless = "chat-gpt-device-code"
+	authAPIKey   = "api-key"
+)
+
+// TerminalLoginArgs are the arguments a client adds to deckhand's ACP
+// command line to run the headless login in a terminal of its own.
+var TerminalLoginArgs = []string{"login", "headless"}
+
+func (a *Agent) initialize(ctx context.Context, p sdk.InitializeRequest) (any, error) {
+	a.mu.Lock()
+	a.initialized = true
+	a.caps = p.ClientCapabilities
+	a.mu.Unlock()
+	name := ""
+	if p.ClientInfo != nil {
+		name = p.ClientInfo.Name
+	}
+	a.log.Info("acp initialized", zap.String("client", name), zap.Int("protocolVersion", int(p.ProtocolVersion)),
+		zap.Bool("fs", a.servesFiles()), zap.Bool("terminal", a.servesTerminals()))
+	return sdk.InitializeResponse{
+		ProtocolVersion: sdk.ProtocolVersionNumber,
+		AgentInfo:       &sdk.Implementation{Name: "deckhand", Title: sdk.Ptr("deckhand"), Version: a.cfg.Version},
+		AgentCapabilities: sdk.AgentCapabilities{
+			LoadSession:         a.canLoad(),
+			PromptCapabilities:  sdk.PromptCapabilities{EmbeddedContext: true},
+			SessionCapabilities: sdk.SessionCapabilities{List: &sdk.SessionListCapabilities{}},
+			Auth:                sdk.AgentAuthCapabilities{Logout: &sdk.LogoutCapabilities{}},
+		},
+		AuthMethods: a.authMethods(p.ClientCapabilities.Auth.Terminal),
+	}, nil
+}
+
+func (a *Agent) authMethods(terminalAuth bool) []sdk.AuthMethod {
+	browser := sdk.AuthMethod{Agent: &sdk.AuthMethodAgent{Id: authBrowser, Name: "ChatGPT Plus/Pro (browser)",
+		Description: sdk.Ptr("deckhand opens your browser to log in with ChatGPT; the login completes when you approve it there.")}}
+	apiKey := sdk.AuthMethod{Agent: &sdk.AuthMethodAgent{Id: authAPIKey, Name: "OpenAI API key",
+		Description: sdk.Ptr(`Uses the key given in _meta {"api-key": {"apiKey": "sk-..."}} on authenticate, else OPENAI_API_KEY.`)}}
+	headless := sdk.AuthMethod{Agent: &sdk.AuthMethodAgent{Id: authHeadless, Name: "ChatGPT Plus/Pro (device code)",
+		Description: sdk.Ptr("For remote machines: the first attempt answers with a code to enter at a URL on any device; choose this method again to finish.")}}
+	if terminalAuth {
+		headless = sdk.AuthMethod{Terminal: &sdk.AuthMethodTerminalInline{Type: "terminal", Id: authHeadless,
+			Name: "ChatGPT Plus/Pro (device code)", Args: TerminalLoginArgs,
+			Description: sdk.Ptr("Runs `deckhand login headless` in a terminal: enter the code it shows at the URL it names, on any device.")}}
+	}
+	methods := []sdk.AuthMethod{browser, headless, apiKey}
+	if os.Getenv("NO_BROWSER") != "" {
+		methods = methods[1:]
+	}
+	return methods
+}
+
+func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (any, error) {
+	switch p.MethodId {
+	case authAPIKey:
+		key := apiKeyFromMeta(p.Meta)
+		if key == "" {
+			if st := a.eng.Status(); st.Type == "api" {
+				return sdk.AuthenticateResponse{}, nil // OPENAI_API_KEY or a stored key
+			}
+			return nil, invalidParams(`no API key: pass it in _meta as {"api-key": {"apiKey": "sk-..."}} or start deckhand with OPENAI_API_KEY set`)
+		}
+		if _, err := a.eng.ConnectAPIKey(ctx, key); err != nil {
+			return nil, err
+		}
+		return sdk.AuthenticateResponse{}, nil
+	case authBrowser:
+		if a.eng.Status().Type == "oauth" {
+			return sdk.AuthenticateResponse{}, nil
+		}
+		info, err := a.eng.StartOAuth(ctx, engine.MethodBrowser, true)
+		if err != nil {
+			return nil, err
+		}
+		a.log.Info("browser login started: if no browser opened, open this URL", zap.String("url", info.URL))
+		return a.awaitFlow(ctx, info.FlowID)
+	case authHeadless:
+		a.mu.Lock()
+		flowID := a.flows[authHeadless]
+		a.mu.Unlock()
+		if flowID != "" {
+			if r, err := a.eng.PollDevice(ctx, flowID, false); err == nil && r.State == engine.FlowPending {
+				return a.awaitFlow(ctx, flowID)
+			}
+		}
+		if a.eng.Status().Type == "oauth" {
+			return sdk.AuthenticateResponse{}, nil
+		}
+		info, err := a.eng.StartOAuth(ctx, engine.MethodHeadless, false)
+		if err != nil {
+			return nil, err
+		}
+		a.mu.Lock()
+		a.flows[authHeadless] = info.FlowID
+		a.mu.Unlock()
+		// ACP gives an agent-run login no channel to the user but its answer:
+		// the code goes out in the error, and the next authenticate with
+		// this method waits for the login to complete.
+		e := authRequired(fmt.Sprintf("To log in, open %s on any device and enter the code %s, then choose %q again to finish.",
+			info.VerificationURL, info.UserCode, "ChatGPT Plus/Pro (device code)"))
+		e.Data = map[string]any{"verificationUrl": info.VerificationURL, "userCode": info.UserCode,
+			"expiresAt": info.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
+		return nil, e
+	}
+	return nil, invalidParams(fmt.Sprintf("unknown authentication method %q; use %s, %s or %s", p.MethodId, authBrowser, authHeadless, authAPIKey))
+}
+
+// awaitFlow holds authenticate until the login flow ends.
+func (a *Agent) awaitFlow(ctx context.Context, flowID string) (any, error) {
+	for {
+		r, err := a.eng.PollDevice(ctx, flowID, true)
+		if err != nil {
+			if ctx.Err() != nil {
+				_, _ = a.eng.CancelFlow(flowID)
+			}
+			return nil, err
+		}
+		switch r.State {
+		case engine.FlowPending:
+			continue
+		case engine.FlowComplete:
+			a.mu.Lock()
+			delete(a.flows, authHeadless)
+			a.mu.Unlock()
+			return sdk.AuthenticateResponse{}, nil
+		}
+		a.mu.Lock()
+		delete(a.flows, authHeadless)
+		a.mu.Unlock()
+		msg := fmt.Sprintf("The login ended without success (%s)", r.State)
+		if r.Err != nil {
+			msg += ": " + strings.TrimSuffix(r.Err.Error(), ".")
+		}
+		return nil, authRequired(msg + "; try again.")
+	}
+}
+
+// apiKeyFromMeta reads the key as the ACP adapter for Codex takes it,
+// {"api-key": {"apiKey": "..."}}, or as {"apiKey": "..."}.
+func apiKeyFromMeta(meta map[string]any) string {
+	if m, ok := meta["api-key"].(map[string]any); ok {
+		if k, ok := m["apiKey"].(string); ok {
+			return strings.TrimSpace(k)
+		}
+	}
+	if k, ok := meta["apiKey"].(string); ok {
+		return strings.TrimSpace(k)
+	}
+	return ""
+}
+
+func (a *Agent) logout(ctx context.Context, _ struct{}) (any, error) {
+	if _, err := a.eng.Logout(ctx); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+func (a *Agent) servesFiles() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.caps.Fs.ReadTextFile && a.caps.Fs.WriteTextFile
+}
+
+func (a *Agent) servesTerminals() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.caps.Terminal
+}

@@ -1,0 +1,194 @@
+package acp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	sdk "github.com/coder/acp-go-sdk"
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/engine"
+)
+
+// client is the engine's view of the ACP client: turn events become
+// session/update notifications, permission prompts
+// session/request_permission, and, when the client offers them, file and
+// terminal work goes to fs/* and terminal/*.
+type client struct {
+	a *Agent
+
+	mu      sync.Mutex
+	pending map[string]engine.FileChange // call id -> the change it makes
+}
+
+const methodUpdate = sdk.ClientMethodSessionUpdate
+
+func (c *client) update(sessionID string, u sdk.SessionUpdate) {
+	c.a.conn.Notify(methodUpdate, sdk.SessionNotification{SessionId: sdk.SessionId(sessionID), Update: u})
+}
+
+// TurnEvent implements engine.Client.
+func (c *client) TurnEvent(ev engine.TurnEvent) {
+	switch ev.Kind {
+	case engine.EventDelta:
+		c.a.conn.NotifyMergeable(methodUpdate, ev.SessionID+"/message", newChunk(ev.SessionID, false, ev.Text), mergeChunks)
+	case engine.EventReasoning:
+		c.a.conn.NotifyMergeable(methodUpdate, ev.SessionID+"/thought", newChunk(ev.SessionID, true, ev.Text), mergeChunks)
+	case engine.EventToolCall:
+		c.toolCall(ev)
+	case engine.EventToolResult:
+		c.toolResult(ev)
+	}
+}
+
+// previewWait bounds the reading of a file for a diff shown before a call.
+const previewWait = 10 * time.Second
+
+func (c *client) toolCall(ev engine.TurnEvent) {
+	v := viewOf(c.a.rootOf(ev.SessionID), ev.Name, ev.Arguments)
+	status := sdk.ToolCallStatusInProgress
+	var content []sdk.ToolCallContent
+	if v.mutating {
+		status = sdk.ToolCallStatusPending // until the user allows it
+		ctx, cancel := context.WithTimeout(context.Background(), previewWait)
+		ch, ok := c.a.eng.PreviewChange(ctx, ev.SessionID, ev.Name, ev.Arguments)
+		cancel()
+		if ok {
+			c.mu.Lock()
+			c.pending[ev.CallID] = ch
+			c.mu.Unlock()
+			content = []sdk.ToolCallContent{diffOf(ch)}
+		}
+	}
+	c.update(ev.SessionID, sdk.SessionUpdate{ToolCall: &sdk.SessionUpdateToolCall{
+		SessionUpdate: "tool_call", ToolCallId: sdk.ToolCallId(ev.CallID), Title: v.title, Kind: v.kind,
+		Status: status, Locations: v.locations, RawInput: ev.Arguments, Content: content,
+	}})
+}
+
+func (c *client) toolResult(ev engine.TurnEvent) {
+	c.mu.Lock()
+	ch, changed := c.pending[ev.CallID]
+	delete(c.pending, ev.CallID)
+	c.mu.Unlock()
+	status := sdk.ToolCallStatusCompleted
+	if !ev.OK {
+		status = sdk.ToolCallStatusFailed
+	}
+	var content []sdk.ToolCallContent
+	if ev.OK && changed {
+		content = append(content, diffOf(ch))
+	}
+	if out := strings.TrimSpace(ev.Output); out != "" {
+		content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
+	}
+	c.update(ev.SessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
+		SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(ev.CallID), Status: &status,
+		Content: content, RawOutput: map[string]any{"output": ev.Output, "ok": ev.OK},
+	}})
+}
+
+func fenced(out string) string {
+	f := fence(out)
+	return f + "\n" + out + "\n" + f
+}
+
+func diffOf(ch engine.FileChange) sdk.ToolCallContent {
+	d := sdk.ToolCallContentDiff{Type: "diff", Path: ch.Path, NewText: ch.NewText}
+	if !ch.Created {
+		d.OldText = sdk.Ptr(ch.OldText)
+	}
+	return sdk.ToolCallContent{Diff: &d}
+}
+
+// LoginCompleted implements engine.Client: authenticate waits for its own
+// flow, so there is nothing to tell the client.
+func (c *client) LoginCompleted(ev engine.LoginEvent) {
+	c.a.log.Info("login ended", zap.String("method", ev.Method), zap.String("state", string(ev.State)))
+}
+
+// Permission option ids.
+const (
+	optionAllow  = "allow"
+	optionAlways = "allow_always"
+	optionReject = "reject"
+)
+
+// AskPermission implements engine.Client with session/request_permission.
+func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest) (engine.Decision, error) {
+	v := viewOf(c.a.rootOf(req.SessionID), req.Tool, req.Arguments)
+	call := sdk.ToolCallUpdate{ToolCallId: sdk.ToolCallId(req.CallID), Title: sdk.Ptr(v.title), Kind: sdk.Ptr(v.kind),
+		Locations: v.locations, RawInput: req.Arguments}
+	c.mu.Lock()
+	if ch, ok := c.pending[req.CallID]; ok {
+		call.Content = []sdk.ToolCallContent{diffOf(ch)}
+	}
+	c.mu.Unlock()
+	var res struct {
+		Outcome struct {
+			Outcome  string `json:"outcome"`
+			OptionID string `json:"optionId"`
+		} `json:"outcome"`
+	}
+	err := c.a.conn.Call(ctx, sdk.ClientMethodSessionRequestPermission, sdk.RequestPermissionRequest{
+		SessionId: sdk.SessionId(req.SessionID), ToolCall: call,
+		Options: []sdk.PermissionOption{
+			{OptionId: optionAllow, Name: "Allow", Kind: sdk.PermissionOptionKindAllowOnce},
+			{OptionId: optionAlways, Name: fmt.Sprintf("Always allow %s in this session", req.Tool), Kind: sdk.PermissionOptionKindAllowAlways},
+			{OptionId: optionReject, Name: "Reject", Kind: sdk.PermissionOptionKindRejectOnce},
+		},
+	}, &res)
+	if err != nil {
+		return engine.Deny, err
+	}
+	d := engine.Deny
+	if res.Outcome.Outcome == "selected" {
+		switch res.Outcome.OptionID {
+		case optionAllow:
+			d = engine.Allow
+		case optionAlways:
+			d = engine.AllowAlways
+		case optionReject:
+		default:
+			return engine.Deny, fmt.Errorf("the client chose the unknown permission option %q", res.Outcome.OptionID)
+		}
+	}
+	if d != engine.Deny {
+		status := sdk.ToolCallStatusInProgress
+		c.update(req.SessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
+			SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(req.CallID), Status: &status}})
+	}
+	return d, nil
+}
+
+// chunk is an agent_message_chunk or agent_thought_chunk waiting in the
+// output queue; chunks queued behind it under pressure are appended to it.
+type chunk struct {
+	sessionID string
+	thought   bool
+	text      strings.Builder
+}
+
+func newChunk(sessionID string, thought bool, text string) *chunk {
+	c := &chunk{sessionID: sessionID, thought: thought}
+	c.text.WriteString(text)
+	return c
+}
+
+func (c *chunk) MarshalJSON() ([]byte, error) {
+	u := sdk.UpdateAgentMessageText(c.text.String())
+	if c.thought {
+		u = sdk.UpdateAgentThoughtText(c.text.String())
+	}
+	return json.Marshal(sdk.SessionNotification{SessionId: sdk.SessionId(c.sessionID), Update: u})
+}
+
+func mergeChunks(older, newer any) any {
+	o, n := older.(*chunk), newer.(*chunk)
+	o.text.WriteString(n.text.String())
+	return o
+}

@@ -1,0 +1,85 @@
+package acp
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	sdk "github.com/coder/acp-go-sdk"
+)
+
+// The client's files and terminals (engine.FileClient, engine.TerminalClient).
+
+// ServesFiles implements engine.FileClient: the client declared both
+// fs/read_text_file and fs/write_text_file.
+func (c *client) ServesFiles(string) bool { return c.a.servesFiles() }
+
+// ReadTextFile implements engine.FileClient.
+func (c *client) ReadTextFile(ctx context.Context, sessionID, path string) (string, error) {
+	var res sdk.ReadTextFileResponse
+	if err := c.a.conn.Call(ctx, sdk.ClientMethodFsReadTextFile, sdk.ReadTextFileRequest{
+		SessionId: sdk.SessionId(sessionID), Path: path}, &res); err != nil {
+		return "", err
+	}
+	return res.Content, nil
+}
+
+// WriteTextFile implements engine.FileClient.
+func (c *client) WriteTextFile(ctx context.Context, sessionID, path, content string) error {
+	return c.a.conn.Call(ctx, sdk.ClientMethodFsWriteTextFile, sdk.WriteTextFileRequest{
+		SessionId: sdk.SessionId(sessionID), Path: path, Content: content}, nil)
+}
+
+// ServesTerminals implements engine.TerminalClient.
+func (c *client) ServesTerminals(string) bool { return c.a.servesTerminals() }
+
+// terminalOutputLimit is how much output the client keeps for the model, as
+// the bash tool does.
+const terminalOutputLimit = 30 << 10
+
+// RunCommand implements engine.TerminalClient: the command runs in a
+// terminal of the client's, which is released whatever happens.
+func (c *client) RunCommand(ctx context.Context, sessionID, command, dir string) (string, string, error) {
+	sid := sdk.SessionId(sessionID)
+	var created sdk.CreateTerminalResponse
+	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalCreate, sdk.CreateTerminalRequest{
+		SessionId: sid, Command: "bash", Args: []string{"-c", command}, Cwd: sdk.Ptr(dir),
+		OutputByteLimit: sdk.Ptr(terminalOutputLimit)}, &created); err != nil {
+		return "", "", err
+	}
+	ref := struct {
+		SessionID  sdk.SessionId `json:"sessionId"`
+		TerminalID string        `json:"terminalId"`
+	}{sid, created.TerminalId}
+	defer func() {
+		// Release even when the turn was cancelled: the terminal is the
+		// agent's to free.
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.a.conn.Call(rctx, sdk.ClientMethodTerminalRelease, ref, nil)
+	}()
+	var exit sdk.WaitForTerminalExitResponse
+	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalWaitForExit, ref, &exit); err != nil {
+		if ctx.Err() != nil {
+			kctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = c.a.conn.Call(kctx, sdk.ClientMethodTerminalKill, ref, nil)
+			cancel()
+		}
+		return "", "", err
+	}
+	var out sdk.TerminalOutputResponse
+	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalOutput, ref, &out); err != nil {
+		return "", "", err
+	}
+	status := "exit status unknown"
+	switch {
+	case exit.ExitCode != nil:
+		status = fmt.Sprintf("exit status %d", *exit.ExitCode)
+	case exit.Signal != nil:
+		status = "killed by " + *exit.Signal
+	}
+	if out.Truncated {
+		out.Output = "[output cut to its last 30 KiB]\n" + out.Output
+	}
+	return out.Output, status, nil
+}

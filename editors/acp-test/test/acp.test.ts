@@ -1,0 +1,292 @@
+// The acceptance suite of `deckhand acp`: the official ACP client library
+// (@agentclientprotocol/sdk) drives the real binary against the fake of
+// OpenAI. Every test starts its own deckhand in a fresh home and workspace.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as acp from "@agentclientprotocol/sdk";
+import { start, fakeBrowser, type Harness } from "./support/fixture.js";
+
+async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    process.stderr.write(`--- deckhand stderr ---\n${h.stderr}\n`);
+    throw e;
+  } finally {
+    await h.close();
+    h.cleanup();
+  }
+}
+
+async function rejects(p: Promise<unknown>): Promise<acp.RequestError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof acp.RequestError, `expected an ACP error, got ${e}`);
+    return e;
+  }
+  assert.fail("the request succeeded; it should have failed");
+}
+
+test("initialize offers the three ways in and the capabilities", async () => {
+  const h = await start();
+  await withAgent(h, async () => {
+    const res = await h.initialize({ fs: { readTextFile: true, writeTextFile: true } });
+    assert.equal(res.protocolVersion, 1);
+    assert.equal(res.agentInfo?.name, "deckhand");
+    assert.deepEqual(res.authMethods?.map((m) => m.id), ["chat-gpt", "chat-gpt-device-code", "api-key"]);
+    assert.ok(res.authMethods?.every((m) => (m as { type?: string }).type === undefined), "all are agent methods");
+    assert.equal(res.agentCapabilities?.promptCapabilities?.embeddedContext, true);
+    assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.list, {});
+    assert.deepEqual(res.agentCapabilities?.auth?.logout, {});
+    // A second initialize is refused, the connection goes on.
+    const again = await rejects(h.initialize());
+    assert.equal(again.code, -32600);
+  });
+});
+
+test("a client with terminal auth gets the headless login as a terminal method", async () => {
+  const h = await start();
+  await withAgent(h, async () => {
+    const res = await h.initialize({ auth: { terminal: true } } as acp.ClientCapabilities);
+    const headless = res.authMethods?.find((m) => m.id === "chat-gpt-device-code") as Record<string, unknown>;
+    assert.equal(headless.type, "terminal");
+    assert.deepEqual(headless.args, ["login", "headless"]);
+  });
+});
+
+test("auth_required before a login, then authenticate with an API key", async () => {
+  const h = await start({ steps: [{ text: "Hello from the API." }] });
+  await withAgent(h, async () => {
+    await h.initialize();
+    const err = await rejects(h.newSession());
+    assert.equal(err.code, -32000);
+    assert.match(err.message, /log in/i);
+    assert.equal((await rejects(h.agent.request("session/list", {}))).code, -32000);
+    // No key anywhere: a clear refusal.
+    const noKey = await rejects(h.agent.request("authenticate", { methodId: "api-key" }));
+    assert.equal(noKey.code, -32602);
+    assert.match(noKey.message, /apiKey/);
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
+    assert.equal(res.stopReason, "end_turn");
+    assert.equal(h.text(s.sessionId), "Hello from the API.");
+    assert.doesNotMatch(h.stderr, /sk-fake/, "the key reached the log");
+  });
+});
+
+test("authenticate with the ChatGPT browser login", async () => {
+  const dir = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "deckhand-browser-"));
+  const bin = fakeBrowser(dir);
+  const h = await start({ steps: [{ text: "Hello from Codex." }], env: { PATH: `${bin}:${process.env.PATH}`, DISPLAY: ":0" } });
+  await withAgent(h, async () => {
+    await h.initialize();
+    assert.deepEqual(await h.agent.request("authenticate", { methodId: "chat-gpt" }), {});
+    const s = await h.newSession();
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
+    assert.equal(res.stopReason, "end_turn");
+    assert.equal(h.text(s.sessionId), "Hello from Codex.");
+  });
+});
+
+test("authenticate with the ChatGPT device code: the code comes back, the second attempt completes", async () => {
+  const h = await start();
+  await withAgent(h, async () => {
+    await h.initialize();
+    const first = await rejects(h.agent.request("authenticate", { methodId: "chat-gpt-device-code" }));
+    assert.equal(first.code, -32000);
+    const data = first.data as { userCode: string; verificationUrl: string };
+    assert.match(data.userCode, /\S/);
+    assert.ok(first.message.includes(data.userCode) && first.message.includes(data.verificationUrl), first.message);
+    assert.deepEqual(await h.agent.request("authenticate", { methodId: "chat-gpt-device-code" }), {});
+    await h.newSession(); // logged in
+    // Unknown methods are refused clearly.
+    assert.equal((await rejects(h.agent.request("authenticate", { methodId: "nope" }))).code, -32602);
+  });
+});
+
+test("a prompt streams thought and message chunks and ends the turn", async () => {
+  const h = await start({ steps: [{ reasoning: "Thinking it over.", text: "The answer is 42." }] });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const res = await h.agent.request("session/prompt", {
+      sessionId: s.sessionId,
+      prompt: [
+        { type: "text", text: "What is the answer?" },
+        { type: "resource_link", uri: `file://${h.workspace}/notes.md`, name: "notes.md" },
+        { type: "resource", resource: { uri: `file://${h.workspace}/a.txt`, text: "context text" } },
+      ],
+    });
+    assert.equal(res.stopReason, "end_turn");
+    assert.equal(h.text(s.sessionId, "agent_thought_chunk"), "Thinking it over.");
+    assert.equal(h.text(s.sessionId), "The answer is 42.");
+    // A prompt with no text at all is refused; the session goes on.
+    assert.equal((await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [] }))).code, -32602);
+    assert.equal((await rejects(h.agent.request("session/prompt", { sessionId: "ses_nope", prompt: [{ type: "text", text: "x" }] }))).code, -32002);
+  });
+});
+
+test("a tool turn asks permission: reject, then allow always, with a diff in the tool call update", async () => {
+  const steps = [
+    { text: "Writing.", calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "rejected\n" } }] },
+    { text: "Editing.", calls: [{ id: "e1", name: "edit", arguments: { path: "a.txt", oldString: "one", newString: "two" } }] },
+    { calls: [{ id: "e2", name: "edit", arguments: { path: "a.txt", oldString: "two", newString: "three" } }] },
+    { text: "Done." },
+  ];
+  const h = await start({ steps });
+  await withAgent(h, async () => {
+    writeFileSync(join(h.workspace, "a.txt"), "one\n");
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    h.answers = ["reject_once", "allow_always"];
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "change a.txt" }] });
+    assert.equal(res.stopReason, "end_turn");
+
+    // Two prompts: the second edit ran under "allow always".
+    assert.equal(h.asked.length, 2);
+    const kinds = h.asked[0].params.options.map((o) => o.kind);
+    assert.deepEqual(kinds, ["allow_once", "allow_always", "reject_once"]);
+    assert.equal(h.asked[0].params.toolCall.toolCallId, "w1");
+    assert.equal(h.asked[1].params.toolCall.toolCallId, "e1");
+    const preview = h.asked[1].params.toolCall.content?.find((c) => c.type === "diff") as acp.Diff & { type: "diff" };
+    assert.equal(preview.oldText, "one\n");
+    assert.equal(preview.newText, "two\n");
+    assert.equal(readFileSync(join(h.workspace, "a.txt"), "utf8"), "three\n");
+
+    const ups = h.of(s.sessionId);
+    const call = ups.find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "e1") as acp.ToolCall & { sessionUpdate: string };
+    assert.equal(call.kind, "edit");
+    assert.equal(call.status, "pending");
+    assert.deepEqual(call.locations, [{ path: join(h.workspace, "a.txt") }]);
+    const rejected = ups.find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "w1" && u.status) as acp.ToolCallUpdate;
+    assert.equal(rejected.status, "failed");
+    const done = ups.filter((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "e2" && u.status === "completed") as acp.ToolCallUpdate[];
+    assert.equal(done.length, 1);
+    const diff = done[0].content?.find((c) => c.type === "diff") as acp.Diff & { type: "diff" };
+    assert.deepEqual({ path: diff.path, oldText: diff.oldText, newText: diff.newText }, { path: join(h.workspace, "a.txt"), oldText: "two\n", newText: "three\n" });
+  });
+});
+
+test("session/cancel ends a running turn with stopReason cancelled", async () => {
+  const h = await start({ steps: [{ text: "Starting a long answer", stall: true }, { text: "Still here." }] });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const prompt = h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "go" }] });
+    await h.waitFor((n) => n.sessionId === s.sessionId && n.update.sessionUpdate === "agent_message_chunk");
+    const t0 = Date.now();
+    await h.agent.notify("session/cancel", { sessionId: s.sessionId });
+    const res = await prompt;
+    const took = Date.now() - t0;
+    assert.equal(res.stopReason, "cancelled");
+    assert.ok(took < 5000, `the cancelled prompt took ${took} ms to return`);
+    // The session goes on.
+    const next = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "again" }] });
+    assert.equal(next.stopReason, "end_turn");
+  });
+});
+
+test("session/list lists the sessions with their cwd and title", async () => {
+  const h = await start({ steps: [{ text: "One." }] });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "first question\nmore" }] });
+    const s2 = await h.newSession();
+    const list = await h.agent.request("session/list", {});
+    const ids = list.sessions.map((x) => x.sessionId);
+    assert.ok(ids.includes(s.sessionId) && ids.includes(s2.sessionId), JSON.stringify(list));
+    const one = list.sessions.find((x) => x.sessionId === s.sessionId)!;
+    assert.equal(one.cwd, h.workspace);
+    assert.equal(one.title, "first question");
+    const elsewhere = await h.agent.request("session/list", { cwd: "/nowhere" });
+    assert.deepEqual(elsewhere.sessions.filter((x) => x.sessionId === s.sessionId), []);
+  });
+});
+
+test("model and reasoning effort are session config options", async () => {
+  const h = await start({ steps: [{ text: "Changed." }] });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const model = s.configOptions?.find((o) => o.category === "model");
+    assert.ok(model && model.type === "select", JSON.stringify(s.configOptions));
+    const values = (model.options as acp.SessionConfigSelectOption[]).map((o) => o.value);
+    const other = values.find((v) => v !== model.currentValue)!;
+    assert.ok(other, "the login offers more than one model");
+    const res = await h.agent.request("session/set_config_option", { sessionId: s.sessionId, configId: model.id, value: other });
+    assert.equal(res.configOptions.find((o) => o.id === model.id)?.currentValue, other);
+    const effort = res.configOptions.find((o) => o.category === "thought_level")!;
+    const res2 = await h.agent.request("session/set_config_option", { sessionId: s.sessionId, configId: effort.id, value: "high" });
+    assert.equal(res2.configOptions.find((o) => o.id === effort.id)?.currentValue, "high");
+    assert.equal(res2.configOptions.find((o) => o.id === model.id)?.currentValue, other);
+    const bad = await rejects(h.agent.request("session/set_config_option", { sessionId: s.sessionId, configId: model.id, value: "no-such-model" }));
+    assert.equal(bad.code, -32602);
+    const turn = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
+    assert.equal(turn.stopReason, "end_turn");
+  });
+});
+
+test("a client that serves fs/* gets the edit in its buffer, not on disk", async () => {
+  const steps = [
+    { calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
+    { calls: [{ id: "e1", name: "edit", arguments: { path: "a.txt", oldString: "unsaved", newString: "edited" } }] },
+    { text: "Edited your buffer." },
+  ];
+  const buffers = new Map<string, string>();
+  const writes: { path: string; content: string }[] = [];
+  const reads: string[] = [];
+  const h = await start({
+    steps,
+    handlers: (app) => app
+      .onRequest("fs/read_text_file", ({ params }) => {
+        reads.push(params.path);
+        const text = buffers.get(params.path);
+        if (text === undefined) throw acp.RequestError.resourceNotFound(params.path);
+        return { content: text };
+      })
+      .onRequest("fs/write_text_file", ({ params }) => {
+        writes.push({ path: params.path, content: params.content });
+        buffers.set(params.path, params.content);
+        return {};
+      }),
+  });
+  await withAgent(h, async () => {
+    const file = join(h.workspace, "a.txt");
+    writeFileSync(file, "on disk\n");
+    buffers.set(file, "unsaved buffer\n");
+    await h.initialize({ fs: { readTextFile: true, writeTextFile: true } });
+    await h.loginWithKey();
+    const s = await h.newSession();
+    h.answers = ["allow_once"];
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "edit the buffer" }] });
+    assert.equal(res.stopReason, "end_turn");
+    assert.ok(reads.includes(file));
+    assert.deepEqual(writes, [{ path: file, content: "edited buffer\n" }]);
+    assert.equal(readFileSync(file, "utf8"), "on disk\n", "the edit reached the disk");
+    const read = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "r1" && u.status === "completed") as acp.ToolCallUpdate;
+    assert.match(JSON.stringify(read.content), /unsaved buffer/);
+    const diff = h.asked[0].params.toolCall.content?.find((c) => c.type === "diff") as acp.Diff & { type: "diff" };
+    assert.equal(diff.oldText, "unsaved buffer\n");
+  });
+});
+
+test("logout forgets the login", async () => {
+  const h = await start();
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    await h.newSession();
+    await h.agent.request("logout", {});
+    assert.equal((await rejects(h.newSession())).code, -32000);
+  });
+});

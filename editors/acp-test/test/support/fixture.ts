@@ -1,0 +1,201 @@
+// The fixture of the ACP suite: a fake of OpenAI (cmd/fakeupstream) and the
+// real `deckhand acp`, driven by the official ACP client library over pipes.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync, mkdirSync, chmodSync, rmSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable, Writable } from "node:stream";
+import { createInterface } from "node:readline";
+import { createServer } from "node:net";
+import * as acp from "@agentclientprotocol/sdk";
+
+const DECKHAND = process.env.DECKHAND_BIN ?? "bin/deckhand";
+const FAKE = process.env.FAKEUPSTREAM_BIN ?? "bin/fakeupstream";
+
+/** One model step of the fake (docs/protocol.md §12). */
+export interface Step {
+  text?: string;
+  reasoning?: string;
+  calls?: { id: string; name: string; arguments: Record<string, unknown> }[];
+  delayMs?: number;
+  stall?: boolean;
+}
+
+export interface Fake {
+  issuer: string;
+  codex: string;
+  api: string;
+  stop(): void;
+}
+
+/** Starts the fake of OpenAI with these steps. */
+export async function startFake(dir: string, steps: Step[], args: string[] = []): Promise<Fake> {
+  const script = join(dir, "steps.json");
+  writeFileSync(script, JSON.stringify(steps));
+  const proc = spawn(FAKE, ["--script", script, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout! });
+    rl.once("line", (l) => { rl.close(); resolve(l); });
+    proc.once("exit", (code) => reject(new Error(`fakeupstream exited with ${code}`)));
+  });
+  const addr = JSON.parse(line);
+  return { ...addr, stop: () => { proc.stdin!.end(); proc.kill(); } };
+}
+
+export interface Options {
+  steps?: Step[];
+  /** The client's capabilities for initialize. */
+  capabilities?: acp.ClientCapabilities;
+  /** More environment for deckhand. */
+  env?: Record<string, string>;
+  /** Registers more client handlers (fs/*, ...). */
+  handlers?: (app: acp.ClientApp) => void;
+  /** Reuse this DECKHAND_HOME (a second process over the same sessions). */
+  home?: string;
+  /** Reuse this workspace. */
+  workspace?: string;
+  /** Reuse this fake. */
+  fake?: Fake;
+}
+
+/** A permission request the client received, and the option it chose. */
+export interface Asked {
+  params: acp.RequestPermissionRequest;
+  chose: string | null;
+}
+
+export class Harness {
+  readonly updates: acp.SessionNotification[] = [];
+  readonly asked: Asked[] = [];
+  /** Picks the option to answer the next permission request with (an option kind). */
+  answers: acp.PermissionOptionKind[] = [];
+  stderr = "";
+  agent!: acp.ClientContext;
+  conn!: acp.ClientConnection;
+  proc!: ChildProcess;
+  fake!: Fake;
+  ownFake = false;
+
+  constructor(readonly dir: string, readonly home: string, readonly workspace: string) {}
+
+  async initialize(capabilities: acp.ClientCapabilities = {}): Promise<acp.InitializeResponse> {
+    return this.agent.request("initialize", {
+      protocolVersion: acp.PROTOCOL_VERSION,
+      clientCapabilities: capabilities,
+      clientInfo: { name: "deckhand-acp-test", version: "0" },
+    });
+  }
+
+  /** Logs in with the fake's API key. */
+  async loginWithKey(): Promise<void> {
+    await this.agent.request("authenticate", { methodId: "api-key", _meta: { "api-key": { apiKey: "sk-fake" } } });
+  }
+
+  async newSession(cwd = this.workspace): Promise<acp.NewSessionResponse> {
+    return this.agent.request("session/new", { cwd, mcpServers: [] });
+  }
+
+  /** The updates of one session, in arrival order. */
+  of(sessionId: string): acp.SessionUpdate[] {
+    return this.updates.filter((n) => n.sessionId === sessionId).map((n) => n.update);
+  }
+
+  /** The text of the agent_message_chunks (or agent_thought_chunks) of a session. */
+  text(sessionId: string, kind: "agent_message_chunk" | "agent_thought_chunk" = "agent_message_chunk"): string {
+    return this.of(sessionId)
+      .filter((u) => u.sessionUpdate === kind)
+      .map((u) => ((u as { content: acp.ContentBlock }).content as { text?: string }).text ?? "")
+      .join("");
+  }
+
+  /** Resolves once an update matching pred has arrived. */
+  async waitFor(pred: (n: acp.SessionNotification) => boolean, ms = 10_000): Promise<acp.SessionNotification> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = this.updates.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error("no matching session/update arrived");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async close(): Promise<number | null> {
+    this.conn.close();
+    this.proc.stdin!.end();
+    const code = await new Promise<number | null>((resolve) => {
+      if (this.proc.exitCode !== null) return resolve(this.proc.exitCode);
+      const t = setTimeout(() => this.proc.kill("SIGKILL"), 10_000);
+      this.proc.once("exit", (c) => { clearTimeout(t); resolve(c); });
+    });
+    if (this.ownFake) this.fake.stop();
+    return code;
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Starts `deckhand acp` in a fresh home and workspace against a fake. */
+export async function start(opts: Options = {}): Promise<Harness> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-acp-")));
+  const home = opts.home ?? join(dir, "home");
+  const workspace = opts.workspace ?? join(dir, "ws");
+  mkdirSync(home, { recursive: true });
+  mkdirSync(workspace, { recursive: true });
+  const h = new Harness(dir, home, workspace);
+  h.fake = opts.fake ?? (await startFake(dir, opts.steps ?? []));
+  h.ownFake = !opts.fake;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: dir,
+    DECKHAND_HOME: home,
+    DECKHAND_AUTH_ISSUER: h.fake.issuer,
+    DECKHAND_CODEX_BASE_URL: h.fake.codex,
+    OPENAI_BASE_URL: h.fake.api,
+    DECKHAND_OAUTH_PORT: String(await freePort()),
+    DECKHAND_LOG_LEVEL: "debug",
+    ...opts.env,
+  };
+  h.proc = spawn(DECKHAND, ["acp", "--retry-delay", "10ms"], { cwd: workspace, env, stdio: ["pipe", "pipe", "pipe"] });
+  h.proc.stderr!.on("data", (b: Buffer) => { h.stderr += b.toString(); });
+  const app = acp.client({ name: "deckhand-acp-test" })
+    .onNotification("session/update", ({ params }) => { h.updates.push(params); })
+    .onRequest("session/request_permission", ({ params }) => {
+      const kind = h.answers.shift();
+      const option = kind ? params.options.find((o) => o.kind === kind) : undefined;
+      h.asked.push({ params, chose: option?.optionId ?? null });
+      if (!option) return { outcome: { outcome: "cancelled" } };
+      return { outcome: { outcome: "selected", optionId: option.optionId } };
+    });
+  opts.handlers?.(app);
+  const stream = acp.ndJsonStream(
+    Writable.toWeb(h.proc.stdin!) as WritableStream<Uint8Array>,
+    Readable.toWeb(h.proc.stdout!) as ReadableStream<Uint8Array>,
+  );
+  h.conn = app.connect(stream);
+  h.agent = h.conn.agent;
+  return h;
+}
+
+/** A stand-in for the user's browser: `xdg-open URL` fetches URL and follows its redirects, as a browser that approves the login would. */
+export function fakeBrowser(dir: string): string {
+  const bin = join(dir, "browser-bin");
+  mkdirSync(bin, { recursive: true });
+  const script = join(bin, "xdg-open");
+  writeFileSync(script, `#!/usr/bin/env node\nfetch(process.argv[2]).then(r => r.text()).then(() => process.exit(0), e => { console.error(e); process.exit(1); });\n`);
+  chmodSync(script, 0o755);
+  return bin;
+}
+
+/** A TCP port nobody listens on now, for the browser login's callback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/deckhand-dev/deckhand/tools"
+)
+
+// clientReadLimit is how many lines a read through the client shows when the
+// call names no limit, as the read tool does.
+const clientReadLimit = 2000
+
+// runOnClient runs a read, write, edit or bash call through the client when
+// it serves files or terminals for the session (ACP's fs/* and terminal/*).
+// handled is false when deckhand's own tool must run.
+func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled bool) {
+	root := t.s.root
+	switch c.Name {
+	case "read", "write", "edit":
+		fc, ok := t.client.(FileClient)
+		if !ok || !fc.ServesFiles(t.s.ID) {
+			return callOutcome{}, false
+		}
+		return t.fileCall(ctx, fc, root, c), true
+	case "bash":
+		tc, ok := t.client.(TerminalClient)
+		if !ok || !tc.ServesTerminals(t.s.ID) {
+			return callOutcome{}, false
+		}
+		var p struct {
+			Command string `json:"command"`
+		}
+		if json.Unmarshal([]byte(c.Arguments), &p) != nil || strings.TrimSpace(p.Command) == "" {
+			return callOutcome{output: "invalid arguments: command must be a non-empty string"}, true
+		}
+		out, status, err := tc.RunCommand(ctx, t.s.ID, p.Command, root)
+		if err != nil {
+			return callOutcome{output: fmt.Sprintf("the editor could not run the command: %v", err)}, true
+		}
+		if out != "" && !strings.HasSuffix(out, "\n") {
+			out += "\n"
+		}
+		return callOutcome{output: out + "[" + status + "]", ok: status == "exit status 0"}, true
+	}
+	return callOutcome{}, false
+}
+
+func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c Item) callOutcome {
+	var p struct {
+		Path       string `json:"path"`
+		Offset     int    `json:"offset"`
+		Limit      int    `json:"limit"`
+		Content    string `json:"content"`
+		OldString  string `json:"oldString"`
+		NewString  string `json:"newString"`
+		ReplaceAll bool   `json:"replaceAll"`
+	}
+	if err := json.Unmarshal([]byte(c.Arguments), &p); err != nil || strings.TrimSpace(p.Path) == "" {
+		return callOutcome{output: "invalid arguments: they must be one JSON object with a non-empty \"path\""}
+	}
+	real, err := tools.Resolve(root, p.Path)
+	if err != nil {
+		return callOutcome{output: fmt.Sprintf("%q is outside the workspace %s", p.Path, root)}
+	}
+	rel, _ := filepath.Rel(root, real)
+	switch c.Name {
+	case "read":
+		text, err := fc.ReadTextFile(ctx, t.s.ID, real)
+		if err != nil {
+			return callOutcome{output: fmt.Sprintf("cannot read %q: %v", p.Path, err)}
+		}
+		return callOutcome{output: numberLines(text, p.Offset, p.Limit), ok: true}
+	case "write":
+		if err := fc.WriteTextFile(ctx, t.s.ID, real, p.Content); err != nil {
+			return callOutcome{output: fmt.Sprintf("cannot write %q: %v", p.Path, err)}
+		}
+		return callOutcome{output: fmt.Sprintf("wrote %s (%d bytes) in the editor", rel, len(p.Content)), ok: true}
+	default: // edit
+		old, err := fc.ReadTextFile(ctx, t.s.ID, real)
+		if err != nil && p.OldString != "" {
+			return callOutcome{output: fmt.Sprintf("cannot edit %q: %v", p.Path, err)}
+		}
+		if err != nil {
+			old = "" // creating a file with an empty oldString
+		} else if p.OldString == "" && old != "" {
+			return callOutcome{output: fmt.Sprintf("oldString is empty, but %q already exists: give the text to replace, or use write to replace the whole file", p.Path)}
+		}
+		after, count := p.NewString, 1
+		if p.OldString != "" {
+			var msg string
+			if after, count, msg = tools.ReplaceText(old, p.OldString, p.NewString, p.ReplaceAll, rel); msg != "" {
+				return callOutcome{output: msg}
+			}
+		}
+		if err := fc.WriteTextFile(ctx, t.s.ID, real, after); err != nil {
+			return callOutcome{output: fmt.Sprintf("cannot write %q: %v", p.Path, err)}
+		}
+		return callOutcome{output: fmt.Sprintf("edited %s in the editor: replaced %d occurrence(s)", rel, count), ok: true}
+	}
+}
+
+// numberLines shows text as the read tool does: each line after its 1-based
+// number and a tab, from line offset, at most limit lines.
+func numberLines(text string, offset, limit int) string {
+	if offset < 1 {
+		offset = 1
+	}
+	if limit <= 0 {
+		limit = clientReadLimit
+	}
+	lines := strings.SplitAfter(text, "\n")
+	if n := len(lines); n > 0 && lines[n-1] == "" {
+		lines = lines[:n-1]
+	}
+	if offset > len(lines) {
+		return fmt.Sprintf("(the file has %d lines; offset %d is past its end)", len(lines), offset)
+	}
+	var b strings.Builder
+	end := min(len(lines), offset-1+limit)
+	for i := offset - 1; i < end; i++ {
+		fmt.Fprintf(&b, "%6d\t%s", i+1, strings.TrimRight(lines[i], "\r\n"))
+		b.WriteByte('\n')
+	}
+	if end < len(lines) {
+		fmt.Fprintf(&b, "(%d more lines; read on with offset %d)\n", len(lines)-end, end+1)
+	}
+	return b.String()
+}
