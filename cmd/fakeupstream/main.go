@@ -48,11 +48,16 @@ func main() {
 	script := flag.String("script", "", "JSON file of model steps to answer with, in order")
 	approve := flag.Int("auto-approve", 1, "approve each device code after this many polls (0: never)")
 	apiKey := flag.String("api-key", "sk-fake", "the API key the fake public API accepts")
+	window := flag.Int("context-window", 0, "every model's context window in tokens, enforced and listed in the Codex catalog (0: no limit)")
 	flag.Parse()
 
 	fake := upstreamtest.New()
 	defer fake.Close()
 	fake.SetAPIKey(*apiKey)
+	if *window > 0 {
+		fake.SetContextWindow(*window)
+		fake.SetCodexModels(upstreamtest.DefaultModel)
+	}
 	if *approve > 0 {
 		fake.AutoApproveDevice(*approve)
 	}
