@@ -46,7 +46,8 @@ func (e *Engine) InstructionFiles() []string {
 	}
 	env := &tools.Env{Root: root, Ledger: tools.NewLedger()}
 	st, err := tools.ReadState(env, instructionFile, 1)
-	if err != nil && !errors.Is(err, tools.ErrTooLarge) || err == nil && !st.Exists {
+	found := st.Exists || errors.Is(err, tools.ErrTooLarge) // larger than the byte asked for
+	if !found {
 		return []string{}
 	}
 	return []string{filepath.Join(root, instructionFile)}
