@@ -38,16 +38,17 @@ type UndoFile struct {
 // UndoTurn is what one turn changed in the workspace through write and
 // edit, and whether it ran bash (whose changes are not known).
 type UndoTurn struct {
-	TurnID  string        `json:"turnId"`
+	TurnID  string      `json:"turnId"`
 	Files   []*UndoFile `json:"files,omitempty"`
-	RanBash bool          `json:"ranBash,omitempty"`
-	Undone  bool          `json:"undone,omitempty"`
+	RanBash bool        `json:"ranBash,omitempty"`
+	Undone  bool        `json:"undone,omitempty"`
 }
 
 // undoLog is a session's record of its turns' changes, oldest first.
 type undoLog struct {
-	mu    sync.Mutex
-	turns []*UndoTurn
+	mu      sync.Mutex
+	turns   []*UndoTurn
+	written map[string]bool // turn and path entries already in the session file
 }
 
 // turnLocked returns the record of turnID, making it if asked. The caller
@@ -276,3 +277,66 @@ func restore(env *tools.Env, f *UndoFile, force bool) string {
 }
 
 func modeOf(m uint32) fs.FileMode { return fs.FileMode(m).Perm() }
+
+// undoEntry is what a session file keeps of undo, one record per change:
+// the first change of a file in a turn carries what it held before, later
+// ones only what it holds after; Bash and Undone mark the turn.
+type undoEntry struct {
+	File   *UndoFile `json:"file,omitempty"`
+	Bash   bool      `json:"bash,omitempty"`
+	Undone bool      `json:"undone,omitempty"`
+}
+
+// entries returns what is not yet written of turnID's record for the files
+// at paths (and its bash run, if any), and marks it written.
+func (l *undoLog) entries(turnID string, paths []string) []undoEntry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tc := l.turnLocked(turnID, false)
+	if tc == nil {
+		return nil
+	}
+	if l.written == nil {
+		l.written = map[string]bool{}
+	}
+	var out []undoEntry
+	if tc.RanBash && !l.written[turnID+"\x00bash"] {
+		l.written[turnID+"\x00bash"] = true
+		out = append(out, undoEntry{Bash: true})
+	}
+	for _, p := range paths {
+		for _, f := range tc.Files {
+			if f.Path != p {
+				continue
+			}
+			c := *f
+			key := turnID + "\x00" + p
+			if l.written[key] {
+				c.Before, c.BeforeMode = nil, 0 // written with the first change
+			}
+			l.written[key] = true
+			out = append(out, undoEntry{File: &c})
+		}
+	}
+	return out
+}
+
+// apply puts back one entry read from a session file.
+func (l *undoLog) apply(turnID string, e undoEntry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tc := l.turnLocked(turnID, true)
+	tc.RanBash = tc.RanBash || e.Bash
+	tc.Undone = tc.Undone || e.Undone
+	if e.File == nil {
+		return
+	}
+	for _, f := range tc.Files {
+		if f.Path == e.File.Path {
+			f.AfterExists, f.AfterSum = e.File.AfterExists, e.File.AfterSum
+			return
+		}
+	}
+	f := *e.File
+	tc.Files = append(tc.Files, &f)
+}

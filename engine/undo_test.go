@@ -45,3 +45,36 @@ func TestUndoLogSkipsNoChange(t *testing.T) {
 		t.Errorf("an unchanged file was recorded")
 	}
 }
+
+// What a session file keeps of undo rebuilds the same record.
+func TestUndoEntriesRoundTrip(t *testing.T) {
+	var l undoLog
+	st := func(path, content string, exists bool) tools.FileState {
+		s := tools.FileState{Path: path, Exists: exists}
+		if exists {
+			s.Content, s.Sum = []byte(content), sha256.Sum256([]byte(content))
+		}
+		return s
+	}
+	var written []undoEntry
+	l.record("t1", st("a", "one", true), nil, st("a", "two", true))
+	l.ranBash("t1")
+	written = append(written, l.entries("t1", []string{"a"})...)
+	l.record("t1", st("a", "two", true), nil, st("a", "three", true))
+	l.record("t1", st("b", "", false), nil, st("b", "new", true))
+	written = append(written, l.entries("t1", []string{"a", "b"})...)
+	if len(written) != 4 || written[2].File.Before != nil {
+		t.Fatalf("entries %+v", written)
+	}
+	var back undoLog
+	for _, e := range written {
+		back.apply("t1", e)
+	}
+	back.apply("t1", undoEntry{Undone: true})
+	got, want := back.turns[0], l.turns[0]
+	if len(got.Files) != 2 || !got.RanBash || !got.Undone ||
+		string(got.Files[0].Before) != "one" || got.Files[0].AfterSum != want.Files[0].AfterSum ||
+		got.Files[1].BeforeExists || got.Files[1].AfterSum != sha256.Sum256([]byte("new")) {
+		t.Errorf("rebuilt %+v", got)
+	}
+}
