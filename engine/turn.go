@@ -79,17 +79,17 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
-	history := append(s.snapshotHistory(), Item{Kind: ItemUser, Text: req.Message})
+	history := t.open(req.Message) // written to the session's file from here on
 	res, history, err := t.loop(ctx, cred, history)
 	res.SessionID, res.TurnID = s.ID, t.id
 	if ctx.Err() != nil {
 		// Cancelled: whatever ran is kept, every call gets an output.
 		res.StopReason = StopCancelled
-		s.setHistory(repair(history, "cancelled by the user"))
+		t.finish(repair(history, "cancelled by the user"), res, nil)
 		e.log.Info("turn cancelled", zap.String("session", s.ID), zap.String("turn", t.id), zap.Int("steps", res.Steps))
 		return res, nil
 	}
-	s.setHistory(repair(history, "not run: the turn failed"))
+	t.finish(repair(history, "not run: the turn failed"), res, err)
 	if err != nil {
 		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))
 		return res, err
@@ -133,12 +133,14 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 			texts = append(texts, step.text)
 		}
 		history = append(history, step.items...)
+		t.keep(history)
 		// The rule the tools deckhand replaces got wrong: any call at all,
 		// whatever text or reasoning came with it, means another step.
 		if len(step.calls) == 0 {
 			return end(StopEndTurn, nil)
 		}
 		history = append(history, t.runCalls(ctx, step.calls)...)
+		t.keep(history)
 		if ctx.Err() != nil {
 			return end("", ctx.Err())
 		}

@@ -33,6 +33,17 @@ type InitializeResult struct {
 	Auth            AuthStatus `json:"auth"`
 	// WorkspaceRoot is the root the tools are confined to (an extension).
 	WorkspaceRoot string `json:"workspaceRoot,omitempty"`
+	// Capabilities says which 1.1 additions the server has.
+	Capabilities *ServerCapabilities `json:"capabilities,omitempty"`
+}
+
+// ServerCapabilities are the 1.1 additions a server has.
+type ServerCapabilities struct {
+	Sessions    bool `json:"sessions,omitempty"`
+	Attachments bool `json:"attachments,omitempty"`
+	Preview     bool `json:"preview,omitempty"`
+	Undo        bool `json:"undo,omitempty"`
+	Compaction  bool `json:"compaction,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.
