@@ -143,6 +143,21 @@ T["input area: <CR> in normal mode and <C-s> in insert mode send; q closes both 
   eq(#child.lua_get("vim.api.nvim_list_wins()"), 1)
 end
 
+T[":close on the chat window takes the input area with it; reopening brings both back"] = function()
+  start({ { text = "Kept." } })
+  child.cmd("DeckhandChat one")
+  H.wait_for(child, "#T.virt_lines() == 1", "the footer")
+  local win = child.lua_get("require('deckhand.chat').chat_win()")
+  child.lua("vim.api.nvim_set_current_win(...)", { win })
+  child.cmd("close")
+  H.wait_for(child, "require('deckhand.chat').input_win() == nil", "the input area to close")
+  eq(#child.lua_get("vim.api.nvim_list_wins()"), 1)
+  child.cmd("DeckhandToggle")
+  MiniTest.expect.no_equality(child.lua_get("require('deckhand.chat').chat_win()"), vim.NIL)
+  MiniTest.expect.no_equality(child.lua_get("require('deckhand.chat').input_win()"), vim.NIL)
+  has(child.lua_get("T.chat_text()"), "Kept.")
+end
+
 T["? lists every key; gm picks the model, which the footer, status() and the request show"] = function()
   start({ { text = "Answered." } })
   child.cmd("DeckhandChat")
@@ -166,6 +181,25 @@ T["? lists every key; gm picks the model, which the footer, status() and the req
   H.wait_for(child, "#T.virt_lines() == 1", "the footer")
   has(child.lua_get("T.virt_lines()[1]"), " · " .. id .. " · ")
   has(fake.model_requests()[1], '"model":"' .. id .. '"')
+end
+
+T[":DeckhandNew clears the chat and starts a new conversation"] = function()
+  start({ { text = "The secret is 7." }, { text = "Fresh start." } })
+  child.cmd("DeckhandChat tell me the secret")
+  H.wait_for(child, "#T.virt_lines() == 1", "the first footer")
+  local sid = child.lua_get("require('deckhand.chat').session_id()")
+  child.cmd("DeckhandNew")
+  eq(child.lua_get("T.chat_text()"), "")
+  eq(child.lua_get("require('deckhand.chat').session_id()"), vim.NIL)
+  child.cmd("DeckhandChat hello again")
+  H.wait_chat(child, "Fresh start.")
+  MiniTest.expect.no_equality(child.lua_get("require('deckhand.chat').session_id()"), sid)
+  lacks(child.lua_get("T.chat_text()"), "The secret is 7.")
+  -- The model saw none of the old conversation.
+  local reqs = fake.model_requests()
+  eq(#reqs, 2)
+  lacks(reqs[2], "The secret is 7.")
+  lacks(reqs[2], "tell me the secret")
 end
 
 T["gr sends the last message again after an error"] = function()

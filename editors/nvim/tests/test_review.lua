@@ -155,6 +155,44 @@ T["a permission request while the chat is hidden is notified, and the review flo
   eq(H.read_file(dirs.ws .. "/quiet.txt"), "q\n")
 end
 
+T["A allows the tool for the rest of the session: the second write is not asked"] = function()
+  start({
+    { calls = { { id = "w1", name = "write", arguments = { path = "one.txt", content = "1\n" } } } },
+    { calls = { { id = "w2", name = "write", arguments = { path = "two.txt", content = "2\n" } } } },
+    { text = "Both written." },
+  })
+  child.cmd("DeckhandChat write two files")
+  wait_float()
+  child.type_keys("A")
+  wait_turns(1)
+  eq(H.read_file(dirs.ws .. "/one.txt"), "1\n")
+  eq(H.read_file(dirs.ws .. "/two.txt"), "2\n")
+  has(child.lua_get("T.chat_text()"), "✓ write one.txt (1 lines) — ")
+  has(child.lua_get("T.chat_text()"), "(always allowed)")
+  has(child.lua_get("T.chat_text()"), "✓ write two.txt (1 lines) — ")
+  eq(#child.lua_get("T.floats()"), 0)
+end
+
+T["a key pressed as the review opens does not answer it"] = function()
+  start({
+    { calls = { { id = "w1", name = "write", arguments = { path = "x.txt", content = "x\n" } } } },
+    { text = "Done." },
+  }, nil, { review_grace_ms = 60000 })
+  child.cmd("DeckhandChat write x.txt")
+  local f = wait_float()
+  child.type_keys("A")
+  has(child.lua_get("T.notes_text()"), "the review just opened")
+  eq(child.lua_get("#T.floats()"), 1)
+  eq(child.lua_get("require('deckhand.permission').pending()"), 1)
+  eq(H.read_file(dirs.ws .. "/x.txt"), nil)
+  -- Past the grace period the key answers.
+  child.lua("require('deckhand').config().review_grace_ms = 0")
+  child.type_keys("a")
+  wait_turns(1)
+  eq(H.read_file(dirs.ws .. "/x.txt"), "x\n")
+  eq(f ~= nil, true)
+end
+
 T["cancelling while the review float is open withdraws it"] = function()
   start({
     { calls = { { id = "w1", name = "write", arguments = { path = "late.txt", content = "x" } } } },

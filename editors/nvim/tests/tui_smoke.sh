@@ -110,6 +110,7 @@ wait_for "+hello deckhand"
 shows "-hello world" || fail "the diff lacks the removed line"
 shows "a allow" || fail "the float does not say its keys"
 dump review
+sleep 0.5 # review keys count after a short grace period
 keys d
 wait_for "Reason for deckhand (optional):"
 keys 'keep the old greeting' Enter
@@ -123,6 +124,7 @@ grep -q "hello world" "$d/ws/hello.txt" || fail "the denied edit changed the fil
 # 3. Asked again: allowed; the open buffer shows the new text.
 cmd "DeckhandChat do it anyway"
 wait_for "deckhand wants to edit hello.txt"
+sleep 0.5
 keys a
 wait_for "Changed the greeting."
 grep -q "hello deckhand" "$d/ws/hello.txt" || fail "the allowed edit did not change the file"

@@ -132,6 +132,35 @@ local function buffer()
   M.highlight(buf)
   watch(buf, "buf")
   set_keys(buf, false)
+  -- The input area goes with the chat's window (:close, <C-w>c, :q).
+  vim.api.nvim_create_autocmd("WinClosed", {
+    buffer = buf,
+    callback = function(ev)
+      local closed = tonumber(ev.match)
+      vim.schedule(function()
+        local ibuf = state.input_buf
+        if not ibuf or not vim.api.nvim_buf_is_valid(ibuf) then
+          return
+        end
+        for _, tab in ipairs(vim.api.nvim_list_tabpages()) do
+          local wins = vim.api.nvim_tabpage_list_wins(tab)
+          local chat_here = false
+          for _, w in ipairs(wins) do
+            if w ~= closed and vim.api.nvim_win_get_buf(w) == state.buf then
+              chat_here = true
+            end
+          end
+          if not chat_here then
+            for _, w in ipairs(wins) do
+              if vim.api.nvim_win_is_valid(w) and vim.api.nvim_win_get_buf(w) == ibuf and #vim.api.nvim_tabpage_list_wins(tab) > 1 then
+                pcall(vim.api.nvim_win_close, w, true)
+              end
+            end
+          end
+        end
+      end)
+    end,
+  })
   vim.api.nvim_create_autocmd("CursorMoved", {
     buffer = buf,
     callback = function()
@@ -419,7 +448,6 @@ end
 
 --- Keeps the windows that were at the end at the end.
 local function follow(buf)
-  refresh_folds(buf)
   if not state.follow then
     return
   end
@@ -686,6 +714,9 @@ local function add(item)
   local buf = buffer()
   table.insert(state.items, item)
   draw(buf, item)
+  -- (Streamed text that extends an item changes lines two below an output
+  -- block at the nearest, which leaves its fold alone: no refresh there.)
+  refresh_folds(buf)
   M.draw_status()
   follow(buf)
   return item
@@ -959,6 +990,7 @@ function handlers.toolResult(p)
   item.asking = nil
   local buf = buffer()
   draw_tool(buf, item)
+  refresh_folds(buf)
   M.draw_status()
   follow(buf)
   require("deckhand.buffers").after_tool(p, item.arguments)
@@ -999,6 +1031,7 @@ function M.asking(call_id, on)
   if item and state.buf then
     item.asking = on or nil
     draw_tool(buffer(), item)
+    refresh_folds(state.buf)
   end
   M.draw_status()
 end
@@ -1010,6 +1043,7 @@ function M.decided(call_id, decision)
     item.decision = decision
     item.asking = nil
     draw_tool(buffer(), item)
+    refresh_folds(state.buf)
   end
   state.turn = state.turn or {}
   state.turn.waiting = nil

@@ -32,6 +32,11 @@ local defaults = {
   notify_hidden = true,
   -- reload unmodified buffers of files deckhand changed (warn on modified ones).
   reload_buffers = true,
+  -- "float": permission requests open the review float; "select": vim.ui.select.
+  review = "float",
+  -- keys in the review float count only this long after it opened (ms), so a
+  -- key typed for something else cannot answer it.
+  review_grace_ms = 400,
 }
 
 --- Everything the plugin holds while Neovim runs, in one place.
@@ -180,7 +185,9 @@ function M.log_file()
   if vim.env.DECKHAND_LOG_FILE and vim.env.DECKHAND_LOG_FILE ~= "" then
     return vim.env.DECKHAND_LOG_FILE
   end
-  return vim.fn.stdpath("log") .. "/deckhand.log"
+  local dir = vim.fn.stdpath("log")
+  vim.fn.mkdir(dir, "p")
+  return dir .. "/deckhand.log"
 end
 
 local function start()

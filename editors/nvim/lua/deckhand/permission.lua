@@ -157,6 +157,9 @@ local function open_view(entry)
   local r = M.render(entry.params)
   local buf = vim.api.nvim_create_buf(false, true)
   vim.bo[buf].bufhidden = "wipe"
+  if vim.fn.mode() ~= "n" then
+    vim.cmd("stopinsert")
+  end
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, r.lines)
   vim.bo[buf].modifiable = false
   vim.bo[buf].filetype = r.filetype
@@ -188,14 +191,22 @@ local function open_view(entry)
   vim.wo[win].cursorline = true
   vim.wo[win].number = false
   vim.wo[win].foldenable = false
-  local v = { buf = buf, win = win, entry = entry }
+  local v = { buf = buf, win = win, entry = entry, opened = vim.uv.now() }
   function v:close()
     if vim.api.nvim_win_is_valid(self.win) then
       pcall(vim.api.nvim_win_close, self.win, true)
     end
   end
+  -- A key typed for something else just as the float opened must not
+  -- answer it: answers count only after a short grace period.
   local function map(lhs, fn)
-    vim.keymap.set("n", lhs, fn, { buffer = buf, nowait = true, silent = true })
+    vim.keymap.set("n", lhs, function()
+      if vim.uv.now() - v.opened < (require("deckhand").config().review_grace_ms or 0) then
+        ui.warn("deckhand: the review just opened; read it, then press " .. lhs .. " again.")
+        return
+      end
+      fn()
+    end, { buffer = buf, nowait = true, silent = true })
   end
   map("a", function()
     answer(entry, "allow")
