@@ -142,3 +142,16 @@ func TestAttachmentsReachTheModel(t *testing.T) {
 		t.Errorf("%d requests were sent for refused attachments", n-before)
 	}
 }
+
+// afterContext drops the items a session starts with (its environment
+// context and project instructions), for tests about what follows them.
+func afterContext(items []map[string]any) []map[string]any {
+	for len(items) > 0 {
+		c, _ := items[0]["content"].(string)
+		if items[0]["role"] != "user" || !(strings.HasPrefix(c, "<environment_context>") || strings.HasPrefix(c, "# AGENTS.md instructions for ")) {
+			break
+		}
+		items = items[1:]
+	}
+	return items
+}

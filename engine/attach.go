@@ -169,14 +169,8 @@ func capText(s string, n int) (string, bool) {
 		len(s)-len(head), attachMaxOne>>10, attachMaxAll>>10), true
 }
 
-// workspaceOf is the tools' view of the workspace of a session (the
-// attached one for a new session), with a ledger of its own.
-func (e *Engine) workspaceOf(sessionID string) *tools.Env {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	root := e.root
-	if s, ok := e.sessions[sessionID]; ok {
-		root = s.root
-	}
-	return &tools.Env{Root: root, Ledger: tools.NewLedger()}
+// workspace is the tools' view of the session's workspace, with a ledger of
+// its own (attachments are not reads of the model's).
+func (s *Session) workspace() *tools.Env {
+	return &tools.Env{Root: s.root, Ledger: tools.NewLedger()}
 }

@@ -166,6 +166,7 @@ func (t *turn) maybeCompact(ctx context.Context, cred auth.Credential, history [
 		return history
 	}
 	t.s.meter.reset()
+	t.replaced(compacted) // the session file gives back the compacted history
 	after := t.contextTokens(compacted)
 	t.e.log.Info("history compacted", zap.String("session", t.s.ID), zap.Int64("before", before), zap.Int64("after", after))
 	t.emit(TurnEvent{Kind: EventCompacted, BeforeTokens: before, AfterTokens: after})

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,15 +18,18 @@ import (
 // Config is everything the engine is built from. Zero durations take the
 // defaults named beside them.
 type Config struct {
-	Version      string // deckhand's version, for User-Agent
-	Home         string // holds auth.json
-	Issuer       string // OAuth issuer
-	CodexBaseURL string // ChatGPT OAuth branch: <base>/responses
-	APIBaseURL   string // API-key branch: <base>/responses
-	EnvAPIKey    string // OPENAI_API_KEY, used when nothing is stored
-	OAuthPort    int    // browser-flow callback port
-	AllowAll     bool   // mutating tools run without a permission prompt
-	MaxSteps     int    // model steps per turn (50)
+	Version      string        // deckhand's version, for User-Agent
+	Home         string        // holds auth.json
+	SessionsDir  string        // session files (Home/sessions)
+	Issuer       string        // OAuth issuer
+	CodexBaseURL string        // ChatGPT OAuth branch: <base>/responses
+	APIBaseURL   string        // API-key branch: <base>/responses
+	EnvAPIKey    string        // OPENAI_API_KEY, used when nothing is stored
+	OAuthPort    int           // browser-flow callback port
+	AllowAll     bool          // mutating tools run without a permission prompt
+	MaxSteps     int           // model steps per turn (50)
+	SessionIdle  time.Duration // an idle session's history is unloaded after this (DefaultSessionIdle)
+	MaxLoaded    int           // sessions holding their history in memory (DefaultMaxLoaded)
 
 	BrowserTimeout time.Duration // browser login (10 min)
 	DeviceTimeout  time.Duration // device-code login (15 min)
@@ -40,6 +44,15 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = DefaultSessionIdle
+	}
+	if c.MaxLoaded <= 0 {
+		c.MaxLoaded = DefaultMaxLoaded
+	}
+	if c.SessionsDir == "" {
+		c.SessionsDir = filepath.Join(c.Home, "sessions")
+	}
 	if c.MaxSteps <= 0 {
 		c.MaxSteps = 50
 	}
@@ -73,6 +86,7 @@ type Engine struct {
 	cfg    Config
 	log    *zap.Logger
 	store  *auth.Store
+	saved  *Store // sessions on disk
 	issuer *auth.Client
 	tokens *auth.TokenSource
 	tools  []tools.Tool
@@ -110,6 +124,7 @@ func New(cfg Config) *Engine {
 		cfg:      cfg,
 		log:      cfg.Log,
 		store:    store,
+		saved:    NewStore(cfg.SessionsDir),
 		issuer:   issuer,
 		tokens:   auth.NewTokenSource(store, issuer, cfg.Log),
 		tools:    tools.All(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/deckhand-dev/deckhand/tools"
 )
@@ -23,6 +24,8 @@ type Session struct {
 	history []Item
 	turn    *runningTurn
 	always  map[string]bool // tools the user allowed for the rest of the session
+	disk    diskState       // the session's file
+	used    time.Time       // when a turn last ended, or the session was loaded
 	undo    undoLog         // what each turn's write and edit calls replaced
 	meter   contextMeter    // how large the history is upstream
 	// instructions is what the session loaded of AGENTS.md files.
@@ -101,24 +104,25 @@ func (e *Engine) NewSession(opts SessionOptions) (string, error) {
 	if err != nil {
 		return "", &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 	}
-	s := newSession(newID("ses"), env.Root, opts.Permissions, opts.Client)
+	s := e.newSession(newID("ses"), env.Root, opts.Permissions, opts.Client)
 	e.mu.Lock()
 	e.sessions[s.ID] = s
 	e.mu.Unlock()
 	return s.ID, nil
 }
 
-func newSession(id, root string, permissions bool, c Client) *Session {
+func (e *Engine) newSession(id, root string, permissions bool, c Client) *Session {
 	return &Session{ID: id, root: root, permissions: permissions, client: c,
-		ledger: tools.NewLedger(), always: map[string]bool{}}
+		ledger: tools.NewLedger(), always: map[string]bool{}, disk: diskState{store: e.saved, log: e.log}, used: time.Now()}
 }
 
-// HasSession says whether id names a session of this engine.
+// HasSession says whether id names a session of this engine, in memory or
+// stored.
 func (e *Engine) HasSession(id string) bool {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	_, ok := e.sessions[id]
-	return ok
+	e.mu.Unlock()
+	return ok || e.saved.Exists(id)
 }
 
 // CheckChat validates a chat request before anything runs.
@@ -139,22 +143,25 @@ func (e *Engine) CheckChat(req ChatRequest) error {
 
 // session finds or makes the session of a request; created says it is new.
 // A new one works in the attached workspace with the attached capability.
+// A stored session not in memory is read from its file.
 func (e *Engine) session(id string) (s *Session, created bool, err error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if id == "" {
+		defer e.mu.Unlock()
 		if e.root == "" {
 			return nil, false, ErrNotAttached
 		}
-		s := newSession(newID("ses"), e.root, e.permissions, nil)
+		s := e.newSession(newID("ses"), e.root, e.permissions, nil)
 		e.sessions[s.ID] = s
 		return s, true, nil
 	}
 	s, ok := e.sessions[id]
-	if !ok {
-		return nil, false, &UnknownSessionError{SessionID: id}
+	e.mu.Unlock()
+	if ok {
+		return s, false, nil
 	}
-	return s, false, nil
+	s, err = e.resume(id)
+	return s, false, err
 }
 
 func (e *Engine) dropSession(id string) {
@@ -163,23 +170,31 @@ func (e *Engine) dropSession(id string) {
 	delete(e.sessions, id)
 }
 
-// CancelSession cancels the running turn of a session; false when none runs.
+// CancelSession cancels the running turn of a session; false when none runs
+// (in this process: a turn of another process is not this one's to cancel).
 func (e *Engine) CancelSession(id string) (bool, error) {
 	e.mu.Lock()
 	s, ok := e.sessions[id]
 	e.mu.Unlock()
 	if !ok {
+		if e.saved.Exists(id) {
+			return false, nil
+		}
 		return false, &UnknownSessionError{SessionID: id}
 	}
 	return s.cancelTurn(), nil
 }
 
-// begin claims the session for a new turn, under the session's lock.
+// begin claims the session for a new turn, under the session's lock: in
+// this process, then across processes through the session's lock file.
 func (s *Session) begin(turnID string, cancel context.CancelFunc) (*runningTurn, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.turn != nil {
 		return nil, &SessionBusyError{SessionID: s.ID}
+	}
+	if err := s.claimFile(); err != nil {
+		return nil, err
 	}
 	s.turn = &runningTurn{id: turnID, cancel: cancel}
 	return s.turn, nil
@@ -188,7 +203,9 @@ func (s *Session) begin(turnID string, cancel context.CancelFunc) (*runningTurn,
 func (s *Session) end() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.releaseFile()
 	s.turn = nil
+	s.used = time.Now()
 }
 
 func (s *Session) snapshotHistory() []Item {

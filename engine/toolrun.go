@@ -203,6 +203,9 @@ func (t *turn) report(c Item, oc callOutcome) {
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}
+	if tool := t.tool(c.Name); tool != nil && !tool.ReadOnly() {
+		t.persistUndo(oc.changed)
+	}
 	t.emit(ev)
 }
 

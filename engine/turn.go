@@ -48,13 +48,16 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if err := e.CheckChat(req); err != nil {
 		return TurnResult{}, err
 	}
-	message, attachedDirs, err := attachedMessage(e.workspaceOf(req.SessionID), req.Message, req.Attachments)
-	if err != nil {
-		return TurnResult{}, err // nothing is sent
-	}
 	s, created, err := e.session(req.SessionID)
 	if err != nil {
 		return TurnResult{}, err
+	}
+	message, attachedDirs, err := attachedMessage(s.workspace(), req.Message, req.Attachments)
+	if err != nil {
+		if created {
+			e.dropSession(s.ID) // nobody has heard of it
+		}
+		return TurnResult{}, err // nothing is sent
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -84,25 +87,27 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
-	history := s.snapshotHistory()
-	if len(history) == 0 {
-		history = t.sessionContext(t.env())
+	// A session's first items are its environment and the root's
+	// instructions; an attachment's directory may bring more instructions.
+	var pre []Item
+	if len(s.snapshotHistory()) == 0 {
+		pre = t.sessionContext(t.env())
 	}
 	for _, d := range attachedDirs {
-		history = append(history, t.instructionsFor(t.env(), d)...)
+		pre = append(pre, t.instructionsFor(t.env(), d)...)
 	}
-	history = append(history, Item{Kind: ItemUser, Text: message})
+	history := t.open(req.Message, message, pre) // written to the session's file from here on
 	res, history, err := t.loop(ctx, cred, history)
 	res.SessionID, res.TurnID = s.ID, t.id
 	res.Usage.ContextTokens, res.Usage.ContextWindow = t.contextTokens(history), t.window
 	if ctx.Err() != nil {
 		// Cancelled: whatever ran is kept, every call gets an output.
 		res.StopReason = StopCancelled
-		s.setHistory(repair(history, "cancelled by the user"))
+		t.finish(repair(history, "cancelled by the user"), res, nil)
 		e.log.Info("turn cancelled", zap.String("session", s.ID), zap.String("turn", t.id), zap.Int("steps", res.Steps))
 		return res, nil
 	}
-	s.setHistory(repair(history, "not run: the turn failed"))
+	t.finish(repair(history, "not run: the turn failed"), res, err)
 	if err != nil {
 		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))
 		return res, err
@@ -148,6 +153,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		}
 		history = append(history, step.items...)
 		t.s.meter.note(step.usage, len(history))
+		t.keep(history)
 		// The rule the tools deckhand replaces got wrong: any call at all,
 		// whatever text or reasoning came with it, means another step.
 		if len(step.calls) == 0 {
@@ -155,6 +161,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		}
 		history = append(history, t.runCalls(ctx, step.calls)...)
 		history = append(history, t.moreInstructions(t.env(), step.calls)...)
+		t.keep(history)
 		if ctx.Err() != nil {
 			return end("", ctx.Err())
 		}

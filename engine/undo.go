@@ -196,13 +196,13 @@ type UndoSkip struct{ Path, Reason string }
 // (turnID "" is the last turn with changes not yet undone). A file changed
 // since the turn, by anyone, is skipped with the reason unless force.
 func (e *Engine) Undo(ctx context.Context, sessionID, turnID string, force bool) (UndoResult, error) {
-	e.mu.Lock()
-	s, ok := e.sessions[sessionID]
-	e.mu.Unlock()
-	if !ok {
-		return UndoResult{}, &UnknownSessionError{SessionID: sessionID}
+	if sessionID == "" {
+		return UndoResult{}, &InvalidParamsError{Field: "sessionId", Problem: "is required"}
 	}
-	root := s.root
+	s, _, err := e.session(sessionID) // a stored session is loaded
+	if err != nil {
+		return UndoResult{}, err
+	}
 	// An undo holds the session as a turn would: no turn changes files
 	// under it.
 	if _, err := s.begin(newID("undo"), func() {}); err != nil {
@@ -210,8 +210,21 @@ func (e *Engine) Undo(ctx context.Context, sessionID, turnID string, force bool)
 	}
 	defer s.end()
 
+	res, err := s.undoLocked(ctx, turnID, force)
+	if err != nil {
+		return res, err
+	}
+	if data, err := json.Marshal(undoEntry{Undone: true}); err == nil {
+		s.appendClaimed(&Record{Type: RecordUndo, TurnID: res.TurnID, Data: data})
+	}
+	return res, nil
+}
+
+// undoLocked does the work of Undo under the undo log's lock.
+func (s *Session) undoLocked(ctx context.Context, turnID string, force bool) (UndoResult, error) {
 	s.undo.mu.Lock()
 	defer s.undo.mu.Unlock()
+	root, sessionID := s.root, s.ID
 	var tc *UndoTurn
 	if turnID == "" {
 		for i := len(s.undo.turns) - 1; i >= 0 && tc == nil; i-- {

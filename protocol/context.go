@@ -9,15 +9,6 @@ const (
 	NotifyChatCompacted = "chat/compacted"
 )
 
-// ServerCapabilities says which 1.1 additions the server has.
-type ServerCapabilities struct {
-	Sessions    bool `json:"sessions,omitempty"`
-	Attachments bool `json:"attachments,omitempty"`
-	Preview     bool `json:"preview,omitempty"`
-	Undo        bool `json:"undo,omitempty"`
-	Compaction  bool `json:"compaction,omitempty"`
-}
-
 // Preview is what permission/request shows of a call: {path, diff} for
 // write and edit, {command, cwd} for bash. The command is never shortened.
 type Preview struct {

@@ -33,10 +33,19 @@ type InitializeResult struct {
 	Auth            AuthStatus `json:"auth"`
 	// WorkspaceRoot is the root the tools are confined to (an extension).
 	WorkspaceRoot string `json:"workspaceRoot,omitempty"`
-	// Capabilities (1.1) names the additions the server has.
+	// Capabilities says which 1.1 additions the server has.
 	Capabilities *ServerCapabilities `json:"capabilities,omitempty"`
 	// Instructions (1.1) lists the project instruction files found.
 	Instructions []string `json:"instructions,omitempty"`
+}
+
+// ServerCapabilities are the 1.1 additions a server has.
+type ServerCapabilities struct {
+	Sessions    bool `json:"sessions,omitempty"`
+	Attachments bool `json:"attachments,omitempty"`
+	Preview     bool `json:"preview,omitempty"`
+	Undo        bool `json:"undo,omitempty"`
+	Compaction  bool `json:"compaction,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.

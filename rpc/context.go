@@ -12,11 +12,6 @@ import (
 // The 1.1 additions this face serves: review before allowing, undo, context
 // from the editor, long sessions.
 
-// capabilities is what initialize says the server has.
-func capabilities() *protocol.ServerCapabilities {
-	return &protocol.ServerCapabilities{Attachments: true, Preview: true, Undo: true, Compaction: true}
-}
-
 func (s *Server) registerContext() {
 	eng := s.cfg.Engine
 	request(s, protocol.MethodUndo, true, func(ctx context.Context, p protocol.UndoParams) (any, error) {

@@ -16,11 +16,14 @@ func wordError(err error) *Error {
 		unknownSession *engine.UnknownSessionError
 		unknownFlow    *engine.UnknownFlowError
 		authReq        *engine.AuthRequiredError
+		broken         *engine.BrokenError
 	)
 	switch {
 	case errors.As(err, &unknownSession):
 		return &Error{Code: protocol.CodeInvalidParams, Message: fmt.Sprintf(
-			"Unknown session %q: leave sessionId out to start a new session.", unknownSession.SessionID)}
+			"Unknown session %q: leave sessionId out to start a new session, or pick one that sessions/list shows.", unknownSession.SessionID)}
+	case errors.As(err, &broken):
+		return &Error{Code: protocol.CodeInvalidParams, Message: sentence(broken.Error()) + " It is left on disk as it is; delete it with sessions/delete."}
 	case errors.As(err, &unknownFlow):
 		return &Error{Code: protocol.CodeInvalidParams, Message: fmt.Sprintf(
 			"Unknown login flow %q: start a new login with startOAuth.", unknownFlow.FlowID)}

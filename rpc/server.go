@@ -35,6 +35,7 @@ type Server struct {
 
 	mu          sync.Mutex
 	initialized bool
+	root        string // the workspace initialize fixed
 	shutdown    bool
 	exitCode    int
 	exited      bool
@@ -193,6 +194,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 	}
 	s.mu.Lock()
 	s.initialized = true
+	s.root = root
 	s.mu.Unlock()
 	name := ""
 	if p.ClientInfo != nil {
@@ -204,7 +206,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		ProtocolVersion: protocol.Version,
 		Auth:            authStatus(s.cfg.Engine.Status()),
 		WorkspaceRoot:   root,
-		Capabilities:    capabilities(),
+		Capabilities:    serverCapabilities(),
 		Instructions:    s.cfg.Engine.InstructionFiles(),
 	}, nil
 }
@@ -229,5 +231,6 @@ func (s *Server) register() {
 	})
 	s.registerAuth()
 	s.registerChat()
+	s.registerSessions()
 	s.registerContext()
 }

@@ -22,6 +22,8 @@ type options struct {
 	port                                     int
 	logFile, logLevel                        string
 	allowAll, showVersion                    bool
+	allSessions                              bool
+	resume                                   resumeFlag
 	maxSteps                                 int
 	portErr                                  error
 	browserTimeout, deviceTimeout            time.Duration
@@ -73,6 +75,8 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.logLevel, "log-level", env("DECKHAND_LOG_LEVEL", "info"), "debug, info, warn or error (DECKHAND_LOG_LEVEL)")
 	fs.BoolVar(&o.allowAll, "allow-all", false, "let write, edit and bash run without asking, when the editor cannot ask")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.Var(&o.resume, "resume", "with exec: continue the last session of this workspace, or --resume=ID that one")
+	fs.BoolVar(&o.allSessions, "all", false, "with sessions: list the sessions of every workspace")
 	fs.IntVar(&o.maxSteps, "max-steps", 50, "model steps per turn before it ends with max_steps")
 	fs.DurationVar(&o.browserTimeout, "browser-timeout", 10*time.Minute, "how long a browser login waits for the callback")
 	fs.DurationVar(&o.deviceTimeout, "device-timeout", 15*time.Minute, "how long a device-code login polls")

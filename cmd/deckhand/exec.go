@@ -137,21 +137,34 @@ func execTurn(ctx context.Context, o *options, log *zap.Logger, args []string, s
 		fmt.Fprintln(stderr, "deckhand exec:", err)
 		return 1
 	}
-	res, err := eng.Chat(ctx, engine.ChatRequest{Message: prompt})
+	req := engine.ChatRequest{Message: prompt}
+	if o.resume.set {
+		id, rest, err := resumeTarget(eng, o.resume, wd, args)
+		if err != nil {
+			fmt.Fprintln(stderr, "deckhand exec:", sayError(err))
+			return 1
+		}
+		req.SessionID, req.Message = id, strings.TrimSpace(strings.Join(rest, " "))
+		if req.Message == "" {
+			fmt.Fprintln(stderr, `deckhand exec: give a prompt after the session, e.g. deckhand exec --resume ses_… "go on"`)
+			return 2
+		}
+	}
+	res, err := eng.Chat(ctx, req)
 	term.mu.Lock()
 	if term.inText {
 		fmt.Fprintln(stdout)
 	}
 	term.mu.Unlock()
 	if err != nil {
-		fmt.Fprintln(stderr, "deckhand exec:", err)
+		fmt.Fprintln(stderr, "deckhand exec:", sayError(err))
 		var ar *engine.AuthRequiredError
 		if errors.As(err, &ar) {
 			fmt.Fprintln(stderr, "Log in with `deckhand login`, or set OPENAI_API_KEY.")
 		}
 		return 1
 	}
-	fmt.Fprintf(stderr, "[%s after %d steps, %d tokens in, %d out]\n", res.StopReason, res.Steps, res.Usage.InputTokens, res.Usage.OutputTokens)
+	fmt.Fprintf(stderr, "[%s after %d steps, %d tokens in, %d out; session %s]\n", res.StopReason, res.Steps, res.Usage.InputTokens, res.Usage.OutputTokens, res.SessionID)
 	if res.StopReason != engine.StopEndTurn {
 		return 1
 	}

@@ -24,6 +24,9 @@ Usage:
   deckhand [flags] logout          forget the stored OpenAI login
   deckhand [flags] status          show the login state
   deckhand [flags] exec "prompt"   run one turn in the current directory and print it
+  deckhand exec --resume [ID] "prompt"
+                                   continue a session (the last one of this directory without ID)
+  deckhand [flags] sessions        list this directory's sessions (--all: every directory's)
   deckhand [flags] demo            watch deckhand work against a built-in fake of OpenAI
   deckhand --version
 
@@ -91,6 +94,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "exec":
 		in, _ := stdin.(*os.File)
 		return execTurn(ctx, &o, log, rest, in, stdout, stderr)
+	case "sessions":
+		return listSessions(&o, log, stdout, stderr)
 	case "demo":
 		return demo(ctx, &o, stdout, stderr)
 	case "help":

@@ -4,7 +4,12 @@
 // URLs to point deckhand at, then serves until stdin closes or it is
 // signalled.
 //
-//	fakeupstream --script replies.json --auto-approve 1
+//	fakeupstream --script replies.json --auto-approve 1 --api-models gpt-5-a,gpt-5-b
+//
+// While it runs, a line "requests" on stdin makes it print one JSON line
+// {"requests": [{"method", "path", "query", "body"}]} with every request it
+// received so far (bodies as parsed JSON where they are JSON, else strings),
+// so that a test outside Go can assert on what deckhand sent.
 //
 // A script is a JSON list of model steps, each answering one /responses
 // request (ChatGPT branch) in order:
@@ -14,12 +19,14 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -49,6 +56,8 @@ func main() {
 	approve := flag.Int("auto-approve", 1, "approve each device code after this many polls (0: never)")
 	apiKey := flag.String("api-key", "sk-fake", "the API key the fake public API accepts")
 	window := flag.Int("context-window", 0, "every model's context window in tokens, enforced and listed in the Codex catalog (0: no limit)")
+	apiModels := flag.String("api-models", "", "comma-separated ids that /v1/models lists")
+	codexModels := flag.String("codex-models", "", "comma-separated slugs of the Codex catalog (none: it answers 404)")
 	flag.Parse()
 
 	fake := upstreamtest.New()
@@ -61,6 +70,12 @@ func main() {
 	if *approve > 0 {
 		fake.AutoApproveDevice(*approve)
 	}
+	if *apiModels != "" {
+		fake.SetAPIModels(strings.Split(*apiModels, ",")...)
+	}
+	if *codexModels != "" {
+		fake.SetCodexModels(strings.Split(*codexModels, ",")...)
+	}
 	if *script != "" {
 		replies, err := load(*script)
 		if err != nil {
@@ -70,17 +85,47 @@ func main() {
 		fake.PushCodex(replies...)
 		fake.PushAPI(replies...)
 	}
-	json.NewEncoder(os.Stdout).Encode(map[string]string{
+	out := json.NewEncoder(os.Stdout)
+	out.Encode(map[string]string{
 		"issuer": fake.Issuer(), "codex": fake.CodexBase(), "api": fake.APIBase(),
 	})
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	eof := make(chan struct{})
-	go func() { io.Copy(io.Discard, os.Stdin); close(eof) }()
+	go func() { serveCommands(os.Stdin, out, fake); close(eof) }()
 	select {
 	case <-sig:
 	case <-eof:
+	}
+}
+
+// serveCommands answers the lines read from in until it ends: "requests"
+// prints the recording; anything else is ignored.
+func serveCommands(in io.Reader, out *json.Encoder, fake *upstreamtest.Server) {
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) != "requests" {
+			continue
+		}
+		type recorded struct {
+			Method string `json:"method"`
+			Path   string `json:"path"`
+			Query  string `json:"query,omitempty"`
+			Body   any    `json:"body,omitempty"`
+		}
+		list := []recorded{}
+		for _, r := range fake.Requests() {
+			rec := recorded{Method: r.Method, Path: r.Path, Query: r.RawQuery}
+			var body any
+			if json.Unmarshal(r.Body, &body) == nil {
+				rec.Body = body
+			} else if len(r.Body) > 0 {
+				rec.Body = string(r.Body)
+			}
+			list = append(list, rec)
+		}
+		out.Encode(map[string]any{"requests": list})
 	}
 }
 

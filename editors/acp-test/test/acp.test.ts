@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
+import { spawn } from "node:child_process";
 import { start, fakeBrowser, type Harness } from "./support/fixture.js";
 
 async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
@@ -288,5 +289,60 @@ test("logout forgets the login", async () => {
     await h.newSession();
     await h.agent.request("logout", {});
     assert.equal((await rejects(h.newSession())).code, -32000);
+  });
+});
+
+test("a client with terminals runs bash in its own terminal, and releases it", async () => {
+  const steps = [
+    { calls: [{ id: "b1", name: "bash", arguments: { command: "echo hi > made-by-bash.txt" } }] },
+    { text: "Ran it." },
+  ];
+  const calls: string[] = [];
+  let created: acp.CreateTerminalRequest | undefined;
+  const h = await start({
+    steps,
+    handlers: (app) => app
+      .onRequest("terminal/create", ({ params }) => { calls.push("create"); created = params; return { terminalId: "t1" }; })
+      .onRequest("terminal/wait_for_exit", ({ params }) => { calls.push(`wait ${params.terminalId}`); return { exitCode: 0 }; })
+      .onRequest("terminal/output", ({ params }) => { calls.push(`output ${params.terminalId}`); return { output: "output from the client's terminal\n", truncated: false }; })
+      .onRequest("terminal/release", ({ params }) => { calls.push(`release ${params.terminalId}`); return {}; })
+      .onRequest("terminal/kill", () => { calls.push("kill"); return {}; }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize({ terminal: true });
+    await h.loginWithKey();
+    const s = await h.newSession();
+    h.answers = ["allow_once"];
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "run it" }] });
+    assert.equal(res.stopReason, "end_turn");
+    assert.deepEqual(calls, ["create", "wait t1", "output t1", "release t1"]);
+    assert.equal(created?.command, "bash");
+    assert.deepEqual(created?.args, ["-c", "echo hi > made-by-bash.txt"]);
+    assert.equal(created?.cwd, h.workspace);
+    assert.throws(() => readFileSync(join(h.workspace, "made-by-bash.txt")), "deckhand ran the command itself");
+    const done = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && u.status === "completed") as acp.ToolCallUpdate;
+    assert.match(JSON.stringify(done.content), /output from the client's terminal/);
+    const call = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "b1") as acp.ToolCall;
+    assert.equal(call.kind, "execute");
+  });
+});
+
+test("the terminal login method: `deckhand acp login headless` logs in for the next process", async () => {
+  const first = await start();
+  const login = spawn(process.env.DECKHAND_BIN ?? "bin/deckhand", ["acp", "login", "headless"], {
+    cwd: first.workspace,
+    env: { PATH: process.env.PATH ?? "", HOME: first.dir, DECKHAND_HOME: first.home, DECKHAND_AUTH_ISSUER: first.fake.issuer,
+      DECKHAND_CODEX_BASE_URL: first.fake.codex, OPENAI_BASE_URL: first.fake.api },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  login.stdout.on("data", (b: Buffer) => { out += b.toString(); });
+  login.stderr.on("data", (b: Buffer) => { out += b.toString(); });
+  const code = await new Promise<number | null>((resolve) => login.once("exit", resolve));
+  await withAgent(first, async () => {
+    assert.equal(code, 0, out);
+    assert.match(out, /code/i);
+    await first.initialize({ auth: { terminal: true } } as acp.ClientCapabilities);
+    await first.newSession(); // no authenticate: the terminal login is seen
   });
 });

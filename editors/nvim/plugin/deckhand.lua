@@ -19,11 +19,25 @@ end
 local commands = {
   DeckhandLogin = { function(dh) dh.login() end, {} },
   DeckhandChat = { function(dh, o) dh.chat(o.args) end, { nargs = "*" } },
+  DeckhandToggle = { function() require("deckhand.chat").toggle() end, {} },
   DeckhandCancel = { function(dh) dh.cancel() end, {} },
-  DeckhandStatus = { function(dh) dh.status() end, {} },
+  DeckhandStatus = { function(dh) dh.show_status() end, {} },
   DeckhandLogout = { function(dh) dh.logout() end, {} },
   DeckhandModels = { function(dh) dh.models() end, {} },
-  DeckhandNew = { function() require("deckhand.chat").reset() end, {} },
+  DeckhandNew = { function() require("deckhand.chat").new_session() end, {} },
+  DeckhandSessions = { function() require("deckhand.sessions").pick() end, {} },
+  DeckhandUndo = { function() require("deckhand.sessions").undo() end, {} },
+  DeckhandReview = { function() require("deckhand.permission").review() end, {} },
+  DeckhandAdd = {
+    function(_, o)
+      if o.range > 0 then
+        require("deckhand.context").add(0, o.line1, o.line2)
+      else
+        require("deckhand.context").add(0)
+      end
+    end,
+    { range = true },
+  },
 }
 
 for name, spec in pairs(commands) do

@@ -36,37 +36,67 @@ function H.read_file(path)
   return text
 end
 
---- Starts fakeupstream serving steps (model replies, in order). Returns
---- {issuer, codex, api, stop()}.
+--- Starts fakeupstream serving steps (model replies, in order). opts:
+--- approve (device polls before approval), api_models (list of ids the fake
+--- /v1/models serves). Returns {issuer, codex, api, stop(), requests()}.
 function H.start_fake(steps, opts)
   opts = opts or {}
   local dir = H.tempdir()
   local script = dir .. "/script.json"
   H.write_file(script, vim.json.encode(steps or {}))
-  local line
-  local buf = ""
-  local proc = vim.system({ H.fake_bin, "--script", script, "--auto-approve", tostring(opts.approve or 1) }, {
+  local lines, buf = {}, ""
+  local cmd = { H.fake_bin, "--script", script, "--auto-approve", tostring(opts.approve or 1) }
+  if opts.api_models then
+    vim.list_extend(cmd, { "--api-models", table.concat(opts.api_models, ",") })
+  end
+  local proc = vim.system(cmd, {
     stdin = true,
     stdout = function(_, chunk)
-      if chunk and not line then
+      if chunk then
         buf = buf .. chunk
-        line = buf:match("^([^\n]*)\n")
+        while true do
+          local l, rest = buf:match("^([^\n]*)\n(.*)$")
+          if not l then
+            break
+          end
+          lines[#lines + 1] = l
+          buf = rest
+        end
       end
     end,
   })
   local ok = vim.wait(H.TIMEOUT, function()
-    return line ~= nil
+    return #lines > 0
   end, 10)
   if not ok then
     proc:kill(9)
     error("fakeupstream did not start")
   end
-  local urls = vim.json.decode(line)
+  local urls = vim.json.decode(lines[1])
   urls.stop = function()
     pcall(proc.write, proc, nil)
     if not pcall(proc.wait, proc, 5000) then
       proc:kill(9)
     end
+  end
+  --- Every request the fake received so far: {method, path, query, body}.
+  urls.requests = function()
+    local before = #lines
+    proc:write("requests\n")
+    assert(vim.wait(H.TIMEOUT, function()
+      return #lines > before
+    end, 10), "fakeupstream did not answer")
+    return vim.json.decode(lines[#lines]).requests
+  end
+  --- The bodies of the model requests (either branch), JSON-encoded, in order.
+  urls.model_requests = function()
+    local out = {}
+    for _, r in ipairs(urls.requests()) do
+      if r.path:match("/responses$") then
+        out[#out + 1] = vim.json.encode(r.body)
+      end
+    end
+    return out
   end
   table.insert(H.fakes, urls)
   return urls
@@ -84,7 +114,9 @@ function H.case_set(child)
         child.restart({ "-u", H.plugin_dir .. "/tests/child_init.lua" })
       end,
       post_case = function()
-        child.lua("require('deckhand').stop(3000)")
+        if child.is_running() then
+          pcall(child.lua, "require('deckhand').stop(3000)")
+        end
         for _, f in ipairs(H.fakes) do
           f.stop()
         end
@@ -112,10 +144,12 @@ end
 --- Sets the plugin up in the child against the real deckhand and the fake.
 function H.setup_child(child, fake, dirs, extra)
   child.lua([[require("stubs")]])
+  child.o.lines, child.o.columns = 40, 140
   local cfg = vim.tbl_deep_extend("force", {
     cmd = H.deckhand_bin,
     workspace_root = dirs.ws,
     open_browser = false,
+    review_grace_ms = 0,
     env = {
       DECKHAND_HOME = dirs.home,
       DECKHAND_AUTH_ISSUER = fake.issuer,
@@ -179,6 +213,35 @@ function H.wait_screen(child, list)
     error("screen never showed " .. table.concat(list, ", ") .. "\n-- screen:\n" .. tostring(text))
   end
   return text
+end
+
+--- Fails unless haystack contains needle (a plain substring).
+function H.has(haystack, needle)
+  if type(haystack) ~= "string" or not haystack:find(needle, 1, true) then
+    error(("expected to find %q in:\n%s"):format(needle, tostring(haystack)), 2)
+  end
+end
+
+function H.lacks(haystack, needle)
+  if type(haystack) == "string" and haystack:find(needle, 1, true) then
+    error(("did not expect %q in:\n%s"):format(needle, haystack), 2)
+  end
+end
+
+--- The 1.1 capability the child's deckhand announced; when absent, the case
+--- is skipped with a message saying so.
+function H.needs(child, capability)
+  child.lua("require('deckhand').ensure(function() end)")
+  H.wait_for(child, "require('deckhand').server_info() ~= nil", "deckhand to initialize")
+  if not child.lua_get(("require('deckhand').has(%q)"):format(capability)) then
+    MiniTest.skip(("this deckhand does not announce the %q capability (protocol 1.1) in initialize"):format(capability))
+  end
+end
+
+--- Starts deckhand in the child and waits for initialize.
+function H.ready(child)
+  child.lua("require('deckhand').ensure(function() end)")
+  H.wait_for(child, "require('deckhand').server_info() ~= nil", "deckhand to initialize")
 end
 
 return H

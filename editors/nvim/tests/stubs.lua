@@ -63,3 +63,71 @@ end
 function T.last_select()
   return T.selects[#T.selects]
 end
+
+-- The virtual lines of the chat buffer (footers, status), one string each.
+function T.virt_lines(name)
+  local chat = require("deckhand.chat")
+  local buf = chat.buffer()
+  local out = {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, chat.ns[name or "text"], 0, -1, { details = true })) do
+    for _, vl in ipairs(m[4].virt_lines or {}) do
+      local s = ""
+      for _, chunk in ipairs(vl) do
+        s = s .. chunk[1]
+      end
+      out[#out + 1] = s
+    end
+  end
+  return out
+end
+
+-- Rows (1-based) of the chat buffer highlighted with group by an extmark.
+function T.hl_rows(group)
+  local chat = require("deckhand.chat")
+  local buf = chat.buffer()
+  local rows = {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, chat.ns.text, 0, -1, { details = true })) do
+    if m[4].hl_group == group then
+      rows[#rows + 1] = m[2] + 1
+    end
+  end
+  return rows
+end
+
+-- The 1-based row of the first chat line containing s.
+function T.row_of(s)
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(require("deckhand.chat").buffer(), 0, -1, false)) do
+    if l:find(s, 1, true) then
+      return i
+    end
+  end
+end
+
+-- Floating windows: {title, text, buf} each.
+function T.floats()
+  local out = {}
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    local c = vim.api.nvim_win_get_config(w)
+    if c.relative ~= "" then
+      local title = ""
+      for _, chunk in ipairs(type(c.title) == "table" and c.title or {}) do
+        title = title .. chunk[1]
+      end
+      local b = vim.api.nvim_win_get_buf(w)
+      out[#out + 1] = { win = w, title = title, buf = b, text = table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), "\n") }
+    end
+  end
+  return out
+end
+
+function T.float_text()
+  local f = T.floats()[1]
+  return f and (f.title .. "\n" .. f.text) or ""
+end
+
+-- Types into the input area and sends with the given key.
+function T.input(text)
+  local chat = require("deckhand.chat")
+  chat.open({ focus = "input" })
+  vim.api.nvim_buf_set_lines(chat.input_buffer(), 0, -1, false, vim.split(text, "\n"))
+end

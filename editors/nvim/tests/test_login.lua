@@ -121,21 +121,30 @@ T["-32000 on chat shows the error and offers the login picker, then retries"] = 
   child.cmd("DeckhandChat hi")
   H.wait_for(child, "T.notes_text():find('not logged in to OpenAI', 1, true)", "the -32000 message")
   H.wait_chat(child, "Hello after login.")
-  H.wait_chat(child, "end_turn")
+  H.wait_for(child, "#T.virt_lines() == 1", "the footer")
   eq(child.lua_get("T.selects[1].labels"), LABELS)
 end
 
 T["models lists the catalog and sets the chat model"] = function()
-  start({}, nil, { api_key = "sk-fake" })
+  -- Ids no built-in list has: the picker can only show them if it listed
+  -- the upstream's catalog.
+  start({}, { api_models = { "gpt-5-fake-alpha", "gpt-5-fake-beta", "dall-e-9" } }, { api_key = "sk-fake" })
   child.cmd("DeckhandModels")
   H.wait_for(child, "#T.selects == 1", "the model picker")
   local labels = child.lua_get("T.selects[1].labels")
-  expect.equality(#labels > 0, true)
-  local first = labels[1]:gsub(" %*$", "")
-  first = first:match("%(([^)]+)%)$") or first
-  child.lua("T.choose(...)", { labels[1] })
+  local ids = {}
+  for _, l in ipairs(labels) do
+    local id = l:gsub(" %*$", "")
+    ids[#ids + 1] = id:match("%(([^)]+)%)$") or id
+  end
+  eq(ids, { "gpt-5-fake-alpha", "gpt-5-fake-beta" })
+  local listed = vim.tbl_filter(function(r)
+    return r.path == "/v1/models"
+  end, fake.requests())
+  eq(#listed, 1)
+  child.lua("T.choose(...)", { labels[2] })
   H.wait_for(child, "require('deckhand').config().model ~= nil")
-  eq(child.lua_get("require('deckhand').config().model"), first)
+  eq(child.lua_get("require('deckhand').config().model"), "gpt-5-fake-beta")
 end
 
 return T

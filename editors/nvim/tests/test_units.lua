@@ -4,20 +4,58 @@ local rpc = require("deckhand.rpc")
 
 local T = MiniTest.new_set()
 
-T["line_splitter reassembles lines split across chunks"] = function()
-  local feed = rpc.line_splitter()
-  eq(feed('{"a":'), {})
-  eq(feed('1}\n{"b"'), { '{"a":1}' })
-  eq(feed(':2}\r\n\n  \n{"c":3}\n{"d"'), { '{"b":2}', '{"c":3}' })
-  eq(feed(":4}\n"), { '{"d":4}' })
+T["lsp_start calls vim.lsp.rpc.start with the running Neovim's signature"] = function()
+  local seen
+  local function start(...)
+    seen = { ... }
+    return "client"
+  end
+  local d, extra = { notification = true }, { cwd = "/w" }
+  eq(rpc.lsp_start(start, { "/bin/deckhand", "--flag" }, d, extra), "client")
+  eq(seen, { { "/bin/deckhand", "--flag" }, d, extra })
+  local has = vim.fn.has
+  vim.fn.has = function(f)
+    return f == "nvim-0.10" and 0 or has(f)
+  end
+  local ok = pcall(rpc.lsp_start, start, { "/bin/deckhand", "--flag" }, d, extra)
+  vim.fn.has = has
+  eq(ok, true)
+  eq(seen, { "/bin/deckhand", { "--flag" }, d, extra })
 end
 
-T["decode turns null into nil and refuses non-objects"] = function()
-  eq(rpc.decode('{"id":1,"result":null}'), { id = 1 })
-  local msg, err = rpc.decode("[1,2]")
-  eq(msg, nil)
-  eq(type(err), "string")
-  eq((rpc.decode("{oops")), nil)
+T["object keeps empty params a JSON object"] = function()
+  eq(vim.json.encode(rpc.object({})), "{}")
+  eq(vim.json.encode(rpc.object(nil)), "{}")
+  eq(rpc.object({ a = 1 }), { a = 1 })
+end
+
+T["tool_summary names what a call is about"] = function()
+  local chat = require("deckhand.chat")
+  eq(chat.tool_summary("read", { path = "a.go" }), "a.go")
+  eq(chat.tool_summary("write", { path = "a.go", content = "x\ny\n" }), "a.go (2 lines)")
+  eq(chat.tool_summary("grep", { pattern = "foo", path = "src" }), "foo in src")
+  eq(chat.tool_summary("bash", { command = "ls" }), "ls")
+  local long = "echo " .. string.rep("x", 100)
+  local s = chat.tool_summary("bash", { command = long })
+  eq(s:find("(105 chars)", 1, true) ~= nil, true)
+end
+
+T["thousands and local_diff"] = function()
+  local p = require("deckhand.permission")
+  eq(p.thousands(4461), "4,461")
+  eq(p.thousands(999), "999")
+  eq(p.thousands(1234567), "1,234,567")
+  local dir = vim.fn.tempname()
+  vim.fn.mkdir(dir, "p")
+  vim.fn.writefile({ "one", "two", "three" }, dir .. "/f.txt")
+  require("deckhand").setup({ workspace_root = dir })
+  local d = p.local_diff("edit", { path = "f.txt", oldString = "two", newString = "TWO" })
+  eq(d:find("--- a/f.txt\n+++ b/f.txt\n@@", 1, true) ~= nil, true)
+  eq(d:find("\n-two\n+TWO\n", 1, true) ~= nil, true)
+  eq(p.local_diff("edit", { path = "f.txt", oldString = "absent", newString = "x" }), nil)
+  local w = p.local_diff("write", { path = "new.txt", content = "fresh\n" })
+  eq(w:find("+fresh", 1, true) ~= nil, true)
+  require("deckhand").setup({})
 end
 
 T["short_args puts the path first and cuts long values"] = function()

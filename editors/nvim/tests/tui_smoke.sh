@@ -1,8 +1,11 @@
 #!/bin/bash
-# Smoke test of the real Neovim TUI in tmux, with Neovim's own picker and
-# prompts: an API key login whose key is masked on screen, then a headless
-# login (the device code float, the login reported), then :DeckhandChat
-# streaming the fake model's reply into the chat buffer.
+# The real Neovim TUI in tmux, with Neovim's own picker and prompts, against
+# the real deckhand and the fake OpenAI: an API key login whose key is masked,
+# a headless login (the device code float), then a chat whose edit is
+# reviewed in the diff float (denied with a reason, then allowed), the open
+# buffer of the edited file reloaded, undo, a session reopened through the
+# picker, :checkhealth deckhand and :help deckhand. Asserts on the captured
+# screen; SMOKE_DUMP=prefix keeps each captured screen in prefix.<step>.
 # Needs DECKHAND_BIN, DECKHAND_FAKEUPSTREAM and NVIM_BIN (scripts/test.sh sets them).
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,28 +22,50 @@ cleanup() {
 }
 trap cleanup EXIT
 screen() { tm capture-pane -p -t "$session"; }
+# A check on the screen captured first: `screen | grep -q` under pipefail
+# fails when grep's early exit kills the capture with SIGPIPE.
+shows() { local shot; shot=$(screen); grep -qF -- "$1" <<<"$shot"; }
+dump() { [ -n "${SMOKE_DUMP:-}" ] && screen >"$SMOKE_DUMP.$1"; return 0; }
+fail() {
+  echo "tui smoke: $*" >&2
+  screen >&2
+  exit 1
+}
 wait_for() {
   for _ in $(seq 1 150); do
-    screen | grep -qF -- "$1" && return 0
+    shows "$1" && return 0
     sleep 0.1
   done
-  echo "tui smoke: the screen never showed: $1" >&2
-  screen >&2
-  return 1
+  fail "the screen never showed: $1"
 }
+keys() { tm send-keys -t "$session" "$@"; }
+cmd() { keys Escape; keys ":$1" Enter; }
 
-mkdir -p "$d/home" "$d/ws"
-echo '[{"text":"Hello from the fake model."}]' >"$d/script.json"
+mkdir -p "$d/home" "$d/ws" "$d/rt/doc"
+printf 'hello world\nsecond line\n' >"$d/ws/hello.txt"
+cat >"$d/script.json" <<'JSON'
+[
+  {"calls": [{"id": "e1", "name": "edit", "arguments": {"path": "hello.txt", "oldString": "hello world", "newString": "hello deckhand"}}]},
+  {"text": "Understood, I left it as it is."},
+  {"calls": [{"id": "e2", "name": "edit", "arguments": {"path": "hello.txt", "oldString": "hello world", "newString": "hello deckhand"}}]},
+  {"text": "Changed the greeting."}
+]
+JSON
 mkfifo "$d/in"
 "$DECKHAND_FAKEUPSTREAM" --script "$d/script.json" --auto-approve 3 <"$d/in" >"$d/urls" &
 exec 3>"$d/in"
 for _ in $(seq 1 100); do [ -s "$d/urls" ] && break; sleep 0.1; done
-url() { grep -o "\"$1\":\"[^\"]*\"" "$d/urls" | cut -d'"' -f4; }
+url() { grep -o "\"$1\":\"[^\"]*\"" "$d/urls" | head -1 | cut -d'"' -f4; }
 issuer=$(url issuer)
 [ -n "$issuer" ] || { echo "tui smoke: fakeupstream did not start" >&2; exit 1; }
 
+# The help file is copied so that :helptags writes nowhere in the checkout.
+cp "$here/doc/deckhand.txt" "$d/rt/doc/"
 cat >"$d/init.lua" <<LUA
 vim.opt.runtimepath:prepend("$here")
+vim.opt.runtimepath:append("$d/rt")
+vim.cmd("helptags $d/rt/doc")
+vim.o.swapfile = false
 require("deckhand").setup({
   cmd = "$DECKHAND_BIN",
   workspace_root = "$d/ws",
@@ -52,32 +77,102 @@ require("deckhand").setup({
 })
 LUA
 
-tm new-session -d -s "$session" -x 100 -y 30 \
-  "env TERM=xterm-256color $NVIM_BIN -u $d/init.lua -i NONE -n"
-wait_for "~" || exit 1
-tm send-keys -t "$session" ':DeckhandLogin' Enter
-wait_for "Type number" || exit 1
-for label in "1: ChatGPT Plus/Pro (browser)" "2: ChatGPT Plus/Pro (headless)" "3: Manually enter API key"; do
-  screen | grep -qF "$label" || { echo "tui smoke: picker lacks $label" >&2; screen >&2; exit 1; }
-done
-tm send-keys -t "$session" '3' Enter
-wait_for "OpenAI API key:" || exit 1
-tm send-keys -t "$session" 'sk-fake'
-wait_for "OpenAI API key: *******" || exit 1
-screen | grep -qF "sk-fake" && { echo "tui smoke: the API key is shown" >&2; exit 1; }
-tm send-keys -t "$session" Enter
-wait_for "logged in with an API key" || exit 1
-grep -qE '"key": *"sk-fake"' "$d/home/auth.json" || { echo "tui smoke: key not stored" >&2; exit 1; }
+tm new-session -d -s "$session" -x 140 -y 40 -c "$d/ws" \
+  "env TERM=xterm-256color XDG_STATE_HOME=$d/state XDG_DATA_HOME=$d/data $NVIM_BIN -u $d/init.lua -i NONE -n hello.txt"
+wait_for "hello world"
 
-tm send-keys -t "$session" ':DeckhandLogin' Enter
-wait_for "Type number" || exit 1
-tm send-keys -t "$session" '2' Enter
-wait_for "Code:" || exit 1
-screen >"${SMOKE_DUMP:-/dev/null}.login"
-screen | grep -q "│.*$issuer/codex/device" || { echo "tui smoke: no URL in the float" >&2; screen >&2; exit 1; }
-wait_for "logged in with ChatGPT" || exit 1
-tm send-keys -t "$session" ':DeckhandChat say hello' Enter
-wait_for "end_turn" || exit 1
-screen | grep -qF "Hello from the fake model." || { echo "tui smoke: reply missing" >&2; screen >&2; exit 1; }
-screen >"${SMOKE_DUMP:-/dev/null}"
+# 1. Log in with an API key (masked), then with the device code.
+cmd DeckhandLogin
+wait_for "Type number"
+for label in "1: ChatGPT Plus/Pro (browser)" "2: ChatGPT Plus/Pro (headless)" "3: Manually enter API key"; do
+  shows "$label" || fail "picker lacks $label"
+done
+keys '3' Enter
+wait_for "OpenAI API key:"
+keys 'sk-fake'
+wait_for "OpenAI API key: *******"
+shows "sk-fake" && fail "the API key is shown"
+keys Enter
+wait_for "logged in with an API key"
+grep -qE '"key": *"sk-fake"' "$d/home/auth.json" || fail "key not stored"
+cmd DeckhandLogin
+wait_for "Type number"
+keys '2' Enter
+wait_for "Code:"
+dump login
+shows "$issuer/codex/device" || fail "no URL in the float"
+wait_for "logged in with ChatGPT"
+
+# 2. A chat whose edit is reviewed: the diff float, denied with a reason.
+cmd "DeckhandChat change the greeting in hello.txt"
+wait_for "deckhand wants to edit hello.txt"
+wait_for "+hello deckhand"
+shows "-hello world" || fail "the diff lacks the removed line"
+shows "a allow" || fail "the float does not say its keys"
+dump review
+sleep 0.5 # review keys count after a short grace period
+keys d
+wait_for "Reason for deckhand (optional):"
+keys 'keep the old greeting' Enter
+wait_for "Understood, I left it as it is."
+wait_for "✗ edit hello.txt"
+screen | grep -F "✗ edit hello.txt" >"$d/line"
+grep -qF "keep the old greeting" "$d/line" || fail "the denied tool line lacks the reason: $(cat "$d/line")"
+shows "end_turn" || fail "no footer after the first turn"
+grep -q "hello world" "$d/ws/hello.txt" || fail "the denied edit changed the file"
+
+# 3. Asked again: allowed; the open buffer shows the new text.
+cmd "DeckhandChat do it anyway"
+wait_for "deckhand wants to edit hello.txt"
+sleep 0.5
+keys a
+wait_for "Changed the greeting."
+grep -q "hello deckhand" "$d/ws/hello.txt" || fail "the allowed edit did not change the file"
+wait_for "hello deckhand"
+dump chat
+# The file's window (the left one) shows the reloaded text, unmodified.
+keys Escape
+keys C-w t
+cmd 'lua vim.fn.writefile({vim.api.nvim_buf_get_lines(0,0,1,false)[1], tostring(vim.bo.modified)}, "'"$d"'/buf")'
+for _ in $(seq 1 50); do [ -s "$d/buf" ] && break; sleep 0.1; done
+[ "$(cat "$d/buf")" = "$(printf 'hello deckhand\nfalse')" ] || fail "the edited buffer was not reloaded: $(cat "$d/buf")"
+
+# 4. Undo and reopening a session need protocol 1.1 sessions/undo.
+cmd 'lua vim.fn.writefile({vim.json.encode((require("deckhand").server_info() or {}).capabilities or {})}, "'"$d"'/caps")'
+for _ in $(seq 1 50); do [ -s "$d/caps" ] && break; sleep 0.1; done
+if grep -q '"undo":true' "$d/caps"; then
+  cmd DeckhandUndo
+  wait_for "restored 1 file"
+  grep -q "hello world" "$d/ws/hello.txt" || fail "undo did not restore the file"
+  keys C-w t
+  wait_for "hello world"
+  dump undo
+else
+  echo "tui smoke: skipped undo: this deckhand does not announce the undo capability"
+fi
+if grep -q '"sessions":true' "$d/caps"; then
+  cmd DeckhandNew
+  cmd DeckhandSessions
+  wait_for "Type number"
+  keys '1' Enter
+  wait_for "## You"
+  wait_for "change the greeting in hello.txt"
+  dump sessions
+else
+  echo "tui smoke: skipped sessions: this deckhand does not announce the sessions capability"
+fi
+
+# 5. :checkhealth deckhand and :help deckhand.
+cmd "tabnew | checkhealth deckhand"
+wait_for "deckhand: binary"
+wait_for "logged in with ChatGPT"
+shows "OK deckhand: $DECKHAND_BIN" || fail "health does not show the binary"
+shows "treesitter markdown" || fail "health does not check the parser"
+dump health
+cmd "tabnew | help deckhand"
+wait_for "deckhand.txt [Help]"
+wait_for "deckhand is a headless coding agent"
+cmd "help :DeckhandUndo"
+wait_for "Undoes the file changes of the session's last turn"
+dump help
 echo "tui smoke: ok"

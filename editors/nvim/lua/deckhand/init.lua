@@ -10,8 +10,9 @@ local M = {}
 M.MIN_VERSION = "0.10"
 
 local defaults = {
-  -- deckhand's executable and extra arguments ("deckhand" on PATH by default).
-  cmd = "deckhand",
+  -- deckhand's executable; when nil, the binary built in the repository this
+  -- plugin comes from (bin/deckhand, `make build`), else "deckhand" on PATH.
+  cmd = nil,
   args = {},
   -- environment added to the editor's for the child (DECKHAND_HOME, OPENAI_BASE_URL, ...).
   env = {},
@@ -23,6 +24,19 @@ local defaults = {
   reasoning_effort = nil,
   -- open the system browser for the browser login.
   open_browser = true,
+  -- how the chat is opened when it is not on screen.
+  chat_split = "botright vsplit",
+  -- height of the input area under the chat, in lines.
+  input_height = 4,
+  -- vim.notify when a turn ends or needs permission while the chat is hidden.
+  notify_hidden = true,
+  -- reload unmodified buffers of files deckhand changed (warn on modified ones).
+  reload_buffers = true,
+  -- "float": permission requests open the review float; "select": vim.ui.select.
+  review = "float",
+  -- keys in the review float count only this long after it opened (ms), so a
+  -- key typed for something else cannot answer it.
+  review_grace_ms = 400,
 }
 
 --- Everything the plugin holds while Neovim runs, in one place.
@@ -96,33 +110,96 @@ local function on_notification(method, params)
     require("deckhand.permission").withdraw(params.id)
     return
   end
+  if method == "auth/completed" and params.ok then
+    M.set_auth(params.status)
+  end
   emit(method, params)
 end
 
-local function on_exit(code, stderr_tail)
+--- The last non-empty line of deckhand's log, to say why it stopped.
+local function log_tail()
+  local ok, lines = pcall(vim.fn.readfile, M.log_file(), "", -5)
+  if not ok then
+    return nil
+  end
+  for i = #lines, 1, -1 do
+    if vim.trim(lines[i]) ~= "" then
+      return vim.trim(lines[i]):sub(1, 300)
+    end
+  end
+end
+
+local function on_exit(code, signal)
   local was_ready = state.ready
+  local stopping = state.client and state.client.stopping
   state.client, state.ready, state.server = nil, false, nil
   local waiting = state.waiting
   state.waiting = {}
-  local tail = stderr_tail[#stderr_tail]
-  local msg = ("deckhand exited (status %d)%s"):format(code, tail and (": " .. tail) or ".")
+  local msg = ("deckhand exited (status %d%s)."):format(code, (signal and signal ~= 0) and (", signal " .. signal) or "")
+  if code ~= 0 and not stopping then
+    local tail = log_tail()
+    msg = msg .. (tail and (" Its log ends: " .. tail) or (" See " .. M.log_file() .. "."))
+  end
+  if stopping then
+    code = 0
+  end
   for _, cb in ipairs(waiting) do
     cb({ code = -32603, message = msg })
   end
-  if code ~= 0 or not was_ready then
+  if not stopping and (code ~= 0 or not was_ready) then
     ui.error(msg)
+  end
+  if package.loaded["deckhand.permission"] then
+    require("deckhand.permission").drop_session(nil)
   end
   emit("deckhand/exit", { code = code })
 end
 
+--- The plugin's own directory (editors/nvim of a deckhand checkout).
+M.plugin_dir = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h:h:h")
+
+--- The deckhand executable to run and where it was found: the configured cmd,
+--- else bin/deckhand of the checkout this plugin lives in, else PATH.
+---@return string|nil path, string how
+function M.binary()
+  local cmd = state.config.cmd
+  if cmd and cmd ~= "" then
+    local path = vim.fn.exepath(cmd)
+    return path ~= "" and path or nil, "setup({ cmd = " .. vim.inspect(cmd) .. " })"
+  end
+  local built = vim.fn.fnamemodify(M.plugin_dir .. "/../../bin/deckhand", ":p")
+  if vim.fn.executable(built) == 1 then
+    return built, "built in the plugin's checkout"
+  end
+  local path = vim.fn.exepath("deckhand")
+  return path ~= "" and path or nil, "PATH"
+end
+
+--- deckhand's log file: DECKHAND_LOG_FILE from setup's env, else deckhand.log
+--- in Neovim's log directory (stderr would go to Neovim's LSP log).
+function M.log_file()
+  local env = state.config.env or {}
+  if env.DECKHAND_LOG_FILE and env.DECKHAND_LOG_FILE ~= "" then
+    return env.DECKHAND_LOG_FILE
+  end
+  if vim.env.DECKHAND_LOG_FILE and vim.env.DECKHAND_LOG_FILE ~= "" then
+    return vim.env.DECKHAND_LOG_FILE
+  end
+  local dir = vim.fn.stdpath("log")
+  vim.fn.mkdir(dir, "p")
+  return dir .. "/deckhand.log"
+end
+
 local function start()
   local cfg = state.config
-  local cmd = vim.list_extend({ cfg.cmd }, vim.deepcopy(cfg.args))
-  if vim.fn.executable(cfg.cmd) ~= 1 then
-    return ("deckhand was not found (%q): install it or set cmd in require('deckhand').setup()."):format(cfg.cmd)
+  local bin, how = M.binary()
+  if not bin then
+    return ("deckhand was not found (%s): run `make build` in the deckhand checkout, put deckhand on PATH, or set cmd in require('deckhand').setup()."):format(how)
   end
+  local cmd = vim.list_extend({ bin }, vim.deepcopy(cfg.args))
   local root = workspace_root()
-  local client, err = rpc.start(cmd, { cwd = root, env = cfg.env }, {
+  local env = vim.tbl_extend("force", { DECKHAND_LOG_FILE = M.log_file() }, cfg.env or {})
+  local client, err = rpc.start(cmd, { cwd = root, env = env }, {
     on_request = on_request,
     on_notification = on_notification,
     on_exit = on_exit,
@@ -134,7 +211,7 @@ local function start()
   client:request("initialize", {
     clientInfo = { name = "deckhand.nvim", version = "0.1.0" },
     workspaceRoot = root,
-    capabilities = { permissions = true },
+    capabilities = { permissions = true, preview = true, changedPaths = true },
   }, function(ierr, result)
     local waiting = state.waiting
     state.waiting = {}
@@ -143,6 +220,8 @@ local function start()
       client:stop()
     else
       state.ready, state.server = true, result
+      state.auth = result and result.auth or state.auth
+      emit("deckhand/ready", result or {})
     end
     for _, cb in ipairs(waiting) do
       cb(ierr)
@@ -195,6 +274,16 @@ function M.handle_error(err, retry)
         retry()
       end
     end)
+  elseif err.code == -32013 and type(err.data) == "table" and type(err.data.available) == "table" and #err.data.available > 0 then
+    -- The model is not served for this login: pick one that is, then retry.
+    ui.select(err.data.available, { prompt = "deckhand: " .. tostring(err.data.model) .. " is not available; use" }, function(choice)
+      if choice then
+        state.config.model = choice
+        if retry then
+          retry()
+        end
+      end
+    end)
   end
 end
 
@@ -213,11 +302,68 @@ function M.describe_status(status)
   return ("logged in with an API key (api, %s)"):format(status.source or "stored")
 end
 
-function M.status(cb)
+--- True when the running deckhand announced the protocol 1.1 feature name
+--- (sessions, attachments, preview, undo, compaction) in initialize.
+function M.has(capability)
+  local caps = state.server and state.server.capabilities
+  return type(caps) == "table" and caps[capability] == true
+end
+
+--- Remembers the last known login (for status()).
+function M.set_auth(status)
+  if type(status) == "table" then
+    state.auth = status
+  end
+end
+
+--- A short text for statuslines: login, model, busy (with a spinner), context
+--- use. With opts.table, the same as fields: {running, ready, login, model,
+--- busy, context_tokens, context_window, text}.
+function M.status(opts)
+  local chat = package.loaded["deckhand.chat"]
+  local info = chat and chat.info() or {}
+  local auth = state.auth
+  local login = (not state.client) and "off"
+    or (auth == nil and "…")
+    or (auth.type == "oauth" and "chatgpt")
+    or (auth.type == "api" and "api key")
+    or "logged out"
+  local model = state.config.model or info.model or (state.server and state.server.defaultModel) or nil
+  local parts = { "deckhand" }
+  if login ~= "chatgpt" and login ~= "api key" then
+    parts[#parts + 1] = login
+  end
+  if model then
+    parts[#parts + 1] = model
+  end
+  if info.busy then
+    parts[#parts + 1] = info.spinner or "…"
+  end
+  if info.context_tokens and info.context_window and info.context_window > 0 then
+    parts[#parts + 1] = ("%d%%"):format(math.floor(info.context_tokens * 100 / info.context_window + 0.5))
+  end
+  local text = table.concat(parts, " ")
+  if opts and opts.table then
+    return {
+      running = state.client ~= nil,
+      ready = state.ready,
+      login = login,
+      model = model,
+      busy = info.busy == true,
+      context_tokens = info.context_tokens,
+      context_window = info.context_window,
+      text = text,
+    }
+  end
+  return text
+end
+
+function M.show_status(cb)
   M.request("authStatus", {}, function(err, status)
     if err then
       M.handle_error(err)
     else
+      M.set_auth(status)
       local root = state.server and state.server.workspaceRoot
       ui.info("deckhand: " .. M.describe_status(status) .. (root and ("; workspace " .. root) or ""))
     end
@@ -232,8 +378,10 @@ function M.logout(cb)
     if err then
       M.handle_error(err)
     elseif status and status.type ~= "none" then
+      M.set_auth(status)
       ui.warn("deckhand: logged out, but OPENAI_API_KEY is still in use (" .. M.describe_status(status) .. ").")
     else
+      M.set_auth(status)
       ui.info("deckhand: logged out.")
     end
     if cb then
@@ -252,25 +400,44 @@ function M.models(cb)
       return
     end
     local models = result.models or {}
+    if #models == 0 then
+      ui.warn("deckhand: no models are available for this login.")
+      return cb and cb(nil)
+    end
     ui.select(models, {
-      prompt = "deckhand model (default " .. tostring(result.default) .. ")",
+      prompt = "deckhand model (default " .. tostring(result.default) .. (result.source and (", " .. result.source) or "") .. ")",
       format_item = function(m)
         local mark = m.id == (state.config.model or result.default) and " *" or ""
         return (m.label and m.label ~= m.id) and (m.label .. " (" .. m.id .. ")" .. mark) or (m.id .. mark)
       end,
     }, function(choice)
-      if choice then
-        state.config.model = choice.id
+      if not choice then
+        return cb and cb(nil)
+      end
+      state.config.model = choice.id
+      local efforts = type(choice.reasoningEfforts) == "table" and choice.reasoningEfforts or {}
+      if #efforts == 0 then
         ui.info("deckhand: chat uses " .. choice.id)
+        return cb and cb(choice.id)
       end
-      if cb then
-        cb(choice and choice.id)
-      end
+      -- Protocol 1.1: the model says which reasoning efforts it takes.
+      local items = vim.list_extend({ "default" }, efforts)
+      ui.select(items, { prompt = "Reasoning effort for " .. choice.id }, function(effort)
+        if effort and effort ~= "default" then
+          state.config.reasoning_effort = effort
+        elseif effort == "default" then
+          state.config.reasoning_effort = nil
+        end
+        ui.info("deckhand: chat uses " .. choice.id .. (state.config.reasoning_effort and (" (" .. state.config.reasoning_effort .. " reasoning)") or ""))
+        if cb then
+          cb(choice.id)
+        end
+      end)
     end)
   end)
 end
 
---- Ends the child: closes its stdin, which makes deckhand cancel its work and exit.
+--- Ends the child: shutdown then exit, which makes deckhand cancel its work and exit.
 function M.stop(wait_ms)
   local client = state.client
   if not client then

@@ -179,6 +179,7 @@ function M.api_key(on_done)
         ui.error(err.message)
         return on_done and on_done(false)
       end
+      dh.set_auth(result.status)
       ui.info("deckhand: " .. dh.describe_status(result.status))
       if on_done then
         on_done(true)

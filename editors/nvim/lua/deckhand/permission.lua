@@ -1,82 +1,339 @@
---- deckhand.permission owns the answers to deckhand's permission/request: it
---- shows each request (tool and description) as an Allow / Allow always / Deny
---- picker, one at a time, answers deckhand as soon as the user chooses, and
---- drops a request deckhand withdrew ($/cancelRequest).
+--- deckhand.permission owns the answers to deckhand's permission/request. Each
+--- request opens a review float (one at a time, oldest first) showing what
+--- would happen: the unified diff of an edit or write (the server's preview,
+--- or one computed from the arguments when the server sends none), the whole
+--- bash command with its length when long. Keys answer it: a allow, A allow
+--- always, d deny (asks for an optional reason). A request deckhand withdrew
+--- ($/cancelRequest, a cancelled turn) is dropped.
 local ui = require("deckhand.ui")
 
 local M = {}
 
 M.CHOICES = { "Allow", "Allow always", "Deny" }
 local DECISION = { Allow = "allow", ["Allow always"] = "allowAlways", Deny = "deny" }
+local SHOWN = { allow = "allowed", allowAlways = "always allowed", deny = "denied" }
 
 -- Requests waiting for the user, oldest first; the first one is on screen.
 local queue = {}
-
-local function note(text)
-  require("deckhand.chat").note(text)
-end
+local view -- the open review float
 
 local show
 
-local function answer(entry, choice)
+local function chat()
+  return require("deckhand.chat")
+end
+
+local function close_view()
+  if view then
+    view:close()
+    view = nil
+  end
+end
+
+local function answer(entry, decision, reason)
   if entry.done then
     return
   end
   entry.done = true
-  local decision = DECISION[choice] or "deny"
-  entry.respond({ decision = decision })
-  note(("[permission] %s: %s"):format(entry.params.tool or "?", decision))
-  table.remove(queue, 1)
+  local result = { decision = decision }
+  if decision == "deny" and reason and vim.trim(reason) ~= "" then
+    result.reason = vim.trim(reason)
+  end
+  close_view()
+  for i, e in ipairs(queue) do
+    if e == entry then
+      table.remove(queue, i)
+      break
+    end
+  end
+  entry.respond(result)
+  chat().decided(entry.params.callId, SHOWN[decision] .. (result.reason and (": " .. result.reason) or ""))
   if queue[1] then
     vim.schedule(show)
   end
 end
 
-function show()
-  local entry = queue[1]
-  if not entry then
-    return
+local function workspace_file(path)
+  if not path then
+    return nil
   end
+  local abs = require("deckhand.buffers").absolute(path)
+  local f = abs and io.open(abs, "rb")
+  if not f then
+    return nil
+  end
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
+--- A unified diff of an edit or write computed from its arguments against
+--- the file on disk, for servers that send no preview.
+function M.local_diff(tool, args)
+  args = type(args) == "table" and args or {}
+  local old = workspace_file(args.path)
+  local new
+  if tool == "write" then
+    new = tostring(args.content or "")
+    old = old or ""
+  elseif tool == "edit" then
+    if not old or type(args.oldString) ~= "string" or args.oldString == "" then
+      return nil
+    end
+    local s, e = old:find(args.oldString, 1, true)
+    if not s then
+      return nil
+    end
+    local repl = tostring(args.newString or "")
+    if args.replaceAll then
+      local parts, at = {}, 1
+      while true do
+        local a, b = old:find(args.oldString, at, true)
+        if not a then
+          break
+        end
+        parts[#parts + 1] = old:sub(at, a - 1) .. repl
+        at = b + 1
+      end
+      parts[#parts + 1] = old:sub(at)
+      new = table.concat(parts)
+    else
+      new = old:sub(1, s - 1) .. repl .. old:sub(e + 1)
+    end
+  else
+    return nil
+  end
+  local body = vim.diff(old, new, { result_type = "unified", ctxlen = 3 })
+  if type(body) ~= "string" then
+    return nil
+  end
+  return ("--- a/%s\n+++ b/%s\n%s"):format(args.path, args.path, body)
+end
+
+--- What the review float shows: {title, lines, filetype, footer}.
+function M.render(p)
+  local args = type(p.arguments) == "table" and p.arguments or {}
+  local preview = type(p.preview) == "table" and p.preview or {}
+  local tool = p.tool or "a tool"
+  local lines, filetype, title = {}, "diff", nil
+  if tool == "bash" then
+    local cmd = preview.command or args.command or ""
+    local n = vim.fn.strchars(cmd)
+    local count = select(2, cmd:gsub("\n", "")) + 1
+    title = ("deckhand wants to run bash (%s)"):format(n > 200 and ("%s characters, %d line%s"):format(M.thousands(n), count, count == 1 and "" or "s") or ("in " .. (preview.cwd or "the workspace")))
+    lines = vim.split(cmd, "\n", { plain = true })
+    filetype = "sh"
+    if n > 200 then
+      table.insert(lines, 1, ("# %s characters: read it all (j/k, <C-d>/<C-u> scroll) before allowing."):format(M.thousands(n)))
+    end
+  elseif tool == "edit" or tool == "write" then
+    local path = preview.path or args.path or "?"
+    title = ("deckhand wants to %s %s"):format(tool, path)
+    local diff = preview.diff or M.local_diff(tool, args)
+    if diff and diff ~= "" then
+      lines = vim.split(diff:gsub("\n$", ""), "\n", { plain = true })
+    else
+      lines = { p.description or (tool .. " " .. path), "", "(no preview of this change is available)" }
+      filetype = "markdown"
+    end
+  else
+    title = ("deckhand wants to run %s"):format(tool)
+    lines = vim.split(p.description or vim.json.encode(args), "\n", { plain = true })
+    filetype = "markdown"
+  end
+  if p.description and p.description ~= "" and tool ~= "bash" and filetype == "diff" then
+    table.insert(lines, 1, "# " .. p.description)
+  end
+  return { title = title, lines = lines, filetype = filetype, footer = " a allow · A allow always · d deny (with a reason) · q deny " }
+end
+
+function M.thousands(n)
+  local s = tostring(n)
+  local out = s:reverse():gsub("(%d%d%d)", "%1,"):reverse()
+  return (out:gsub("^,", ""))
+end
+
+local function open_view(entry)
+  local r = M.render(entry.params)
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.bo[buf].bufhidden = "wipe"
+  if vim.fn.mode() ~= "n" then
+    vim.cmd("stopinsert")
+  end
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, r.lines)
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].filetype = r.filetype
+  local width = 40
+  for _, l in ipairs(r.lines) do
+    width = math.max(width, vim.fn.strdisplaywidth(l) + 1)
+  end
+  width = math.min(width, math.max(40, vim.o.columns - 6), 120)
+  local rows = 0
+  for _, l in ipairs(r.lines) do
+    rows = rows + math.max(1, math.ceil(vim.fn.strdisplaywidth(l) / width))
+  end
+  local height = math.max(3, math.min(rows, vim.o.lines - 8))
+  local win = vim.api.nvim_open_win(buf, true, {
+    relative = "editor",
+    row = math.max(0, math.floor((vim.o.lines - height) / 2) - 2),
+    col = math.max(0, math.floor((vim.o.columns - width) / 2)),
+    width = width,
+    height = height,
+    border = "rounded",
+    title = " " .. r.title .. " ",
+    title_pos = "center",
+    footer = r.footer,
+    footer_pos = "center",
+    zindex = 60,
+  })
+  vim.wo[win].wrap = true
+  vim.wo[win].linebreak = false
+  vim.wo[win].cursorline = true
+  vim.wo[win].number = false
+  vim.wo[win].foldenable = false
+  local v = { buf = buf, win = win, entry = entry, opened = vim.uv.now() }
+  function v:close()
+    if vim.api.nvim_win_is_valid(self.win) then
+      pcall(vim.api.nvim_win_close, self.win, true)
+    end
+  end
+  -- A key typed for something else just as the float opened must not
+  -- answer it: answers count only after a short grace period.
+  local function map(lhs, fn)
+    vim.keymap.set("n", lhs, function()
+      if vim.uv.now() - v.opened < (require("deckhand").config().review_grace_ms or 0) then
+        ui.warn("deckhand: the review just opened; read it, then press " .. lhs .. " again.")
+        return
+      end
+      fn()
+    end, { buffer = buf, nowait = true, silent = true })
+  end
+  map("a", function()
+    answer(entry, "allow")
+  end)
+  map("A", function()
+    answer(entry, "allowAlways")
+  end)
+  map("d", function()
+    ui.input({ prompt = "Reason for deckhand (optional): " }, function(reason)
+      if reason == nil then
+        return -- the prompt was dismissed: still waiting for an answer
+      end
+      answer(entry, "deny", reason)
+    end)
+  end)
+  for _, lhs in ipairs({ "q", "<Esc>" }) do
+    map(lhs, function()
+      answer(entry, "deny")
+    end)
+  end
+  -- Leaving the float without answering keeps the request; :DeckhandReview
+  -- brings it back.
+  return v
+end
+
+local function show_select(entry)
   local p = entry.params
+  local r = M.render(p)
   ui.select(M.CHOICES, {
-    prompt = ("deckhand wants to run %s: %s"):format(p.tool or "a tool", p.description or ""),
+    prompt = r.title .. ": " .. (p.description or ""),
     kind = "deckhand.permission",
   }, function(choice)
     if queue[1] == entry then
-      answer(entry, choice)
+      answer(entry, DECISION[choice] or "deny")
     end
   end)
 end
 
---- Queues a permission request; respond({decision}) is called once.
+function show()
+  local entry = queue[1]
+  if not entry or entry.done then
+    return
+  end
+  chat().asking(entry.params.callId, true)
+  if require("deckhand").config().review == "select" then
+    show_select(entry)
+  else
+    close_view()
+    view = open_view(entry)
+  end
+end
+
+--- Opens the review of the waiting request again (after leaving its float).
+function M.review()
+  if not queue[1] then
+    ui.info("deckhand: no permission request is waiting.")
+    return
+  end
+  if view and vim.api.nvim_win_is_valid(view.win) then
+    vim.api.nvim_set_current_win(view.win)
+    return
+  end
+  show()
+end
+
+--- Queues a permission request; respond({decision, reason?}) is called once.
 function M.ask(params, respond, id)
-  local entry = { params = params, respond = respond, id = id }
+  local entry = { params = params, respond = respond, id = id or params.callId }
   table.insert(queue, entry)
-  note(("[permission?] %s: %s"):format(params.tool or "?", params.description or ""))
+  chat().notify_hidden(("deckhand asks to run %s: %s"):format(params.tool or "a tool", params.description or ""), vim.log.levels.WARN)
   if #queue == 1 then
     -- Shown from the main loop's next turn, so the frame reader is never held.
     vim.schedule(show)
   end
 end
 
---- deckhand no longer waits for request id (its turn was cancelled).
+--- deckhand no longer waits for this request (its turn was cancelled). The
+--- request is found by its JSON-RPC id, else by callId.
 function M.withdraw(id)
   for i, entry in ipairs(queue) do
-    if entry.id == id and not entry.done then
+    if (entry.id == id or entry.params.callId == id) and not entry.done then
       entry.done = true
       table.remove(queue, i)
-      note(("[permission] %s: withdrawn"):format(entry.params.tool or "?"))
+      if i == 1 then
+        close_view()
+      end
+      chat().decided(entry.params.callId, "withdrawn")
       if i == 1 and queue[1] then
         vim.schedule(show)
       end
-      return
+      return true
     end
+  end
+  return false
+end
+
+--- A turn ended: the requests of its session nobody answered are dropped
+--- (vim.lsp.rpc does not hand the request's id to the handler, so a
+--- $/cancelRequest is matched by the turn's end instead).
+function M.drop_session(session_id)
+  local keep = {}
+  for i, entry in ipairs(queue) do
+    if session_id == nil or entry.params.sessionId == session_id then
+      entry.done = true
+      if i == 1 then
+        close_view()
+      end
+      chat().decided(entry.params.callId, "withdrawn")
+    else
+      keep[#keep + 1] = entry
+    end
+  end
+  local head = queue[1]
+  queue = keep
+  if queue[1] and queue[1] ~= head then
+    vim.schedule(show)
   end
 end
 
 --- How many requests are waiting for an answer.
 function M.pending()
   return #queue
+end
+
+--- The review float's window, or nil.
+function M.view_win()
+  return view and vim.api.nvim_win_is_valid(view.win) and view.win or nil
 end
 
 return M

@@ -1,54 +1,19 @@
---- deckhand.rpc owns the connection to one deckhand child process: it spawns the
---- binary, speaks newline-delimited JSON-RPC 2.0 over its stdin/stdout, matches
---- answers to requests by id, and hands notifications and server requests
+--- deckhand.rpc owns the connection to one deckhand child process. It is a
+--- thin layer over Neovim's own JSON-RPC client, vim.lsp.rpc (Content-Length
+--- framing, which deckhand serves): it starts the child, sends requests and
+--- notifications, and hands notifications and server requests
 --- (permission/request) to the caller on the main loop.
 ---
---- Reading never waits for the editor: bytes are split into lines and decoded in
---- libuv's callback, and every handler runs later through vim.schedule, so a
---- prompt that is still open does not stop the next frame from being read.
+--- Server requests may be answered later: the handler gets a respond function,
+--- and vim.lsp.rpc's reply is held in a coroutine until it is called.
 local M = {}
 
---- Splits a byte stream into lines. feed(chunk) returns the complete lines the
---- chunk finished (without their line ends); the tail waits for the next chunk.
----@return fun(chunk: string): string[]
-function M.line_splitter()
-  local partial = ""
-  return function(chunk)
-    local lines = {}
-    local data = partial .. chunk
-    local start = 1
-    while true do
-      local nl = data:find("\n", start, true)
-      if not nl then
-        break
-      end
-      local line = data:sub(start, nl - 1):gsub("\r$", "")
-      if line:find("%S") then
-        lines[#lines + 1] = line
-      end
-      start = nl + 1
-    end
-    partial = data:sub(start)
-    return lines
+--- Params as a JSON object even when empty (an empty Lua table would encode as []).
+function M.object(params)
+  if params == nil or next(params) == nil then
+    return vim.empty_dict()
   end
-end
-
-local decode_opts = { luanil = { object = true, array = true } }
-
---- Decodes one frame; nil and a message when it is not a JSON object.
----@return table|nil, string|nil
-function M.decode(line)
-  if not line:find("^%s*{") then
-    return nil, "frame is not a JSON object"
-  end
-  local ok, msg = pcall(vim.json.decode, line, decode_opts)
-  if not ok then
-    return nil, tostring(msg)
-  end
-  if type(msg) ~= "table" then
-    return nil, "frame is not an object"
-  end
-  return msg
+  return params
 end
 
 ---@class deckhand.RpcError
@@ -59,18 +24,24 @@ end
 ---@class deckhand.RpcHandlers
 ---@field on_notification fun(method: string, params: table)
 ---@field on_request fun(method: string, params: table, respond: fun(result: any, err: deckhand.RpcError|nil), id: any)
----@field on_exit fun(code: integer, stderr_tail: string[])|nil
----@field on_stderr fun(line: string)|nil
+---@field on_exit fun(code: integer, signal: integer)|nil
 
 ---@class deckhand.Rpc
----@field private proc vim.SystemObj
----@field private next_id integer
----@field private pending table<integer, fun(err: deckhand.RpcError|nil, result: any)>
+---@field private client table vim.lsp.rpc's client
 ---@field private closed boolean
 local Rpc = {}
 Rpc.__index = Rpc
 
-local STDERR_KEEP = 50
+--- Calls vim.lsp.rpc.start with the signature of the running Neovim:
+--- start(cmd, dispatchers, extra) on 0.10 and later (cmd a list; 0.11 also
+--- takes a function), start(cmd, args, dispatchers, extra) before 0.10.
+---@param start function vim.lsp.rpc.start (a parameter so tests can pass their own)
+function M.lsp_start(start, cmd, dispatchers, extra)
+  if vim.fn.has("nvim-0.10") == 1 then
+    return start(cmd, dispatchers, extra)
+  end
+  return start(cmd[1], vim.list_slice(cmd, 2), dispatchers, extra)
+end
 
 --- Starts the child. cmd is the argv list; opts.cwd and opts.env (merged into
 --- the editor's environment) are passed to the process.
@@ -79,183 +50,144 @@ local STDERR_KEEP = 50
 ---@param handlers deckhand.RpcHandlers
 ---@return deckhand.Rpc|nil, string|nil
 function M.start(cmd, opts, handlers)
-  local self = setmetatable({ next_id = 0, pending = {}, closed = false, stderr_tail = {} }, Rpc)
-  local split_out = M.line_splitter()
-  local split_err = M.line_splitter()
-
-  local function on_stdout(_, chunk)
-    if not chunk then
-      return
+  local self = setmetatable({ closed = false, handlers = handlers }, Rpc)
+  -- vim.lsp.rpc already runs notifications, server requests and answers on
+  -- the main loop, each scheduled once in the order the frames came; a
+  -- second vim.schedule here would let a turn's answer overtake its last
+  -- notifications. Only a callback from a fast context is scheduled.
+  local function main(fn)
+    if vim.in_fast_event() then
+      vim.schedule(fn)
+    else
+      fn()
     end
-    for _, line in ipairs(split_out(chunk)) do
-      local msg, err = M.decode(line)
-      vim.schedule(function()
-        if msg then
-          self:dispatch(msg)
-        else
-          self:log("unreadable frame from deckhand: " .. err)
-        end
+  end
+  local dispatchers = {
+    notification = function(method, params)
+      main(function()
+        handlers.on_notification(method, params or {})
       end)
-    end
-  end
-
-  local function on_stderr(_, chunk)
-    if not chunk then
-      return
-    end
-    for _, line in ipairs(split_err(chunk)) do
-      table.insert(self.stderr_tail, line)
-      if #self.stderr_tail > STDERR_KEEP then
-        table.remove(self.stderr_tail, 1)
-      end
-      if handlers.on_stderr then
-        vim.schedule(function()
-          handlers.on_stderr(line)
-        end)
-      end
-    end
-  end
-
-  local function on_exit(out)
-    vim.schedule(function()
-      self.closed = true
-      local pending = self.pending
-      self.pending = {}
-      for _, cb in pairs(pending) do
-        cb({ code = -32603, message = "deckhand exited (status " .. out.code .. ") before it answered." }, nil)
-      end
-      if handlers.on_exit then
-        handlers.on_exit(out.code, self.stderr_tail)
-      end
-    end)
-  end
-
-  self.handlers = handlers
-  local ok, proc = pcall(vim.system, cmd, {
-    cwd = opts.cwd,
-    env = opts.env,
-    stdin = true,
-    stdout = on_stdout,
-    stderr = on_stderr,
-    text = false,
-  }, on_exit)
-  if not ok then
-    return nil, ("could not start %s: %s"):format(cmd[1], tostring(proc))
-  end
-  self.proc = proc
-  return self
-end
-
-function Rpc:log(text)
-  if self.handlers.on_stderr then
-    self.handlers.on_stderr(text)
-  end
-end
-
---- Routes one decoded frame by its shape: a method with an id is a request from
---- deckhand, a method alone a notification, anything else an answer.
-function Rpc:dispatch(msg)
-  if type(msg.method) == "string" then
-    local params = msg.params or {}
-    if msg.id ~= nil then
-      local answered = false
-      self.handlers.on_request(msg.method, params, function(result, err)
-        if answered then
+    end,
+    -- Runs inside a coroutine that vim.lsp.rpc resumes on the main loop; the
+    -- answer it returns is sent as the reply, so wait here for the user.
+    server_request = function(method, params)
+      local co = coroutine.running()
+      local done, result, err = false, nil, nil
+      local waiting = false
+      local function respond(r, e)
+        if done then
           return
         end
-        answered = true
-        self:respond(msg.id, result, err)
-      end, msg.id)
-    else
-      self.handlers.on_notification(msg.method, params)
-    end
-    return
+        done, result, err = true, r, e
+        if waiting then
+          local ok, msg = coroutine.resume(co)
+          if not ok then
+            vim.notify("deckhand: answering " .. method .. " failed: " .. tostring(msg), vim.log.levels.ERROR)
+          end
+        end
+      end
+      handlers.on_request(method, params or {}, respond, nil)
+      if not done then
+        waiting = true
+        coroutine.yield()
+      end
+      if err then
+        return nil, err
+      end
+      return result == nil and vim.NIL or result, nil
+    end,
+    on_exit = function(code, signal)
+      vim.schedule(function()
+        self.closed = true
+        if handlers.on_exit then
+          handlers.on_exit(code, signal)
+        end
+      end)
+    end,
+    on_error = function(code, err)
+      main(function()
+        local name = vim.lsp.rpc.client_errors[code] or tostring(code)
+        vim.notify(("deckhand: connection error %s: %s"):format(name, vim.inspect(err)), vim.log.levels.WARN)
+      end)
+    end,
+  }
+  local ok, client = pcall(M.lsp_start, vim.lsp.rpc.start, cmd, dispatchers, { cwd = opts.cwd, env = opts.env })
+  if not ok or not client then
+    return nil, ("could not start %s: %s"):format(cmd[1], tostring(client))
   end
-  if msg.id == nil then
-    -- An answer without an id is deckhand refusing a frame it could not read.
-    if msg.error then
-      self:log("deckhand refused a frame: " .. tostring(msg.error.message))
-    end
-    return
-  end
-  local cb = self.pending[msg.id]
-  if not cb then
-    return
-  end
-  self.pending[msg.id] = nil
-  if msg.error then
-    cb({ code = msg.error.code, message = msg.error.message or "unknown error", data = msg.error.data }, nil)
-  else
-    cb(nil, msg.result)
-  end
-end
-
-function Rpc:send(msg)
-  if self.closed then
-    return false
-  end
-  msg.jsonrpc = "2.0"
-  local ok = pcall(self.proc.write, self.proc, vim.json.encode(msg) .. "\n")
-  return ok
-end
-
---- Params as a JSON object even when empty (an empty Lua table would encode as []).
-local function object(params)
-  if params == nil or next(params) == nil then
-    return vim.empty_dict()
-  end
-  return params
+  self.client = client
+  return self
 end
 
 --- Sends a request; cb(err, result) runs on the main loop when the answer arrives.
 ---@return integer|nil id
 function Rpc:request(method, params, cb)
-  self.next_id = self.next_id + 1
-  local id = self.next_id
-  self.pending[id] = cb
-  if not self:send({ id = id, method = method, params = object(params) }) then
-    self.pending[id] = nil
+  local function fail()
     vim.schedule(function()
       cb({ code = -32603, message = "deckhand is not running." }, nil)
     end)
+  end
+  if self.closed then
+    fail()
+    return nil
+  end
+  local ok, sent, id = pcall(self.client.request, method, M.object(params), function(err, result)
+    if err then
+      err = { code = err.code, message = err.message or "unknown error", data = err.data }
+    end
+    cb(err, result)
+  end)
+  if not ok or not sent then
+    fail()
     return nil
   end
   return id
 end
 
 function Rpc:notify(method, params)
-  return self:send({ method = method, params = object(params) })
-end
-
-function Rpc:respond(id, result, err)
-  if err then
-    return self:send({ id = id, error = err })
+  if self.closed then
+    return false
   end
-  return self:send({ id = id, result = result == nil and vim.NIL or result })
+  return pcall(self.client.notify, method, M.object(params))
 end
 
 function Rpc:is_running()
   return not self.closed
 end
 
---- Closes deckhand's stdin, which makes it cancel its work and exit; a child
---- still alive after timeout_ms is killed.
+--- Asks deckhand to finish (shutdown, then exit: it cancels its work and
+--- writes its state); a child still running after timeout_ms is killed.
 function Rpc:stop(timeout_ms)
   if self.closed then
     return
   end
-  pcall(self.proc.write, self.proc, nil)
-  local proc = self.proc
-  vim.defer_fn(function()
-    if not self.closed then
-      pcall(proc.kill, proc, 15)
-    end
-  end, timeout_ms or 2000)
+  local client = self.client
+  local function exit()
+    pcall(client.notify, "exit", vim.empty_dict())
+    vim.defer_fn(function()
+      if not self.closed then
+        pcall(client.terminate)
+      end
+    end, timeout_ms or 2000)
+  end
+  local sent = pcall(client.request, "shutdown", vim.empty_dict(), function()
+    exit()
+  end)
+  if not sent then
+    pcall(client.terminate)
+  end
+  self.stopping = true
 end
 
---- Blocks until the child has exited (used when the editor quits).
+--- Blocks until the child has exited (used when the editor quits); kills it
+--- when it has not after timeout_ms.
 function Rpc:wait(timeout_ms)
-  pcall(self.proc.wait, self.proc, timeout_ms)
+  local ok = vim.wait(timeout_ms or 1000, function()
+    return self.closed or (self.client.is_closing and self.client.is_closing())
+  end, 10)
+  if not ok then
+    pcall(self.client.terminate)
+  end
 end
 
 return M

@@ -1,0 +1,265 @@
+package acp
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	sdk "github.com/coder/acp-go-sdk"
+
+	"github.com/deckhand-dev/deckhand/engine"
+)
+
+func TestPromptText(t *testing.T) {
+	text := func(s string) sdk.ContentBlock { return sdk.TextBlock(s) }
+	cases := []struct {
+		name   string
+		blocks []sdk.ContentBlock
+		want   []string // substrings, in order
+		err    string
+	}{
+		{"text", []sdk.ContentBlock{text("hello"), text("world")}, []string{"hello", "world"}, ""},
+		{"link", []sdk.ContentBlock{text("see"), sdk.ResourceLinkBlock("a.go", "file:///w/a.go")}, []string{"see", "Attached: /w/a.go (a.go)"}, ""},
+		{"embedded", []sdk.ContentBlock{sdk.ResourceBlock(sdk.EmbeddedResourceResource{TextResourceContents: &sdk.TextResourceContents{Uri: "file:///w/b.md", Text: "x ``` y"}})},
+			[]string{"Attached: /w/b.md", "````\nx ``` y\n````"}, ""},
+		{"image", []sdk.ContentBlock{text("look"), sdk.ImageBlock("AAAA", "image/png")}, nil, "images and audio"},
+		{"blank", []sdk.ContentBlock{text("  ")}, nil, "no text"},
+		{"none", nil, nil, "no text"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := promptText(c.blocks)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want one saying %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rest := got
+			for _, w := range c.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("prompt %q lacks %q (in order)", got, w)
+				}
+				rest = rest[i+len(w):]
+			}
+		})
+	}
+}
+
+func TestViewOf(t *testing.T) {
+	cases := []struct {
+		tool, args string
+		kind       sdk.ToolKind
+		title      string
+		path       string
+		mutating   bool
+	}{
+		{"read", `{"path":"a.go","offset":12}`, sdk.ToolKindRead, "Read a.go", "/w/a.go", false},
+		{"grep", `{"pattern":"x"}`, sdk.ToolKindSearch, `Search for "x"`, "", false},
+		{"edit", `{"path":"/w/sub/b.go"}`, sdk.ToolKindEdit, "Edit /w/sub/b.go", "/w/sub/b.go", true},
+		{"write", `{"path":"c.txt"}`, sdk.ToolKindEdit, "Write c.txt", "/w/c.txt", true},
+		{"bash", `{"command":"go  test\n ./..."}`, sdk.ToolKindExecute, "Run go test ./...", "", true},
+		{"mystery", `not json`, sdk.ToolKindOther, "mystery", "", false},
+	}
+	for _, c := range cases {
+		v := viewOf("/w", c.tool, json.RawMessage(c.args))
+		if v.kind != c.kind || v.title != c.title || v.mutating != c.mutating {
+			t.Errorf("%s: got %s %q mutating=%v, want %s %q %v", c.tool, v.kind, v.title, v.mutating, c.kind, c.title, c.mutating)
+		}
+		switch {
+		case c.path == "" && len(v.locations) != 0:
+			t.Errorf("%s: locations %v, want none", c.tool, v.locations)
+		case c.path != "" && (len(v.locations) != 1 || v.locations[0].Path != c.path):
+			t.Errorf("%s: locations %v, want %s", c.tool, v.locations, c.path)
+		}
+	}
+	if v := viewOf("/w", "read", json.RawMessage(`{"path":"a.go","offset":12}`)); v.locations[0].Line == nil || *v.locations[0].Line != 12 {
+		t.Errorf("read's offset is not the location's line: %+v", v.locations)
+	}
+}
+
+func TestChunksMergeInOrder(t *testing.T) {
+	var c any = newChunk("s1", false, "a")
+	var want strings.Builder
+	want.WriteString("a")
+	for i := range 1000 {
+		s := string(rune('b' + i%20))
+		want.WriteString(s)
+		c = mergeChunks(c, newChunk("s1", false, s))
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n struct {
+		SessionID string `json:"sessionId"`
+		Update    struct {
+			SessionUpdate string `json:"sessionUpdate"`
+			Content       struct{ Type, Text string }
+		} `json:"update"`
+	}
+	if err := json.Unmarshal(b, &n); err != nil {
+		t.Fatal(err)
+	}
+	if n.SessionID != "s1" || n.Update.SessionUpdate != "agent_message_chunk" || n.Update.Content.Type != "text" || n.Update.Content.Text != want.String() {
+		t.Errorf("merged chunk %s", b)
+	}
+	th, _ := json.Marshal(newChunk("s1", true, "hm"))
+	if !strings.Contains(string(th), `"sessionUpdate":"agent_thought_chunk"`) {
+		t.Errorf("thought chunk %s", th)
+	}
+}
+
+func TestAPIKeyFromMeta(t *testing.T) {
+	cases := []struct {
+		meta map[string]any
+		want string
+	}{
+		{map[string]any{"api-key": map[string]any{"apiKey": " sk-1 "}}, "sk-1"},
+		{map[string]any{"apiKey": "sk-2"}, "sk-2"},
+		{map[string]any{"api-key": "sk-3"}, ""},
+		{nil, ""},
+	}
+	for _, c := range cases {
+		if got := apiKeyFromMeta(c.meta); got != c.want {
+			t.Errorf("apiKeyFromMeta(%v) = %q, want %q", c.meta, got, c.want)
+		}
+	}
+}
+
+func TestStopReasons(t *testing.T) {
+	for in, want := range map[engine.StopReason]sdk.StopReason{
+		engine.StopEndTurn:   sdk.StopReasonEndTurn,
+		engine.StopCancelled: sdk.StopReasonCancelled,
+		engine.StopMaxSteps:  sdk.StopReasonMaxTurnRequests,
+	} {
+		if got := stopReason(in); got != want {
+			t.Errorf("stopReason(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestAuthMethods(t *testing.T) {
+	a := New(Config{})
+	ids := func(ms []sdk.AuthMethod) (out []string) {
+		for _, m := range ms {
+			switch {
+			case m.Agent != nil:
+				out = append(out, "agent:"+m.Agent.Id)
+			case m.Terminal != nil:
+				out = append(out, "terminal:"+m.Terminal.Id+":"+strings.Join(m.Terminal.Args, " "))
+			}
+		}
+		return out
+	}
+	t.Setenv("NO_BROWSER", "")
+	if got := strings.Join(ids(a.authMethods(false)), ","); got != "agent:chat-gpt,agent:chat-gpt-device-code,agent:api-key" {
+		t.Errorf("methods %s", got)
+	}
+	if got := strings.Join(ids(a.authMethods(true)), ","); got != "agent:chat-gpt,terminal:chat-gpt-device-code:login headless,agent:api-key" {
+		t.Errorf("methods with terminal auth %s", got)
+	}
+	t.Setenv("NO_BROWSER", "1")
+	if got := strings.Join(ids(a.authMethods(false)), ","); got != "agent:chat-gpt-device-code,agent:api-key" {
+		t.Errorf("methods with NO_BROWSER %s", got)
+	}
+}
+
+// session drives an Agent over pipes with an engine that has no login.
+type pipeSession struct {
+	t   *testing.T
+	in  *io.PipeWriter
+	out *bufio.Reader
+}
+
+func (p *pipeSession) send(s string) {
+	p.t.Helper()
+	if _, err := io.WriteString(p.in, s+"\n"); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *pipeSession) next() map[string]any {
+	p.t.Helper()
+	line, err := p.out.ReadString('\n')
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(line), &m); err != nil {
+		p.t.Fatalf("%q: %v", line, err)
+	}
+	return m
+}
+
+func (p *pipeSession) expectError(code float64) string {
+	p.t.Helper()
+	m := p.next()
+	e, _ := m["error"].(map[string]any)
+	if e == nil || e["code"] != code {
+		p.t.Fatalf("got %v, want error %v", m, code)
+	}
+	return e["message"].(string)
+}
+
+func TestAgentOverPipes(t *testing.T) {
+	home, ws := t.TempDir(), t.TempDir()
+	eng := engine.New(engine.Config{Home: home, Version: "test"})
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- New(Config{Engine: eng, Version: "test"}).Run(context.Background(), inR, outW)
+		outW.Close()
+	}()
+	p := &pipeSession{t: t, in: inW, out: bufio.NewReader(outR)}
+
+	p.send(`{"jsonrpc":"2.0","id":1,"method":"session/new","params":{"cwd":"` + ws + `","mcpServers":[]}}`)
+	if msg := p.expectError(-32600); !strings.Contains(msg, "initialize") {
+		t.Errorf("before initialize: %q", msg)
+	}
+	p.send(`{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"protocolVersion":1}}`)
+	if m := p.next(); m["result"].(map[string]any)["protocolVersion"] != float64(1) {
+		t.Fatalf("initialize: %v", m)
+	}
+	p.send(`{"jsonrpc":"2.0","id":3,"method":"session/new","params":{"cwd":"` + ws + `","mcpServers":[]}}`)
+	p.expectError(-32000)
+	p.send(`{"jsonrpc":"2.0","id":4,"method":"authenticate","params":{"methodId":"api-key","_meta":{"api-key":{"apiKey":"sk-test"}}}}`)
+	if m := p.next(); m["result"] == nil {
+		t.Fatalf("authenticate: %v", m)
+	}
+	p.send(`{"jsonrpc":"2.0","id":5,"method":"session/new","params":{"cwd":"relative/dir","mcpServers":[]}}`)
+	if msg := p.expectError(-32602); !strings.Contains(msg, "absolute") {
+		t.Errorf("relative cwd: %q", msg)
+	}
+	p.send(`{"jsonrpc":"2.0","id":6,"method":"session/prompt","params":{"sessionId":"ses_none","prompt":[{"type":"text","text":"hi"}]}}`)
+	p.expectError(-32002)
+	p.send(`{"jsonrpc":"2.0","id":7,"method":"session/prompt","params":{"sessionId":42}}`)
+	p.expectError(-32602)
+	p.send(`this is not json`)
+	p.expectError(-32700)
+	p.send(`{"jsonrpc":"2.0","id":8,"method":"session/cancel_everything","params":{}}`)
+	p.expectError(-32601)
+	p.send(`{"jsonrpc":"2.0","method":"session/cancel","params":{"sessionId":"ses_none"}}`) // ignored
+	p.send(`{"jsonrpc":"2.0","id":9,"method":"logout","params":{}}`)
+	if m := p.next(); m["id"] != float64(9) || m["result"] == nil {
+		t.Fatalf("logout: %v", m)
+	}
+	inW.Close()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("Run returned %d at the end of the input", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return at the end of the input")
+	}
+}

@@ -1,0 +1,415 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Store keeps sessions on disk, one append-only JSON Lines file per session
+// (<dir>/<id>.jsonl, 0600, in a 0700 folder): a header record, then records
+// written as each turn runs. Nothing is ever rewritten, so a turn costs the
+// same on the thousandth turn as on the first, and a crash loses at most the
+// line being written (a torn last line is dropped on load). A lock file
+// beside each session (<id>.lock) keeps two processes from running turns on
+// it at once.
+type Store struct {
+	dir string
+}
+
+// NewStore returns the store of the sessions under dir. Nothing is created
+// until a session is written.
+func NewStore(dir string) *Store { return &Store{dir: dir} }
+
+// Dir is where the session files live.
+func (st *Store) Dir() string { return st.dir }
+
+// FormatVersion is the version the header of a session file carries.
+const FormatVersion = 1
+
+// RecordType says what a record of a session file holds. The values are
+// stored: never change one, add new ones. A loader skips types it does not
+// know, so a newer deckhand's records leave an older one able to read the
+// file.
+type RecordType string
+
+// Record types.
+const (
+	// RecordSession is the header, the first line: SessionID, WorkspaceRoot,
+	// Title, Version, At.
+	RecordSession RecordType = "session"
+	// RecordTurn opens a turn: TurnID, Message, Model, At.
+	RecordTurn RecordType = "turn"
+	// RecordItem is one history item of the open turn: TurnID, Item.
+	RecordItem RecordType = "item"
+	// RecordEnd closes a turn: TurnID, StopReason, Text, Error, Steps, Usage.
+	RecordEnd RecordType = "end"
+	// RecordHistory replaces the whole history with Items (a compaction):
+	// the items before it are no longer sent, the transcript keeps them.
+	RecordHistory RecordType = "history"
+)
+
+// Record is one line of a session file. Type is its first member, so a
+// reader can tell a record's type from the start of its line.
+type Record struct {
+	Type RecordType `json:"type"`
+	At   string     `json:"at,omitempty"` // RFC 3339, UTC
+
+	// RecordSession
+	Version       int    `json:"version,omitempty"`
+	SessionID     string `json:"sessionId,omitempty"`
+	WorkspaceRoot string `json:"workspaceRoot,omitempty"`
+	Title         string `json:"title,omitempty"`
+
+	// RecordTurn, RecordItem, RecordEnd and other per-turn records
+	TurnID  string `json:"turnId,omitempty"`
+	Message string `json:"message,omitempty"`
+	Model   string `json:"model,omitempty"`
+
+	Item  *Item  `json:"item,omitempty"`  // RecordItem
+	Items []Item `json:"items,omitempty"` // RecordHistory
+
+	// RecordEnd
+	StopReason StopReason `json:"stopReason,omitempty"`
+	Text       string     `json:"text,omitempty"`
+	Error      string     `json:"error,omitempty"`
+	Steps      int        `json:"steps,omitempty"`
+	Usage      *Usage     `json:"usage,omitempty"`
+
+	// Data holds the body of record types added by other parts of the
+	// engine (a turn's undo snapshots, say), which the loader hands back
+	// as they are in Stored.Extra.
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+
+// validID accepts the ids deckhand makes, and nothing that could name a path
+// outside the store.
+var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
+
+func (st *Store) path(id string) string { return filepath.Join(st.dir, id+".jsonl") }
+func (st *Store) lockPath(id string) string {
+	return filepath.Join(st.dir, id+".lock")
+}
+
+// Exists says whether a session file with the id is stored.
+func (st *Store) Exists(id string) bool {
+	if !validID.MatchString(id) {
+		return false
+	}
+	_, err := os.Lstat(st.path(id))
+	return err == nil
+}
+
+// ensureDir makes the store's folder, 0700; a folder open to others is
+// tightened, since sessions hold the user's code and conversations.
+func (st *Store) ensureDir() error {
+	if err := os.MkdirAll(st.dir, 0o700); err != nil {
+		return fmt.Errorf("create the sessions folder: %w", err)
+	}
+	info, err := os.Stat(st.dir)
+	if err != nil {
+		return fmt.Errorf("sessions folder: %w", err)
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(st.dir, 0o700); err != nil {
+			return fmt.Errorf("make the sessions folder private: %w", err)
+		}
+	}
+	return nil
+}
+
+// Stored is a session read back from its file.
+type Stored struct {
+	Summary SessionSummary
+	History []Item       // what the next request sends, repaired
+	Turns   []StoredTurn // the transcript, every turn ever run
+	Extra   []Record     // records of types this loader does not know
+	Size    int64        // bytes read: the file's valid part
+}
+
+// SessionSummary describes a stored session for a list.
+type SessionSummary struct {
+	SessionID     string
+	Title         string
+	WorkspaceRoot string
+	Model         string // of the last turn
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Turns         int
+	// Broken: the file cannot be read; Error says why. It stays on disk.
+	Broken bool
+	Error  string
+}
+
+// StoredTurn is one turn of a transcript, for an editor to render again.
+type StoredTurn struct {
+	TurnID     string
+	Message    string
+	Model      string
+	Text       string
+	Tools      []StoredTool
+	StopReason StopReason // "" while the turn runs, or when the process died in it
+	Error      string
+}
+
+// StoredTool is one tool call of a turn.
+type StoredTool struct {
+	CallID    string
+	Name      string
+	Arguments json.RawMessage
+	OK        bool
+	Output    string // cut to DisplayLimit
+	done      bool
+}
+
+// BrokenError: a session file cannot be read. The file is left alone.
+type BrokenError struct {
+	SessionID string
+	Reason    string
+}
+
+func (e *BrokenError) Error() string {
+	return fmt.Sprintf("the file of session %s cannot be read: %s", e.SessionID, e.Reason)
+}
+
+// Load reads a session file. A torn last line (a crash in the middle of a
+// write) is dropped; any other unreadable line makes the file broken.
+func (st *Store) Load(id string) (*Stored, error) {
+	if !validID.MatchString(id) {
+		return nil, &UnknownSessionError{SessionID: id}
+	}
+	f, err := os.Open(st.path(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &UnknownSessionError{SessionID: id}
+	}
+	if err != nil {
+		return nil, &BrokenError{SessionID: id, Reason: err.Error()}
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, &BrokenError{SessionID: id, Reason: err.Error()}
+	}
+	var b builder
+	b.s.Summary.UpdatedAt = info.ModTime()
+	if err := readRecords(f, false, b.add); err != nil {
+		return nil, &BrokenError{SessionID: id, Reason: err.Error()}
+	}
+	if b.s.Summary.SessionID != id {
+		return nil, &BrokenError{SessionID: id, Reason: fmt.Sprintf("its header names session %q", b.s.Summary.SessionID)}
+	}
+	b.finish()
+	return &b.s, nil
+}
+
+// maxLine bounds one record; a longer line is a broken file, not an
+// allocation without end.
+const maxLine = 64 << 20
+
+// readRecords calls add for each complete record of r, in order, with the
+// offset after it. The header must come first. A last line without its
+// newline is a torn write and is skipped. light decodes only headers and
+// turn records, and checks that the others are JSON (a list needs no more).
+func readRecords(r io.Reader, light bool, add func(rec *Record, end int64) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var off int64
+	var line []byte
+	for n := 1; ; n++ {
+		line = line[:0]
+		var err error
+		for {
+			var chunk []byte
+			chunk, err = br.ReadSlice('\n')
+			line = append(line, chunk...)
+			if len(line) > maxLine {
+				return fmt.Errorf("line %d is longer than %d MiB", n, maxLine>>20)
+			}
+			if err != bufio.ErrBufferFull {
+				break
+			}
+		}
+		if err == io.EOF {
+			if n == 1 && len(line) == 0 {
+				return errors.New("it is empty")
+			}
+			return nil // a torn last line, or none
+		}
+		if err != nil {
+			return err
+		}
+		off += int64(len(line))
+		body := bytes.TrimSpace(line)
+		if len(body) == 0 {
+			continue
+		}
+		if light && n > 1 && !bytes.HasPrefix(body, turnPrefix) {
+			if !json.Valid(body) {
+				return fmt.Errorf("line %d is not a valid record", n)
+			}
+			continue
+		}
+		var rec Record
+		if err := json.Unmarshal(body, &rec); err != nil {
+			return fmt.Errorf("line %d is not a valid record", n)
+		}
+		if n == 1 && rec.Type != RecordSession {
+			return errors.New("it does not start with a session header")
+		}
+		if err := add(&rec, off); err != nil {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+	}
+}
+
+// turnPrefix starts every turn record, as json.Marshal writes it.
+var turnPrefix = []byte(`{"type":"turn"`)
+
+// builder folds records into a Stored.
+type builder struct {
+	s     Stored
+	turn  *StoredTurn
+	calls map[string]int // call id -> index in turn.Tools
+}
+
+func (b *builder) add(rec *Record, end int64) error {
+	b.s.Size = end
+	switch rec.Type {
+	case RecordSession:
+		if b.s.Summary.SessionID != "" {
+			return errors.New("a second session header")
+		}
+		if rec.Version > FormatVersion {
+			return fmt.Errorf("written by a newer deckhand (format %d)", rec.Version)
+		}
+		if rec.SessionID == "" || rec.WorkspaceRoot == "" {
+			return errors.New("the header lacks the session id or workspace root")
+		}
+		b.s.Summary.SessionID, b.s.Summary.WorkspaceRoot, b.s.Summary.Title = rec.SessionID, rec.WorkspaceRoot, rec.Title
+		b.s.Summary.CreatedAt, _ = time.Parse(time.RFC3339Nano, rec.At)
+	case RecordTurn:
+		b.closeTurn()
+		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model})
+		b.turn = &b.s.Turns[len(b.s.Turns)-1]
+		b.calls = map[string]int{}
+		b.s.Summary.Model = rec.Model
+	case RecordItem:
+		if rec.Item == nil {
+			return errors.New("an item record without its item")
+		}
+		if err := rec.Item.Check(); err != nil {
+			return err
+		}
+		b.s.History = append(b.s.History, *rec.Item)
+		b.note(*rec.Item)
+	case RecordEnd:
+		if b.turn != nil && b.turn.TurnID == rec.TurnID {
+			// The end's text is what the turn answered, a cancelled step's
+			// partial text included.
+			b.turn.StopReason, b.turn.Text, b.turn.Error = rec.StopReason, rec.Text, rec.Error
+			b.closeTurn()
+		}
+	case RecordHistory:
+		for _, it := range rec.Items {
+			if err := it.Check(); err != nil {
+				return err
+			}
+		}
+		b.s.History = append([]Item(nil), rec.Items...)
+	default:
+		b.s.Extra = append(b.s.Extra, *rec)
+	}
+	return nil
+}
+
+// note adds an item to the transcript of the open turn.
+func (b *builder) note(it Item) {
+	if b.turn == nil {
+		return
+	}
+	switch it.Kind {
+	case ItemAssistant:
+		// Until the turn's end record says otherwise, its text is what
+		// its steps said.
+		if b.turn.Text != "" {
+			b.turn.Text += "\n\n"
+		}
+		b.turn.Text += it.Text
+	case ItemCall:
+		b.calls[it.CallID] = len(b.turn.Tools)
+		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: jsonArgs(it.Arguments)})
+	case ItemOutput:
+		if i, ok := b.calls[it.CallID]; ok {
+			c := &b.turn.Tools[i]
+			c.OK, c.Output, c.done = it.OK, cut(it.Text, DisplayLimit), true
+		}
+	}
+}
+
+func (b *builder) closeTurn() {
+	b.turn, b.calls = nil, nil
+}
+
+// finish repairs what a process that died mid-turn left: calls without an
+// output get one, outputs without a call are dropped (no request may carry
+// them), and a turn without an end is marked cancelled.
+func (b *builder) finish() {
+	b.s.History = sanitize(b.s.History)
+	for i := range b.s.Turns {
+		t := &b.s.Turns[i]
+		if t.StopReason == "" {
+			t.StopReason, t.Error = StopCancelled, "deckhand stopped before this turn ended"
+		}
+		for j := range t.Tools {
+			if !t.Tools[j].done {
+				t.Tools[j].Output = "not run: deckhand stopped during the turn"
+			}
+		}
+	}
+	b.s.Summary.Turns = len(b.s.Turns)
+}
+
+// sanitize makes a stored history valid to send: an output only after its
+// call, and every call answered.
+func sanitize(h []Item) []Item {
+	calls := map[string]bool{}
+	out := h[:0:0]
+	for _, it := range h {
+		switch it.Kind {
+		case ItemCall:
+			calls[it.CallID] = true
+		case ItemOutput:
+			if !calls[it.CallID] {
+				continue
+			}
+		}
+		out = append(out, it)
+	}
+	return repair(out, "not run: deckhand stopped during the turn")
+}
+
+// Title makes a session's title from its first message: the first line
+// that says something, cut to 80 characters.
+func Title(message string) string {
+	for _, line := range strings.Split(message, "\n") {
+		line = strings.Join(strings.Fields(line), " ")
+		if line == "" {
+			continue
+		}
+		if r := []rune(line); len(r) > 80 {
+			return string(r[:79]) + "…"
+		}
+		return line
+	}
+	return ""
+}

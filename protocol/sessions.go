@@ -1,0 +1,86 @@
+package protocol
+
+import "encoding/json"
+
+// Session methods (protocol 1.1), and deckhand's sessions/close extension.
+const (
+	MethodSessionsList   = "sessions/list"
+	MethodSessionsLoad   = "sessions/load"
+	MethodSessionsDelete = "sessions/delete"
+	MethodSessionsClose  = "sessions/close"
+)
+
+// SessionsListParams are the params of sessions/list. Without workspaceRoot
+// the list is of the connection's workspace; All (an extension) lists every
+// workspace's.
+type SessionsListParams struct {
+	WorkspaceRoot string `json:"workspaceRoot,omitempty"`
+	Limit         int    `json:"limit,omitempty"`
+	All           bool   `json:"all,omitempty"`
+}
+
+// SessionInfo is one entry of sessions/list.
+type SessionInfo struct {
+	SessionID     string `json:"sessionId"`
+	Title         string `json:"title"`
+	WorkspaceRoot string `json:"workspaceRoot"`
+	Model         string `json:"model"`
+	CreatedAt     string `json:"createdAt"`
+	UpdatedAt     string `json:"updatedAt"`
+	Turns         int    `json:"turns"`
+	// Broken: the session's file cannot be read; Error says why.
+	Broken bool   `json:"broken,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// SessionsListResult is the result of sessions/list, newest first.
+type SessionsListResult struct {
+	Sessions []SessionInfo `json:"sessions"`
+}
+
+// SessionParams are the params of sessions/load, sessions/delete and
+// sessions/close.
+type SessionParams struct {
+	SessionID string `json:"sessionId"`
+}
+
+// SessionsLoadResult is the result of sessions/load: a transcript to render.
+type SessionsLoadResult struct {
+	SessionID     string           `json:"sessionId"`
+	Title         string           `json:"title"`
+	WorkspaceRoot string           `json:"workspaceRoot"`
+	Model         string           `json:"model"`
+	Turns         []TranscriptTurn `json:"turns"`
+}
+
+// TranscriptTurn is one turn of a transcript. StopReason is a chat stop
+// reason, "error" for a turn that failed (Error says why), or "" for the
+// turn running now.
+type TranscriptTurn struct {
+	TurnID     string           `json:"turnId"`
+	Message    string           `json:"message"`
+	Text       string           `json:"text"`
+	Tools      []TranscriptTool `json:"tools"`
+	StopReason string           `json:"stopReason"`
+	Error      string           `json:"error,omitempty"`
+}
+
+// TranscriptTool is one tool call of a transcript turn.
+type TranscriptTool struct {
+	CallID    string          `json:"callId"`
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+	OK        bool            `json:"ok"`
+	Output    string          `json:"output"`
+}
+
+// SessionsDeleteResult is the result of sessions/delete.
+type SessionsDeleteResult struct {
+	Deleted bool `json:"deleted"`
+}
+
+// SessionsCloseResult is the result of sessions/close: the session was in
+// memory and is freed; it stays on disk and a later chat reloads it.
+type SessionsCloseResult struct {
+	Closed bool `json:"closed"`
+}

@@ -1,0 +1,93 @@
+package rpc
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/deckhand-dev/deckhand/protocol"
+)
+
+// registerSessions serves the stored sessions of protocol 1.1.
+func (s *Server) registerSessions() {
+	eng := s.cfg.Engine
+	request(s, protocol.MethodSessionsList, false, func(ctx context.Context, p protocol.SessionsListParams) (any, error) {
+		if p.Limit < 0 {
+			return nil, invalidParams("limit must be 0 or more")
+		}
+		root := p.WorkspaceRoot
+		switch {
+		case p.All && root != "":
+			return nil, invalidParams("give workspaceRoot or all, not both")
+		case p.All:
+		case root == "":
+			root = s.workspaceRoot()
+		case !filepath.IsAbs(root):
+			return nil, invalidParams("workspaceRoot must be an absolute path")
+		}
+		list, err := eng.ListSessions(root, p.Limit)
+		if err != nil {
+			return nil, err
+		}
+		res := protocol.SessionsListResult{Sessions: make([]protocol.SessionInfo, 0, len(list))}
+		for _, sum := range list {
+			res.Sessions = append(res.Sessions, protocol.SessionInfo{
+				SessionID: sum.SessionID, Title: sum.Title, WorkspaceRoot: sum.WorkspaceRoot, Model: sum.Model,
+				CreatedAt: rfc3339(sum.CreatedAt), UpdatedAt: rfc3339(sum.UpdatedAt), Turns: sum.Turns,
+				Broken: sum.Broken, Error: sum.Error,
+			})
+		}
+		return res, nil
+	})
+	request(s, protocol.MethodSessionsLoad, true, func(ctx context.Context, p protocol.SessionParams) (any, error) {
+		if blank(p.SessionID) {
+			return nil, invalidParams("sessionId is required")
+		}
+		sum, turns, err := eng.LoadSession(p.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		res := protocol.SessionsLoadResult{SessionID: sum.SessionID, Title: sum.Title, WorkspaceRoot: sum.WorkspaceRoot,
+			Model: sum.Model, Turns: make([]protocol.TranscriptTurn, 0, len(turns))}
+		for _, t := range turns {
+			tt := protocol.TranscriptTurn{TurnID: t.TurnID, Message: t.Message, Text: t.Text, StopReason: string(t.StopReason),
+				Error: t.Error, Tools: make([]protocol.TranscriptTool, 0, len(t.Tools))}
+			for _, c := range t.Tools {
+				tt.Tools = append(tt.Tools, protocol.TranscriptTool{CallID: c.CallID, Name: c.Name, Arguments: c.Arguments, OK: c.OK, Output: c.Output})
+			}
+			res.Turns = append(res.Turns, tt)
+		}
+		return res, nil
+	})
+	request(s, protocol.MethodSessionsDelete, true, func(ctx context.Context, p protocol.SessionParams) (any, error) {
+		if blank(p.SessionID) {
+			return nil, invalidParams("sessionId is required")
+		}
+		ok, err := eng.DeleteSession(p.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		return protocol.SessionsDeleteResult{Deleted: ok}, nil
+	})
+	request(s, protocol.MethodSessionsClose, true, func(ctx context.Context, p protocol.SessionParams) (any, error) {
+		if blank(p.SessionID) {
+			return nil, invalidParams("sessionId is required")
+		}
+		ok, err := eng.CloseSession(p.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		return protocol.SessionsCloseResult{Closed: ok}, nil
+	})
+}
+
+// workspaceRoot is the root initialize fixed.
+func (s *Server) workspaceRoot() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.root
+}
+
+// serverCapabilities are the 1.1 additions this server has.
+func serverCapabilities() *protocol.ServerCapabilities {
+	return &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true}
+}
