@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test test-go vet bench fuzz test-nvim test-vscode test-acp vsix clean
+.PHONY: build demo test test-go vet bench soak fuzz test-nvim test-vscode test-acp vsix clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -26,6 +26,11 @@ test-go:
 bench:
 	scripts/test-deps.sh bench
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./tools/ ./e2e/
+
+# The long storms: 300 rounds of deckhand processes killed (kill -9) in the
+# middle of refreshing a rotating token; none may lose the login.
+soak:
+	DECKHAND_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestRefreshStorm' -v ./e2e/
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 60s ./jsonrpc/

@@ -29,6 +29,7 @@ func TestPromptText(t *testing.T) {
 		{"image", []sdk.ContentBlock{text("look"), sdk.ImageBlock("AAAA", "image/png")}, nil, "images and audio"},
 		{"blank", []sdk.ContentBlock{text("  ")}, nil, "no text"},
 		{"none", nil, nil, "no text"},
+		{"unknown", []sdk.ContentBlock{text("hi"), {}}, nil, "unknown type"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -261,5 +262,24 @@ func TestAgentOverPipes(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return at the end of the input")
+	}
+}
+
+func TestParamsProblem(t *testing.T) {
+	cases := []struct{ raw, want string }{
+		{`{"sessionId":42}`, `"sessionId" must be a string, not a number`},
+		{`[1]`, `params must be an object, not an array`},
+		{`{"prompt":"hi","sessionId":"s"}`, `"prompt" must be an array, not a string`},
+	}
+	for _, c := range cases {
+		var p sdk.PromptRequest
+		err := json.Unmarshal([]byte(c.raw), &p)
+		if err == nil {
+			t.Errorf("%s decoded", c.raw)
+			continue
+		}
+		if got := paramsProblem(err); !strings.Contains(got, c.want) || strings.Contains(got, "Go struct") {
+			t.Errorf("%s: %q, want it to say %q", c.raw, got, c.want)
+		}
 	}
 }

@@ -20,7 +20,10 @@ import (
 type Config struct {
 	Engine  *engine.Engine
 	Version string
-	Log     *zap.Logger
+	// OpenBrowser opens a URL in the user's browser, for the ChatGPT
+	// browser login; nil (or an error) hands the URL to the user instead.
+	OpenBrowser func(url string) error
+	Log         *zap.Logger
 }
 
 // Agent serves ACP on one connection.
@@ -55,7 +58,7 @@ func New(cfg Config) *Agent {
 func (a *Agent) Run(ctx context.Context, in io.Reader, out io.Writer) int {
 	a.conn = jsonrpc.NewConn(jsonrpc.NewStream(in, out, jsonrpc.MaxFrame), a.log)
 	a.conn.SetGate(a.gate)
-	a.conn.SetCancelMethod("$/cancel_request")
+	a.conn.SetCancelNotification("$/cancel_request", "requestId")
 	a.register()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -115,7 +118,7 @@ func handler[P any](a *Agent, needParams bool, h func(ctx context.Context, p P) 
 				return nil, invalidParams("params are required")
 			}
 		} else if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, invalidParams("params do not match the method: " + err.Error())
+			return nil, invalidParams(paramsProblem(err))
 		}
 		res, err := h(ctx, p)
 		if err != nil {

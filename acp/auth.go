@@ -82,23 +82,32 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 		}
 		return sdk.AuthenticateResponse{}, nil
 	case authBrowser:
+		if id := a.pendingFlow(authBrowser); id != "" {
+			return a.awaitFlow(ctx, authBrowser, id)
+		}
 		if a.eng.Status().Type == "oauth" {
 			return sdk.AuthenticateResponse{}, nil
 		}
-		info, err := a.eng.StartOAuth(ctx, engine.MethodBrowser, true)
+		info, err := a.eng.StartOAuth(ctx, engine.MethodBrowser, false)
 		if err != nil {
 			return nil, err
 		}
-		a.log.Info("browser login started: if no browser opened, open this URL", zap.String("url", info.URL))
-		return a.awaitFlow(ctx, info.FlowID)
-	case authHeadless:
-		a.mu.Lock()
-		flowID := a.flows[authHeadless]
-		a.mu.Unlock()
-		if flowID != "" {
-			if r, err := a.eng.PollDevice(ctx, flowID, false); err == nil && r.State == engine.FlowPending {
-				return a.awaitFlow(ctx, flowID)
+		if a.cfg.OpenBrowser != nil {
+			if err = a.cfg.OpenBrowser(info.URL); err == nil {
+				return a.awaitFlow(ctx, authBrowser, info.FlowID)
 			}
+			a.log.Info("could not open a browser; the URL goes to the client", zap.Error(err))
+		}
+		// No browser here: the URL goes out in the error, and the next
+		// authenticate with this method waits for the login.
+		a.setPendingFlow(authBrowser, info.FlowID)
+		e := authRequired(fmt.Sprintf("deckhand could not open a browser: open %s in a browser on this machine, then choose %q again to finish.",
+			info.URL, "ChatGPT Plus/Pro (browser)"))
+		e.Data = map[string]any{"url": info.URL}
+		return nil, e
+	case authHeadless:
+		if id := a.pendingFlow(authHeadless); id != "" {
+			return a.awaitFlow(ctx, authHeadless, id)
 		}
 		if a.eng.Status().Type == "oauth" {
 			return sdk.AuthenticateResponse{}, nil
@@ -107,9 +116,7 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 		if err != nil {
 			return nil, err
 		}
-		a.mu.Lock()
-		a.flows[authHeadless] = info.FlowID
-		a.mu.Unlock()
+		a.setPendingFlow(authHeadless, info.FlowID)
 		// ACP gives an agent-run login no channel to the user but its answer:
 		// the code goes out in the error, and the next authenticate with
 		// this method waits for the login to complete.
@@ -122,13 +129,40 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 	return nil, invalidParams(fmt.Sprintf("unknown authentication method %q; use %s, %s or %s", p.MethodId, authBrowser, authHeadless, authAPIKey))
 }
 
-// awaitFlow holds authenticate until the login flow ends.
-func (a *Agent) awaitFlow(ctx context.Context, flowID string) (any, error) {
+// pendingFlow returns the login flow a method started and left waiting for
+// the user, "" when none is pending.
+func (a *Agent) pendingFlow(method string) string {
+	a.mu.Lock()
+	id := a.flows[method]
+	a.mu.Unlock()
+	if id == "" {
+		return ""
+	}
+	if r, err := a.eng.PollDevice(context.Background(), id, false); err != nil || r.State != engine.FlowPending {
+		a.setPendingFlow(method, "")
+		return ""
+	}
+	return id
+}
+
+func (a *Agent) setPendingFlow(method, flowID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if flowID == "" {
+		delete(a.flows, method)
+		return
+	}
+	a.flows[method] = flowID
+}
+
+// awaitFlow holds authenticate until the login flow ends. A cancelled
+// authenticate leaves the flow to the next one.
+func (a *Agent) awaitFlow(ctx context.Context, method, flowID string) (any, error) {
 	for {
 		r, err := a.eng.PollDevice(ctx, flowID, true)
 		if err != nil {
 			if ctx.Err() != nil {
-				_, _ = a.eng.CancelFlow(flowID)
+				a.setPendingFlow(method, flowID)
 			}
 			return nil, err
 		}
@@ -136,14 +170,10 @@ func (a *Agent) awaitFlow(ctx context.Context, flowID string) (any, error) {
 		case engine.FlowPending:
 			continue
 		case engine.FlowComplete:
-			a.mu.Lock()
-			delete(a.flows, authHeadless)
-			a.mu.Unlock()
+			a.setPendingFlow(method, "")
 			return sdk.AuthenticateResponse{}, nil
 		}
-		a.mu.Lock()
-		delete(a.flows, authHeadless)
-		a.mu.Unlock()
+		a.setPendingFlow(method, "")
 		msg := fmt.Sprintf("The login ended without success (%s)", r.State)
 		if r.Err != nil {
 			msg += ": " + strings.TrimSuffix(r.Err.Error(), ".")

@@ -26,6 +26,8 @@ func promptText(blocks []sdk.ContentBlock) (string, error) {
 			return "", invalidParams("binary resources are not supported in prompts; attach text files or links")
 		case b.Image != nil, b.Audio != nil:
 			return "", invalidParams("images and audio are not supported in prompts (promptCapabilities says so)")
+		default:
+			return "", invalidParams("a prompt content block has an unknown type; send text, resource_link or resource blocks")
 		}
 	}
 	text := strings.TrimSpace(strings.Join(parts, "\n\n"))

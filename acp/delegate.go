@@ -2,6 +2,7 @@ package acp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,8 +39,9 @@ func (c *client) ServesTerminals(string) bool { return c.a.servesTerminals() }
 const terminalOutputLimit = 30 << 10
 
 // RunCommand implements engine.TerminalClient: the command runs in a
-// terminal of the client's, which is released whatever happens.
-func (c *client) RunCommand(ctx context.Context, sessionID, command, dir string) (string, string, error) {
+// terminal of the client's, shown in the tool call while it runs, and
+// released whatever happens.
+func (c *client) RunCommand(ctx context.Context, sessionID, callID, command, dir string) (string, string, error) {
 	sid := sdk.SessionId(sessionID)
 	var created sdk.CreateTerminalResponse
 	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalCreate, sdk.CreateTerminalRequest{
@@ -58,21 +60,33 @@ func (c *client) RunCommand(ctx context.Context, sessionID, command, dir string)
 		defer cancel()
 		_ = c.a.conn.Call(rctx, sdk.ClientMethodTerminalRelease, ref, nil)
 	}()
+	c.update(sessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
+		SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(callID),
+		Content: []sdk.ToolCallContent{sdk.ToolTerminalRef(created.TerminalId)}}})
 	var exit sdk.WaitForTerminalExitResponse
+	timedOut := false
 	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalWaitForExit, ref, &exit); err != nil {
-		if ctx.Err() != nil {
-			kctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_ = c.a.conn.Call(kctx, sdk.ClientMethodTerminalKill, ref, nil)
-			cancel()
+		if ctx.Err() == nil {
+			return "", "", err
 		}
-		return "", "", err
+		kctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = c.a.conn.Call(kctx, sdk.ClientMethodTerminalKill, ref, nil)
+		cancel()
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", "", err
+		}
+		timedOut = true
 	}
+	octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	var out sdk.TerminalOutputResponse
-	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalOutput, ref, &out); err != nil {
+	if err := c.a.conn.Call(octx, sdk.ClientMethodTerminalOutput, ref, &out); err != nil {
 		return "", "", err
 	}
 	status := "exit status unknown"
 	switch {
+	case timedOut:
+		status = "killed: the command ran out of time"
 	case exit.ExitCode != nil:
 		status = fmt.Sprintf("exit status %d", *exit.ExitCode)
 	case exit.Signal != nil:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sdk "github.com/coder/acp-go-sdk"
+	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
 	"github.com/deckhand-dev/deckhand/jsonrpc"
@@ -24,7 +25,8 @@ type session struct {
 	cwd string
 
 	mu      sync.Mutex
-	model   string // "" is the login's default
+	stop    context.CancelFunc // ends the prompt in flight; nil when none
+	model   string             // "" is the login's default
 	effort  string
 	title   string
 	updated time.Time
@@ -90,41 +92,130 @@ func (a *Agent) session(id sdk.SessionId) (*session, error) {
 	return s, nil
 }
 
-// canLoad says whether session/load can replay a session.
-func (a *Agent) canLoad() bool { return false }
+// canLoad says whether session/load can replay a session: sessions are
+// stored, so a later process can.
+func (a *Agent) canLoad() bool { return true }
 
+// loadSession replays a stored session (from this process or an earlier
+// one) as session/update notifications, then answers: the ordered output
+// queue writes them all before the answer, as ACP requires. The session
+// then continues in cwd, with this client.
 func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any, error) {
 	if err := a.needLogin(); err != nil {
 		return nil, err
 	}
-	return nil, &jsonrpc.Error{Code: codeResourceNotFound,
-		Message: fmt.Sprintf("Session %q cannot be loaded: this deckhand keeps sessions only while it runs.", p.SessionId)}
+	if !filepath.IsAbs(p.Cwd) {
+		return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", p.Cwd))
+	}
+	id := string(p.SessionId)
+	sum, turns, err := a.eng.LoadSession(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view}); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	s := a.sessions[id]
+	if s == nil {
+		s = &session{id: id, cwd: realPath(p.Cwd), model: sum.Model, effort: "medium", title: sum.Title, updated: sum.UpdatedAt}
+		a.sessions[id] = s
+	}
+	a.mu.Unlock()
+	s.mu.Lock()
+	s.cwd = realPath(p.Cwd)
+	s.mu.Unlock()
+	for _, t := range turns {
+		a.replay(s, t)
+	}
+	opts, err := a.configOptions(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return sdk.LoadSessionResponse{ConfigOptions: opts}, nil
 }
 
+// replay sends one stored turn: the user's message, each tool call with its
+// outcome, the answer.
+func (a *Agent) replay(s *session, t engine.StoredTurn) {
+	if t.Message != "" {
+		a.view.update(s.id, sdk.UpdateUserMessageText(t.Message))
+	}
+	for _, c := range t.Tools {
+		v := viewOf(s.cwd, c.Name, c.Arguments)
+		status := sdk.ToolCallStatusCompleted
+		if !c.OK {
+			status = sdk.ToolCallStatusFailed
+		}
+		var content []sdk.ToolCallContent
+		if out := strings.TrimSpace(c.Output); out != "" {
+			content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
+		}
+		a.view.update(s.id, sdk.SessionUpdate{ToolCall: &sdk.SessionUpdateToolCall{
+			SessionUpdate: "tool_call", ToolCallId: sdk.ToolCallId(c.CallID), Title: v.title, Kind: v.kind,
+			Status: status, Locations: v.locations, RawInput: c.Arguments, Content: content,
+		}})
+	}
+	if t.Text != "" {
+		a.view.update(s.id, sdk.UpdateAgentMessageText(t.Text))
+	}
+	if t.Error != "" {
+		a.view.update(s.id, sdk.UpdateAgentMessageText("\n\n(The turn failed: "+t.Error+")"))
+	}
+}
+
+// listSessions lists the stored sessions, of cwd when given, newest first,
+// and the sessions of this connection that have no turn on disk yet.
 func (a *Agent) listSessions(ctx context.Context, p sdk.ListSessionsRequest) (any, error) {
 	if err := a.needLogin(); err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	all := make([]*session, 0, len(a.sessions))
-	for _, s := range a.sessions {
-		all = append(all, s)
+	root := ""
+	if p.Cwd != nil {
+		if !filepath.IsAbs(*p.Cwd) {
+			return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", *p.Cwd))
+		}
+		root = realPath(*p.Cwd)
 	}
-	a.mu.Unlock()
+	stored, err := a.eng.ListSessions(root, 0)
+	if err != nil {
+		return nil, err
+	}
 	out := sdk.ListSessionsResponse{Sessions: []sdk.SessionInfo{}}
-	for _, s := range all {
-		if p.Cwd != nil && realPath(*p.Cwd) != s.cwd {
+	seen := map[string]bool{}
+	for _, sum := range stored {
+		if sum.Broken {
+			a.log.Warn("a stored session cannot be read", zap.String("session", sum.SessionID), zap.String("error", sum.Error))
 			continue
 		}
+		seen[sum.SessionID] = true
+		info := sdk.SessionInfo{SessionId: sdk.SessionId(sum.SessionID), Cwd: sum.WorkspaceRoot,
+			UpdatedAt: sdk.Ptr(sum.UpdatedAt.UTC().Format(time.RFC3339))}
+		if sum.Title != "" {
+			info.Title = sdk.Ptr(sum.Title)
+		}
+		out.Sessions = append(out.Sessions, info)
+	}
+	a.mu.Lock()
+	var fresh []*session
+	for id, s := range a.sessions {
+		if !seen[id] {
+			fresh = append(fresh, s)
+		}
+	}
+	a.mu.Unlock()
+	for _, s := range fresh {
 		s.mu.Lock()
 		info := sdk.SessionInfo{SessionId: sdk.SessionId(s.id), Cwd: s.cwd, UpdatedAt: sdk.Ptr(s.updated.UTC().Format(time.RFC3339))}
 		if s.title != "" {
 			info.Title = sdk.Ptr(s.title)
 		}
 		s.mu.Unlock()
-		out.Sessions = append(out.Sessions, info)
+		if root == "" || info.Cwd == root {
+			out.Sessions = append(out.Sessions, info)
+		}
 	}
-	sort.Slice(out.Sessions, func(i, j int) bool { return *out.Sessions[i].UpdatedAt > *out.Sessions[j].UpdatedAt })
+	sort.SliceStable(out.Sessions, func(i, j int) bool { return *out.Sessions[i].UpdatedAt > *out.Sessions[j].UpdatedAt })
 	return out, nil
 }
 
@@ -258,13 +349,39 @@ func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
 	}
 	s.mu.Lock()
 	req := engine.ChatRequest{SessionID: s.id, Message: text, Model: s.model, Effort: s.effort}
-	if s.title == "" {
+	titled := s.title == ""
+	if titled {
 		s.title = titleOf(text)
 	}
 	s.updated = time.Now()
+	title, updated := s.title, s.updated.UTC().Format(time.RFC3339)
 	s.mu.Unlock()
+	if titled {
+		a.view.update(s.id, sdk.SessionUpdate{SessionInfoUpdate: &sdk.SessionSessionInfoUpdate{
+			SessionUpdate: "session_info_update", Title: sdk.Ptr(title), UpdatedAt: sdk.Ptr(updated)}})
+	}
+	// session/cancel ends this context too: a cancel that arrives before
+	// the engine has started the turn still ends it.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	s.mu.Lock()
+	mine := s.stop == nil // a second prompt is refused as busy by the engine
+	if mine {
+		s.stop = stop
+	}
+	s.mu.Unlock()
+	defer func() {
+		if mine {
+			s.mu.Lock()
+			s.stop = nil
+			s.mu.Unlock()
+		}
+	}()
 	res, err := a.eng.Chat(ctx, req)
 	if err != nil {
+		if ctx.Err() != nil {
+			return sdk.PromptResponse{StopReason: sdk.StopReasonCancelled}, nil
+		}
 		return nil, err
 	}
 	return sdk.PromptResponse{StopReason: stopReason(res.StopReason)}, nil
@@ -287,6 +404,16 @@ func (a *Agent) cancel(ctx context.Context, raw json.RawMessage) {
 	if json.Unmarshal(raw, &p) != nil || p.SessionId == "" {
 		a.log.Debug("session/cancel without a sessionId ignored")
 		return
+	}
+	a.mu.Lock()
+	s := a.sessions[string(p.SessionId)]
+	a.mu.Unlock()
+	if s != nil {
+		s.mu.Lock()
+		if s.stop != nil {
+			s.stop()
+		}
+		s.mu.Unlock()
 	}
 	_, _ = a.eng.CancelSession(string(p.SessionId))
 }

@@ -47,8 +47,11 @@ type BrowserLogin struct {
 
 // StartBrowser prepares a PKCE login and listens for its redirect on
 // 127.0.0.1:port. A busy port is asked to let go (GET /cancel) and retried;
-// if it stays busy the error wraps ErrPortInUse. ctx bounds only the start:
-// Wait and Close end the flow.
+// if DefaultPort stays busy, FallbackPort (the other redirect the issuer
+// allows) is tried as the official CLI does; if that fails too, or another
+// port stays busy, the error wraps ErrPortInUse. The redirect URI names
+// localhost, the form the issuer's allow-list and opencode use. ctx bounds
+// only the start: Wait and Close end the flow.
 func (c *Client) StartBrowser(ctx context.Context, port int, log *zap.Logger) (*BrowserLogin, error) {
 	if log == nil {
 		log = zap.NewNop()

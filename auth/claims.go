@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -11,9 +12,9 @@ const authNamespace = "https://api.openai.com/auth"
 
 // AccountID reads the ChatGPT account id from the tokens' claims, without
 // verifying signatures (deckhand only forwards the id; the backend checks the
-// token). In each token, in this order: the top-level chatgpt_account_id,
-// then the namespaced one, then organizations[0].id. The id token is tried
-// first, then the access token. "" when none has one.
+// token): chatgpt_account_id in the https://api.openai.com/auth claim, of the
+// id token first, then of the access token. Nothing else is read: an
+// organization id is not an account id. "" when neither has one.
 func AccountID(idToken, accessToken string) string {
 	for _, tok := range []string{idToken, accessToken} {
 		if id := accountIDOf(tok); id != "" {
@@ -28,22 +29,26 @@ func accountIDOf(token string) string {
 	if !ok {
 		return ""
 	}
-	if id, _ := claims["chatgpt_account_id"].(string); id != "" {
-		return id
-	}
 	if ns, ok := claims[authNamespace].(map[string]any); ok {
 		if id, _ := ns["chatgpt_account_id"].(string); id != "" {
 			return id
 		}
 	}
-	if orgs, ok := claims["organizations"].([]any); ok && len(orgs) > 0 {
-		if org, ok := orgs[0].(map[string]any); ok {
-			if id, _ := org["id"].(string); id != "" {
-				return id
-			}
-		}
-	}
 	return ""
+}
+
+// Expiry reads a JWT's own exp claim (unverified). ok is false when the
+// token is not a JWT or has no exp.
+func Expiry(token string) (time.Time, bool) {
+	claims, ok := parseClaims(token)
+	if !ok {
+		return time.Time{}, false
+	}
+	exp, err := claims.GetExpirationTime()
+	if err != nil || exp == nil {
+		return time.Time{}, false
+	}
+	return exp.Time, true
 }
 
 // parseClaims decodes a JWT's claims. An unknown signing algorithm

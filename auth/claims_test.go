@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/base64"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -26,35 +27,32 @@ func TestAccountID(t *testing.T) {
 		return out
 	}
 	enc := base64.RawURLEncoding.EncodeToString
-	unknownAlg := enc([]byte(`{"alg":"XY999"}`)) + "." + enc([]byte(`{"chatgpt_account_id":"acct-odd-alg"}`)) + ".c2ln"
+	unknownAlg := enc([]byte(`{"alg":"XY999"}`)) + "." + enc([]byte(`{"https://api.openai.com/auth":{"chatgpt_account_id":"acct-odd-alg"}}`)) + ".c2ln"
 
 	tests := []struct {
 		name       string
 		id, access string
 		want       string
 	}{
-		{"top-level wins", mintJWT(t, map[string]any{
+		{"namespace only, not the top level", mintJWT(t, map[string]any{
 			"chatgpt_account_id": "acct-top", "https://api.openai.com/auth": ns("acct-ns"), "organizations": orgs("org-1"),
-		}), "", "acct-top"},
-		{"namespace before organizations", mintJWT(t, map[string]any{
-			"https://api.openai.com/auth": ns("acct-ns"), "organizations": orgs("org-1"),
 		}), "", "acct-ns"},
-		{"first organization last", mintJWT(t, map[string]any{"organizations": orgs("org-1", "org-2")}), "", "org-1"},
+		{"never an organization", mintJWT(t, map[string]any{"organizations": orgs("org-1", "org-2")}), "", ""},
 		{"id token before access token",
-			mintJWT(t, map[string]any{"organizations": orgs("org-id")}),
-			mintJWT(t, map[string]any{"chatgpt_account_id": "acct-access"}), "org-id"},
+			mintJWT(t, map[string]any{"https://api.openai.com/auth": ns("acct-id")}),
+			mintJWT(t, map[string]any{"https://api.openai.com/auth": ns("acct-access")}), "acct-id"},
 		{"access token when the id token has none",
-			mintJWT(t, map[string]any{"email": "a@b.c"}),
+			mintJWT(t, map[string]any{"email": "a@b.c", "organizations": orgs("org-id")}),
 			signedHS256(t, map[string]any{"https://api.openai.com/auth": ns("acct-access")}), "acct-access"},
-		{"HS256 id token", signedHS256(t, map[string]any{"chatgpt_account_id": "acct-hs"}), "", "acct-hs"},
+		{"HS256 id token", signedHS256(t, map[string]any{"https://api.openai.com/auth": ns("acct-hs")}), "", "acct-hs"},
 		{"unknown alg still read", unknownAlg, "", "acct-odd-alg"},
 		{"empty values skipped", mintJWT(t, map[string]any{
-			"chatgpt_account_id": "", "https://api.openai.com/auth": ns(""), "organizations": orgs("org-e"),
-		}), "", "org-e"},
+			"chatgpt_account_id": "x", "https://api.openai.com/auth": ns(""), "organizations": orgs("org-e"),
+		}), "", ""},
 		{"wrong types ignored", mintJWT(t, map[string]any{
 			"chatgpt_account_id": 42, "https://api.openai.com/auth": "x", "organizations": []any{"y"},
 		}), "", ""},
-		{"malformed id token falls through", "not-a-jwt", mintJWT(t, map[string]any{"chatgpt_account_id": "acct-a"}), "acct-a"},
+		{"malformed id token falls through", "not-a-jwt", mintJWT(t, map[string]any{"https://api.openai.com/auth": ns("acct-a")}), "acct-a"},
 		{"nothing", "", "", ""},
 	}
 	for _, tt := range tests {
@@ -63,5 +61,17 @@ func TestAccountID(t *testing.T) {
 				t.Errorf("AccountID = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	exp := time.Unix(1_800_000_000, 0)
+	if got, ok := Expiry(mintJWT(t, map[string]any{"exp": exp.Unix()})); !ok || !got.Equal(exp) {
+		t.Errorf("Expiry = %v, %v; want %v", got, ok, exp)
+	}
+	for _, tok := range []string{"", "opaque-token", mintJWT(t, map[string]any{"sub": "x"})} {
+		if _, ok := Expiry(tok); ok {
+			t.Errorf("Expiry(%q) ok, want not ok", tok)
+		}
 	}
 }

@@ -18,12 +18,23 @@ import (
 
 // OAuth constants of the public Codex client that deckhand logs in as.
 const (
-	ClientID          = "app_EMoamEEZ73f0CkXaXp7hrann"
-	Scope             = "openid profile email offline_access"
-	DefaultIssuer     = "https://auth.openai.com"
-	DefaultOriginator = "deckhand"
-	// DefaultPort is the browser flow's callback port registered for the client.
-	DefaultPort = 1455
+	ClientID      = "app_EMoamEEZ73f0CkXaXp7hrann"
+	Scope         = "openid profile email offline_access api.connectors.read api.connectors.invoke"
+	DefaultIssuer = "https://auth.openai.com"
+	// DefaultOriginator is the originator the issuer knows for ClientID: it
+	// checks the authorize URL's originator against an allow-list tied to the
+	// client id, and the official Codex CLI's value is the one known to pass.
+	DefaultOriginator = "codex_cli_rs"
+	// DefaultPort is the browser flow's callback port registered for the
+	// client, and FallbackPort the registered one used when it is busy.
+	DefaultPort  = 1455
+	FallbackPort = 1457
+)
+
+// Why a refresh is made, sent as the refresh request's refresh_reason.
+const (
+	ReasonProactive    = "proactive_expiry"      // the access token is about to expire
+	ReasonUnauthorized = "unauthorized_recovery" // the model service answered 401
 )
 
 const (
@@ -42,7 +53,7 @@ const (
 type Client struct {
 	Issuer     string       // e.g. https://auth.openai.com (no trailing slash needed)
 	HTTP       *http.Client // nil = a client with a 30 s timeout
-	Originator string       // sent as the authorize URL's originator param and `originator` header; "" = DefaultOriginator
+	Originator string       // the authorize URL's originator param and the issuer requests' `originator` header; "" = DefaultOriginator
 	UserAgent  string       // e.g. "deckhand/0.1.0"; "" = Go's default
 	Log        *zap.Logger  // hears about retried device-login polls; nil = silent
 }
@@ -71,16 +82,17 @@ type Credential struct {
 }
 
 // Credential turns tokens into a stored oauth credential: it expires at
-// now+ExpiresIn (an hour when the issuer did not say) and its account id
-// comes from the tokens' claims, else previousAccountID.
-func (t Tokens) Credential(now time.Time, previousAccountID string) Credential {
+// now+ExpiresIn (an hour when the issuer did not say; the field opencode
+// reads) and its account id is keptAccountID, the one chosen at login, or
+// when there is none the tokens' own.
+func (t Tokens) Credential(now time.Time, keptAccountID string) Credential {
 	in := t.ExpiresIn
 	if in <= 0 {
 		in = defaultExpiresIn
 	}
-	account := AccountID(t.IDToken, t.AccessToken)
+	account := keptAccountID
 	if account == "" {
-		account = previousAccountID
+		account = AccountID(t.IDToken, t.AccessToken)
 	}
 	return Credential{
 		Type:      TypeOAuth,
@@ -126,12 +138,12 @@ func (c *Client) AuthorizeURL(redirectURI string, p PKCE, state string) string {
 		{"response_type", "code"},
 		{"client_id", ClientID},
 		{"redirect_uri", redirectURI},
-		{"scope", Scope},
 		{"code_challenge", p.Challenge},
 		{"code_challenge_method", "S256"},
+		{"state", state},
+		{"scope", Scope},
 		{"id_token_add_organizations", "true"},
 		{"codex_cli_simplified_flow", "true"},
-		{"state", state},
 		{"originator", c.originator()},
 	}
 	var b strings.Builder
@@ -167,24 +179,37 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI, verifier s
 	return t, nil
 }
 
-// Refresh trades a refresh token for new tokens. The answer may carry a new
-// refresh token (they rotate) or none (keep the old one).
-func (c *Client) Refresh(ctx context.Context, refreshToken string) (Tokens, error) {
+// Refresh trades a refresh token for new tokens, as the official CLI does: a
+// JSON body saying why (ReasonProactive or ReasonUnauthorized; "" is
+// ReasonProactive). The answer may carry a new refresh token (they rotate)
+// or none (keep the old one).
+func (c *Client) Refresh(ctx context.Context, refreshToken, reason string) (Tokens, error) {
 	if refreshToken == "" {
 		return Tokens{}, fmt.Errorf("refresh token: none is stored: %w", ErrReauth)
 	}
-	form := url.Values{
-		"grant_type":    {"refresh_token"},
-		"refresh_token": {refreshToken},
-		"client_id":     {ClientID},
+	if reason == "" {
+		reason = ReasonProactive
 	}
-	return c.token(ctx, "refresh token", form, refreshToken)
+	body, err := json.Marshal(map[string]string{
+		"client_id":      ClientID,
+		"grant_type":     "refresh_token",
+		"refresh_token":  refreshToken,
+		"refresh_reason": reason,
+	})
+	if err != nil {
+		return Tokens{}, fmt.Errorf("refresh token: %w", err)
+	}
+	return c.tokenRequest(ctx, "refresh token", "application/json", body, refreshToken)
 }
 
 // token posts a form to /oauth/token. secrets are redacted from any text the
 // issuer sends back before it reaches an error.
 func (c *Client) token(ctx context.Context, op string, form url.Values, secrets ...string) (Tokens, error) {
-	status, body, err := c.post(ctx, "/oauth/token", "application/x-www-form-urlencoded", []byte(form.Encode()))
+	return c.tokenRequest(ctx, op, "application/x-www-form-urlencoded", []byte(form.Encode()), secrets...)
+}
+
+func (c *Client) tokenRequest(ctx context.Context, op, contentType string, payload []byte, secrets ...string) (Tokens, error) {
+	status, body, err := c.post(ctx, "/oauth/token", contentType, payload)
 	if err != nil {
 		return Tokens{}, fmt.Errorf("%s: %w", op, err)
 	}

@@ -27,8 +27,8 @@ func TestAuthorizeURL(t *testing.T) {
 	for _, kv := range strings.Split(u.RawQuery, "&") {
 		keys = append(keys, strings.SplitN(kv, "=", 2)[0])
 	}
-	wantKeys := []string{"response_type", "client_id", "redirect_uri", "scope", "code_challenge",
-		"code_challenge_method", "id_token_add_organizations", "codex_cli_simplified_flow", "state", "originator"}
+	wantKeys := []string{"response_type", "client_id", "redirect_uri", "code_challenge",
+		"code_challenge_method", "state", "scope", "id_token_add_organizations", "codex_cli_simplified_flow", "originator"}
 	if !reflect.DeepEqual(keys, wantKeys) {
 		t.Errorf("params order = %v, want %v", keys, wantKeys)
 	}
@@ -37,20 +37,23 @@ func TestAuthorizeURL(t *testing.T) {
 		"response_type":              "code",
 		"client_id":                  ClientID,
 		"redirect_uri":               "http://localhost:1455/auth/callback",
-		"scope":                      "openid profile email offline_access",
+		"scope":                      "openid profile email offline_access api.connectors.read api.connectors.invoke",
 		"code_challenge":             "chal-lenge_1",
 		"code_challenge_method":      "S256",
 		"id_token_add_organizations": "true",
 		"codex_cli_simplified_flow":  "true",
 		"state":                      "st ate",
-		"originator":                 "deckhand",
+		"originator":                 "codex_cli_rs",
 	}
 	for k, v := range want {
 		if got := q.Get(k); got != v {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
 	}
-	if !strings.Contains(raw, "scope=openid+profile+email+offline_access") {
+	if (&Client{Originator: "deckhand"}).AuthorizeURL("r", p, "s") == raw || !strings.Contains((&Client{Originator: "deckhand"}).AuthorizeURL("r", p, "s"), "originator=deckhand") {
+		t.Errorf("the Originator setting is not used")
+	}
+	if !strings.Contains(raw, "scope=openid+profile+email+offline_access+api.connectors.read") {
 		t.Errorf("scope not form-encoded with +: %s", raw)
 	}
 	c.Originator = "other"
@@ -90,7 +93,7 @@ func TestExchangeCodeRequest(t *testing.T) {
 		}
 	}
 	h := f.headers[0]
-	if h.Get("originator") != "deckhand" || h.Get("User-Agent") != "deckhand/test" {
+	if h.Get("originator") != DefaultOriginator || h.Get("User-Agent") != "deckhand/test" {
 		t.Errorf("headers originator=%q user-agent=%q", h.Get("originator"), h.Get("User-Agent"))
 	}
 	if tok.AccessToken != "access-x1" || tok.RefreshToken != "refresh-x1" || tok.ExpiresIn != time.Hour || tok.IDToken == "" {
@@ -100,13 +103,22 @@ func TestExchangeCodeRequest(t *testing.T) {
 
 func TestRefreshRequest(t *testing.T) {
 	f := newFakeIssuer(t)
-	tok, err := f.client().Refresh(context.Background(), "old-refresh")
+	tok, err := f.client().Refresh(context.Background(), "old-refresh", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := f.tokenForms()[0]
-	if keys := formKeys(got); !reflect.DeepEqual(keys, []string{"client_id", "grant_type", "refresh_token"}) {
-		t.Errorf("form fields = %v", keys)
+	if keys := formKeys(got); !reflect.DeepEqual(keys, []string{"client_id", "grant_type", "json", "refresh_reason", "refresh_token"}) {
+		t.Errorf("JSON fields (json marks a JSON body) = %v", keys)
+	}
+	if got.Get("refresh_reason") != ReasonProactive {
+		t.Errorf("refresh_reason = %q, want %q", got.Get("refresh_reason"), ReasonProactive)
+	}
+	if _, err := f.client().Refresh(context.Background(), "old-refresh", ReasonUnauthorized); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.tokenForms()[1].Get("refresh_reason"); r != ReasonUnauthorized {
+		t.Errorf("refresh_reason = %q, want %q", r, ReasonUnauthorized)
 	}
 	if got.Get("grant_type") != "refresh_token" || got.Get("refresh_token") != "old-refresh" || got.Get("client_id") != ClientID {
 		t.Errorf("form = %v", got)
@@ -114,7 +126,7 @@ func TestRefreshRequest(t *testing.T) {
 	if tok.ExpiresIn != 2*time.Hour { // the fake sends "7200" as a string
 		t.Errorf("ExpiresIn = %v, want 2h", tok.ExpiresIn)
 	}
-	if _, err := f.client().Refresh(context.Background(), ""); !errors.Is(err, ErrReauth) {
+	if _, err := f.client().Refresh(context.Background(), "", ""); !errors.Is(err, ErrReauth) {
 		t.Errorf("empty refresh token: err = %v, want ErrReauth", err)
 	}
 }
@@ -144,7 +156,7 @@ func TestTokenErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeIssuer(t)
 			f.onToken = func(url.Values) (int, string) { return tt.status, tt.body }
-			_, err := f.client().Refresh(context.Background(), "old-refresh")
+			_, err := f.client().Refresh(context.Background(), "old-refresh", "")
 			var te *TokenError
 			if !errors.As(err, &te) {
 				t.Fatalf("err = %v, want *TokenError", err)
@@ -182,10 +194,13 @@ func TestTokenAnswerProblems(t *testing.T) {
 
 func TestTokensCredential(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
-	withID := Tokens{IDToken: mintJWT(t, map[string]any{"chatgpt_account_id": "acct-new"}), AccessToken: "a", RefreshToken: "r", ExpiresIn: 10 * time.Minute}
+	withID := Tokens{IDToken: mintJWT(t, map[string]any{"https://api.openai.com/auth": map[string]any{"chatgpt_account_id": "acct-new"}}), AccessToken: "a", RefreshToken: "r", ExpiresIn: 10 * time.Minute}
 	c := withID.Credential(now, "acct-old")
-	if c.Type != TypeOAuth || c.Access != "a" || c.Refresh != "r" || c.AccountID != "acct-new" {
-		t.Errorf("credential = %+v", c)
+	if c.Type != TypeOAuth || c.Access != "a" || c.Refresh != "r" || c.AccountID != "acct-old" {
+		t.Errorf("credential = %+v, want the account id chosen at login kept", c)
+	}
+	if c := withID.Credential(now, ""); c.AccountID != "acct-new" {
+		t.Errorf("first credential's account = %q, want the token's", c.AccountID)
 	}
 	if !c.Expires.Equal(now.Add(10 * time.Minute)) {
 		t.Errorf("expires = %v", c.Expires)

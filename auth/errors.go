@@ -33,6 +33,9 @@ var (
 	ErrUnusableEntry = errors.New("the stored OpenAI login cannot be used; log in again")
 	// ErrCorrupt: auth.json could not be parsed (see CorruptError).
 	ErrCorrupt = errors.New("auth.json could not be parsed")
+	// ErrRefreshBusy: another deckhand process held the refresh lock for
+	// longer than a refresh takes.
+	ErrRefreshBusy = errors.New("another deckhand process is refreshing the login and has not finished; try again in a moment")
 	// ErrPortInUse: the browser flow's callback port stayed busy.
 	ErrPortInUse = errors.New("the login callback port is in use")
 )

@@ -66,12 +66,25 @@ func (f *fakeIssuer) serve(w http.ResponseWriter, r *http.Request) {
 	var answer string
 	switch r.URL.Path {
 	case "/oauth/token":
-		if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+		var form url.Values
+		switch ct := r.Header.Get("Content-Type"); ct {
+		case "application/x-www-form-urlencoded":
+			var err error
+			if form, err = url.ParseQuery(string(body)); err != nil {
+				f.t.Errorf("token body not form-encoded: %v", err)
+			}
+		case "application/json": // the refresh grant, as the official CLI sends it
+			var m map[string]string
+			if err := json.Unmarshal(body, &m); err != nil {
+				f.t.Errorf("token body not a JSON object of strings: %v", err)
+			}
+			form = url.Values{}
+			for k, v := range m {
+				form.Set(k, v)
+			}
+			form.Set("json", "true")
+		default:
 			f.t.Errorf("token request Content-Type = %q", ct)
-		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			f.t.Errorf("token body not form-encoded: %v", err)
 		}
 		f.mu.Lock()
 		f.forms = append(f.forms, form)
@@ -126,11 +139,11 @@ func (f *fakeIssuer) defaultToken(form url.Values) (int, string) {
 			return 400, `{"error":"invalid_grant","error_description":"code is invalid"}`
 		}
 		n := f.exchanges.Add(1)
-		return 200, tokenJSON(mintJWT(f.t, map[string]any{"chatgpt_account_id": fakeAccount}),
+		return 200, tokenJSON(mintJWT(f.t, map[string]any{"https://api.openai.com/auth": map[string]any{"chatgpt_account_id": fakeAccount}}),
 			fmt.Sprintf("access-x%d", n), fmt.Sprintf("refresh-x%d", n), `3600`)
 	case "refresh_token":
 		n := f.refreshes.Add(1)
-		return 200, tokenJSON(mintJWT(f.t, map[string]any{"chatgpt_account_id": fakeAccount}),
+		return 200, tokenJSON(mintJWT(f.t, map[string]any{"https://api.openai.com/auth": map[string]any{"chatgpt_account_id": fakeAccount}}),
 			fmt.Sprintf("access-r%d", n), fmt.Sprintf("refresh-r%d", n), `"7200"`)
 	}
 	return 400, `{"error":"unsupported_grant_type"}`

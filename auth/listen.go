@@ -25,9 +25,24 @@ const (
 // holder to let go once (GET /cancel, which a deckhand, opencode or Codex CLI
 // login listener honours), then retries a few times before giving up with
 // ErrPortInUse. Any other failure to bind is reported as it is.
+// DefaultPort staying busy, FallbackPort is tried, as the official CLI does.
 func listenCallback(ctx context.Context, port int, log *zap.Logger) (net.Listener, error) {
 	var lc net.ListenConfig
-	return bindCallback(ctx, port, log, lc.Listen)
+	return bindWithFallback(ctx, port, log, lc.Listen)
+}
+
+func bindWithFallback(ctx context.Context, port int, log *zap.Logger, listen listenFunc) (net.Listener, error) {
+	ln, err := bindCallback(ctx, port, log, listen)
+	if errors.Is(err, ErrPortInUse) && port == DefaultPort {
+		log.Info("login callback port busy; trying the fallback port", zap.Int("port", FallbackPort))
+		if ln, ferr := bindCallback(ctx, FallbackPort, log, listen); ferr == nil {
+			return ln, nil
+		} else if !errors.Is(ferr, ErrPortInUse) {
+			return nil, ferr
+		}
+		return nil, fmt.Errorf("%w; the fallback port %d is busy too", err, FallbackPort)
+	}
+	return ln, err
 }
 
 // listenFunc is net.ListenConfig.Listen; tests stand in for it.

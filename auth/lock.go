@@ -17,6 +17,13 @@ const lockPoll = 25 * time.Millisecond
 // excludes other callers in the same process; it is not reentrant. unlock is
 // idempotent.
 func (s *Store) Lock(ctx context.Context) (unlock func(), err error) {
+	return s.LockNotify(ctx, nil)
+}
+
+// LockNotify is Lock, calling waiting (when not nil) once if the lock is
+// held by someone else. Once the lock is taken, what a writer that died
+// mid-write left behind is settled (see recoverTemps).
+func (s *Store) LockNotify(ctx context.Context, waiting func()) (unlock func(), err error) {
 	if err := os.MkdirAll(s.home, 0o700); err != nil {
 		return nil, fmt.Errorf("lock auth.json: %w", err)
 	}
@@ -28,7 +35,12 @@ func (s *Store) Lock(ctx context.Context) (unlock func(), err error) {
 		}
 		if release != nil {
 			var once sync.Once
+			s.recoverTemps()
 			return func() { once.Do(release) }, nil
+		}
+		if waiting != nil {
+			waiting()
+			waiting = nil
 		}
 		select {
 		case <-ctx.Done():

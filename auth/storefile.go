@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // maxLinks bounds how many symbolic links are followed to reach auth.json.
@@ -169,7 +171,7 @@ func (s *Store) write(entries map[string]json.RawMessage) (err error) {
 		return err
 	}
 	dir := filepath.Dir(target)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPrefix(target)+"*")
 	if err != nil {
 		return err
 	}
@@ -203,4 +205,82 @@ func (s *Store) write(entries map[string]json.RawMessage) (err error) {
 
 func isNull(raw json.RawMessage) bool {
 	return string(bytes.TrimSpace(raw)) == "null"
+}
+
+// tempPrefix starts the name of write's temp files beside target.
+func tempPrefix(target string) string { return "." + filepath.Base(target) + ".tmp-" }
+
+// recoverTemps settles the temp files a writer left behind when it died
+// between writing one and renaming it over auth.json (kill -9 in the middle
+// of a refresh). It runs under the lock, so no live writer owns any of them:
+// the newest one that is complete (it parses) and newer than auth.json is
+// what that writer meant to store — after a refresh, the only copy of the
+// rotated refresh token — and takes auth.json's place; every other one is
+// deleted. Failures are only logged: auth.json stays as it was.
+func (s *Store) recoverTemps() {
+	target, err := resolveLink(s.Path())
+	if err != nil {
+		return
+	}
+	dir, prefix := filepath.Dir(target), tempPrefix(target)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	var current time.Time
+	if info, err := os.Stat(target); err == nil {
+		current = info.ModTime()
+	}
+	best, bestTime := "", current
+	var stale []string
+	for _, ent := range ents {
+		if !ent.Type().IsRegular() || len(ent.Name()) <= len(prefix) || ent.Name()[:len(prefix)] != prefix {
+			continue
+		}
+		path := filepath.Join(dir, ent.Name())
+		info, err := ent.Info()
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		complete := err == nil && len(bytes.TrimSpace(data)) > 0
+		if complete {
+			_, perr := parseFile(data)
+			complete = perr == nil
+		}
+		// Not older than auth.json: file times are as coarse as the
+		// kernel's clock tick, and a refresh that follows a write within
+		// one tick has the same time. A complete temp file is only left by
+		// a writer that died before its rename, so it is newer.
+		if complete && !info.ModTime().Before(bestTime) {
+			if best != "" {
+				stale = append(stale, best)
+			}
+			best, bestTime = path, info.ModTime()
+			continue
+		}
+		stale = append(stale, path)
+	}
+	for _, p := range stale {
+		_ = os.Remove(p)
+	}
+	if len(stale) > 0 && s.Log != nil {
+		s.Log.Info("removed temp files of an interrupted auth.json write", zap.Int("count", len(stale)))
+	}
+	if best == "" {
+		return
+	}
+	if err := os.Rename(best, target); err != nil {
+		if s.Log != nil {
+			s.Log.Warn("could not recover an interrupted auth.json write", zap.Error(err))
+		}
+		return
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	if s.Log != nil {
+		s.Log.Warn("recovered the login that an interrupted deckhand process had written but not yet put in place")
+	}
 }

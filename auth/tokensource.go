@@ -17,6 +17,11 @@ const DefaultMargin = 5 * time.Minute
 // the write.
 const refreshTimeout = 2 * time.Minute
 
+// lockWait bounds the wait for another process's refresh: its request is
+// bounded by the issuer client's 30 s timeout, and a holder that dies lets
+// go of the lock at once.
+const lockWait = 45 * time.Second
+
 // TokenSource hands the engine a usable credential before each upstream
 // request. auth.json is the truth: it is re-read on every call, so another
 // process's login, logout or refresh is seen. Refreshes are shared inside the
@@ -27,6 +32,14 @@ type TokenSource struct {
 	Now func() time.Time
 	// Margin: an access token expiring within it is refreshed (0 = DefaultMargin).
 	Margin time.Duration
+	// LockWait bounds the wait for another process's refresh (0 = 45 s).
+	LockWait time.Duration
+	// Delegate, when set, runs each refresh elsewhere — in a process of its
+	// own that outlives this one's death, so that a rotated refresh token
+	// is always written (see RefreshNow) — and the token source reads
+	// auth.json afterwards. stale is the access token the upstream refused
+	// ("" for a proactive refresh). Set before first use.
+	Delegate func(ctx context.Context, reason, stale string) error
 
 	store  *Store
 	client *Client
@@ -59,12 +72,24 @@ func (ts *TokenSource) now() time.Time {
 	return time.Now()
 }
 
+// expiring tells whether c's access token expires within Margin. The
+// token's own exp claim decides, as for the official CLI; the stored
+// expires (what opencode writes and reads) only when the token has none.
 func (ts *TokenSource) expiring(c Credential) bool {
 	margin := ts.Margin
 	if margin <= 0 {
 		margin = DefaultMargin
 	}
-	return c.Access == "" || !ts.now().Before(c.Expires.Add(-margin))
+	return c.Access == "" || !ts.now().Before(AccessExpiry(c).Add(-margin))
+}
+
+// AccessExpiry is when c's access token stops working: its JWT exp, else the
+// stored expires.
+func AccessExpiry(c Credential) time.Time {
+	if exp, ok := Expiry(c.Access); ok {
+		return exp
+	}
+	return c.Expires
 }
 
 // Token returns the stored credential, refreshing an oauth one that expires
@@ -84,12 +109,12 @@ func (ts *TokenSource) Token(ctx context.Context) (Credential, error) {
 	if c.Type != TypeOAuth || !ts.expiring(c) {
 		return c, nil
 	}
-	fresh, err := ts.share(ctx, ts.expiring)
+	fresh, err := ts.share(ctx, ReasonProactive, "")
 	if err != nil {
 		passing := !errors.Is(err, ErrReauth) && !errors.Is(err, ErrNoCredential) &&
 			!errors.Is(err, ErrUnusableEntry) && !errors.Is(err, ErrCorrupt)
-		if passing && ctx.Err() == nil && c.Access != "" && ts.now().Before(c.Expires) {
-			ts.log.Warn("login refresh failed; using the access token until it expires", zap.Error(err), zap.Time("expires", c.Expires))
+		if passing && ctx.Err() == nil && c.Access != "" && ts.now().Before(AccessExpiry(c)) {
+			ts.log.Warn("login refresh failed; using the access token until it expires", zap.Error(err), zap.Time("expires", AccessExpiry(c)))
 			return c, nil
 		}
 		return Credential{}, err
@@ -97,11 +122,32 @@ func (ts *TokenSource) Token(ctx context.Context) (Credential, error) {
 	return fresh, nil
 }
 
-// Refresh forces a refresh after the upstream rejected stale (HTTP 401). If
-// auth.json already holds another access token, someone else refreshed: that
-// one is returned without refreshing.
+// Refresh recovers after the upstream rejected stale (HTTP 401), as the
+// official CLI does: auth.json is read again first, and if it holds another
+// access token (another process refreshed) that one is returned; only
+// otherwise is the login refreshed, with ReasonUnauthorized.
 func (ts *TokenSource) Refresh(ctx context.Context, stale Credential) (Credential, error) {
-	return ts.share(ctx, func(stored Credential) bool { return stored.Access == stale.Access })
+	return ts.share(ctx, ReasonUnauthorized, stale.Access)
+}
+
+// RefreshNow refreshes the stored login if it still needs it, in this
+// process, under the cross-process lock: for ReasonUnauthorized if
+// auth.json still holds the access token stale, otherwise if its access
+// token expires within Margin. It is what a Delegate's process runs.
+func (ts *TokenSource) RefreshNow(ctx context.Context, reason, stale string) (Credential, error) {
+	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	defer cancel()
+	return ts.refresh(ctx, reason, ts.needs(stale))
+}
+
+// needs tells whether a stored credential still needs the refresh asked
+// for: the one the upstream refused (stale) is still there, or, for a
+// proactive refresh (stale ""), its access token is expiring.
+func (ts *TokenSource) needs(stale string) func(Credential) bool {
+	if stale != "" {
+		return func(c Credential) bool { return c.Access == stale }
+	}
+	return ts.expiring
 }
 
 // Close waits for a refresh in flight to finish writing auth.json.
@@ -112,7 +158,8 @@ func (ts *TokenSource) Close() {
 // share joins the refresh in flight or starts one. needs tells, from the
 // caller's point of view, whether a credential still needs refreshing: a
 // joined flight that was started for another reason is joined once more.
-func (ts *TokenSource) share(ctx context.Context, needs func(Credential) bool) (Credential, error) {
+func (ts *TokenSource) share(ctx context.Context, reason, stale string) (Credential, error) {
+	needs := ts.needs(stale)
 	for attempt := 0; ; attempt++ {
 		ts.mu.Lock()
 		f, own := ts.flight, false
@@ -122,7 +169,7 @@ func (ts *TokenSource) share(ctx context.Context, needs func(Credential) bool) (
 			ts.wg.Add(1)
 			// The refresh outlives a caller that gives up: a rotated refresh
 			// token must be written even if nobody waits for it any more.
-			go ts.run(context.WithoutCancel(ctx), f, needs)
+			go ts.run(context.WithoutCancel(ctx), f, reason, stale)
 		}
 		ts.mu.Unlock()
 		if !own {
@@ -139,7 +186,7 @@ func (ts *TokenSource) share(ctx context.Context, needs func(Credential) bool) (
 	}
 }
 
-func (ts *TokenSource) run(ctx context.Context, f *flight, needs func(Credential) bool) {
+func (ts *TokenSource) run(ctx context.Context, f *flight, reason, stale string) {
 	defer ts.wg.Done()
 	defer func() {
 		if r := recover(); r != nil {
@@ -152,12 +199,48 @@ func (ts *TokenSource) run(ctx context.Context, f *flight, needs func(Credential
 	}()
 	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 	defer cancel()
-	f.cred, f.err = ts.refresh(ctx, needs)
+	if ts.Delegate == nil {
+		f.cred, f.err = ts.refresh(ctx, reason, ts.needs(stale))
+		return
+	}
+	if err := ts.Delegate(ctx, reason, stale); err != nil {
+		f.err = fmt.Errorf("refresh login: %w", err)
+		return
+	}
+	stored, ok, err := ts.store.Load()
+	switch {
+	case err != nil:
+		f.err = fmt.Errorf("refresh login: %w", err)
+	case !ok:
+		f.err = ErrNoCredential
+	default:
+		f.cred = stored
+	}
 }
 
-// refresh runs under the cross-process lock, re-reading auth.json first.
-func (ts *TokenSource) refresh(ctx context.Context, needs func(Credential) bool) (Credential, error) {
-	unlock, err := ts.store.Lock(ctx)
+// lock takes the cross-process lock, saying so when another process holds
+// it, and waiting for it at most LockWait.
+func (ts *TokenSource) lock(ctx context.Context) (func(), error) {
+	wait := ts.LockWait
+	if wait <= 0 {
+		wait = lockWait
+	}
+	lctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	unlock, err := ts.store.LockNotify(lctx, func() {
+		ts.log.Info("another deckhand process is refreshing the login; waiting for it", zap.Duration("atMost", wait))
+	})
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%w (waited %s)", ErrRefreshBusy, wait)
+	}
+	return unlock, err
+}
+
+// refresh runs under the cross-process lock, re-reading auth.json first. The
+// new tokens are written the moment they arrive: the refresh token they
+// replace is spent.
+func (ts *TokenSource) refresh(ctx context.Context, reason string, needs func(Credential) bool) (Credential, error) {
+	unlock, err := ts.lock(ctx)
 	if err != nil {
 		return Credential{}, fmt.Errorf("refresh login: %w", err)
 	}
@@ -173,7 +256,7 @@ func (ts *TokenSource) refresh(ctx context.Context, needs func(Credential) bool)
 		ts.log.Debug("login already refreshed by another process")
 		return stored, nil
 	}
-	tok, err := ts.client.Refresh(ctx, stored.Refresh)
+	tok, err := ts.client.Refresh(ctx, stored.Refresh, reason)
 	if err != nil {
 		ts.log.Warn("login refresh failed", zap.Error(err), zap.Bool("reauth", errors.Is(err, ErrReauth)))
 		return Credential{}, fmt.Errorf("refresh login: %w", err)
@@ -185,6 +268,6 @@ func (ts *TokenSource) refresh(ctx context.Context, needs func(Credential) bool)
 	if err := ts.store.Save(fresh); err != nil {
 		return Credential{}, fmt.Errorf("refresh login: %w", err)
 	}
-	ts.log.Info("login refreshed", zap.Time("expires", fresh.Expires), zap.String("accountId", fresh.AccountID))
+	ts.log.Info("login refreshed", zap.String("reason", reason), zap.Time("expires", fresh.Expires), zap.String("accountId", fresh.AccountID))
 	return fresh, nil
 }

@@ -80,7 +80,7 @@ func TestTokenSourceRefreshesInsideMargin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Credential{Type: TypeOAuth, Access: "access-r1", Refresh: "refresh-r1", Expires: t0.Add(2 * time.Hour), AccountID: fakeAccount}
+	want := Credential{Type: TypeOAuth, Access: "access-r1", Refresh: "refresh-r1", Expires: t0.Add(2 * time.Hour), AccountID: "acct-stored"} // the account chosen at login is kept
 	if !sameCred(c, want) {
 		t.Errorf("Token = %+v, want %+v", c, want)
 	}

@@ -62,6 +62,7 @@ func TestOtherProcessLoginSeen(t *testing.T) {
 	b := start(t, opts{fake: fake, home: home})
 	b.initialize(false)
 
+	fake.SetAPIKey("sk-e2e-from-b") // connect checks the key with the API
 	b.ok("connect", map[string]any{"provider": "openai", "method": "apiKey", "apiKey": "sk-e2e-from-b"}, nil)
 	if st := a.status(); st.Type != "api" || st.Source != "stored" {
 		t.Errorf("A after B's connect = %+v, want api/stored", st)
@@ -91,7 +92,9 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home := t.TempDir()
+	fake.SetTokenTTL(2 * time.Minute) // the access token's own exp decides
 	old := fake.Mint()
+	fake.SetTokenTTL(time.Hour)
 	writeOAuth(t, home, old, upstreamtest.DefaultAccountID, time.Now().Add(2*time.Minute)) // inside the margin
 	p := start(t, opts{fake: fake, home: home})
 	p.initialize(false)
@@ -111,11 +114,12 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 	}
 	var grant map[string]string
 	for _, r := range fake.RequestsTo(upstreamtest.PathToken) {
-		if r.Form.Get("grant_type") == "refresh_token" {
-			grant = map[string]string{"refresh_token": r.Form.Get("refresh_token"), "client_id": r.Form.Get("client_id")}
+		var body map[string]string
+		if json.Unmarshal(r.Body, &body) == nil && body["grant_type"] == "refresh_token" { // JSON, as the official CLI
+			grant = body
 		}
 	}
-	if grant["refresh_token"] != old.RefreshToken || grant["client_id"] != upstreamtest.ClientID {
+	if grant["refresh_token"] != old.RefreshToken || grant["client_id"] != upstreamtest.ClientID || grant["refresh_reason"] != "proactive_expiry" {
 		t.Errorf("refresh grant = %v", grant)
 	}
 	reqs := fake.RequestsTo(codexPath)
@@ -157,7 +161,9 @@ func TestRefreshFails(t *testing.T) {
 	t.Cleanup(fake.Close)
 	fake.FailRefresh(401, upstreamtest.CodeRefreshReused)
 	home := t.TempDir()
+	fake.SetTokenTTL(-time.Minute)
 	writeOAuth(t, home, fake.Mint(), upstreamtest.DefaultAccountID, time.Now().Add(-time.Minute))
+	fake.SetTokenTTL(time.Hour)
 	before, err := os.ReadFile(filepath.Join(home, "auth.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +195,9 @@ func TestRefreshSharedByProcesses(t *testing.T) {
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home := t.TempDir()
+	fake.SetTokenTTL(-time.Minute)
 	writeOAuth(t, home, fake.Mint(), upstreamtest.DefaultAccountID, time.Now().Add(-time.Minute))
+	fake.SetTokenTTL(time.Hour)
 	var procs []*proc
 	for range 3 {
 		p := start(t, opts{fake: fake, home: home})

@@ -237,11 +237,11 @@ func TestBrowserLogin(t *testing.T) {
 		"response_type":              "code",
 		"client_id":                  upstreamtest.ClientID,
 		"redirect_uri":               redirect,
-		"scope":                      "openid profile email offline_access",
+		"scope":                      "openid profile email offline_access api.connectors.read api.connectors.invoke",
 		"code_challenge_method":      "S256",
 		"id_token_add_organizations": "true",
 		"codex_cli_simplified_flow":  "true",
-		"originator":                 "deckhand",
+		"originator":                 "codex_cli_rs",
 	} {
 		if got := q.Get(k); got != want {
 			t.Errorf("url param %s = %q, want %q", k, got, want)

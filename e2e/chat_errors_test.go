@@ -22,6 +22,7 @@ func TestErrorMapping(t *testing.T) {
 		inMsg   string // the message must say this
 		data    func(t *testing.T, data json.RawMessage)
 		tries   int
+		model   string // "" = gpt-5.5, which the fake serves
 	}{
 		{
 			name:    "usage not included",
@@ -91,9 +92,19 @@ func TestErrorMapping(t *testing.T) {
 			code:    -32012, inMsg: "context window", tries: 1,
 		},
 		{
-			name:    "model not supported names the models method",
-			replies: []upstreamtest.Reply{upstreamtest.Error(400, `{"detail":"The 'gpt-9' model is not supported when using Codex with a ChatGPT account."}`)},
-			code:    -32012, inMsg: "models", tries: 1,
+			// The fake refuses the model itself, as the backend does.
+			name:  "model not supported names the models served",
+			model: "gpt-9",
+			code:  -32013, inMsg: "gpt-6.2-sol", tries: 1,
+			data: func(t *testing.T, d json.RawMessage) {
+				var v struct {
+					Model     string   `json:"model"`
+					Available []string `json:"available"`
+				}
+				if json.Unmarshal(d, &v) != nil || v.Model != "gpt-9" || len(v.Available) == 0 || v.Available[0] != "gpt-6.2-sol" {
+					t.Errorf("data %s, want the model and the ones served", d)
+				}
+			},
 		},
 		{
 			name:    "error event mid-stream",
@@ -111,7 +122,11 @@ func TestErrorMapping(t *testing.T) {
 			t.Parallel()
 			fake, p, _ := oauthServer(t, opts{args: fast})
 			fake.PushCodex(tc.replies...)
-			e := p.fails("chat", map[string]any{"message": "hi", "model": "gpt-9"}, tc.code)
+			model := tc.model
+			if model == "" {
+				model = "gpt-5.5"
+			}
+			e := p.fails("chat", map[string]any{"message": "hi", "model": model}, tc.code)
 			if !strings.Contains(e.Message, tc.inMsg) {
 				t.Errorf("message %q does not contain %q", e.Message, tc.inMsg)
 			}

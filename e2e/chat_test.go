@@ -31,7 +31,7 @@ func TestCodexRequestShape(t *testing.T) {
 		"Authorization":      "Bearer " + tok.AccessToken,
 		"Chatgpt-Account-Id": "acct_test_1",
 		"Originator":         "deckhand",
-		"Session_id":         r.SessionID,
+		"Session-Id":         r.SessionID,
 	} {
 		if got := h.Get(k); got != want {
 			t.Errorf("header %s = %q, want %q", k, got, want)
@@ -254,7 +254,7 @@ func TestSessionContinues(t *testing.T) {
 	in := input(t, fake.RequestsTo(codexPath), 1)
 	var texts []string
 	for _, it := range in {
-		if c, ok := it["content"].(string); ok {
+		if c := itemText(it); c != "" {
 			texts = append(texts, it["role"].(string)+":"+c)
 		}
 	}

@@ -53,7 +53,7 @@ func TestExecResumeAndSessions(t *testing.T) {
 	}
 	reqs := fake.RequestsTo(codexPath)
 	in := afterContext(input(t, reqs, len(reqs)-1))
-	if len(in) != 3 || in[0]["content"] != "plan the release" || in[1]["content"] != "first answer" || in[2]["content"] != "and then?" {
+	if len(in) != 3 || itemText(in[0]) != "plan the release" || itemText(in[1]) != "first answer" || itemText(in[2]) != "and then?" {
 		t.Fatalf("resumed request input %v", in)
 	}
 

@@ -27,7 +27,6 @@ func TestCompactionKeepsALongSessionGoing(t *testing.T) {
 	const window, turns = 12000, 300
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
-	fake.SetCodexModels("gpt-5.5")
 	fake.SetContextWindow(window)
 	home := t.TempDir()
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
@@ -92,7 +91,7 @@ func TestCompactionKeepsALongSessionGoing(t *testing.T) {
 	for _, r := range fake.RequestsTo(upstreamtest.PathCodexCompact) {
 		var body map[string]any
 		json.Unmarshal(r.Body, &body)
-		if body["model"] != "gpt-5.5" || r.Header.Get("Authorization") == "" {
+		if body["model"] != upstreamtest.ReferenceCatalog[0].Slug || r.Header.Get("Authorization") == "" {
 			t.Errorf("compaction request %s", r.Body)
 			break
 		}
@@ -104,7 +103,6 @@ func TestCompactionKeepsALongSessionGoing(t *testing.T) {
 func TestCompactionFallsBackToASummary(t *testing.T) {
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
-	fake.SetCodexModels("gpt-5.5")
 	fake.ServeCompaction(false)
 	home := t.TempDir()
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())

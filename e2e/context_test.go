@@ -147,7 +147,10 @@ func TestAttachmentsReachTheModel(t *testing.T) {
 // context and project instructions), for tests about what follows them.
 func afterContext(items []map[string]any) []map[string]any {
 	for len(items) > 0 {
-		c, _ := items[0]["content"].(string)
+		c, ok := items[0]["content"].(string)
+		if !ok {
+			c = itemText(items[0])
+		}
 		if items[0]["role"] != "user" || !(strings.HasPrefix(c, "<environment_context>") || strings.HasPrefix(c, "# AGENTS.md instructions for ")) {
 			break
 		}

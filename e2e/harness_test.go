@@ -114,8 +114,14 @@ func start(t testing.TB, o opts) *proc {
 	if o.fake != nil {
 		env = append(env, "DECKHAND_AUTH_ISSUER="+o.fake.Issuer(), "DECKHAND_CODEX_BASE_URL="+o.fake.CodexBase(),
 			"OPENAI_BASE_URL="+o.fake.APIBase())
+	} else {
+		// No fake: nothing may reach the real services (an API key is
+		// checked on entry), so every host is a closed loopback port.
+		env = append(env, "DECKHAND_AUTH_ISSUER="+deadHost, "DECKHAND_CODEX_BASE_URL="+deadHost+"/backend-api/codex",
+			"OPENAI_BASE_URL="+deadHost+"/v1")
 	}
 	p.cmd.Env = append(env, o.env...)
+	allowTestPort(o.fake, o.env)
 	var err error
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -422,4 +428,19 @@ func decode[T any](t testing.TB, raw json.RawMessage) T {
 		t.Fatalf("decoding %s: %v", raw, err)
 	}
 	return v
+}
+
+// deadHost is a loopback address nothing listens on.
+const deadHost = "http://127.0.0.1:9"
+
+// allowTestPort registers a test's login callback port with the fake's
+// issuer, which like the real one refuses a redirect port it does not know.
+func allowTestPort(fake *upstreamtest.Server, env []string) {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "DECKHAND_OAUTH_PORT="); ok && fake != nil {
+			if n, err := strconv.Atoi(v); err == nil {
+				fake.AllowRedirectPort(n)
+			}
+		}
+	}
 }

@@ -49,7 +49,6 @@ func TestCompactedHistoryPersists(t *testing.T) {
 	const window = 12000
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
-	fake.SetCodexModels("gpt-5.5")
 	fake.SetContextWindow(window)
 	home := t.TempDir()
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())

@@ -227,8 +227,8 @@ func TestSessionKilledMidTurnLoadsAndContinues(t *testing.T) {
 	}
 	reqs := fake.RequestsTo(codexPath)
 	in := afterContext(input(t, reqs, len(reqs)-1))
-	if len(in) != 4 || in[0]["content"] != "read it" || in[1]["type"] != "function_call" ||
-		!strings.Contains(outputsOf(in)["c1"], "content") || in[3]["content"] != "go on" {
+	if len(in) != 4 || itemText(in[0]) != "read it" || in[1]["type"] != "function_call" ||
+		!strings.Contains(outputsOf(in)["c1"], "content") || itemText(in[3]) != "go on" {
 		t.Fatalf("continued request input %v", in)
 	}
 	if n := checkRecords(t, path); n < 8 {
@@ -318,7 +318,7 @@ func TestTwoProcessesOnOneSession(t *testing.T) {
 	in := afterContext(input(t, reqs, len(reqs)-1))
 	var said []string
 	for _, it := range in {
-		if s, ok := it["content"].(string); ok {
+		if s := itemText(it); s != "" {
 			said = append(said, s)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,6 +98,22 @@ func input(t *testing.T, reqs []upstreamtest.Request, n int) []map[string]any {
 		out = append(out, it.(map[string]any))
 	}
 	return out
+}
+
+// itemText is the text of a typed message item
+// ({"content":[{"type":"input_text"|"output_text","text":…}]}), "" for
+// other items.
+func itemText(it map[string]any) string {
+	parts, _ := it["content"].([]any)
+	var b strings.Builder
+	for _, p := range parts {
+		if m, ok := p.(map[string]any); ok {
+			if s, ok := m["text"].(string); ok {
+				b.WriteString(s)
+			}
+		}
+	}
+	return b.String()
 }
 
 func farFuture() time.Time { return time.Now().Add(24 * time.Hour) }

@@ -30,9 +30,11 @@ type TerminalClient interface {
 	Client
 	// ServesTerminals says whether the client runs commands for this session.
 	ServesTerminals(sessionID string) bool
-	// RunCommand runs command with bash -c in dir and returns its output and
-	// a short exit status ("exit status 0", "killed by SIGTERM").
-	RunCommand(ctx context.Context, sessionID, command, dir string) (output, status string, err error)
+	// RunCommand runs the command of call callID with bash -c in dir and
+	// returns its output and a short exit status ("exit status 0", "killed
+	// by SIGTERM"). When ctx reaches its deadline the command is killed and
+	// its output so far returned with a status that says so.
+	RunCommand(ctx context.Context, sessionID, callID, command, dir string) (output, status string, err error)
 }
 
 // sessionOf finds a session by its id.

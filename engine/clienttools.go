@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/deckhand-dev/deckhand/tools"
 )
@@ -32,12 +33,20 @@ func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled
 			return callOutcome{}, false
 		}
 		var p struct {
-			Command string `json:"command"`
+			Command   string `json:"command"`
+			TimeoutMs int    `json:"timeoutMs"`
 		}
 		if json.Unmarshal([]byte(c.Arguments), &p) != nil || strings.TrimSpace(p.Command) == "" {
 			return callOutcome{output: "invalid arguments: command must be a non-empty string"}, true
 		}
-		out, status, err := tc.RunCommand(ctx, t.s.ID, p.Command, root)
+		// The bash tool's limits: 2 minutes unless the call says, at most 10.
+		timeout := 2 * time.Minute
+		if p.TimeoutMs > 0 {
+			timeout = min(time.Duration(p.TimeoutMs)*time.Millisecond, 10*time.Minute)
+		}
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		out, status, err := tc.RunCommand(cctx, t.s.ID, c.CallID, p.Command, root)
 		if err != nil {
 			return callOutcome{output: fmt.Sprintf("the editor could not run the command: %v", err)}, true
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -91,8 +92,8 @@ func (e *Engine) contextWindow(ctx context.Context, cred auth.Credential, model 
 		return w
 	}
 	if !fetched && cred.Type == "oauth" {
-		url := strings.TrimRight(e.cfg.CodexBaseURL, "/") + "/models?client_version=" + e.cfg.Version
-		if body, err := e.get(ctx, cred, url); err == nil {
+		u := strings.TrimRight(e.cfg.CodexBaseURL, "/") + "/models?client_version=" + url.QueryEscape(CatalogClientVersion)
+		if body, err := e.get(ctx, cred, u); err == nil {
 			c.note(body)
 			c.mu.Lock()
 			w, known = c.windows[model]

@@ -25,11 +25,20 @@ type Config struct {
 	CodexBaseURL string        // ChatGPT OAuth branch: <base>/responses
 	APIBaseURL   string        // API-key branch: <base>/responses
 	EnvAPIKey    string        // OPENAI_API_KEY, used when nothing is stored
-	OAuthPort    int           // browser-flow callback port
+	OAuthPort    int           // browser-flow callback port (1455 falls back to 1457)
 	AllowAll     bool          // mutating tools run without a permission prompt
 	MaxSteps     int           // model steps per turn (50)
 	SessionIdle  time.Duration // an idle session's history is unloaded after this (DefaultSessionIdle)
 	MaxLoaded    int           // sessions holding their history in memory (DefaultMaxLoaded)
+	// Originator is the `originator` header on the model hosts ("" =
+	// Originator); OAuthOriginator the one the OAuth issuer sees in the
+	// authorize URL and on token requests ("" = auth.DefaultOriginator,
+	// the value allow-listed for the client id).
+	Originator      string
+	OAuthOriginator string
+	// Organization and Project go out as OpenAI-Organization and
+	// OpenAI-Project on the API-key branch only.
+	Organization, Project string
 
 	BrowserTimeout time.Duration // browser login (10 min)
 	DeviceTimeout  time.Duration // device-code login (15 min)
@@ -37,6 +46,9 @@ type Config struct {
 	RetryBase      time.Duration // first retry delay of a failed step (500 ms)
 	Tries          int           // attempts of a failing step (3)
 
+	// RefreshDelegate, when set, runs each login refresh in a process of
+	// its own (see auth.TokenSource.Delegate); nil refreshes in this one.
+	RefreshDelegate func(ctx context.Context, reason, stale string) error
 	// OpenBrowser opens a URL in the user's browser; nil opens nothing.
 	OpenBrowser func(url string) error
 	HTTPClient  *http.Client
@@ -79,6 +91,12 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = zap.NewNop()
 	}
+	if c.Originator == "" {
+		c.Originator = Originator
+	}
+	if c.OAuthOriginator == "" {
+		c.OAuthOriginator = auth.DefaultOriginator
+	}
 }
 
 // Engine is deckhand's core; one serves one client.
@@ -115,7 +133,7 @@ func New(cfg Config) *Engine {
 	issuer := &auth.Client{
 		Issuer:     cfg.Issuer,
 		HTTP:       cfg.HTTPClient,
-		Originator: Originator,
+		Originator: cfg.OAuthOriginator,
 		UserAgent:  userAgent(cfg.Version),
 		Log:        cfg.Log,
 	}
@@ -126,7 +144,7 @@ func New(cfg Config) *Engine {
 		store:    store,
 		saved:    NewStore(cfg.SessionsDir),
 		issuer:   issuer,
-		tokens:   auth.NewTokenSource(store, issuer, cfg.Log),
+		tokens:   newTokenSource(store, issuer, cfg),
 		tools:    tools.All(),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -136,10 +154,22 @@ func New(cfg Config) *Engine {
 	}
 }
 
-// Originator names deckhand to OpenAI's services.
-const Originator = "deckhand"
+func newTokenSource(store *auth.Store, issuer *auth.Client, cfg Config) *auth.TokenSource {
+	ts := auth.NewTokenSource(store, issuer, cfg.Log)
+	ts.Delegate = cfg.RefreshDelegate
+	return ts
+}
 
-func userAgent(version string) string { return "deckhand/" + version }
+// RefreshNow runs one refresh in this process (what a RefreshDelegate's
+// process does): see auth.TokenSource.RefreshNow.
+func (e *Engine) RefreshNow(ctx context.Context, reason, stale string) error {
+	_, err := e.tokens.RefreshNow(ctx, reason, stale)
+	return err
+}
+
+// Originator names deckhand to OpenAI's model hosts: an honest identity,
+// reported to be served there as the official CLI's is.
+const Originator = "deckhand"
 
 // Attach connects the client that hears the engine's events (those of login
 // flows, and of sessions that name no client of their own), and sets what a

@@ -171,6 +171,7 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 
 func TestReasoningSettingsOnlyForReasoningModels(t *testing.T) {
 	e, fake := testEngine(t)
+	fake.SetCodexModels("gpt-5.5", "gpt-4.1")
 	fake.PushCodex(upstreamtest.Text("a"), upstreamtest.Text("b"))
 	for _, model := range []string{"gpt-5.5", "gpt-4.1"} {
 		if _, err := e.Chat(context.Background(), ChatRequest{Message: "hi", Model: model}); err != nil {

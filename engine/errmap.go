@@ -3,7 +3,6 @@ package engine
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -130,8 +129,7 @@ func classify(model string, status int, header http.Header, body []byte) error {
 			Message: "The conversation no longer fits in the model's context window: start a new session, or pick a model with a larger window."}
 	case strings.Contains(all, "model") && (strings.Contains(all, "not supported") || strings.Contains(all, "does not exist") ||
 		strings.Contains(all, "model_not_found") || strings.Contains(all, "unsupported_model")):
-		return &UpstreamError{Status: status, Detail: f.message,
-			Message: fmt.Sprintf("The model %q is not available with this login: pick one that the models method lists.", model)}
+		return &ModelNotServedError{Model: model, Detail: f.message}
 	case status >= 500 || status == http.StatusRequestTimeout || status == http.StatusConflict:
 		return &retryable{&UpstreamError{Status: status, Detail: firstNonEmpty(f.message, http.StatusText(status))}}
 	case status == 0 && isServerCode(f.code):

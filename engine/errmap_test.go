@@ -54,9 +54,15 @@ func TestClassify(t *testing.T) {
 			}
 		}},
 		{"model not supported", 400, nil, `{"detail":"The 'x' model is not supported when using Codex with a ChatGPT account."}`, func(t *testing.T, err error) {
-			var u *UpstreamError
-			if !errors.As(err, &u) || u.Message == "" {
-				t.Errorf("%v", err)
+			var m *ModelNotServedError
+			if !errors.As(err, &m) || m.Model != "x" || !strings.Contains(m.Detail, "not supported when using Codex") {
+				t.Errorf("%#v, want a ModelNotServedError naming x", err)
+			}
+		}},
+		{"model does not exist (API)", 404, nil, `{"error":{"message":"The model 'x' does not exist or you do not have access to it.","type":"invalid_request_error","code":"model_not_found"}}`, func(t *testing.T, err error) {
+			var m *ModelNotServedError
+			if !errors.As(err, &m) || m.Model != "x" {
+				t.Errorf("%#v, want a ModelNotServedError naming x", err)
 			}
 		}},
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/openai/openai-go/v3/packages/param"
@@ -41,6 +42,10 @@ type Item struct {
 	Arguments string `json:"arguments,omitempty"`
 	// OK says whether a call's output is a success.
 	OK bool `json:"ok,omitempty"`
+
+	// wire is the item encoded as a request's input item, once: a long
+	// session's requests then cost a copy of each item, not an encoding.
+	wire []byte
 }
 
 // Check says what makes an item unusable in a request, or nil.
@@ -73,9 +78,9 @@ func inputItems(history []Item) responses.ResponseInputParam {
 	for _, it := range history {
 		switch it.Kind {
 		case ItemUser:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.Text, responses.EasyInputMessageRoleUser))
+			in = append(in, TypedMessage("user", it.Text))
 		case ItemAssistant:
-			in = append(in, responses.ResponseInputItemParamOfMessage(it.Text, responses.EasyInputMessageRoleAssistant))
+			in = append(in, assistantMessage(it.Text))
 		case ItemReasoning:
 			in = append(in, reasoningParam(it))
 		case ItemCall:
@@ -90,6 +95,65 @@ func inputItems(history []Item) responses.ResponseInputParam {
 		}
 	}
 	return in
+}
+
+// inputParam is the input list of a request. Each item is encoded once and
+// kept in the history (items are never changed once made), so a request
+// of a long session is a copy of bytes rather than an encoding of every
+// item through openai-go's reflection; splitBody copies them straight into
+// the request body.
+func inputParam(history []Item) responses.ResponseNewParamsInputUnion {
+	for i := range history {
+		if history[i].wire == nil {
+			history[i].wire = encodeItem(history[i])
+		}
+	}
+	return param.Override[responses.ResponseNewParamsInputUnion](inputList(history))
+}
+
+// inputList is a history whose items carry their encoding.
+type inputList []Item
+
+// MarshalJSON is the input list as openai-go would encode it.
+func (l inputList) MarshalJSON() ([]byte, error) { return l.appendTo(nil), nil }
+
+func (l inputList) size() int {
+	n := 2
+	for i := range l {
+		n += len(l[i].wire) + 1
+	}
+	return n
+}
+
+func (l inputList) appendTo(buf []byte) []byte {
+	buf = append(buf, '[')
+	first := true
+	for i := range l {
+		if len(l[i].wire) == 0 {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = append(buf, l[i].wire...)
+	}
+	return append(buf, ']')
+}
+
+// encodeItem encodes one item as openai-go would in a list; an item of no
+// known kind encodes to nothing and is left out.
+func encodeItem(it Item) []byte {
+	in := inputItems([]Item{it})
+	if len(in) == 0 {
+		return []byte{}
+	}
+	// openai-go's own encoder, without encoding/json's second pass.
+	b, err := in[0].MarshalJSON()
+	if err != nil || !json.Valid(b) {
+		return []byte{}
+	}
+	return b
 }
 
 // reasoningParam replays a reasoning item by its encrypted content, without

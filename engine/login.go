@@ -92,17 +92,59 @@ func statusOf(c auth.Credential, source string) Status {
 	return s
 }
 
-// ConnectAPIKey stores an API key as the openai login.
+// ConnectAPIKey checks an API key with the API (GET /models) and stores it
+// as the openai login. A key the API refuses is ErrInvalidParams and nothing
+// is written; when the API cannot be reached the key is stored, and the
+// status's Warning says it is not verified yet.
 func (e *Engine) ConnectAPIKey(ctx context.Context, key string) (Status, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
 		return Status{}, fmt.Errorf("%w: apiKey is blank", ErrInvalidParams)
 	}
-	if err := e.save(ctx, auth.Credential{Type: "api", Key: key}); err != nil {
+	cred := auth.Credential{Type: "api", Key: key}
+	warning := ""
+	switch err := e.checkKey(ctx, cred); {
+	case err == nil:
+	case errors.Is(err, errKeyRefused):
+		e.log.Info("api key refused by the API; not stored")
+		return Status{}, fmt.Errorf("%w: OpenAI refused this key (%v); check it and enter it again", ErrInvalidParams, err)
+	case ctx.Err() != nil:
+		return Status{}, ctx.Err()
+	default:
+		e.log.Warn("api key could not be verified; storing it anyway", zap.Error(err))
+		warning = "The API key is stored but not verified yet: OpenAI could not be reached (" + sentence(err.Error()) + ")"
+	}
+	if err := e.save(ctx, cred); err != nil {
 		return Status{}, fmt.Errorf("save the API key: %w", err)
 	}
-	e.log.Info("api key stored")
-	return e.Status(), nil
+	e.log.Info("api key stored", zap.Bool("verified", warning == ""))
+	st := e.Status()
+	if warning != "" && st.Warning == "" {
+		st.Warning = warning
+	}
+	return st, nil
+}
+
+// errKeyRefused: the API answered 401 or 403 to a key.
+var errKeyRefused = errors.New("the API refused the key")
+
+// checkKey asks the API's model list with cred, bounded to 15 s.
+func (e *Engine) checkKey(ctx context.Context, cred auth.Credential) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	_, err := e.get(ctx, cred, strings.TrimRight(e.cfg.APIBaseURL, "/")+"/models")
+	var u *UpstreamError
+	if errors.As(err, &u) {
+		switch u.Status {
+		case 401, 403:
+			return fmt.Errorf("%w: HTTP %d", errKeyRefused, u.Status)
+		}
+		if u.Status/100 == 4 {
+			return nil // reached and answered: the key is not what it refused
+		}
+		return fmt.Errorf("HTTP %d from %s", u.Status, e.cfg.APIBaseURL)
+	}
+	return err
 }
 
 // Logout removes the stored openai login (other providers are kept).
@@ -196,6 +238,9 @@ func (e *Engine) authError(ctx context.Context, err error) error {
 		}
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case errors.Is(err, auth.ErrRefreshBusy):
+		return &UpstreamError{Detail: err.Error(),
+			Message: "Another deckhand process is refreshing the ChatGPT login and has not finished; try again in a moment."}
 	default:
 		return &UpstreamError{Detail: err.Error(),
 			Message: "deckhand could not refresh the ChatGPT login: OpenAI's sign-in service did not answer as expected; check the network and try again."}

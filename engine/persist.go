@@ -84,6 +84,11 @@ func (s *Session) releaseFile() {
 	if d.unlock != nil {
 		d.unlock()
 		d.unlock = nil
+		if d.size == 0 {
+			// The turn wrote nothing (it failed before it started): no
+			// other process knows the session, so its lock file goes too.
+			os.Remove(d.store.lockPath(s.ID))
+		}
 	}
 	d.kept = 0
 }
@@ -337,4 +342,34 @@ func (t *turn) record(rec *Record) {
 func (t *turn) replaced(history []Item) {
 	t.s.disk.file.append(&Record{Type: RecordHistory, TurnID: t.id, Items: history})
 	t.s.disk.kept = len(history)
+}
+
+// ResumeSession makes a stored session (or one in memory) ready for a face
+// that has its own idea of where and for whom it runs: an ACP client loading
+// a session gives its cwd, its client and its permission capability. An
+// empty opts.Root keeps the session's workspace. A session with a running
+// turn is busy.
+func (e *Engine) ResumeSession(id string, opts SessionOptions) error {
+	s, _, err := e.session(id)
+	if err != nil {
+		return err
+	}
+	root := ""
+	if opts.Root != "" {
+		env, err := tools.NewEnv(opts.Root)
+		if err != nil {
+			return &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
+		}
+		root = env.Root
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.turn != nil {
+		return &SessionBusyError{SessionID: id}
+	}
+	if root != "" {
+		s.root = root
+	}
+	s.permissions, s.client = opts.Permissions, opts.Client
+	return nil
 }

@@ -197,10 +197,14 @@ func TestCancelDuringTokenRefresh(t *testing.T) {
 func TestEachStepRefreshesAnExpiringToken(t *testing.T) {
 	e, fake := testEngine(t)
 	fake.PushCodex(upstreamtest.Step().Call("c1", "list", `{}`).Reply(), upstreamtest.Text("done"))
-	// Between the two steps, the stored token comes within the refresh margin.
+	// Between the two steps, the stored token comes within the refresh
+	// margin: its own exp does (the stored expires alone does not decide).
 	e.tools = []tools.Tool{hook{name: "list", fn: func() {
+		fake.SetTokenTTL(time.Minute)
+		m := fake.Mint()
 		cred, _, _ := e.store.Load()
-		cred.Expires = time.Now().Add(time.Minute)
+		cred.Access, cred.Refresh = m.AccessToken, m.RefreshToken
+		cred.Expires = time.Now().Add(time.Hour)
 		e.store.Save(cred)
 	}}}
 	if _, err := e.Chat(context.Background(), ChatRequest{Message: "go"}); err != nil {

@@ -161,3 +161,38 @@ func TestItemsRoundTripThroughJSON(t *testing.T) {
 		t.Error("Check accepts an unusable item")
 	}
 }
+
+func TestResumeSessionGivesAStoredSessionANewClient(t *testing.T) {
+	e, fake := testEngine(t, tools.All()...)
+	fake.PushCodex(upstreamtest.Text("one"))
+	res, err := e.Chat(context.Background(), ChatRequest{Message: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.CloseSession(res.SessionID)
+	elsewhere := t.TempDir()
+	os.WriteFile(filepath.Join(elsewhere, "here.txt"), []byte("moved\n"), 0o600)
+	c := &asker{decision: Allow}
+	if err := e.ResumeSession(res.SessionID, SessionOptions{Root: elsewhere, Permissions: true, Client: c}); err != nil {
+		t.Fatal(err)
+	}
+	fake.PushCodex(upstreamtest.Step().Call("r", "read", `{"path":"here.txt"}`).Reply(), upstreamtest.Text("two"))
+	if _, err := e.Chat(context.Background(), ChatRequest{SessionID: res.SessionID, Message: "second"}); err != nil {
+		t.Fatal(err)
+	}
+	var read bool
+	for _, ev := range c.events {
+		if ev.Kind == EventToolResult && strings.Contains(ev.Output, "moved") {
+			read = true
+		}
+	}
+	if !read {
+		t.Errorf("the resumed session did not work in the new root for the new client: %+v", c.events)
+	}
+	if in := lastInput(t, fake); len(in) != 6 { // the environment context first
+		t.Errorf("the resumed request carries %d items, want 6", len(in))
+	}
+	if err := e.ResumeSession("ses_none", SessionOptions{}); !errors.Is(err, ErrUnknownSession) {
+		t.Errorf("unknown: %v", err)
+	}
+}

@@ -32,7 +32,8 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 
 	capt := &captured{}
 	ctx = context.WithValue(ctx, capturedKey{}, capt)
-	st := svc.NewStreaming(ctx, params)
+	params, body := splitBody(params)
+	st := svc.NewStreaming(ctx, params, body...)
 	defer st.Close()
 
 	var res stepResult

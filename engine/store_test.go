@@ -89,7 +89,8 @@ func TestStoreReportsABrokenFile(t *testing.T) {
 		os.WriteFile(st.path(id), []byte(body), 0o600)
 	}
 	header := `{"type":"session","version":1,"sessionId":"ses_a","workspaceRoot":"/w"}` + "\n"
-	write("ses_a", header+"{not json}\n"+`{"type":"turn","turnId":"t1"}`+"\n")
+	// A torn write in the middle (the process died, another appended).
+	write("ses_a", header+`{"type":"item","item":{"kind":"us`+"\n"+`{"type":"turn","turnId":"t1"}`+"\n")
 	write("ses_b", `{"type":"turn","turnId":"t1"}`+"\n")
 	write("ses_c", header) // names another session
 	write("ses_d", "")
@@ -103,6 +104,12 @@ func TestStoreReportsABrokenFile(t *testing.T) {
 		if sum := st.summary(id); !sum.Broken || sum.Error == "" {
 			t.Errorf("%s: summary %+v", id, sum)
 		}
+	}
+	// A list checks only the shape of the records it does not need; Load
+	// reads them all.
+	os.WriteFile(st.path("ses_f"), []byte(strings.Replace(header, "ses_a", "ses_f", 1)+"{not json}\n"), 0o600)
+	if _, err := st.Load("ses_f"); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("ses_f: %v", err)
 	}
 	for _, id := range []string{"../etc/passwd", "a/b", "", ".hidden"} {
 		var u *UnknownSessionError
@@ -193,7 +200,7 @@ func TestIdleSessionsAreUnloadedAndReadBack(t *testing.T) {
 	fake.PushCodex(upstreamtest.Text("a2"))
 	chatOK(t, e, ChatRequest{SessionID: a.SessionID, Message: "back to a"})
 	in := lastInput(t, fake)
-	if len(in) != 4 || in[1].(map[string]any)["content"] != "in a" { // after the environment context
+	if len(in) != 4 || inputText(in[1]) != "in a" /* after the environment context */ {
 		t.Errorf("a's request after it was unloaded: %v", in)
 	}
 
@@ -249,5 +256,18 @@ func TestSessionOfAMissingWorkspaceIsRefused(t *testing.T) {
 	var ip *InvalidParamsError
 	if !errors.As(err, &ip) || ip.Field != "sessionId" {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestAFailedFirstTurnLeavesNoFiles(t *testing.T) {
+	e := New(Config{Version: "test", Home: t.TempDir()}) // not logged in
+	defer e.Close()
+	e.Attach(&recorder{}, t.TempDir(), false)
+	if _, err := e.Chat(context.Background(), ChatRequest{Message: "hi"}); err == nil {
+		t.Fatal("a turn ran without a login")
+	}
+	entries, _ := os.ReadDir(e.saved.Dir())
+	if len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
 	}
 }

@@ -28,6 +28,7 @@ type turn struct {
 	partial  strings.Builder // text streamed by the current attempt
 	streamed bool            // the current attempt sent the editor something
 	window   int64           // the model's context window, once known
+	sticky   turnState       // the backend's routing token, echoed within the turn
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -38,7 +39,8 @@ func (t *turn) emit(ev TurnEvent) {
 	t.client.TurnEvent(ev)
 }
 
-// DefaultModel is the model a turn uses when the request names none.
+// DefaultModel is the model an API-key turn uses when the request names
+// none (a ChatGPT turn uses the catalog's first entry).
 const DefaultModel = "gpt-5.5"
 
 // Chat runs one turn: the user's message, then model steps until one holds no
@@ -107,6 +109,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		e.log.Info("turn cancelled", zap.String("session", s.ID), zap.String("turn", t.id), zap.Int("steps", res.Steps))
 		return res, nil
 	}
+	err = e.explainModel(ctx, cred, err)
 	t.finish(repair(history, "not run: the turn failed"), res, err)
 	if err != nil {
 		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))
@@ -191,7 +194,7 @@ func (t *turn) step(ctx context.Context, cred *auth.Credential, history []Item) 
 		*cred = fresh
 		t.partial.Reset()
 		t.streamed = false
-		res, err := t.stream(ctx, t.e.service(*cred, t.s.ID), params)
+		res, err := t.stream(ctx, t.e.service(*cred, t.s.ID, &t.sticky), params)
 		if err == nil {
 			return res, nil
 		}
@@ -262,7 +265,7 @@ func (t *turn) params(history []Item) responses.ResponseNewParams {
 	p := responses.ResponseNewParams{
 		Model:             shared.ResponsesModel(t.model),
 		Instructions:      param.NewOpt(instructions(t.s.root, t.e.tools)),
-		Input:             responses.ResponseNewParamsInputUnion{OfInputItemList: inputItems(history)},
+		Input:             inputParam(history),
 		Tools:             defs,
 		ToolChoice:        responses.ResponseNewParamsToolChoiceUnion{OfToolChoiceMode: param.NewOpt(responses.ToolChoiceOptionsAuto)},
 		ParallelToolCalls: param.NewOpt(true),

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
@@ -26,9 +27,42 @@ type capturedKey struct{}
 // maxErrorBody bounds how much of an error body is kept.
 const maxErrorBody = 64 << 10
 
+// turnState is the sticky-routing token of one turn: the backend may answer
+// with x-codex-turn-state, and the later requests of the same turn echo it.
+type turnState struct {
+	mu    sync.Mutex
+	value string
+}
+
+func (s *turnState) get() string {
+	if s == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.value
+}
+
+func (s *turnState) remember(v string) {
+	if s == nil || v == "" {
+		return
+	}
+	s.mu.Lock()
+	s.value = v
+	s.mu.Unlock()
+}
+
+// headerTurnState is the backend's sticky-routing header.
+const headerTurnState = "x-codex-turn-state"
+
 // service builds a Responses client for one request, with explicit options
 // only: openai.NewClient would read OPENAI_* variables and send them on.
-func (e *Engine) service(cred auth.Credential, sessionID string) responses.ResponseService {
+// sticky (nil outside a turn) carries the turn's routing token.
+func (e *Engine) service(cred auth.Credential, sessionID string, sticky ...*turnState) responses.ResponseService {
+	var st *turnState
+	if len(sticky) > 0 {
+		st = sticky[0]
+	}
 	base := e.cfg.APIBaseURL
 	if cred.Type == "oauth" {
 		base = e.cfg.CodexBaseURL
@@ -38,33 +72,32 @@ func (e *Engine) service(cred auth.Credential, sessionID string) responses.Respo
 		option.WithHTTPClient(e.cfg.HTTPClient),
 		option.WithMaxRetries(0), // the turn loop retries, and knows when not to
 		option.WithHeader("Accept", "text/event-stream"),
-		option.WithMiddleware(e.authMiddleware(cred, sessionID)),
+		option.WithMiddleware(e.authMiddleware(cred, sessionID, st)),
 	)
 }
 
 // authMiddleware sets the headers of the branch on every request, and keeps a
 // copy of an error answer's body for the error mapping.
-func (e *Engine) authMiddleware(cred auth.Credential, sessionID string) option.Middleware {
+func (e *Engine) authMiddleware(cred auth.Credential, sessionID string, sticky *turnState) option.Middleware {
 	return func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		for k := range req.Header {
 			if strings.HasPrefix(strings.ToLower(k), "x-stainless") {
 				req.Header.Del(k)
 			}
 		}
-		req.Header.Set("User-Agent", userAgent(e.cfg.Version))
+		e.setIdentity(req.Header, cred)
 		if cred.Type == "oauth" {
-			req.Header.Set("Authorization", "Bearer "+cred.Access)
-			if cred.AccountID != "" {
-				req.Header.Set("ChatGPT-Account-Id", cred.AccountID)
-			}
-			req.Header.Set("originator", Originator)
 			if sessionID != "" {
-				req.Header.Set("session_id", sessionID)
+				req.Header.Set("session-id", sessionID)
 			}
-		} else {
-			req.Header.Set("Authorization", "Bearer "+cred.Key)
+			if v := sticky.get(); v != "" {
+				req.Header.Set(headerTurnState, v)
+			}
 		}
 		resp, err := next(req)
+		if err == nil && cred.Type == "oauth" {
+			sticky.remember(resp.Header.Get(headerTurnState))
+		}
 		if err != nil || resp.StatusCode < 400 {
 			return resp, err
 		}
@@ -85,16 +118,7 @@ func (e *Engine) get(ctx context.Context, cred auth.Credential, url string) ([]b
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("User-Agent", userAgent(e.cfg.Version))
-	if cred.Type == "oauth" {
-		req.Header.Set("Authorization", "Bearer "+cred.Access)
-		req.Header.Set("originator", Originator)
-		if cred.AccountID != "" {
-			req.Header.Set("ChatGPT-Account-Id", cred.AccountID)
-		}
-	} else {
-		req.Header.Set("Authorization", "Bearer "+cred.Key)
-	}
+	e.setIdentity(req.Header, cred)
 	resp, err := e.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return nil, err
@@ -108,4 +132,27 @@ func (e *Engine) get(ctx context.Context, cred auth.Credential, url string) ([]b
 		return nil, &UpstreamError{Status: resp.StatusCode, Detail: http.StatusText(resp.StatusCode)}
 	}
 	return body, nil
+}
+
+// setIdentity sets who is asking, on either branch: the credential, and on
+// the ChatGPT branch the account and originator; on the API-key branch the
+// organization and project the user chose (never sent to ChatGPT, whose
+// token already names the account).
+func (e *Engine) setIdentity(h http.Header, cred auth.Credential) {
+	h.Set("User-Agent", userAgent(e.cfg.Version))
+	if cred.Type == "oauth" {
+		h.Set("Authorization", "Bearer "+cred.Access)
+		if cred.AccountID != "" {
+			h.Set("ChatGPT-Account-Id", cred.AccountID)
+		}
+		h.Set("originator", e.cfg.Originator)
+		return
+	}
+	h.Set("Authorization", "Bearer "+cred.Key)
+	if e.cfg.Organization != "" {
+		h.Set("OpenAI-Organization", e.cfg.Organization)
+	}
+	if e.cfg.Project != "" {
+		h.Set("OpenAI-Project", e.cfg.Project)
+	}
 }

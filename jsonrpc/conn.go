@@ -52,18 +52,19 @@ type Conn struct {
 	queue  *queue
 	lastID atomic.Uint64 // ids of outgoing requests; the first is 1
 
-	mu         sync.Mutex
-	handlers   map[string]HandlerFunc
-	notifs     map[string]NotificationFunc
-	middleware Middleware
-	gate       func(method string) error
-	cancelName string          // the cancellation notification's method
-	inline     map[string]bool // methods answered on the read loop
-	serving    bool
-	stopping   bool                               // no new handler starts
-	base       context.Context                    // parent of every handler context
-	inflight   map[jsonrpc2.ID]context.CancelFunc // the one cancellation map
-	active     sync.WaitGroup                     // running handlers, requests and notifications
+	mu          sync.Mutex
+	handlers    map[string]HandlerFunc
+	notifs      map[string]NotificationFunc
+	middleware  Middleware
+	gate        func(method string) error
+	cancelName  string          // the cancellation notification's method
+	cancelField string          // and the member of its params that holds the id
+	inline      map[string]bool // methods answered on the read loop
+	serving     bool
+	stopping    bool                               // no new handler starts
+	base        context.Context                    // parent of every handler context
+	inflight    map[jsonrpc2.ID]context.CancelFunc // the one cancellation map
+	active      sync.WaitGroup                     // running handlers, requests and notifications
 
 	closeOnce  sync.Once
 	closed     chan struct{}

@@ -62,16 +62,16 @@ func (c *Conn) handleNotification(req *jsonrpc2.Request) {
 
 // cancelRequest cancels the context of the request named by params {id}.
 func (c *Conn) cancelRequest(params json.RawMessage) {
-	var p cancelParams
-	if err := json.Unmarshal(params, &p); err != nil || p.ID == nil {
-		c.log.Debug("$/cancelRequest without a usable id ignored")
+	id, ok := c.cancelledID(params)
+	if !ok {
+		c.log.Debug("cancellation without a usable id ignored")
 		return
 	}
 	c.mu.Lock()
-	cancel := c.inflight[*p.ID]
+	cancel := c.inflight[*id]
 	c.mu.Unlock()
 	if cancel == nil {
-		c.log.Debug("$/cancelRequest for no running request", zap.Stringer("id", *p.ID))
+		c.log.Debug("cancellation for no running request", zap.Stringer("id", *id))
 		return
 	}
 	cancel()

@@ -111,7 +111,7 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 	case start = <-p.done:
 	case <-ctx.Done():
 		if p.abandon() {
-			c.Notify(c.cancelMethod(), cancelParams{ID: &jsonrpc2.ID{Num: p.id}})
+			c.Notify(c.cancelMethod(), c.cancelParamsFor(p.id))
 		}
 		return ctx.Err()
 	}
@@ -130,7 +130,7 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 	case err == nil:
 		return nil
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		c.Notify(c.cancelMethod(), cancelParams{ID: &jsonrpc2.ID{Num: p.id}})
+		c.Notify(c.cancelMethod(), c.cancelParamsFor(p.id))
 		return ctx.Err()
 	case errors.Is(err, jsonrpc2.ErrClosed):
 		return ErrClosed
@@ -219,7 +219,7 @@ func (c *Conn) writeCall(peer *jsonrpc2.Conn, it *outItem) error {
 	p.started(w, err)
 	if err == nil && abandoned {
 		return c.stream.WriteObject(wireNotification{JSONRPC: "2.0", Method: c.cancelMethod(),
-			Params: json.RawMessage(fmt.Sprintf(`{"id":%d}`, p.id))})
+			Params: c.cancelParamsFor(p.id)})
 	}
 	return err
 }

@@ -29,8 +29,3 @@ type wireNotification struct {
 	Method  string          `json:"method"`
 	Params  json.RawMessage `json:"params,omitempty"`
 }
-
-// cancelParams are the params of $/cancelRequest, in both directions.
-type cancelParams struct {
-	ID *jsonrpc2.ID `json:"id"`
-}

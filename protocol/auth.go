@@ -125,10 +125,17 @@ type LogoutParams struct {
 type Model struct {
 	ID    string `json:"id"`
 	Label string `json:"label,omitempty"`
+	// 1.1: Default marks the default entry; ReasoningEfforts are the
+	// reasoningEffort values chat may ask for with this model.
+	Default          bool     `json:"default,omitempty"`
+	ReasoningEfforts []string `json:"reasoningEfforts,omitempty"`
+	Description      string   `json:"description,omitempty"` // an extension
 }
 
-// ModelsResult is the result of models.
+// ModelsResult is the result of models. Source (1.1) is "live" when the
+// upstream's catalog answered, "builtin" otherwise.
 type ModelsResult struct {
 	Models  []Model `json:"models"`
 	Default string  `json:"default"`
+	Source  string  `json:"source,omitempty"`
 }

@@ -25,6 +25,9 @@ const (
 	CodeRateLimited = -32011
 	// CodeUpstreamFailed: the upstream failed after retries. Data is UpstreamFailedData.
 	CodeUpstreamFailed = -32012
+	// CodeModelNotServed (1.1): the model is not served for this login.
+	// Data is ModelNotServedData.
+	CodeModelNotServed = -32013
 )
 
 // Error is the {code, message} pair carried inside results and notifications
@@ -60,4 +63,11 @@ type RateLimitData struct {
 type UpstreamFailedData struct {
 	Status int    `json:"status,omitempty"`
 	Detail string `json:"detail"`
+}
+
+// ModelNotServedData is the data of CodeModelNotServed: the model asked for
+// and the ids the login does serve.
+type ModelNotServedData struct {
+	Model     string   `json:"model"`
+	Available []string `json:"available"`
 }

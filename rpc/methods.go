@@ -99,13 +99,14 @@ func (s *Server) registerAuth() {
 		return authStatus(eng.Status()), nil
 	})
 	request(s, protocol.MethodModels, false, func(ctx context.Context, _ struct{}) (any, error) {
-		list, def, err := eng.Models(ctx)
+		l, err := eng.ModelCatalog(ctx)
 		if err != nil {
 			return nil, err
 		}
-		res := protocol.ModelsResult{Default: def, Models: make([]protocol.Model, 0, len(list))}
-		for _, m := range list {
-			res.Models = append(res.Models, protocol.Model{ID: m.ID, Label: m.Label})
+		res := protocol.ModelsResult{Default: l.Default, Source: l.Source, Models: make([]protocol.Model, 0, len(l.Models))}
+		for _, m := range l.Models {
+			res.Models = append(res.Models, protocol.Model{ID: m.ID, Label: m.Label, Default: m.Default,
+				ReasoningEfforts: m.ReasoningEfforts, Description: m.Description})
 		}
 		return res, nil
 	})

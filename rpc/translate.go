@@ -23,6 +23,7 @@ func (s *Server) wireError(err error) error {
 		notIncl *engine.UsageNotIncludedError
 		limit   *engine.RateLimitError
 		up      *engine.UpstreamError
+		model   *engine.ModelNotServedError
 	)
 	if worded := wordError(err); worded != nil {
 		return worded
@@ -50,6 +51,9 @@ func (s *Server) wireError(err error) error {
 			d.RetryAfterSeconds = &secs
 		}
 		return &Error{Code: protocol.CodeRateLimited, Message: limit.Error(), Data: d}
+	case errors.As(err, &model):
+		return &Error{Code: protocol.CodeModelNotServed, Message: model.Error(),
+			Data: protocol.ModelNotServedData{Model: model.Model, Available: model.Available}}
 	case errors.As(err, &up):
 		return &Error{Code: protocol.CodeUpstreamFailed, Message: sentence(up.Error()),
 			Data: protocol.UpstreamFailedData{Status: up.Status, Detail: up.Detail}}

@@ -35,7 +35,8 @@ type compactState struct {
 }
 
 // SetContextWindow makes every model's context window tokens long (0: no
-// limit), and lists it as context_window in the Codex catalog.
+// limit), and lists it as context_window in the Codex catalog (which, as
+// the reference catalog, lists none otherwise).
 func (s *Server) SetContextWindow(tokens int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -106,19 +107,20 @@ func (s *Server) handleCodexCompact(w http.ResponseWriter, r *http.Request) {
 		writeCodexUnauthorized(w)
 		return
 	}
-	s.serveCompact(w, r)
+	s.serveCompact(w, r, true)
 }
 
 func (s *Server) handleAPICompact(w http.ResponseWriter, r *http.Request) {
-	if !s.apiAuthorized(r) {
-		writeAPIUnauthorized(w)
+	if !s.apiAuthorized(w, r) {
 		return
 	}
-	s.serveCompact(w, r)
+	s.serveCompact(w, r, false)
 }
 
 // serveCompact answers a compaction request as the real endpoint does.
-func (s *Server) serveCompact(w http.ResponseWriter, r *http.Request) {
+// On the Codex branch, a model the plan does not serve is refused as for
+// /responses.
+func (s *Server) serveCompact(w http.ResponseWriter, r *http.Request, codex bool) {
 	s.mu.Lock()
 	notServed, window := s.compact.notServed, s.compact.window
 	s.mu.Unlock()
@@ -140,6 +142,15 @@ func (s *Server) serveCompact(w http.ResponseWriter, r *http.Request) {
 	case !isList || len(items) == 0:
 		writeJSON(w, http.StatusBadRequest, openAIError("Invalid 'input': expected a non-empty array of items.", "invalid_request_error", "invalid_value"))
 		return
+	}
+	if codex {
+		s.mu.Lock()
+		served := s.servedLocked(model)
+		s.mu.Unlock()
+		if !served {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"detail": NotSupportedDetail(model)})
+			return
+		}
 	}
 	// Keep the most recent user messages within a fifth of the window (all
 	// of them without a window), oldest first.

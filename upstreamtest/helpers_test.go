@@ -118,13 +118,13 @@ func authorizeQuery(challenge, state string) url.Values {
 		"response_type":              {"code"},
 		"client_id":                  {ClientID},
 		"redirect_uri":               {testCallback},
-		"scope":                      {"openid profile email offline_access"},
+		"scope":                      {"openid profile email offline_access api.connectors.read api.connectors.invoke"},
 		"code_challenge":             {challenge},
 		"code_challenge_method":      {"S256"},
 		"id_token_add_organizations": {"true"},
 		"codex_cli_simplified_flow":  {"true"},
 		"state":                      {state},
-		"originator":                 {"deckhand"},
+		"originator":                 {"codex_cli_rs"},
 	}
 }
 

@@ -4,9 +4,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -33,6 +37,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if reason := checkAuthorize(q); reason != "" {
 		http.Error(w, "upstreamtest: bad authorize request: "+reason, http.StatusBadRequest)
+		return
+	}
+	if reason := s.checkAllowList(q); reason != "" {
+		writeConsentError(w, reason)
 		return
 	}
 	redirect, _ := url.Parse(q.Get("redirect_uri")) // checked above
@@ -75,6 +83,58 @@ func checkAuthorize(q url.Values) string {
 	return ""
 }
 
+// checkAllowList is the issuer's allow-list check tied to the client id:
+// the originator must be one it knows, and the redirect port one registered
+// for the client. The real issuer ends either failure at its consent screen
+// with error_code missing_required_parameter, although every parameter is
+// present.
+func (s *Server) checkAllowList(q url.Values) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	orig := q.Get("originator")
+	if !s.issuer.originators[orig] && !strings.HasPrefix(orig, "Codex") {
+		return "originator " + strconv.Quote(orig) + " is not allow-listed for this client"
+	}
+	u, _ := url.Parse(q.Get("redirect_uri")) // checkAuthorize parsed it
+	port, _ := strconv.Atoi(u.Port())
+	if !s.issuer.ports[port] {
+		return "redirect port " + strconv.Quote(u.Port()) + " is not registered for this client"
+	}
+	return ""
+}
+
+// CodeMissingParameter is the error code of the issuer's consent screen for
+// an authorize request it refuses by allow-list.
+const CodeMissingParameter = "missing_required_parameter"
+
+// writeConsentError is the consent screen's error page.
+func writeConsentError(w http.ResponseWriter, why string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = fmt.Fprintf(w, `<!doctype html>
+<html><head><title>Error - OpenAI</title></head>
+<body><h1>Oops!</h1><p>An error occurred during authentication (%s). Please try again.</p>
+<p>error_code: %s</p><!-- upstreamtest: %s --></body></html>
+`, CodeMissingParameter, CodeMissingParameter, html.EscapeString(why))
+}
+
+// AllowOriginator adds an originator to the issuer's allow-list (by default
+// the official clients': codex_cli_rs, codex_vscode, codex_sdk_ts and any
+// starting with "Codex").
+func (s *Server) AllowOriginator(o string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.issuer.originators[o] = true
+}
+
+// AllowRedirectPort registers a callback port for the client beside the
+// official 1455 and 1457, as a test that listens elsewhere needs.
+func (s *Server) AllowRedirectPort(port int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.issuer.ports[port] = true
+}
+
 // loopbackCallback reports whether raw is an http URL on a loopback host
 // whose path is /auth/callback, the only redirect the Codex client may use.
 func loopbackCallback(raw string) bool {
@@ -90,25 +150,50 @@ func loopbackCallback(raw string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// handleToken serves both grants of /oauth/token. Like the real issuer it
-// takes form posts only.
+// handleToken serves both grants of /oauth/token: the code exchange as a
+// form post, the refresh as a form post (opencode) or a JSON body (the
+// official CLI, with refresh_reason).
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !isForm(r.Header) {
+	var form url.Values
+	switch {
+	case isForm(r.Header):
+		if err := r.ParseForm(); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": "unparsable form"})
+			return
+		}
+		form = r.PostForm
+	case isJSON(r.Header):
+		var m map[string]string
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": "the JSON body must be an object of strings"})
+			return
+		}
+		form = url.Values{}
+		for k, v := range m {
+			form.Set(k, v)
+		}
+		if form.Get("grant_type") != "refresh_token" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": "the code exchange takes application/x-www-form-urlencoded"})
+			return
+		}
+		switch form.Get("refresh_reason") {
+		case "", "proactive_expiry", "unauthorized_recovery":
+		default:
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": "unknown refresh_reason"})
+			return
+		}
+	default:
 		writeJSON(w, http.StatusBadRequest, map[string]any{
 			"error":             "invalid_request",
-			"error_description": "the token endpoint takes application/x-www-form-urlencoded",
+			"error_description": "the token endpoint takes application/x-www-form-urlencoded or application/json",
 		})
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": "unparsable form"})
-		return
-	}
-	switch r.PostForm.Get("grant_type") {
+	switch form.Get("grant_type") {
 	case "authorization_code":
-		s.exchangeCode(w, r.PostForm)
+		s.exchangeCode(w, form)
 	case "refresh_token":
-		s.refresh(w, r.PostForm)
+		s.refresh(w, form)
 	default:
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "unsupported_grant_type"})
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestAuthorizeValidates(t *testing.T) {
 	}
 	t.Run("loopback ip accepted", func(t *testing.T) {
 		q := authorizeQuery(S256(testVerifier), "st")
-		q.Set("redirect_uri", "http://127.0.0.1:9999/auth/callback")
+		q.Set("redirect_uri", "http://127.0.0.1:1457/auth/callback")
 		if a := do(t, s, http.MethodGet, PathAuthorize+"?"+q.Encode(), "", nil); a.status != http.StatusFound {
 			t.Errorf("status %d: %s", a.status, a.body)
 		}
@@ -61,6 +62,9 @@ func TestBrowserFlowFollowsRedirect(t *testing.T) {
 	}))
 	defer callback.Close()
 	redirect := callback.URL + "/auth/callback"
+	cu, _ := url.Parse(callback.URL)
+	port, _ := strconv.Atoi(cu.Port())
+	s.AllowRedirectPort(port)
 
 	q := authorizeQuery(S256(testVerifier), "state-123")
 	q.Set("redirect_uri", redirect)
@@ -155,14 +159,19 @@ func TestCodeIsSingleUse(t *testing.T) {
 	}
 }
 
-func TestTokenEndpointRejectsJSONAndUnknownGrants(t *testing.T) {
+func TestTokenEndpointGrantsAndBodies(t *testing.T) {
 	s := newServer(t)
-	a := postJSON(t, s, PathToken, map[string]string{"grant_type": "refresh_token", "refresh_token": s.Mint().RefreshToken, "client_id": ClientID})
-	if a.status != http.StatusBadRequest {
-		t.Errorf("JSON token request: status %d", a.status)
+	a := postJSON(t, s, PathToken, map[string]string{"grant_type": "refresh_token", "refresh_token": s.Mint().RefreshToken, "client_id": ClientID, "refresh_reason": "proactive_expiry"})
+	if a.status != http.StatusOK || s.RefreshCount() != 1 {
+		t.Errorf("JSON refresh as the official CLI sends it: status %d, %d refreshes", a.status, s.RefreshCount())
 	}
-	if s.RefreshCount() != 0 {
-		t.Errorf("a JSON refresh counted")
+	a = postJSON(t, s, PathToken, map[string]string{"grant_type": "refresh_token", "refresh_token": s.Mint().RefreshToken, "client_id": ClientID, "refresh_reason": "because"})
+	if a.status != http.StatusBadRequest {
+		t.Errorf("unknown refresh_reason: status %d", a.status)
+	}
+	a = postJSON(t, s, PathToken, map[string]string{"grant_type": "authorization_code", "code": "x", "client_id": ClientID})
+	if a.status != http.StatusBadRequest {
+		t.Errorf("JSON code exchange: status %d", a.status)
 	}
 	a = postForm(t, s, PathToken, url.Values{"grant_type": {"password"}, "client_id": {ClientID}})
 	if a.status != http.StatusBadRequest || field(a.json(t), "error") != "unsupported_grant_type" {
@@ -265,7 +274,7 @@ func TestExpiredAndRevokedAccessTokens(t *testing.T) {
 	expired := s.Mint()
 	s.SetTokenTTL(time.Hour)
 	live := s.Mint()
-	body := []byte(`{"model":"m","instructions":"x","store":false,"stream":true,"input":"hi"}`)
+	body := []byte(`{"model":"gpt-5.5","instructions":"x","store":false,"stream":true,"input":"hi"}`)
 	post := func(tok string) int {
 		return do(t, s, http.MethodPost, PathCodexResponses, "application/json", body, "Authorization", "Bearer "+tok).status
 	}

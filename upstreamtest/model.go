@@ -3,6 +3,7 @@ package upstreamtest
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -11,11 +12,13 @@ import (
 
 // modelState is the model endpoints' memory. Guarded by Server.mu.
 type modelState struct {
-	apiKey      string
-	codex, api  []Reply // scripted replies, next first
-	codexModels []string
-	apiModels   []string
-	stalls      int
+	apiKey     string
+	codex, api []Reply // scripted replies, next first
+	catalog    []CatalogModel
+	catalogSet bool // false: ReferenceCatalog
+	apiModels  []string
+	stalls     int
+	turnStates int
 }
 
 // SetAPIKey sets the only key /v1 accepts. Until it is set, /v1 refuses
@@ -45,14 +48,6 @@ func (s *Server) Pending() (codex, api int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.model.codex), len(s.model.api)
-}
-
-// SetCodexModels sets the catalog <codex>/models serves; with no slugs it
-// answers 404, as when the backend has no catalog for the client.
-func (s *Server) SetCodexModels(slugs ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.model.codexModels = append([]string(nil), slugs...)
 }
 
 // SetAPIModels sets the ids /v1/models lists (empty by default).
@@ -85,11 +80,25 @@ func (s *Server) codexAuthorized(r *http.Request) bool {
 	return s.validAccessLocked(bearer(r), time.Now())
 }
 
-// apiAuthorized reports whether the request carries the configured key.
-func (s *Server) apiAuthorized(r *http.Request) bool {
+// apiAuthorized reports whether the request carries the configured key, and
+// answers the refusal when it does not: a ChatGPT access token lacks the
+// API's scopes, anything else is an incorrect key.
+func (s *Server) apiAuthorized(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.model.apiKey != "" && bearer(r) == s.model.apiKey
+	ok := s.model.apiKey != "" && bearer(r) == s.model.apiKey
+	chatgpt := !ok && s.validAccessLocked(bearer(r), time.Now())
+	s.mu.Unlock()
+	switch {
+	case ok:
+		return true
+	case chatgpt:
+		writeJSON(w, http.StatusUnauthorized, openAIError(
+			"You have insufficient permissions for this operation. Missing scopes: api.responses.write. Check that you have the correct role in your organization (Reader, Writer, Owner) and project (Member, Owner), and if you're using a restricted API key, that it has the necessary scopes.",
+			"invalid_request_error", ""))
+	default:
+		writeAPIUnauthorized(w)
+	}
+	return false
 }
 
 func writeCodexUnauthorized(w http.ResponseWriter) {
@@ -103,8 +112,11 @@ func writeAPIUnauthorized(w http.ResponseWriter) {
 }
 
 // handleCodexResponses is the ChatGPT backend's /responses. Besides the
-// token, it insists on what the real backend insists on: a JSON body with
-// "store": false, "stream": true and non-empty instructions.
+// token, it refuses what the real backend is reported to refuse: a body
+// without "store": false and "stream": true, without instructions, with
+// temperature or max_output_tokens, with a "system" input item, or naming a
+// model the plan does not serve. It answers with a sticky-routing
+// x-codex-turn-state, echoing the one a request carries.
 func (s *Server) handleCodexResponses(w http.ResponseWriter, r *http.Request) {
 	if !s.codexAuthorized(r) {
 		writeCodexUnauthorized(w)
@@ -115,25 +127,58 @@ func (s *Server) handleCodexResponses(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": "The request body is not valid JSON."})
 		return
 	}
-	if store, ok := body["store"].(bool); !ok || store {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": "Store must be set to false"})
+	if detail := s.refuseCodexBody(body); detail != "" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": detail})
 		return
+	}
+	state := r.Header.Get("x-codex-turn-state")
+	if state == "" {
+		s.mu.Lock()
+		s.model.turnStates++
+		state = "ts_" + strconv.Itoa(s.model.turnStates)
+		s.mu.Unlock()
+	}
+	w.Header().Set("x-codex-turn-state", state)
+	s.serveNext(w, r, &s.model.codex, body)
+}
+
+// refuseCodexBody is the detail of the 400 the backend answers body with,
+// or "".
+func (s *Server) refuseCodexBody(body map[string]any) string {
+	if store, ok := body["store"].(bool); !ok || store {
+		return "Store must be set to false"
 	}
 	if stream, _ := body["stream"].(bool); !stream {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": "Stream must be set to true"})
-		return
+		return "Stream must be set to true"
 	}
 	if instr, _ := body["instructions"].(string); strings.TrimSpace(instr) == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": "Instructions are required"})
-		return
+		return "Instructions are required"
 	}
-	s.serveNext(w, r, &s.model.codex, body)
+	for _, p := range []string{"temperature", "max_output_tokens"} {
+		if _, ok := body[p]; ok {
+			return "Unsupported parameter: " + p
+		}
+	}
+	if items, ok := body["input"].([]any); ok {
+		for _, it := range items {
+			if m, _ := it.(map[string]any); m["role"] == "system" {
+				return "System messages are not allowed"
+			}
+		}
+	}
+	model, _ := body["model"].(string)
+	s.mu.Lock()
+	served := s.servedLocked(model)
+	s.mu.Unlock()
+	if !served {
+		return NotSupportedDetail(model)
+	}
+	return ""
 }
 
 // handleAPIResponses is the public API's /v1/responses.
 func (s *Server) handleAPIResponses(w http.ResponseWriter, r *http.Request) {
-	if !s.apiAuthorized(r) {
-		writeAPIUnauthorized(w)
+	if !s.apiAuthorized(w, r) {
 		return
 	}
 	var body map[string]any
@@ -167,33 +212,9 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request, queue *[]Repl
 	s.serveReply(w, r, next, model)
 }
 
-// handleCodexModels is the backend's model catalog.
-func (s *Server) handleCodexModels(w http.ResponseWriter, r *http.Request) {
-	if !s.codexAuthorized(r) {
-		writeCodexUnauthorized(w)
-		return
-	}
-	s.mu.Lock()
-	slugs := append([]string(nil), s.model.codexModels...)
-	s.mu.Unlock()
-	if len(slugs) == 0 {
-		writeJSON(w, http.StatusNotFound, map[string]any{"detail": "Not Found"})
-		return
-	}
-	models := make([]any, len(slugs))
-	for i, slug := range slugs {
-		models[i] = map[string]any{"slug": slug, "display_name": displayName(slug)}
-		if w := s.catalogWindow(); w > 0 {
-			models[i].(map[string]any)["context_window"] = w
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"models": models})
-}
-
 // handleAPIModels is the public API's model list.
 func (s *Server) handleAPIModels(w http.ResponseWriter, r *http.Request) {
-	if !s.apiAuthorized(r) {
-		writeAPIUnauthorized(w)
+	if !s.apiAuthorized(w, r) {
 		return
 	}
 	s.mu.Lock()

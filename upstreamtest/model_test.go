@@ -13,7 +13,7 @@ func TestResponsesAuth(t *testing.T) {
 	s := newServer(t)
 	s.SetAPIKey("sk-right")
 	tok := s.Mint()
-	body := []byte(`{"model":"m","instructions":"x","store":false,"stream":true,"input":"hi"}`)
+	body := []byte(`{"model":"gpt-5.5","instructions":"x","store":false,"stream":true,"input":"hi"}`)
 	tests := []struct {
 		name       string
 		path       string
@@ -29,7 +29,7 @@ func TestResponsesAuth(t *testing.T) {
 		{"codex issued", PathCodexResponses, "Bearer " + tok.AccessToken, 500, "", "", ""},
 		{"api no key", PathAPIResponses, "", 401, "", "invalid_api_key", ""},
 		{"api wrong key", PathAPIResponses, "Bearer sk-wrong", 401, "", "invalid_api_key", "sk-wrong"},
-		{"api oauth token", PathAPIResponses, "Bearer " + tok.AccessToken, 401, "", "invalid_api_key", ""},
+		{"api oauth token", PathAPIResponses, "Bearer " + tok.AccessToken, 401, "", "", ""},
 		{"api right key", PathAPIResponses, "Bearer sk-right", 500, "", "", ""},
 	}
 	for _, tt := range tests {
@@ -98,8 +98,9 @@ func TestModelLists(t *testing.T) {
 	tok := s.Mint()
 	codexAuth := []string{"Authorization", "Bearer " + tok.AccessToken}
 
-	if a := do(t, s, http.MethodGet, PathCodexModels, "", nil, codexAuth...); a.status != http.StatusNotFound {
-		t.Errorf("unset codex catalog: %d", a.status)
+	s.SetCodexModels()
+	if a := do(t, s, http.MethodGet, PathCodexModels+"?client_version=1.0.0", "", nil, codexAuth...); a.status != http.StatusNotFound {
+		t.Errorf("no codex catalog: %d", a.status)
 	}
 	s.SetCodexModels("gpt-5.5", "gpt-5.3-codex")
 	a := do(t, s, http.MethodGet, PathCodexModels+"?client_version=1.0.0", "", nil, codexAuth...)

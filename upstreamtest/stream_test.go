@@ -309,7 +309,7 @@ func TestEmptyQueueIs500(t *testing.T) {
 		{PathCodexResponses, tok.AccessToken},
 		{PathAPIResponses, "sk-test"},
 	} {
-		body := `{"model":"m","instructions":"x","store":false,"stream":true,"input":"hi"}`
+		body := `{"model":"gpt-5.5","instructions":"x","store":false,"stream":true,"input":"hi"}`
 		a := do(t, s, http.MethodPost, tc.path, "application/json", []byte(body), "Authorization", "Bearer "+tc.bearer)
 		if a.status != http.StatusInternalServerError {
 			t.Errorf("%s with no reply: status %d", tc.path, a.status)

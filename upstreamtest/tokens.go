@@ -41,6 +41,9 @@ type issuerState struct {
 
 	authorizeErr     string // SetAuthorizeError; "" means the user consents
 	authorizeErrDesc string
+
+	originators map[string]bool // allow-listed originators (besides "Codex*")
+	ports       map[int]bool    // registered redirect ports
 }
 
 // authCode is an authorization code waiting to be exchanged.
@@ -58,11 +61,13 @@ type chain struct {
 
 func newIssuerState() issuerState {
 	return issuerState{
-		ttl:       DefaultTokenTTL,
-		accountID: DefaultAccountID,
-		codes:     make(map[string]*authCode),
-		access:    make(map[string]time.Time),
-		chains:    make(map[string]*chain),
+		ttl:         DefaultTokenTTL,
+		accountID:   DefaultAccountID,
+		codes:       make(map[string]*authCode),
+		access:      make(map[string]time.Time),
+		chains:      make(map[string]*chain),
+		originators: map[string]bool{"codex_cli_rs": true, "codex_vscode": true, "codex_sdk_ts": true},
+		ports:       map[int]bool{1455: true, 1457: true},
 	}
 }
 

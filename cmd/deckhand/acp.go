@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pkg/browser"
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/acp"
@@ -22,8 +23,8 @@ func serveACP(ctx context.Context, o *options, log *zap.Logger, args []string, s
 		fmt.Fprintf(stderr, "deckhand acp: unexpected arguments %q; run `deckhand acp` alone\n", args)
 		return 2
 	}
-	eng := newEngine(o, log, true)
+	eng := newEngine(o, log, false) // the face opens the browser, to know when it cannot
 	defer eng.Close()
 	log.Info("deckhand serving ACP on stdio", zap.String("version", version), zap.String("home", o.home))
-	return acp.New(acp.Config{Engine: eng, Version: version, Log: log}).Run(ctx, stdin, stdout)
+	return acp.New(acp.Config{Engine: eng, Version: version, OpenBrowser: browser.OpenURL, Log: log}).Run(ctx, stdin, stdout)
 }

@@ -19,9 +19,12 @@ var version = "0.1.0"
 // options are the flags, each defaulting to its environment variable.
 type options struct {
 	home, issuer, codexBase, apiBase, apiKey string
+	originator, oauthOriginator              string
+	organization, project                    string
 	port                                     int
 	logFile, logLevel                        string
-	allowAll, showVersion                    bool
+	allowAll, showVersion, asJSON            bool
+	noDelegate                               bool // refresh in this process (the helper itself)
 	allSessions                              bool
 	resume                                   resumeFlag
 	maxSteps                                 int
@@ -59,7 +62,13 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.codexBase, "codex-base-url", env("DECKHAND_CODEX_BASE_URL", "https://chatgpt.com/backend-api/codex"), "ChatGPT Codex backend (DECKHAND_CODEX_BASE_URL)")
 	fs.StringVar(&o.apiBase, "openai-base-url", env("OPENAI_BASE_URL", "https://api.openai.com/v1"), "public API base (OPENAI_BASE_URL)")
 	fs.StringVar(&o.apiKey, "openai-api-key", os.Getenv("OPENAI_API_KEY"), "API key used when none is stored (OPENAI_API_KEY; prefer the variable: flags show in ps)")
-	fs.Func("oauth-port", "browser-login callback port (DECKHAND_OAUTH_PORT, default 1455)", func(v string) error {
+	fs.StringVar(&o.originator, "originator", env("DECKHAND_ORIGINATOR", "deckhand"),
+		"the originator header on the model hosts (DECKHAND_ORIGINATOR); set codex_cli_rs if your network meets a challenge")
+	fs.StringVar(&o.oauthOriginator, "oauth-originator", env("DECKHAND_OAUTH_ORIGINATOR", "codex_cli_rs"),
+		"the originator the OpenAI login sees (DECKHAND_OAUTH_ORIGINATOR); the issuer only accepts allow-listed ones")
+	o.organization = env("OPENAI_ORG_ID", os.Getenv("OPENAI_ORGANIZATION"))
+	o.project = env("OPENAI_PROJECT_ID", os.Getenv("OPENAI_PROJECT"))
+	fs.Func("oauth-port", "browser-login callback port (DECKHAND_OAUTH_PORT, default 1455, falling back to 1457 when busy)", func(v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 65535 {
 			return fmt.Errorf("%q is not a port number (1-65535)", v)
@@ -75,6 +84,7 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.logLevel, "log-level", env("DECKHAND_LOG_LEVEL", "info"), "debug, info, warn or error (DECKHAND_LOG_LEVEL)")
 	fs.BoolVar(&o.allowAll, "allow-all", false, "let write, edit and bash run without asking, when the editor cannot ask")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.BoolVar(&o.asJSON, "json", false, "doctor: print the report as one JSON object")
 	fs.Var(&o.resume, "resume", "with exec: continue the last session of this workspace, or --resume=ID that one")
 	fs.BoolVar(&o.allSessions, "all", false, "with sessions: list the sessions of every workspace")
 	fs.IntVar(&o.maxSteps, "max-steps", 50, "model steps per turn before it ends with max_steps")

@@ -68,9 +68,13 @@ func login(ctx context.Context, o *options, log *zap.Logger, args []string, stdi
 			fmt.Fprintln(stderr, "deckhand login:", err)
 			return 1
 		}
-		if _, err := eng.ConnectAPIKey(ctx, key); err != nil {
-			fmt.Fprintln(stderr, "deckhand login:", err)
+		st, err := eng.ConnectAPIKey(ctx, key)
+		if err != nil {
+			fmt.Fprintln(stderr, "deckhand login:", strings.TrimPrefix(err.Error(), "invalid params: "))
 			return 1
+		}
+		if st.Warning != "" {
+			fmt.Fprintln(stderr, "Warning:", st.Warning)
 		}
 		fmt.Fprintln(stderr, "API key stored in", o.home)
 		return 0

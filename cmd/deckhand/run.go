@@ -23,6 +23,7 @@ Usage:
   deckhand [flags] login [method]  log in from a terminal: browser, headless or apikey
   deckhand [flags] logout          forget the stored OpenAI login
   deckhand [flags] status          show the login state
+  deckhand [flags] doctor [--json] check the install, the login and the network, with advice
   deckhand [flags] exec "prompt"   run one turn in the current directory and print it
   deckhand exec --resume [ID] "prompt"
                                    continue a session (the last one of this directory without ID)
@@ -98,6 +99,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return listSessions(&o, log, stdout, stderr)
 	case "demo":
 		return demo(ctx, &o, stdout, stderr)
+	case refreshHelperCommand:
+		return refreshLogin(ctx, &o, log, stdin, stdout)
+	case "doctor":
+		return doctor(ctx, &o, log, rest, stdout, stderr)
 	case "help":
 		fs.Usage()
 		return 0
@@ -113,23 +118,30 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // newEngine builds the engine from the options.
 func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 	cfg := engine.Config{
-		Version:        version,
-		Home:           o.home,
-		Issuer:         o.issuer,
-		CodexBaseURL:   o.codexBase,
-		APIBaseURL:     o.apiBase,
-		EnvAPIKey:      o.apiKey,
-		OAuthPort:      o.port,
-		AllowAll:       o.allowAll,
-		MaxSteps:       o.maxSteps,
-		BrowserTimeout: o.browserTimeout,
-		DeviceTimeout:  o.deviceTimeout,
-		IdleTimeout:    o.idleTimeout,
-		RetryBase:      o.retryBase,
-		Log:            log,
+		Version:         version,
+		Home:            o.home,
+		Issuer:          o.issuer,
+		CodexBaseURL:    o.codexBase,
+		APIBaseURL:      o.apiBase,
+		EnvAPIKey:       o.apiKey,
+		OAuthPort:       o.port,
+		Originator:      o.originator,
+		OAuthOriginator: o.oauthOriginator,
+		Organization:    o.organization,
+		Project:         o.project,
+		AllowAll:        o.allowAll,
+		MaxSteps:        o.maxSteps,
+		BrowserTimeout:  o.browserTimeout,
+		DeviceTimeout:   o.deviceTimeout,
+		IdleTimeout:     o.idleTimeout,
+		RetryBase:       o.retryBase,
+		Log:             log,
 	}
 	if openBrowser {
 		cfg.OpenBrowser = browser.OpenURL
+	}
+	if !o.noDelegate {
+		cfg.RefreshDelegate = refreshDelegate(o)
 	}
 	return engine.New(cfg)
 }

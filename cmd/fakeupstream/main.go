@@ -4,7 +4,11 @@
 // URLs to point deckhand at, then serves until stdin closes or it is
 // signalled.
 //
-//	fakeupstream --script replies.json --auto-approve 1 --api-models gpt-5-a,gpt-5-b
+//	fakeupstream --script replies.json --auto-approve 1 --allow-port 23456 --api-models gpt-5-a,gpt-5-b
+//
+// The fake's issuer is as strict as the real one: a browser login whose
+// callback port is not 1455 or 1457 is refused unless --allow-port
+// registers it.
 //
 // While it runs, a line "requests" on stdin makes it print one JSON line
 // {"requests": [{"method", "path", "query", "body"}]} with every request it
@@ -26,6 +30,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -56,16 +61,35 @@ func main() {
 	approve := flag.Int("auto-approve", 1, "approve each device code after this many polls (0: never)")
 	apiKey := flag.String("api-key", "sk-fake", "the API key the fake public API accepts")
 	window := flag.Int("context-window", 0, "every model's context window in tokens, enforced and listed in the Codex catalog (0: no limit)")
+	var ports []int
+	flag.Func("allow-port", "register this login callback port beside 1455 and 1457 (repeatable)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q is not a port number", v)
+		}
+		ports = append(ports, n)
+		return nil
+	})
+	var originators []string
+	flag.Func("allow-originator", "allow-list this originator beside the official clients' (repeatable)", func(v string) error {
+		originators = append(originators, v)
+		return nil
+	})
 	apiModels := flag.String("api-models", "", "comma-separated ids that /v1/models lists")
-	codexModels := flag.String("codex-models", "", "comma-separated slugs of the Codex catalog (none: it answers 404)")
+	codexModels := flag.String("codex-models", "", "comma-separated slugs of the Codex catalog (none: the reference catalog)")
 	flag.Parse()
 
 	fake := upstreamtest.New()
 	defer fake.Close()
+	for _, p := range ports {
+		fake.AllowRedirectPort(p)
+	}
+	for _, o := range originators {
+		fake.AllowOriginator(o)
+	}
 	fake.SetAPIKey(*apiKey)
 	if *window > 0 {
 		fake.SetContextWindow(*window)
-		fake.SetCodexModels(upstreamtest.DefaultModel)
 	}
 	if *approve > 0 {
 		fake.AutoApproveDevice(*approve)

@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
 import { spawn } from "node:child_process";
-import { start, fakeBrowser, type Harness } from "./support/fixture.js";
+import { start, startFake, fakeBrowser, brokenBrowser, type Harness } from "./support/fixture.js";
+import { mkdtempSync, mkdirSync, rmSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
   try {
@@ -90,6 +92,23 @@ test("authenticate with the ChatGPT browser login", async () => {
     const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
     assert.equal(res.stopReason, "end_turn");
     assert.equal(h.text(s.sessionId), "Hello from Codex.");
+  });
+});
+
+test("without a browser, the browser login hands out its URL and the second attempt completes", async () => {
+  const dir = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "deckhand-nobrowser-"));
+  const h = await start({ env: { PATH: `${brokenBrowser(dir)}:${process.env.PATH}` } });
+  await withAgent(h, async () => {
+    await h.initialize();
+    const first = await rejects(h.agent.request("authenticate", { methodId: "chat-gpt" }));
+    assert.equal(first.code, -32000);
+    const url = (first.data as { url: string }).url;
+    assert.ok(first.message.includes(url), first.message);
+    const second = h.agent.request("authenticate", { methodId: "chat-gpt" });
+    const res = await fetch(url); // the user opens it
+    await res.text();
+    assert.deepEqual(await second, {});
+    await h.newSession();
   });
 });
 
@@ -208,6 +227,8 @@ test("session/list lists the sessions with their cwd and title", async () => {
     const one = list.sessions.find((x) => x.sessionId === s.sessionId)!;
     assert.equal(one.cwd, h.workspace);
     assert.equal(one.title, "first question");
+    const info = h.of(s.sessionId).find((u) => u.sessionUpdate === "session_info_update") as { title?: string };
+    assert.equal(info?.title, "first question", "the client was not told the title");
     const elsewhere = await h.agent.request("session/list", { cwd: "/nowhere" });
     assert.deepEqual(elsewhere.sessions.filter((x) => x.sessionId === s.sessionId), []);
   });
@@ -324,6 +345,8 @@ test("a client with terminals runs bash in its own terminal, and releases it", a
     assert.match(JSON.stringify(done.content), /output from the client's terminal/);
     const call = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "b1") as acp.ToolCall;
     assert.equal(call.kind, "execute");
+    const shown = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && u.content?.some((c) => c.type === "terminal"));
+    assert.ok(shown, "the terminal is not shown in the tool call");
   });
 });
 
@@ -344,5 +367,127 @@ test("the terminal login method: `deckhand acp login headless` logs in for the n
     assert.match(out, /code/i);
     await first.initialize({ auth: { terminal: true } } as acp.ClientCapabilities);
     await first.newSession(); // no authenticate: the terminal login is seen
+  });
+});
+
+test("session/cancel while the user is asked: the request is cancelled and the turn ends cancelled", async () => {
+  const steps = [
+    { calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "x\n" } }] },
+    { text: "After." },
+  ];
+  let aborted = false;
+  const h = await start({
+    steps,
+    onPermission: (params, signal) =>
+      new Promise((resolve) => {
+        h.asked.push({ params, chose: null });
+        signal.addEventListener("abort", () => { aborted = true; resolve({ outcome: { outcome: "cancelled" } }); });
+      }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const prompt = h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "write" }] });
+    while (h.asked.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await h.agent.notify("session/cancel", { sessionId: s.sessionId });
+    const res = await prompt;
+    assert.equal(res.stopReason, "cancelled");
+    // $/cancel_request was written before the answer; the library may run its abort a little later.
+    for (let i = 0; i < 200 && !aborted; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(aborted, "the pending permission request was not cancelled with $/cancel_request");
+    assert.throws(() => readFileSync(join(h.workspace, "a.txt")), "the write ran");
+  });
+});
+
+test("a session from an earlier process is listed, loaded (replayed) and continued", async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-load-")));
+  const fake = await startFake(dir, [
+    { text: "Reading.", calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
+    { text: "It says hello." },
+    { text: "Still here, and I remember." },
+  ]);
+  const home = join(dir, "home");
+  const workspace = join(dir, "ws");
+  mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(workspace, "a.txt"), "hello\n");
+  try {
+    const first = await start({ fake, home, workspace });
+    let id = "";
+    try {
+      await first.initialize();
+      await first.loginWithKey();
+      id = (await first.newSession()).sessionId;
+      const res = await first.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "what does a.txt say?" }] });
+      assert.equal(res.stopReason, "end_turn");
+    } finally {
+      await first.close();
+    }
+
+    const second = await start({ fake, home, workspace });
+    try {
+      const init = await second.initialize();
+      assert.equal(init.agentCapabilities?.loadSession, true);
+      const list = await second.agent.request("session/list", { cwd: workspace });
+      const listed = list.sessions.find((x) => x.sessionId === id);
+      assert.ok(listed, `session ${id} not listed: ${JSON.stringify(list)}`);
+      assert.equal(listed.title, "what does a.txt say?");
+      assert.equal(listed.cwd, workspace);
+
+      await second.agent.request("session/load", { sessionId: id, cwd: workspace, mcpServers: [] });
+      const replayed = second.of(id); // all of it arrived before the answer
+      const kinds = replayed.map((u) => u.sessionUpdate);
+      assert.equal(kinds[0], "user_message_chunk");
+      assert.match(JSON.stringify(replayed[0]), /what does a.txt say\?/);
+      const tool = replayed.find((u) => u.sessionUpdate === "tool_call") as acp.ToolCall;
+      assert.equal(tool.toolCallId, "r1");
+      assert.equal(tool.status, "completed");
+      assert.equal(tool.kind, "read");
+      assert.match(second.text(id), /It says hello\./);
+
+      const next = await second.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "and now?" }] });
+      assert.equal(next.stopReason, "end_turn");
+      assert.match(second.text(id), /Still here, and I remember\./);
+
+      const missing = await rejects(second.agent.request("session/load", { sessionId: "ses_0000000000000000", cwd: workspace, mcpServers: [] }));
+      assert.equal(missing.code, -32002);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a command in the client's terminal that outlives its timeout is killed and its output kept", async () => {
+  const steps = [
+    { calls: [{ id: "b1", name: "bash", arguments: { command: "sleep 600", timeoutMs: 300 } }] },
+    { text: "It timed out." },
+  ];
+  const calls: string[] = [];
+  const h = await start({
+    steps,
+    handlers: (app) => app
+      .onRequest("terminal/create", () => { calls.push("create"); return { terminalId: "t9" }; })
+      .onRequest("terminal/wait_for_exit", ({ signal }) => new Promise((_resolve, reject) => {
+        calls.push("wait");
+        signal.addEventListener("abort", () => { calls.push("wait aborted"); reject(signal.reason); });
+      }))
+      .onRequest("terminal/kill", () => { calls.push("kill"); return {}; })
+      .onRequest("terminal/output", () => { calls.push("output"); return { output: "partial output\n", truncated: false }; })
+      .onRequest("terminal/release", () => { calls.push("release"); return {}; }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize({ terminal: true });
+    await h.loginWithKey();
+    const s = await h.newSession();
+    h.answers = ["allow_once"];
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "run" }] });
+    assert.equal(res.stopReason, "end_turn");
+    assert.deepEqual(calls.filter((c) => c !== "wait aborted"), ["create", "wait", "kill", "output", "release"]);
+    const done = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && (u.status === "failed" || u.status === "completed")) as acp.ToolCallUpdate;
+    assert.equal(done.status, "failed");
+    assert.match(JSON.stringify(done.content), /partial output[\s\S]*ran out of time/);
   });
 });

@@ -45,7 +45,11 @@ function H.start_fake(steps, opts)
   local script = dir .. "/script.json"
   H.write_file(script, vim.json.encode(steps or {}))
   local lines, buf = {}, ""
-  local cmd = { H.fake_bin, "--script", script, "--auto-approve", tostring(opts.approve or 1) }
+  -- The fake's issuer, like OpenAI's, refuses a callback port it does not
+  -- know: register the one deckhand will listen on.
+  local oauth_port = 20000 + math.random(0, 9999)
+  local cmd = { H.fake_bin, "--script", script, "--auto-approve", tostring(opts.approve or 1),
+    "--allow-port", tostring(oauth_port) }
   if opts.api_models then
     vim.list_extend(cmd, { "--api-models", table.concat(opts.api_models, ",") })
   end
@@ -73,6 +77,7 @@ function H.start_fake(steps, opts)
     error("fakeupstream did not start")
   end
   local urls = vim.json.decode(lines[1])
+  urls.oauth_port = oauth_port
   urls.stop = function()
     pcall(proc.write, proc, nil)
     if not pcall(proc.wait, proc, 5000) then
@@ -157,7 +162,7 @@ function H.setup_child(child, fake, dirs, extra)
       OPENAI_BASE_URL = fake.api,
       OPENAI_API_KEY = "",
       DECKHAND_LOG_FILE = dirs.home .. "/deckhand.log",
-      DECKHAND_OAUTH_PORT = tostring(20000 + math.random(0, 9999)),
+      DECKHAND_OAUTH_PORT = tostring(fake.oauth_port or (20000 + math.random(0, 9999))),
     },
   }, extra or {})
   local ok = child.lua("return require('deckhand').setup(...)", { cfg })

@@ -38,7 +38,7 @@ T["a turn: text, reasoning apart from the reply, tool line paired with its resul
   has(text, "The file greets the world.")
   -- The footer is an extmark, not buffer text.
   lacks(text, "end_turn")
-  has(child.lua_get("T.virt_lines()")[1], "end_turn · default model · 2 steps")
+  has(child.lua_get("T.virt_lines()")[1], "end_turn · 2 steps")
   -- The output is under the tool line, in a closed fold.
   local row = child.lua_get("T.row_of('✓ read hello.txt')")
   eq(chat_lines()[row + 1], "```text")
@@ -56,7 +56,7 @@ T["a turn: text, reasoning apart from the reply, tool line paired with its resul
   eq(#reqs, 2)
   has(reqs[1], "what does hello.txt say?")
   has(reqs[2], "hello world")
-  H.wait_screen(child, { "The file greets the world.", "end_turn · default model · 2 steps" })
+  H.wait_screen(child, { "The file greets the world.", "end_turn · 2 steps" })
 end
 
 T["two calls of one step: each line paired with its own result and output"] = function()
@@ -118,6 +118,30 @@ T["the spinner runs while a turn runs; status() shows it; <C-c> in the chat stop
   -- The session stays usable.
   child.cmd("DeckhandChat go on")
   H.wait_chat(child, "After cancel.")
+end
+
+T["deckhand dying mid-turn is said in the chat; the next message starts it again"] = function()
+  start({ { text = "Thinking hard", stall = true }, { text = "Back again." } })
+  child.cmd("DeckhandChat take your time")
+  H.wait_chat(child, "Thinking hard")
+  -- Kill the deckhand child of the child Neovim.
+  local killed = child.lua([[
+    for _, pid in ipairs(vim.api.nvim_get_proc_children(vim.fn.getpid())) do
+      local p = vim.api.nvim_get_proc(pid)
+      if p and p.name and p.name:find("deckhand", 1, true) then
+        vim.uv.kill(pid, 9)
+        return pid
+      end
+    end
+  ]])
+  MiniTest.expect.no_equality(killed, vim.NIL)
+  H.wait_chat(child, "deckhand stopped (status")
+  eq(child.lua_get("require('deckhand.chat').is_busy()"), false)
+  eq(child.lua_get("T.virt_lines('status')"), {})
+  -- The stalled request is still open on the fake; the next turn gets the
+  -- next reply (in a new session unless this deckhand keeps sessions).
+  child.cmd("DeckhandChat hello")
+  H.wait_chat(child, "Back again.")
 end
 
 T["input area: <CR> in normal mode and <C-s> in insert mode send; q closes both windows"] = function()
@@ -203,7 +227,10 @@ T[":DeckhandNew clears the chat and starts a new conversation"] = function()
 end
 
 T["gr sends the last message again after an error"] = function()
-  start({ { error = { status = 400, body = '{"error":{"message":"Bad things","type":"invalid_request_error"}}' } }, { text = "Worked the second time." } })
+  start({ { error = { status = 400, body = '{"error":{"message":"Bad things","type":"invalid_request_error"}}' } }, { text = "Worked the second time." } }, { ["ctx.txt"] = "context line\n" })
+  -- The context added for the message goes again with it.
+  child.cmd("edit " .. dirs.ws .. "/ctx.txt")
+  child.cmd("DeckhandAdd")
   child.cmd("DeckhandChat try this")
   H.wait_chat(child, "**Error:**")
   eq(#child.lua_get("T.hl_rows('DeckhandError')"), 1)
@@ -213,6 +240,8 @@ T["gr sends the last message again after an error"] = function()
   local reqs = fake.model_requests()
   eq(#reqs, 2)
   has(reqs[2], "try this")
+  has(reqs[1], "context line")
+  has(reqs[2], "context line")
 end
 
 -- Regression: :bd on the chat buffer lost the transcript, brought the buffer

@@ -71,10 +71,25 @@ T["the plugin finds bin/deckhand of its own checkout when cmd is not set"] = fun
   local path = child.lua_get("require('deckhand').binary()")
   eq(vim.fn.resolve(path), vim.fn.resolve(H.deckhand_bin))
   eq(child.lua_get("select(2, require('deckhand').binary())"), "built in the plugin's checkout")
+  -- Installed as packadd users do: a symlink in a pack directory.
+  local site = H.tempdir()
+  vim.fn.mkdir(site .. "/pack/deckhand/opt", "p")
+  vim.uv.fs_symlink(H.plugin_dir, site .. "/pack/deckhand/opt/deckhand.nvim")
+  child.restart({ "-u", "NONE", "--cmd", "set packpath^=" .. site, "--cmd", "packadd deckhand.nvim" })
+  has(child.lua_get("require('deckhand').plugin_dir"), site .. "/pack/deckhand/opt/deckhand.nvim")
+  eq(vim.fn.resolve(child.lua_get("require('deckhand').binary()")), vim.fn.resolve(H.deckhand_bin))
+  eq(child.lua_get("vim.fn.exists(':DeckhandChat')"), 2)
+  child.restart({ "-u", H.plugin_dir .. "/tests/child_init.lua" })
+  child.lua([[require("stubs")]])
   -- A cmd that is not there is said clearly.
   child.lua("require('deckhand').setup({ cmd = '/nonexistent/deckhand' })")
   child.cmd("DeckhandChat hi")
   H.wait_for(child, "T.notes_text():find('deckhand was not found', 1, true)", "the not-found message")
+  -- and :checkhealth says what to do.
+  child.cmd("checkhealth deckhand")
+  local text = child.lua_get("table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n')")
+  has(text, "ERROR deckhand binary not found")
+  has(text, "make build")
 end
 
 T[":'<,'>DeckhandAdd sends the selection with the next message; @file adds a file"] = function()

@@ -95,7 +95,7 @@ T["a buffer with unsaved changes is not reloaded and the user is warned"] = func
   child.lua("vim.api.nvim_buf_set_lines(..., 0, -1, false, { 'my unsaved edit' })", { file_buf })
   child.cmd("DeckhandChat rewrite hello.txt")
   local f = wait_float()
-  has(f.title, "deckhand wants to write hello.txt")
+  has(f.title, "deckhand wants to write hello.txt (+1 −1)")
   has(f.text, "+written by deckhand")
   has(f.text, "-hello world")
   child.type_keys("a")
@@ -191,6 +191,23 @@ T["a key pressed as the review opens does not answer it"] = function()
   wait_turns(1)
   eq(H.read_file(dirs.ws .. "/x.txt"), "x\n")
   eq(f ~= nil, true)
+end
+
+T[":DeckhandReview goes back to a review the user left"] = function()
+  start({
+    { calls = { { id = "w1", name = "write", arguments = { path = "r.txt", content = "r\n" } } } },
+    { text = "Done." },
+  })
+  child.cmd("DeckhandChat write r.txt")
+  local f = wait_float()
+  child.cmd("wincmd p")
+  MiniTest.expect.no_equality(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
+  eq(child.lua_get("require('deckhand.permission').pending()"), 1)
+  child.cmd("DeckhandReview")
+  eq(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
+  child.type_keys("a")
+  wait_turns(1)
+  eq(H.read_file(dirs.ws .. "/r.txt"), "r\n")
 end
 
 T["cancelling while the review float is open withdraws it"] = function()

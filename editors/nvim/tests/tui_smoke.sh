@@ -154,6 +154,7 @@ if grep -q '"sessions":true' "$d/caps"; then
   cmd DeckhandNew
   cmd DeckhandSessions
   wait_for "Type number"
+  dump picker
   keys '1' Enter
   wait_for "## You"
   wait_for "change the greeting in hello.txt"

@@ -28,8 +28,10 @@ trap 'rm -rf "$LOGS"' EXIT
 echo "== build"
 mkdir -p "$CACHE/vscode"
 make -C "$REPO" build >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-(cd "$REPO" && go build -o "$CACHE/vscode/fakeupstream" ./cmd/fakeupstream) || { echo "0 passed, 1 failed"; exit 1; }
-export DECKHAND_BIN=$REPO/bin/deckhand FAKEUPSTREAM_BIN=$CACHE/vscode/fakeupstream
+# Built beside bin/deckhand, not in the cache that several checkouts share:
+# the fake must be this checkout's, as deckhand is.
+(cd "$REPO" && go build -o "$REPO/bin/fakeupstream" ./cmd/fakeupstream) || { echo "0 passed, 1 failed"; exit 1; }
+export DECKHAND_BIN=$REPO/bin/deckhand FAKEUPSTREAM_BIN=$REPO/bin/fakeupstream
 if [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --ignore-scripts --no-audit --no-fund >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 fi

@@ -56,6 +56,8 @@ export interface Options {
   workspace?: string;
   /** Reuse this fake. */
   fake?: Fake;
+  /** Answers permission requests instead of Harness.answers. */
+  onPermission?: (params: acp.RequestPermissionRequest, signal: AbortSignal) => Promise<acp.RequestPermissionResponse>;
 }
 
 /** A permission request the client received, and the option it chose. */
@@ -119,6 +121,7 @@ export class Harness {
     }
   }
 
+  /** Ends deckhand (and the fake, when it is this harness's own). */
   async close(): Promise<number | null> {
     this.conn.close();
     this.proc.stdin!.end();
@@ -161,7 +164,8 @@ export async function start(opts: Options = {}): Promise<Harness> {
   h.proc.stderr!.on("data", (b: Buffer) => { h.stderr += b.toString(); });
   const app = acp.client({ name: "deckhand-acp-test" })
     .onNotification("session/update", ({ params }) => { h.updates.push(params); })
-    .onRequest("session/request_permission", ({ params }) => {
+    .onRequest("session/request_permission", ({ params, signal }) => {
+      if (opts.onPermission) return opts.onPermission(params, signal);
       const kind = h.answers.shift();
       const option = kind ? params.options.find((o) => o.kind === kind) : undefined;
       h.asked.push({ params, chose: option?.optionId ?? null });
@@ -198,4 +202,14 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A browser that cannot open: `xdg-open` fails, as on a machine without a display. */
+export function brokenBrowser(dir: string): string {
+  const bin = join(dir, "broken-browser-bin");
+  mkdirSync(bin, { recursive: true });
+  const script = join(bin, "xdg-open");
+  writeFileSync(script, "#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n");
+  chmodSync(script, 0o755);
+  return bin;
 }

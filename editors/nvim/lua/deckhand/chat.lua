@@ -371,10 +371,11 @@ end
 
 -- Drawing --------------------------------------------------------------------
 
+local set_option = vim.api.nvim_set_option_value
 local function edit(buf, fn)
-  vim.bo[buf].modifiable = true
+  set_option("modifiable", true, { buf = buf })
   local ok, err = pcall(fn)
-  vim.bo[buf].modifiable = false
+  set_option("modifiable", false, { buf = buf })
   if not ok then
     error(err)
   end
@@ -1014,10 +1015,20 @@ local function subscribe()
       end
     end)
   end
-  dh.on("deckhand/exit", function()
+  dh.on("deckhand/exit", function(p)
     if state.busy then
       state.busy = false
+      state.last_failed = true
+      state.turn_id = (state.turn_id or 0) + 1 -- a late answer of the lost turn is ignored
       stop_spinner()
+      add({ kind = "error", text = ("deckhand stopped (status %s) while answering; the next message starts it again (gr sends this one again)."):format(tostring(p and p.code)) })
+      M.notify_hidden("deckhand stopped while answering.", vim.log.levels.ERROR)
+    end
+    if state.session_id and not state.sessions_last then
+      -- This deckhand kept the session in memory only: the next message
+      -- starts a new one.
+      state.session_id = nil
+      add({ kind = "note", text = "(the next message starts a new session: this deckhand did not keep this one)" })
     end
     state.cancel_pending = false
   end)
@@ -1053,9 +1064,9 @@ end
 local function footer_text(result, model)
   local usage = result.usage or {}
   local steps = result.steps or 0
-  local s = ("%s · %s · %d %s · %d in / %d out tokens"):format(
+  local s = ("%s%s · %d %s · %d in / %d out tokens"):format(
     result.stopReason or "?",
-    model or "default model",
+    model and (" · " .. model) or "",
     steps,
     steps == 1 and "step" or "steps",
     usage.inputTokens or 0,
@@ -1090,6 +1101,7 @@ function M.send(message)
   end
   subscribe()
   local dh = require("deckhand")
+  state.last_pending = vim.deepcopy(state.attachments) -- for gr
   local attachments, inline = require("deckhand.context").take(message)
   local shown = vim.list_extend({}, attachments)
   vim.list_extend(shown, inline.attachments)
@@ -1103,6 +1115,9 @@ function M.send(message)
   start_spinner()
   M.draw_status()
   local c = cfg()
+  state.sessions_last = dh.has("sessions")
+  state.turn_id = (state.turn_id or 0) + 1
+  local turn_id = state.turn_id
   dh.request("chat", {
     sessionId = state.session_id,
     message = inline.message,
@@ -1110,6 +1125,9 @@ function M.send(message)
     reasoningEffort = c.reasoning_effort,
     attachments = #attachments > 0 and attachments or nil,
   }, function(err, result)
+    if turn_id ~= state.turn_id then
+      return -- this turn was given up (deckhand stopped)
+    end
     state.busy, state.cancel_pending = false, false
     stop_spinner()
     require("deckhand.permission").drop_session(state.session_id)
@@ -1143,6 +1161,10 @@ function M.retry()
   if state.busy then
     ui.warn("deckhand is still answering: wait, or stop it with <C-c>.")
     return
+  end
+  -- The context that went with it goes again.
+  for _, a in ipairs(state.last_pending or {}) do
+    table.insert(state.attachments, a)
   end
   M.send(state.last_message)
 end
@@ -1191,8 +1213,14 @@ function M.load_session(s)
   end
   subscribe()
   state.session_id = s.sessionId
+  state.sessions_last = true
   state.items, state.tools = {}, {}
   state.model = s.model
+  local n = #(s.turns or {})
+  table.insert(state.items, {
+    kind = "note",
+    text = ("Session “%s” · %d turn%s%s · continued"):format(s.title or "untitled", n, n == 1 and "" or "s", s.model and (" · " .. s.model) or ""),
+  })
   for _, turn in ipairs(s.turns or {}) do
     table.insert(state.items, { kind = "user", text = turn.message or "" })
     for _, t in ipairs(turn.tools or {}) do

@@ -167,7 +167,9 @@ function M.binary()
     local path = vim.fn.exepath(cmd)
     return path ~= "" and path or nil, "setup({ cmd = " .. vim.inspect(cmd) .. " })"
   end
-  local built = vim.fn.fnamemodify(M.plugin_dir .. "/../../bin/deckhand", ":p")
+  -- The real directory: a packadd install is often a symlink to the checkout.
+  local dir = vim.uv.fs_realpath(M.plugin_dir) or M.plugin_dir
+  local built = vim.fn.fnamemodify(dir .. "/../../bin/deckhand", ":p")
   if vim.fn.executable(built) == 1 then
     return built, "built in the plugin's checkout"
   end

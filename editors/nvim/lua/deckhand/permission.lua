@@ -132,6 +132,15 @@ function M.render(p)
     local diff = preview.diff or M.local_diff(tool, args)
     if diff and diff ~= "" then
       lines = vim.split(diff:gsub("\n$", ""), "\n", { plain = true })
+      local added, removed = 0, 0
+      for _, l in ipairs(lines) do
+        if l:sub(1, 1) == "+" and l:sub(1, 3) ~= "+++" then
+          added = added + 1
+        elseif l:sub(1, 1) == "-" and l:sub(1, 3) ~= "---" then
+          removed = removed + 1
+        end
+      end
+      title = ("%s (+%d −%d)"):format(title, added, removed)
     else
       lines = { p.description or (tool .. " " .. path), "", "(no preview of this change is available)" }
       filetype = "markdown"
@@ -163,7 +172,7 @@ local function open_view(entry)
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, r.lines)
   vim.bo[buf].modifiable = false
   vim.bo[buf].filetype = r.filetype
-  local width = 40
+  local width = math.max(40, vim.fn.strdisplaywidth(r.footer) + 2, vim.fn.strdisplaywidth(r.title) + 4)
   for _, l in ipairs(r.lines) do
     width = math.max(width, vim.fn.strdisplaywidth(l) + 1)
   end

@@ -125,7 +125,7 @@ function M.undo(cb)
     end
     local restored = result.restored or {}
     require("deckhand.buffers").sync(restored)
-    local parts = { ("undid turn %s: restored %d file%s"):format(tostring(result.turnId or "?"), #restored, #restored == 1 and "" or "s") }
+    local parts = { ("undid the turn's changes: restored %d file%s"):format(#restored, #restored == 1 and "" or "s") }
     if #restored > 0 then
       parts[1] = parts[1] .. " (" .. table.concat(restored, ", ") .. ")"
     end

@@ -59,7 +59,12 @@ export async function startFake(steps: Step[] = [], extraArgs: string[] = []): P
   fs.mkdirSync(workspace);
   const script = path.join(root, "script.json");
   fs.writeFileSync(script, JSON.stringify(steps));
-  const child: ChildProcess = spawn(binaries().fake, ["--script", script, ...extraArgs], { stdio: ["pipe", "pipe", "inherit"] });
+  // The fake's issuer, like OpenAI's, refuses a callback port it does not
+  // know: register the one deckhand will listen on.
+  const oauthPort = await freePort();
+  const child: ChildProcess = spawn(binaries().fake, ["--script", script, "--allow-port", String(oauthPort), ...extraArgs], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
   const first = await new Promise<string>((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout! });
@@ -75,7 +80,7 @@ export async function startFake(steps: Step[] = [], extraArgs: string[] = []): P
     DECKHAND_CODEX_BASE_URL: urls.codex,
     OPENAI_BASE_URL: urls.api,
     OPENAI_API_KEY: "",
-    DECKHAND_OAUTH_PORT: String(await freePort()),
+    DECKHAND_OAUTH_PORT: String(oauthPort),
     DECKHAND_LOG_LEVEL: "warn",
   };
   return {
