@@ -129,25 +129,24 @@ func (m *contextMeter) reset() {
 // contextTokens estimates the tokens a request with history would take:
 // what the upstream last reported plus what was added since, or about four
 // bytes of the request to a token, whichever is more.
+// The items' encodings are the ones the request sends (made once per item),
+// and the rest of the request is measured once per turn.
 func (t *turn) contextTokens(history []Item) int64 {
-	est := estimateTokens(t.params(history))
+	inputParam(history) // encodes the items not encoded yet
+	if t.overhead == 0 {
+		b, _ := json.Marshal(t.params(nil))
+		t.overhead = len(b)
+	}
+	est := int64(t.overhead+inputList(history).size()+3) / 4
 	m := &t.s.meter
 	m.mu.Lock()
 	reported, at := m.reported, m.at
 	m.mu.Unlock()
 	if reported > 0 && at <= len(history) {
-		since := estimateTokens(inputItems(history[at:]))
+		since := int64(inputList(history[at:]).size()+3) / 4
 		est = max(est, reported+since)
 	}
 	return est
-}
-
-func estimateTokens(v any) int64 {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return 0
-	}
-	return int64(len(b)+3) / 4
 }
 
 // maybeCompact compacts history when the next request would pass compactAt

@@ -28,6 +28,7 @@ type turn struct {
 	partial  strings.Builder // text streamed by the current attempt
 	streamed bool            // the current attempt sent the editor something
 	window   int64           // the model's context window, once known
+	overhead int             // bytes of a request besides its input
 	sticky   turnState       // the backend's routing token, echoed within the turn
 }
 
