@@ -53,8 +53,9 @@ func TestAttachedMessage(t *testing.T) {
 func TestAttachmentRefusals(t *testing.T) {
 	outside := t.TempDir()
 	os.WriteFile(filepath.Join(outside, "secret"), []byte("s3cret\n"), 0o644)
-	env := attachEnv(t, map[string]string{"a.txt": "a\n", "bin": "\x00\x01"})
+	env := attachEnv(t, map[string]string{"a.txt": "a\n", "bin": "\x00\x01", "home/auth.json": `{"s3cret":1}`})
 	os.Symlink(outside, filepath.Join(env.Root, "link"))
+	tools.KeepPrivate(filepath.Join(env.Root, "home")) // deckhand's home inside the workspace
 	tests := []struct {
 		name string
 		att  Attachment
@@ -69,6 +70,7 @@ func TestAttachmentRefusals(t *testing.T) {
 		{"range past the end", Attachment{Type: AttachFile, Path: "a.txt", StartLine: 5, EndLine: 9}, "has 1 lines"},
 		{"unknown type", Attachment{Type: "image", Path: "a.txt"}, "not an attachment type"},
 		{"blank text", Attachment{Type: AttachText, Text: " "}, "non-blank"},
+		{"deckhand's home", Attachment{Type: AttachFile, Path: "home/auth.json"}, "deckhand's own data folder"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -135,7 +135,7 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}
 	}
 	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger}
-	if !tool.ReadOnly() {
+	if !tool.ReadOnly() || t.guarded(c) {
 		if msg, ok := t.permit(ctx, c, tool, env); !ok {
 			return callOutcome{output: msg}
 		}

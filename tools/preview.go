@@ -56,8 +56,7 @@ func Propose(env *Env, name string, args json.RawMessage) (Proposal, Result, boo
 		if strings.TrimSpace(p.Path) == "" {
 			return Proposal{}, fail("invalid arguments: path must not be empty"), false
 		}
-		st, err := ReadState(env, p.Path, editMaxFileSize)
-		if errors.Is(err, errTooLarge) {
+		if _, err := ReadState(env, p.Path, editMaxFileSize); errors.Is(err, errTooLarge) {
 			real, res, ok := env.resolve(p.Path)
 			if !ok {
 				return Proposal{}, res, false
@@ -110,6 +109,8 @@ func (env *Env) current(path string) (FileState, Result, bool) {
 	switch {
 	case errors.Is(err, ErrOutsideWorkspace):
 		return FileState{}, fail("%v", err), false
+	case errors.Is(err, ErrPrivate):
+		return FileState{}, privateError(path), false
 	case errors.Is(err, errTooLarge):
 		return FileState{}, fail("%q is larger than %d MiB: it cannot be changed here", path, editMaxFileSize>>20), false
 	case errors.Is(err, errNotRegular):
@@ -186,6 +187,9 @@ func ReadState(env *Env, path string, limit int) (FileState, error) {
 	if err != nil {
 		return FileState{}, err
 	}
+	if isPrivate(real) {
+		return FileState{}, fmt.Errorf("%q: %w", path, ErrPrivate)
+	}
 	st := FileState{Path: env.rel(real)}
 	if st.Path == "." {
 		return FileState{}, fmt.Errorf("%q is the workspace root: %w", path, errNotRegular)
@@ -222,6 +226,10 @@ func ReadState(env *Env, path string, limit int) (FileState, error) {
 	return st, nil
 }
 
+// ErrPrivate reports a path in deckhand's own data folder, which no tool,
+// preview, attachment or undo reads or writes.
+var ErrPrivate = errors.New("it is in deckhand's own data folder (its login and sessions), which deckhand never reads or writes for a session")
+
 // ErrTooLarge reports a file over the size asked of ReadState.
 var ErrTooLarge = errTooLarge
 
@@ -231,6 +239,9 @@ func RestoreState(env *Env, st FileState) error {
 	real, err := resolveIn(env.Root, st.Path)
 	if err != nil {
 		return err
+	}
+	if isPrivate(real) {
+		return fmt.Errorf("%q: %w", st.Path, ErrPrivate)
 	}
 	if !st.Exists {
 		rel, err := env.local(real)

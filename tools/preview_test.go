@@ -133,3 +133,20 @@ func TestReadAndRestoreState(t *testing.T) {
 		t.Errorf("a link to the outside: %v", err)
 	}
 }
+
+// deckhand's own home is never read or written through a file state, even
+// with the workspace around it.
+func TestStateRefusesDeckhandsHome(t *testing.T) {
+	env := newTestEnv(t, map[string]string{"dh/auth.json": `{"openai":{"key":"sk-secret"}}`, "a.txt": "a"})
+	KeepPrivate(filepath.Join(env.Root, "dh"))
+	if st, err := ReadState(env, "dh/auth.json", 1<<20); !errors.Is(err, ErrPrivate) || len(st.Content) != 0 {
+		t.Errorf("ReadState in deckhand's home: %v", err)
+	}
+	if err := RestoreState(env, FileState{Path: "dh/auth.json", Exists: true, Content: []byte("x")}); !errors.Is(err, ErrPrivate) {
+		t.Errorf("RestoreState in deckhand's home: %v", err)
+	}
+	args, _ := json.Marshal(map[string]string{"path": "dh/auth.json", "content": "x"})
+	if _, res, ok := Propose(env, "write", args); ok || !strings.Contains(res.Output, "deckhand's own data folder") {
+		t.Errorf("Propose in deckhand's home: %v %q", ok, res.Output)
+	}
+}
