@@ -122,6 +122,7 @@ type Engine struct {
 	sessions    map[string]*Session
 	corrupt     string            // why the stored login was lost, until the next login
 	defaults    map[string]string // default model by credential type, from models
+	windows     windowCache       // context windows from the live catalogs
 }
 
 // New builds an engine. Nothing runs until a client attaches.
