@@ -319,3 +319,33 @@ func TestHostileEndlessStream(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileManyCallsInOneStep: a step with thousands of reads runs a
+// bounded number and tells the model about the rest.
+func TestHostileManyCallsInOneStep(t *testing.T) {
+	fake, p, _ := oauthServer(t, opts{})
+	writeFile(t, p.ws, "f.txt", "line\n")
+	step := upstreamtest.Step()
+	for i := range 200 {
+		step.Call("c"+strconv.Itoa(i), "read", `{"path":"f.txt"}`)
+	}
+	fake.PushCodex(step.Reply(), upstreamtest.Text("done"))
+	if r := p.chat(map[string]any{"message": "read a lot"}); r.StopReason != "end_turn" {
+		t.Fatalf("turn %+v", r)
+	}
+	outs := outputsOf(input(t, fake.RequestsTo(codexPath), 1))
+	if len(outs) != 200 {
+		t.Fatalf("%d outputs for 200 calls", len(outs))
+	}
+	ran := 0
+	for _, out := range outs {
+		if strings.Contains(out, "line") {
+			ran++
+		} else if !strings.Contains(out, "at most 64 run in one step") {
+			t.Fatalf("unexpected output %q", out)
+		}
+	}
+	if ran != 64 {
+		t.Errorf("%d calls ran, want 64", ran)
+	}
+}
