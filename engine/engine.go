@@ -131,6 +131,7 @@ type Engine struct {
 func New(cfg Config) *Engine {
 	cfg.defaults()
 	tools.KeepPrivate(cfg.Home)
+	tightenHome(cfg.Home, cfg.Log)
 	store := auth.NewStore(cfg.Home)
 	store.Log = cfg.Log
 	issuer := &auth.Client{
