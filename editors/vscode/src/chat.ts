@@ -1,101 +1,355 @@
-// The chat commands: one conversation (deckhand session) at a time, its
-// turns streamed into the "deckhand" output channel and the chat panel.
+// Chat is the conversation of this window: the deckhand session messages go
+// to, the transcript the panel shows, the running turn, the permission
+// questions waiting for the user, the model choice and the attachments of the
+// next message. The panel renders it; commands and the panel drive it.
 
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as vscode from "vscode";
-import { ChatEvent, ChatResult, Connection } from "./deckhand";
-import { say, stopLine, toolCallLine, toolResultLine } from "./format";
+import { Attachment, ChatEvent, ChatResult, Connection, LoadedSession, PermissionAnswer, PermissionRequest } from "./deckhand";
+import { errorView, toolSummary } from "./format";
 import { Host } from "./host";
 import { login } from "./login";
-import { ErrorCode, RpcError } from "./rpc";
-
-/** Where a turn is shown; the output channel and the chat panel both are. */
-export interface ChatSink {
-  user(message: string): void;
-  text(text: string): void;
-  reasoning(text: string): void;
-  line(line: string, kind: "tool" | "ok" | "failed" | "done" | "error"): void;
-}
+import { Review } from "./review";
+import { CancellationToken, CancellationTokenSource, ErrorCode, RpcError } from "./rpc";
+import { Chip, InputState, Item, ItemAction, ModelChoice, ToWebview } from "./view";
 
 interface Turn {
+  source: CancellationTokenSource;
   sessionId?: string;
   turnId?: string;
+  /** What write/edit calls found on disk before they ran, by workspace-relative path. */
+  before: Map<string, string | undefined>;
+  changed: Set<string>;
+  /** Whether a bash call ran (its changes are not undone and not listed). */
+  ranBash: boolean;
 }
 
+interface Pending {
+  req: PermissionRequest;
+  item: Extract<Item, { kind: "permission" }>;
+  resolve(a: PermissionAnswer): void;
+}
+
+const keys = { session: "deckhand.sessionId", model: "deckhand.model", effort: "deckhand.effort" };
+
 export class Chat {
-  /** The conversation follow-up messages go to. */
+  /** The session follow-up messages go to. */
   sessionId?: string;
+  items: Item[] = [];
+  chips: Chip[] = [];
+  models: ModelChoice[] = [];
   private turn?: Turn;
-  private readonly sinks = new Set<ChatSink>();
+  private nextId = 1;
+  private readonly views = new Set<(m: ToWebview) => void>();
+  private readonly pending = new Map<string, Pending>();
+  /** Before-contents of finished turns, for "open the change as a diff". */
+  private readonly befores = new Map<string, Map<string, string | undefined>>();
+  private last?: { text: string; chips: Chip[] };
+  private readonly runningEmitter = new vscode.EventEmitter<boolean>();
+  readonly onDidChangeRunning = this.runningEmitter.event;
+  /** Called when the panel should come forward (a question for the user). */
+  reveal: () => void = () => undefined;
 
-  constructor(private readonly host: Host) {
-    this.sinks.add(new OutputSink(host.output));
-  }
-
-  addSink(sink: ChatSink): vscode.Disposable {
-    this.sinks.add(sink);
-    return { dispose: () => this.sinks.delete(sink) };
-  }
+  constructor(
+    private readonly host: Host,
+    private readonly state: vscode.Memento,
+    private readonly review: Review,
+  ) {}
 
   get running(): boolean {
     return this.turn !== undefined;
   }
 
-  /** Asks for a message and sends it. */
-  async prompt(): Promise<void> {
-    const message = await vscode.window.showInputBox({
-      title: this.sessionId ? "deckhand: follow-up message" : "deckhand: new chat",
-      prompt: "Message to deckhand",
-      ignoreFocusOut: true,
-    });
-    if (message?.trim()) await this.send(message);
+  get model(): string | undefined {
+    return this.state.get<string>(keys.model) || undefined;
   }
 
-  /** Runs one turn; resolves with its result, or undefined when it failed. */
-  async send(message: string): Promise<ChatResult | undefined> {
+  get effort(): string | undefined {
+    return this.state.get<string>(keys.effort) || undefined;
+  }
+
+  /** Subscribes a view; it gets the whole transcript at once, then changes. */
+  attach(post: (m: ToWebview) => void): vscode.Disposable {
+    this.views.add(post);
+    post({ type: "reset", items: this.items, input: this.input() });
+    return { dispose: () => this.views.delete(post) };
+  }
+
+  input(): InputState {
+    const loggedIn = !!this.host.authStatus && this.host.authStatus.type !== "none";
+    return { running: this.running, models: this.models, model: this.currentModel(), effort: this.effort, chips: this.chips, loggedIn };
+  }
+
+  /** Runs one turn; resolves with its result, or undefined when it did not complete. */
+  async send(text: string, chips: Chip[] = this.takeChips()): Promise<ChatResult | undefined> {
     if (this.turn) {
-      const stop = await vscode.window.showWarningMessage("deckhand is still answering: stop it before sending another message.", "Stop");
-      if (stop === "Stop") await this.cancel();
+      vscode.window.showWarningMessage("deckhand is still answering: press Stop first, or wait. Your message stays in the input.");
       return undefined;
     }
-    this.host.output.show(true);
-    this.each((s) => s.user(message));
-    let conn: Connection;
+    this.last = { text, chips };
+    this.add({ kind: "user", id: this.id(), text, chips: chips.map((c) => c.label) });
+    const source = new CancellationTokenSource();
+    const turn: Turn = { source, sessionId: this.sessionId, before: new Map(), changed: new Set(), ranBash: false };
+    this.setTurn(turn);
+    let conn: Connection | undefined;
+    let off = () => {};
     try {
       conn = await this.host.connection();
-    } catch (err) {
-      return this.fail(err, message);
-    }
-    const turn: Turn = { sessionId: this.sessionId };
-    this.turn = turn;
-    const off = conn.onChat((e) => this.onEvent(turn, e));
-    let result: ChatResult;
-    try {
-      result = await conn.chat(message, turn.sessionId);
+      const { message, attachments } = this.compose(conn, text, chips);
+      off = conn.onChat((e) => this.onEvent(turn, e));
+      const result = await conn.chat(message, { sessionId: turn.sessionId, model: this.currentModel(), reasoningEffort: this.effort, attachments }, source.token);
+      this.adopt(result.sessionId);
+      this.finish(conn, turn, result);
+      return result;
     } catch (err) {
       // A turn that failed after chat/started leaves a usable session.
-      if (turn.sessionId) this.sessionId = turn.sessionId;
-      return this.fail(err, message);
+      if (turn.sessionId) this.adopt(turn.sessionId);
+      if (!(err instanceof RpcError && err.code === ErrorCode.RequestCancelled)) this.fail(err);
+      else this.add({ kind: "notice", id: this.id(), text: "Stopped." });
+      return undefined;
     } finally {
       off();
-      this.turn = undefined;
+      this.withdrawAll();
+      this.setTurn(undefined);
+      source.dispose();
     }
-    this.sessionId = result.sessionId;
-    this.each((s) => s.line(stopLine(result), "done"));
-    return result;
   }
 
-  /** Stops the running turn (deckhand.cancel); false when none runs. */
+  /** Stops the running turn; false when none runs. */
   async cancel(): Promise<boolean> {
-    const sessionId = this.turn?.sessionId;
-    if (!sessionId) return false;
+    const turn = this.turn;
+    if (!turn) return false;
+    this.withdrawAll();
+    if (!turn.sessionId) {
+      // Before chat/started there is no session to name: cancel the request itself.
+      turn.source.cancel();
+      return true;
+    }
     const conn = await this.host.connection();
-    return (await conn.cancelTurn(sessionId)).cancelled;
+    return (await conn.cancelTurn(turn.sessionId)).cancelled;
   }
 
-  /** Forgets the conversation: the next message starts a new session. */
-  reset(): void {
+  /** New: forgets the conversation and clears the panel. */
+  async reset(): Promise<void> {
+    if (this.turn) await this.cancel().catch(() => undefined);
     this.sessionId = undefined;
-    this.host.output.appendLine("--- new chat ---");
+    this.items = [];
+    this.chips = [];
+    this.befores.clear();
+    await this.state.update(keys.session, undefined);
+    this.broadcast({ type: "reset", items: this.items, input: this.input() });
+  }
+
+  /** Shows a stored session and continues it with the next message. */
+  async load(sessionId: string): Promise<void> {
+    if (this.turn) throw new Error("deckhand is still answering: stop the turn before opening another conversation.");
+    const conn = await this.host.connection();
+    const s = await conn.loadSession(sessionId);
+    this.items = this.render(s);
+    this.sessionId = s.sessionId;
+    this.befores.clear();
+    await this.state.update(keys.session, s.sessionId);
+    this.broadcast({ type: "reset", items: this.items, input: this.input() });
+  }
+
+  /** After a window reload: shows the session this workspace had open, if deckhand keeps sessions. */
+  async restore(): Promise<void> {
+    const id = this.state.get<string>(keys.session);
+    if (!id || this.sessionId || this.items.length) return;
+    const conn = await this.host.connection();
+    if (!conn.has("sessions")) return;
+    this.host.log.appendLine(`reopening conversation ${id}`);
+    try {
+      await this.load(id);
+    } catch (err) {
+      this.host.log.appendLine(`could not reopen the last conversation: ${(err as Error).message}`);
+      await this.state.update(keys.session, undefined);
+    }
+  }
+
+  /** Reads the model catalog; the pickers stay hidden until it answers. */
+  async refreshModels(): Promise<void> {
+    try {
+      const conn = await this.host.connection();
+      if (!this.host.authStatus || this.host.authStatus.type === "none") {
+        this.models = [];
+      } else {
+        const res = await conn.models();
+        const def = res.models.find((m) => m.default)?.id ?? res.default;
+        this.models = res.models.map((m) => ({ id: m.id, label: m.label || m.id, efforts: m.reasoningEfforts?.length ? m.reasoningEfforts : ["low", "medium", "high"] }));
+        // The default model first, so a fresh workspace starts on it.
+        if (def) this.models.sort((a, b) => (a.id === def ? -1 : b.id === def ? 1 : 0));
+      }
+    } catch (err) {
+      this.host.log.appendLine(`models: ${(err as Error).message}`);
+      this.models = [];
+    }
+    this.pushInput();
+  }
+
+  async setModel(model: string): Promise<void> {
+    await this.state.update(keys.model, model);
+    const m = this.models.find((x) => x.id === model);
+    if (this.effort && m && !m.efforts.includes(this.effort)) await this.state.update(keys.effort, undefined);
+    this.pushInput();
+  }
+
+  async setEffort(effort: string): Promise<void> {
+    await this.state.update(keys.effort, effort || undefined);
+    this.pushInput();
+  }
+
+  currentModel(): string | undefined {
+    const saved = this.model;
+    if (saved && (!this.models.length || this.models.some((m) => m.id === saved))) return saved;
+    return this.models[0]?.id;
+  }
+
+  addChip(chip: Chip): void {
+    this.chips = [...this.chips.filter((c) => c.label !== chip.label), chip];
+    this.pushInput();
+  }
+
+  removeChip(id: string): void {
+    this.chips = this.chips.filter((c) => c.id !== id);
+    this.pushInput();
+  }
+
+  /** deckhand's permission/request: a card in the panel, and the diff editor for edits. */
+  askPermission(req: PermissionRequest, token: CancellationToken): Promise<PermissionAnswer> {
+    const args = req.arguments ?? {};
+    const item: Extract<Item, { kind: "permission" }> = {
+      kind: "permission",
+      id: this.id(),
+      callId: req.callId,
+      tool: req.tool,
+      description: req.description,
+      state: "pending",
+    };
+    if (req.tool === "bash") {
+      item.command = req.preview?.command ?? (typeof args.command === "string" ? args.command : JSON.stringify(args, null, 2));
+      item.cwd = req.preview?.cwd;
+    } else if (typeof args.path === "string" || req.preview?.path) {
+      item.path = req.preview?.path ?? (args.path as string);
+      item.diff = req.preview?.diff;
+    } else {
+      item.command = JSON.stringify(args, null, 2);
+    }
+    const answer = new Promise<PermissionAnswer>((resolve) => {
+      const sub = token.onCancellationRequested(() => this.decide(item.id, "withdrawn"));
+      this.pending.set(item.id, {
+        req,
+        item,
+        resolve: (a) => {
+          sub.dispose();
+          resolve(a);
+        },
+      });
+    });
+    this.add(item);
+    this.reveal();
+    if (req.tool === "edit" || req.tool === "write") this.openProposal(item.id).catch((e) => this.host.log.appendLine(`diff: ${e.message}`));
+    return answer;
+  }
+
+  /** The user's answer to a permission card (or its withdrawal). */
+  decide(id: string, decision: "allow" | "allowAlways" | "deny" | "withdrawn", reason?: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.item.state = decision;
+    if (reason?.trim()) p.item.reason = reason.trim();
+    this.update(p.item);
+    this.review.closeProposal(id);
+    this.host.log.appendLine(`permission ${p.req.tool}: ${decision}${p.item.reason ? ` (${p.item.reason})` : ""}`);
+    p.resolve(decision === "withdrawn" ? { decision: "deny" } : { decision, reason: decision === "deny" ? p.item.reason : undefined });
+  }
+
+  /** Opens the diff editor for a permission card's proposed change. */
+  async openProposal(id: string): Promise<void> {
+    const p = this.pending.get(id);
+    const item = p?.item ?? (this.items.find((i) => i.id === id) as Extract<Item, { kind: "permission" }> | undefined);
+    if (!item?.path) return;
+    const args = p?.req.arguments ?? {};
+    const abs = this.abs(item.path);
+    const before = readOrUndefined(abs);
+    let after: string | undefined;
+    if (item.tool === "write" && typeof args.content === "string") after = args.content;
+    if (item.tool === "edit" && before !== undefined && typeof args.oldString === "string" && typeof args.newString === "string") {
+      after = args.replaceAll ? before.split(args.oldString).join(args.newString) : replaceOnce(before, args.oldString, args.newString);
+    }
+    if (after === undefined && item.diff) after = item.diff; // no content to compute: show deckhand's diff against the file
+    if (after === undefined) return;
+    await this.review.showProposal(id, item.path, before ?? "", after, `${item.path}: proposed ${item.tool} (deckhand)`);
+  }
+
+  /** Opens a file a turn changed as a diff against its content before the turn. */
+  async openChange(turnId: string, rel: string): Promise<void> {
+    const before = this.befores.get(turnId);
+    const uri = vscode.Uri.file(this.abs(rel));
+    if (!before || !before.has(rel)) {
+      await vscode.window.showTextDocument(uri);
+      return;
+    }
+    await this.review.showChange(turnId, rel, before.get(rel) ?? "", uri);
+  }
+
+  /** Undo: puts back the files a turn changed. */
+  async undo(turnId: string): Promise<void> {
+    if (!this.sessionId) return;
+    const conn = await this.host.connection();
+    const res = await conn.undo(this.sessionId, turnId);
+    const end = this.items.find((i) => i.kind === "end" && i.turnId === turnId) as Extract<Item, { kind: "end" }> | undefined;
+    const parts: string[] = [];
+    if (res.restored.length) parts.push(`Restored ${res.restored.join(", ")}.`);
+    for (const s of res.skipped) parts.push(`Kept ${s.path}: ${s.reason}`);
+    if (!parts.length) parts.push("Nothing to restore.");
+    if (end) {
+      end.undone = parts.join(" ");
+      end.canUndo = false;
+      this.update(end);
+    } else {
+      this.add({ kind: "notice", id: this.id(), text: parts.join(" ") });
+    }
+  }
+
+  /** An error card's button. */
+  async act(itemId: string, action: ItemAction["action"]): Promise<void> {
+    const item = this.items.find((i) => i.id === itemId);
+    switch (action) {
+      case "login":
+        if ((await login(this.host)) && this.last) {
+          this.drop(item);
+          await this.refreshModels();
+          await this.send(this.last.text, this.last.chips);
+        }
+        break;
+      case "resend":
+        if (this.last) {
+          this.drop(item);
+          await this.send(this.last.text, this.last.chips);
+        }
+        break;
+      case "chooseModel":
+        await vscode.commands.executeCommand("deckhand.chooseModel");
+        break;
+      case "openLog":
+        this.host.log.show(true);
+        break;
+    }
+  }
+
+  private compose(conn: Connection, text: string, chips: Chip[]): { message: string; attachments?: Attachment[] } {
+    if (!chips.length) return { message: text };
+    if (conn.has("attachments")) return { message: text, attachments: chips.map((c) => c.attachment) };
+    // A 1.0 deckhand takes no attachments: the selections go inline, files by name.
+    const parts = chips.map((c) =>
+      c.attachment.type === "selection"
+        ? `${c.attachment.path} lines ${c.attachment.range.startLine}-${c.attachment.range.endLine}:\n\`\`\`\n${c.attachment.text}\n\`\`\``
+        : `File: ${c.attachment.path}`,
+    );
+    return { message: `${text}\n\n${parts.join("\n\n")}` };
   }
 
   private onEvent(turn: Turn, e: ChatEvent): void {
@@ -104,81 +358,169 @@ export class Chat {
       if (turn.turnId || (turn.sessionId && turn.sessionId !== e.sessionId)) return;
       turn.sessionId = e.sessionId;
       turn.turnId = e.turnId;
+      this.adopt(e.sessionId);
       return;
     }
     if (e.turnId !== turn.turnId) return;
     switch (e.kind) {
       case "delta":
-        this.each((s) => s.text(e.text));
+      case "reasoning": {
+        const kind = e.kind === "delta" ? "text" : "thinking";
+        const last = this.items[this.items.length - 1];
+        if (last && last.kind === kind) {
+          last.text += e.text;
+          this.update(last);
+        } else {
+          this.add({ kind, id: this.id(), text: e.text });
+        }
         break;
-      case "reasoning":
-        this.each((s) => s.reasoning(e.text));
+      }
+      case "toolCall": {
+        const args = e.arguments ?? {};
+        if ((e.name === "write" || e.name === "edit") && typeof args.path === "string") {
+          const rel = this.rel(args.path);
+          if (!turn.before.has(rel)) turn.before.set(rel, readOrUndefined(this.abs(rel)));
+        }
+        if (e.name === "bash") turn.ranBash = true;
+        const detail = e.name === "bash" && typeof args.command === "string" ? args.command : JSON.stringify(args, null, 2);
+        this.add({ kind: "tool", id: this.id(), callId: e.callId, name: e.name, summary: toolSummary(e.name, args), detail, status: "running" });
         break;
-      case "toolCall":
-        this.each((s) => s.line(toolCallLine(e.name, e.arguments), "tool"));
+      }
+      case "toolResult": {
+        const card = [...this.items].reverse().find((i) => i.kind === "tool" && i.callId === e.callId) as Extract<Item, { kind: "tool" }> | undefined;
+        let changed = e.changedPaths;
+        if (!changed && e.ok && (e.name === "write" || e.name === "edit")) {
+          // A 1.0 deckhand does not list changed paths: a successful write or edit changed its path.
+          changed = card ? [this.rel(card.summary)] : [];
+        }
+        for (const p of changed ?? []) turn.changed.add(this.rel(p));
+        if (card) {
+          card.status = e.ok ? "ok" : "failed";
+          card.output = e.output;
+          card.error = e.error;
+          card.changed = changed?.map((p) => this.rel(p));
+          this.update(card);
+        }
         break;
-      case "toolResult":
-        this.each((s) => s.line(toolResultLine(e.name, e.ok, e.error), e.ok ? "ok" : "failed"));
+      }
+      case "compacted":
+        this.add({ kind: "notice", id: this.id(), text: `The conversation was compacted to fit the model's context (${e.beforeTokens.toLocaleString()} → ${e.afterTokens.toLocaleString()} tokens).` });
         break;
     }
   }
 
-  private async fail(err: unknown, message: string): Promise<undefined> {
-    const text = (err as Error).message ?? String(err);
-    if (err instanceof RpcError && err.code === ErrorCode.RequestCancelled) return undefined;
-    this.each((s) => s.line(`[error] ${text}`, "error"));
-    if (err instanceof RpcError && err.code === ErrorCode.NotConnected) {
-      const choice = await vscode.window.showErrorMessage(say(text), "Log in");
-      if (choice === "Log in" && (await login(this.host, (err.data as any)?.methods))) await this.send(message);
-      return undefined;
-    }
-    if (err instanceof RpcError && err.code === ErrorCode.PlanNotIncluded) {
-      const choice = await vscode.window.showErrorMessage(say(text), "Use an API key");
-      if (choice) await login(this.host);
-      return undefined;
-    }
-    vscode.window.showErrorMessage(say(text));
-    return undefined;
+  private finish(conn: Connection, turn: Turn, r: ChatResult): void {
+    const changed = [...turn.changed];
+    this.befores.set(r.turnId, turn.before);
+    const words = r.stopReason === "cancelled" ? "Stopped" : r.stopReason === "max_steps" ? "Stopped at the step limit" : "Done";
+    const tokens = r.usage.inputTokens + r.usage.outputTokens;
+    let summary = `${words} · ${r.steps} step${r.steps === 1 ? "" : "s"}`;
+    if (tokens > 0) summary += ` · ${tokens.toLocaleString("en-US")} tokens`;
+    if (turn.ranBash && changed.length) summary += " · what bash changed is not listed";
+    this.add({ kind: "end", id: this.id(), turnId: r.turnId, stopReason: r.stopReason, summary, changed, canUndo: changed.length > 0 && conn.has("undo") });
   }
 
-  private each(f: (s: ChatSink) => void): void {
-    for (const s of this.sinks) f(s);
+  private fail(err: unknown): void {
+    const e = err as RpcError;
+    const view = errorView(e?.code, e?.message ?? String(err), e?.data);
+    this.add({ kind: "error", id: this.id(), text: view.text, actions: view.actions });
+    this.reveal();
+  }
+
+  private render(s: LoadedSession): Item[] {
+    const items: Item[] = [];
+    for (const t of s.turns ?? []) {
+      items.push({ kind: "user", id: this.id(), text: t.message });
+      for (const tool of t.tools ?? []) {
+        const detail = tool.name === "bash" && typeof tool.arguments?.command === "string" ? (tool.arguments.command as string) : JSON.stringify(tool.arguments ?? {}, null, 2);
+        items.push({ kind: "tool", id: this.id(), callId: tool.callId, name: tool.name, summary: toolSummary(tool.name, tool.arguments), detail, status: tool.ok ? "ok" : "failed", output: tool.output });
+      }
+      if (t.text) items.push({ kind: "text", id: this.id(), text: t.text });
+      const words = t.stopReason === "cancelled" ? "Stopped" : t.stopReason === "max_steps" ? "Stopped at the step limit" : "Done";
+      items.push({ kind: "end", id: this.id(), turnId: t.turnId, stopReason: t.stopReason ?? "end_turn", summary: words, changed: [], canUndo: false });
+    }
+    return items;
+  }
+
+  private adopt(sessionId: string): void {
+    if (this.sessionId === sessionId) return;
+    this.sessionId = sessionId;
+    this.state.update(keys.session, sessionId);
+  }
+
+  private withdrawAll(): void {
+    for (const id of [...this.pending.keys()]) this.decide(id, "withdrawn");
+  }
+
+  private takeChips(): Chip[] {
+    const c = this.chips;
+    this.chips = [];
+    return c;
+  }
+
+  private setTurn(t: Turn | undefined): void {
+    this.turn = t;
+    this.runningEmitter.fire(!!t);
+    this.pushInput();
+  }
+
+  private drop(item: Item | undefined): void {
+    if (!item) return;
+    this.items = this.items.filter((i) => i !== item);
+    this.broadcast({ type: "reset", items: this.items, input: this.input() });
+  }
+
+  /** Tells the views (and the status bar) what is under the input now. */
+  pushInput(): void {
+    this.host.setModel(this.currentModel());
+    this.broadcast({ type: "input", input: this.input() });
+  }
+
+  private add(item: Item): void {
+    this.items.push(item);
+    this.broadcast({ type: "item", item });
+  }
+
+  private update(item: Item): void {
+    this.broadcast({ type: "item", item });
+  }
+
+  private broadcast(m: ToWebview): void {
+    for (const v of this.views) v(m);
+  }
+
+  private id(): string {
+    return `i${this.nextId++}`;
+  }
+
+  private root(): string {
+    return this.host.workspaceRoot ?? process.cwd();
+  }
+
+  private abs(p: string): string {
+    return path.isAbsolute(p) ? p : path.join(this.root(), p);
+  }
+
+  private rel(p: string): string {
+    if (!path.isAbsolute(p)) return p.replace(/^\.\//, "");
+    for (const root of [this.root(), this.host.serverRoot]) {
+      if (!root) continue;
+      const r = path.relative(root, p);
+      if (!r.startsWith("..") && !path.isAbsolute(r)) return r;
+    }
+    return p;
   }
 }
 
-/** OutputSink renders a turn as plain text lines in an output channel. */
-class OutputSink implements ChatSink {
-  private mode: "line" | "text" | "reasoning" = "line";
-
-  constructor(private readonly out: vscode.OutputChannel) {}
-
-  user(message: string): void {
-    this.endLine();
-    this.out.appendLine(`> ${message}`);
+function readOrUndefined(p: string): string | undefined {
+  try {
+    return fs.readFileSync(p, "utf8");
+  } catch {
+    return undefined;
   }
+}
 
-  text(text: string): void {
-    if (this.mode === "reasoning") this.endLine();
-    this.mode = "text";
-    this.out.append(text);
-  }
-
-  reasoning(text: string): void {
-    if (this.mode !== "reasoning") {
-      this.endLine();
-      this.out.append("[thinking] ");
-    }
-    this.mode = "reasoning";
-    this.out.append(text);
-  }
-
-  line(line: string): void {
-    this.endLine();
-    this.out.appendLine(line);
-  }
-
-  private endLine(): void {
-    if (this.mode !== "line") this.out.appendLine("");
-    this.mode = "line";
-  }
+function replaceOnce(s: string, from: string, to: string): string | undefined {
+  const i = s.indexOf(from);
+  return i < 0 ? undefined : s.slice(0, i) + to + s.slice(i + from.length);
 }

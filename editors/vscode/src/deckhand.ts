@@ -2,7 +2,7 @@
 // protocol's request and notification shapes, and the bookkeeping of login
 // flows. No VS Code import, so the tests use it directly.
 
-import { RpcClient, SpawnConfig } from "./rpc";
+import { CancellationToken, RpcClient, SpawnConfig } from "./rpc";
 
 export interface LoginMethod {
   id: "browser" | "headless" | "apiKey" | string;
@@ -17,11 +17,81 @@ export interface AuthStatus {
   expiresAt?: string;
 }
 
+/** What a 1.1 server says it serves, in initialize's result. */
+export interface Capabilities {
+  sessions?: boolean;
+  attachments?: boolean;
+  preview?: boolean;
+  undo?: boolean;
+  compaction?: boolean;
+}
+
 export interface InitializeResult {
   serverInfo: { name: string; version: string };
   protocolVersion: number;
   auth: AuthStatus;
   workspaceRoot?: string;
+  capabilities?: Capabilities;
+  instructions?: string[];
+}
+
+export interface ModelInfo {
+  id: string;
+  label?: string;
+  default?: boolean;
+  reasoningEfforts?: string[];
+}
+
+export interface ModelsResult {
+  models: ModelInfo[];
+  default?: string;
+  source?: "live" | "builtin";
+}
+
+export type Attachment =
+  | { type: "file"; path: string; range?: { startLine: number; endLine: number } }
+  | { type: "selection"; path: string; range: { startLine: number; endLine: number }; text: string }
+  | { type: "text"; title: string; text: string };
+
+export interface SessionInfo {
+  sessionId: string;
+  title: string;
+  workspaceRoot: string;
+  model?: string;
+  createdAt: string;
+  updatedAt: string;
+  turns: number;
+  broken?: boolean;
+  error?: string;
+}
+
+export interface LoadedTurn {
+  turnId: string;
+  message: string;
+  text: string;
+  tools?: { callId: string; name: string; arguments: Record<string, unknown>; ok: boolean; output: string }[];
+  stopReason?: string;
+}
+
+export interface LoadedSession {
+  sessionId: string;
+  title: string;
+  workspaceRoot: string;
+  model?: string;
+  turns: LoadedTurn[];
+}
+
+export interface UndoResult {
+  turnId: string;
+  restored: string[];
+  skipped: { path: string; reason: string }[];
+}
+
+export interface ChatOptions {
+  sessionId?: string;
+  model?: string;
+  reasoningEffort?: string;
+  attachments?: Attachment[];
 }
 
 export interface ConnectResult {
@@ -54,7 +124,7 @@ export interface ChatResult {
   stopReason: "end_turn" | "cancelled" | "max_steps";
   text: string;
   steps: number;
-  usage: { inputTokens: number; outputTokens: number };
+  usage: { inputTokens: number; outputTokens: number; contextTokens?: number; contextWindow?: number };
 }
 
 export interface PermissionRequest {
@@ -64,18 +134,27 @@ export interface PermissionRequest {
   tool: string;
   arguments: Record<string, unknown>;
   description: string;
+  /** 1.1: the proposed change (edit, write) or the command and its directory (bash). */
+  preview?: { path?: string; diff?: string; command?: string; cwd?: string };
 }
 
 export type Decision = "allow" | "allowAlways" | "deny";
+
+/** The answer to a permission request; a reason only goes with a deny. */
+export interface PermissionAnswer {
+  decision: Decision;
+  reason?: string;
+}
 
 /** The chat notifications, each with the fields its method adds. */
 export type ChatEvent =
   | { kind: "started"; sessionId: string; turnId: string }
   | { kind: "delta" | "reasoning"; sessionId: string; turnId: string; text: string }
   | { kind: "toolCall"; sessionId: string; turnId: string; callId: string; name: string; arguments: Record<string, unknown> }
-  | { kind: "toolResult"; sessionId: string; turnId: string; callId: string; name: string; ok: boolean; output: string; error?: string };
+  | { kind: "toolResult"; sessionId: string; turnId: string; callId: string; name: string; ok: boolean; output: string; error?: string; changedPaths?: string[] }
+  | { kind: "compacted"; sessionId: string; turnId: string; beforeTokens: number; afterTokens: number };
 
-const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult"] as const;
+const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted"] as const;
 
 export interface ConnectionOptions extends SpawnConfig {
   workspaceRoot?: string;
@@ -103,10 +182,13 @@ export class Connection {
   }
 
   /** Starts deckhand, sends initialize (declaring permission prompts) and waits for it. */
-  static async start(opts: ConnectionOptions, permissions: (req: PermissionRequest, signal: AbortSignal) => Promise<Decision>): Promise<Connection> {
+  static async start(opts: ConnectionOptions, permissions: (req: PermissionRequest, token: CancellationToken) => Promise<PermissionAnswer>): Promise<Connection> {
     const rpc = RpcClient.spawn(opts, opts.onStderr);
     const conn = new Connection(rpc);
-    rpc.onRequest("permission/request", async (params: PermissionRequest, signal) => ({ decision: await permissions(params, signal) }));
+    rpc.onRequest("permission/request", async (params: PermissionRequest, token) => {
+      const a = await permissions(params, token);
+      return a.decision === "deny" && a.reason ? { decision: "deny", reason: a.reason } : { decision: a.decision };
+    });
     try {
       conn.initialized = await rpc.request<InitializeResult>("initialize", {
         clientInfo: { name: "deckhand-vscode", version: opts.clientVersion },
@@ -154,8 +236,45 @@ export class Connection {
     return this.rpc.request("logout", { provider: "openai" });
   }
 
-  chat(message: string, sessionId?: string): Promise<ChatResult> {
-    return this.rpc.request("chat", sessionId ? { sessionId, message } : { message });
+  /** True when initialize's result names the 1.1 capability. */
+  has(cap: keyof Capabilities): boolean {
+    return this.initialized.capabilities?.[cap] === true;
+  }
+
+  chat(message: string, opts: ChatOptions | string = {}, token?: CancellationToken): Promise<ChatResult> {
+    if (typeof opts === "string") opts = { sessionId: opts };
+    const params: Record<string, unknown> = { message };
+    if (opts.sessionId) params.sessionId = opts.sessionId;
+    if (opts.model) params.model = opts.model;
+    if (opts.reasoningEffort) params.reasoningEffort = opts.reasoningEffort;
+    if (opts.attachments?.length) params.attachments = opts.attachments;
+    return this.rpc.request("chat", params, token);
+  }
+
+  models(): Promise<ModelsResult> {
+    return this.rpc.request("models", {});
+  }
+
+  listSessions(workspaceRoot?: string, limit?: number): Promise<{ sessions: SessionInfo[] }> {
+    const params: Record<string, unknown> = {};
+    if (workspaceRoot) params.workspaceRoot = workspaceRoot;
+    if (limit) params.limit = limit;
+    return this.rpc.request("sessions/list", params);
+  }
+
+  loadSession(sessionId: string): Promise<LoadedSession> {
+    return this.rpc.request("sessions/load", { sessionId });
+  }
+
+  deleteSession(sessionId: string): Promise<{ deleted: boolean }> {
+    return this.rpc.request("sessions/delete", { sessionId });
+  }
+
+  undo(sessionId: string, turnId?: string, force?: boolean): Promise<UndoResult> {
+    const params: Record<string, unknown> = { sessionId };
+    if (turnId) params.turnId = turnId;
+    if (force) params.force = true;
+    return this.rpc.request("undo", params);
   }
 
   /** Resolves with the flow's auth/completed, even if it already arrived. */

@@ -53,3 +53,52 @@ export function countdown(expiresAt: string | undefined, now: number = Date.now(
 export function say(message: string): string {
   return /^deckhand\b/i.test(message) ? message : `deckhand: ${message}`;
 }
+
+/** The one-line summary of a tool call on its card: what it does, to what. */
+export function toolSummary(name: string, args: Record<string, unknown> | undefined): string {
+  const a = args ?? {};
+  const str = (k: string) => (typeof a[k] === "string" ? (a[k] as string) : "");
+  const firstLine = (s: string) => {
+    const line = s.split("\n")[0];
+    return line.length > 100 ? line.slice(0, 99) + "…" : line + (s.includes("\n") ? " …" : "");
+  };
+  switch (name) {
+    case "bash":
+      return firstLine(str("command"));
+    case "read":
+    case "write":
+    case "edit":
+      return str("path");
+    case "list":
+      return str("path") || ".";
+    case "glob":
+    case "grep":
+      return str("pattern") + (str("path") ? ` in ${str("path")}` : "");
+    default:
+      return shortArgs(a);
+  }
+}
+
+/** An error as the panel shows it: the user's words and the action that helps. */
+export function errorView(code: number | undefined, message: string, data: any, now: Date = new Date()): { text: string; actions: { label: string; action: "login" | "resend" | "chooseModel" | "openLog" }[] } {
+  switch (code) {
+    case -32000:
+      return { text: "You are not logged in to OpenAI (or the login expired). Log in, and your message is sent again.", actions: [{ label: "Log in", action: "login" }] };
+    case -32010:
+      return { text: "Your ChatGPT plan does not include Codex. Log in with an API key instead.", actions: [{ label: "Log in", action: "login" }] };
+    case -32011: {
+      let when = "";
+      const at = data?.resetsAt ? Date.parse(data.resetsAt) : data?.retryAfterSeconds ? now.getTime() + Number(data.retryAfterSeconds) * 1000 : NaN;
+      if (!Number.isNaN(at)) when = ` Try again at ${new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`;
+      return { text: `The usage limit of this login is reached.${when || " Try again later."}`, actions: [{ label: "Resend", action: "resend" }] };
+    }
+    case -32013: {
+      const avail = Array.isArray(data?.available) && data.available.length ? ` Available: ${data.available.join(", ")}.` : "";
+      return { text: `The model ${data?.model ?? ""} is not served for this login.${avail}`.replace("model  is", "model is"), actions: [{ label: "Choose a model", action: "chooseModel" }] };
+    }
+    case -32099:
+      return { text: message, actions: [{ label: "Resend", action: "resend" }, { label: "Show log", action: "openLog" }] };
+    default:
+      return { text: message, actions: [{ label: "Resend", action: "resend" }] };
+  }
+}

@@ -1,32 +1,77 @@
 // Host owns what the extension keeps between commands: the deckhand child
 // process (started on first use, restarted after it dies), the "deckhand"
-// output channel, the log channel and the status bar item.
+// log channel and the status bar item (login, model, a spinner while a turn
+// runs).
 
+import * as fs from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 import * as vscode from "vscode";
-import { AuthStatus, Connection, Decision, PermissionRequest } from "./deckhand";
+import { AuthStatus, Connection, PermissionAnswer, PermissionRequest } from "./deckhand";
 import { statusText } from "./format";
+import { CancellationToken, ErrorCode, RpcError } from "./rpc";
 
-export const version = "0.1.0";
+export const version = "0.2.0";
 
-export type PermissionPrompt = (req: PermissionRequest, signal: AbortSignal) => Promise<Decision>;
+export type PermissionPrompt = (req: PermissionRequest, token: CancellationToken) => Promise<PermissionAnswer>;
+
+/** The binary to run: deckhand.path if set, else the one in the package, else deckhand on PATH. */
+export function resolveBinary(setting: string | undefined, extensionPath: string | undefined, platform = process.platform): { command: string; origin: "setting" | "bundled" | "path" } {
+  if (setting && setting.trim()) return { command: setting.trim(), origin: "setting" };
+  if (extensionPath) {
+    const bundled = path.join(extensionPath, "bin", platform === "win32" ? "deckhand.exe" : "deckhand");
+    if (fs.existsSync(bundled)) {
+      // An unpacker that dropped the executable bit must not make the binary unusable.
+      if (platform !== "win32") {
+        try {
+          fs.accessSync(bundled, fs.constants.X_OK);
+        } catch {
+          try {
+            fs.chmodSync(bundled, 0o755);
+          } catch {
+            // reported when it fails to start
+          }
+        }
+      }
+      return { command: bundled, origin: "bundled" };
+    }
+  }
+  return { command: "deckhand", origin: "path" };
+}
 
 export class Host implements vscode.Disposable {
-  readonly output: vscode.OutputChannel;
   readonly log: vscode.OutputChannel;
   readonly statusItem: vscode.StatusBarItem;
   private conn?: Promise<Connection>;
   private status?: AuthStatus;
+  private model?: string;
+  private running = false;
+  private readonly authEmitter = new vscode.EventEmitter<AuthStatus | undefined>();
+  /** Fires when the login state changes (pickers, status bar). */
+  readonly onDidChangeAuth = this.authEmitter.event;
   /** The login flow waiting for the user, so deckhand.cancel can stop it. */
   activeFlowId?: string;
+  /** The workspace root as deckhand resolved it (symbolic links followed). */
+  serverRoot?: string;
 
-  constructor(private readonly permissions: PermissionPrompt) {
-    this.output = vscode.window.createOutputChannel("deckhand");
-    this.log = vscode.window.createOutputChannel("deckhand log");
+  constructor(
+    private readonly permissions: PermissionPrompt,
+    private readonly extensionPath?: string,
+  ) {
+    this.log = vscode.window.createOutputChannel("deckhand");
     this.statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
-    this.statusItem.command = "deckhand.status";
-    this.setStatus(undefined);
+    this.statusItem.command = "deckhand.focus";
+    this.render();
     this.statusItem.show();
+  }
+
+  /** Messages of the login flows go to the log channel. */
+  get output(): vscode.OutputChannel {
+    return this.log;
+  }
+
+  get workspaceRoot(): string | undefined {
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   }
 
   /** The running deckhand, started and initialized on first use. */
@@ -43,19 +88,25 @@ export class Host implements vscode.Disposable {
 
   private async start(): Promise<Connection> {
     const cfg = vscode.workspace.getConfiguration("deckhand");
-    const command = cfg.get<string>("path") || "deckhand";
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    this.log.appendLine(`starting ${command} in ${folder ?? os.homedir()}`);
-    const conn = await Connection.start(
-      {
-        command,
-        cwd: folder ?? os.homedir(),
-        workspaceRoot: folder,
-        clientVersion: version,
-        onStderr: (text) => this.log.append(text),
-      },
-      this.permissions,
-    );
+    const bin = resolveBinary(cfg.get<string>("path"), this.extensionPath);
+    const folder = this.workspaceRoot;
+    this.log.appendLine(`starting ${bin.command} (${bin.origin}) in ${folder ?? os.homedir()}`);
+    let conn: Connection;
+    try {
+      conn = await Connection.start(
+        {
+          command: bin.command,
+          cwd: folder ?? os.homedir(),
+          workspaceRoot: folder,
+          clientVersion: version,
+          onStderr: (text) => this.log.append(text),
+        },
+        this.permissions,
+      );
+    } catch (err) {
+      if (err instanceof RpcError && err.code === ErrorCode.ConnectionClosed) throw new RpcError(startFailure(bin, err.message), err.code);
+      throw err;
+    }
     conn.rpc.onExit((code, err) => {
       this.log.appendLine(err ? `deckhand failed: ${err.message}` : `deckhand exited with status ${code}`);
       this.conn = undefined;
@@ -63,16 +114,41 @@ export class Host implements vscode.Disposable {
     });
     conn.onAuthCompleted((c) => this.setStatus(c.status));
     const init = conn.initialized;
-    this.log.appendLine(`${init.serverInfo.name} ${init.serverInfo.version}, workspace ${init.workspaceRoot ?? folder ?? ""}`);
+    this.serverRoot = init.workspaceRoot;
+    this.log.appendLine(`${init.serverInfo.name} ${init.serverInfo.version}, workspace ${init.workspaceRoot ?? folder ?? ""}, capabilities ${JSON.stringify(init.capabilities ?? {})}`);
     this.setStatus(init.auth);
     return conn;
   }
 
   setStatus(s: AuthStatus | undefined): void {
+    const changed = JSON.stringify(s) !== JSON.stringify(this.status);
     this.status = s;
+    this.render();
+    if (changed) this.authEmitter.fire(s);
+  }
+
+  setModel(model: string | undefined): void {
+    this.model = model;
+    this.render();
+  }
+
+  setRunning(running: boolean): void {
+    this.running = running;
+    this.render();
+  }
+
+  private render(): void {
+    const s = this.status;
     const loggedIn = !!s && s.type !== "none";
-    this.statusItem.text = `$(hubot) deckhand: ${statusText(s)}`;
-    this.statusItem.tooltip = loggedIn ? "deckhand login state (click for details)" : "deckhand is not logged in (click to log in)";
+    const icon = this.running ? "$(loading~spin)" : "$(hubot)";
+    const parts = [statusText(s)];
+    if (loggedIn && this.model) parts.push(this.model);
+    this.statusItem.text = `${icon} deckhand: ${parts.join(" · ")}`;
+    this.statusItem.tooltip = this.running
+      ? "deckhand is answering (click to open the chat)"
+      : loggedIn
+        ? "deckhand (click to open the chat)"
+        : "deckhand is not logged in (click to open the chat and log in)";
   }
 
   get authStatus(): AuthStatus | undefined {
@@ -84,7 +160,19 @@ export class Host implements vscode.Disposable {
     this.conn = undefined;
     if (conn) await conn.then((c) => c.close()).catch(() => undefined);
     this.statusItem.dispose();
-    this.output.dispose();
     this.log.dispose();
+    this.authEmitter.dispose();
+  }
+}
+
+function startFailure(bin: { command: string; origin: string }, detail: string): string {
+  const why = detail.replace(/^deckhand could not be started \((.*?)\):.*$/, "$1");
+  switch (bin.origin) {
+    case "setting":
+      return `deckhand could not be started from the deckhand.path setting (${bin.command}: ${why}): point the setting at a deckhand binary that runs on this machine, or clear it to use the bundled one.`;
+    case "bundled":
+      return `The deckhand binary in this extension did not run (${why}): install the package for this platform, or set deckhand.path to a deckhand binary.`;
+    default:
+      return `deckhand could not be started: this package has no deckhand binary for ${process.platform}-${process.arch} and none is on PATH (${why}). Install the package for this platform, or set deckhand.path to a deckhand binary.`;
   }
 }

@@ -1,105 +1,164 @@
-// ChatPanel is the webview chat view: the conversation streamed as it comes,
-// with a message box, Send and Stop. It is one more sink of the Chat.
+// ChatView is the chat webview view in deckhand's activity-bar container:
+// it renders the Chat's transcript (dist/webview.js) and sends the user's
+// actions back. The webview is kept when hidden, and on every (re)load it gets
+// the whole transcript again, so nothing depends on it staying alive.
 
 import * as crypto from "node:crypto";
+import * as path from "node:path";
 import * as vscode from "vscode";
-import { Chat, ChatSink } from "./chat";
+import { Chat } from "./chat";
+import { FromWebview, ToWebview } from "./view";
 
-type Line = "tool" | "ok" | "failed" | "done" | "error";
+export const viewId = "deckhand.chatView";
 
-export class ChatPanel implements ChatSink {
-  private static current?: ChatPanel;
+export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view?: vscode.WebviewView;
   private readonly disposables: vscode.Disposable[] = [];
+  private sub?: vscode.Disposable;
 
-  private constructor(private readonly panel: vscode.WebviewPanel, private readonly chat: Chat) {
-    panel.webview.html = html(crypto.randomBytes(16).toString("hex"));
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly chat: Chat,
+  ) {}
+
+  get visible(): boolean {
+    return !!this.view?.visible;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "dist"), vscode.Uri.joinPath(this.extensionUri, "media")] };
+    view.webview.html = this.html(view.webview);
     this.disposables.push(
-      chat.addSink(this),
-      panel.webview.onDidReceiveMessage((m) => this.receive(m)),
-      panel.onDidDispose(() => this.dispose()),
+      view.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)),
+      view.onDidDispose(() => {
+        this.sub?.dispose();
+        this.sub = undefined;
+        if (this.view === view) this.view = undefined;
+      }),
     );
   }
 
-  /** Opens the panel, or brings the open one forward. */
-  static show(chat: Chat): ChatPanel {
-    if (ChatPanel.current) {
-      ChatPanel.current.panel.reveal();
-      return ChatPanel.current;
+  /** Brings the view forward (the user is asked something, or ran a command). */
+  async show(focusInput = false): Promise<void> {
+    if (this.view) this.view.show(!focusInput);
+    else await vscode.commands.executeCommand(`${viewId}.focus`);
+    if (focusInput) this.post({ type: "focus" });
+  }
+
+  post(m: ToWebview): void {
+    this.view?.webview.postMessage(m);
+  }
+
+  private async receive(m: FromWebview): Promise<void> {
+    try {
+      switch (m?.type) {
+        case "ready":
+          // A (re)loaded webview gets the whole state; the old subscription goes.
+          this.sub?.dispose();
+          this.sub = this.chat.attach((msg) => this.post(msg));
+          break;
+        case "send":
+          if (typeof m.text === "string" && m.text.trim()) await this.chat.send(m.text);
+          break;
+        case "stop":
+          await this.chat.cancel();
+          break;
+        case "new":
+          await this.chat.reset();
+          break;
+        case "permission":
+          this.chat.decide(m.id, m.decision, m.reason);
+          break;
+        case "openProposal":
+          await this.chat.openProposal(m.id);
+          break;
+        case "openChange":
+          await this.chat.openChange(m.turnId, m.path);
+          break;
+        case "undo":
+          await this.chat.undo(m.turnId);
+          break;
+        case "model":
+          await this.chat.setModel(m.model);
+          break;
+        case "effort":
+          await this.chat.setEffort(m.effort);
+          break;
+        case "files":
+          this.post({ type: "files", requestId: m.requestId, files: await findFiles(m.query) });
+          break;
+        case "attachFile":
+          this.chat.addChip({ id: `f:${m.path}`, label: path.basename(m.path), attachment: { type: "file", path: m.path } });
+          break;
+        case "removeChip":
+          this.chat.removeChip(m.id);
+          break;
+        case "action":
+          await this.chat.act(m.itemId, m.action);
+          break;
+        case "copy":
+          await vscode.env.clipboard.writeText(m.text);
+          vscode.window.setStatusBarMessage("deckhand: copied", 2000);
+          break;
+      }
+    } catch (err) {
+      vscode.window.showErrorMessage(`deckhand: ${(err as Error).message}`);
     }
-    const panel = vscode.window.createWebviewPanel("deckhand.chat", "deckhand chat", vscode.ViewColumn.Beside, {
-      enableScripts: true,
-      retainContextWhenHidden: true,
-    });
-    ChatPanel.current = new ChatPanel(panel, chat);
-    return ChatPanel.current;
   }
 
-  user(message: string): void {
-    this.post({ type: "user", text: message });
-  }
-  text(text: string): void {
-    this.post({ type: "text", text });
-  }
-  reasoning(text: string): void {
-    this.post({ type: "reasoning", text });
-  }
-  line(line: string, kind: Line): void {
-    this.post({ type: "line", text: line, kind });
+  private html(webview: vscode.Webview): string {
+    const nonce = crypto.randomBytes(16).toString("base64");
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "webview.js"));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "chat.css"));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join("; ");
+    return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>deckhand</title>
+</head>
+<body>
+<main id="log" aria-live="polite"></main>
+<div id="empty">Ask deckhand about this workspace. It can read, search, edit files and run commands; edits and commands wait for your approval.</div>
+<footer id="composer">
+  <div id="working" hidden><span class="dots"><i></i><i></i><i></i></span> <span>deckhand is working…</span></div>
+  <div id="chips"></div>
+  <div id="complete" role="listbox" hidden></div>
+  <textarea id="msg" rows="3" placeholder="Ask deckhand (Enter to send, Shift+Enter for a new line, @ to add a file)" aria-label="Message to deckhand"></textarea>
+  <div id="bar">
+    <select id="model" title="Model" aria-label="Model" hidden></select>
+    <select id="effort" title="Reasoning effort" aria-label="Reasoning effort" hidden></select>
+    <span class="grow"></span>
+    <button id="new" class="secondary" title="Start a new conversation">New</button>
+    <button id="stop" class="secondary" disabled title="Stop the running turn">Stop</button>
+    <button id="send" title="Send (Enter)">Send</button>
+  </div>
+</footer>
+<script nonce="${nonce}" src="${script}"></script>
+</body></html>`;
   }
 
-  private post(m: object): void {
-    this.panel.webview.postMessage(m);
-  }
-
-  private receive(m: any): void {
-    if (m?.type === "send" && typeof m.text === "string" && m.text.trim()) this.chat.send(m.text);
-    if (m?.type === "stop") this.chat.cancel();
-    if (m?.type === "new") this.chat.reset();
-  }
-
-  private dispose(): void {
-    if (ChatPanel.current === this) ChatPanel.current = undefined;
+  dispose(): void {
+    this.sub?.dispose();
     this.disposables.forEach((d) => d.dispose());
   }
 }
 
-function html(nonce: string): string {
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}';">
-<style>
-  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); }
-  #log { white-space: pre-wrap; font-family: var(--vscode-editor-font-family); }
-  .user { font-weight: bold; margin-top: .8em; }
-  .reasoning { opacity: .7; font-style: italic; }
-  .tool, .ok, .done { opacity: .8; }
-  .failed, .error { color: var(--vscode-errorForeground); }
-  form { display: flex; gap: .4em; margin-top: 1em; }
-  textarea { flex: 1; }
-</style></head>
-<body>
-<div id="log"></div>
-<form id="form"><textarea id="msg" rows="3" placeholder="Message to deckhand"></textarea>
-<button type="submit">Send</button><button type="button" id="stop">Stop</button><button type="button" id="new">New</button></form>
-<script nonce="${nonce}">
-  const vscode = acquireVsCodeApi();
-  const log = document.getElementById("log");
-  let open = null; // the element streamed text is appended to
-  function add(cls, text) { const el = document.createElement("div"); el.className = cls; el.textContent = text; log.appendChild(el); return el; }
-  window.addEventListener("message", (e) => {
-    const m = e.data;
-    if (m.type === "user") { add("user", "> " + m.text); open = null; }
-    else if (m.type === "text" || m.type === "reasoning") {
-      if (!open || open.className !== m.type) open = add(m.type, "");
-      open.textContent += m.text;
-    } else if (m.type === "line") { add(m.kind, m.text); open = null; }
-    window.scrollTo(0, document.body.scrollHeight);
-  });
-  document.getElementById("form").addEventListener("submit", (e) => {
-    e.preventDefault(); const t = document.getElementById("msg");
-    if (t.value.trim()) { vscode.postMessage({ type: "send", text: t.value }); t.value = ""; }
-  });
-  document.getElementById("stop").addEventListener("click", () => vscode.postMessage({ type: "stop" }));
-  document.getElementById("new").addEventListener("click", () => vscode.postMessage({ type: "new" }));
-</script></body></html>`;
+/** Workspace files whose path contains the query, shortest first. */
+export async function findFiles(query: string): Promise<string[]> {
+  const q = query.replace(/[[\]{}*?!\\]/g, "");
+  const pattern = q.includes("/") ? `**/${q}*` : `**/*${q}*`;
+  const uris = await vscode.workspace.findFiles(pattern, "**/{node_modules,.git}/**", 200);
+  const rel = uris.map((u) => vscode.workspace.asRelativePath(u, false));
+  const lower = q.toLowerCase();
+  const score = (p: string) => (path.basename(p).toLowerCase().startsWith(lower) ? 0 : 1);
+  return rel.sort((a, b) => score(a) - score(b) || a.length - b.length || a.localeCompare(b)).slice(0, 12);
 }

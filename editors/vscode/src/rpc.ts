@@ -1,13 +1,19 @@
-// A JSON-RPC 2.0 client for deckhand over a child process's stdio, in
-// newline-delimited JSON. It knows nothing of VS Code: the extension and the
-// tests drive it the same way.
-//
-// Frames are dispatched on shape: a frame with `method` is a request (with
-// `id`) or a notification (without) from deckhand; a frame with `result` or
-// `error` and no `method` answers one of our requests. deckhand numbers its
-// own requests independently, so the two id spaces never mix.
+// The JSON-RPC connection to one deckhand child process, on vscode-jsonrpc
+// (the library VS Code's own language clients use) over the child's stdio in
+// the LSP base framing. It knows nothing of VS Code's editor API: the
+// extension and the tests drive it the same way.
 
 import { ChildProcess, spawn, SpawnOptions } from "node:child_process";
+import {
+  CancellationToken,
+  createMessageConnection,
+  MessageConnection,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from "vscode-jsonrpc/node";
+
+export { CancellationToken, CancellationTokenSource } from "vscode-jsonrpc/node";
 
 /** An error answer from deckhand, or a local failure shaped like one. */
 export class RpcError extends Error {
@@ -30,18 +36,14 @@ export const ErrorCode = {
   PlanNotIncluded: -32010,
   RateLimited: -32011,
   Upstream: -32012,
+  ModelNotServed: -32013,
   /** Local: the process ended before answering. */
   ConnectionClosed: -32099,
 } as const;
 
 export type NotificationHandler = (params: any) => void;
-/** Answers a request from deckhand; `signal` aborts on `$/cancelRequest`. */
-export type RequestHandler = (params: any, signal: AbortSignal) => Promise<unknown> | unknown;
-
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: Error): void;
-}
+/** Answers a request from deckhand; `token` fires on `$/cancelRequest`. */
+export type RequestHandler = (params: any, token: CancellationToken) => Promise<unknown> | unknown;
 
 export interface SpawnConfig {
   command: string;
@@ -52,39 +54,48 @@ export interface SpawnConfig {
 
 /** RpcClient owns one deckhand child process and the connection to it. */
 export class RpcClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly notifications = new Map<string, Set<NotificationHandler>>();
-  private readonly requests = new Map<string, RequestHandler>();
-  private readonly incoming = new Map<string, AbortController>();
+  private readonly conn: MessageConnection;
   private readonly exitListeners = new Set<(code: number | null, err?: Error) => void>();
-  private buffer = "";
   private closedError?: RpcError;
+  /** Rejects with the reason once the process is gone; never resolves. */
+  private readonly gone: Promise<never>;
+  /** Resolves once the process runs; nothing is written before. */
+  private readonly spawned: Promise<void>;
   readonly exited: Promise<number | null>;
 
   private constructor(private readonly child: ChildProcess, onStderr?: (text: string) => void) {
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (chunk: string) => this.read(chunk));
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (chunk: string) => onStderr?.(chunk));
     child.stdin!.on("error", () => {
       /* EPIPE after the process died: reported through exit */
     });
+    this.conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    this.conn.onError(() => {
+      /* a broken frame or a write to a dead pipe: the exit handler reports it */
+    });
+    let fail!: (e: RpcError) => void;
+    this.gone = new Promise<never>((_, reject) => (fail = reject));
+    this.gone.catch(() => undefined);
+    this.spawned = new Promise((resolve) => child.once("spawn", () => resolve()));
     this.exited = new Promise((resolve) => {
       let spawnErr: Error | undefined;
+      const end = (err: RpcError, code: number | null, cause?: Error) => {
+        this.closedError = err;
+        fail(err);
+        this.conn.dispose();
+        for (const l of this.exitListeners) l(code, cause);
+        resolve(code);
+      };
       child.on("error", (err) => {
         spawnErr = err;
-        this.fail(new RpcError(`Could not start deckhand (${err.message}): check the deckhand.path setting.`, ErrorCode.ConnectionClosed));
-        for (const l of this.exitListeners) l(null, err);
-        resolve(null);
+        end(new RpcError(`deckhand could not be started (${err.message}): set deckhand.path to a deckhand binary that runs here.`, ErrorCode.ConnectionClosed), null, err);
       });
       child.on("close", (code) => {
         if (spawnErr) return;
-        this.fail(new RpcError(`deckhand exited (status ${code}) before answering: run the command again to restart it.`, ErrorCode.ConnectionClosed));
-        for (const l of this.exitListeners) l(code);
-        resolve(code);
+        end(new RpcError(`deckhand stopped (exit status ${code}) before answering: send the message again to restart it.`, ErrorCode.ConnectionClosed), code);
       });
     });
+    this.conn.listen();
   }
 
   /** Starts deckhand and returns a client speaking to it. */
@@ -101,31 +112,51 @@ export class RpcClient {
     return this.closedError !== undefined;
   }
 
-  /** Sends a request and resolves with its result, or rejects with an RpcError. */
-  request<T = any>(method: string, params?: unknown): Promise<T> {
-    if (this.closedError) return Promise.reject(this.closedError);
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.write({ jsonrpc: "2.0", id, method, params: params ?? {} });
-    });
+  /**
+   * Sends a request and resolves with its result, or rejects with an
+   * RpcError. Cancelling the token sends `$/cancelRequest`; deckhand then
+   * answers -32800.
+   */
+  async request<T = any>(method: string, params?: unknown, token?: CancellationToken): Promise<T> {
+    if (this.closedError) throw this.closedError;
+    await Promise.race([this.spawned, this.gone]);
+    try {
+      const sent = token ? this.conn.sendRequest<T>(method, params ?? {}, token) : this.conn.sendRequest<T>(method, params ?? {});
+      return await Promise.race([sent, this.gone]);
+    } catch (err) {
+      if (err instanceof RpcError) throw err;
+      if (err instanceof ResponseError) throw new RpcError(err.message || "deckhand reported an error.", err.code, err.data);
+      throw this.closedError ?? new RpcError(`deckhand could not be reached (${(err as Error).message}): send the message again.`, ErrorCode.ConnectionClosed);
+    }
   }
 
   notify(method: string, params?: unknown): void {
-    if (!this.closedError) this.write({ jsonrpc: "2.0", method, params: params ?? {} });
+    this.spawned.then(() => {
+      if (!this.closedError) this.conn.sendNotification(method, params ?? {}).catch(() => undefined);
+    });
   }
 
   /** Subscribes to a notification; the returned function unsubscribes. */
   onNotification(method: string, handler: NotificationHandler): () => void {
-    let set = this.notifications.get(method);
-    if (!set) this.notifications.set(method, (set = new Set()));
-    set.add(handler);
-    return () => set!.delete(handler);
+    const d = this.conn.onNotification(method, (params: any) => {
+      try {
+        handler(params);
+      } catch {
+        // One listener's bug must not stop the others or the reader.
+      }
+    });
+    return () => d.dispose();
   }
 
   /** Serves a request from deckhand (one handler per method). */
   onRequest(method: string, handler: RequestHandler): void {
-    this.requests.set(method, handler);
+    this.conn.onRequest(method, async (params: any, token: CancellationToken) => {
+      try {
+        return (await handler(params, token)) ?? null;
+      } catch (err) {
+        return new ResponseError(-32603, String((err as Error)?.message ?? err));
+      }
+    });
   }
 
   onExit(listener: (code: number | null, err?: Error) => void): () => void {
@@ -147,87 +178,6 @@ export class RpcClient {
     const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
     await this.exited;
     clearTimeout(timer);
-  }
-
-  private write(msg: object): void {
-    this.child.stdin!.write(JSON.stringify(msg) + "\n");
-  }
-
-  private read(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf("\n")) >= 0) {
-      const line = this.buffer.slice(0, nl).trim();
-      this.buffer = this.buffer.slice(nl + 1);
-      if (line === "") continue;
-      let msg: any;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        continue; // stdout carries only frames; a broken one is not ours to act on
-      }
-      this.dispatch(msg);
-    }
-  }
-
-  private dispatch(msg: any): void {
-    if (typeof msg?.method === "string") {
-      if (msg.id === undefined || msg.id === null) this.handleNotification(msg.method, msg.params);
-      else this.handleRequest(msg.id, msg.method, msg.params);
-      return;
-    }
-    if (typeof msg?.id !== "number") return;
-    const p = this.pending.get(msg.id);
-    if (!p) return;
-    this.pending.delete(msg.id);
-    if (msg.error) p.reject(new RpcError(String(msg.error.message ?? "deckhand reported an error."), Number(msg.error.code), msg.error.data));
-    else p.resolve(msg.result);
-  }
-
-  private handleNotification(method: string, params: any): void {
-    if (method === "$/cancelRequest") {
-      this.incoming.get(JSON.stringify(params?.id))?.abort();
-      return;
-    }
-    for (const h of [...(this.notifications.get(method) ?? [])]) {
-      try {
-        h(params);
-      } catch {
-        // One listener's bug must not stop the others or the reader.
-      }
-    }
-  }
-
-  // handleRequest answers asynchronously, so a slow prompt never holds up
-  // the reading of further frames.
-  private handleRequest(id: unknown, method: string, params: any): void {
-    const handler = this.requests.get(method);
-    if (!handler) {
-      this.write({ jsonrpc: "2.0", id, error: { code: -32601, message: `The editor does not serve ${method}.` } });
-      return;
-    }
-    const key = JSON.stringify(id);
-    const ctl = new AbortController();
-    this.incoming.set(key, ctl);
-    Promise.resolve()
-      .then(() => handler(params, ctl.signal))
-      .then(
-        (result) => {
-          if (!ctl.signal.aborted) this.write({ jsonrpc: "2.0", id, result: result ?? null });
-        },
-        (err) => {
-          if (!ctl.signal.aborted) this.write({ jsonrpc: "2.0", id, error: { code: -32603, message: String(err?.message ?? err) } });
-        },
-      )
-      .finally(() => this.incoming.delete(key));
-  }
-
-  private fail(err: RpcError): void {
-    if (this.closedError) return;
-    this.closedError = err;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
-    for (const ctl of this.incoming.values()) ctl.abort();
   }
 }
 

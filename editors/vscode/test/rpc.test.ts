@@ -15,7 +15,7 @@ const labels = ["ChatGPT Plus/Pro (browser)", "ChatGPT Plus/Pro (headless)", "Ma
 async function open(fake: Fake, decide: (r: PermissionRequest) => Decision = () => "deny", asked: PermissionRequest[] = []) {
   return Connection.start(
     { command: binaries().deckhand, cwd: fake.workspace, env: fake.env, workspaceRoot: fake.workspace, clientVersion: "test" },
-    async (req) => (asked.push(req), decide(req)),
+    async (req) => (asked.push(req), { decision: decide(req) }),
   );
 }
 

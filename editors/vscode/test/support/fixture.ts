@@ -47,7 +47,17 @@ export interface Fake {
   env: NodeJS.ProcessEnv;
   home: string;
   workspace: string;
+  /** Every request the fake received so far (bodies decoded where JSON). */
+  requests(): Promise<FakeRequest[]>;
+  /** The bodies of the model requests (/responses), in order. */
+  modelRequests(): Promise<any[]>;
   stop(): Promise<void>;
+}
+
+export interface FakeRequest {
+  method: string;
+  path: string;
+  body?: any;
 }
 
 /** Starts fakeupstream with the given model steps, a fresh home and workspace. */
@@ -66,12 +76,24 @@ export async function startFake(steps: Step[] = [], extraArgs: string[] = []): P
     stdio: ["pipe", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
-  const first = await new Promise<string>((resolve, reject) => {
-    const rl = readline.createInterface({ input: child.stdout! });
-    rl.once("line", (line) => (rl.close(), resolve(line)));
-    child.once("error", reject);
-    child.once("close", () => reject(new Error("fakeupstream exited before printing its URLs")));
+  const rl = readline.createInterface({ input: child.stdout! });
+  const lines: string[] = [];
+  const waiting: { resolve(line: string): void; reject(e: Error): void }[] = [];
+  rl.on("line", (line) => {
+    const w = waiting.shift();
+    if (w) w.resolve(line);
+    else lines.push(line);
   });
+  const gone = (err: Error) => waiting.splice(0).forEach((w) => w.reject(err));
+  child.once("error", gone);
+  child.once("close", () => gone(new Error("fakeupstream exited before answering")));
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const l = lines.shift();
+      if (l !== undefined) return resolve(l);
+      waiting.push({ resolve, reject });
+    });
+  const first = await nextLine();
   const urls = JSON.parse(first) as { issuer: string; codex: string; api: string };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -83,11 +105,20 @@ export async function startFake(steps: Step[] = [], extraArgs: string[] = []): P
     DECKHAND_OAUTH_PORT: String(oauthPort),
     DECKHAND_LOG_LEVEL: "warn",
   };
+  const requests = async (): Promise<FakeRequest[]> => {
+    const answer = nextLine();
+    child.stdin!.write("requests\n");
+    return JSON.parse(await answer).requests as FakeRequest[];
+  };
   return {
     ...urls,
     env,
     home,
     workspace,
+    requests,
+    async modelRequests() {
+      return (await requests()).filter((r) => r.path.endsWith("/responses")).map((r) => r.body);
+    },
     async stop() {
       child.stdin!.end();
       await exited;

@@ -50,6 +50,9 @@ export const shown = {
   clipboard: "",
   opened: [] as string[],
   webviews: [] as { posted: unknown[] }[],
+  /** vscode.diff and other executed built-in commands, with their arguments. */
+  executed: [] as { name: string; args: unknown[] }[],
+  statusMessages: [] as string[],
 };
 
 export const config: Record<string, unknown> = {};
@@ -65,6 +68,12 @@ export function reset(): void {
   shown.clipboard = "";
   shown.opened.length = 0;
   shown.webviews.length = 0;
+  shown.executed.length = 0;
+  shown.statusMessages.length = 0;
+  views.clear();
+  contentProviders.clear();
+  commandTable.clear();
+  window.activeTextEditor = undefined;
   ui.quickPick = async () => undefined;
   ui.inputBox = async () => undefined;
   ui.message = async () => undefined;
@@ -86,11 +95,103 @@ export class Uri {
   static file(p: string): Uri {
     return new Uri("file://" + p);
   }
+  static from(c: { scheme: string; path: string }): Uri {
+    return new Uri(`${c.scheme}:${c.path}`);
+  }
+  static joinPath(u: Uri, ...parts: string[]): Uri {
+    return new Uri([u.s, ...parts].join("/"));
+  }
+  get scheme(): string {
+    return this.s.split(":")[0];
+  }
+  get path(): string {
+    return this.scheme === "file" ? this.fsPath : this.s.slice(this.scheme.length + 1);
+  }
   get fsPath(): string {
     return this.s.replace(/^file:\/\//, "");
   }
   toString(): string {
     return this.s;
+  }
+}
+
+export class EventEmitter<T> {
+  private readonly listeners = new Set<(e: T) => void>();
+  readonly event = (f: (e: T) => void) => {
+    this.listeners.add(f);
+    return new Disposable(() => this.listeners.delete(f));
+  };
+  fire(e: T): void {
+    for (const f of [...this.listeners]) f(e);
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+export class TreeItem {
+  description?: string;
+  tooltip?: string;
+  iconPath?: unknown;
+  contextValue?: string;
+  command?: unknown;
+  constructor(
+    readonly label: string,
+    readonly collapsibleState?: number,
+  ) {}
+}
+export const TreeItemCollapsibleState = { None: 0, Collapsed: 1, Expanded: 2 };
+export class ThemeIcon {
+  constructor(readonly id: string) {}
+}
+
+/** A webview view the test plays the user of: it reads what was posted and sends messages. */
+export class FakeWebviewView {
+  posted: any[] = [];
+  visible = true;
+  private receive?: (m: unknown) => unknown;
+  webview = {
+    html: "",
+    options: {},
+    cspSource: "vscode-webview:",
+    asWebviewUri: (u: Uri) => u,
+    postMessage: async (m: unknown) => (this.posted.push(m), true),
+    onDidReceiveMessage: (f: (m: unknown) => unknown) => ((this.receive = f), new Disposable()),
+  };
+  show(): void {
+    this.visible = true;
+  }
+  onDidDispose = () => new Disposable();
+  /** Sends a message as the webview script would, and waits for its handling. */
+  async send(m: unknown): Promise<void> {
+    await this.receive?.(m);
+  }
+}
+
+export const views = new Map<string, { resolveWebviewView(v: FakeWebviewView): void }>();
+export const contentProviders = new Map<string, { provideTextDocumentContent(u: Uri): string }>();
+
+/** Resolves the registered webview view with a fresh fake, as opening the view would. */
+export function openView(id: string): FakeWebviewView {
+  const v = new FakeWebviewView();
+  const p = views.get(id);
+  if (!p) throw new Error(`no webview view ${id} registered`);
+  p.resolveWebviewView(v);
+  return v;
+}
+
+/** A Memento kept in memory, as workspaceState. */
+export class Memento {
+  private readonly m = new Map<string, unknown>();
+  get<T>(k: string, d?: T): T | undefined {
+    return (this.m.has(k) ? this.m.get(k) : d) as T | undefined;
+  }
+  async update(k: string, v: unknown): Promise<void> {
+    if (v === undefined) this.m.delete(k);
+    else this.m.set(k, v);
+  }
+  keys(): string[] {
+    return [...this.m.keys()];
   }
 }
 
@@ -114,6 +215,22 @@ function message(level: Message["level"]) {
 }
 
 export const window = {
+  activeTextEditor: undefined as unknown,
+  tabGroups: { all: [] as unknown[], close: async () => true },
+  registerWebviewViewProvider(id: string, p: { resolveWebviewView(v: FakeWebviewView): void }) {
+    views.set(id, p);
+    return new Disposable(() => views.delete(id));
+  },
+  createTreeView(_id: string, _opts: unknown) {
+    return { message: undefined as string | undefined, dispose() {} };
+  },
+  setStatusBarMessage(text: string) {
+    shown.statusMessages.push(text);
+    return new Disposable();
+  },
+  async showTextDocument(u: Uri) {
+    shown.executed.push({ name: "showTextDocument", args: [u.toString()] });
+  },
   createOutputChannel(name: string): FakeOutputChannel {
     const c = new FakeOutputChannel(name);
     shown.channels.set(name, c);
@@ -165,7 +282,42 @@ export const workspace = {
   getConfiguration(section: string) {
     return { get: <T>(key: string): T | undefined => config[`${section}.${key}`] as T | undefined };
   },
+  registerTextDocumentContentProvider(scheme: string, p: { provideTextDocumentContent(u: Uri): string }) {
+    contentProviders.set(scheme, p);
+    return new Disposable(() => contentProviders.delete(scheme));
+  },
+  asRelativePath(u: Uri | string): string {
+    const p = typeof u === "string" ? u : u.fsPath;
+    const root = workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return root && p.startsWith(root + "/") ? p.slice(root.length + 1) : p;
+  },
+  // Walks the first workspace folder; the patterns are "**/*part*" as the extension sends them.
+  async findFiles(include: string): Promise<Uri[]> {
+    const root = workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!root) return [];
+    const fs = require("node:fs") as typeof import("node:fs");
+    const path = require("node:path") as typeof import("node:path");
+    const part = include.replace(/^\*\*\//, "").replace(/\*/g, "");
+    const out: Uri[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== "node_modules" && e.name !== ".git") walk(p);
+        } else if (path.relative(root, p).includes(part)) out.push(Uri.file(p));
+      }
+    };
+    walk(root);
+    return out;
+  },
 };
+
+/** The text of a virtual document, as the diff editor would show it. */
+export function documentText(u: Uri): string {
+  const p = contentProviders.get(u.scheme);
+  if (!p) throw new Error(`no content provider for ${u.scheme}`);
+  return p.provideTextDocumentContent(u);
+}
 
 export const commands = {
   registerCommand(name: string, f: (...args: unknown[]) => unknown): Disposable {
@@ -174,8 +326,12 @@ export const commands = {
   },
   async executeCommand(name: string, ...args: unknown[]): Promise<unknown> {
     const f = commandTable.get(name);
-    if (!f) throw new Error(`command ${name} not found`);
-    return f(...args);
+    if (f) return f(...args);
+    if (name.startsWith("vscode.") || name.endsWith(".focus")) {
+      shown.executed.push({ name, args });
+      return undefined;
+    }
+    throw new Error(`command ${name} not found`);
   },
 };
 

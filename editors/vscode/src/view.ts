@@ -1,0 +1,94 @@
+// The shapes the extension and the chat webview exchange. Both bundles import
+// this file; it holds types and pure helpers only.
+
+/** An attachment as the input shows it, before sending. */
+export interface Chip {
+  id: string;
+  label: string;
+  /** What goes to deckhand (a protocol 1.1 attachment). */
+  attachment: { type: "file"; path: string } | { type: "selection"; path: string; range: { startLine: number; endLine: number }; text: string };
+}
+
+export type ItemAction = { label: string; action: "login" | "resend" | "chooseModel" | "openLog" };
+
+export type Item =
+  | { kind: "user"; id: string; text: string; chips?: string[] }
+  | { kind: "thinking"; id: string; text: string }
+  | { kind: "text"; id: string; text: string }
+  | {
+      kind: "tool";
+      id: string;
+      callId: string;
+      name: string;
+      summary: string;
+      /** The whole command (bash) or the arguments, shown when expanded. */
+      detail: string;
+      status: "running" | "ok" | "failed";
+      output?: string;
+      error?: string;
+      changed?: string[];
+    }
+  | {
+      kind: "permission";
+      id: string;
+      /** The tool call it is about; the view shows the card just before that call's card. */
+      callId?: string;
+      tool: string;
+      description: string;
+      command?: string;
+      cwd?: string;
+      path?: string;
+      diff?: string;
+      state: "pending" | "allow" | "allowAlways" | "deny" | "withdrawn";
+      reason?: string;
+    }
+  | { kind: "end"; id: string; turnId: string; stopReason: string; summary: string; changed: string[]; canUndo: boolean; undone?: string }
+  | { kind: "error"; id: string; text: string; actions: ItemAction[] }
+  | { kind: "notice"; id: string; text: string };
+
+export interface ModelChoice {
+  id: string;
+  label: string;
+  efforts: string[];
+}
+
+/** Everything under the input: running state, pickers, chips. */
+export interface InputState {
+  running: boolean;
+  models: ModelChoice[];
+  model?: string;
+  effort?: string;
+  chips: Chip[];
+  loggedIn: boolean;
+}
+
+export type ToWebview =
+  | { type: "reset"; items: Item[]; input: InputState }
+  | { type: "item"; item: Item }
+  | { type: "input"; input: InputState }
+  | { type: "files"; requestId: number; files: string[] }
+  | { type: "focus" };
+
+export type FromWebview =
+  | { type: "ready" }
+  | { type: "send"; text: string }
+  | { type: "stop" }
+  | { type: "new" }
+  | { type: "permission"; id: string; decision: "allow" | "allowAlways" | "deny"; reason?: string }
+  | { type: "openProposal"; id: string }
+  | { type: "openChange"; turnId: string; path: string }
+  | { type: "undo"; turnId: string }
+  | { type: "model"; model: string }
+  | { type: "effort"; effort: string }
+  | { type: "files"; requestId: number; query: string }
+  | { type: "attachFile"; path: string }
+  | { type: "removeChip"; id: string }
+  | { type: "action"; itemId: string; action: ItemAction["action"] }
+  | { type: "copy"; text: string };
+
+/** Characters and lines of a command, said when it is too long to take in at a glance. */
+export function sizeNote(command: string): string {
+  const lines = command.split("\n").length;
+  if (command.length <= 200 && lines <= 4) return "";
+  return `${command.length.toLocaleString("en-US")} characters, ${lines} line${lines === 1 ? "" : "s"}: scroll to read all of it`;
+}

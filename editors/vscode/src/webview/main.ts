@@ -1,0 +1,386 @@
+// The chat webview: renders the transcript the extension sends (markdown
+// with raw HTML off, highlighted code with a copy button, collapsed thinking,
+// tool cards, permission cards, turn ends, errors) and the composer (Enter
+// sends, Shift+Enter is a new line, @ completes workspace files, model and
+// effort pickers). Bundled for the browser by esbuild.
+
+import hljs from "highlight.js/lib/common";
+import MarkdownIt from "markdown-it";
+import type { FromWebview, InputState, Item, ToWebview } from "../view";
+import { sizeNote } from "../view";
+
+declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): any; setState(s: any): void };
+
+const vscode = acquireVsCodeApi();
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const log = $<HTMLElement>("log");
+const empty = $<HTMLElement>("empty");
+const msg = $<HTMLTextAreaElement>("msg");
+const send = $<HTMLButtonElement>("send");
+const stop = $<HTMLButtonElement>("stop");
+const model = $<HTMLSelectElement>("model");
+const effort = $<HTMLSelectElement>("effort");
+const chips = $<HTMLElement>("chips");
+const working = $<HTMLElement>("working");
+const complete = $<HTMLElement>("complete");
+
+const md = new MarkdownIt({
+  html: false,
+  linkify: true,
+  breaks: false,
+  highlight: (code, lang) => {
+    try {
+      if (lang && hljs.getLanguage(lang)) return hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
+      return hljs.highlightAuto(code).value;
+    } catch {
+      return "";
+    }
+  },
+});
+// Fenced code: a header with the language and a Copy button around the highlighted block.
+const fence = md.renderer.rules.fence!;
+md.renderer.rules.fence = (tokens, idx, options, env, self) => {
+  const lang = tokens[idx].info.trim().split(/\s+/)[0] || "";
+  const inner = fence(tokens, idx, options, env, self);
+  return `<div class="code"><div class="code-head"><span>${md.utils.escapeHtml(lang || "text")}</span><button class="copy" type="button" title="Copy code">Copy</button></div>${inner}</div>`;
+};
+
+let input: InputState = { running: false, models: [], chips: [], loggedIn: false };
+const nodes = new Map<string, HTMLElement>();
+const dirty = new Map<string, Item>();
+let frame = 0;
+let mustScroll: HTMLElement | undefined;
+
+// ---- transcript ----
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function button(label: string, onClick: () => void, cls = ""): HTMLButtonElement {
+  const b = el("button", cls, label);
+  b.type = "button";
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function markdown(target: HTMLElement, text: string): void {
+  target.innerHTML = md.render(text);
+}
+
+function nearBottom(): boolean {
+  return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
+}
+
+function render(item: Item): HTMLElement {
+  switch (item.kind) {
+    case "user": {
+      const d = el("div", "user");
+      d.append(el("div", "who", "You"));
+      d.append(el("div", "body", item.text));
+      if (item.chips?.length) {
+        const c = el("div", "chips");
+        for (const label of item.chips) c.append(el("span", "chip", label));
+        d.append(c);
+      }
+      return d;
+    }
+    case "text": {
+      const d = el("div", "assistant md");
+      markdown(d, item.text);
+      return d;
+    }
+    case "thinking": {
+      const d = el("details", "thinking");
+      d.append(el("summary", "", "Thinking"));
+      const body = el("div", "md");
+      markdown(body, item.text);
+      d.append(body);
+      return d;
+    }
+    case "tool": {
+      const d = el("details", `tool ${item.status}`);
+      const s = el("summary");
+      s.append(el("span", "icon", item.status === "running" ? "◌" : item.status === "ok" ? "✓" : "✗"));
+      s.append(el("span", "name", item.name));
+      s.append(el("span", "sum", item.summary));
+      if (item.status === "failed") s.append(el("span", "state", "failed"));
+      d.append(s);
+      const body = el("div", "body");
+      body.append(el("div", "label", item.name === "bash" ? "Command" : "Arguments"));
+      body.append(el("pre", "detail", item.detail));
+      if (item.error) body.append(el("div", "error-text", item.error));
+      if (item.status === "running") body.append(el("div", "label", "Running…"));
+      else {
+        body.append(el("div", "label", "Output"));
+        body.append(el("pre", "output", item.output?.length ? item.output : "(no output)"));
+      }
+      d.append(body);
+      return d;
+    }
+    case "permission": {
+      const what = item.path ? `${item.tool} ${item.path}` : item.tool;
+      if (item.state !== "pending") {
+        // Decided: one line, so the transcript stays about the work.
+        const words = { allow: "Allowed", allowAlways: "Allowed always", deny: "Denied", withdrawn: "Not needed any more" }[item.state];
+        const d = el("div", `permission decided ${item.state}`);
+        d.append(el("span", "icon", item.state === "deny" ? "✗" : item.state === "withdrawn" ? "–" : "✓"));
+        d.append(el("span", "decision", `${words}: ${what}${item.reason ? ` (reason: ${item.reason})` : ""}`));
+        return d;
+      }
+      const d = el("div", "permission pending");
+      d.append(el("div", "title", `Allow deckhand to run ${what}?`));
+      // For bash the command itself says it all; the description could only cut it short.
+      if (item.description && item.command === undefined) d.append(el("div", "desc", item.description));
+      if (item.command !== undefined) {
+        const note = sizeNote(item.command);
+        if (note) d.append(el("div", "size", note));
+        d.append(el("pre", "command", item.command));
+      }
+      if (item.cwd) d.append(el("div", "cwd", `in ${item.cwd}`));
+      if (item.path) {
+        const row = el("div", "path");
+        row.append(button("Show the diff again", () => vscode.postMessage({ type: "openProposal", id: item.id }), "link"));
+        d.append(row);
+      }
+      const reason = el("input", "reason");
+      reason.placeholder = "Reason for denying (optional, told to the model)";
+      reason.setAttribute("aria-label", "Reason for denying");
+      const row = el("div", "actions");
+      const decide = (decision: "allow" | "allowAlways" | "deny") => vscode.postMessage({ type: "permission", id: item.id, decision, reason: decision === "deny" ? reason.value : undefined });
+      row.append(button("Allow", () => decide("allow")));
+      row.append(button("Allow always", () => decide("allowAlways"), "secondary"));
+      row.append(button("Deny", () => decide("deny"), "secondary danger"));
+      reason.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") decide("deny");
+      });
+      d.append(reason, row);
+      return d;
+    }
+    case "end": {
+      const d = el("div", "end");
+      d.append(el("div", "summary", item.summary));
+      if (item.changed.length) {
+        const list = el("div", "changed");
+        list.append(el("span", "label", "Changed:"));
+        for (const p of item.changed) list.append(button(p, () => vscode.postMessage({ type: "openChange", turnId: item.turnId, path: p }), "link file"));
+        if (item.canUndo) list.append(button("Undo", () => vscode.postMessage({ type: "undo", turnId: item.turnId }), "secondary undo"));
+        d.append(list);
+      }
+      if (item.undone) d.append(el("div", "undone", item.undone));
+      return d;
+    }
+    case "error": {
+      const d = el("div", "error");
+      d.setAttribute("role", "alert");
+      d.append(el("div", "text", item.text));
+      const row = el("div", "actions");
+      for (const a of item.actions) row.append(button(a.label, () => vscode.postMessage({ type: "action", itemId: item.id, action: a.action }), "secondary"));
+      d.append(row);
+      return d;
+    }
+    case "notice":
+      return el("div", "notice", item.text);
+  }
+}
+
+function place(item: Item): void {
+  const old = nodes.get(item.id);
+  const node = render(item);
+  node.dataset.id = item.id;
+  // Keep what the user opened (a tool card, the thinking) open across updates.
+  if (old instanceof HTMLDetailsElement && node instanceof HTMLDetailsElement) node.open = old.open;
+  if (item.kind === "tool") node.dataset.callId = item.callId;
+  if (old) old.replaceWith(node);
+  else {
+    // A permission question goes just before the card of the call it is about.
+    const call = item.kind === "permission" && item.callId ? log.querySelector(`[data-call-id="${CSS.escape(item.callId)}"]`) : null;
+    if (call) call.before(node);
+    else log.append(node);
+  }
+  nodes.set(item.id, node);
+  // A question for the user, or what the user just sent, is always brought into view.
+  if ((item.kind === "permission" && item.state === "pending") || (item.kind === "user" && !old)) mustScroll = node;
+}
+
+function flush(): void {
+  frame = 0;
+  const stick = nearBottom();
+  for (const item of dirty.values()) place(item);
+  dirty.clear();
+  empty.hidden = nodes.size > 0;
+  if (mustScroll) mustScroll.scrollIntoView({ block: "nearest" });
+  else if (stick) window.scrollTo(0, document.body.scrollHeight);
+  mustScroll = undefined;
+}
+
+function queue(item: Item): void {
+  dirty.set(item.id, item);
+  if (!frame) frame = requestAnimationFrame(flush);
+}
+
+log.addEventListener("click", (e) => {
+  const t = e.target as HTMLElement;
+  if (t.classList.contains("copy")) {
+    const code = t.closest(".code")?.querySelector("pre code")?.textContent ?? "";
+    vscode.postMessage({ type: "copy", text: code });
+    t.textContent = "Copied";
+    setTimeout(() => (t.textContent = "Copy"), 1500);
+  }
+});
+
+// ---- composer ----
+
+function applyInput(s: InputState): void {
+  input = s;
+  send.disabled = s.running;
+  stop.disabled = !s.running;
+  working.hidden = !s.running;
+  document.body.classList.toggle("running", s.running);
+  model.hidden = effort.hidden = !s.models.length;
+  model.replaceChildren(...s.models.map((m) => new Option(m.label, m.id, false, m.id === s.model)));
+  const efforts = s.models.find((m) => m.id === s.model)?.efforts ?? [];
+  effort.replaceChildren(new Option("default effort", "", false, !s.effort), ...efforts.map((e) => new Option(`${e} effort`, e, false, e === s.effort)));
+  chips.replaceChildren(
+    ...s.chips.map((c) => {
+      const chip = el("span", "chip", c.label);
+      chip.title = c.attachment.type === "selection" ? `${c.attachment.path} lines ${c.attachment.range.startLine}-${c.attachment.range.endLine}` : c.attachment.path;
+      chip.append(button("×", () => vscode.postMessage({ type: "removeChip", id: c.id }), "remove"));
+      return chip;
+    }),
+  );
+}
+
+function submit(): void {
+  if (input.running) return; // Send is disabled; the draft stays
+  const text = msg.value;
+  if (!text.trim()) return;
+  vscode.postMessage({ type: "send", text });
+  msg.value = "";
+  saveDraft();
+}
+
+function saveDraft(): void {
+  vscode.setState({ draft: msg.value });
+}
+
+send.addEventListener("click", submit);
+stop.addEventListener("click", () => vscode.postMessage({ type: "stop" }));
+$<HTMLButtonElement>("new").addEventListener("click", () => vscode.postMessage({ type: "new" }));
+model.addEventListener("change", () => vscode.postMessage({ type: "model", model: model.value }));
+effort.addEventListener("change", () => vscode.postMessage({ type: "effort", effort: effort.value }));
+
+// @ completion of workspace files
+let requestId = 0;
+let options: string[] = [];
+let active = 0;
+
+function mention(): { start: number; query: string } | undefined {
+  const upto = msg.value.slice(0, msg.selectionStart);
+  const m = /(^|\s)@([^\s@]*)$/.exec(upto);
+  return m ? { start: upto.length - m[2].length - 1, query: m[2] } : undefined;
+}
+
+function closeCompletion(): void {
+  complete.hidden = true;
+  options = [];
+}
+
+function showCompletion(files: string[]): void {
+  options = files;
+  active = 0;
+  complete.replaceChildren(
+    ...files.map((f, i) => {
+      const row = el("div", i === active ? "option active" : "option", f);
+      row.setAttribute("role", "option");
+      row.addEventListener("mousedown", (e) => {
+        e.preventDefault();
+        choose(i);
+      });
+      return row;
+    }),
+  );
+  if (!files.length) complete.append(el("div", "none", "No matching file"));
+  complete.hidden = false;
+}
+
+function choose(i: number): void {
+  const m = mention();
+  const file = options[i];
+  if (!m || !file) return closeCompletion();
+  const before = msg.value.slice(0, m.start);
+  const after = msg.value.slice(msg.selectionStart);
+  msg.value = `${before}@${file} ${after}`;
+  msg.selectionStart = msg.selectionEnd = before.length + file.length + 2;
+  vscode.postMessage({ type: "attachFile", path: file });
+  closeCompletion();
+  saveDraft();
+}
+
+msg.addEventListener("input", () => {
+  saveDraft();
+  const m = mention();
+  if (!m) return closeCompletion();
+  vscode.postMessage({ type: "files", requestId: ++requestId, query: m.query });
+});
+
+msg.addEventListener("keydown", (e) => {
+  if (!complete.hidden && options.length) {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      active = (active + (e.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+      [...complete.children].forEach((c, i) => c.classList.toggle("active", i === active));
+      return;
+    }
+    if (e.key === "Enter" || e.key === "Tab") {
+      e.preventDefault();
+      choose(active);
+      return;
+    }
+  }
+  if (e.key === "Escape" && !complete.hidden) {
+    closeCompletion();
+    return;
+  }
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    submit();
+  }
+});
+msg.addEventListener("blur", () => setTimeout(closeCompletion, 150));
+
+// ---- messages from the extension ----
+
+window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
+  const m = e.data;
+  switch (m.type) {
+    case "reset":
+      log.replaceChildren();
+      nodes.clear();
+      dirty.clear();
+      for (const item of m.items) place(item);
+      empty.hidden = nodes.size > 0;
+      applyInput(m.input);
+      window.scrollTo(0, document.body.scrollHeight);
+      break;
+    case "item":
+      queue(m.item);
+      break;
+    case "input":
+      applyInput(m.input);
+      break;
+    case "files":
+      if (m.requestId === requestId && mention()) showCompletion(m.files);
+      break;
+    case "focus":
+      msg.focus();
+      break;
+  }
+});
+
+const saved = vscode.getState();
+if (saved?.draft) msg.value = saved.draft;
+vscode.postMessage({ type: "ready" });
