@@ -7,7 +7,7 @@ import (
 )
 
 // Peak memory of deckhand under hostile upstreams: each must stay bounded
-// (README, "Bounds"). The answer is cut at 32 MiB, an event at 8 MiB.
+// (README, "Bounds"). The answer is cut at 16 MiB, an event at 8 MiB.
 
 // BenchmarkHostileStreamedText: an answer streamed without end (what was
 // 100 MB of text, 1.15 GB of deckhand) is cut at the bound.
