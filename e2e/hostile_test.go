@@ -349,3 +349,20 @@ func TestHostileManyCallsInOneStep(t *testing.T) {
 		t.Errorf("%d calls ran, want 64", ran)
 	}
 }
+
+// TestHostileHugeMessage: a chat message far over the bound is refused with
+// a sentence saying what to do, and the server goes on.
+func TestHostileHugeMessage(t *testing.T) {
+	fake, p, _ := oauthServer(t, opts{})
+	e := p.fails("chat", map[string]any{"message": strings.Repeat("x", 3<<20)}, -32602)
+	if !strings.Contains(e.Message, "put large content in a file") {
+		t.Errorf("message %q", e.Message)
+	}
+	if n := len(fake.RequestsTo(codexPath)); n != 0 {
+		t.Errorf("%d requests upstream for a refused message", n)
+	}
+	fake.PushCodex(upstreamtest.Text("fine"))
+	if r := p.chat(map[string]any{"message": "hi"}); r.Text != "fine" {
+		t.Errorf("next chat %+v", r)
+	}
+}

@@ -14,6 +14,9 @@ const (
 	// maxParallelTools bounds the read-only calls running at once, across
 	// every session of the process.
 	maxParallelTools = 8
+	// maxMessageBytes bounds the user's message of one turn: one of 60 MB
+	// held 1.08 GB, and no model takes that much in one message.
+	maxMessageBytes = 1 << 20
 )
 
 // refuseExtraCalls answers the calls past maxCallsPerStep without running
