@@ -101,6 +101,9 @@ func (c *Config) defaults() {
 
 // Engine is deckhand's core; one serves one client.
 type Engine struct {
+	slotsOnce sync.Once
+	slots     chan struct{} // read-only tool calls running (steplimits.go)
+
 	cfg    Config
 	log    *zap.Logger
 	store  *auth.Store
@@ -129,6 +132,7 @@ type Engine struct {
 func New(cfg Config) *Engine {
 	cfg.defaults()
 	tools.KeepPrivate(cfg.Home)
+	tightenHome(cfg.Home, cfg.Log)
 	store := auth.NewStore(cfg.Home)
 	store.Log = cfg.Log
 	issuer := &auth.Client{

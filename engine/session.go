@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -129,6 +130,11 @@ func (e *Engine) HasSession(id string) bool {
 func (e *Engine) CheckChat(req ChatRequest) error {
 	if strings.TrimSpace(req.Message) == "" {
 		return &InvalidParamsError{Field: "message", Problem: "is blank"}
+	}
+	if len(req.Message) > maxMessageBytes {
+		return &InvalidParamsError{Field: "message", Problem: fmt.Sprintf(
+			"is %d KiB, over the %d KiB a message may be: put large content in a file in the workspace and ask the model to read it",
+			len(req.Message)>>10, maxMessageBytes>>10)}
 	}
 	switch req.Effort {
 	case "", "low", "medium", "high":

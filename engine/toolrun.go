@@ -26,10 +26,11 @@ type callOutcome struct {
 // from the turn's goroutine, as each call ends.
 func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	outcomes := make([]callOutcome, len(calls))
-	for i := 0; i < len(calls); {
+	limit := t.refuseExtraCalls(calls, outcomes)
+	for i := 0; i < limit; {
 		j := i + 1
 		if t.readOnly(calls[i].Name) {
-			for j < len(calls) && t.readOnly(calls[j].Name) {
+			for j < limit && t.readOnly(calls[j].Name) {
 				j++
 			}
 		}
@@ -61,6 +62,10 @@ func (t *turn) runBatch(ctx context.Context, calls []Item, i, j int, outcomes []
 		t.e.running.Add(1)
 		go func() {
 			defer t.e.running.Done()
+			if t.readOnly(calls[k].Name) {
+				release := t.e.toolSlot(ctx)
+				defer release()
+			}
 			results <- done{k, t.run(ctx, calls[k])}
 		}()
 	}
