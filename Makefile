@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test test-go vet bench soak fuzz test-nvim test-vscode test-acp vsix clean
+.PHONY: build demo test test-go vet bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -10,6 +10,15 @@ build:
 # The README's first command: deckhand's main job, against a built-in fake of OpenAI.
 demo: build
 	./$(BIN) demo
+
+# Every release target must build: the editors ship one binary per platform.
+CROSS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
+cross:
+	@set -e; for t in $(CROSS); do \
+		os=$${t%/*}; arch=$${t#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		echo "cross: $$os-$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -o bin/deckhand-$$os-$$arch$$ext ./cmd/deckhand; \
+	done
 
 vet:
 	$(GO) vet ./...
@@ -22,6 +31,7 @@ test-go:
 	scripts/test-deps.sh test
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 12m ./...
+	$(MAKE) cross
 
 bench:
 	scripts/test-deps.sh bench
@@ -29,6 +39,11 @@ bench:
 
 # The long storms: 300 rounds of deckhand processes killed (kill -9) in the
 # middle of refreshing a rotating token; none may lose the login.
+# The hostile group alone: attacks on deckhand reproduced against the built
+# binary (also part of test-go).
+hostile:
+	$(GO) test -race -count=1 -run 'Hostile|ReadRace|WriteRace' ./e2e/ ./tools/
+
 soak:
 	DECKHAND_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestRefreshStorm' -v ./e2e/
 

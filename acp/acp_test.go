@@ -283,3 +283,13 @@ func TestParamsProblem(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkChunkMerge: folding n message chunks under pressure costs O(n).
+func BenchmarkChunkMerge(b *testing.B) {
+	for b.Loop() {
+		var c any = newChunk("s", false, "abcdefghij")
+		for range 20000 {
+			c = mergeChunks(c, newChunk("s", false, "abcdefghij"))
+		}
+	}
+}

@@ -4,6 +4,11 @@ import (
 	"errors"
 )
 
+// ErrNoDelegate: a Delegate could not run the refresh at all (its helper
+// did not start: the binary was replaced, say); the token source then
+// refreshes in its own process.
+var ErrNoDelegate = errors.New("the refresh helper could not start")
+
 // A refresh run by a Delegate's process reports its failure by kind, and
 // the token source's process turns it back into an error that satisfies the
 // same sentinel.

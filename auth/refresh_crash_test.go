@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -154,5 +155,34 @@ func TestBindFallsBackTo1457(t *testing.T) {
 		if strings.HasSuffix(a, ":1457") {
 			t.Errorf("fell back for a port that is not the default")
 		}
+	}
+}
+
+// A delegate that runs the refresh elsewhere: the token source reads what
+// it stored; one that cannot start falls back to refreshing here; a
+// delegated failure keeps its sentinel.
+func TestTokenSourceDelegate(t *testing.T) {
+	f := newFakeIssuer(t)
+	ts, _ := newTokenSource(t, f, time.Minute)
+	var asked []string
+	ts.Delegate = func(ctx context.Context, reason, stale string) error {
+		asked = append(asked, reason+"|"+stale)
+		other := NewTokenSource(ts.store, f.client(), nil)
+		other.Now = ts.Now
+		_, err := other.RefreshNow(ctx, reason, stale)
+		return err
+	}
+	c, err := ts.Token(context.Background())
+	if err != nil || c.Access != "access-r1" || len(asked) != 1 || asked[0] != ReasonProactive+"|" {
+		t.Fatalf("delegated: %+v, %v, asked %v", c, err, asked)
+	}
+	ts.Delegate = func(context.Context, string, string) error { return fmt.Errorf("%w: exec: gone", ErrNoDelegate) }
+	if c, err := ts.Refresh(context.Background(), c); err != nil || c.Access == "access-r1" {
+		t.Errorf("fallback: %+v, %v", c, err)
+	}
+	ts.Delegate = func(context.Context, string, string) error { return RefreshError("reauth", "the login has expired") }
+	cur, _, _ := ts.store.Load()
+	if _, err := ts.Refresh(context.Background(), cur); !errors.Is(err, ErrReauth) {
+		t.Errorf("delegated reauth: %v", err)
 	}
 }

@@ -203,7 +203,11 @@ func (ts *TokenSource) run(ctx context.Context, f *flight, reason, stale string)
 		f.cred, f.err = ts.refresh(ctx, reason, ts.needs(stale))
 		return
 	}
-	if err := ts.Delegate(ctx, reason, stale); err != nil {
+	if err := ts.Delegate(ctx, reason, stale); errors.Is(err, ErrNoDelegate) {
+		ts.log.Warn("the refresh helper could not start; refreshing in this process", zap.Error(err))
+		f.cred, f.err = ts.refresh(ctx, reason, ts.needs(stale))
+		return
+	} else if err != nil {
 		f.err = fmt.Errorf("refresh login: %w", err)
 		return
 	}

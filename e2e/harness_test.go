@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -93,6 +94,9 @@ type opts struct {
 	home  string // default: a new temp dir
 	ws    string // default: a new temp dir
 	noLog bool
+	// cred runs deckhand as another user; home and ws must be theirs, and
+	// the log goes into home.
+	cred *syscall.Credential
 }
 
 // start runs deckhand with DECKHAND_* pointing at the fake.
@@ -108,7 +112,17 @@ func start(t testing.TB, o opts) *proc {
 		noteC: make(chan struct{}, 1), exited: make(chan struct{})}
 	p.logFile = filepath.Join(t.TempDir(), "deckhand.log")
 	args := append([]string{"--log-file", p.logFile, "--log-level", "debug"}, o.args...)
+	if o.cred != nil {
+		p.logFile = filepath.Join(o.home, "deckhand.log")
+		args[1] = p.logFile
+	}
 	p.cmd = exec.Command(binary, args...)
+	if o.cred != nil {
+		// Relayed through cat so that deckhand's stdin and stdout are
+		// pipes the user made, as when their own editor starts it.
+		p.cmd = exec.Command("bash", append([]string{"-c", `cat | "$0" "$@" | cat`, binary}, args...)...)
+		p.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: o.cred}
+	}
 	p.cmd.Dir = o.ws
 	env := append(os.Environ(), "DECKHAND_HOME="+o.home, "OPENAI_API_KEY=", "OPENAI_ORG_ID=org-should-not-leak")
 	if o.fake != nil {

@@ -351,3 +351,30 @@ func TestTwoProcessesOnOneSession(t *testing.T) {
 		t.Error("a second delete deleted something")
 	}
 }
+
+func TestSessionsCloseFreesAndChatReadsBack(t *testing.T) {
+	fake, p, _ := oauthServer(t, opts{})
+	fake.PushCodex(upstreamtest.Text("one"))
+	r := p.chat(map[string]any{"message": "remember 7"})
+	var c struct{ Closed bool }
+	p.ok("sessions/close", map[string]any{"sessionId": r.SessionID}, &c)
+	if !c.Closed {
+		t.Fatal("close said the session was not in memory")
+	}
+	p.ok("sessions/close", map[string]any{"sessionId": r.SessionID}, &c)
+	if c.Closed {
+		t.Error("a second close freed something")
+	}
+	fake.PushCodex(upstreamtest.Text("7"))
+	if r2 := p.chat(map[string]any{"sessionId": r.SessionID, "message": "what was it?"}); r2.Text != "7" {
+		t.Fatalf("after close: %+v", r2)
+	}
+	reqs := fake.RequestsTo(codexPath)
+	if in := input(t, reqs, len(reqs)-1); len(in) != 3 || itemText(in[0]) != "remember 7" {
+		t.Errorf("read back from disk: %v", in)
+	}
+	p.fails("sessions/close", map[string]any{"sessionId": "ses_none"}, -32602)
+	p.fails("sessions/close", map[string]any{}, -32602)
+	p.fails("sessions/list", map[string]any{"workspaceRoot": "relative/path"}, -32602)
+	p.fails("sessions/list", map[string]any{"limit": -1}, -32602)
+}

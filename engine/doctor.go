@@ -69,3 +69,7 @@ func RefreshErrorKind(err error) string { return auth.RefreshErrorKind(err) }
 
 // RefreshError rebuilds a failure that RefreshErrorKind named.
 func RefreshError(kind, message string) error { return auth.RefreshError(kind, message) }
+
+// ErrNoRefreshHelper is what a RefreshDelegate returns when it cannot run
+// the refresh at all: the engine then refreshes in this process.
+var ErrNoRefreshHelper = auth.ErrNoDelegate

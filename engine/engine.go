@@ -127,6 +127,7 @@ type Engine struct {
 // New builds an engine. Nothing runs until a client attaches.
 func New(cfg Config) *Engine {
 	cfg.defaults()
+	tools.KeepPrivate(cfg.Home)
 	store := auth.NewStore(cfg.Home)
 	store.Log = cfg.Log
 	issuer := &auth.Client{

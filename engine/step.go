@@ -94,6 +94,11 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 		return res, &retryable{&UpstreamError{Detail: "stream ended before response.completed",
 			Message: "The model service closed the stream before the answer was complete; try again."}}
 	}
+	if errors.Is(err, ErrAnswerTooLarge) {
+		// Not retried: the same request would most likely do it again.
+		return res, &UpstreamError{Detail: err.Error(),
+			Message: "The model's answer was larger than deckhand accepts and was cut off; ask for a shorter answer."}
+	}
 	var apiErr *openai.Error
 	if errors.As(err, &apiErr) {
 		body := capt.body

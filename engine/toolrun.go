@@ -133,7 +133,7 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 	if tool == nil {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}
 	}
-	if !tool.ReadOnly() {
+	if !tool.ReadOnly() || t.guarded(c) {
 		if msg, ok := t.permit(ctx, c, tool); !ok {
 			return callOutcome{output: msg}
 		}

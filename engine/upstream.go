@@ -73,6 +73,7 @@ func (e *Engine) service(cred auth.Credential, sessionID string, sticky ...*turn
 		option.WithMaxRetries(0), // the turn loop retries, and knows when not to
 		option.WithHeader("Accept", "text/event-stream"),
 		option.WithMiddleware(e.authMiddleware(cred, sessionID, st)),
+		option.WithMiddleware(capStream),
 	)
 }
 

@@ -31,9 +31,12 @@ func (s *Server) registerAuth() {
 			if blank(p.APIKey) {
 				return nil, invalidParams("apiKey is required with method apiKey")
 			}
-			if _, err := eng.ConnectAPIKey(ctx, p.APIKey); err != nil {
+			st, err := eng.ConnectAPIKey(ctx, p.APIKey)
+			if err != nil {
 				return nil, err
 			}
+			// Its warning (a key not verified yet) is said once, here.
+			return protocol.ConnectResult{Provider: protocol.ProviderOpenAI, Methods: methods(), Status: authStatus(st)}, nil
 		default:
 			return nil, invalidParams(fmt.Sprintf("method %q cannot be used with connect: use apiKey here, startOAuth for browser or headless", p.Method))
 		}

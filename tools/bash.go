@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +42,7 @@ func (bashTool) Description() string {
 - Use it to build, run tests, use git, and run the project's own tools. To read, find or change files prefer read, list, glob, grep, write and edit: they are faster and safer.
 - Every call starts afresh in the workspace root: cd and variables do not carry over, so chain steps with && in one command.
 - Standard input is empty: use non-interactive flags (git --no-pager, apt-get -y, npm --yes).
-- Secrets are kept out of the environment: OPENAI_* and DECKHAND_* variables, and any whose name holds KEY, SECRET, TOKEN or PASSWORD, are unset.
+- Secrets are kept out of the environment: OPENAI_* and DECKHAND_* variables, any whose name holds KEY, SECRET, TOKEN, PASSWORD, COOKIE, CREDENTIAL, PRIVATE or a word PAT, AUTH* or PASS*, and any URL with a password in it, are unset.
 - The command is killed, with everything it started, after timeoutMs (default 2 minutes, at most 10); processes left in the background are killed when it ends.
 - Output over 30 KiB is cut in the middle, keeping the start and the end; pipe through head, tail or grep for long output.
 - A non-zero exit code is reported, not treated as a failure of the tool.`
@@ -118,13 +119,19 @@ func runGroup(ctx context.Context, dir, command string) (run groupRun, detached 
 		return groupRun{}, false, fmt.Errorf("pipe: %w", err)
 	}
 	defer pr.Close()
+	group, err := newProcGroup()
+	if err != nil {
+		pw.Close()
+		return groupRun{}, false, err
+	}
+	defer group.release()
 	cmd := exec.CommandContext(ctx, "bash", "-c", command)
 	cmd.Dir = dir
 	cmd.Env = commandEnv(os.Environ())
 	cmd.Stdout = pw // an *os.File: the child writes to it directly
 	cmd.Stderr = pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
+	cmd.SysProcAttr = group.attr()
+	cmd.Cancel = func() error { return group.kill(cmd.Process.Pid) }
 	err = cmd.Start()
 	pw.Close() // the children hold their own copies
 	if err != nil {
@@ -138,7 +145,7 @@ func runGroup(ctx context.Context, dir, command string) (run groupRun, detached 
 	}()
 	_ = cmd.Wait() // the exit status is in ProcessState
 	run.state = cmd.ProcessState
-	_ = killGroup(cmd.Process.Pid)
+	_ = group.kill(cmd.Process.Pid)
 	timer := time.NewTimer(bashWaitDelay)
 	defer timer.Stop()
 	select {
@@ -152,42 +159,53 @@ func runGroup(ctx context.Context, dir, command string) (run groupRun, detached 
 }
 
 // commandEnv is the environment a command runs with: deckhand's own, less
-// its credentials and whatever looks like a secret, as Codex's default
-// environment policy does: OPENAI_* and DECKHAND_* variables, and every
-// variable whose name holds KEY, SECRET, TOKEN or PASSWORD, in any case.
+// its credentials and whatever looks like a secret (see secretVar).
 func commandEnv(environ []string) []string {
 	kept := make([]string, 0, len(environ))
 	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if !secretName(name) {
+		name, value, _ := strings.Cut(kv, "=")
+		if !secretVar(name, value) {
 			kept = append(kept, kv)
 		}
 	}
 	return kept
 }
 
-func secretName(name string) bool {
+// keptVars are named like secrets but are not, and commands need them.
+var keptVars = map[string]bool{"SSH_AUTH_SOCK": true}
+
+// secretVar reports whether a variable is kept from commands: OPENAI_* and
+// DECKHAND_* variables; a name holding KEY, SECRET, TOKEN, COOKIE,
+// CREDENTIAL or PRIVATE, in any case; a name with a word PAT or a word
+// starting with AUTH or PASS (GITHUB_PAT, BASIC_AUTH, HTTP_AUTHORIZATION,
+// PGPASSWORD's PASS... but not PATH, GIT_AUTHOR_NAME or SSH_AUTH_SOCK); and
+// any value that is a URL with a password (DATABASE_URL=postgres://u:pw@h).
+func secretVar(name, value string) bool {
 	upper := strings.ToUpper(name)
+	if keptVars[upper] {
+		return false
+	}
 	if strings.HasPrefix(upper, "OPENAI_") || strings.HasPrefix(upper, "DECKHAND_") {
 		return true
 	}
-	for _, word := range []string{"KEY", "SECRET", "TOKEN", "PASSWORD"} {
+	for _, word := range []string{"KEY", "SECRET", "TOKEN", "COOKIE", "CREDENTIAL", "PRIVATE", "PASSWORD", "PASSWD"} {
 		if strings.Contains(upper, word) {
 			return true
 		}
 	}
-	return false
+	for _, word := range strings.FieldsFunc(upper, func(r rune) bool { return r < 'A' || r > 'Z' }) {
+		switch {
+		case word == "PAT",
+			strings.HasPrefix(word, "AUTH") && word != "AUTHOR" && word != "AUTHORS",
+			strings.HasPrefix(word, "PASS"):
+			return true
+		}
+	}
+	return urlWithPassword.MatchString(value)
 }
 
-// killGroup kills the process group led by pid; a group already gone is
-// not an error.
-func killGroup(pid int) error {
-	err := syscall.Kill(-pid, syscall.SIGKILL)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
-}
+// urlWithPassword finds scheme://user:password@ in a value.
+var urlWithPassword = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]*:[^/\s@]*@`)
 
 // exitStatus describes how the command ended.
 func exitStatus(state *os.ProcessState) string {

@@ -1,3 +1,5 @@
+//go:build unix
+
 package tools
 
 import (
@@ -80,8 +82,15 @@ func TestCommandEnv(t *testing.T) {
 		"PATH=/usr/bin", "HOME=/home/u", "LANG=C.UTF-8", "SSH_AUTH_SOCK=/tmp/agent", "TERM=dumb",
 		"OPENAI_API_KEY=sk", "OPENAI_ORG=o", "openai_x=1", "DECKHAND_HOME=/d", "GITHUB_TOKEN=t",
 		"NPM_AUTH_TOKEN=t", "MY_KEY=k", "apikey=k", "CLIENT_SECRET=s", "PGPASSWORD=p", "Password=p",
+		"GITHUB_PAT=p", "BASIC_AUTH=u:p", "HTTP_AUTHORIZATION=Bearer x", "SESSION_COOKIE=c", "GOOGLE_APPLICATION_CREDENTIALS=/c.json",
+		"SSH_PRIVATE=k", "MYSQL_PASS=p", "SMTP_PASSWD=p", "DATABASE_URL=postgres://app:hunter2@db:5432/app",
+		"REDIS=redis://:pw@cache:6379", "MIRRORS=http://a.example,https://u:p@b.example/x",
+		"GIT_AUTHOR_NAME=Ann", "GIT_AUTHOR_EMAIL=a@example.com", "PATTERN=x", "XDG_DATA_DIRS=/usr/share",
+		"HOMEPAGE=https://example.com/a@b", "PUBLIC_URL=https://user@host/x",
 	}
-	want := []string{"PATH=/usr/bin", "HOME=/home/u", "LANG=C.UTF-8", "SSH_AUTH_SOCK=/tmp/agent", "TERM=dumb"}
+	want := []string{"PATH=/usr/bin", "HOME=/home/u", "LANG=C.UTF-8", "SSH_AUTH_SOCK=/tmp/agent", "TERM=dumb",
+		"GIT_AUTHOR_NAME=Ann", "GIT_AUTHOR_EMAIL=a@example.com", "PATTERN=x", "XDG_DATA_DIRS=/usr/share",
+		"HOMEPAGE=https://example.com/a@b", "PUBLIC_URL=https://user@host/x"}
 	if got := commandEnv(in); !slices.Equal(got, want) {
 		t.Errorf("commandEnv = %q, want %q", got, want)
 	}

@@ -16,6 +16,9 @@ import (
 // editMaxFileSize bounds the file edit reads whole into memory.
 const editMaxFileSize = 64 << 20
 
+// editMaxDiff bounds the diff edit returns.
+const editMaxDiff = 64 << 10
+
 type editParams struct {
 	Path       string `json:"path" desc:"The file to edit: relative to the workspace root, or absolute inside it."`
 	OldString  string `json:"oldString" desc:"The exact text to replace, copied from the file with its whitespace and indentation (without read's line-number prefixes). It must occur exactly once unless replaceAll is set; include surrounding lines to make it unique."`
@@ -83,7 +86,7 @@ func (t editTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	// oldString shows it knows the text. One it has read must not have
 	// changed since.
 	seen, known := env.Ledger.lookup(real)
-	data, _, err := readRegular(real, editMaxFileSize)
+	data, _, err := readRegular(env.Root, real, editMaxFileSize)
 	switch {
 	case errors.Is(err, errTooLarge):
 		return fail("%q is larger than %d MiB: edit changes smaller files only", p.Path, editMaxFileSize>>20), nil
@@ -108,6 +111,11 @@ func (t editTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 		noun = "occurrences"
 	}
 	diff := udiff.Unified("a/"+rel, "b/"+rel, change.before, change.after)
+	if len(diff) > editMaxDiff {
+		// The change is made; a diff this long would only crowd the
+		// model's context and the request.
+		diff = fmt.Sprintf("(the diff is %d KiB, over %d KiB: not shown; read the file to check the result)", len(diff)>>10, editMaxDiff>>10)
+	}
 	return Result{Output: fmt.Sprintf("edited %s: replaced %d %s\n\n%s", rel, change.count, noun, diff)}, nil
 }
 
@@ -139,9 +147,13 @@ func replaceText(content, old, new string, all bool, name string) (textChange, s
 		return textChange{}, fmt.Sprintf("oldString occurs %d times in %s (at %s): add surrounding lines to oldString to make it unique, or set replaceAll to change every occurrence",
 			count, name, matchLines(content, old))
 	}
-	n := 1
+	n, replaced := 1, 1
 	if all {
-		n = -1
+		n, replaced = -1, count
+	}
+	if size := len(content) + replaced*(len(new)-len(old)); size > editMaxFileSize {
+		return textChange{}, fmt.Sprintf("the edit would make %s %d MiB, over the %d MiB edit writes: replace fewer occurrences or a shorter newString",
+			name, size>>20, editMaxFileSize>>20)
 	}
 	after := strings.Replace(content, old, new, n)
 	written := after

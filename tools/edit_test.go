@@ -185,3 +185,20 @@ func TestEditRefusesBinary(t *testing.T) {
 	res := runTool(t, editTool{}, env, map[string]any{"path": "b.bin", "oldString": "ab", "newString": "xy"})
 	check(t, res, true, []string{"binary file"})
 }
+
+// replaceAll that would blow a file up past the edit limit is refused
+// before anything is built; a huge diff is summarised, not returned.
+func TestEditBounds(t *testing.T) {
+	big := strings.Repeat("x\n", 200<<10)
+	env := newTestEnv(t, map[string]string{"f.txt": big})
+	res := runTool(t, editTool{}, env, map[string]any{"path": "f.txt", "oldString": "x", "newString": strings.Repeat("y", 1<<10), "replaceAll": true})
+	check(t, res, true, []string{"over the 64 MiB edit writes"})
+	if got := readTestFile(t, filepath.Join(env.Root, "f.txt")); got != big {
+		t.Errorf("the refused edit changed the file")
+	}
+	res = runTool(t, editTool{}, env, map[string]any{"path": "f.txt", "oldString": "x", "newString": "yy", "replaceAll": true})
+	check(t, res, false, []string{"replaced 204800 occurrences", "not shown"})
+	if len(res.Output) > 1<<10 {
+		t.Errorf("edit returned %d bytes", len(res.Output))
+	}
+}

@@ -50,7 +50,7 @@ var errTooLarge = errors.New("file too large")
 // apart). The path is checked before it is opened, and opened non-blocking,
 // so that a FIFO put in its place meanwhile is refused rather than waited
 // on; O_NONBLOCK changes nothing for a regular file.
-func openRegular(path string) (*os.File, fs.FileInfo, error) {
+func openRegular(root, path string) (*os.File, fs.FileInfo, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, err
@@ -58,14 +58,14 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	if !info.Mode().IsRegular() {
 		return nil, info, errNotRegular
 	}
-	return openSeenRegular(path)
+	return openSeenRegular(root, path)
 }
 
 // openSeenRegular is openRegular for a path already seen to be a regular
 // file (in a directory entry or by a Stat): it skips the first check, which
 // grep's walk would pay for on every file.
-func openSeenRegular(path string) (*os.File, fs.FileInfo, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+func openSeenRegular(root, path string) (*os.File, fs.FileInfo, error) {
+	f, err := openIn(root, path, os.O_RDONLY|syscall.O_NONBLOCK)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -82,8 +82,8 @@ func openSeenRegular(path string) (*os.File, fs.FileInfo, error) {
 }
 
 // readRegular reads the whole regular file at path, at most limit bytes.
-func readRegular(path string, limit int) ([]byte, fs.FileInfo, error) {
-	f, info, err := openRegular(path)
+func readRegular(root, path string, limit int) ([]byte, fs.FileInfo, error) {
+	f, info, err := openRegular(root, path)
 	if err != nil {
 		return nil, info, err
 	}

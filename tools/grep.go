@@ -75,6 +75,7 @@ func (t grepTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 		return fail("cannot search %q: %v", target, unwrapPathError(err)), nil
 	}
 	s := &search{
+		root:       env.Root,
 		matcher:    matcher,
 		include:    include,
 		maxMatches: cmp.Or(t.maxMatches, grepMaxMatches),

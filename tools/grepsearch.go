@@ -19,6 +19,7 @@ type search struct {
 	matcher    *lineMatcher
 	include    string
 	maxMatches int
+	root       string // the workspace: files are opened through it
 
 	hits         []grepHit
 	found        atomic.Int64 // hits so far, across workers
@@ -106,7 +107,7 @@ func (s *search) full() bool {
 // file searches one file, reading it whole into buf (reused between the
 // files of one worker). A binary file returns errBinary.
 func (s *search) file(abs, rel string, buf *scratch) ([]grepHit, error) {
-	data, err := readInto(abs, &buf.data)
+	data, err := readInto(s.root, abs, &buf.data)
 	if errors.Is(err, errTooLarge) {
 		s.skippedLarge.Add(1)
 	}
@@ -135,8 +136,8 @@ func (s *search) file(abs, rel string, buf *scratch) ([]grepHit, error) {
 // readInto reads the file at path, seen to be a regular file, into *buf
 // (reused between the files of one worker), refusing one over
 // grepMaxFileSize.
-func readInto(path string, buf *[]byte) ([]byte, error) {
-	f, info, err := openSeenRegular(path)
+func readInto(root, path string, buf *[]byte) ([]byte, error) {
+	f, info, err := openSeenRegular(root, path)
 	if err != nil {
 		return nil, err
 	}

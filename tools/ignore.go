@@ -116,7 +116,7 @@ const ignoreMaxFileSize = 4 << 20
 // with returns the rules extended by the ignore file at path, found in the
 // directory domain (relative to the root). r is left unchanged.
 func (r ignoreRules) with(path, domain string) ignoreRules {
-	data, _, err := readRegular(path, ignoreMaxFileSize)
+	data, _, err := readRegular("", path, ignoreMaxFileSize)
 	if err != nil || len(data) == 0 {
 		return r
 	}

@@ -109,7 +109,7 @@ func buildTree(ctx context.Context, root, start string, limit int) (*tree, error
 		}
 		cur := queue[0]
 		queue = queue[1:]
-		entries, rules, _ := readDirKept(cur.abs, cur.rel, cur.rules)
+		entries, rules, _ := readDirKept(root, cur.abs, cur.rel, cur.rules)
 		cur.node.expanded = true
 		for _, e := range entries {
 			if t.count == limit {

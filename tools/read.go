@@ -61,7 +61,7 @@ func (t readTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if !ok {
 		return res, nil
 	}
-	f, info, err := openRegular(real)
+	f, info, err := openRegular(env.Root, real)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fail("file %q not found", p.Path), nil

@@ -181,3 +181,16 @@ func TestReadCapped(t *testing.T) {
 		})
 	}
 }
+
+// write refuses a FIFO at its path instead of replacing it with a file: a
+// program uses it.
+func TestWriteRefusesAFIFO(t *testing.T) {
+	env := newTestEnv(t, nil)
+	fifo := filepath.Join(env.Root, "pipe")
+	mkfifo(t, fifo)
+	res := runTool(t, writeTool{}, env, map[string]any{"path": "pipe", "content": "x"})
+	check(t, res, true, []string{"not a regular file", "not replaced"})
+	if info, err := os.Lstat(fifo); err != nil || info.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", info, err)
+	}
+}

@@ -70,11 +70,25 @@ func NewEnv(root string) (*Env, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("workspace root %s: %w", real, ErrNotDir)
 	}
+	if real == string(filepath.Separator) || filepath.Dir(real) == real {
+		return nil, fmt.Errorf("workspace root %s: %w", real, ErrWholeDisk)
+	}
+	if isPrivate(real) {
+		return nil, fmt.Errorf("workspace root %s: %w", real, ErrPrivateRoot)
+	}
+	sweepOnce(real, sweepDone)
 	return &Env{Root: real, Ledger: NewLedger()}, nil
 }
 
 // ErrNotDir reports a workspace root that is not a directory.
 var ErrNotDir = errors.New("not a directory")
+
+// ErrWholeDisk reports a workspace root that is the file system's root:
+// every file on the machine would be in reach of the model.
+var ErrWholeDisk = errors.New("the root of the file system cannot be a workspace: open a project folder instead")
+
+// ErrPrivateRoot reports a workspace root inside deckhand's own data folder.
+var ErrPrivateRoot = errors.New("deckhand's own data folder (its login and sessions) cannot be a workspace")
 
 // All returns the seven tools in the order read, list, glob, grep, write,
 // edit, bash.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -54,8 +53,8 @@ func relSlash(root, p string) string {
 // rules exclude and without FIFOs, sockets and devices, along with the
 // rules in force for those entries (rules plus the directory's own
 // .gitignore). An unreadable directory has no entries.
-func readDirKept(abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignoreRules, error) {
-	entries, err := os.ReadDir(abs)
+func readDirKept(root, abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignoreRules, error) {
+	entries, err := readDirIn(root, abs)
 	if err != nil && len(entries) == 0 {
 		return nil, rules, err
 	}
@@ -69,6 +68,9 @@ func readDirKept(abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignoreRules
 	for _, e := range entries {
 		name := e.Name()
 		if name == ".git" || !walkable(e.Type()) {
+			continue
+		}
+		if hiddenFromWalk(abs, filepath.Join(abs, name), e.Type()&fs.ModeSymlink != 0) {
 			continue
 		}
 		if len(rules.patterns) > 0 && rules.ignored(joinRel(rel, name), name, e.IsDir()) {
@@ -114,7 +116,7 @@ var (
 // visited but never followed. Unreadable directories are skipped. It
 // returns ctx.Err() when ctx ends first.
 func walkTree(ctx context.Context, root, start string, visit func(walkEntry) error) error {
-	w := walker{ctx: ctx, visit: visit}
+	w := walker{ctx: ctx, visit: visit, root: root}
 	err := w.dir(start, relSlash(root, start), rulesAbove(root, start), 1)
 	if errors.Is(err, errStopWalk) {
 		return nil
@@ -123,6 +125,7 @@ func walkTree(ctx context.Context, root, start string, visit func(walkEntry) err
 }
 
 type walker struct {
+	root  string
 	ctx   context.Context
 	visit func(walkEntry) error
 }
@@ -131,7 +134,7 @@ func (w *walker) dir(abs, rel string, rules ignoreRules, depth int) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	entries, rules, _ := readDirKept(abs, rel, rules)
+	entries, rules, _ := readDirKept(w.root, abs, rel, rules)
 	for _, e := range entries {
 		name := e.Name()
 		child := walkEntry{abs: abs + string(filepath.Separator) + name, rel: joinRel(rel, name), depth: depth, entry: e}

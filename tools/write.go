@@ -46,6 +46,11 @@ func (t writeTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Res
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
+	if info, err := os.Lstat(real); err == nil && !info.Mode().IsRegular() && !info.IsDir() && info.Mode()&fs.ModeSymlink == 0 {
+		// A FIFO, socket or device is something a program uses; replacing
+		// it with a file would break that program silently.
+		return fail("%q is not a regular file (%s): not replaced; remove it first with bash if that is what you want", p.Path, kindOf(info.Mode())), nil
+	}
 	created, res, ok := writeConfined(env, real, p.Path, []byte(p.Content))
 	if !ok {
 		return res, nil

@@ -85,7 +85,7 @@ func writeIn(dir *os.Root, name string, data []byte, perm fs.FileMode) (_ fs.Fil
 // followed).
 func createTemp(dir *os.Root, name string) (string, *os.File, error) {
 	for range tempTries {
-		tmp := "." + name + ".deckhand-" + strconv.FormatUint(rand.Uint64(), 36)
+		tmp := "." + name + tempMarker + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(rand.Uint64(), 36)
 		f, err := dir.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		switch {
 		case err == nil:

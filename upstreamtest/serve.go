@@ -32,7 +32,7 @@ func (s *Server) serveReply(w http.ResponseWriter, r *http.Request, rep Reply, m
 	if rc.Flush() != nil {
 		return
 	}
-	for _, ev := range events {
+	for i, ev := range events {
 		if sc.delay > 0 {
 			s.sleep(r.Context(), sc.delay)
 			if r.Context().Err() != nil {
@@ -43,6 +43,9 @@ func (s *Server) serveReply(w http.ResponseWriter, r *http.Request, rep Reply, m
 			return // the client went away
 		}
 		if rc.Flush() != nil {
+			return
+		}
+		if sc.hostile != hostileNone && hostileFlood(w, rc, r, sc, ev, i == 0) {
 			return
 		}
 	}

@@ -48,6 +48,7 @@ type script struct {
 	end      ending
 	header   []string
 	delay    time.Duration
+	hostile  hostileKind
 }
 
 type segmentKind int

@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"go.uber.org/zap"
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
 	"github.com/deckhand-dev/deckhand/engine"
 )
@@ -83,8 +83,7 @@ func (t *terminal) AskPermission(ctx context.Context, req engine.PermissionReque
 
 // isTerminal says whether f is a terminal a person can answer prompts on.
 func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	return term.IsTerminal(int(f.Fd()))
 }
 
 func compact(raw json.RawMessage) string {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
 	"github.com/deckhand-dev/deckhand/engine"
 )
@@ -118,15 +118,14 @@ func login(ctx context.Context, o *options, log *zap.Logger, args []string, stdi
 
 // readSecret reads a line without echoing it when stdin is a terminal.
 func readSecret(stdin io.Reader, in *bufio.Reader) (string, error) {
-	if f, ok := stdin.(*os.File); ok {
-		fd := int(f.Fd())
-		if t, err := unix.IoctlGetTermios(fd, unix.TCGETS); err == nil {
-			quiet := *t
-			quiet.Lflag &^= unix.ECHO
-			if err := unix.IoctlSetTermios(fd, unix.TCSETS, &quiet); err == nil {
-				defer unix.IoctlSetTermios(fd, unix.TCSETS, t)
-			}
+	if f, ok := stdin.(*os.File); ok && in.Buffered() == 0 && term.IsTerminal(int(f.Fd())) {
+		// Nothing typed ahead sits in the buffered reader, so reading
+		// the descriptor directly (echo off) loses nothing.
+		b, err := term.ReadPassword(int(f.Fd()))
+		if err != nil {
+			return "", fmt.Errorf("no key read: %w", err)
 		}
+		return strings.TrimSpace(string(b)), nil
 	}
 	line, err := in.ReadString('\n')
 	if err != nil && line == "" {

@@ -12,6 +12,10 @@ import (
 )
 
 func main() {
+	if err := harden(); err != nil {
+		// Rare (some sandboxes refuse prctl); say so and go on.
+		os.Stderr.WriteString("deckhand: warning: commands it runs could read its memory and environment (prctl: " + err.Error() + ")\n")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() { <-ctx.Done(); stop() }() // a second signal ends the process at once
 	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

@@ -84,7 +84,7 @@ func refreshDelegate(o *options) func(ctx context.Context, reason, stale string)
 		cmd.Stdout = &out
 		detach(cmd)
 		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("start the login refresh: %w", err)
+			return fmt.Errorf("%w: %v", engine.ErrNoRefreshHelper, err)
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()

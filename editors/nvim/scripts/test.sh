@@ -11,17 +11,17 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=$repo/.cache
-bin=$cache/nvim-test
-mkdir -p "$bin"
 
 fail() { echo "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 make -s -C "$repo" build || fail "make build failed"
-go -C "$repo" build -o "$bin/fakeupstream" ./cmd/fakeupstream || fail "building fakeupstream failed"
+# Built into this checkout's bin/, not the shared cache: checkouts of other
+# branches would overwrite one another's fake there.
+go -C "$repo" build -o "$repo/bin/fakeupstream" ./cmd/fakeupstream || fail "building fakeupstream failed"
 "$here/scripts/install-nvim.sh" "$cache/nvim" || fail "installing Neovim failed"
 
 export DECKHAND_BIN=$repo/bin/deckhand
-export DECKHAND_FAKEUPSTREAM=$bin/fakeupstream
+export DECKHAND_FAKEUPSTREAM=$repo/bin/fakeupstream
 export MINI_TEST_DIR=$cache/nvim/root/usr/share/neovim-mini.test
 nvim=${NVIM:-$cache/nvim/bin/nvim}
 export NVIM_BIN=$nvim

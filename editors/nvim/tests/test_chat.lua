@@ -201,6 +201,8 @@ T["? lists every key; gm picks the model, which the footer, status() and the req
   child.lua("T.choose(...)", { labels[2] })
   H.wait_for(child, "require('deckhand').config().model ~= nil", "the chosen model")
   has(child.lua_get("require('deckhand').status()"), id)
+  -- The chat's winbar names the model too.
+  has(child.lua_get("require('deckhand.chat').winbar()"), id)
   child.cmd("DeckhandChat which model?")
   H.wait_for(child, "#T.virt_lines() == 1", "the footer")
   has(child.lua_get("T.virt_lines()[1]"), " · " .. id .. " · ")

@@ -40,6 +40,13 @@ T["tool_summary names what a call is about"] = function()
   eq(s:find("(105 chars)", 1, true) ~= nil, true)
 end
 
+T["count shortens big token counts"] = function()
+  local chat = require("deckhand.chat")
+  eq(chat.count(950), "950")
+  eq(chat.count(48210), "48.2k")
+  eq(chat.count(nil), "0")
+end
+
 T["thousands and local_diff"] = function()
   local p = require("deckhand.permission")
   eq(p.thousands(4461), "4,461")

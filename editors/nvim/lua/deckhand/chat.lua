@@ -79,6 +79,7 @@ end
 
 local render_all
 local refresh_folds
+local one_line
 
 local function scratch(name, filetype)
   local buf = vim.api.nvim_create_buf(false, true)
@@ -278,8 +279,30 @@ function M.foldtext()
   return ("    ▸ %d line%s of output (zo opens, zc closes)"):format(n, n == 1 and "" or "s")
 end
 
+--- The chat window's winbar: the session (its first message), the model,
+--- and a spinner while a turn runs.
+function M.winbar()
+  local title = state.title
+  if not title then
+    for _, item in ipairs(state.items) do
+      if item.kind == "user" then
+        title = item.text
+        break
+      end
+    end
+  end
+  title = title and one_line(title, 40) or "new session"
+  local model = cfg().model or state.model or "default model"
+  local s = (" deckhand · %s · %s"):format(title, model)
+  if state.busy then
+    s = s .. " · " .. M.SPINNER[state.spinner]
+  end
+  return (s:gsub("%%", "%%%%"))
+end
+
 local function style_chat_win(win)
   local wo = vim.wo[win]
+  wo.winbar = "%{%v:lua.require'deckhand.chat'.winbar()%}"
   wo.wrap = true
   wo.linebreak = true
   wo.number = false
@@ -487,7 +510,7 @@ function M.short_args(args)
   return table.concat(parts, " ")
 end
 
-local function one_line(text, max)
+function one_line(text, max)
   text = vim.trim(tostring(text or ""))
   local l = vim.trim(text:match("^[^\n]*") or "")
   max = max or 60
@@ -784,6 +807,9 @@ local function start_spinner()
     end
     state.spinner = state.spinner % #M.SPINNER + 1
     M.draw_status()
+    if M.chat_win() then
+      vim.cmd("redrawstatus!") -- the winbar's spinner
+    end
   end))
 end
 
@@ -1061,24 +1087,34 @@ function M.decided(call_id, decision)
   M.draw_status()
 end
 
+--- 1234 -> "1234", 48210 -> "48.2k".
+function M.count(n)
+  n = tonumber(n) or 0
+  if n < 10000 then
+    return tostring(n)
+  end
+  return ("%.1fk"):format(n / 1000)
+end
+
 local function footer_text(result, model)
   local usage = result.usage or {}
   local steps = result.steps or 0
-  local s = ("%s%s · %d %s · %d in / %d out tokens"):format(
+  -- Short: virtual lines do not wrap in a narrow chat window.
+  local s = ("%s%s · %d %s · %s in / %s out"):format(
     result.stopReason or "?",
     model and (" · " .. model) or "",
     steps,
     steps == 1 and "step" or "steps",
-    usage.inputTokens or 0,
-    usage.outputTokens or 0
+    M.count(usage.inputTokens),
+    M.count(usage.outputTokens)
   )
   if usage.contextTokens and usage.contextWindow and usage.contextWindow > 0 then
     s = s .. (" · context %d%%"):format(math.floor(usage.contextTokens * 100 / usage.contextWindow + 0.5))
   end
   if result.stopReason == "max_steps" then
-    s = s .. " · send another message to continue"
+    s = s .. " · send more to continue"
   end
-  return "── " .. s .. " ──"
+  return "── " .. s
 end
 
 local function notify_hidden(text, level)
@@ -1195,7 +1231,7 @@ function M.new_session()
     ui.warn("deckhand is still answering: stop it with <C-c> first.")
     return
   end
-  state.session_id = nil
+  state.session_id, state.title = nil, nil
   state.items, state.tools = {}, {}
   state.last_message, state.context_tokens, state.context_window = nil, nil, nil
   if state.buf and vim.api.nvim_buf_is_valid(state.buf) then
@@ -1213,6 +1249,7 @@ function M.load_session(s)
   end
   subscribe()
   state.session_id = s.sessionId
+  state.title = s.title
   state.sessions_last = true
   state.items, state.tools = {}, {}
   state.model = s.model

@@ -1,0 +1,321 @@
+package e2e
+
+// The hostile group: each test reproduces an attack on deckhand from a
+// command the user allowed, a careless workspace, a hostile upstream or a
+// hostile editor, against the built binary, and checks that it held.
+// `make hostile` runs the group alone.
+
+import (
+	"encoding/json"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/deckhand-dev/deckhand/upstreamtest"
+)
+
+func bashCall(id, command string) upstreamtest.Reply {
+	args, _ := json.Marshal(map[string]string{"command": command})
+	return upstreamtest.Step().Call(id, "bash", string(args)).Reply()
+}
+
+// ownedDir is a new directory the given user owns, readable by nobody else.
+func ownedDir(t *testing.T, cred *syscall.Credential) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "deckhand-hostile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// unprivileged is the user a test runs deckhand as: nobody when the tests
+// run as root (root may read any /proc entry, so the attack needs a normal
+// user), else the current user, which is the real case already.
+func unprivileged(t *testing.T) *syscall.Credential {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skipf("running as root and there is no user nobody to run deckhand as: %v", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	// The binary's directory must be reachable by that user.
+	if err := os.Chmod(filepath.Dir(binary), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+}
+
+// TestHostileProcInjection: a command the user allowed once tries to steer
+// deckhand through /proc/<deckhand>: write a request into its stdin, forge
+// a frame to the editor on its stdout, read its environment (with the API
+// key). All three must be refused.
+func TestHostileProcInjection(t *testing.T) {
+	cred := unprivileged(t)
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	home, ws := ownedDir(t, cred), ownedDir(t, cred)
+	const secret = "sk-hostile-test-0123456789"
+	fake.SetAPIKey(secret)
+	p := start(t, opts{fake: fake, home: home, ws: ws, cred: cred, env: []string{"OPENAI_API_KEY=" + secret}})
+	p.onRequest = func(m msg) any {
+		if m.Method == "permission/request" {
+			return map[string]any{"decision": "allow"}
+		}
+		return nil
+	}
+	p.initialize(true)
+	// Each attempt prints "opened" or "refused"; a forged frame and an
+	// injected request would also show up on the editor's side.
+	attack := `d=/proc/$PPID
+if cat $d/environ >/dev/null 2>&1; then echo "environ opened"; tr '\0' '\n' < $d/environ; else echo "environ refused"; fi
+if (echo '{"jsonrpc":"2.0","method":"chat/delta","params":{"text":"FORGED"}}' > $d/fd/1) 2>/dev/null; then echo "fd1 opened"; else echo "fd1 refused"; fi
+if (echo '{"jsonrpc":"2.0","id":"inj","method":"status"}' > $d/fd/0) 2>/dev/null; then echo "fd0 opened"; else echo "fd0 refused"; fi`
+	fake.PushAPI(bashCall("b1", attack), upstreamtest.Text("done"))
+	r := p.chat(map[string]any{"message": "run it"})
+	if r.StopReason != "end_turn" {
+		t.Fatalf("turn ended %+v", r)
+	}
+	out := outputsOf(input(t, fake.RequestsTo("/v1/responses"), 1))["b1"]
+	for _, want := range []string{"environ refused", "fd1 refused", "fd0 refused"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the command got through /proc: want %q in its output:\n%s", want, tail(out, 400))
+		}
+	}
+	if strings.Contains(out, secret) {
+		t.Errorf("the command read the API key from deckhand's environment")
+	}
+	for _, n := range p.notifications("") {
+		forged := n.Method == "chat/delta" && strings.Contains(string(n.Params), "FORGED")
+		if forged || strings.Contains(string(n.ID), "inj") {
+			t.Errorf("a frame from the command reached the editor: %s %s", n.Method, n.Params)
+		}
+	}
+}
+
+// alive reports whether pid is a process that has not exited (a zombie
+// waiting for its reaper counts as gone).
+func alive(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	fields := strings.Fields(s)
+	return len(fields) > 0 && fields[0] != "Z" && fields[0] != "X"
+}
+
+// TestHostileChildrenDieWithDeckhand: kill -9 of deckhand while a bash
+// command runs must not leave the command, or what it started in its
+// process group, running.
+func TestHostileChildrenDieWithDeckhand(t *testing.T) {
+	fake, p := permissionServer(t, "allow")
+	fake.PushCodex(bashCall("b1", `echo $$ > leader.pid; sleep 600 & echo $! > bg.pid; sleep 600 | cat & echo $! > pipe.pid; wait`))
+	p.send("chat", map[string]any{"message": "run"})
+	var pids []int
+	deadline := time.Now().Add(30 * time.Second)
+	for len(pids) < 3 && time.Now().Before(deadline) {
+		pids = pids[:0]
+		for _, f := range []string{"leader.pid", "bg.pid", "pipe.pid"} {
+			b, err := os.ReadFile(filepath.Join(p.ws, f))
+			if n, err2 := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && err2 == nil {
+				pids = append(pids, n)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(pids) < 3 {
+		t.Fatalf("the command did not start: pids %v", pids)
+	}
+	for _, pid := range pids {
+		if !alive(pid) {
+			t.Fatalf("process %d is not running before the kill", pid)
+		}
+	}
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.exited
+	deadline = time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		left := 0
+		for _, pid := range pids {
+			if alive(pid) {
+				left++
+			}
+		}
+		if left == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, pid := range pids {
+		if alive(pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Errorf("process %d outlived deckhand's kill -9", pid)
+		}
+	}
+}
+
+// TestHostileHomeInWorkspace: with the workspace at the user's home folder,
+// read, grep, glob and list must never hand deckhand's own login to the
+// model, and reading another program's credential store asks first.
+func TestHostileHomeInWorkspace(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	ws := t.TempDir()
+	home := filepath.Join(ws, ".local", "share", "deckhand")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tok := fake.Mint()
+	writeOAuth(t, home, tok, "acct_test_1", farFuture())
+	writeFile(t, ws, ".ssh/id_ed25519", "PRIVATE-KEY-MATERIAL\n")
+	writeFile(t, ws, ".codex/auth.json", `{"tokens":{"refresh_token":"CODEX-REFRESH"}}`)
+	writeFile(t, ws, "notes.txt", "refresh the page\n")
+	p := start(t, opts{fake: fake, home: home, ws: ws, env: []string{"HOME=" + ws, "XDG_DATA_HOME="}})
+	var asked []string
+	p.onRequest = func(m msg) any {
+		if m.Method != "permission/request" {
+			return nil
+		}
+		asked = append(asked, string(m.Params))
+		return map[string]any{"decision": "deny"}
+	}
+	p.initialize(true)
+	call := func(id, tool string, args map[string]any) upstreamtest.Reply {
+		b, _ := json.Marshal(args)
+		return upstreamtest.Step().Call(id, tool, string(b)).Reply()
+	}
+	fake.PushCodex(
+		call("r1", "read", map[string]any{"path": ".local/share/deckhand/auth.json"}),
+		call("r2", "read", map[string]any{"path": filepath.Join(home, "auth.json")}),
+		call("g1", "grep", map[string]any{"pattern": "refresh"}),
+		call("g2", "glob", map[string]any{"pattern": "**/auth.json"}),
+		call("l1", "list", map[string]any{"path": ".local/share"}),
+		call("l2", "list", map[string]any{}),
+		call("s1", "read", map[string]any{"path": ".ssh/id_ed25519"}),
+		call("c1", "grep", map[string]any{"pattern": "CODEX", "path": ".codex/auth.json"}),
+		call("c2", "grep", map[string]any{"pattern": "CODEX", "path": ".codex"}),
+		upstreamtest.Text("done"))
+	r := p.chat(map[string]any{"message": "look around"})
+	if r.StopReason != "end_turn" {
+		t.Fatalf("turn %+v", r)
+	}
+	reqs := fake.RequestsTo(codexPath)
+	outs := map[string]string{}
+	for i := 1; i < len(reqs); i++ {
+		for k, v := range outputsOf(input(t, reqs, i)) {
+			outs[k] = v
+		}
+	}
+	for id, out := range outs {
+		for _, secret := range []string{tok.RefreshToken, tok.AccessToken, "PRIVATE-KEY-MATERIAL", "CODEX-REFRESH"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s handed a secret to the model: %s", id, tail(out, 300))
+			}
+		}
+	}
+	for _, id := range []string{"r1", "r2"} {
+		if !strings.Contains(outs[id], "deckhand's own data folder") {
+			t.Errorf("%s: want a refusal naming deckhand's data folder, got %q", id, outs[id])
+		}
+	}
+	if !strings.Contains(outs["g1"], "notes.txt") {
+		t.Errorf("grep over the workspace found nothing: %q", outs["g1"])
+	}
+	if strings.Contains(outs["g2"], "codex/auth.json") || strings.Contains(outs["g2"], "deckhand/auth.json") || strings.Contains(outs["c2"], "auth.json") || strings.Contains(outs["l1"], "deckhand") || strings.Contains(outs["l2"], ".ssh") {
+		t.Errorf("a walk showed a credential store: glob %q list %q / %q", outs["g2"], outs["l1"], tail(outs["l2"], 300))
+	}
+	if len(asked) != 2 || !strings.Contains(asked[0], "id_ed25519") || !strings.Contains(asked[1], ".codex") {
+		t.Errorf("want permission asked for the ssh key and the codex store, got %q", asked)
+	}
+	if outs["s1"] != "denied by the user" {
+		t.Errorf("the denied read gave %q", outs["s1"])
+	}
+	// The login is intact.
+	if st := p.status(); st.Type != "oauth" {
+		t.Errorf("status after the turn: %+v", st)
+	}
+}
+
+// TestHostileWorkspaceRoot: the root of the file system and deckhand's own
+// home are refused as workspaces, with a sentence that says why.
+func TestHostileWorkspaceRoot(t *testing.T) {
+	p := start(t, opts{})
+	for _, root := range []string{"/", p.home} {
+		err := p.fails("initialize", map[string]any{"clientInfo": map[string]any{"name": "e2e", "version": "1"},
+			"workspaceRoot": root, "capabilities": map[string]any{"permissions": true}}, -32602)
+		if !strings.Contains(err.Message, "cannot be a workspace") {
+			t.Errorf("workspaceRoot %s: %q", root, err.Message)
+		}
+	}
+}
+
+// TestHostileInterruptedWriteCleaned: the temporary file a write killed
+// half-way left behind is removed when deckhand next opens the workspace.
+func TestHostileInterruptedWriteCleaned(t *testing.T) {
+	ws := t.TempDir()
+	stale := writeFile(t, ws, "src/.main.go.deckhand-999999999-4k2j", "half a file")
+	kept := writeFile(t, ws, "src/main.go", "package main\n")
+	p := start(t, opts{ws: ws})
+	p.initialize(false)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(stale); os.IsNotExist(err) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the interrupted write's temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("the sweep removed a real file: %v", err)
+	}
+}
+
+// TestHostileEndlessStream: an upstream that never ends an event, or never
+// ends its stream, is cut off at deckhand's bound with a clear error, and
+// the server goes on.
+func TestHostileEndlessStream(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		step *upstreamtest.StepBuilder
+	}{
+		{"endless event", upstreamtest.Step().Text("hi").EndlessEvent()},
+		{"endless text", upstreamtest.Step().Text("flood ").EndlessText()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake, p, _ := oauthServer(t, opts{})
+			fake.PushCodex(tc.step.Reply())
+			_, err := p.call("chat", map[string]any{"message": "hi"})
+			if err == nil || !strings.Contains(err.Message, "larger than deckhand accepts") {
+				t.Fatalf("want the size-limit error, got %v", err)
+			}
+			if n := len(fake.RequestsTo(codexPath)); n != 1 {
+				t.Errorf("%d requests: a cut answer must not be retried", n)
+			}
+			fake.PushCodex(upstreamtest.Text("still here"))
+			if r := p.chat(map[string]any{"message": "again"}); r.Text != "still here" {
+				t.Errorf("next turn %+v", r)
+			}
+		})
+	}
+}

@@ -1,0 +1,16 @@
+//go:build unix && !linux
+
+package tools
+
+import "syscall"
+
+// leaderAttr makes a process the leader of a new process group.
+func leaderAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+// memberAttr puts a command in the group pgid. There is no parent-death
+// signal here: the group's watcher ends the group when deckhand dies.
+func memberAttr(pgid int) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
+}
