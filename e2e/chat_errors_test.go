@@ -89,7 +89,8 @@ func TestErrorMapping(t *testing.T) {
 		{
 			name:    "context length exceeded",
 			replies: []upstreamtest.Reply{upstreamtest.Step().Failed("context_length_exceeded", "Your input exceeds the context window of this model.").Reply()},
-			code:    -32012, inMsg: "context window", tries: 1,
+			// deckhand's own advice, not the fake's words ("context window").
+			code: -32012, inMsg: "start a new session", tries: 1,
 		},
 		{
 			// The fake refuses the model itself, as the backend does.

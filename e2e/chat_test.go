@@ -258,7 +258,11 @@ func TestSessionContinues(t *testing.T) {
 			texts = append(texts, it["role"].(string)+":"+c)
 		}
 	}
-	if want := []string{"user:one", "assistant:First.", "user:two"}; !slices.Equal(texts, want) {
+	// A session starts with its environment context (1.1).
+	if len(texts) == 0 || !strings.HasPrefix(texts[0], "user:<environment_context>") {
+		t.Fatalf("history %v does not start with the environment context", texts)
+	}
+	if want := []string{"user:one", "assistant:First.", "user:two"}; !slices.Equal(texts[1:], want) {
 		t.Errorf("history %v, want %v", texts, want)
 	}
 }

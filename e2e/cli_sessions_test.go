@@ -52,7 +52,7 @@ func TestExecResumeAndSessions(t *testing.T) {
 		t.Fatalf("exec --resume: %d %q %q", code, out, errOut)
 	}
 	reqs := fake.RequestsTo(codexPath)
-	in := input(t, reqs, len(reqs)-1)
+	in := afterContext(input(t, reqs, len(reqs)-1))
 	if len(in) != 3 || itemText(in[0]) != "plan the release" || itemText(in[1]) != "first answer" || itemText(in[2]) != "and then?" {
 		t.Fatalf("resumed request input %v", in)
 	}
@@ -66,7 +66,7 @@ func TestExecResumeAndSessions(t *testing.T) {
 		t.Fatalf("exec --resume=ID: %d %q", code, errOut)
 	}
 	reqs = fake.RequestsTo(codexPath)
-	if n := len(input(t, reqs, len(reqs)-1)); n != 7 {
+	if n := len(afterContext(input(t, reqs, len(reqs)-1))); n != 7 {
 		t.Errorf("the fourth turn carries %d items, want 7", n)
 	}
 	_, errOut, code = run(t, fake, home, ws, "", "exec", "--resume=ses_nope", "hi")

@@ -103,7 +103,7 @@ func TestExec(t *testing.T) {
 		}
 	}
 	in := fake.RequestsTo(codexPath)[0].JSON()["input"].([]any)
-	if msg := itemText(in[0].(map[string]any)); msg != "what do my notes say?" {
+	if msg := itemText(in[len(in)-1].(map[string]any)); msg != "what do my notes say?" {
 		t.Errorf("prompt sent: %v", msg)
 	}
 }

@@ -7,7 +7,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -315,6 +317,106 @@ func TestHostileEndlessStream(t *testing.T) {
 			fake.PushCodex(upstreamtest.Text("still here"))
 			if r := p.chat(map[string]any{"message": "again"}); r.Text != "still here" {
 				t.Errorf("next turn %+v", r)
+			}
+		})
+	}
+}
+
+// TestHostileManyCallsInOneStep: a step with thousands of reads runs a
+// bounded number and tells the model about the rest.
+func TestHostileManyCallsInOneStep(t *testing.T) {
+	fake, p, _ := oauthServer(t, opts{})
+	writeFile(t, p.ws, "f.txt", "line\n")
+	step := upstreamtest.Step()
+	for i := range 200 {
+		step.Call("c"+strconv.Itoa(i), "read", `{"path":"f.txt"}`)
+	}
+	fake.PushCodex(step.Reply(), upstreamtest.Text("done"))
+	if r := p.chat(map[string]any{"message": "read a lot"}); r.StopReason != "end_turn" {
+		t.Fatalf("turn %+v", r)
+	}
+	outs := outputsOf(input(t, fake.RequestsTo(codexPath), 1))
+	if len(outs) != 200 {
+		t.Fatalf("%d outputs for 200 calls", len(outs))
+	}
+	ran := 0
+	for _, out := range outs {
+		if strings.Contains(out, "line") {
+			ran++
+		} else if !strings.Contains(out, "at most 64 run in one step") {
+			t.Fatalf("unexpected output %q", out)
+		}
+	}
+	if ran != 64 {
+		t.Errorf("%d calls ran, want 64", ran)
+	}
+}
+
+// TestHostileHugeMessage: a chat message far over the bound is refused with
+// a sentence saying what to do, and the server goes on.
+func TestHostileHugeMessage(t *testing.T) {
+	fake, p, _ := oauthServer(t, opts{})
+	e := p.fails("chat", map[string]any{"message": strings.Repeat("x", 3<<20)}, -32602)
+	if !strings.Contains(e.Message, "put large content in a file") {
+		t.Errorf("message %q", e.Message)
+	}
+	if n := len(fake.RequestsTo(codexPath)); n != 0 {
+		t.Errorf("%d requests upstream for a refused message", n)
+	}
+	fake.PushCodex(upstreamtest.Text("fine"))
+	if r := p.chat(map[string]any{"message": "hi"}); r.Text != "fine" {
+		t.Errorf("next chat %+v", r)
+	}
+}
+
+// TestHostileEditorNeverReads: an editor that stops reading deckhand's
+// stdout while an answer streams must still be able to end deckhand by
+// closing its stdin, and SIGTERM must end it too.
+func TestHostileEditorNeverReads(t *testing.T) {
+	for _, how := range []string{"stdin closed", "SIGTERM"} {
+		t.Run(how, func(t *testing.T) {
+			fake := upstreamtest.New()
+			t.Cleanup(fake.Close)
+			home := t.TempDir()
+			writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+			cmd := exec.Command(binary, "--log-level", "warn")
+			cmd.Dir = t.TempDir()
+			cmd.Env = append(os.Environ(), "DECKHAND_HOME="+home, "DECKHAND_AUTH_ISSUER="+fake.Issuer(),
+				"DECKHAND_CODEX_BASE_URL="+fake.CodexBase(), "OPENAI_BASE_URL="+fake.APIBase(), "OPENAI_API_KEY=")
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			unread, stdout, err := os.Pipe() // never read
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unread.Close()
+			cmd.Stdout = stdout
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			stdout.Close()
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			defer cmd.Process.Kill()
+			fake.PushCodex(upstreamtest.Step().Text("flood ").EndlessText().Reply())
+			fmt.Fprintf(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"workspaceRoot":%q,"capabilities":{}}}`+"\n", cmd.Dir)
+			fmt.Fprintln(stdin, `{"jsonrpc":"2.0","id":2,"method":"chat","params":{"message":"hi"}}`)
+			deadline := time.Now().Add(30 * time.Second)
+			for len(fake.RequestsTo(codexPath)) == 0 && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(time.Second) // the stream fills the pipe
+			if how == "SIGTERM" {
+				cmd.Process.Signal(syscall.SIGTERM)
+			} else {
+				stdin.Close()
+			}
+			select {
+			case <-exited:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("deckhand did not exit within 20 s of %s while its stdout was not read", how)
 			}
 		})
 	}

@@ -158,7 +158,7 @@ func TestSessionContinuesInAnotherProcess(t *testing.T) {
 		t.Fatalf("resumed turn %+v", r2)
 	}
 	reqs := fake.RequestsTo(codexPath)
-	in := input(t, reqs, len(reqs)-1)
+	in := afterContext(input(t, reqs, len(reqs)-1))
 	var kinds []string
 	for _, it := range in {
 		kind, _ := it["type"].(string)
@@ -226,7 +226,7 @@ func TestSessionKilledMidTurnLoadsAndContinues(t *testing.T) {
 		t.Fatalf("continued turn %+v", r)
 	}
 	reqs := fake.RequestsTo(codexPath)
-	in := input(t, reqs, len(reqs)-1)
+	in := afterContext(input(t, reqs, len(reqs)-1))
 	if len(in) != 4 || itemText(in[0]) != "read it" || in[1]["type"] != "function_call" ||
 		!strings.Contains(outputsOf(in)["c1"], "content") || itemText(in[3]) != "go on" {
 		t.Fatalf("continued request input %v", in)
@@ -315,7 +315,7 @@ func TestTwoProcessesOnOneSession(t *testing.T) {
 		t.Fatalf("b's turn %+v", r)
 	}
 	reqs := fake.RequestsTo(codexPath)
-	in := input(t, reqs, len(reqs)-1)
+	in := afterContext(input(t, reqs, len(reqs)-1))
 	var said []string
 	for _, it := range in {
 		if s := itemText(it); s != "" {
@@ -329,7 +329,7 @@ func TestTwoProcessesOnOneSession(t *testing.T) {
 	fake.PushCodex(upstreamtest.Text("four"))
 	a.chat(map[string]any{"sessionId": first.SessionID, "message": "fourth"})
 	reqs = fake.RequestsTo(codexPath)
-	if n := len(input(t, reqs, len(reqs)-1)); n != 6 {
+	if n := len(afterContext(input(t, reqs, len(reqs)-1))); n != 6 {
 		t.Errorf("a's next request has %d items, want 6 (b's turn included)", n)
 	}
 
@@ -370,7 +370,7 @@ func TestSessionsCloseFreesAndChatReadsBack(t *testing.T) {
 		t.Fatalf("after close: %+v", r2)
 	}
 	reqs := fake.RequestsTo(codexPath)
-	if in := input(t, reqs, len(reqs)-1); len(in) != 3 || itemText(in[0]) != "remember 7" {
+	if in := afterContext(input(t, reqs, len(reqs)-1)); len(in) != 3 || itemText(in[0]) != "remember 7" {
 		t.Errorf("read back from disk: %v", in)
 	}
 	p.fails("sessions/close", map[string]any{"sessionId": "ses_none"}, -32602)

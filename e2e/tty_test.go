@@ -51,7 +51,9 @@ func TestExecAsksOnATerminal(t *testing.T) {
 		t.Fatalf("the screen never showed %q:\n%s", want, s)
 		return ""
 	}
-	screen("todo.txt — allow?")
+	if s := screen("todo.txt — allow?"); !strings.Contains(s, "+buy milk") {
+		t.Errorf("the diff was not shown before the prompt:\n%s", s)
+	}
 	tmux("send-keys", "-t", session, "y", "Enter")
 	screen("secret.txt — allow?")
 	tmux("send-keys", "-t", session, "n", "Enter")

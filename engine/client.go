@@ -28,6 +28,7 @@ const (
 	EventReasoning
 	EventToolCall
 	EventToolResult
+	EventCompacted // the history was compacted before the next request
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and
@@ -43,6 +44,11 @@ type TurnEvent struct {
 	OK        bool
 	Output    string // cut to DisplayLimit for EventToolResult
 	Error     string
+	// ChangedPaths lists the files a write or edit changed (EventToolResult).
+	ChangedPaths []string
+	// BeforeTokens and AfterTokens size the history around a compaction
+	// (EventCompacted).
+	BeforeTokens, AfterTokens int64
 }
 
 // DisplayLimit is how much of a tool's output a TurnEvent carries.
@@ -65,6 +71,9 @@ type PermissionRequest struct {
 	Tool        string
 	Arguments   json.RawMessage
 	Description string
+	// Preview shows what the call would do (a diff, the whole command); nil
+	// for calls that have none.
+	Preview *Preview
 }
 
 // Decision is the user's answer to a PermissionRequest.

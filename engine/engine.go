@@ -101,6 +101,9 @@ func (c *Config) defaults() {
 
 // Engine is deckhand's core; one serves one client.
 type Engine struct {
+	slotsOnce sync.Once
+	slots     chan struct{} // read-only tool calls running (steplimits.go)
+
 	cfg    Config
 	log    *zap.Logger
 	store  *auth.Store
@@ -122,12 +125,14 @@ type Engine struct {
 	sessions    map[string]*Session
 	corrupt     string            // why the stored login was lost, until the next login
 	defaults    map[string]string // default model by credential type, from models
+	windows     windowCache       // context windows from the live catalogs
 }
 
 // New builds an engine. Nothing runs until a client attaches.
 func New(cfg Config) *Engine {
 	cfg.defaults()
 	tools.KeepPrivate(cfg.Home)
+	tightenHome(cfg.Home, cfg.Log)
 	store := auth.NewStore(cfg.Home)
 	store.Log = cfg.Log
 	issuer := &auth.Client{

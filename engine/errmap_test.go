@@ -48,9 +48,12 @@ func TestClassify(t *testing.T) {
 			}
 		}},
 		{"context length", 400, nil, `{"error":{"code":"context_length_exceeded","message":"too long"}}`, func(t *testing.T, err error) {
+			// The generic refusal has a Message too: the advice is what
+			// this case adds, and it must not be retried.
 			var u *UpstreamError
-			if !errors.As(err, &u) || u.Message == "" || u.Status != 400 {
-				t.Errorf("%v", err)
+			var r *retryable
+			if !errors.As(err, &u) || !strings.Contains(u.Message, "context window") || u.Status != 400 || errors.As(err, &r) {
+				t.Errorf("%#v, want the context-window advice", err)
 			}
 		}},
 		{"model not supported", 400, nil, `{"detail":"The 'x' model is not supported when using Codex with a ChatGPT account."}`, func(t *testing.T, err error) {

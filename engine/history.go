@@ -19,6 +19,9 @@ const (
 	ItemReasoning ItemKind = "reasoning" // Summary and Encrypted
 	ItemCall      ItemKind = "call"      // a function call: CallID, Name, Arguments
 	ItemOutput    ItemKind = "output"    // a call's output: CallID, Name, Text, OK
+	// ItemCompaction stands for earlier items the Responses API compacted:
+	// Encrypted.
+	ItemCompaction ItemKind = "compaction"
 )
 
 // Item is one entry of a session's history, in the shape it is stored.
@@ -54,6 +57,10 @@ func (it Item) Check() error {
 		if it.Encrypted == "" {
 			return fmt.Errorf("a reasoning item has no encrypted content")
 		}
+	case ItemCompaction:
+		if it.Encrypted == "" {
+			return fmt.Errorf("a compaction item has no encrypted content")
+		}
 	case ItemCall, ItemOutput:
 		if it.CallID == "" {
 			return fmt.Errorf("a %s item has no callId", it.Kind)
@@ -83,6 +90,8 @@ func inputItems(history []Item) responses.ResponseInputParam {
 			// openai-go leaves call_id unset here: it must be set by hand.
 			out.OfFunctionCallOutput.CallID = param.NewOpt(it.CallID)
 			in = append(in, out)
+		case ItemCompaction:
+			in = append(in, responses.ResponseInputItemUnionParam{OfCompaction: &responses.ResponseCompactionItemParam{EncryptedContent: it.Encrypted}})
 		}
 	}
 	return in

@@ -6,8 +6,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // userAgent is `deckhand/<version> (<os> <os version>; <arch>)`, the shape
@@ -31,9 +29,7 @@ func osNameVersion() (string, string) {
 			return name, ver
 		}
 	}
-	var u unix.Utsname
-	if err := unix.Uname(&u); err == nil {
-		sys, rel := unix.ByteSliceToString(u.Sysname[:]), unix.ByteSliceToString(u.Release[:])
+	if sys, rel, ok := uname(); ok {
 		if runtime.GOOS == "darwin" {
 			sys = "Mac OS"
 		}

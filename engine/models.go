@@ -120,6 +120,9 @@ func (e *Engine) catalog(ctx context.Context, cred auth.Credential) (ModelList, 
 	l := ModelList{Source: SourceLive}
 	if err == nil {
 		l.Models = parse(body)
+		if cred.Type == "oauth" {
+			e.windows.note(body) // the context windows it lists
+		}
 	}
 	if len(l.Models) == 0 {
 		l.Source = SourceBuiltin

@@ -61,6 +61,7 @@ func (s *Session) claimFile() error {
 				return err
 			}
 			s.history, d.size = st.History, st.Size
+			s.loadUndo(st.Extra)
 		}
 	}
 	d.unlock = unlock
@@ -94,11 +95,12 @@ func (s *Session) releaseFile() {
 
 // open starts the running turn's records (the file's header first for a
 // new session) and returns the history the turn works on: the session's,
-// with the user's message.
-func (t *turn) open(message string) []Item {
+// the items that go before the user's message (environment, instructions),
+// and the message as the model gets it (sent: with its attachments).
+func (t *turn) open(message, sent string, pre []Item) []Item {
 	s := t.s
-	user := Item{Kind: ItemUser, Text: message}
-	history := append(s.snapshotHistory(), user)
+	user := Item{Kind: ItemUser, Text: sent}
+	history := append(append(s.snapshotHistory(), pre...), user)
 	d := &s.disk
 	if d.store != nil && !d.off && d.unlock != nil {
 		var header *Record
@@ -114,7 +116,9 @@ func (t *turn) open(message string) []Item {
 		}
 	}
 	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model})
-	d.file.append(&Record{Type: RecordItem, TurnID: t.id, Item: &user})
+	for i := len(history) - len(pre) - 1; i < len(history); i++ {
+		d.file.append(&Record{Type: RecordItem, TurnID: t.id, Item: &history[i]})
+	}
 	d.kept = len(history)
 	return history
 }
@@ -164,6 +168,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 	}
 	s := e.newSession(id, root, e.permissions, nil)
 	s.history, s.disk.size = st.History, st.Size
+	s.loadUndo(st.Extra)
 	e.sessions[id] = s
 	e.mu.Unlock()
 	e.evict() // one more in memory: the least used may go

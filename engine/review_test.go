@@ -18,19 +18,26 @@ import (
 
 // stuck is a tool that ignores its context, as a tool blocked in a system
 // call would.
-type stuck struct{ release chan struct{} }
+type stuck struct {
+	release chan struct{}
+	started chan struct{} // has room for one: Run says it began
+}
 
 func (stuck) Name() string           { return "stuck" }
 func (stuck) Description() string    { return "never returns in time" }
 func (stuck) Schema() map[string]any { return map[string]any{"type": "object"} }
 func (stuck) ReadOnly() bool         { return true }
 func (s stuck) Run(context.Context, *tools.Env, json.RawMessage) (tools.Result, error) {
+	select {
+	case s.started <- struct{}{}:
+	default:
+	}
 	<-s.release
 	return tools.Result{Output: "late"}, nil
 }
 
 func TestCancelEndsTurnDespiteAStuckTool(t *testing.T) {
-	tool := stuck{release: make(chan struct{})}
+	tool := stuck{release: make(chan struct{}), started: make(chan struct{}, 1)}
 	defer close(tool.release)
 	e, fake := testEngine(t, tool)
 	fake.PushCodex(upstreamtest.Step().Call("s1", "stuck", `{}`).Reply())
@@ -40,7 +47,13 @@ func TestCancelEndsTurnDespiteAStuckTool(t *testing.T) {
 		res, _ := e.Chat(ctx, ChatRequest{Message: "go"})
 		done <- res
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// Cancel once the tool runs, so that the turn must leave it behind
+	// (not merely end before it starts).
+	select {
+	case <-tool.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stuck tool never started")
+	}
 	cancel()
 	select {
 	case res := <-done:

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,10 @@ type Session struct {
 	always  map[string]bool // tools the user allowed for the rest of the session
 	disk    diskState       // the session's file
 	used    time.Time       // when a turn last ended, or the session was loaded
+	undo    undoLog         // what each turn's write and edit calls replaced
+	meter   contextMeter    // how large the history is upstream
+	// instructions is what the session loaded of AGENTS.md files.
+	instructions instructionState
 }
 
 // SessionOptions fix what a new session works in.
@@ -61,10 +66,17 @@ type ChatRequest struct {
 	Message   string
 	Model     string // "" is the default of the login's branch
 	Effort    string // "low" | "medium" | "high" | ""
+	// Attachments go to the model with the message (1.1).
+	Attachments []Attachment
 }
 
 // Usage counts tokens.
-type Usage struct{ InputTokens, OutputTokens int64 }
+type Usage struct {
+	InputTokens, OutputTokens int64
+	// ContextTokens is the size of the history at the end of the turn and
+	// ContextWindow the model's window (both 0 when unknown).
+	ContextTokens, ContextWindow int64
+}
 
 // StopReason says why a turn ended.
 type StopReason string
@@ -118,6 +130,11 @@ func (e *Engine) HasSession(id string) bool {
 func (e *Engine) CheckChat(req ChatRequest) error {
 	if strings.TrimSpace(req.Message) == "" {
 		return &InvalidParamsError{Field: "message", Problem: "is blank"}
+	}
+	if len(req.Message) > maxMessageBytes {
+		return &InvalidParamsError{Field: "message", Problem: fmt.Sprintf(
+			"is %d KiB, over the %d KiB a message may be: put large content in a file in the workspace and ask the model to read it",
+			len(req.Message)>>10, maxMessageBytes>>10)}
 	}
 	switch req.Effort {
 	case "", "low", "medium", "high":

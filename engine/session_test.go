@@ -189,8 +189,8 @@ func TestResumeSessionGivesAStoredSessionANewClient(t *testing.T) {
 	if !read {
 		t.Errorf("the resumed session did not work in the new root for the new client: %+v", c.events)
 	}
-	if in := lastInput(t, fake); len(in) != 5 {
-		t.Errorf("the resumed request carries %d items, want 5", len(in))
+	if in := lastInput(t, fake); len(in) != 6 { // the environment context first
+		t.Errorf("the resumed request carries %d items, want 6", len(in))
 	}
 	if err := e.ResumeSession("ses_none", SessionOptions{}); !errors.Is(err, ErrUnknownSession) {
 		t.Errorf("unknown: %v", err)

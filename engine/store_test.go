@@ -59,7 +59,9 @@ func TestStoreDropsATornLastLineAndAppendsAfterIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Size != int64(len(before)) || len(st.History) != 2 || st.History[1].Text != "one" {
+	// The history: the environment context (a session's first item), the
+	// message, the answer.
+	if st.Size != int64(len(before)) || len(st.History) != 3 || st.History[2].Text != "one" {
 		t.Fatalf("loaded size %d (want %d), history %+v", st.Size, len(before), st.History)
 	}
 	// The resident copy is stale (the file grew): the next turn reads the
@@ -75,8 +77,8 @@ func TestStoreDropsATornLastLineAndAppendsAfterIt(t *testing.T) {
 			t.Errorf("line %d: %q", i+1, line)
 		}
 	}
-	if in := lastInput(t, fake); len(in) != 3 {
-		t.Errorf("second request carries %d items, want 3", len(in))
+	if in := lastInput(t, fake); len(in) != 4 { // environment, first, one, second: the torn half is gone
+		t.Errorf("second request carries %d items, want 4", len(in))
 	}
 }
 
@@ -164,7 +166,7 @@ func TestTurnRecordsOtherKinds(t *testing.T) {
 	if _, err := s.begin(tr.id, func() {}); err != nil {
 		t.Fatal(err)
 	}
-	history := tr.open("second")
+	history := tr.open("second", "second", nil)
 	tr.record(&Record{Type: "undoSnapshot", Data: json.RawMessage(`{"n":1}`)})
 	compacted := []Item{{Kind: ItemUser, Text: "compacted"}, history[len(history)-1]}
 	tr.replaced(compacted)
@@ -198,7 +200,7 @@ func TestIdleSessionsAreUnloadedAndReadBack(t *testing.T) {
 	fake.PushCodex(upstreamtest.Text("a2"))
 	chatOK(t, e, ChatRequest{SessionID: a.SessionID, Message: "back to a"})
 	in := lastInput(t, fake)
-	if len(in) != 3 || inputText(in[0]) != "in a" {
+	if len(in) != 4 || inputText(in[1]) != "in a" /* after the environment context */ {
 		t.Errorf("a's request after it was unloaded: %v", in)
 	}
 

@@ -18,7 +18,7 @@ const (
 	// event repeats the whole answer, so this is well above any real one).
 	maxEventBytes = 8 << 20
 	// maxAnswerBytes bounds the bytes of one streamed answer.
-	maxAnswerBytes = 32 << 20
+	maxAnswerBytes = 16 << 20
 )
 
 // ErrAnswerTooLarge is a stream cut because it went past a bound.

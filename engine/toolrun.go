@@ -15,8 +15,9 @@ import (
 
 // callOutcome is what running one call gave the model.
 type callOutcome struct {
-	output string
-	ok     bool
+	output  string
+	ok      bool
+	changed []string // files a write or edit changed
 }
 
 // runCalls runs the calls of one step and returns their outputs in call order.
@@ -25,10 +26,11 @@ type callOutcome struct {
 // from the turn's goroutine, as each call ends.
 func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	outcomes := make([]callOutcome, len(calls))
-	for i := 0; i < len(calls); {
+	limit := t.refuseExtraCalls(calls, outcomes)
+	for i := 0; i < limit; {
 		j := i + 1
 		if t.readOnly(calls[i].Name) {
-			for j < len(calls) && t.readOnly(calls[j].Name) {
+			for j < limit && t.readOnly(calls[j].Name) {
 				j++
 			}
 		}
@@ -60,6 +62,10 @@ func (t *turn) runBatch(ctx context.Context, calls []Item, i, j int, outcomes []
 		t.e.running.Add(1)
 		go func() {
 			defer t.e.running.Done()
+			if t.readOnly(calls[k].Name) {
+				release := t.e.toolSlot(ctx)
+				defer release()
+			}
 			results <- done{k, t.run(ctx, calls[k])}
 		}()
 	}
@@ -133,28 +139,33 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 	if tool == nil {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}
 	}
+	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger}
 	if !tool.ReadOnly() || t.guarded(c) {
-		if msg, ok := t.permit(ctx, c, tool); !ok {
+		if msg, ok := t.permit(ctx, c, tool, env); !ok {
 			return callOutcome{output: msg}
 		}
 	}
+	watch := t.watch(c, env)
 	if oc, ok := t.runOnClient(ctx, c); ok {
+		// The editor ran it (through its buffers): what reached the disk
+		// is what undo can take back.
+		oc.changed = watch()
 		return oc
 	}
-	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger}
 	res, err := tool.Run(ctx, env, json.RawMessage(c.Arguments))
+	changed := watch()
 	if err != nil {
 		if ctx.Err() != nil {
-			return callOutcome{output: "cancelled by the user"}
+			return callOutcome{output: "cancelled by the user", changed: changed}
 		}
-		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err)}
+		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err), changed: changed}
 	}
-	return callOutcome{output: res.Output, ok: !res.IsError}
+	return callOutcome{output: res.Output, ok: !res.IsError, changed: changed}
 }
 
 // permit decides whether a mutating call may run, asking the user when the
 // editor can be asked. The message is what the model sees when it may not.
-func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool) (string, bool) {
+func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.Env) (string, bool) {
 	canAsk, allowAll := t.s.permissions, t.e.cfg.AllowAll
 	switch {
 	case t.s.allowedAlways(c.Name):
@@ -165,9 +176,14 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool) (string, boo
 	default:
 		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.Name), false
 	}
-	d, err := t.client.AskPermission(ctx, PermissionRequest{
+	preview, msg, ok := t.preview(c, env)
+	if !ok {
+		return msg, false // the call would fail: no need to ask
+	}
+	v, err := t.ask(ctx, PermissionRequest{
 		SessionID: t.s.ID, TurnID: t.id, CallID: c.CallID, Tool: c.Name,
 		Arguments: jsonArgs(c.Arguments), Description: tools.Describe(c.Name, json.RawMessage(c.Arguments)),
+		Preview: preview,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -176,21 +192,24 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool) (string, boo
 		t.e.log.Warn("permission request failed", zap.String("tool", c.Name), zap.Error(err))
 		return "denied: the editor did not answer the permission request", false
 	}
-	switch d {
+	switch v.Decision {
 	case AllowAlways:
 		t.s.allowAlways(c.Name)
 		return "", true
 	case Allow:
 		return "", true
 	default:
-		return "denied by the user", false
+		return denied(v), false
 	}
 }
 
 func (t *turn) report(c Item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit)}
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
+	}
+	if tool := t.tool(c.Name); tool != nil && !tool.ReadOnly() {
+		t.persistUndo(oc.changed)
 	}
 	t.emit(ev)
 }

@@ -27,6 +27,8 @@ type turn struct {
 	client   Client
 	partial  strings.Builder // text streamed by the current attempt
 	streamed bool            // the current attempt sent the editor something
+	window   int64           // the model's context window, once known
+	overhead int             // bytes of a request besides its input
 	sticky   turnState       // the backend's routing token, echoed within the turn
 }
 
@@ -52,6 +54,13 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	s, created, err := e.session(req.SessionID)
 	if err != nil {
 		return TurnResult{}, err
+	}
+	message, attachedDirs, err := attachedMessage(s.workspace(), req.Message, req.Attachments)
+	if err != nil {
+		if created {
+			e.dropSession(s.ID) // nobody has heard of it
+		}
+		return TurnResult{}, err // nothing is sent
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -81,9 +90,19 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
-	history := t.open(req.Message) // written to the session's file from here on
+	// A session's first items are its environment and the root's
+	// instructions; an attachment's directory may bring more instructions.
+	var pre []Item
+	if len(s.snapshotHistory()) == 0 {
+		pre = t.sessionContext(t.env())
+	}
+	for _, d := range attachedDirs {
+		pre = append(pre, t.instructionsFor(t.env(), d)...)
+	}
+	history := t.open(req.Message, message, pre) // written to the session's file from here on
 	res, history, err := t.loop(ctx, cred, history)
 	res.SessionID, res.TurnID = s.ID, t.id
+	res.Usage.ContextTokens, res.Usage.ContextWindow = t.contextTokens(history), t.window
 	if ctx.Err() != nil {
 		// Cancelled: whatever ran is kept, every call gets an output.
 		res.StopReason = StopCancelled
@@ -115,6 +134,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 			return end(StopMaxSteps, nil)
 		}
 		res.Steps++
+		history = t.maybeCompact(ctx, cred, history)
 		step, err := t.step(ctx, &cred, history)
 		res.Usage.InputTokens += step.usage.InputTokens
 		res.Usage.OutputTokens += step.usage.OutputTokens
@@ -136,6 +156,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 			texts = append(texts, step.text)
 		}
 		history = append(history, step.items...)
+		t.s.meter.note(step.usage, len(history))
 		t.keep(history)
 		// The rule the tools deckhand replaces got wrong: any call at all,
 		// whatever text or reasoning came with it, means another step.
@@ -143,6 +164,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 			return end(StopEndTurn, nil)
 		}
 		history = append(history, t.runCalls(ctx, step.calls)...)
+		history = append(history, t.moreInstructions(t.env(), step.calls)...)
 		t.keep(history)
 		if ctx.Err() != nil {
 			return end("", ctx.Err())

@@ -8,6 +8,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/deckhand-dev/deckhand/protocol"
 	"github.com/sourcegraph/jsonrpc2"
@@ -234,6 +235,9 @@ func (c *Conn) abort() {
 	c.queue.abort()
 }
 
+// drainGrace bounds the flush of the replies after the input ended.
+const drainGrace = 5 * time.Second
+
 // drain waits for the handlers and lets the writer flush their replies.
 // Close or the end of ctx meanwhile turns it into an abort.
 func (c *Conn) drain(ctx context.Context, writer *sync.WaitGroup) {
@@ -245,6 +249,9 @@ func (c *Conn) drain(ctx context.Context, writer *sync.WaitGroup) {
 		case <-ctx.Done():
 			c.abort()
 		case <-c.closed:
+			c.abort()
+		case <-time.After(drainGrace):
+			// The editor stopped reading: what is left cannot be written.
 			c.abort()
 		}
 	})

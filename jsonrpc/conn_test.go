@@ -67,6 +67,7 @@ func TestConnSurvivesBadFrames(t *testing.T) {
 		{"batch", `[{"jsonrpc":"2.0","id":1,"method":"echo"}]`, -32600, "null"},
 		{"fractional id", `{"jsonrpc":"2.0","id":1.5,"method":"echo"}`, -32600, "null"},
 		{"object id", `{"jsonrpc":"2.0","id":{},"method":"echo"}`, -32600, "null"},
+		{"null id", `{"jsonrpc":"2.0","id":null,"method":"echo"}`, -32600, "null"},
 		{"no method", `{"id":3}`, -32600, "3"},
 	}
 	for _, framing := range framings {

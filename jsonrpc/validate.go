@@ -42,6 +42,9 @@ func check(frame []byte) verdict {
 		return verdict{id: echo, message: "Invalid request: a message cannot have both a method and a result or error."}
 	case isRequest && method[0] != '"':
 		return verdict{id: echo, message: "Invalid request: the method must be a string."}
+	case isRequest && len(id) > 0 && isNull(id):
+		// jsonrpc2 would take it for a notification and never answer.
+		return verdict{message: "Invalid request: the id must not be null; give a string or an integer, or leave the id out for a notification."}
 	case isRequest && !usable:
 		return verdict{id: echo, message: "Invalid request: the id must be a string or an integer from 0 to 9223372036854775807."}
 	case isRequest:

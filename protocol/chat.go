@@ -22,12 +22,18 @@ type ChatParams struct {
 	Message         string `json:"message"`
 	Model           string `json:"model,omitempty"`
 	ReasoningEffort string `json:"reasoningEffort,omitempty"`
+	// Attachments (1.1) go to the model with the message.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Usage counts tokens.
 type Usage struct {
 	InputTokens  int64 `json:"inputTokens"`
 	OutputTokens int64 `json:"outputTokens"`
+	// ContextTokens (1.1) is the size of the history at the turn's end, and
+	// ContextWindow the model's context window.
+	ContextTokens int64 `json:"contextTokens,omitempty"`
+	ContextWindow int64 `json:"contextWindow,omitempty"`
 }
 
 // ChatResult is the result of chat, sent when the turn ends.
@@ -74,6 +80,8 @@ type ChatToolResultParams struct {
 	OK     bool   `json:"ok"`
 	Output string `json:"output"`
 	Error  string `json:"error,omitempty"`
+	// ChangedPaths (1.1) lists the files a write or edit changed.
+	ChangedPaths []string `json:"changedPaths,omitempty"`
 }
 
 // ToolResultDisplayLimit is how much of a tool's output chat/toolResult carries.

@@ -35,6 +35,8 @@ type InitializeResult struct {
 	WorkspaceRoot string `json:"workspaceRoot,omitempty"`
 	// Capabilities says which 1.1 additions the server has.
 	Capabilities *ServerCapabilities `json:"capabilities,omitempty"`
+	// Instructions (1.1) lists the project instruction files found.
+	Instructions []string `json:"instructions,omitempty"`
 }
 
 // ServerCapabilities are the 1.1 additions a server has.

@@ -29,9 +29,13 @@ type PermissionRequestParams struct {
 	Tool        string          `json:"tool"`
 	Arguments   json.RawMessage `json:"arguments"`
 	Description string          `json:"description"`
+	// Preview (1.1) shows what the call would do.
+	Preview *Preview `json:"preview,omitempty"`
 }
 
 // PermissionResult is the editor's answer to permission/request.
 type PermissionResult struct {
 	Decision string `json:"decision"`
+	// Reason (1.1) may come with a deny; the model is told it.
+	Reason string `json:"reason,omitempty"`
 }

@@ -118,7 +118,8 @@ func (s *Server) registerAuth() {
 func (s *Server) registerChat() {
 	eng := s.cfg.Engine
 	request(s, protocol.MethodChat, true, func(ctx context.Context, p protocol.ChatParams) (any, error) {
-		req := engine.ChatRequest{SessionID: p.SessionID, Message: p.Message, Model: p.Model, Effort: p.ReasoningEffort}
+		req := engine.ChatRequest{SessionID: p.SessionID, Message: p.Message, Model: p.Model, Effort: p.ReasoningEffort,
+			Attachments: attachments(p.Attachments)}
 		if err := eng.CheckChat(req); err != nil {
 			return nil, err
 		}
@@ -133,7 +134,8 @@ func (s *Server) registerChat() {
 		return protocol.ChatResult{
 			SessionID: res.SessionID, TurnID: res.TurnID, StopReason: string(res.StopReason),
 			Text: res.Text, Steps: res.Steps,
-			Usage: protocol.Usage{InputTokens: res.Usage.InputTokens, OutputTokens: res.Usage.OutputTokens},
+			Usage: protocol.Usage{InputTokens: res.Usage.InputTokens, OutputTokens: res.Usage.OutputTokens,
+				ContextTokens: res.Usage.ContextTokens, ContextWindow: res.Usage.ContextWindow},
 		}, nil
 	})
 	request(s, protocol.MethodCancel, true, func(ctx context.Context, p protocol.CancelParams) (any, error) {

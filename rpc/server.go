@@ -207,6 +207,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		Auth:            authStatus(s.cfg.Engine.Status()),
 		WorkspaceRoot:   root,
 		Capabilities:    serverCapabilities(),
+		Instructions:    s.cfg.Engine.InstructionFiles(),
 	}, nil
 }
 
@@ -231,4 +232,5 @@ func (s *Server) register() {
 	s.registerAuth()
 	s.registerChat()
 	s.registerSessions()
+	s.registerContext()
 }

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"encoding/json"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -37,5 +38,28 @@ func BenchmarkMergeUnderPressure(b *testing.B) {
 		for range 20000 {
 			batch = mergeText(batch, newTextBatch(ev))
 		}
+	}
+}
+
+// Merging n deltas must allocate O(n) bytes, not O(n²): with 20,000 deltas
+// of 10 bytes, copying the text on every merge would allocate about 2 GB;
+// growing one buffer allocates a small multiple of the 200 KB result.
+func TestTextBatchMergeAllocatesLinearly(t *testing.T) {
+	ev := engine.TurnEvent{Kind: engine.EventDelta, SessionID: "s", TurnID: "t", Text: "abcdefghij"}
+	const n = 20000
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var batch any = newTextBatch(ev)
+	for range n {
+		batch = mergeText(batch, newTextBatch(ev))
+	}
+	runtime.ReadMemStats(&after)
+	result := (n + 1) * len(ev.Text)
+	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(50*result) {
+		t.Errorf("merging %d deltas allocated %d bytes for a %d-byte text: more than linear", n, got, result)
+	}
+	if b := batch.(*textBatch); b.text.Len() != result {
+		t.Errorf("merged %d bytes, want %d", b.text.Len(), result)
 	}
 }

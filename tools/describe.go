@@ -69,7 +69,9 @@ func Describe(name string, args json.RawMessage) string {
 		if !quietDecode(args, &p) {
 			return unreadable(name)
 		}
-		line = "Run: " + p.Command
+		// The whole command, however long: a prompt that shows part of
+		// it lets a harmful middle through.
+		return runLine(p.Command)
 	default:
 		line = "Call " + name
 	}
@@ -129,16 +131,31 @@ func isLineBreak(r rune) bool {
 	return false
 }
 
-// clip flattens s and, when it is longer than describeMax runes, keeps its
-// head and its tail: the end of a long command is where something can hide.
+// longCommand is the length from which a command's description says how
+// long it is.
+const longCommand = 200
+
+// runLine describes a bash command in full, on one line, with its length
+// when it is long.
+func runLine(command string) string {
+	flat := flatten(command)
+	if n := utf8.RuneCountInString(flat); n > longCommand {
+		return fmt.Sprintf("Run (%d characters): %s", n, flat)
+	}
+	return "Run: " + flat
+}
+
+// clip flattens s and, when it is longer than describeMax runes, cuts its
+// end with a marker that says how much was left out. Nothing in the middle
+// is ever dropped: what is shown is what comes first. Commands are never
+// clipped (see runLine).
 func clip(s string) string {
 	s = flatten(s)
 	runes := []rune(s)
 	if len(runes) <= describeMax {
 		return s
 	}
-	const gap = " … "
-	tail := describeMax / 3
-	head := describeMax - tail - utf8.RuneCountInString(gap)
-	return string(runes[:head]) + gap + string(runes[len(runes)-tail:])
+	const marker = " … (%d more characters)"
+	keep := describeMax - utf8.RuneCountInString(fmt.Sprintf(marker, len(runes)))
+	return string(runes[:keep]) + fmt.Sprintf(marker, len(runes)-keep)
 }

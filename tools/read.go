@@ -40,7 +40,7 @@ func (readTool) Description() string {
 - Reads up to 2000 lines (or 256 KiB) from the start by default. For a longer file the output ends with a note saying how to go on: call read again with offset (the 1-based line to start at) and, if you like, limit (how many lines).
 - Lines longer than 2000 characters are cut, with a marker.
 - Binary files are refused; use list or glob for directories and file names, and grep to find where something is before reading a large file.
-- Read a file before you edit it: edit refuses a file you have not read, or one that changed since you read it.
+- edit does not need a prior read, but it refuses a file that changed on disk since you read it: read it again then.
 - Reading several files that you know you need at once is fine and fast.`
 }
 

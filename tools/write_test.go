@@ -84,11 +84,19 @@ func TestWrite(t *testing.T) {
 	}
 }
 
+// What write records is the version it wrote: an edit right after it goes
+// through, and one after the file changed on disk is refused (which it
+// would not be if write recorded nothing, as for a file never seen).
 func TestWriteThenEditNeedsNoRead(t *testing.T) {
 	env := newTestEnv(t, nil)
 	runTool(t, writeTool{}, env, map[string]any{"path": "f.txt", "content": "one\n"})
 	res := runTool(t, editTool{}, env, map[string]any{"path": "f.txt", "oldString": "one", "newString": "two"})
 	check(t, res, false, []string{"-one", "+two"})
+
+	runTool(t, writeTool{}, env, map[string]any{"path": "g.txt", "content": "alpha\n"})
+	writeTestFile(t, filepath.Join(env.Root, "g.txt"), "alpha\nbeta\n")
+	res = runTool(t, editTool{}, env, map[string]any{"path": "g.txt", "oldString": "alpha", "newString": "gamma"})
+	check(t, res, true, []string{"changed on disk since you last read it"})
 }
 
 // Writing through a link inside the workspace replaces its target and keeps

@@ -127,6 +127,9 @@ func (s *Server) handleCodexModels(w http.ResponseWriter, r *http.Request) {
 			"supported_reasoning_levels": levels, "default_reasoning_level": m.DefaultReasoning,
 			"default_verbosity": "low", "supported_in_api": true,
 		})
+		if w := s.catalogWindow(); w > 0 {
+			models[len(models)-1].(map[string]any)["context_window"] = w
+		}
 	}
 	w.Header().Set("ETag", `"upstreamtest-catalog"`)
 	writeJSON(w, http.StatusOK, map[string]any{"models": models})

@@ -205,6 +205,10 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request, queue *[]Repl
 	if model == "" {
 		model = DefaultModel
 	}
+	next, ok := s.admit(w, body, next)
+	if !ok {
+		return
+	}
 	s.serveReply(w, r, next, model)
 }
 

@@ -66,9 +66,10 @@ type Server struct {
 	requests []Request
 	serial   int // source of unique ids and token counters
 
-	issuer issuerState
-	device deviceState
-	model  modelState
+	issuer  issuerState
+	device  deviceState
+	model   modelState
+	compact compactState
 }
 
 // New starts a fake upstream on 127.0.0.1 (httptest.NewServer).
@@ -122,6 +123,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+PathCodexModels, s.handleCodexModels)
 	mux.HandleFunc("POST "+PathAPIResponses, s.handleAPIResponses)
 	mux.HandleFunc("GET "+PathAPIModels, s.handleAPIModels)
+	mux.HandleFunc("POST "+PathCodexCompact, s.handleCodexCompact)
+	mux.HandleFunc("POST "+PathAPICompact, s.handleAPICompact)
 	return mux
 }
 

@@ -66,6 +66,7 @@ func (t *terminal) AskPermission(ctx context.Context, req engine.PermissionReque
 		fmt.Fprintln(t.out)
 		t.inText = false
 	}
+	showPreview(t.prompt, req.Preview)
 	fmt.Fprintf(t.prompt, "%s — allow? [y]es, [n]o, [a]lways for %s: ", req.Description, req.Tool)
 	line, err := t.ask.ReadString('\n')
 	if err != nil && line == "" {

@@ -156,5 +156,5 @@ func serve(ctx context.Context, o *options, log *zap.Logger, stdin io.Reader, st
 	defer eng.Close()
 	srv := rpc.NewServer(rpc.ServerConfig{Engine: eng, Version: version, WorkDir: wd, Log: log})
 	log.Info("deckhand serving on stdio", zap.String("version", version), zap.String("home", o.home))
-	return srv.Run(ctx, stdin, stdout)
+	return srv.Run(ctx, stdin, interruptible(stdout))
 }

@@ -60,6 +60,7 @@ func main() {
 	script := flag.String("script", "", "JSON file of model steps to answer with, in order")
 	approve := flag.Int("auto-approve", 1, "approve each device code after this many polls (0: never)")
 	apiKey := flag.String("api-key", "sk-fake", "the API key the fake public API accepts")
+	window := flag.Int("context-window", 0, "every model's context window in tokens, enforced and listed in the Codex catalog (0: no limit)")
 	var ports []int
 	flag.Func("allow-port", "register this login callback port beside 1455 and 1457 (repeatable)", func(v string) error {
 		n, err := strconv.Atoi(v)
@@ -87,6 +88,9 @@ func main() {
 		fake.AllowOriginator(o)
 	}
 	fake.SetAPIKey(*apiKey)
+	if *window > 0 {
+		fake.SetContextWindow(*window)
+	}
 	if *approve > 0 {
 		fake.AutoApproveDevice(*approve)
 	}

@@ -305,6 +305,7 @@ export class Chat {
     if (res.restored.length) parts.push(`Restored ${res.restored.join(", ")}.`);
     for (const s of res.skipped) parts.push(`Kept ${s.path}: ${s.reason}`);
     if (!parts.length) parts.push("Nothing to restore.");
+    if (res.message) parts.push(res.message);
     if (end) {
       end.undone = parts.join(" ");
       end.canUndo = false;

@@ -85,6 +85,8 @@ export interface UndoResult {
   turnId: string;
   restored: string[];
   skipped: { path: string; reason: string }[];
+  /** Said when the turn also ran bash, whose changes are not undone. */
+  message?: string;
 }
 
 export interface ChatOptions {

@@ -1,0 +1,184 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/deckhand-dev/deckhand/upstreamtest"
+)
+
+type compactedParams struct {
+	SessionID, TurnID         string
+	BeforeTokens, AfterTokens int64
+}
+
+type usageResult struct {
+	SessionID  string
+	StopReason string
+	Usage      struct{ InputTokens, ContextTokens, ContextWindow int64 }
+}
+
+// A session of 300 tool-heavy turns with a small context window never
+// overflows it: the history is compacted through the compaction endpoint
+// as it grows, the editor is told, and the requests stay bounded.
+func TestCompactionKeepsALongSessionGoing(t *testing.T) {
+	const window, turns = 12000, 300
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	fake.SetContextWindow(window)
+	home := t.TempDir()
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home})
+	p.initialize(false)
+	for i := range 3 {
+		writeFile(t, p.ws, fmt.Sprintf("src/f%d.go", i), strings.Repeat(fmt.Sprintf("// line of file %d, long enough to matter\n", i), 40))
+	}
+	for n := range turns {
+		fake.PushCodex(
+			upstreamtest.Step().
+				Call(fmt.Sprintf("r%da", n), "read", `{"path":"src/f0.go"}`).
+				Call(fmt.Sprintf("r%db", n), "read", fmt.Sprintf(`{"path":"src/f%d.go"}`, 1+n%2)).
+				Call(fmt.Sprintf("g%d", n), "grep", `{"pattern":"line of file"}`).Reply(),
+			upstreamtest.Text(fmt.Sprintf("Turn %d: the files hold comments.", n)))
+	}
+	var sid string
+	var last usageResult
+	for n := range turns {
+		params := map[string]any{"message": fmt.Sprintf("turn %d: what do the files say?", n)}
+		if sid != "" {
+			params["sessionId"] = sid
+		}
+		res, err := p.call("chat", params)
+		if err != nil {
+			t.Fatalf("turn %d: %v (largest request %d tokens of %d)", n, err, fake.MaxRequestTokens(), window)
+		}
+		last = decode[usageResult](t, res)
+		if last.StopReason != "end_turn" {
+			t.Fatalf("turn %d: %+v", n, last)
+		}
+		sid = last.SessionID
+	}
+	if max := fake.MaxRequestTokens(); max > window {
+		t.Errorf("a request of %d tokens passed the window of %d", max, window)
+	}
+	comps := fake.Compactions()
+	notes := p.notifications("chat/compacted")
+	t.Logf("%d turns, %d compactions, largest request %d tokens of a %d-token window", turns, comps, fake.MaxRequestTokens(), window)
+	if comps < 10 || len(notes) != comps {
+		t.Fatalf("%d compactions upstream, %d chat/compacted notifications", comps, len(notes))
+	}
+	for _, n := range notes {
+		c := decode[compactedParams](t, n.Params)
+		if c.SessionID != sid || c.TurnID == "" || c.BeforeTokens < window*85/100 || c.AfterTokens >= c.BeforeTokens/2 {
+			t.Errorf("chat/compacted %+v", c)
+		}
+	}
+	if last.Usage.ContextWindow != window || last.Usage.ContextTokens <= 0 || last.Usage.ContextTokens > window {
+		t.Errorf("usage %+v", last.Usage)
+	}
+	// The history after a compaction starts from the compaction item, and
+	// the requests of the last turns are no larger than those of the first.
+	reqs := fake.RequestsTo(codexPath)
+	sawCompaction := false
+	for _, it := range input(t, reqs, len(reqs)-1) {
+		sawCompaction = sawCompaction || it["type"] == "compaction"
+	}
+	if !sawCompaction {
+		t.Errorf("the last request carries no compaction item")
+	}
+	for _, r := range fake.RequestsTo(upstreamtest.PathCodexCompact) {
+		var body map[string]any
+		json.Unmarshal(r.Body, &body)
+		if body["model"] != upstreamtest.ReferenceCatalog[0].Slug || r.Header.Get("Authorization") == "" {
+			t.Errorf("compaction request %s", r.Body)
+			break
+		}
+	}
+}
+
+// Where the compaction endpoint is not served, a summarising step of the
+// model stands in for it.
+func TestCompactionFallsBackToASummary(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	fake.ServeCompaction(false)
+	home := t.TempDir()
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	// A first process measures the first request, for a window that the
+	// second request passes 90% of, without passing it. (The window is read
+	// from the catalog once per process.)
+	p0 := start(t, opts{fake: fake, home: home})
+	p0.initialize(false)
+	fake.PushCodex(upstreamtest.Text("Calibrated."))
+	p0.chat(map[string]any{"message": "hello"})
+	size := len(fake.RequestsTo(codexPath)[0].Body)
+	big := strings.Repeat("a long message line\n", 400) // 8,000 bytes
+	fake.SetContextWindow((size + len(big)) / 4 * 100 / 95)
+
+	p := start(t, opts{fake: fake, home: home})
+	p.initialize(false)
+	fake.PushCodex(upstreamtest.Text("First answer."))
+	r1 := p.chat(map[string]any{"message": "hello"})
+	fake.PushCodex(upstreamtest.Text("SUMMARY: the user said hello and sent a long message."), upstreamtest.Text("Second answer."))
+	var r2 usageResult
+	p.ok("chat", map[string]any{"message": big, "sessionId": r1.SessionID}, &r2)
+	reqs := fake.RequestsTo(codexPath)[1:]
+	if len(reqs) != 3 || fake.Compactions() != 0 || len(fake.RequestsTo(upstreamtest.PathCodexCompact)) != 1 {
+		t.Fatalf("%d requests, %d compactions", len(reqs), fake.Compactions())
+	}
+	summarise := reqs[1].JSON()
+	if tools, _ := summarise["tools"].([]any); len(tools) != 0 {
+		t.Errorf("the summarising step offers tools")
+	}
+	texts := userTexts(input(t, reqs, 1))
+	if !strings.Contains(texts[len(texts)-1], "summary of the conversation") {
+		t.Errorf("summarising step's last message %q", texts[len(texts)-1])
+	}
+	after := userTexts(input(t, reqs, 2))
+	if !strings.HasPrefix(after[0], "<environment_context>") || !strings.Contains(after[len(after)-1], "SUMMARY: the user said hello") ||
+		!strings.Contains(strings.Join(after, ""), "a long message line") {
+		t.Errorf("history after the summary: %.300q", after)
+	}
+	for _, d := range p.notifications("chat/delta") {
+		if strings.Contains(string(d.Params), "SUMMARY") {
+			t.Errorf("the summary was streamed to the editor")
+		}
+	}
+	if n := len(p.notifications("chat/compacted")); n != 1 {
+		t.Errorf("%d chat/compacted notifications", n)
+	}
+}
+
+// On the API-key branch the window comes from the built-in table, and the
+// compaction goes to the public API's endpoint with the key.
+func TestCompactionOnTheAPIBranch(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	fake.SetAPIKey("sk-test-123")
+	fake.SetContextWindow(272000) // gpt-5.5's, as deckhand's table has it
+	p := start(t, opts{fake: fake})
+	p.initialize(false)
+	p.ok("connect", map[string]any{"provider": "openai", "method": "apiKey", "apiKey": "sk-test-123"}, nil)
+	fake.PushAPI(upstreamtest.Text("Read the first part."), upstreamtest.Text("Read the second part."))
+	r1 := p.chat(map[string]any{"message": "part one:\n" + strings.Repeat("0123456789abcdef\n", 33000)}) // 561 KB
+	var r2 usageResult
+	p.ok("chat", map[string]any{"sessionId": r1.SessionID, "message": "part two:\n" + strings.Repeat("fedcba9876543210\n", 28000)}, &r2) // 476 KB
+	comp := fake.RequestsTo(upstreamtest.PathAPICompact)
+	if len(comp) != 1 || comp[0].Header.Get("Authorization") != "Bearer sk-test-123" || fake.Compactions() != 1 {
+		t.Fatalf("%d compaction requests", len(comp))
+	}
+	if r2.Usage.ContextWindow != 272000 || r2.StopReason != "end_turn" {
+		t.Errorf("result %+v", r2)
+	}
+	reqs := fake.RequestsTo("/v1/responses")
+	last := input(t, reqs, len(reqs)-1)
+	texts := userTexts(last)
+	if last[len(last)-1]["type"] != "compaction" || len(texts) != 1 || !strings.HasPrefix(texts[0], "part two:") {
+		t.Errorf("history after compaction: %d items, user messages %d", len(last), len(texts))
+	}
+	if fake.MaxRequestTokens() > 272000 {
+		t.Errorf("a request passed the window: %d tokens", fake.MaxRequestTokens())
+	}
+}

@@ -1,0 +1,176 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/deckhand-dev/deckhand/tools"
+)
+
+// Attachment kinds.
+const (
+	AttachFile      = "file"
+	AttachSelection = "selection"
+	AttachText      = "text"
+)
+
+// Attachment is context the editor sends with a message: a file the server
+// reads (Path, optionally lines StartLine..EndLine), the editor's selection
+// (Path, lines, Text: possibly unsaved) or free text (Title, Text).
+type Attachment struct {
+	Type               string
+	Path               string
+	StartLine, EndLine int // 1-based, inclusive; 0 for a whole file
+	Text               string
+	Title              string
+}
+
+// Caps on what attachments add to a message. Beyond them the text is cut,
+// with a marker that says so.
+const (
+	attachMaxOne   = 64 << 10  // one attachment
+	attachMaxAll   = 256 << 10 // all the attachments of a message
+	attachMaxFile  = 16 << 20  // a file read for an attachment
+	attachMaxCount = 64
+)
+
+// attachedMessage is the user's message with its attachments, as the model
+// gets it, and the directories (relative to the root) of the files
+// attached. Any attachment that cannot be read makes the whole request
+// invalid: nothing is sent.
+func attachedMessage(env *tools.Env, message string, atts []Attachment) (string, []string, error) {
+	if len(atts) == 0 {
+		return message, nil, nil
+	}
+	if len(atts) > attachMaxCount {
+		return "", nil, fmt.Errorf("%w: %d attachments; at most %d can go with one message", ErrInvalidParams, len(atts), attachMaxCount)
+	}
+	var b strings.Builder
+	b.WriteString(message)
+	b.WriteString("\n\n<attachments>\n")
+	left := attachMaxAll
+	var dirs []string
+	for i, a := range atts {
+		head, body, dir, err := renderAttachment(env, a)
+		if err != nil {
+			return "", nil, fmt.Errorf("%w: attachments[%d]: %v", ErrInvalidParams, i, err)
+		}
+		if dir != "" {
+			dirs = append(dirs, dir)
+		}
+		body, _ = capText(body, min(attachMaxOne, max(left, 0)))
+		left -= len(body)
+		b.WriteString(head)
+		b.WriteByte('\n')
+		b.WriteString(body)
+		if !strings.HasSuffix(body, "\n") {
+			b.WriteByte('\n')
+		}
+		b.WriteString("</" + a.Type + ">\n")
+	}
+	b.WriteString("</attachments>")
+	return b.String(), dirs, nil
+}
+
+// renderAttachment returns the opening tag and the text of one attachment,
+// and the directory of its file.
+func renderAttachment(env *tools.Env, a Attachment) (head, body, dir string, err error) {
+	switch a.Type {
+	case AttachText:
+		if strings.TrimSpace(a.Text) == "" {
+			return "", "", "", errors.New("a text attachment needs a non-blank text")
+		}
+		return fmt.Sprintf("<text title=%q>", a.Title), a.Text, "", nil
+	case AttachSelection:
+		if strings.TrimSpace(a.Path) == "" || a.StartLine < 1 || a.EndLine < a.StartLine {
+			return "", "", "", errors.New("a selection needs a path and a range with 1 <= startLine <= endLine")
+		}
+		rel, dir, err := confined(env, a.Path)
+		if err != nil {
+			return "", "", "", err
+		}
+		return fmt.Sprintf("<selection path=%q lines=\"%d-%d\">", rel, a.StartLine, a.EndLine), a.Text, dir, nil
+	case AttachFile:
+		if strings.TrimSpace(a.Path) == "" {
+			return "", "", "", errors.New("a file attachment needs a path")
+		}
+		if a.StartLine != 0 || a.EndLine != 0 {
+			if a.StartLine < 1 || a.EndLine < a.StartLine {
+				return "", "", "", errors.New("the range needs 1 <= startLine <= endLine")
+			}
+		}
+		st, err := tools.ReadState(env, a.Path, attachMaxFile)
+		switch {
+		case errors.Is(err, tools.ErrOutsideWorkspace):
+			return "", "", "", fmt.Errorf("%q is outside the workspace %s", a.Path, env.Root)
+		case errors.Is(err, tools.ErrTooLarge):
+			return "", "", "", fmt.Errorf("%q is larger than %d MiB: attach the part that matters as a selection", a.Path, attachMaxFile>>20)
+		case err != nil:
+			return "", "", "", fmt.Errorf("%q cannot be read: %v", a.Path, err)
+		case !st.Exists:
+			return "", "", "", fmt.Errorf("%q does not exist in the workspace", a.Path)
+		case !utf8.Valid(st.Content) || strings.IndexByte(string(st.Content), 0) >= 0:
+			return "", "", "", fmt.Errorf("%q is not a text file", a.Path)
+		}
+		_, dir, _ = confined(env, a.Path)
+		text := string(st.Content)
+		if a.StartLine == 0 {
+			return fmt.Sprintf("<file path=%q>", st.Path), text, dir, nil
+		}
+		lines := strings.SplitAfter(text, "\n")
+		if lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		if a.StartLine > len(lines) {
+			return "", "", "", fmt.Errorf("%q has %d lines: the range starts at line %d", a.Path, len(lines), a.StartLine)
+		}
+		end := min(a.EndLine, len(lines))
+		return fmt.Sprintf("<file path=%q lines=\"%d-%d\">", st.Path, a.StartLine, end), strings.Join(lines[a.StartLine-1:end], ""), dir, nil
+	}
+	return "", "", "", fmt.Errorf("type %q is not an attachment type: use file, selection or text", a.Type)
+}
+
+// confined checks that path leads inside the workspace and returns it
+// relative to the root, with its directory.
+func confined(env *tools.Env, path string) (rel, dir string, err error) {
+	d, ok := dirOf(env, path, false)
+	if !ok {
+		return "", "", fmt.Errorf("%q is outside the workspace %s", path, env.Root)
+	}
+	st, err := tools.ReadState(env, path, 0)
+	if err != nil && !errors.Is(err, tools.ErrTooLarge) {
+		if errors.Is(err, tools.ErrOutsideWorkspace) {
+			return "", "", fmt.Errorf("%q is outside the workspace %s", path, env.Root)
+		}
+		return "", "", fmt.Errorf("%q cannot be used: %v", path, err)
+	}
+	if st.Path == "" {
+		st.Path = path
+	}
+	return st.Path, d, nil
+}
+
+// capText cuts s to at most n bytes, on a line break when one is near, with
+// a marker saying how much was left out; cut reports whether it did.
+func capText(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	head := cut(s, n)
+	if i := strings.LastIndexByte(head, '\n'); i >= len(head)/2 {
+		head = head[:i+1]
+	}
+	if head != "" && !strings.HasSuffix(head, "\n") {
+		head += "\n"
+	}
+	return head + fmt.Sprintf("[… cut here: %d more bytes are not included (attachments are capped at %d KiB each, %d KiB in all)]\n",
+		len(s)-len(head), attachMaxOne>>10, attachMaxAll>>10), true
+}
+
+// workspace is the tools' view of the session's workspace, with a ledger of
+// its own (attachments are not reads of the model's).
+func (s *Session) workspace() *tools.Env {
+	return &tools.Env{Root: s.root, Ledger: tools.NewLedger()}
+}

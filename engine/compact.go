@@ -1,0 +1,318 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/param"
+	"github.com/openai/openai-go/v3/responses"
+	"github.com/openai/openai-go/v3/shared"
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/auth"
+)
+
+// Long sessions. Nothing is stored upstream, so every request carries the
+// whole history; before one would pass compactAt of the model's context
+// window, the history is compacted: by the Responses API's compaction
+// endpoint (<base>/responses/compact, on both branches), or, where that is
+// not served, by a summarising step of the model itself.
+
+// compactAt is the share of the context window (in percent) a request may
+// reach before the history is compacted.
+const compactAt = 90
+
+// builtinWindow is a model's context window when no live catalog says.
+func builtinWindow(model string) int64 {
+	switch {
+	case strings.HasPrefix(model, "gpt-4.1"):
+		return 1_047_576
+	case strings.HasPrefix(model, "o3"), strings.HasPrefix(model, "o4"):
+		return 200_000
+	case strings.HasPrefix(model, "gpt-5"), strings.HasPrefix(model, "gpt-6"), strings.Contains(model, "codex"):
+		return 272_000
+	}
+	return 128_000
+}
+
+// windowCache holds the context windows the live catalogs gave.
+type windowCache struct {
+	mu      sync.Mutex
+	windows map[string]int64 // model -> tokens
+	fetched map[string]bool  // credential type -> catalog asked
+}
+
+// noteWindows keeps the context_window of each entry of a Codex catalog.
+func (c *windowCache) note(body []byte) {
+	var cat struct {
+		Models []struct {
+			Slug          string `json:"slug"`
+			ID            string `json:"id"`
+			ContextWindow int64  `json:"context_window"`
+		} `json:"models"`
+	}
+	if json.Unmarshal(body, &cat) != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.windows == nil {
+		c.windows = map[string]int64{}
+	}
+	for _, m := range cat.Models {
+		if id := firstNonEmpty(m.Slug, m.ID); id != "" && m.ContextWindow > 0 {
+			c.windows[id] = m.ContextWindow
+		}
+	}
+}
+
+// contextWindow is the context window of model: the live catalog's on the
+// ChatGPT branch (asked once per engine), else the built-in table's.
+func (e *Engine) contextWindow(ctx context.Context, cred auth.Credential, model string) int64 {
+	c := &e.windows
+	c.mu.Lock()
+	w, known := c.windows[model]
+	fetched := c.fetched[cred.Type]
+	if !fetched {
+		if c.fetched == nil {
+			c.fetched = map[string]bool{}
+		}
+		c.fetched[cred.Type] = true
+	}
+	c.mu.Unlock()
+	if known {
+		return w
+	}
+	if !fetched && cred.Type == "oauth" {
+		u := strings.TrimRight(e.cfg.CodexBaseURL, "/") + "/models?client_version=" + url.QueryEscape(CatalogClientVersion)
+		if body, err := e.get(ctx, cred, u); err == nil {
+			c.note(body)
+			c.mu.Lock()
+			w, known = c.windows[model]
+			c.mu.Unlock()
+			if known {
+				return w
+			}
+		}
+	}
+	return builtinWindow(model)
+}
+
+// contextMeter tracks how large the session's history is upstream: the
+// tokens the last step reported, and how long the history was then.
+type contextMeter struct {
+	mu       sync.Mutex
+	reported int64
+	at       int
+}
+
+func (m *contextMeter) note(u Usage, historyLen int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.reported, m.at = u.InputTokens+u.OutputTokens, historyLen
+}
+
+func (m *contextMeter) reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.reported, m.at = 0, 0
+}
+
+// contextTokens estimates the tokens a request with history would take:
+// what the upstream last reported plus what was added since, or about four
+// bytes of the request to a token, whichever is more.
+// The items' encodings are the ones the request sends (made once per item),
+// and the rest of the request is measured once per turn.
+func (t *turn) contextTokens(history []Item) int64 {
+	inputParam(history) // encodes the items not encoded yet
+	if t.overhead == 0 {
+		b, _ := json.Marshal(t.params(nil))
+		t.overhead = len(b)
+	}
+	est := int64(t.overhead+inputList(history).size()+3) / 4
+	m := &t.s.meter
+	m.mu.Lock()
+	reported, at := m.reported, m.at
+	m.mu.Unlock()
+	if reported > 0 && at <= len(history) {
+		since := int64(inputList(history[at:]).size()+3) / 4
+		est = max(est, reported+since)
+	}
+	return est
+}
+
+// maybeCompact compacts history when the next request would pass compactAt
+// of the window. A compaction that fails is logged and the request goes as
+// it is: the upstream may still take it.
+func (t *turn) maybeCompact(ctx context.Context, cred auth.Credential, history []Item) []Item {
+	t.window = t.e.contextWindow(ctx, cred, t.model)
+	before := t.contextTokens(history)
+	if t.window <= 0 || before*100 < t.window*compactAt || len(history) < 2 {
+		return history
+	}
+	compacted, err := t.compact(ctx, cred, history)
+	if err != nil {
+		if ctx.Err() == nil {
+			t.e.log.Warn("compaction failed; sending the history as it is", zap.String("session", t.s.ID), zap.Error(err))
+		}
+		return history
+	}
+	t.s.meter.reset()
+	t.replaced(compacted) // the session file gives back the compacted history
+	after := t.contextTokens(compacted)
+	t.e.log.Info("history compacted", zap.String("session", t.s.ID), zap.Int64("before", before), zap.Int64("after", after))
+	t.emit(TurnEvent{Kind: EventCompacted, BeforeTokens: before, AfterTokens: after})
+	return compacted
+}
+
+// compact replaces history by its compaction: the endpoint's, or a summary.
+func (t *turn) compact(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
+	out, err := t.compactByEndpoint(ctx, cred, history)
+	var apiErr *openai.Error
+	if err == nil || !errors.As(err, &apiErr) {
+		return out, err
+	}
+	switch apiErr.StatusCode {
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented, http.StatusBadRequest:
+		// Not served here (or not for this model): summarise instead.
+		t.e.log.Info("compaction endpoint not served; summarising instead", zap.Int("status", apiErr.StatusCode))
+		return t.compactBySummary(ctx, cred, history)
+	}
+	return nil, err
+}
+
+// compactByEndpoint calls <base>/responses/compact.
+func (t *turn) compactByEndpoint(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
+	fresh, err := t.e.credential(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := t.params(history)
+	svc := t.e.service(fresh, t.s.ID)
+	res, err := svc.Compact(ctx, responses.ResponseCompactParams{
+		Model:          responses.ResponseCompactParamsModel(t.model),
+		Instructions:   p.Instructions,
+		Input:          responses.ResponseCompactParamsInputUnion{OfResponseInputItemArray: inputItems(history)},
+		PromptCacheKey: p.PromptCacheKey,
+	}, option.WithHeader("Accept", "application/json"))
+	if err != nil {
+		return nil, err
+	}
+	var raw struct {
+		Output []struct {
+			Type             string          `json:"type"`
+			Role             string          `json:"role"`
+			Content          json.RawMessage `json:"content"`
+			EncryptedContent string          `json:"encrypted_content"`
+		} `json:"output"`
+	}
+	if err := json.Unmarshal([]byte(res.RawJSON()), &raw); err != nil {
+		return nil, fmt.Errorf("compaction answer: %w", err)
+	}
+	var out []Item
+	compacted := false
+	for _, o := range raw.Output {
+		switch {
+		case o.Type == "compaction" && o.EncryptedContent != "":
+			out = append(out, Item{Kind: ItemCompaction, Encrypted: o.EncryptedContent})
+			compacted = true
+		case o.Type == "message" && o.Role == "user":
+			out = append(out, Item{Kind: ItemUser, Text: contentText(o.Content)})
+		case o.Type == "message" && o.Role == "assistant":
+			out = append(out, Item{Kind: ItemAssistant, Text: contentText(o.Content)})
+		}
+	}
+	if !compacted {
+		return nil, errors.New("the compaction answer holds no compaction item")
+	}
+	return out, nil
+}
+
+// contentText reads a message's content: a string or a list of text parts.
+func contentText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var parts []struct {
+		Text string `json:"text"`
+	}
+	_ = json.Unmarshal(raw, &parts)
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.Text)
+	}
+	return b.String()
+}
+
+// summaryPrompt asks the model for a summary to continue from.
+const summaryPrompt = `Your context window is nearly full. Write a summary of the conversation so far that lets you continue the work without it: the user's goals and requests, what was done (files read and changed, commands run, their results), decisions and constraints, and what is left to do. Be specific (paths, names, errors); do not call tools.`
+
+// compactBySummary has the model summarise the history, and keeps the
+// session's first items (environment and instructions), the most recent
+// user messages and the summary.
+func (t *turn) compactBySummary(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
+	fresh, err := t.e.credential(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req := append(append([]Item(nil), history...), Item{Kind: ItemUser, Text: summaryPrompt})
+	p := t.params(req)
+	p.Tools = nil
+	p.ToolChoice = responses.ResponseNewParamsToolChoiceUnion{}
+	p.ParallelToolCalls = param.Opt[bool]{}
+	p.Reasoning = shared.ReasoningParam{}
+	// The summary is not the user's answer: nothing of it is streamed.
+	client := t.client
+	t.client = nopClient{}
+	step, err := t.stream(ctx, t.e.service(fresh, t.s.ID), p)
+	t.client = client
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(step.text) == "" {
+		return nil, errors.New("the summarising step answered no text")
+	}
+	var out, users []Item
+	for i, it := range history {
+		if it.Kind != ItemUser {
+			continue
+		}
+		if i < 8 && isSessionContext(it.Text) {
+			out = append(out, it)
+			continue
+		}
+		users = append(users, it)
+	}
+	// The latest user message always stays (cut if it must be), older ones
+	// while they fit: a quarter of the window, at four bytes a token.
+	budget := int(t.window)
+	var recent []Item
+	for i := len(users) - 1; i >= 0; i-- {
+		it := users[i]
+		if i == len(users)-1 && len(it.Text) > budget {
+			it.Text = cut(it.Text, budget) + "\n[… the rest of this message was cut when the conversation was compacted]"
+		}
+		if budget -= len(it.Text); budget < 0 && i < len(users)-1 {
+			break
+		}
+		recent = append([]Item{it}, recent...)
+	}
+	out = append(out, recent...)
+	out = append(out, Item{Kind: ItemUser, Text: "Summary of the conversation so far (the earlier messages were compacted):\n\n" + step.text})
+	return out, nil
+}
+
+// isSessionContext says whether a user item is one of the session's first
+// items (environment context, project instructions).
+func isSessionContext(text string) bool {
+	return strings.HasPrefix(text, "<environment_context>") || strings.HasPrefix(text, "# AGENTS.md instructions for ")
+}
