@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,44 +15,25 @@ import (
 	"github.com/deckhand-dev/deckhand/engine"
 )
 
-func TestPromptText(t *testing.T) {
+func TestPromptPartsRefuses(t *testing.T) {
 	text := func(s string) sdk.ContentBlock { return sdk.TextBlock(s) }
 	cases := []struct {
 		name   string
 		blocks []sdk.ContentBlock
-		want   []string // substrings, in order
 		err    string
 	}{
-		{"text", []sdk.ContentBlock{text("hello"), text("world")}, []string{"hello", "world"}, ""},
-		{"link", []sdk.ContentBlock{text("see"), sdk.ResourceLinkBlock("a.go", "file:///w/a.go")}, []string{"see", "Attached: /w/a.go (a.go)"}, ""},
-		{"embedded", []sdk.ContentBlock{sdk.ResourceBlock(sdk.EmbeddedResourceResource{TextResourceContents: &sdk.TextResourceContents{Uri: "file:///w/b.md", Text: "x ``` y"}})},
-			[]string{"Attached: /w/b.md", "````\nx ``` y\n````"}, ""},
-		{"image", []sdk.ContentBlock{text("look"), sdk.ImageBlock("AAAA", "image/png")}, nil, "images and audio"},
-		{"blank", []sdk.ContentBlock{text("  ")}, nil, "no text"},
-		{"none", nil, nil, "no text"},
-		{"unknown", []sdk.ContentBlock{text("hi"), {}}, nil, "unknown type"},
+		{"image", []sdk.ContentBlock{text("look"), sdk.ImageBlock("AAAA", "image/png")}, "images and audio"},
+		{"blank", []sdk.ContentBlock{text("  ")}, "no text"},
+		{"none", nil, "no text"},
+		{"unknown", []sdk.ContentBlock{text("hi"), {}}, "unknown type"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := promptText(c.blocks)
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("err = %v, want one saying %q", err, c.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			rest := got
-			for _, w := range c.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("prompt %q lacks %q (in order)", got, w)
-				}
-				rest = rest[i+len(w):]
-			}
-		})
+		if _, _, err := promptParts(c.blocks); err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: err = %v, want one saying %q", c.name, err, c.err)
+		}
+	}
+	if f := fence("x ``` y"); f != "````" {
+		t.Errorf("fence %q", f)
 	}
 }
 
@@ -291,5 +273,43 @@ func BenchmarkChunkMerge(b *testing.B) {
 		for range 20000 {
 			c = mergeChunks(c, newChunk("s", false, "abcdefghij"))
 		}
+	}
+}
+
+func TestPromptParts(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/a.go"
+	if err := os.WriteFile(file, []byte("package a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text, atts, err := promptParts([]sdk.ContentBlock{
+		sdk.TextBlock("explain"),
+		sdk.ResourceLinkBlock("a.go", "file://"+file+"#L2-L4"),
+		sdk.ResourceLinkBlock("docs", "https://example.com/docs"),
+		sdk.ResourceLinkBlock("dir", "file://"+dir),
+		sdk.ResourceBlock(sdk.EmbeddedResourceResource{TextResourceContents: &sdk.TextResourceContents{Uri: "file://" + file + "#L1:1", Text: "package a"}}),
+		sdk.ResourceBlock(sdk.EmbeddedResourceResource{TextResourceContents: &sdk.TextResourceContents{Uri: "file://" + file, Text: "unsaved"}}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(text, "explain") || !strings.Contains(text, "(https://example.com/docs)") || !strings.Contains(text, "file://"+dir) {
+		t.Errorf("message %q", text)
+	}
+	want := []engine.Attachment{
+		{Type: engine.AttachFile, Path: file, StartLine: 2, EndLine: 4},
+		{Type: engine.AttachSelection, Path: file, StartLine: 1, EndLine: 1, Text: "package a"},
+		{Type: engine.AttachText, Title: file, Text: "unsaved"},
+	}
+	if len(atts) != len(want) {
+		t.Fatalf("attachments %+v", atts)
+	}
+	for i := range want {
+		if atts[i] != want[i] {
+			t.Errorf("attachment %d: %+v, want %+v", i, atts[i], want[i])
+		}
+	}
+	if _, atts, err := promptParts([]sdk.ContentBlock{sdk.ResourceLinkBlock("a.go", "file://"+file)}); err != nil || len(atts) != 1 {
+		t.Errorf("a link alone: %v %v", atts, err)
 	}
 }

@@ -343,12 +343,12 @@ func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, err := promptText(p.Prompt)
+	text, atts, err := promptParts(p.Prompt)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	req := engine.ChatRequest{SessionID: s.id, Message: text, Model: s.model, Effort: s.effort}
+	req := engine.ChatRequest{SessionID: s.id, Message: text, Model: s.model, Effort: s.effort, Attachments: atts}
 	titled := s.title == ""
 	if titled {
 		s.title = titleOf(text)

@@ -139,3 +139,15 @@ func numberLines(text string, offset, limit int) string {
 	}
 	return b.String()
 }
+
+// previewFor is the preview of a permission request. A write or edit the
+// client serves is checked and shown against the client's text, not the
+// disk's (the face previews it through the client, PreviewChange).
+func (t *turn) previewFor(c Item, env *tools.Env) (*Preview, string, bool) {
+	if c.Name == "write" || c.Name == "edit" {
+		if fc, ok := t.client.(FileClient); ok && fc.ServesFiles(t.s.ID) {
+			return nil, "", true
+		}
+	}
+	return t.preview(c, env)
+}

@@ -176,7 +176,7 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 	default:
 		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.Name), false
 	}
-	preview, msg, ok := t.preview(c, env)
+	preview, msg, ok := t.previewFor(c, env)
 	if !ok {
 		return msg, false // the call would fail: no need to ask
 	}

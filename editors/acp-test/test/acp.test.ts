@@ -11,6 +11,11 @@ import { start, startFake, fakeBrowser, brokenBrowser, type Harness } from "./su
 import { mkdtempSync, mkdirSync, rmSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 
+// Each test gets a bound, so that a hang fails the one test instead of the suite.
+function it(name: string, fn: () => Promise<void>): void {
+  test(name, { timeout: 60_000 }, fn);
+}
+
 async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
   try {
     await body();
@@ -33,7 +38,7 @@ async function rejects(p: Promise<unknown>): Promise<acp.RequestError> {
   assert.fail("the request succeeded; it should have failed");
 }
 
-test("initialize offers the three ways in and the capabilities", async () => {
+it("initialize offers the three ways in and the capabilities", async () => {
   const h = await start();
   await withAgent(h, async () => {
     const res = await h.initialize({ fs: { readTextFile: true, writeTextFile: true } });
@@ -50,7 +55,7 @@ test("initialize offers the three ways in and the capabilities", async () => {
   });
 });
 
-test("a client with terminal auth gets the headless login as a terminal method", async () => {
+it("a client with terminal auth gets the headless login as a terminal method", async () => {
   const h = await start();
   await withAgent(h, async () => {
     const res = await h.initialize({ auth: { terminal: true } } as acp.ClientCapabilities);
@@ -60,7 +65,7 @@ test("a client with terminal auth gets the headless login as a terminal method",
   });
 });
 
-test("auth_required before a login, then authenticate with an API key", async () => {
+it("auth_required before a login, then authenticate with an API key", async () => {
   const h = await start({ steps: [{ text: "Hello from the API." }] });
   await withAgent(h, async () => {
     await h.initialize();
@@ -81,7 +86,7 @@ test("auth_required before a login, then authenticate with an API key", async ()
   });
 });
 
-test("authenticate with the ChatGPT browser login", async () => {
+it("authenticate with the ChatGPT browser login", async () => {
   const dir = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "deckhand-browser-"));
   const bin = fakeBrowser(dir);
   const h = await start({ steps: [{ text: "Hello from Codex." }], env: { PATH: `${bin}:${process.env.PATH}`, DISPLAY: ":0" } });
@@ -95,7 +100,7 @@ test("authenticate with the ChatGPT browser login", async () => {
   });
 });
 
-test("without a browser, the browser login hands out its URL and the second attempt completes", async () => {
+it("without a browser, the browser login hands out its URL and the second attempt completes", async () => {
   const dir = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "deckhand-nobrowser-"));
   const h = await start({ env: { PATH: `${brokenBrowser(dir)}:${process.env.PATH}` } });
   await withAgent(h, async () => {
@@ -112,7 +117,7 @@ test("without a browser, the browser login hands out its URL and the second atte
   });
 });
 
-test("authenticate with the ChatGPT device code: the code comes back, the second attempt completes", async () => {
+it("authenticate with the ChatGPT device code: the code comes back, the second attempt completes", async () => {
   const h = await start();
   await withAgent(h, async () => {
     await h.initialize();
@@ -128,7 +133,7 @@ test("authenticate with the ChatGPT device code: the code comes back, the second
   });
 });
 
-test("a prompt streams thought and message chunks and ends the turn", async () => {
+it("a prompt streams thought and message chunks and ends the turn", async () => {
   const h = await start({ steps: [{ reasoning: "Thinking it over.", text: "The answer is 42." }] });
   await withAgent(h, async () => {
     await h.initialize();
@@ -151,7 +156,7 @@ test("a prompt streams thought and message chunks and ends the turn", async () =
   });
 });
 
-test("a tool turn asks permission: reject, then allow always, with a diff in the tool call update", async () => {
+it("a tool turn asks permission: reject, then allow always, with a diff in the tool call update", async () => {
   const steps = [
     { text: "Writing.", calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "rejected\n" } }] },
     { text: "Editing.", calls: [{ id: "e1", name: "edit", arguments: { path: "a.txt", oldString: "one", newString: "two" } }] },
@@ -193,7 +198,7 @@ test("a tool turn asks permission: reject, then allow always, with a diff in the
   });
 });
 
-test("session/cancel ends a running turn with stopReason cancelled", async () => {
+it("session/cancel ends a running turn with stopReason cancelled", async () => {
   const h = await start({ steps: [{ text: "Starting a long answer", stall: true }, { text: "Still here." }] });
   await withAgent(h, async () => {
     await h.initialize();
@@ -213,7 +218,7 @@ test("session/cancel ends a running turn with stopReason cancelled", async () =>
   });
 });
 
-test("session/list lists the sessions with their cwd and title", async () => {
+it("session/list lists the sessions with their cwd and title", async () => {
   const h = await start({ steps: [{ text: "One." }] });
   await withAgent(h, async () => {
     await h.initialize();
@@ -234,7 +239,7 @@ test("session/list lists the sessions with their cwd and title", async () => {
   });
 });
 
-test("model and reasoning effort are session config options", async () => {
+it("model and reasoning effort are session config options", async () => {
   const h = await start({ steps: [{ text: "Changed." }] });
   await withAgent(h, async () => {
     await h.initialize();
@@ -258,7 +263,7 @@ test("model and reasoning effort are session config options", async () => {
   });
 });
 
-test("a client that serves fs/* gets the edit in its buffer, not on disk", async () => {
+it("a client that serves fs/* gets the edit in its buffer, not on disk", async () => {
   const steps = [
     { calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
     { calls: [{ id: "e1", name: "edit", arguments: { path: "a.txt", oldString: "unsaved", newString: "edited" } }] },
@@ -302,7 +307,7 @@ test("a client that serves fs/* gets the edit in its buffer, not on disk", async
   });
 });
 
-test("logout forgets the login", async () => {
+it("logout forgets the login", async () => {
   const h = await start();
   await withAgent(h, async () => {
     await h.initialize();
@@ -313,7 +318,7 @@ test("logout forgets the login", async () => {
   });
 });
 
-test("a client with terminals runs bash in its own terminal, and releases it", async () => {
+it("a client with terminals runs bash in its own terminal, and releases it", async () => {
   const steps = [
     { calls: [{ id: "b1", name: "bash", arguments: { command: "echo hi > made-by-bash.txt" } }] },
     { text: "Ran it." },
@@ -350,7 +355,7 @@ test("a client with terminals runs bash in its own terminal, and releases it", a
   });
 });
 
-test("the terminal login method: `deckhand acp login headless` logs in for the next process", async () => {
+it("the terminal login method: `deckhand acp login headless` logs in for the next process", async () => {
   const first = await start();
   const login = spawn(process.env.DECKHAND_BIN ?? "bin/deckhand", ["acp", "login", "headless"], {
     cwd: first.workspace,
@@ -370,7 +375,7 @@ test("the terminal login method: `deckhand acp login headless` logs in for the n
   });
 });
 
-test("session/cancel while the user is asked: the request is cancelled and the turn ends cancelled", async () => {
+it("session/cancel while the user is asked: the request is cancelled and the turn ends cancelled", async () => {
   const steps = [
     { calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "x\n" } }] },
     { text: "After." },
@@ -400,7 +405,7 @@ test("session/cancel while the user is asked: the request is cancelled and the t
   });
 });
 
-test("a session from an earlier process is listed, loaded (replayed) and continued", async () => {
+it("a session from an earlier process is listed, loaded (replayed) and continued", async () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-load-")));
   const fake = await startFake(dir, [
     { text: "Reading.", calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
@@ -460,7 +465,7 @@ test("a session from an earlier process is listed, loaded (replayed) and continu
   }
 });
 
-test("a command in the client's terminal that outlives its timeout is killed and its output kept", async () => {
+it("a command in the client's terminal that outlives its timeout is killed and its output kept", async () => {
   const steps = [
     { calls: [{ id: "b1", name: "bash", arguments: { command: "sleep 600", timeoutMs: 300 } }] },
     { text: "It timed out." },

@@ -147,7 +147,9 @@ export async function start(opts: Options = {}): Promise<Harness> {
   mkdirSync(home, { recursive: true });
   mkdirSync(workspace, { recursive: true });
   const h = new Harness(dir, home, workspace);
-  h.fake = opts.fake ?? (await startFake(dir, opts.steps ?? []));
+  // The fake, like OpenAI, takes the browser login's callback only on the ports it knows.
+  const oauthPort = await freePort();
+  h.fake = opts.fake ?? (await startFake(dir, opts.steps ?? [], ["--allow-port", String(oauthPort)]));
   h.ownFake = !opts.fake;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -156,7 +158,7 @@ export async function start(opts: Options = {}): Promise<Harness> {
     DECKHAND_AUTH_ISSUER: h.fake.issuer,
     DECKHAND_CODEX_BASE_URL: h.fake.codex,
     OPENAI_BASE_URL: h.fake.api,
-    DECKHAND_OAUTH_PORT: String(await freePort()),
+    DECKHAND_OAUTH_PORT: String(oauthPort),
     DECKHAND_LOG_LEVEL: "debug",
     ...opts.env,
   };

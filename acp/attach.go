@@ -1,0 +1,88 @@
+package acp
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	sdk "github.com/coder/acp-go-sdk"
+
+	"github.com/deckhand-dev/deckhand/engine"
+)
+
+// promptParts turns a prompt's content blocks into the user's message and
+// its attachments: text blocks are the message; a link to a file is a file
+// attachment (its lines when the link names them), a link to anything else
+// a reference in the message; an embedded text resource is a selection
+// when it names its file and lines (the editor's text, unsaved edits
+// included), else a text attachment titled with its URI.
+func promptParts(blocks []sdk.ContentBlock) (string, []engine.Attachment, error) {
+	var texts []string
+	var atts []engine.Attachment
+	for _, b := range blocks {
+		switch {
+		case b.Text != nil:
+			texts = append(texts, b.Text.Text)
+		case b.ResourceLink != nil:
+			path, start, end, isFile := fileOf(b.ResourceLink.Uri)
+			if info, err := os.Stat(path); isFile && err == nil && info.Mode().IsRegular() {
+				atts = append(atts, engine.Attachment{Type: engine.AttachFile, Path: path, StartLine: start, EndLine: end})
+				continue
+			}
+			texts = append(texts, fmt.Sprintf("[%s](%s)", b.ResourceLink.Name, b.ResourceLink.Uri))
+		case b.Resource != nil && b.Resource.Resource.TextResourceContents != nil:
+			r := b.Resource.Resource.TextResourceContents
+			path, start, end, isFile := fileOf(r.Uri)
+			if isFile && start > 0 {
+				atts = append(atts, engine.Attachment{Type: engine.AttachSelection, Path: path, StartLine: start, EndLine: end, Text: r.Text})
+				continue
+			}
+			title := r.Uri
+			if isFile {
+				title = path
+			}
+			atts = append(atts, engine.Attachment{Type: engine.AttachText, Title: title, Text: r.Text})
+		case b.Resource != nil:
+			return "", nil, invalidParams("binary resources are not supported in prompts; attach text files or links")
+		case b.Image != nil, b.Audio != nil:
+			return "", nil, invalidParams("images and audio are not supported in prompts (promptCapabilities says so)")
+		default:
+			return "", nil, invalidParams("a prompt content block has an unknown type; send text, resource_link or resource blocks")
+		}
+	}
+	text := strings.TrimSpace(strings.Join(texts, "\n\n"))
+	if text == "" {
+		if len(atts) == 0 {
+			return "", nil, invalidParams("the prompt has no text")
+		}
+		text = "See the attachments."
+	}
+	return text, atts, nil
+}
+
+// lineRange matches the line fragment editors put on file links: #L12,
+// #L12-20, #L12-L20, #L12:20.
+var lineRange = regexp.MustCompile(`^L(\d+)(?:[-:]L?(\d+))?$`)
+
+// fileOf reads a file: URI: its path and the lines its fragment names (0
+// for none).
+func fileOf(uri string) (path string, start, end int, ok bool) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "file" || u.Path == "" {
+		return "", 0, 0, false
+	}
+	if m := lineRange.FindStringSubmatch(u.Fragment); m != nil {
+		start, _ = strconv.Atoi(m[1])
+		end = start
+		if m[2] != "" {
+			end, _ = strconv.Atoi(m[2])
+		}
+		if start < 1 || end < start {
+			start, end = 0, 0
+		}
+	}
+	return u.Path, start, end, true
+}
