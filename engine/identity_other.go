@@ -1,6 +1,0 @@
-//go:build !unix
-
-package engine
-
-// uname has no portable answer here; the caller falls back to GOOS.
-func uname() (sys, release string, ok bool) { return "", "", false }
