@@ -18,6 +18,12 @@ func interruptible(w io.Writer) io.Writer {
 	if !ok {
 		return w
 	}
+	// Only a pipe or a socket, as an editor gives: the flag is shared with
+	// every holder of the descriptor, and a terminal left non-blocking
+	// would break the user's shell.
+	if info, err := f.Stat(); err != nil || info.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
+		return w
+	}
 	fd, err := syscall.Dup(int(f.Fd()))
 	if err != nil {
 		return w
