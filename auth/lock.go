@@ -11,6 +11,10 @@ import (
 
 const lockPoll = 25 * time.Millisecond
 
+// staleLock is how old auth.json's lock file must be, where flock does not
+// exist, before it is taken to belong to a process that died holding it.
+const staleLock = 2 * time.Minute
+
 // Lock takes the exclusive advisory lock that serialises refreshes (and other
 // read-modify-writes of auth.json) across deckhand processes. It waits until
 // the lock is free or ctx ends. The lock is per open file, so it also
@@ -29,7 +33,7 @@ func (s *Store) LockNotify(ctx context.Context, waiting func()) (unlock func(), 
 	}
 	path := filepath.Join(s.home, "auth.json.lock")
 	for {
-		release, err := tryLock(path)
+		release, err := TryLock(path, staleLock)
 		if err != nil {
 			return nil, fmt.Errorf("lock auth.json: %w", err)
 		}

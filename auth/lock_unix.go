@@ -6,11 +6,13 @@ import (
 	"errors"
 	"os"
 	"syscall"
+	"time"
 )
 
-// tryLock takes flock(LOCK_EX|LOCK_NB) on path. It returns a nil release and
-// no error when another holder has the lock.
-func tryLock(path string) (release func(), err error) {
+// TryLock takes flock(LOCK_EX|LOCK_NB) on path. It returns a nil release and
+// no error when another holder has the lock. The kernel drops the lock when
+// its holder dies, however it dies, so stale is not needed here.
+func TryLock(path string, stale time.Duration) (release func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err

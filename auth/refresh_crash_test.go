@@ -107,9 +107,9 @@ func TestRefreshLockWaitSaysAnotherProcess(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	ts.log = zap.New(core)
 	ts.LockWait = 300 * time.Millisecond
-	release, err := tryLock(filepath.Join(filepath.Dir(ts.store.Path()), "auth.json.lock"))
+	release, err := TryLock(filepath.Join(filepath.Dir(ts.store.Path()), "auth.json.lock"), staleLock)
 	if err != nil || release == nil {
-		t.Fatalf("tryLock: %v", err)
+		t.Fatalf("TryLock: %v", err)
 	}
 	defer release()
 	start := time.Now()

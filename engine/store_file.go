@@ -6,11 +6,19 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
+
+	"github.com/deckhand-dev/deckhand/auth"
 )
 
 // StopError is the stop reason a session file records for a turn that
 // failed (the chat request answered an error); Record.Error says why.
 const StopError StopReason = "error"
+
+// staleSessionLock is how old a session's lock file must be, where flock
+// does not exist, before it is taken to be left by a dead process; a turn
+// can run long, so it is long.
+const staleSessionLock = 30 * time.Minute
 
 // lock takes the session's lock file without waiting. It returns a nil
 // release and no error when another process holds it.
@@ -18,7 +26,7 @@ func (st *Store) lock(id string) (release func(), err error) {
 	if err := st.ensureDir(); err != nil {
 		return nil, err
 	}
-	return tryLock(st.lockPath(id))
+	return auth.TryLock(st.lockPath(id), staleSessionLock)
 }
 
 // sessionFile is a session's file, open for appending during one turn.
