@@ -3,12 +3,9 @@ package rpc
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"reflect"
-	"strings"
 	"sync"
 
 	"go.uber.org/zap"
@@ -132,47 +129,10 @@ func decode(raw json.RawMessage, v any, need bool) error {
 // plainJSONError says what is wrong with params in the protocol's words,
 // not Go's.
 func plainJSONError(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return fmt.Sprintf("params must be %s, not %s", kindName(te.Type.Kind()), jsonKind(te.Value))
-		}
-		return fmt.Sprintf("%q must be %s, not %s", te.Field, kindName(te.Type.Kind()), jsonKind(te.Value))
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return "params are not valid JSON"
+	if msg, ok := jsonrpc.ParamsProblem(err); ok {
+		return msg
 	}
 	return "params cannot be read"
-}
-
-func kindName(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	default:
-		return "an object"
-	}
-}
-
-// jsonKind names what encoding/json found ("array", "number 1.5", ...).
-func jsonKind(v string) string {
-	kind, _, _ := strings.Cut(v, " ")
-	switch kind {
-	case "array", "object":
-		return "an " + kind
-	case "":
-		return "something else"
-	default:
-		return "a " + kind
-	}
 }
 
 func invalidParams(msg string) *Error {
