@@ -37,13 +37,13 @@ bench:
 	scripts/test-deps.sh bench
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./tools/ ./e2e/
 
-# The long storms: 300 rounds of deckhand processes killed (kill -9) in the
-# middle of refreshing a rotating token; none may lose the login.
 # The hostile group alone: attacks on deckhand reproduced against the built
 # binary (also part of test-go).
 hostile:
 	$(GO) test -race -count=1 -run 'Hostile|ReadRace|WriteRace' ./e2e/ ./tools/
 
+# The long storms: 300 rounds of deckhand processes killed (kill -9) in the
+# middle of refreshing a rotating token; none may lose the login.
 soak:
 	DECKHAND_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestRefreshStorm' -v ./e2e/
 
