@@ -37,12 +37,13 @@ type BrowserLogin struct {
 	ctx    context.Context // lives until the flow ends; bounds code exchanges
 	cancel context.CancelFunc
 
-	claimed atomic.Bool // a redirect with the right state is being handled
-	once    sync.Once
-	done    chan struct{}
-	tokens  Tokens
-	err     error
-	wg      sync.WaitGroup // the serve and shutdown goroutines
+	claimed   atomic.Bool  // a redirect with the right state is being handled
+	badStates atomic.Int64 // callbacks refused for their state, for the log
+	once      sync.Once
+	done      chan struct{}
+	tokens    Tokens
+	err       error
+	wg        sync.WaitGroup // the serve and shutdown goroutines
 }
 
 // StartBrowser prepares a PKCE login and listens for its redirect on
@@ -233,6 +234,16 @@ func (b *BrowserLogin) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// logBadState logs the first callback refused for its state and then every
+// hundredth, so a flood of forged requests cannot flood the log.
+func (b *BrowserLogin) logBadState(remote string) {
+	n := b.badStates.Add(1)
+	if n == 1 || n%100 == 0 {
+		b.log.Warn("login callback with a wrong state; still waiting",
+			zap.String("remote", remote), zap.Int64("refusedSoFar", n))
+	}
+}
+
 // politeCancel tells the polite-cancel request of another login program (a
 // bare GET, as deckhand, opencode and the Codex CLI send) from one a browser
 // sends on behalf of a web page: browsers add Origin to cross-origin requests
@@ -250,7 +261,7 @@ func (b *BrowserLogin) handleCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if !b.stateOK(q.Get("state")) {
 		// A forged or stale request must not end the user's login.
-		b.log.Warn("login callback with a wrong state; still waiting", zap.String("remote", r.RemoteAddr))
+		b.logBadState(r.RemoteAddr)
 		pageStateMismatch(w)
 		return
 	}

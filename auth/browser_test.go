@@ -338,3 +338,28 @@ func TestBrowserCancelTypedByUser(t *testing.T) {
 		t.Errorf("err = %v, want ErrCancelled", err)
 	}
 }
+
+// A flood of forged callbacks is refused each time but logged only now and
+// then: the first, and every hundredth.
+func TestBrowserBadStateLogIsRateLimited(t *testing.T) {
+	f := newFakeIssuer(t)
+	core, logs := observer.New(zapcore.WarnLevel)
+	b, err := f.client().StartBrowser(context.Background(), freePort(t), zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	for i := range 250 {
+		status, _ := browse(t, b.Port, callbackQuery("code", "forged", "state", fmt.Sprintf("forged-%d", i)))
+		if status != http.StatusBadRequest {
+			t.Fatalf("forged callback %d: status %d", i, status)
+		}
+	}
+	got := logs.FilterMessage("login callback with a wrong state; still waiting").All()
+	if len(got) != 3 {
+		t.Fatalf("250 forged callbacks logged %d lines, want 3 (the 1st, 100th and 200th)", len(got))
+	}
+	if n := got[2].ContextMap()["refusedSoFar"]; n != int64(200) {
+		t.Errorf("the third line counts %v refusals, want 200", n)
+	}
+}
