@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"testing"
@@ -26,29 +27,55 @@ func BenchmarkHostileEditorNeverReads(b *testing.B) {
 // neverReadPeak runs one deckhand whose stdout nobody reads for five seconds
 // of an endless answer and returns its peak resident set.
 func neverReadPeak(b *testing.B) float64 {
+	u := startUnread(b)
+	time.Sleep(5 * time.Second)
+	_, peak := rss(b, u.cmd.Process.Pid)
+	u.stdin.Close()
+	select {
+	case <-u.exited:
+	case <-time.After(30 * time.Second):
+		b.Fatal("deckhand did not exit after its stdin closed")
+	}
+	return peak
+}
+
+// unread is a deckhand whose stdout nobody reads, streaming an endless
+// answer to a chat.
+type unread struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	exited chan error
+}
+
+// startUnread starts deckhand with a stdout pipe that is never read, sends
+// initialize and a chat whose answer never ends, and returns once the fake
+// has the model request. The process is killed when the test ends.
+func startUnread(tb testing.TB) *unread {
 	fake := upstreamtest.New()
-	defer fake.Close()
-	home := b.TempDir()
-	writeOAuth(b, home, fake.Mint(), "acct_bench", farFuture())
+	tb.Cleanup(fake.Close)
+	home := tb.TempDir()
+	writeOAuth(tb, home, fake.Mint(), "acct_test_1", farFuture())
 	cmd := exec.Command(binary, "--log-level", "warn")
-	cmd.Dir = b.TempDir()
+	cmd.Dir = tb.TempDir()
 	cmd.Env = append(os.Environ(), "DECKHAND_HOME="+home, "DECKHAND_AUTH_ISSUER="+fake.Issuer(),
 		"DECKHAND_CODEX_BASE_URL="+fake.CodexBase(), "OPENAI_BASE_URL="+fake.APIBase(), "OPENAI_API_KEY=")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	unread, stdout, err := os.Pipe()
+	reader, stdout, err := os.Pipe() // the read end is never read
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer unread.Close()
+	tb.Cleanup(func() { reader.Close() })
 	cmd.Stdout = stdout
 	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	stdout.Close()
-	defer cmd.Process.Kill()
+	u := &unread{cmd: cmd, stdin: stdin, exited: make(chan error, 1)}
+	go func() { u.exited <- cmd.Wait() }()
+	tb.Cleanup(func() { cmd.Process.Kill() })
 	fake.PushCodex(upstreamtest.Step().Text("flood ").EndlessText().Reply())
 	fmt.Fprintf(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"workspaceRoot":%q,"capabilities":{}}}`+"\n", cmd.Dir)
 	fmt.Fprintln(stdin, `{"jsonrpc":"2.0","id":2,"method":"chat","params":{"message":"hi"}}`)
@@ -57,19 +84,9 @@ func neverReadPeak(b *testing.B) float64 {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if len(fake.RequestsTo(codexPath)) == 0 {
-		b.Fatal("deckhand never asked the model")
+		tb.Fatal("deckhand never asked the model")
 	}
-	time.Sleep(5 * time.Second)
-	_, peak := rss(b, cmd.Process.Pid)
-	stdin.Close()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case <-exited:
-	case <-time.After(30 * time.Second):
-		b.Fatal("deckhand did not exit after its stdin closed")
-	}
-	return peak
+	return u
 }
 
 // BenchmarkFiftyConcurrentSessions: 50 sessions streaming at once in one

@@ -7,9 +7,7 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -375,46 +373,15 @@ func TestHostileHugeMessage(t *testing.T) {
 func TestHostileEditorNeverReads(t *testing.T) {
 	for _, how := range []string{"stdin closed", "SIGTERM"} {
 		t.Run(how, func(t *testing.T) {
-			fake := upstreamtest.New()
-			t.Cleanup(fake.Close)
-			home := t.TempDir()
-			writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
-			cmd := exec.Command(binary, "--log-level", "warn")
-			cmd.Dir = t.TempDir()
-			cmd.Env = append(os.Environ(), "DECKHAND_HOME="+home, "DECKHAND_AUTH_ISSUER="+fake.Issuer(),
-				"DECKHAND_CODEX_BASE_URL="+fake.CodexBase(), "OPENAI_BASE_URL="+fake.APIBase(), "OPENAI_API_KEY=")
-			stdin, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			unread, stdout, err := os.Pipe() // never read
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer unread.Close()
-			cmd.Stdout = stdout
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			stdout.Close()
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			defer cmd.Process.Kill()
-			fake.PushCodex(upstreamtest.Step().Text("flood ").EndlessText().Reply())
-			fmt.Fprintf(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"workspaceRoot":%q,"capabilities":{}}}`+"\n", cmd.Dir)
-			fmt.Fprintln(stdin, `{"jsonrpc":"2.0","id":2,"method":"chat","params":{"message":"hi"}}`)
-			deadline := time.Now().Add(30 * time.Second)
-			for len(fake.RequestsTo(codexPath)) == 0 && time.Now().Before(deadline) {
-				time.Sleep(50 * time.Millisecond)
-			}
+			u := startUnread(t)
 			time.Sleep(time.Second) // the stream fills the pipe
 			if how == "SIGTERM" {
-				cmd.Process.Signal(syscall.SIGTERM)
+				u.cmd.Process.Signal(syscall.SIGTERM)
 			} else {
-				stdin.Close()
+				u.stdin.Close()
 			}
 			select {
-			case <-exited:
+			case <-u.exited:
 			case <-time.After(20 * time.Second):
 				t.Fatalf("deckhand did not exit within 20 s of %s while its stdout was not read", how)
 			}
