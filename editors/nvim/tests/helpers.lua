@@ -132,6 +132,15 @@ function H.case_set(child)
   })
 end
 
+--- Starts the fake with steps and the child with deckhand logged in with an
+--- API key, files written in its workspace. Returns the fake and the dirs.
+function H.start_logged_in(child, steps, files, extra)
+  local fake = H.start_fake(steps)
+  local dirs = H.new_dirs({ api_key = "sk-fake", files = files })
+  H.setup_child(child, fake, dirs, extra)
+  return fake, dirs
+end
+
 --- A home and a workspace for one case; api_key stores a login in auth.json.
 function H.new_dirs(opts)
   opts = opts or {}

@@ -10,9 +10,7 @@ local child = MiniTest.new_child_neovim()
 local fake, dirs
 
 local function start(steps, files, extra)
-  fake = H.start_fake(steps)
-  dirs = H.new_dirs({ api_key = "sk-fake", files = files })
-  H.setup_child(child, fake, dirs, extra)
+  fake, dirs = H.start_logged_in(child, steps, files, extra)
 end
 
 local function chat_lines()
