@@ -1,0 +1,152 @@
+package codemode
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+)
+
+// maxTimers caps the timers a cell may have pending at once.
+const maxTimers = 1000
+
+// newRuntime makes the cell's interpreter: goja's language and standard
+// built-ins and nothing of the host, plus console, text, the timers and
+// tools. goja itself offers no require, process, fetch or module loader;
+// the one way it reaches the file system, loading the source map a
+// `//# sourceMappingURL` comment names, is turned off for eval and Function
+// too.
+func (c *cell) newRuntime() error {
+	rt := goja.New()
+	c.rt = rt
+	rt.SetParserOptions(parser.WithDisableSourceMaps)
+	rt.SetMaxCallStackSize(4096)
+
+	// Keep the originals: the script may overwrite the globals.
+	c.stringify, _ = goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("stringify"))
+	c.errorCtor = rt.Get("Error").ToObject(rt)
+
+	console := rt.NewObject()
+	for _, name := range []string{"log", "info", "warn", "error", "debug"} {
+		if err := console.Set(name, c.print("\n")); err != nil {
+			return err
+		}
+	}
+	tools := rt.NewObject()
+	for _, t := range c.m.tools {
+		if err := tools.Set(t.Name, c.toolFunc(t)); err != nil {
+			return err
+		}
+	}
+	for name, v := range map[string]any{
+		"console":      console,
+		"text":         c.print(""),
+		"tools":        tools,
+		"setTimeout":   c.setTimeout,
+		"clearTimeout": c.clearTimeout,
+	} {
+		if err := rt.Set(name, v); err != nil {
+			return err
+		}
+	}
+	if _, err := rt.RunString("Object.freeze(tools); Object.freeze(console);"); err != nil {
+		return err
+	}
+	return c.capBuiltins()
+}
+
+// print returns console.log (end "\n") or text (end ""): the arguments as
+// text, separated by spaces.
+func (c *cell) print(end string) func(goja.FunctionCall) goja.Value {
+	return func(fc goja.FunctionCall) goja.Value {
+		parts := make([]string, len(fc.Arguments))
+		for i, v := range fc.Arguments {
+			parts[i] = c.show(v)
+		}
+		c.out.write(strings.Join(parts, " ") + end)
+		return goja.Undefined()
+	}
+}
+
+// show renders a value the way a person reading the output wants it: a
+// string as it is, an error with its stack, anything else as JSON when it
+// has a JSON form.
+func (c *cell) show(v goja.Value) string {
+	if v == nil || goja.IsUndefined(v) {
+		return "undefined"
+	}
+	if s, ok := v.Export().(string); ok {
+		return s
+	}
+	if obj, ok := v.(*goja.Object); ok {
+		if stack := obj.Get("stack"); stack != nil && !goja.IsUndefined(stack) && c.isError(obj) {
+			return stack.String()
+		}
+		if _, isFunc := goja.AssertFunction(v); !isFunc {
+			if js, err := c.stringify(goja.Undefined(), v); err == nil && !goja.IsUndefined(js) {
+				return js.String()
+			}
+		}
+	}
+	return v.String()
+}
+
+func (c *cell) isError(obj *goja.Object) bool {
+	proto := c.errorCtor.Get("prototype")
+	for p := obj.Prototype(); p != nil; p = p.Prototype() {
+		if p == proto {
+			return true
+		}
+	}
+	return false
+}
+
+// newError makes an Error with the built-in constructor, whatever the script
+// did to the global.
+func (c *cell) newError(msg string) goja.Value {
+	obj, err := c.rt.New(c.errorCtor, c.rt.ToValue(msg))
+	if err != nil {
+		return c.rt.ToValue(msg)
+	}
+	return obj
+}
+
+func (c *cell) setTimeout(fc goja.FunctionCall) goja.Value {
+	fn, ok := goja.AssertFunction(fc.Argument(0))
+	if !ok {
+		panic(c.rt.NewTypeError("setTimeout needs a function"))
+	}
+	if len(c.timers) >= maxTimers {
+		panic(c.rt.NewTypeError(fmt.Sprintf("more than %d timers pending", maxTimers)))
+	}
+	delay := time.Duration(fc.Argument(1).ToFloat() * float64(time.Millisecond))
+	delay = max(0, min(delay, c.m.limits.Wall))
+	args := append([]goja.Value(nil), fc.Arguments[min(2, len(fc.Arguments)):]...)
+	c.nextTimer++
+	id := c.nextTimer
+	c.pending++
+	c.timers[id] = time.AfterFunc(delay, func() {
+		c.post(func() error {
+			if _, live := c.timers[id]; !live {
+				return nil
+			}
+			delete(c.timers, id)
+			c.pending--
+			_, err := fn(goja.Undefined(), args...)
+			return err
+		})
+	})
+	return c.rt.ToValue(id)
+}
+
+func (c *cell) clearTimeout(fc goja.FunctionCall) goja.Value {
+	id := fc.Argument(0).ToInteger()
+	if t, ok := c.timers[id]; ok {
+		t.Stop()
+		delete(c.timers, id)
+		c.pending--
+	}
+	return goja.Undefined()
+}
