@@ -17,6 +17,7 @@ var allowed = map[string][]string{
 	"protocol":         {},
 	"auth":             {},
 	"tools":            {},
+	"tools/codemode":   {},
 	"upstreamtest":     {},
 	"engine":           {"auth", "tools"},
 	"jsonrpc":          {"protocol"},
@@ -29,7 +30,7 @@ var allowed = map[string][]string{
 
 // serving lists the packages of the serving path: none may reach the fake
 // upstream, even indirectly.
-var serving = []string{"protocol", "auth", "tools", "engine", "jsonrpc", "rpc", "acp"}
+var serving = []string{"protocol", "auth", "tools", "tools/codemode", "engine", "jsonrpc", "rpc", "acp"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

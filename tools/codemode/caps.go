@@ -8,8 +8,9 @@ import (
 // capsSource wraps the built-ins that can build a large string or array in
 // one call, which no interrupt can stop, with a size check made before the
 // call. It runs in the cell before the script; the originals stay in its
-// closure, out of the script's reach. Constructors are wrapped in a Proxy,
-// so instanceof and the prototypes stay as they were.
+// closure, out of the script's reach. A wrapped constructor shares the
+// original's prototype and statics, so instanceof, isArray and subclassing
+// behave as before.
 //
 // It cannot see everything: an array grown by assigning a large length can
 // still make a built-in loop over it for a while (the CPU budget and the
@@ -71,10 +72,10 @@ const capsSource = `(function (maxString, maxArray) {
 		tooLong("join", n, maxString);
 	});
 	patch(Array.prototype, "fill", (a) => tooLong("fill", Number(a.length) || 0, maxArray));
-	const from = Array.from;
+	const arrayFrom = Array.from;
 	Array.from = function from(items, ...rest) {
 		if (items !== null && items !== undefined) tooLong("Array.from", Number(items.length) || 0, maxArray);
-		return Reflect.apply(from, this, [items, ...rest]);
+		return Reflect.apply(arrayFrom, this, [items, ...rest]);
 	};
 	const sized = (name, bytes) => (args) => {
 		const a = args[0];
@@ -83,10 +84,19 @@ const capsSource = `(function (maxString, maxArray) {
 	};
 	const guard = (name, check) => {
 		const target = globalThis[name];
-		globalThis[name] = new Proxy(target, {
-			construct(t, args, newTarget) { check(args); return Reflect.construct(t, args, newTarget); },
-			apply(t, self, args) { check(args); return Reflect.apply(t, self, args); },
-		});
+		const wrapper = function (...args) {
+			check(args);
+			if (new.target === undefined) return Reflect.apply(target, this, args);
+			return Reflect.construct(target, args, new.target === wrapper ? target : new.target);
+		};
+		Object.setPrototypeOf(wrapper, Object.getPrototypeOf(target));
+		for (const key of Reflect.ownKeys(target)) {
+			if (key === "prototype" || key === "arguments" || key === "caller") continue;
+			Object.defineProperty(wrapper, key, Object.getOwnPropertyDescriptor(target, key));
+		}
+		wrapper.prototype = target.prototype;
+		Object.defineProperty(target.prototype, "constructor", { value: wrapper, writable: true, configurable: true, enumerable: false });
+		globalThis[name] = wrapper;
 	};
 	guard("Array", (args) => { if (args.length === 1 && typeof args[0] === "number") tooLong("Array", args[0], maxArray); });
 	guard("ArrayBuffer", sized("ArrayBuffer", 8));

@@ -122,7 +122,7 @@ func (c *cell) setTimeout(fc goja.FunctionCall) goja.Value {
 		panic(c.rt.NewTypeError(fmt.Sprintf("more than %d timers pending", maxTimers)))
 	}
 	delay := time.Duration(fc.Argument(1).ToFloat() * float64(time.Millisecond))
-	delay = max(0, min(delay, c.m.limits.Wall))
+	delay = max(0, min(delay, 2*c.m.limits.Wall)) // the wall limit acts first
 	args := append([]goja.Value(nil), fc.Arguments[min(2, len(fc.Arguments)):]...)
 	c.nextTimer++
 	id := c.nextTimer
