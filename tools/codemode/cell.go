@@ -103,7 +103,7 @@ func (c *cell) run(prog *goja.Program) {
 	loopDone := make(chan struct{})
 	defer func() {
 		if r := recover(); r != nil {
-			c.err = fmt.Errorf("internal error in the script runner: %v", r)
+			c.err = &ScriptError{Text: fmt.Sprintf("internal error in the script runner: %v", r)}
 		}
 		close(loopDone)
 		c.kill(ErrClosed) // ends nested calls still running
@@ -128,12 +128,12 @@ func (c *cell) run(prog *goja.Program) {
 	}
 	promise, ok := val.Export().(*goja.Promise)
 	if !ok {
-		c.err = errors.New("internal error: the script did not start as an async function")
+		c.err = &ScriptError{Text: "internal error: the script did not start as an async function"}
 		return
 	}
 	for promise.State() == goja.PromiseStatePending || c.pending > 0 {
 		if c.pending == 0 {
-			c.err = errors.New("the script awaits a promise that nothing is left to settle (no tool call or timer is pending)")
+			c.err = &ScriptError{Text: "the script awaits a promise that nothing is left to settle (no tool call or timer is pending)"}
 			return
 		}
 		select {
