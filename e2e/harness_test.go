@@ -93,7 +93,6 @@ type opts struct {
 	args  []string
 	home  string // default: a new temp dir
 	ws    string // default: a new temp dir
-	noLog bool
 	// cred runs deckhand as another user; home and ws must be theirs, and
 	// the log goes into home.
 	cred *syscall.Credential
