@@ -39,6 +39,8 @@ type cell struct {
 	// Owned by the loop goroutine.
 	pending   int // nested calls and timers not yet settled
 	calls     int
+	unhandled []*goja.Promise // rejected with no handler yet
+	wrapLine  int             // the line of the wrapper's closing, in stacks
 	timers    map[int64]*time.Timer
 	nextTimer int64
 
@@ -156,6 +158,7 @@ func (c *cell) run(prog *goja.Program) {
 			}
 		}
 	}
+	c.reportUnhandled(promise)
 	if promise.State() == goja.PromiseStateRejected {
 		c.err = &ScriptError{Text: c.show(promise.Result())}
 		return

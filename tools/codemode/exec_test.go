@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -53,29 +54,45 @@ console.log(first); console.log(second); console.log(third);
 	}
 }
 
-// Promise.all runs the calls at once: three calls of 300 ms each end well
-// before they would one after another.
+// Promise.all runs the calls at once: each call waits until all three are
+// in flight, which only happens if they run together; Limits.Parallel caps
+// how many run together.
 func TestNestedCallsInParallel(t *testing.T) {
-	tools := echoTools()
-	m := newTestManager(t, tools, Limits{})
-	start := time.Now()
-	out := run(t, m, `
-const results = await Promise.all([
-	tools.exec_command({cmd: "sleep 300ms"}),
-	tools.exec_command({cmd: "sleep 300ms"}),
-	tools.exec_command({cmd: "sleep 300ms"}),
-]);
-return results;
-`)
-	if out.Failed {
-		t.Fatalf("failed: %s", out.Text)
-	}
-	if elapsed := time.Since(start); elapsed > 800*time.Millisecond {
-		t.Errorf("three 300 ms calls took %v: they did not run in parallel", elapsed)
-	}
-	mustContain(t, out.Text, `["ran: sleep 300ms","ran: sleep 300ms","ran: sleep 300ms"]`)
-	if n := len(tools.recorded()); n != 3 {
-		t.Errorf("%d calls", n)
+	for _, tc := range []struct{ parallel, want int }{{0, 3}, {2, 2}} {
+		var mu sync.Mutex
+		inFlight, most := 0, 0
+		all := make(chan struct{})
+		d := DispatcherFunc(func(ctx context.Context, call Call) (Result, error) {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			if inFlight == 3 {
+				close(all)
+			}
+			mu.Unlock()
+			select {
+			case <-all:
+			case <-time.After(300 * time.Millisecond):
+			}
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			return Result{Output: "r" + call.ID}, nil
+		})
+		m := newTestManager(t, d, Limits{Parallel: tc.parallel})
+		out := run(t, m, `
+return await Promise.all([
+	tools.exec_command({cmd: "a"}),
+	tools.exec_command({cmd: "b"}),
+	tools.exec_command({cmd: "c"}),
+]);`)
+		if out.Failed {
+			t.Fatalf("failed: %s", out.Text)
+		}
+		mustContain(t, out.Text, `["r1.1","r1.2","r1.3"]`)
+		if most != tc.want {
+			t.Errorf("Parallel %d: %d calls ran at once, want %d", tc.parallel, most, tc.want)
+		}
 	}
 }
 
@@ -143,7 +160,20 @@ func TestUncaughtExceptionHasMessageAndStack(t *testing.T) {
 	if !out.Failed {
 		t.Fatalf("not failed: %s", out.Text)
 	}
-	mustContain(t, out.Text, "Error: kaboom", "at inner (cell:3:", "Output:\nbefore")
+	mustContain(t, out.Text, "Error: kaboom", "at inner (cell:3:26)\n\tat cell:4:6\n", "Output:\nbefore")
+	if strings.Contains(out.Text, "cell:6:") {
+		t.Errorf("the wrapper's frame shows: %s", out.Text)
+	}
+}
+
+// A rejection nothing handled is named in the output, as Node would.
+func TestUnhandledRejectionIsReported(t *testing.T) {
+	m := newTestManager(t, echoTools(), Limits{})
+	out := run(t, m, `tools.exec_command({cmd: "false"}); Promise.reject(new Error("lost")).catch(() => {}); await null; return "ok"`)
+	mustContain(t, out.Text, "Unhandled promise rejection: Error: command failed with exit code 1", "Return value:\nok")
+	if strings.Contains(out.Text, "lost") {
+		t.Errorf("a handled rejection was reported: %s", out.Text)
+	}
 }
 
 func TestFencedScriptAndDirective(t *testing.T) {
@@ -214,5 +244,20 @@ func TestCancelEndsNestedCall(t *testing.T) {
 	case <-ended:
 	case <-time.After(time.Second):
 		t.Fatal("the nested call's context did not end")
+	}
+}
+
+// exec and wait are not nested in themselves.
+func TestNoNestedExec(t *testing.T) {
+	withExec := append([]Tool{{Name: "exec", Freeform: true}, {Name: "wait"}}, nestedTools...)
+	m := NewManager(echoTools(), withExec, Limits{})
+	defer m.Close()
+	out, err := m.Exec(context.Background(), `return [typeof tools.exec, typeof tools.wait, typeof tools.exec_command].join()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, out.Text, "undefined,undefined,function")
+	if desc := ExecDescription(withExec); strings.Contains(desc, "tools.exec(") || strings.Contains(desc, "tools.wait(") {
+		t.Error("the description offers exec or wait as nested tools")
 	}
 }

@@ -40,12 +40,12 @@ type Manager struct {
 }
 
 // NewManager returns a Manager whose scripts reach the given tools through
-// d.
+// d (exec and wait themselves are left out).
 func NewManager(d Dispatcher, nested []Tool, limits Limits) *Manager {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	return &Manager{
 		dispatcher: d,
-		tools:      slices.Clone(nested),
+		tools:      nestable(nested),
 		limits:     limits.withDefaults(),
 		caps:       compileCaps(),
 		ctx:        ctx,
@@ -77,7 +77,7 @@ func (m *Manager) Exec(ctx context.Context, input string) (Outcome, error) {
 	if err != nil {
 		return Outcome{Text: err.Error(), Failed: true}, nil
 	}
-	c, err := m.start(prog)
+	c, err := m.start(prog, strings.Count(src, "\n")+2)
 	if err != nil {
 		var full *tooManyCells
 		if errors.As(err, &full) {
@@ -95,7 +95,7 @@ func (e *tooManyCells) Error() string {
 		len(e.ids), strings.Join(e.ids, ", "))
 }
 
-func (m *Manager) start(prog *goja.Program) (*cell, error) {
+func (m *Manager) start(prog *goja.Program, wrapLine int) (*cell, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -107,17 +107,18 @@ func (m *Manager) start(prog *goja.Program) (*cell, error) {
 	m.next++
 	ctx, kill := context.WithCancelCause(m.ctx)
 	c := &cell{
-		id:      strconv.Itoa(m.next),
-		m:       m,
-		ctx:     ctx,
-		kill:    kill,
-		out:     outputBuffer{limit: m.limits.Output},
-		started: time.Now(),
-		heap0:   readHeap(),
-		timers:  map[int64]*time.Timer{},
-		wake:    make(chan struct{}, 1),
-		slots:   make(chan struct{}, m.limits.Parallel),
-		done:    make(chan struct{}),
+		id:       strconv.Itoa(m.next),
+		m:        m,
+		ctx:      ctx,
+		kill:     kill,
+		out:      outputBuffer{limit: m.limits.Output},
+		started:  time.Now(),
+		heap0:    readHeap(),
+		wrapLine: wrapLine,
+		timers:   map[int64]*time.Timer{},
+		wake:     make(chan struct{}, 1),
+		slots:    make(chan struct{}, m.limits.Parallel),
+		done:     make(chan struct{}),
 	}
 	if err := c.newRuntime(); err != nil {
 		kill(nil)

@@ -2,6 +2,8 @@ package codemode
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +25,7 @@ func (c *cell) newRuntime() error {
 	c.rt = rt
 	rt.SetParserOptions(parser.WithDisableSourceMaps)
 	rt.SetMaxCallStackSize(4096)
+	rt.SetPromiseRejectionTracker(c.trackRejection)
 
 	// Keep the originals: the script may overwrite the globals.
 	c.stringify, _ = goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("stringify"))
@@ -82,7 +85,7 @@ func (c *cell) show(v goja.Value) string {
 	}
 	if obj, ok := v.(*goja.Object); ok {
 		if stack := obj.Get("stack"); stack != nil && !goja.IsUndefined(stack) && c.isError(obj) {
-			return stack.String()
+			return c.cleanStack(stack.String())
 		}
 		if _, isFunc := goja.AssertFunction(v); !isFunc {
 			if js, err := c.stringify(goja.Undefined(), v); err == nil && !goja.IsUndefined(js) {
@@ -91,6 +94,48 @@ func (c *cell) show(v goja.Value) string {
 		}
 	}
 	return v.String()
+}
+
+// cleanStack drops what is ours from a stack: the frame of the wrapper
+// around the script and goja's program counters.
+func (c *cell) cleanStack(stack string) string {
+	wrapper := fmt.Sprintf("at %s:%d:", cellFile, c.wrapLine)
+	lines := strings.Split(stack, "\n")
+	kept := lines[:0]
+	for _, line := range lines {
+		if strings.Contains(line, wrapper) {
+			continue
+		}
+		kept = append(kept, programCounter.ReplaceAllString(line, "$1"))
+	}
+	return strings.TrimRight(strings.Join(kept, "\n"), "\n")
+}
+
+// programCounter is goja's "(pc)" after a frame's line and column.
+var programCounter = regexp.MustCompile(`(:\d+:\d+)\(\d+\)`)
+
+// trackRejection keeps the promises rejected with no handler, in order, so
+// that the report can name the ones still unhandled at the end.
+func (c *cell) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
+	switch op {
+	case goja.PromiseRejectionReject:
+		c.unhandled = append(c.unhandled, p)
+	case goja.PromiseRejectionHandle:
+		if i := slices.Index(c.unhandled, p); i >= 0 {
+			c.unhandled = slices.Delete(c.unhandled, i, i+1)
+		}
+	}
+}
+
+// reportUnhandled prints the rejections nothing handled, except the
+// script's own, which is its failure.
+func (c *cell) reportUnhandled(main *goja.Promise) {
+	for _, p := range c.unhandled {
+		if p != main {
+			c.out.write("Unhandled promise rejection: " + c.show(p.Result()) + "\n")
+		}
+	}
+	c.unhandled = nil
 }
 
 func (c *cell) isError(obj *goja.Object) bool {

@@ -112,13 +112,21 @@ func waitSchema() map[string]any {
 	}
 }
 
+// nestable drops exec and wait from a list of nested tools: a script
+// cannot start another script or wait on one.
+func nestable(nested []Tool) []Tool {
+	return slices.DeleteFunc(slices.Clone(nested), func(t Tool) bool {
+		return t.Name == ExecName || t.Name == WaitName
+	})
+}
+
 // ExecDescription is exec's description: how scripts run, then each nested
 // tool with its signature (generated from its schema) and its own
 // description.
 func ExecDescription(nested []Tool) string {
 	var b strings.Builder
 	b.WriteString(execIntro)
-	for _, t := range nested {
+	for _, t := range nestable(nested) {
 		b.WriteString("\n\n### ")
 		if t.Freeform {
 			fmt.Fprintf(&b, "tools.%s(input: string): Promise<string>\n", t.Name)
