@@ -260,6 +260,9 @@ func (c *cell) toolFunc(t Tool) func(goja.FunctionCall) goja.Value {
 					c.kill(err)
 					return err
 				}
+				if res.ImageURL != "" {
+					c.out.image(res.ImageURL)
+				}
 				if res.IsError {
 					e := c.newError(res.Output)
 					if obj, ok := e.(*goja.Object); ok {

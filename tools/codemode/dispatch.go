@@ -25,6 +25,9 @@ type Call struct {
 type Result struct {
 	Output  string
 	IsError bool
+	// ImageURL, a data: URL (view_image), goes to the model with the
+	// cell's next report; the script sees Output.
+	ImageURL string
 }
 
 // Dispatcher runs nested calls. The engine implements it so that a nested

@@ -261,3 +261,17 @@ func TestNoNestedExec(t *testing.T) {
 		t.Error("the description offers exec or wait as nested tools")
 	}
 }
+
+// An image a nested call returns goes to the model with the report; the
+// script sees the call's text.
+func TestImagesTravelWithTheReport(t *testing.T) {
+	d := DispatcherFunc(func(_ context.Context, call Call) (Result, error) {
+		return Result{Output: "image " + call.ID, ImageURL: "data:image/png;base64,AAAA" + call.ID}, nil
+	})
+	m := newTestManager(t, d, Limits{})
+	out := run(t, m, `console.log(await tools.exec_command({})); for (let i = 0; i < 9; i++) await tools.exec_command({})`)
+	mustContain(t, out.Text, "image 1.1", "an image was left out")
+	if len(out.Images) != maxImages || out.Images[0] != "data:image/png;base64,AAAA1.1" {
+		t.Errorf("images %v", out.Images)
+	}
+}

@@ -62,6 +62,9 @@ type Outcome struct {
 	CellID string
 	// Failed reports a script that threw, was stopped, or could not start.
 	Failed bool
+	// Images are the data: URLs nested calls returned since the last
+	// report, to go to the model after Text.
+	Images []string
 }
 
 // Exec runs a script as a new cell until it finishes or its yield time
@@ -210,7 +213,7 @@ func (m *Manager) await(ctx context.Context, c *cell, yield time.Duration, maxTo
 	select {
 	case <-c.done:
 	case <-timer.C:
-		return Outcome{Text: c.report(maxTokens, false), CellID: c.id}, nil
+		return Outcome{Text: c.report(maxTokens, false), CellID: c.id, Images: c.out.takeImages()}, nil
 	case <-ctx.Done():
 		c.stop(context.Cause(ctx))
 		<-c.done
@@ -224,7 +227,7 @@ func (m *Manager) await(ctx context.Context, c *cell, yield time.Duration, maxTo
 		// Manager closing.
 		return Outcome{}, c.err
 	}
-	return Outcome{Text: c.report(maxTokens, true), Failed: c.err != nil}, nil
+	return Outcome{Text: c.report(maxTokens, true), Failed: c.err != nil, Images: c.out.takeImages()}, nil
 }
 
 func isLimit(err error) bool {

@@ -15,6 +15,32 @@ type outputBuffer struct {
 	head    []byte
 	tail    []byte
 	dropped int
+	images  []string
+}
+
+// maxImages caps the images one report carries; later ones are named in
+// the output instead.
+const maxImages = 8
+
+func (b *outputBuffer) image(url string) {
+	b.mu.Lock()
+	full := len(b.images) >= maxImages
+	if !full {
+		b.images = append(b.images, url)
+	}
+	b.mu.Unlock()
+	if full {
+		b.write(fmt.Sprintf("[an image was left out: one report carries at most %d]\n", maxImages))
+	}
+}
+
+// takeImages returns the images since the last report and forgets them.
+func (b *outputBuffer) takeImages() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	images := b.images
+	b.images = nil
+	return images
 }
 
 func (b *outputBuffer) write(s string) {
