@@ -216,7 +216,7 @@ func (m *Manager) await(ctx context.Context, c *cell, yield time.Duration, maxTo
 		return Outcome{Text: c.report(maxTokens, false), CellID: c.id, Images: c.out.takeImages()}, nil
 	case <-ctx.Done():
 		c.stop(context.Cause(ctx))
-		<-c.done
+		c.settle()
 		m.forget(c)
 		return Outcome{}, ctx.Err()
 	}
@@ -277,8 +277,8 @@ func (c *cell) report(maxTokens int, ended bool) string {
 	return head + "\n" + truncate(body.String(), maxTokens)
 }
 
-// KillAll stops every live cell with reason (a cancelled turn) and waits for
-// them to end; their output is dropped.
+// KillAll stops every live cell with reason (a cancelled turn) and waits
+// for them to end, at most KillGrace; their output is dropped.
 func (m *Manager) KillAll(reason error) {
 	m.mu.Lock()
 	cells := make([]*cell, 0, len(m.cells))
@@ -291,7 +291,21 @@ func (m *Manager) KillAll(reason error) {
 		c.stop(reason)
 	}
 	for _, c := range cells {
-		<-c.done
+		c.settle()
+	}
+}
+
+// KillGrace is how long a killed cell may take to end before the caller
+// goes on without it: a nested call that ignores its context keeps only its
+// own goroutine, which Close still waits for.
+const KillGrace = time.Second
+
+func (c *cell) settle() {
+	t := time.NewTimer(KillGrace)
+	defer t.Stop()
+	select {
+	case <-c.done:
+	case <-t.C:
 	}
 }
 

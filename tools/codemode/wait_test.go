@@ -205,3 +205,36 @@ return order.join("")`)
 	}
 	mustContain(t, out.Text, "in a timer")
 }
+
+// A nested call that ignores cancel holds up neither a cancelled exec nor
+// KillAll beyond the grace; Close still waits for it.
+func TestStubbornCallDoesNotHoldUpCancel(t *testing.T) {
+	release := make(chan struct{})
+	d := DispatcherFunc(func(context.Context, Call) (Result, error) {
+		<-release
+		return Result{Output: "late"}, nil
+	})
+	m := NewManager(d, nestedTools, Limits{})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	if _, err := m.Exec(ctx, `await tools.exec_command({})`); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if out, _ := m.Exec(context.Background(), "// @exec yield_time_ms=10\nawait tools.exec_command({})"); out.CellID == "" {
+		t.Fatalf("outcome %+v", out)
+	}
+	m.KillAll(context.Canceled)
+	if elapsed := time.Since(start); elapsed > 4*KillGrace {
+		t.Errorf("cancel and KillAll took %v with a stubborn call", elapsed)
+	}
+	closed := make(chan struct{})
+	go func() { m.Close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a nested call was still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-closed
+}
