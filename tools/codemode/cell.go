@@ -228,7 +228,7 @@ func (c *cell) toolFunc(t Tool) func(goja.FunctionCall) goja.Value {
 		call := Call{Name: t.Name}
 		arg := fc.Argument(0)
 		if t.Freeform {
-			s, ok := arg.Export().(string)
+			s, ok := freeformInput(arg)
 			if !ok {
 				panic(c.rt.NewTypeError(fmt.Sprintf("tools.%s takes its input as one string", t.Name)))
 			}
@@ -275,6 +275,23 @@ func (c *cell) toolFunc(t Tool) func(goja.FunctionCall) goja.Value {
 		}()
 		return c.rt.ToValue(promise)
 	}
+}
+
+// freeformInput reads a freeform tool's input: a string, or an object whose
+// one property is a string ({input: "..."}), a form a model may reach for.
+func freeformInput(arg goja.Value) (string, bool) {
+	switch v := arg.Export().(type) {
+	case string:
+		return v, true
+	case map[string]any:
+		if len(v) == 1 {
+			for _, field := range v {
+				s, ok := field.(string)
+				return s, ok
+			}
+		}
+	}
+	return "", false
 }
 
 // dispatch runs one nested call when a slot is free, turning a panic in the

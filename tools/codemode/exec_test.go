@@ -105,7 +105,8 @@ try {
 } catch (e) {
 	console.log("caught", e instanceof Error, e.tool, e.message);
 }
-try { await tools.apply_patch({patch: "x"}); } catch (e) { console.log("type", e.name, e.message); }
+try { await tools.apply_patch({patch: "x", extra: 1}); } catch (e) { console.log("type", e.name, e.message); }
+console.log(await tools.apply_patch({input: "*** Begin Patch\n*** End Patch"}));
 await tools.apply_patch("not a patch");
 `)
 	if !out.Failed {
@@ -113,7 +114,7 @@ await tools.apply_patch("not a patch");
 	}
 	mustContain(t, out.Text,
 		"caught true exec_command command failed with exit code 1",
-		"type TypeError tools.apply_patch takes its input as one string",
+		"type TypeError tools.apply_patch takes its input as one string\npatched",
 		"failed", "invalid patch: it must start with *** Begin Patch")
 	if strings.Contains(out.Text, "not reached") {
 		t.Error("the call's error did not throw")

@@ -2,6 +2,7 @@ package codemode
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -183,6 +184,30 @@ func (m *Manager) Wait(ctx context.Context, args WaitArgs) (Outcome, error) {
 		yield = MaxYield
 	}
 	return m.await(ctx, c, yield, tokens)
+}
+
+// DecodeWaitArgs reads wait's arguments as the model sends them; a cell id
+// given as a number is taken as its text.
+func DecodeWaitArgs(raw json.RawMessage) (WaitArgs, error) {
+	var args struct {
+		WaitArgs
+		CellID any `json:"cell_id"`
+	}
+	if err := json.Unmarshal(raw, &args); err != nil {
+		return WaitArgs{}, fmt.Errorf("wait takes a JSON object such as {\"cell_id\": \"1\"}: %w", err)
+	}
+	w := args.WaitArgs
+	switch id := args.CellID.(type) {
+	case string:
+		w.CellID = id
+	case float64:
+		w.CellID = strconv.FormatFloat(id, 'f', -1, 64)
+	case nil:
+		return WaitArgs{}, errors.New("wait needs cell_id: the id an exec call returned for a script still running")
+	default:
+		return WaitArgs{}, fmt.Errorf("cell_id must be a string such as \"1\", not %v", id)
+	}
+	return w, nil
 }
 
 func deref(p *float64) float64 {

@@ -238,3 +238,29 @@ func TestStubbornCallDoesNotHoldUpCancel(t *testing.T) {
 	close(release)
 	<-closed
 }
+
+func TestDecodeWaitArgs(t *testing.T) {
+	for _, tc := range []struct {
+		raw, id string
+		yield   float64
+		term    bool
+		bad     string
+	}{
+		{raw: `{"cell_id":"3","yield_time_ms":500,"terminate":true}`, id: "3", yield: 500, term: true},
+		{raw: `{"cell_id":7}`, id: "7"},
+		{raw: `{}`, bad: "needs cell_id"},
+		{raw: `{"cell_id":[1]}`, bad: "must be a string"},
+		{raw: `not json`, bad: "JSON object"},
+	} {
+		w, err := DecodeWaitArgs([]byte(tc.raw))
+		if tc.bad != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("%s: err %v, want %q", tc.raw, err, tc.bad)
+			}
+			continue
+		}
+		if err != nil || w.CellID != tc.id || w.Terminate != tc.term || (tc.yield != 0 && (w.YieldTimeMS == nil || *w.YieldTimeMS != tc.yield)) {
+			t.Errorf("%s: %+v %v", tc.raw, w, err)
+		}
+	}
+}
