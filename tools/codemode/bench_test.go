@@ -12,7 +12,7 @@ func BenchmarkCellStartup(b *testing.B) {
 	defer m.Close()
 	b.ReportAllocs()
 	for b.Loop() {
-		out, err := m.Exec(context.Background(), "return 1")
+		out, err := m.Exec(context.Background(), "exec-1", "return 1")
 		if err != nil || out.Failed {
 			b.Fatalf("%v %+v", err, out)
 		}
@@ -26,7 +26,7 @@ func BenchmarkNestedCall(b *testing.B) {
 	defer m.Close()
 	b.ReportAllocs()
 	for b.Loop() {
-		out, err := m.Exec(context.Background(), `for (let i = 0; i < 100; i++) await tools.exec_command({cmd: "ls"})`)
+		out, err := m.Exec(context.Background(), "exec-1", `for (let i = 0; i < 100; i++) await tools.exec_command({cmd: "ls"})`)
 		if err != nil || out.Failed {
 			b.Fatalf("%v %+v", err, out)
 		}

@@ -25,6 +25,7 @@ var (
 // timers hand their results to it through post.
 type cell struct {
 	id      string
+	parent  string // the exec call that started the cell
 	m       *Manager
 	rt      *goja.Runtime
 	ctx     context.Context
@@ -225,7 +226,7 @@ func (c *cell) watchdog(loopDone <-chan struct{}) {
 // own and returns a promise the loop settles with the call's result.
 func (c *cell) toolFunc(t Tool) func(goja.FunctionCall) goja.Value {
 	return func(fc goja.FunctionCall) goja.Value {
-		call := Call{Name: t.Name}
+		call := Call{Name: t.Name, Parent: c.parent}
 		arg := fc.Argument(0)
 		if t.Freeform {
 			s, ok := freeformInput(arg)

@@ -11,6 +11,9 @@ type Call struct {
 	// ID is unique within the Manager: the cell's id, a dot, and the call's
 	// number within the cell ("3.2"), in the order the script made them.
 	ID string
+	// Parent is the model's id of the exec call whose script made the call
+	// (reported to the editor as parentCallId).
+	Parent string
 	// Name is the nested tool's name, as in Tool.Name.
 	Name string
 	// Args holds the JSON object the script passed, for a function tool.

@@ -49,6 +49,11 @@ console.log(first); console.log(second); console.log(third);
 	if got := ids(calls); got != "1.1:exec_command 1.2:apply_patch 1.3:exec_command" {
 		t.Fatalf("calls %s", got)
 	}
+	for _, c := range calls {
+		if c.Parent != "exec-1" {
+			t.Errorf("call %s has parent %q, want the exec call's id", c.ID, c.Parent)
+		}
+	}
 	if string(calls[2].Args) != `{"cmd":"pwd","workdir":"sub"}` || calls[1].Input != "*** Begin Patch\n*** End Patch" {
 		t.Fatalf("arguments: %s / %q", calls[2].Args, calls[1].Input)
 	}
@@ -125,7 +130,7 @@ await tools.apply_patch("not a patch");
 func TestDispatcherGoErrorFailsTheCall(t *testing.T) {
 	boom := errors.New("upstream gone")
 	m := newTestManager(t, DispatcherFunc(func(context.Context, Call) (Result, error) { return Result{}, boom }), Limits{})
-	_, err := m.Exec(context.Background(), `await tools.exec_command({cmd: "ls"}); console.log("after")`)
+	_, err := m.Exec(context.Background(), "exec-1", `await tools.exec_command({cmd: "ls"}); console.log("after")`)
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want %v", err, boom)
 	}
@@ -142,7 +147,7 @@ func TestSyntaxErrorIsReportedWithItsLine(t *testing.T) {
 		{"   \n", "empty"},
 		{"// @exec yield_time_ms=soon\n1", "key=number"},
 	} {
-		out, err := m.Exec(context.Background(), tc.src)
+		out, err := m.Exec(context.Background(), "exec-1", tc.src)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,12 +184,12 @@ func TestUnhandledRejectionIsReported(t *testing.T) {
 
 func TestFencedScriptAndDirective(t *testing.T) {
 	m := newTestManager(t, echoTools(), Limits{})
-	out, err := m.Exec(context.Background(), "```js\nconsole.log('fenced')\n```")
+	out, err := m.Exec(context.Background(), "exec-1", "```js\nconsole.log('fenced')\n```")
 	if err != nil || out.Failed {
 		t.Fatalf("%v %+v", err, out)
 	}
 	mustContain(t, out.Text, "fenced")
-	out, err = m.Exec(context.Background(), "// @exec max_tokens=10\nconsole.log('x'.repeat(1000))")
+	out, err = m.Exec(context.Background(), "exec-1", "// @exec max_tokens=10\nconsole.log('x'.repeat(1000))")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +216,7 @@ func TestExecCancelKillsTheCell(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := m.Exec(ctx, "// @exec yield_time_ms=60000\nwhile (true) {}")
+	_, err := m.Exec(ctx, "exec-1", "// @exec yield_time_ms=60000\nwhile (true) {}")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
@@ -238,7 +243,7 @@ func TestCancelEndsNestedCall(t *testing.T) {
 	m := newTestManager(t, d, Limits{})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	if _, err := m.Exec(ctx, `await tools.exec_command({cmd: "sleep 1h"})`); !errors.Is(err, context.Canceled) {
+	if _, err := m.Exec(ctx, "exec-1", `await tools.exec_command({cmd: "sleep 1h"})`); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
 	select {
@@ -253,7 +258,7 @@ func TestNoNestedExec(t *testing.T) {
 	withExec := append([]Tool{{Name: "exec", Freeform: true}, {Name: "wait"}}, nestedTools...)
 	m := NewManager(echoTools(), withExec, Limits{})
 	defer m.Close()
-	out, err := m.Exec(context.Background(), `return [typeof tools.exec, typeof tools.wait, typeof tools.exec_command].join()`)
+	out, err := m.Exec(context.Background(), "exec-1", `return [typeof tools.exec, typeof tools.wait, typeof tools.exec_command].join()`)
 	if err != nil {
 		t.Fatal(err)
 	}

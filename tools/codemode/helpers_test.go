@@ -110,7 +110,7 @@ func checkGoroutines(t *testing.T, before int) {
 // run execs src with a generous yield and fails the test on a Go error.
 func run(t *testing.T, m *Manager, src string) Outcome {
 	t.Helper()
-	out, err := m.Exec(context.Background(), "// @exec yield_time_ms=20000\n"+src)
+	out, err := m.Exec(context.Background(), "exec-1", "// @exec yield_time_ms=20000\n"+src)
 	if err != nil {
 		t.Fatalf("Exec: %v", err)
 	}

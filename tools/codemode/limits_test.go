@@ -35,7 +35,7 @@ func TestScriptCannotReachTheHost(t *testing.T) {
 			if strings.Contains(form, "%q") {
 				src = strings.Replace(form, "%q", jsString(strings.TrimPrefix(probe, "await ")), 1)
 			}
-			out, err := m.Exec(context.Background(), src)
+			out, err := m.Exec(context.Background(), "exec-1", src)
 			if err != nil {
 				t.Fatalf("%s: %v", src, err)
 			}
@@ -67,7 +67,7 @@ func TestSourceMapCommentReadsNoFile(t *testing.T) {
 		"throw new Error('where')\n//# sourceMappingURL=" + mapPath,
 		"eval(" + jsString("throw new Error('where')\n//# sourceMappingURL="+mapPath) + ")",
 	} {
-		out, err := m.Exec(context.Background(), src)
+		out, err := m.Exec(context.Background(), "exec-1", src)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +164,7 @@ func TestOneCallAllocationsCapped(t *testing.T) {
 		`"x".repeat(1000).replace(/x/g, "y".repeat(2000))`,
 		`"x".repeat(1 << 19).replace(/.*/, "$&$&$&")`,
 	} {
-		out, err := m.Exec(context.Background(), src)
+		out, err := m.Exec(context.Background(), "exec-1", src)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -69,10 +69,12 @@ type Outcome struct {
 }
 
 // Exec runs a script as a new cell until it finishes or its yield time
-// passes. The error is for the turn itself: ctx was cancelled (the cell is
+// passes. callID is the model's id for this exec call: every nested call
+// the cell makes carries it as its Parent, even after the exec call
+// returned. The error is for the turn itself: ctx was cancelled (the cell is
 // then killed), a nested call failed with a Go error, or the Manager is
 // closed. Everything the model can fix comes back as a failed Outcome.
-func (m *Manager) Exec(ctx context.Context, input string) (Outcome, error) {
+func (m *Manager) Exec(ctx context.Context, callID, input string) (Outcome, error) {
 	src, opts, err := prepare(input)
 	if err != nil {
 		return Outcome{Text: err.Error(), Failed: true}, nil
@@ -81,7 +83,7 @@ func (m *Manager) Exec(ctx context.Context, input string) (Outcome, error) {
 	if err != nil {
 		return Outcome{Text: err.Error(), Failed: true}, nil
 	}
-	c, err := m.start(prog, strings.Count(src, "\n")+2)
+	c, err := m.start(prog, callID, strings.Count(src, "\n")+2)
 	if err != nil {
 		var full *tooManyCells
 		if errors.As(err, &full) {
@@ -99,7 +101,7 @@ func (e *tooManyCells) Error() string {
 		len(e.ids), strings.Join(e.ids, ", "))
 }
 
-func (m *Manager) start(prog *goja.Program, wrapLine int) (*cell, error) {
+func (m *Manager) start(prog *goja.Program, parent string, wrapLine int) (*cell, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {

@@ -14,7 +14,7 @@ func ms(v float64) *float64 { return &v }
 // wait returns what came after, then the end.
 func TestYieldThenWait(t *testing.T) {
 	m := newTestManager(t, echoTools(), Limits{})
-	out, err := m.Exec(context.Background(), `// @exec yield_time_ms=100
+	out, err := m.Exec(context.Background(), "exec-1", `// @exec yield_time_ms=100
 console.log("first");
 await tools.exec_command({cmd: "sleep 300ms"});
 console.log("second");
@@ -61,7 +61,7 @@ return "done"`)
 func TestTerminate(t *testing.T) {
 	tools := echoTools()
 	m := newTestManager(t, tools, Limits{})
-	out, err := m.Exec(context.Background(), `// @exec yield_time_ms=50
+	out, err := m.Exec(context.Background(), "exec-1", `// @exec yield_time_ms=50
 console.log("started");
 await tools.exec_command({cmd: "sleep 1h"});
 console.log("never");`)
@@ -88,7 +88,7 @@ console.log("never");`)
 // An endless loop that yielded is stopped by terminate within a second.
 func TestTerminateEndlessLoop(t *testing.T) {
 	m := newTestManager(t, echoTools(), Limits{})
-	out, _ := m.Exec(context.Background(), "// @exec yield_time_ms=50\nfor (;;) {}")
+	out, _ := m.Exec(context.Background(), "exec-1", "// @exec yield_time_ms=50\nfor (;;) {}")
 	if out.CellID == "" {
 		t.Fatalf("outcome %+v", out)
 	}
@@ -105,12 +105,12 @@ func TestTerminateEndlessLoop(t *testing.T) {
 func TestCellLimit(t *testing.T) {
 	m := newTestManager(t, echoTools(), Limits{Cells: 2})
 	for range 2 {
-		out, _ := m.Exec(context.Background(), "// @exec yield_time_ms=10\nawait new Promise(r => setTimeout(r, 60000))")
+		out, _ := m.Exec(context.Background(), "exec-1", "// @exec yield_time_ms=10\nawait new Promise(r => setTimeout(r, 60000))")
 		if out.CellID == "" {
 			t.Fatalf("outcome %+v", out)
 		}
 	}
-	out, err := m.Exec(context.Background(), "return 1")
+	out, err := m.Exec(context.Background(), "exec-1", "return 1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestCellLimit(t *testing.T) {
 func TestKillAllAndClose(t *testing.T) {
 	m := newTestManager(t, echoTools(), Limits{})
 	for _, src := range []string{"for (;;) {}", `await tools.exec_command({cmd: "sleep 1h"})`} {
-		out, _ := m.Exec(context.Background(), "// @exec yield_time_ms=20\n"+src)
+		out, _ := m.Exec(context.Background(), "exec-1", "// @exec yield_time_ms=20\n"+src)
 		if out.CellID == "" {
 			t.Fatalf("outcome %+v", out)
 		}
@@ -145,11 +145,11 @@ func TestKillAllAndClose(t *testing.T) {
 	out := run(t, m, "return 2")
 	mustContain(t, out.Text, "Return value:\n2")
 
-	if out, _ := m.Exec(context.Background(), "// @exec yield_time_ms=20\nfor (;;) {}"); out.CellID == "" {
+	if out, _ := m.Exec(context.Background(), "exec-1", "// @exec yield_time_ms=20\nfor (;;) {}"); out.CellID == "" {
 		t.Fatalf("outcome %+v", out)
 	}
 	m.Close()
-	if _, err := m.Exec(context.Background(), "return 1"); !errors.Is(err, ErrClosed) {
+	if _, err := m.Exec(context.Background(), "exec-1", "return 1"); !errors.Is(err, ErrClosed) {
 		t.Errorf("Exec after Close: %v", err)
 	}
 }
@@ -157,7 +157,7 @@ func TestKillAllAndClose(t *testing.T) {
 // Cancelling a wait kills that cell: it is the turn being cancelled.
 func TestWaitCancelled(t *testing.T) {
 	m := newTestManager(t, echoTools(), Limits{})
-	out, _ := m.Exec(context.Background(), "// @exec yield_time_ms=20\nfor (;;) {}")
+	out, _ := m.Exec(context.Background(), "exec-1", "// @exec yield_time_ms=20\nfor (;;) {}")
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	if _, err := m.Wait(ctx, WaitArgs{CellID: out.CellID, YieldTimeMS: ms(60000)}); !errors.Is(err, context.Canceled) {
@@ -218,10 +218,10 @@ func TestStubbornCallDoesNotHoldUpCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	start := time.Now()
-	if _, err := m.Exec(ctx, `await tools.exec_command({})`); !errors.Is(err, context.Canceled) {
+	if _, err := m.Exec(ctx, "exec-1", `await tools.exec_command({})`); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	if out, _ := m.Exec(context.Background(), "// @exec yield_time_ms=10\nawait tools.exec_command({})"); out.CellID == "" {
+	if out, _ := m.Exec(context.Background(), "exec-1", "// @exec yield_time_ms=10\nawait tools.exec_command({})"); out.CellID == "" {
 		t.Fatalf("outcome %+v", out)
 	}
 	m.KillAll(context.Canceled)
