@@ -114,6 +114,7 @@ func (m *Manager) start(prog *goja.Program, parent string, wrapLine int) (*cell,
 	ctx, kill := context.WithCancelCause(m.ctx)
 	c := &cell{
 		id:       strconv.Itoa(m.next),
+		parent:   parent,
 		m:        m,
 		ctx:      ctx,
 		kill:     kill,
