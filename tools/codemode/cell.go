@@ -106,7 +106,11 @@ func (c *cell) run(prog *goja.Program) {
 	loopDone := make(chan struct{})
 	defer func() {
 		if r := recover(); r != nil {
-			c.err = &ScriptError{Text: fmt.Sprintf("internal error in the script runner: %v", r)}
+			if err, ok := r.(error); ok && isUncatchable(err) {
+				c.err = c.failure(err)
+			} else {
+				c.err = &ScriptError{Text: fmt.Sprintf("internal error in the script runner: %v", r)}
+			}
 		}
 		close(loopDone)
 		c.kill(ErrClosed) // ends nested calls still running
@@ -159,6 +163,10 @@ func (c *cell) run(prog *goja.Program) {
 			}
 		}
 	}
+	// Showing values runs script code (toJSON, toString, getters): it is
+	// charged and bounded like the rest.
+	c.enter()
+	defer c.leave()
 	c.reportUnhandled(promise)
 	if promise.State() == goja.PromiseStateRejected {
 		c.err = &ScriptError{Text: c.show(promise.Result())}
@@ -167,6 +175,12 @@ func (c *cell) run(prog *goja.Program) {
 	if v := promise.Result(); v != nil && !goja.IsUndefined(v) {
 		c.result = c.show(v)
 	}
+}
+
+func isUncatchable(err error) bool {
+	var intr *goja.InterruptedError
+	var so *goja.StackOverflowError
+	return errors.As(err, &intr) || errors.As(err, &so)
 }
 
 // ScriptError is an exception the script did not catch.

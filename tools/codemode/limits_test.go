@@ -192,3 +192,16 @@ func TestDeepRecursionIsAnError(t *testing.T) {
 	}
 	mustContain(t, out.Text, "stack")
 }
+
+// Showing the return value runs the script's code (toJSON, toString): that
+// code is bounded too, and its exception is named, not fatal.
+func TestShowingValuesIsBounded(t *testing.T) {
+	m := newTestManager(t, echoTools(), Limits{CPU: 200 * time.Millisecond})
+	out := run(t, m, `return {toJSON() { for (;;) {} }}`)
+	if !out.Failed {
+		t.Fatalf("not failed: %s", out.Text)
+	}
+	mustContain(t, out.Text, ErrCPU.Error())
+	out = run(t, m, `console.log({toJSON() { throw new Error("nope") }, toString() { throw new Error("nor this") }}); return 1`)
+	mustContain(t, out.Text, "[a value that threw when shown: Error: nor this]", "Return value:\n1")
+}

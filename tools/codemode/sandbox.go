@@ -75,8 +75,16 @@ func (c *cell) print(end string) func(goja.FunctionCall) goja.Value {
 
 // show renders a value the way a person reading the output wants it: a
 // string as it is, an error with its stack, anything else as JSON when it
-// has a JSON form.
-func (c *cell) show(v goja.Value) string {
+// has a JSON form. A value whose own code throws while it is shown is named
+// as such; an interrupt goes on up.
+func (c *cell) show(v goja.Value) (text string) {
+	if ex := c.rt.Try(func() { text = c.render(v) }); ex != nil {
+		return "[a value that threw when shown: " + ex.Value().String() + "]"
+	}
+	return text
+}
+
+func (c *cell) render(v goja.Value) string {
 	if v == nil || goja.IsUndefined(v) {
 		return "undefined"
 	}
@@ -90,6 +98,8 @@ func (c *cell) show(v goja.Value) string {
 		if _, isFunc := goja.AssertFunction(v); !isFunc {
 			if js, err := c.stringify(goja.Undefined(), v); err == nil && !goja.IsUndefined(js) {
 				return js.String()
+			} else if err != nil && isUncatchable(err) {
+				panic(err)
 			}
 		}
 	}
