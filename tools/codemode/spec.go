@@ -59,21 +59,28 @@ func Definitions(nested []Tool) Namespace {
 		Type:        "namespace",
 		Name:        "functions",
 		Description: "",
-		Tools: []any{
-			CustomTool{
-				Type:        "custom",
-				Name:        ExecName,
-				Description: ExecDescription(nested),
-				Format:      Format{Type: "grammar", Syntax: "lark", Definition: Grammar},
-			},
-			FunctionTool{
-				Type:        "function",
-				Name:        WaitName,
-				Description: waitDescription,
-				Strict:      false,
-				Parameters:  waitSchema(),
-			},
-		},
+		Tools:       []any{ExecTool(nested), WaitTool()},
+	}
+}
+
+// ExecTool is the exec custom tool, its description listing nested.
+func ExecTool(nested []Tool) CustomTool {
+	return CustomTool{
+		Type:        "custom",
+		Name:        ExecName,
+		Description: ExecDescription(nested),
+		Format:      Format{Type: "grammar", Syntax: "lark", Definition: Grammar},
+	}
+}
+
+// WaitTool is the wait function.
+func WaitTool() FunctionTool {
+	return FunctionTool{
+		Type:        "function",
+		Name:        WaitName,
+		Description: waitDescription,
+		Strict:      false,
+		Parameters:  waitSchema(),
 	}
 }
 
