@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,10 +93,22 @@ func TestCompactionKeepsALongSessionGoing(t *testing.T) {
 		t.Errorf("%d calls to %s", n, upstreamtest.PathCodexCompact)
 	}
 	triggers := 0
+	official := loadSkeletons(t)["lite_compaction"]
 	for i, r := range reqs {
 		in := input(t, reqs, i)
 		if in[len(in)-1]["type"] != "compaction_trigger" {
 			continue
+		}
+		if triggers == 0 {
+			// As the official client's: its headers and fields, the
+			// request's own items first, the trigger last.
+			items := skeletonOf(t, r).Items
+			want := official
+			want.Items = nil
+			compareSkeleton(t, "compaction request", want, r)
+			if head := runs(items)[:3]; !slices.Equal(head, runs(official.Items)[:3]) || items[len(items)-1] != "compaction_trigger" {
+				t.Errorf("compaction request items %v, the official client's %v", items, official.Items)
+			}
 		}
 		triggers++
 		if r.Header.Get("x-codex-beta-features") != "remote_compaction_v2" || r.JSON()["model"] != upstreamtest.ReferenceCatalog[0].Slug {

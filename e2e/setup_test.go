@@ -86,7 +86,6 @@ func (p *proc) chat(params map[string]any) chatResult {
 	return r
 }
 
-// input returns the input items of the n-th request to path.
 // requestOwn says whether an input item belongs to the request rather than
 // to the session's history: the tools item and the developer messages that
 // open every request, and a Lite request's turn settings.
@@ -98,6 +97,8 @@ func requestOwn(it map[string]any) bool {
 	return it["role"] == "developer"
 }
 
+// input returns the history items of the n-th request of reqs (the items
+// requestOwn names left out).
 func input(t *testing.T, reqs []upstreamtest.Request, n int) []map[string]any {
 	t.Helper()
 	if n >= len(reqs) {
