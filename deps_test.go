@@ -19,7 +19,7 @@ var allowed = map[string][]string{
 	"tools":            {},
 	"tools/codemode":   {},
 	"upstreamtest":     {},
-	"engine":           {"auth", "tools"},
+	"engine":           {"auth", "tools", "tools/codemode"},
 	"jsonrpc":          {"protocol"},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"acp":              {"engine", "jsonrpc"},

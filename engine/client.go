@@ -46,6 +46,9 @@ type TurnEvent struct {
 	Error     string
 	// ChangedPaths lists the files a write or edit changed (EventToolResult).
 	ChangedPaths []string
+	// ParentCallID names the code-mode exec call a nested call came from
+	// (EventToolCall, EventToolResult).
+	ParentCallID string
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64

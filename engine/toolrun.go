@@ -135,6 +135,9 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 			oc.output = "cancelled by the user"
 		}
 	}()
+	if oc, ok := t.runCode(ctx, c); ok {
+		return oc
+	}
 	tool := t.tool(c.Name)
 	if tool == nil {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}

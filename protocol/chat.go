@@ -69,6 +69,9 @@ type ChatToolCallParams struct {
 	CallID    string          `json:"callId"`
 	Name      string          `json:"name"`
 	Arguments json.RawMessage `json:"arguments"`
+	// ParentCallID (1.2) names the code-mode exec call whose script made
+	// this call.
+	ParentCallID string `json:"parentCallId,omitempty"`
 }
 
 // ChatToolResultParams are the params of chat/toolResult. Output is cut to
@@ -82,6 +85,8 @@ type ChatToolResultParams struct {
 	Error  string `json:"error,omitempty"`
 	// ChangedPaths (1.1) lists the files a write or edit changed.
 	ChangedPaths []string `json:"changedPaths,omitempty"`
+	// ParentCallID (1.2): as in chat/toolCall.
+	ParentCallID string `json:"parentCallId,omitempty"`
 }
 
 // ToolResultDisplayLimit is how much of a tool's output chat/toolResult carries.

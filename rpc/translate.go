@@ -104,11 +104,11 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 	case engine.EventReasoning:
 		c.conn.NotifyMergeable(protocol.NotifyChatReasoning, ev.SessionID+"/"+ev.TurnID, newTextBatch(ev), mergeText)
 	case engine.EventToolCall:
-		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments})
+		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments, ParentCallID: ev.ParentCallID})
 	case engine.EventCompacted:
 		c.conn.Notify(protocol.NotifyChatCompacted, protocol.ChatCompactedParams{TurnRef: ref(ev), BeforeTokens: ev.BeforeTokens, AfterTokens: ev.AfterTokens})
 	case engine.EventToolResult:
-		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error, ChangedPaths: ev.ChangedPaths})
+		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error, ChangedPaths: ev.ChangedPaths, ParentCallID: ev.ParentCallID})
 	}
 }
 

@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deckhand-dev/deckhand/upstreamtest"
+)
+
+// The default model is a code-mode entry: its exec call runs a script whose
+// tool calls go through the same permission and reporting as direct ones.
+// (The fake sends exec as a function call until custom calls are parsed.)
+func TestCodeModeScriptRunsNestedTools(t *testing.T) {
+	fake, p := permissionServer(t, "allow")
+	if err := os.WriteFile(filepath.Join(p.ws, "seed.txt"), []byte("seed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `const listing = await tools.list({path: "."});
+await tools.write({path: "made.txt", content: "from a script"});
+console.log("listed:", listing.includes("seed.txt"));
+return await tools.read({path: "made.txt"});`
+	fake.PushCodex(upstreamtest.Step().Call("x1", "exec", script).Reply(), upstreamtest.Text("done"))
+	r := p.chat(map[string]any{"message": "use a script"})
+	if r.StopReason != "end_turn" || r.Steps != 2 {
+		t.Fatalf("result %+v", r)
+	}
+	if b, err := os.ReadFile(filepath.Join(p.ws, "made.txt")); err != nil || string(b) != "from a script" {
+		t.Fatalf("made.txt: %q %v", b, err)
+	}
+	out := outputsOf(input(t, fake.RequestsTo(codexPath), 1))["x1"]
+	for _, want := range []string{"finished", "listed: true", "from a script"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the model's exec output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// The write asked first, with its preview, under its own call id.
+	p.mu.Lock()
+	reqs := p.requests
+	p.mu.Unlock()
+	if len(reqs) != 1 {
+		t.Fatalf("%d permission requests, want 1 (the write)", len(reqs))
+	}
+	var perm struct {
+		CallID, Tool string
+		Preview      json.RawMessage
+	}
+	json.Unmarshal(reqs[0].Params, &perm)
+	if perm.Tool != "write" || perm.CallID != "x1/1.2" || len(perm.Preview) == 0 || string(perm.Preview) == "null" {
+		t.Errorf("permission/request %s", reqs[0].Params)
+	}
+
+	// Every call reached the editor; the nested ones name their parent.
+	type call struct{ CallID, Name, ParentCallID string }
+	var calls, results []call
+	for _, n := range p.notifications("chat/toolCall") {
+		var c call
+		json.Unmarshal(n.Params, &c)
+		calls = append(calls, c)
+	}
+	for _, n := range p.notifications("chat/toolResult") {
+		var c call
+		json.Unmarshal(n.Params, &c)
+		results = append(results, c)
+	}
+	want := []call{{"x1", "exec", ""}, {"x1/1.1", "list", "x1"}, {"x1/1.2", "write", "x1"}, {"x1/1.3", "read", "x1"}}
+	if len(calls) != len(want) {
+		t.Fatalf("toolCall notifications %+v", calls)
+	}
+	for i, w := range want {
+		if calls[i] != w {
+			t.Errorf("toolCall %d = %+v, want %+v", i, calls[i], w)
+		}
+	}
+	if len(results) != 4 || results[3] != want[0] || results[0] != want[1] {
+		t.Errorf("toolResult notifications %+v", results)
+	}
+}
+
+func TestCodeModeThrowingScript(t *testing.T) {
+	fake, p, _ := oauthServer(t, opts{})
+	fake.PushCodex(upstreamtest.Step().Call("x1", "exec", `await tools.read({path: "missing.txt"}); console.log("unreached")`).Reply(),
+		upstreamtest.Text("ok"))
+	p.chat(map[string]any{"message": "fail"})
+	out := outputsOf(input(t, fake.RequestsTo(codexPath), 1))["x1"]
+	if !strings.Contains(out, "failed") || !strings.Contains(out, "missing.txt") || strings.Contains(out, "unreached") {
+		t.Errorf("the model's exec output:\n%s", out)
+	}
+}
+
+// Cancel stops a script that never ends, within a second, and the session
+// takes its next turn.
+func TestCodeModeCancelEndlessLoop(t *testing.T) {
+	fake, p, _ := oauthServer(t, opts{})
+	fake.PushCodex(upstreamtest.Step().Call("x1", "exec", "for (;;) {}").Reply())
+	_, ch := p.send("chat", map[string]any{"message": "spin"})
+	tc := p.waitFor("chat/toolCall", nil, 20*time.Second)
+	var ref struct{ SessionID string }
+	json.Unmarshal(tc.Params, &ref)
+	time.Sleep(100 * time.Millisecond) // the loop is spinning
+	start := time.Now()
+	p.ok("cancel", map[string]any{"sessionId": ref.SessionID}, nil)
+	res, err := p.await(ch, "chat")
+	if err != nil {
+		t.Fatalf("chat: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("the endless loop stopped %v after cancel", elapsed)
+	}
+	if r := decode[chatResult](t, res); r.StopReason != "cancelled" {
+		t.Fatalf("result %+v", r)
+	}
+	fake.PushCodex(upstreamtest.Step().Call("x2", "exec", "return 6 * 7").Reply(), upstreamtest.Text("back"))
+	if r := p.chat(map[string]any{"message": "again", "sessionId": ref.SessionID}); r.Text != "back" {
+		t.Fatalf("next turn %+v", r)
+	}
+	if out := outputsOf(input(t, fake.RequestsTo(codexPath), 2))["x2"]; !strings.Contains(out, "42") {
+		t.Errorf("the next script's output:\n%s", out)
+	}
+}
