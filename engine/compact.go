@@ -257,7 +257,7 @@ func (t *turn) keptForCompaction(history []Item) []Item {
 		it := users[i]
 		if i == len(users)-1 && len(it.Text) > int(t.window) {
 			it.Text = cut(it.Text, int(t.window)) + "\n[… the rest of this message was cut when the conversation was compacted]"
-			it.wire = nil
+			it.wire, it.wireCodex = nil, nil
 		}
 		if budget -= len(it.Text) + 64; budget < 0 && i < len(users)-1 {
 			break

@@ -157,20 +157,20 @@ func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.
 		if text == "" && deltas[o.ID] != nil {
 			text = deltas[o.ID].String()
 		}
-		return Item{Kind: ItemAssistant, Text: text}, text != ""
+		return Item{Kind: ItemAssistant, Text: text, ID: o.ID, Phase: string(o.Phase)}, text != ""
 	case "function_call":
 		args := o.Arguments.OfString
 		if strings.TrimSpace(args) == "" {
 			args = "{}"
 		}
-		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: args}, o.CallID != ""
+		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: args, ID: o.ID}, o.CallID != ""
 	case "compaction":
 		it := Item{Kind: ItemCompaction, Encrypted: o.EncryptedContent}
 		return it, it.Encrypted != ""
 	case "reasoning":
 		// Without its encrypted content a reasoning item cannot be sent
 		// back (nothing is stored upstream): it is dropped.
-		it := Item{Kind: ItemReasoning, Encrypted: o.EncryptedContent}
+		it := Item{Kind: ItemReasoning, Encrypted: o.EncryptedContent, ID: o.ID}
 		for _, s := range o.Summary {
 			it.Summary = append(it.Summary, s.Text)
 		}
