@@ -32,6 +32,8 @@ type turn struct {
 	entry    CatalogEntry    // the model's catalog entry (zero when none)
 	prefix   []Item          // the request's first items, made once per turn
 	code     codeCells       // code mode's cells (codemode.go)
+	// compactions counts the turn's compactions (maxCompactions).
+	compactions int
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -143,7 +145,10 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 			return end(StopMaxSteps, nil)
 		}
 		res.Steps++
-		history = t.maybeCompact(ctx, cred, history)
+		var err error
+		if history, err = t.maybeCompact(ctx, cred, history); err != nil {
+			return end("", err)
+		}
 		step, err := t.step(ctx, &cred, history)
 		res.Usage.InputTokens += step.usage.InputTokens
 		res.Usage.OutputTokens += step.usage.OutputTokens

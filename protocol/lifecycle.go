@@ -46,6 +46,8 @@ type ServerCapabilities struct {
 	Preview     bool `json:"preview,omitempty"`
 	Undo        bool `json:"undo,omitempty"`
 	Compaction  bool `json:"compaction,omitempty"`
+	// Limits (1.2): account/limits and limits are served.
+	Limits bool `json:"limits,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.
