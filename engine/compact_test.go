@@ -89,3 +89,4 @@ func TestCompactionThatDoesNotHelpEndsTheTurn(t *testing.T) {
 		t.Errorf("%d requests: the turn went on after a compaction that did not help", n)
 	}
 }
+
