@@ -89,4 +89,3 @@ func TestCompactionThatDoesNotHelpEndsTheTurn(t *testing.T) {
 		t.Errorf("%d requests: the turn went on after a compaction that did not help", n)
 	}
 }
-
