@@ -13,6 +13,7 @@ import (
 
 	"github.com/deckhand-dev/deckhand/auth"
 	"github.com/deckhand-dev/deckhand/tools"
+	"github.com/deckhand-dev/deckhand/tools/sandbox"
 )
 
 // Config is everything the engine is built from. Zero durations take the
@@ -53,6 +54,13 @@ type Config struct {
 	OpenBrowser func(url string) error
 	HTTPClient  *http.Client
 	Log         *zap.Logger
+
+	// Sandbox is the OS sandbox commands run in (sandbox.Detect); the zero
+	// value is none, and then every command asks. ApprovalPolicy and
+	// SandboxMode are the defaults of turns that name none ("" is
+	// on-request and workspace-write).
+	Sandbox                     sandbox.Sandbox
+	ApprovalPolicy, SandboxMode string
 }
 
 func (c *Config) defaults() {
@@ -126,6 +134,8 @@ type Engine struct {
 	corrupt     string            // why the stored login was lost, until the next login
 	defaults    map[string]string // default model by credential type, from models
 	windows     windowCache       // context windows from the live catalogs
+
+	approvals approvalState // of turns whose chat names none (approval.go)
 }
 
 // New builds an engine. Nothing runs until a client attaches.

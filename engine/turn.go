@@ -30,6 +30,9 @@ type turn struct {
 	window   int64           // the model's context window, once known
 	overhead int             // bytes of a request besides its input
 	sticky   turnState       // the backend's routing token, echoed within the turn
+	// approvals are the approval policy and sandbox mode of the turn's
+	// commands (approval.go).
+	approvals approvals
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -66,7 +69,8 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	defer cancel()
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
-	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s)}
+	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
+		approvals: e.approvalsFor(req)}
 	if t.effort == "" {
 		t.effort = "medium"
 	}

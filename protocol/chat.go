@@ -24,6 +24,8 @@ type ChatParams struct {
 	ReasoningEffort string `json:"reasoningEffort,omitempty"`
 	// Attachments (1.1) go to the model with the message.
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Approvals (1.2) hold for this turn.
+	Approvals
 }
 
 // Usage counts tokens.
