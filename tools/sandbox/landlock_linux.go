@@ -27,11 +27,21 @@ func (p Policy) rules() []landlock.Rule {
 			rules = append(rules, landlock.ROFiles(g.path).IgnoreIfMissing())
 		}
 	}
+	for _, w := range p.Writable {
+		// A writable folder that holds a hidden one (a workspace that is
+		// the home folder, a home in the temp folder) is granted around
+		// it. Refer: moving a file between two folders of the workspace
+		// (git does) needs it.
+		for _, g := range p.cover(w) {
+			if g.dir {
+				rules = append(rules, landlock.RWDirs(g.path).WithRefer().IgnoreIfMissing())
+			} else {
+				rules = append(rules, landlock.RWFiles(g.path).IgnoreIfMissing())
+			}
+		}
+	}
 	if len(p.Writable) > 0 {
-		// Refer: moving a file between two folders of the workspace (git
-		// does) needs it.
-		rules = append(rules, landlock.RWDirs(p.Writable...).WithRefer().IgnoreIfMissing(),
-			landlock.RWDirs("/dev/shm").IgnoreIfMissing())
+		rules = append(rules, landlock.RWDirs("/dev/shm").IgnoreIfMissing())
 	}
 	rules = append(rules, landlock.RWFiles(devices...).WithIoctlDev().IgnoreIfMissing(),
 		landlock.RWDirs("/dev/pts").WithIoctlDev().IgnoreIfMissing())

@@ -140,6 +140,31 @@ func TestLandlockHidesDeckhandHome(t *testing.T) {
 	}
 }
 
+// TestLandlockHomeInsideTheWorkspace: a workspace that holds deckhand's
+// home (the user's home folder opened as a project) is writable around it.
+func TestLandlockHomeInsideTheWorkspace(t *testing.T) {
+	s := landlocked(t)
+	tr, _ := newTree(t)
+	base := filepath.Dir(tr.home)
+	p := Policy{Writable: []string{base}, Hidden: []string{tr.home}}
+	if out, err := sandboxed(t, s, p, tr.ws, "echo x > made.txt && echo y > "+tr.outside+"/y && echo ok"); err != nil || !strings.Contains(out, "ok") {
+		t.Errorf("writing in the workspace around the home failed: %v\n%s", err, out)
+	}
+	for name, script := range map[string]string{
+		"read":      "cat " + tr.auth,
+		"overwrite": "echo '{}' > " + tr.auth,
+		"add":       "echo x > " + tr.home + "/planted",
+		"move away": "mv " + tr.home + " " + tr.ws + "/taken",
+	} {
+		if out, err := sandboxed(t, s, p, tr.ws, script); err == nil || strings.Contains(out, "sk-sandbox-test") {
+			t.Errorf("%s: reached the home inside the workspace (%v):\n%s", name, err, out)
+		}
+	}
+	if b, _ := os.ReadFile(tr.auth); !strings.Contains(string(b), "sk-sandbox-test") {
+		t.Errorf("auth.json changed to %q", b)
+	}
+}
+
 func TestLandlockClosesTCP(t *testing.T) {
 	s := landlocked(t)
 	if !s.NetworkClosed {

@@ -158,13 +158,18 @@ type grant struct {
 }
 
 // readGrants lists the paths that together cover the whole file system but
-// the hidden folders. Landlock only grants, and a grant on a folder reaches
-// everything beneath it; so each folder on the way from / to a hidden one
-// is not granted itself (it cannot be listed) but each of its other entries
-// is. An entry that is a symbolic link is granted only when its target
-// neither lies in a hidden folder nor holds one. Entries other than folders
-// and regular files (sockets, pipes) on that way are left out.
-func (p Policy) readGrants() []grant {
+// the hidden folders.
+func (p Policy) readGrants() []grant { return p.cover("/") }
+
+// cover lists the paths that together cover root but the hidden folders.
+// Landlock only grants, and a grant on a folder reaches everything beneath
+// it; so each folder on the way from root to a hidden one is not granted
+// itself (it cannot be listed, nor written when root is writable) but each
+// of its other entries is. An entry that is a symbolic link is granted only
+// when its target neither lies in a hidden folder nor holds one. Entries
+// other than folders and regular files (sockets, pipes) on that way are
+// left out.
+func (p Policy) cover(root string) []grant {
 	var out []grant
 	var walk func(dir string)
 	walk = func(dir string) {
@@ -203,6 +208,6 @@ func (p Policy) readGrants() []grant {
 			}
 		}
 	}
-	walk("/")
+	walk(root)
 	return out
 }
