@@ -257,3 +257,73 @@ func TestSandboxBadParams(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileSandboxEscapes: commands that run in the sandbox without
+// asking try every way out of it we could think of; each must fail, with
+// nothing written outside the workspace and the login never read.
+func TestHostileSandboxEscapes(t *testing.T) {
+	fake, p, res := sandboxServer(t, "deny")
+	requireSandbox(t, res)
+	out := outsideDir(t)
+	writeFile(t, out, "existing", "original\n")
+	open := filepath.Join(out, "open")
+	os.Mkdir(open, 0o777)
+	os.Chmod(open, 0o777) // writable by anyone: the sandbox does not care
+	auth := filepath.Join(p.home, "auth.json")
+	escapes := map[string]string{
+		"symlink":        "ln -s " + out + " link && echo k > link/a",
+		"symlink read":   "ln -s " + p.home + " h && cat h/auth.json",
+		"proc root":      "echo k > /proc/self/root" + out + "/b",
+		"proc parent":    "cat /proc/$PPID/root" + auth,
+		"hard link read": "ln " + auth + " stolen && cat stolen",
+		"hard link":      "ln " + out + "/existing hl && echo k >> hl",
+		"open dir":       "echo k > " + open + "/c",
+		"re-exec":        "exec sh -c 'exec bash -c \"echo k > " + out + "/d\"'",
+		"detached child": "setsid sh -c 'echo k > " + out + "/e' < /dev/null; sleep 0.3; test -e " + out + "/e",
+		"own re-exec":    fmt.Sprintf("%q sandbox-exec --policy '{\"writable\":[\"/\"]}' -- sh -c 'echo k > %s/f'", binary, out),
+		"mount":          "unshare -Urm sh -c 'mount -t tmpfs none " + out + " && echo k > " + out + "/g'",
+		"rename out":     "echo k > w.txt && mv w.txt " + out + "/h",
+		"home write":     "echo k > " + p.home + "/i",
+	}
+	var steps []upstreamtest.Reply
+	for id, cmd := range escapes {
+		steps = append(steps, bashCall(id, cmd))
+	}
+	fake.PushCodex(append(steps, upstreamtest.Text("done"))...)
+	p.chat(map[string]any{"message": "escape"})
+	if reqs := p.permissionRequests(t); len(reqs) != 0 {
+		t.Fatalf("sandboxed commands asked: %+v", reqs)
+	}
+	outs := map[string]string{}
+	reqs := fake.RequestsTo(codexPath)
+	for k, v := range outputsOf(input(t, reqs, len(reqs)-1)) {
+		outs[k] = v
+	}
+	for id := range escapes {
+		o, ok := outs[id]
+		if !ok {
+			t.Errorf("%s: no output reached the model", id)
+			continue
+		}
+		if strings.Contains(o, "exit code: 0") || strings.Contains(o, "acct_test_1") {
+			t.Errorf("%s: got out of the sandbox: %q", id, o)
+		}
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 2 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the outside folder holds %v, want existing and open", names)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "existing")); string(b) != "original\n" {
+		t.Errorf("existing changed to %q", b)
+	}
+	if e, _ := os.ReadDir(open); len(e) != 0 {
+		t.Errorf("the open folder was written")
+	}
+	if _, err := os.Stat(filepath.Join(p.home, "i")); err == nil {
+		t.Error("deckhand's home was written")
+	}
+}

@@ -18,7 +18,7 @@ type CommandSandbox struct {
 // denialWords are what a command prints when the sandbox refused it
 // something: a file it may not open or write, a connection it may not
 // make.
-var denialWords = []string{"permission denied", "operation not permitted", "read-only file system", "eacces", "eperm"}
+var denialWords = []string{"permission denied", "operation not permitted", "read-only file system", "cross-device link", "eacces", "eperm", "exdev"}
 
 // sandboxDenial reports whether output looks like a command that the
 // sandbox stopped.
