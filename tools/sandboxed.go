@@ -16,9 +16,10 @@ type CommandSandbox struct {
 }
 
 // denialWords are what a command prints when the sandbox refused it
-// something: a file it may not open or write, a connection it may not
-// make.
-var denialWords = []string{"permission denied", "operation not permitted", "read-only file system", "cross-device link", "eacces", "eperm", "exdev"}
+// something: a file it may not open, write or link, a connection it may
+// not make (curl says it could not connect).
+var denialWords = []string{"permission denied", "operation not permitted", "read-only file system", "cross-device link",
+	"eacces", "eperm", "exdev", "couldn't connect to server", "failed to connect", "network is unreachable"}
 
 // sandboxDenial reports whether output looks like a command that the
 // sandbox stopped.
