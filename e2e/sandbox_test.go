@@ -327,3 +327,54 @@ func TestHostileSandboxEscapes(t *testing.T) {
 		t.Error("deckhand's home was written")
 	}
 }
+
+// TestSandboxACPModes: over ACP the policies are session modes; read-only
+// runs a command in a sandbox that writes nothing, without asking, and
+// auto lets the same command write the workspace.
+func TestSandboxACPModes(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	home := t.TempDir()
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home, args: []string{"acp"}})
+	var asked int
+	p.onRequest = func(m msg) any {
+		if m.Method == "session/request_permission" {
+			asked++
+			return map[string]any{"outcome": map[string]any{"outcome": "selected", "optionId": "reject"}}
+		}
+		return nil
+	}
+	p.ok("initialize", map[string]any{"protocolVersion": 1}, nil)
+	var sess struct {
+		SessionID string `json:"sessionId"`
+		Modes     struct {
+			CurrentModeID string `json:"currentModeId"`
+		} `json:"modes"`
+	}
+	p.ok("session/new", map[string]any{"cwd": p.ws, "mcpServers": []any{}}, &sess)
+	if sess.Modes.CurrentModeID != "auto" {
+		t.Fatalf("the default mode is %q, want auto", sess.Modes.CurrentModeID)
+	}
+	prompt := func(text string) {
+		p.ok("session/prompt", map[string]any{"sessionId": sess.SessionID, "prompt": []any{map[string]any{"type": "text", "text": text}}}, nil)
+	}
+	p.ok("session/set_mode", map[string]any{"sessionId": sess.SessionID, "modeId": "read-only"}, nil)
+	fake.PushCodex(bashCall("ro", "echo x > ro.txt"), upstreamtest.Text("done"))
+	prompt("write under read-only")
+	fake.PushCodex(bashCall("rw", "echo x > rw.txt"), upstreamtest.Text("done"))
+	p.ok("session/set_mode", map[string]any{"sessionId": sess.SessionID, "modeId": "auto"}, nil)
+	prompt("write under auto")
+	_, roErr := os.Stat(filepath.Join(p.ws, "ro.txt"))
+	_, rwErr := os.Stat(filepath.Join(p.ws, "rw.txt"))
+	kind := "landlock"
+	if !kernelHasLandlock() {
+		kind = "none"
+	}
+	switch {
+	case kind == "none" && (asked != 2 || roErr == nil || rwErr == nil):
+		t.Errorf("without a sandbox: %d requests (want 2, both rejected), ro %v, rw %v", asked, roErr, rwErr)
+	case kind != "none" && (asked != 0 || roErr == nil || rwErr != nil):
+		t.Errorf("%d permission requests (want 0); read-only wrote: %v; auto wrote: %v", asked, roErr == nil, rwErr == nil)
+	}
+}
