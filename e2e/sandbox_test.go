@@ -171,6 +171,15 @@ func TestSandboxOnRequest(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(outside, "allowed")); string(b) != "key\n" {
 		t.Errorf("the allowed escalation did not run outside the sandbox: %q", b)
 	}
+	// chat/toolResult says where each command ran.
+	where := map[string]any{}
+	for _, n := range p.notifications("chat/toolResult") {
+		r := decode[map[string]any](t, n.Params)
+		where[r["callId"].(string)] = r["sandboxed"]
+	}
+	if where["ws"] != true || where["tcp"] != true || where["esc"] != false {
+		t.Errorf("chat/toolResult sandboxed: %v", where)
+	}
 }
 
 func TestSandboxNeverRefusesEscalation(t *testing.T) {

@@ -176,6 +176,16 @@ func (t *turn) commandOnClient(c Item) bool {
 	return ok && c.Name == "bash" && tc.ServesTerminals(t.s.ID)
 }
 
+// ranSandboxed is what a call's result says of the sandbox: for a command,
+// whether it ran inside (env has a sandbox); nil for other calls.
+func ranSandboxed(c Item, env *tools.Env) *bool {
+	if !commandTools[c.Name] {
+		return nil
+	}
+	in := env.Sandbox != nil
+	return &in
+}
+
 // escalationHint is added to a sandboxed command's failure that looks like
 // a denial, when the user can be asked to run it outside.
 const escalationHint = `(This command ran in a sandbox that lets it write only the workspace and temp folders, and reach no network. If that is why it failed, run it again with sandbox_permissions "require_escalated" and a justification: the user will be asked to let it run outside the sandbox.)`
