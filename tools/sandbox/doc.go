@@ -5,7 +5,9 @@
 // A sandboxed command may read the file system except deckhand's own data
 // folder (its login and sessions), write only the workspace, the temp
 // folders and a few device files, and open no TCP connection. On Linux the
-// rules are Landlock's, applied by a small re-exec of deckhand itself (the
+// rules are Landlock's, with a seccomp filter for the sockets Landlock does
+// not govern (Multipath TCP, UDP, packet sockets, io_uring), applied by a
+// small re-exec of deckhand itself (the
 // hidden `deckhand sandbox-exec` command, see Main) that restricts its own
 // thread and then executes the command, so deckhand is never restricted; on
 // macOS they are a Seatbelt profile given to /usr/bin/sandbox-exec.

@@ -13,7 +13,12 @@ import (
 // it. self is deckhand's executable, which applies the rules in a re-exec.
 func Detect(self string) Sandbox {
 	abi, err := ll.LandlockGetABIVersion()
-	return fromLandlockABI(self, abi, err)
+	s := fromLandlockABI(self, abi, err)
+	if _, _, ok := filterArch(); s.NetworkClosed && !ok {
+		s.NetworkClosed = false
+		s.Reason = "deckhand has no socket filter on " + runtime.GOARCH + ": sandboxed commands can still reach the network over UDP and Multipath TCP"
+	}
+	return s
 }
 
 // rules are the Landlock rules of p: read everywhere but the hidden
@@ -70,6 +75,11 @@ func restrict(p Policy) error {
 	}
 	if err := ll.LandlockRestrictSelf(fd, flags); err != nil {
 		return fmt.Errorf("landlock_restrict_self: %w", err)
+	}
+	if !p.Network {
+		if _, _, ok := filterArch(); ok {
+			return closeSockets()
+		}
 	}
 	return nil
 }

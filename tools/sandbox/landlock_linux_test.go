@@ -2,8 +2,11 @@ package sandbox
 
 import (
 	"bytes"
+	"strconv"
+
 	"context"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"net"
 	"os"
 	"os/exec"
@@ -11,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestMain lets the test binary stand in for deckhand: run as
@@ -18,6 +22,10 @@ import (
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == Command {
 		os.Exit(Main(os.Args[2:], os.Stderr))
+	}
+	if len(os.Args) > 2 && os.Args[1] == "probe-sockets" {
+		probeSockets(os.Args[2])
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
@@ -227,5 +235,84 @@ func TestMainRefusesBadArguments(t *testing.T) {
 	stderr.Reset()
 	if code := Main([]string{"--policy", "{}", "--", "no-such-command-xyz"}, &stderr); code != exitNotFound {
 		t.Errorf("Main of a missing command: %d %q", code, stderr.String())
+	}
+}
+
+// probeSockets tries each kind of socket on 127.0.0.1:port and prints
+// "name ok" or "name denied" for each.
+func probeSockets(port string) {
+	p, _ := strconv.Atoi(port)
+	addr := &unix.SockaddrInet4{Port: p, Addr: [4]byte{127, 0, 0, 1}}
+	try := func(name string, domain, typ, proto int, connect bool) {
+		fd, err := unix.Socket(domain, typ, proto)
+		if err == nil && connect {
+			err = unix.Connect(fd, addr)
+		}
+		if err == nil && typ == unix.SOCK_DGRAM {
+			err = unix.Sendto(fd, []byte("x"), 0, addr)
+		}
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		if err != nil {
+			fmt.Println(name, "denied")
+		} else {
+			fmt.Println(name, "ok")
+		}
+	}
+	try("tcp", unix.AF_INET, unix.SOCK_STREAM, 0, true)
+	try("mptcp", unix.AF_INET, unix.SOCK_STREAM, unix.IPPROTO_MPTCP, true)
+	try("udp", unix.AF_INET, unix.SOCK_DGRAM, 0, false)
+	try("packet", unix.AF_PACKET, unix.SOCK_RAW, 0, false)
+	try("unix", unix.AF_UNIX, unix.SOCK_STREAM, 0, false)
+	try("tcp-socket", unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0, false)
+	var params [120]byte
+	_, _, errno := unix.Syscall(unix.SYS_IO_URING_SETUP, 1, uintptr(unsafe.Pointer(&params[0])), 0)
+	if errno != 0 {
+		fmt.Println("io_uring denied")
+	} else {
+		fmt.Println("io_uring ok")
+	}
+}
+
+// TestSocketFilterClosesTheOtherWays: Multipath TCP, UDP, packet sockets and
+// io_uring cannot reach out of the sandbox either; Unix sockets and
+// creating a TCP socket (whose connect Landlock refuses) still work.
+func TestSocketFilterClosesTheOtherWays(t *testing.T) {
+	s := landlocked(t)
+	if !s.NetworkClosed {
+		t.Skipf("this sandbox does not close the network: %s", s.Reason)
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	self, _ := os.Executable()
+	run := func(p Policy) string {
+		argv, err := s.Wrap(p, []string{self, "probe-sockets", port})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return string(out)
+	}
+	closed := run(Policy{})
+	for _, want := range []string{"tcp denied", "mptcp denied", "udp denied", "packet denied", "io_uring denied", "unix ok", "tcp-socket ok"} {
+		if !strings.Contains(closed, want+"\n") {
+			t.Errorf("sandboxed: want %q in\n%s", want, closed)
+		}
+	}
+	// The same probe with the network allowed reaches the listener: the
+	// denials above are the sandbox's.
+	open := run(Policy{Network: true})
+	for _, want := range []string{"tcp ok", "udp ok", "unix ok"} {
+		if !strings.Contains(open, want+"\n") {
+			t.Errorf("with the network open: want %q in\n%s", want, open)
+		}
 	}
 }
