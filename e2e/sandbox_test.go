@@ -109,7 +109,7 @@ func TestSandboxOnRequest(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	auth := filepath.Join(p.home, "auth.json")
 	fake.PushCodex(
-		bashCall("ws", "echo made > made.txt && echo wrote"),
+		bashCall("ws", `echo made > made.txt && echo t > "$TMPDIR/own" && cat "$TMPDIR/own" > /dev/null && echo wrote`),
 		bashCall("ssh", "mkdir -p "+outside+"/.ssh && echo key >> "+outside+"/.ssh/authorized_keys"),
 		bashCall("auth", "cat "+auth),
 		bashCall("home", "echo x > "+filepath.Join(p.home, "planted")),

@@ -80,14 +80,21 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	argv := []string{"bash", "-c", p.Command}
+	argv, extraEnv := []string{"bash", "-c", p.Command}, []string(nil)
 	if env.Sandbox != nil {
-		var err error
-		if argv, err = env.Sandbox.Wrap(argv); err != nil {
+		// The command's own temp dir, writable in the sandbox, is its
+		// TMPDIR; it goes when the command ends.
+		tmp, err := os.MkdirTemp("", "deckhand-cmd-")
+		if err != nil {
+			return fail("the sandbox cannot run this command: temp dir: %v", err), nil
+		}
+		defer os.RemoveAll(tmp)
+		if argv, err = env.Sandbox.Wrap(argv, tmp); err != nil {
 			return fail("the sandbox cannot run this command: %v", err), nil
 		}
+		extraEnv = []string{"TMPDIR=" + tmp}
 	}
-	run, detached, err := runGroup(runCtx, env.Root, argv)
+	run, detached, err := runGroup(runCtx, env.Root, argv, extraEnv...)
 	if err != nil {
 		return fail("cannot start bash: %v", err), nil
 	}
@@ -129,7 +136,7 @@ func (r groupRun) killed() bool {
 // it left running in the group is killed too. detached reports that the
 // pipe stayed open even so (a process that left the group holds it); the
 // reading then stops after bashWaitDelay.
-func runGroup(ctx context.Context, dir string, argv []string) (run groupRun, detached bool, err error) {
+func runGroup(ctx context.Context, dir string, argv []string, extraEnv ...string) (run groupRun, detached bool, err error) {
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return groupRun{}, false, fmt.Errorf("pipe: %w", err)
@@ -143,7 +150,7 @@ func runGroup(ctx context.Context, dir string, argv []string) (run groupRun, det
 	defer group.release()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.Env = commandEnv(os.Environ())
+	cmd.Env = append(commandEnv(os.Environ()), extraEnv...)
 	cmd.Stdout = pw // an *os.File: the child writes to it directly
 	cmd.Stderr = pw
 	cmd.SysProcAttr = group.attr()

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -11,10 +12,10 @@ import (
 // denial carries the sandbox's hint.
 func TestBashRunsThroughTheSandbox(t *testing.T) {
 	env := newTestEnv(t, nil)
-	var got []string
+	var got, writable []string
 	env.Sandbox = &CommandSandbox{
-		Wrap: func(argv []string, _ ...string) ([]string, error) {
-			got = argv
+		Wrap: func(argv []string, w ...string) ([]string, error) {
+			got, writable = argv, w
 			// Stands for the re-exec: it runs the command with a mark.
 			return []string{"bash", "-c", "echo wrapped; " + argv[2]}, nil
 		},
@@ -23,6 +24,15 @@ func TestBashRunsThroughTheSandbox(t *testing.T) {
 	res := runTool(t, bashTool{}, env, map[string]any{"command": "echo inner"})
 	if strings.Join(got, " ") != "bash -c echo inner" || res.Output != "wrapped\ninner\nexit code: 0" {
 		t.Errorf("wrapped %q, output %q", got, res.Output)
+	}
+	// The command's own temp dir is writable (given to Wrap), is its
+	// TMPDIR, and is gone when it ends.
+	res = runTool(t, bashTool{}, env, map[string]any{"command": `echo "tmp=$TMPDIR"`})
+	if len(writable) != 1 || !strings.Contains(res.Output, "tmp="+writable[0]+"\n") {
+		t.Errorf("own temp dir %v, output %q", writable, res.Output)
+	}
+	if _, err := os.Stat(writable[0]); err == nil {
+		t.Errorf("the command's temp dir %s outlived it", writable[0])
 	}
 	res = runTool(t, bashTool{}, env, map[string]any{"command": "echo 'x: Permission denied' >&2; exit 1"})
 	if !strings.HasSuffix(res.Output, "exit code: 1\nHINT: ask to escalate") {
