@@ -1,6 +1,11 @@
 package sandbox
 
-import "testing"
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestReadOnlyCommand(t *testing.T) {
 	cases := map[string]bool{
@@ -71,5 +76,43 @@ func TestReadOnlyCommand(t *testing.T) {
 		if got := ReadOnlyCommand(cmd); got != want {
 			t.Errorf("ReadOnlyCommand(%q) = %v, want %v", cmd, got, want)
 		}
+	}
+}
+
+// TestReadOnlyListIsDocumented: the README names exactly the commands of
+// the list, and git's subcommands.
+func TestReadOnlyListIsDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "which runs in the sandbox without asking: `")
+	names, rest, ok2 := strings.Cut(after, "`")
+	if !ok || !ok2 {
+		t.Fatal("README has no read-only list")
+	}
+	documented := strings.Fields(names)
+	var listed []string
+	for name := range readOnlyCommands {
+		if name != "git" {
+			listed = append(listed, name)
+		}
+	}
+	slices.Sort(documented)
+	slices.Sort(listed)
+	if !slices.Equal(documented, listed) {
+		t.Errorf("README lists %v, the code %v", documented, listed)
+	}
+	_, gitPart, _ := strings.Cut(rest, "`git ")
+	gitNames, _, _ := strings.Cut(gitPart, "`")
+	var subs []string
+	for s := range gitSubcommands {
+		subs = append(subs, s)
+	}
+	doc := strings.Split(gitNames, "/")
+	slices.Sort(doc)
+	slices.Sort(subs)
+	if !slices.Equal(doc, subs) {
+		t.Errorf("README lists git %v, the code %v", doc, subs)
 	}
 }
