@@ -19,18 +19,19 @@ var allowed = map[string][]string{
 	"tools":            {},
 	"tools/codemode":   {},
 	"upstreamtest":     {},
-	"engine":           {"auth", "tools", "tools/codemode"},
+	"tools/sandbox":    {},
+	"engine":           {"auth", "tools", "tools/codemode", "tools/sandbox"},
 	"jsonrpc":          {"protocol"},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"acp":              {"engine", "jsonrpc"},
-	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest"},
+	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "tools/sandbox"},
 	"e2e":              {}, // test files only
 	"cmd/fakeupstream": {"upstreamtest"},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
 // upstream, even indirectly.
-var serving = []string{"protocol", "auth", "tools", "tools/codemode", "engine", "jsonrpc", "rpc", "acp"}
+var serving = []string{"protocol", "auth", "tools", "tools/codemode", "tools/sandbox", "engine", "jsonrpc", "rpc", "acp"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

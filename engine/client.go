@@ -50,6 +50,9 @@ type TurnEvent struct {
 	// ParentCallID names the code-mode exec call a nested call came from
 	// (EventToolCall, EventToolResult).
 	ParentCallID string
+	// Sandboxed says, for a command that ran, whether it ran inside the OS
+	// sandbox (EventToolResult); nil for other calls.
+	Sandboxed *bool
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64

@@ -16,6 +16,11 @@ type Preview struct {
 	Diff    string
 	Command string
 	Cwd     string
+	// Sandboxed (commands only) says whether the command would run inside
+	// the OS sandbox, and Justification is why the model asks to run it
+	// outside (approval.go).
+	Sandboxed     *bool
+	Justification string
 }
 
 // Verdict is the user's answer to a permission request, with the reason of

@@ -34,6 +34,9 @@ type turn struct {
 	code     codeCells       // code mode's cells (codemode.go)
 	// compactions counts the turn's compactions (maxCompactions).
 	compactions int
+	// approvals are the approval policy and sandbox mode of the turn's
+	// commands (approval.go).
+	approvals approvals
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -70,7 +73,8 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	defer cancel()
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
-	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s)}
+	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
+		approvals: e.approvalsFor(req)}
 	// The turn is cancellable from here on, the refresh of a token included.
 	if t.running, err = s.begin(t.id, cancel); err != nil {
 		return TurnResult{}, err

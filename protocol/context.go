@@ -16,6 +16,10 @@ type Preview struct {
 	Diff    string `json:"diff,omitempty"`
 	Command string `json:"command,omitempty"`
 	Cwd     string `json:"cwd,omitempty"`
+	// Sandboxed (1.2, commands only) says whether the command would run in
+	// the OS sandbox; Justification is why the model asks to run it outside.
+	Sandboxed     *bool  `json:"sandboxed,omitempty"`
+	Justification string `json:"justification,omitempty"`
 }
 
 // UndoParams are the params of undo. No TurnID: the session's last turn

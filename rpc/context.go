@@ -49,7 +49,8 @@ func preview(p *engine.Preview) *protocol.Preview {
 	if p == nil {
 		return nil
 	}
-	return &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd}
+	return &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd,
+		Sandboxed: p.Sandboxed, Justification: p.Justification}
 }
 
 // Review asks the editor, with the call's preview, and passes on the reason
