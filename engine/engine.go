@@ -126,6 +126,8 @@ type Engine struct {
 	corrupt     string            // why the stored login was lost, until the next login
 	defaults    map[string]string // default model by credential type, from models
 	windows     windowCache       // context windows from the live catalogs
+
+	mcp mcpHub // MCP servers, per session (mcp.go)
 }
 
 // New builds an engine. Nothing runs until a client attaches.
@@ -203,6 +205,7 @@ func (e *Engine) Close() {
 	}
 	e.mu.Unlock()
 	e.wg.Wait()
+	e.closeMCP()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
 	// A tool that ignores its cancel must not keep deckhand from exiting.
 	tools := make(chan struct{})

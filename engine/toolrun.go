@@ -136,6 +136,9 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		}
 	}()
 	tool := t.tool(c.Name)
+	if tool == nil && isMCPTool(c.Name) {
+		return t.runMCP(ctx, c)
+	}
 	if tool == nil {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}
 	}

@@ -90,6 +90,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
+	t.startMCP(ctx) // the session's MCP servers, the first time
 	// A session's first items are its environment and the root's
 	// instructions; an attachment's directory may bring more instructions.
 	var pre []Item
@@ -263,6 +264,7 @@ func (t *turn) params(history []Item) responses.ResponseNewParams {
 			Strict:      param.NewOpt(false),
 		}})
 	}
+	defs = append(defs, t.mcpToolDefs()...)
 	p := responses.ResponseNewParams{
 		Model:             shared.ResponsesModel(t.model),
 		Instructions:      param.NewOpt(instructions(t.s.root, t.e.tools)),

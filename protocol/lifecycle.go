@@ -18,6 +18,8 @@ type InitializeParams struct {
 	// WorkspaceRoot is absolute; the default is the server's working directory.
 	WorkspaceRoot string              `json:"workspaceRoot,omitempty"`
 	Capabilities  *ClientCapabilities `json:"capabilities,omitempty"`
+	// MCPServers (1.2) are MCP servers the editor adds, by name.
+	MCPServers map[string]MCPServerConfig `json:"mcpServers,omitempty"`
 }
 
 // ServerInfo names the server.
@@ -46,6 +48,8 @@ type ServerCapabilities struct {
 	Preview     bool `json:"preview,omitempty"`
 	Undo        bool `json:"undo,omitempty"`
 	Compaction  bool `json:"compaction,omitempty"`
+	// MCP (1.2): MCP servers' tools join the loop; mcp/list, mcp/status.
+	MCP bool `json:"mcp,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.

@@ -148,6 +148,9 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		return nil, invalidParams(fmt.Sprintf("workspaceRoot %q must be an absolute path", root))
 	}
 	perms := p.Capabilities != nil && p.Capabilities.Permissions
+	if err := s.cfg.Engine.SetMCPServers(mcpServers(p.MCPServers)); err != nil {
+		return nil, err
+	}
 	root, err := s.cfg.Engine.Attach(&client{conn: s.conn, log: s.log}, root, perms)
 	if err != nil {
 		return nil, err
@@ -193,4 +196,5 @@ func (s *Server) register() {
 	s.registerChat()
 	s.registerSessions()
 	s.registerContext()
+	s.registerMCP()
 }

@@ -42,6 +42,10 @@ type Server struct {
 	StartTimeoutMs int `json:"startTimeoutMs,omitempty"`
 	// ToolTimeoutMs bounds one call (0: the Set's default).
 	ToolTimeoutMs int `json:"toolTimeoutMs,omitempty"`
+
+	// Blocked, when set, is why the server may not start: the Set reports
+	// it failed with this error and never runs it.
+	Blocked string `json:"-"`
 }
 
 // Transport is the transport the server uses.

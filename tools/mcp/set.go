@@ -149,6 +149,10 @@ func (s *Set) Start(ctx context.Context) {
 	s.startOnce.Do(func() {
 		var wg sync.WaitGroup
 		for _, srv := range s.servers {
+			if srv.cfg.Blocked != "" {
+				s.fail(srv, srv.cfg.Blocked)
+				continue
+			}
 			s.notify(srv)
 			wg.Add(1)
 			go func() {
