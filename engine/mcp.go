@@ -56,7 +56,7 @@ type mcpHub struct {
 	client   []MCPServer            // initialize's mcpServers
 	sessions map[string][]MCPServer // ACP session/new's, by session
 	sets     map[string]*mcpSession
-	last     string // the last session of the attached client that started its servers
+	last     string     // the last session of the attached client that started its servers
 	approval sync.Mutex // the approvals file
 }
 

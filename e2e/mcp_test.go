@@ -1,0 +1,374 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/deckhand-dev/deckhand/tools/mcp/mcptest"
+	"github.com/deckhand-dev/deckhand/upstreamtest"
+)
+
+// mcpStdio is a config.json entry that runs this test binary as the stdio
+// test server, writing its pid and its child's to pidFile.
+func mcpStdio(t *testing.T, pidFile string, extra map[string]any) map[string]any {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{mcptest.ModeEnv: "stdio"}
+	if pidFile != "" {
+		env[mcptest.PIDFileEnv] = pidFile
+	}
+	s := map[string]any{"command": self, "env": env}
+	for k, v := range extra {
+		s[k] = v
+	}
+	return s
+}
+
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// toolNames are the function tools of a request.
+func toolNames(req upstreamtest.Request) []string {
+	var out []string
+	tools, _ := req.JSON()["tools"].([]any)
+	for _, tl := range tools {
+		if m, ok := tl.(map[string]any); ok {
+			if n, ok := m["name"].(string); ok {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+func toolDef(req upstreamtest.Request, name string) map[string]any {
+	tools, _ := req.JSON()["tools"].([]any)
+	for _, tl := range tools {
+		if m, ok := tl.(map[string]any); ok && m["name"] == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// pids reads the pids a test server wrote.
+func pids(t *testing.T, file string) []int {
+	t.Helper()
+	var data []byte
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ = os.ReadFile(file)
+		if strings.Count(string(data), "\n") >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var out []int
+	for _, f := range strings.Fields(string(data)) {
+		n, _ := strconv.Atoi(f)
+		out = append(out, n)
+	}
+	if len(out) != 2 {
+		t.Fatalf("pid file %q", data)
+	}
+	return out
+}
+
+func waitGone(t *testing.T, pids []int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, pid := range pids {
+		for syscall.Kill(pid, 0) == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("process %d still runs %s", pid, what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+func mcpList(p *proc, sessionID string) map[string]map[string]any {
+	var res struct {
+		Servers []map[string]any `json:"servers"`
+	}
+	params := map[string]any{}
+	if sessionID != "" {
+		params["sessionId"] = sessionID
+	}
+	p.ok("mcp/list", params, &res)
+	out := map[string]map[string]any{}
+	for _, s := range res.Servers {
+		out[s["name"].(string)] = s
+	}
+	return out
+}
+
+func TestMCPStdioToolIsOfferedAskedCalledAndDiesWithDeckhand(t *testing.T) {
+	home := t.TempDir()
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
+		"test": mcpStdio(t, pidFile, nil),
+	}})
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home})
+	p.onRequest = func(m msg) any {
+		if m.Method == "permission/request" {
+			return map[string]any{"decision": "allow"}
+		}
+		return nil
+	}
+	init := p.initialize(true)
+	if caps, _ := init["capabilities"].(map[string]any); caps["mcp"] != true {
+		t.Errorf("capabilities = %v, want mcp: true", init["capabilities"])
+	}
+	if st := mcpList(p, "")["test"]; st["status"] != "stopped" || st["source"] != "config" {
+		t.Errorf("before any session: %v", st)
+	}
+
+	fake.PushCodex(upstreamtest.Step().Call("m1", "mcp__test__echo", `{"text":"hi"}`).Reply(), upstreamtest.Text("done"))
+	r := p.chat(map[string]any{"message": "echo hi"})
+	if r.StopReason != "end_turn" || r.Steps != 2 {
+		t.Fatalf("result %+v", r)
+	}
+	reqs := fake.RequestsTo(codexPath)
+	def := toolDef(reqs[0], "mcp__test__echo")
+	if def == nil {
+		t.Fatalf("the MCP tool was not offered: %v", toolNames(reqs[0]))
+	}
+	if props, _ := def["parameters"].(map[string]any)["properties"].(map[string]any); props["text"] == nil {
+		t.Errorf("the input schema was not passed through: %v", def["parameters"])
+	}
+	if toolDef(reqs[0], "read_mcp_resource") == nil {
+		t.Errorf("the resource tools were not offered: %v", toolNames(reqs[0]))
+	}
+	if out := outputsOf(input(t, reqs, 1))["m1"]; out != "echo: hi" {
+		t.Errorf("the model got %q", out)
+	}
+	p.mu.Lock()
+	req := p.requests[0]
+	p.mu.Unlock()
+	var perm struct {
+		Tool    string
+		Preview struct {
+			Server, Tool string
+			Arguments    map[string]any
+		}
+	}
+	json.Unmarshal(req.Params, &perm)
+	if perm.Tool != "mcp__test__echo" || perm.Preview.Server != "test" || perm.Preview.Tool != "echo" || perm.Preview.Arguments["text"] != "hi" {
+		t.Errorf("permission/request %s", req.Params)
+	}
+	st := mcpList(p, r.SessionID)["test"]
+	if st["status"] != "ready" || !strings.Contains(toJSON(st["tools"]), "mcp__test__echo") {
+		t.Errorf("mcp/list: %v", st)
+	}
+	p.waitFor("mcp/status", func(m msg) bool { return strings.Contains(string(m.Params), `"ready"`) }, 5*time.Second)
+	if !strings.Contains(p.log(), mcptest.StderrLine) {
+		t.Errorf("the server's stderr is not in the log")
+	}
+
+	procs := pids(t, pidFile)
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.wait(10 * time.Second)
+	waitGone(t, procs, "after deckhand was killed")
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestMCPTrustedRunsWithoutAskingAndAFailedServerLeavesTheTurnGoing(t *testing.T) {
+	home := t.TempDir()
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
+		"test":   mcpStdio(t, pidFile, map[string]any{"trusted": true}),
+		"broken": map[string]any{"command": "/nonexistent/mcp-server"},
+	}})
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home})
+	p.initialize(false) // cannot ask: only a trusted server's tools may run
+	fake.PushCodex(upstreamtest.Step().Call("m1", "mcp__test__add", `{"a":2,"b":40}`).Reply(), upstreamtest.Text("42"))
+	r := p.chat(map[string]any{"message": "add"})
+	if r.StopReason != "end_turn" {
+		t.Fatalf("result %+v", r)
+	}
+	reqs := fake.RequestsTo(codexPath)
+	if out := outputsOf(input(t, reqs, 1))["m1"]; out != "42" {
+		t.Errorf("the model got %q", out)
+	}
+	list := mcpList(p, r.SessionID)
+	if b := list["broken"]; b["status"] != "failed" || b["error"] == nil {
+		t.Errorf("broken: %v", b)
+	}
+	for _, n := range toolNames(reqs[0]) {
+		if strings.HasPrefix(n, "mcp__broken") {
+			t.Errorf("a failed server's tool was offered: %s", n)
+		}
+	}
+
+	// The session closing (deleted) takes its servers with it.
+	procs := pids(t, pidFile)
+	p.ok("sessions/delete", map[string]any{"sessionId": r.SessionID}, nil)
+	waitGone(t, procs, "after the session was deleted")
+}
+
+func TestMCPHTTPServerFromInitializeWithBearerToken(t *testing.T) {
+	srv := httptest.NewServer(mcptest.Handler("tok-e2e-123"))
+	t.Cleanup(srv.Close) // after deckhand's cleanup: its event stream holds a connection
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	home := t.TempDir()
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home, env: []string{"E2E_MCP_TOKEN=tok-e2e-123"}})
+	p.onRequest = func(m msg) any {
+		if m.Method == "permission/request" {
+			return map[string]any{"decision": "allowAlways"}
+		}
+		return nil
+	}
+	p.ok("initialize", map[string]any{"workspaceRoot": p.ws, "capabilities": map[string]any{"permissions": true},
+		"mcpServers": map[string]any{"web": map[string]any{"url": srv.URL, "bearerTokenEnv": "E2E_MCP_TOKEN"}}}, nil)
+	fake.PushCodex(upstreamtest.Step().Call("m1", "mcp__web__image", `{}`).Call("m2", "mcp__web__fail", `{}`).Reply(), upstreamtest.Text("ok"))
+	r := p.chat(map[string]any{"message": "go"})
+	if r.StopReason != "end_turn" {
+		t.Fatalf("result %+v", r)
+	}
+	outs := outputsOf(input(t, fake.RequestsTo(codexPath), 1))
+	if !strings.Contains(outs["m1"], "a red dot") || !strings.Contains(outs["m1"], "image/png") {
+		t.Errorf("image: %q", outs["m1"])
+	}
+	if !strings.Contains(outs["m2"], "on purpose") {
+		t.Errorf("fail: %q", outs["m2"])
+	}
+	if st := mcpList(p, r.SessionID)["web"]; st["status"] != "ready" || st["transport"] != "http" || st["source"] != "client" {
+		t.Errorf("web: %v", st)
+	}
+	if strings.Contains(p.log(), "tok-e2e-123") {
+		t.Errorf("the bearer token reached the log")
+	}
+	for _, f := range []string{"sessions"} {
+		filepath.Walk(filepath.Join(home, f), func(path string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() {
+				if b, _ := os.ReadFile(path); strings.Contains(string(b), "tok-e2e-123") {
+					t.Errorf("the bearer token reached %s", path)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+func TestMCPWorkspaceFileStartsOnlyOnceAllowed(t *testing.T) {
+	home, ws := t.TempDir(), t.TempDir()
+	writeJSON(t, filepath.Join(ws, ".mcp.json"), map[string]any{"mcpServers": map[string]any{
+		"proj": mcpStdio(t, "", map[string]any{"trusted": true}), // trusted is not honoured here
+	}})
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+
+	run := func(decisions ...string) (*proc, []msg) {
+		p := start(t, opts{fake: fake, home: home, ws: ws})
+		var asked []msg
+		p.onRequest = func(m msg) any {
+			if m.Method != "permission/request" {
+				return nil
+			}
+			asked = append(asked, m)
+			d := "deny"
+			if len(decisions) > 0 {
+				d, decisions = decisions[0], decisions[1:]
+			}
+			return map[string]any{"decision": d}
+		}
+		p.initialize(true)
+		return p, asked
+	}
+
+	// Denied: not started, reported, not offered.
+	p, _ := run("deny")
+	fake.PushCodex(upstreamtest.Text("fine"))
+	r := p.chat(map[string]any{"message": "hi"})
+	if n := toolNames(fake.RequestsTo(codexPath)[0]); strings.Contains(strings.Join(n, " "), "mcp__proj") {
+		t.Errorf("a denied workspace server's tools were offered: %v", n)
+	}
+	if st := mcpList(p, r.SessionID)["proj"]; st["status"] != "failed" || st["source"] != "workspace" {
+		t.Errorf("denied: %v", st)
+	}
+	p.mu.Lock()
+	first := p.requests[0]
+	p.mu.Unlock()
+	var ask struct {
+		Tool    string
+		Preview struct {
+			Path    string
+			Servers []struct{ Name, Command string }
+		}
+	}
+	json.Unmarshal(first.Params, &ask)
+	if ask.Tool != "mcp_config" || ask.Preview.Path != filepath.Join(p.ws, ".mcp.json") && !strings.HasSuffix(ask.Preview.Path, ".mcp.json") ||
+		len(ask.Preview.Servers) != 1 || ask.Preview.Servers[0].Name != "proj" || ask.Preview.Servers[0].Command == "" {
+		t.Errorf("mcp_config request: %s", first.Params)
+	}
+
+	// Allowed in a new session: started, and its tool asks per call.
+	fake.PushCodex(upstreamtest.Step().Call("m1", "mcp__proj__echo", `{"text":"x"}`).Reply(), upstreamtest.Text("ok"))
+	p.onRequest = func(m msg) any { return map[string]any{"decision": "allow"} }
+	r = p.chat(map[string]any{"message": "again"})
+	reqs := fake.RequestsTo(codexPath)
+	if out := outputsOf(input(t, reqs, len(reqs)-1))["m1"]; out != "echo: x" {
+		t.Errorf("after allowing: %q", out)
+	}
+	p.mu.Lock()
+	var tools []string
+	for _, m := range p.requests {
+		var q struct{ Tool string }
+		json.Unmarshal(m.Params, &q)
+		tools = append(tools, q.Tool)
+	}
+	p.mu.Unlock()
+	if strings.Join(tools, " ") != "mcp_config mcp_config mcp__proj__echo" {
+		t.Errorf("permission requests: %v", tools)
+	}
+
+	// A new process remembers the file; a changed file is asked about again.
+	p2, _ := run()
+	fake.PushCodex(upstreamtest.Text("hi"))
+	p2.chat(map[string]any{"message": "hi"})
+	p2.mu.Lock()
+	n := len(p2.requests)
+	p2.mu.Unlock()
+	if n != 0 {
+		t.Errorf("an allowed, unchanged .mcp.json was asked about again")
+	}
+	writeJSON(t, filepath.Join(ws, ".mcp.json"), map[string]any{"mcpServers": map[string]any{
+		"proj": mcpStdio(t, "", map[string]any{"args": []string{"changed"}}),
+	}})
+	fake.PushCodex(upstreamtest.Text("hi"))
+	p2.chat(map[string]any{"message": "hi"})
+	p2.mu.Lock()
+	n = len(p2.requests)
+	p2.mu.Unlock()
+	if n != 1 {
+		t.Errorf("a changed .mcp.json was not asked about (%d requests)", n)
+	}
+}
