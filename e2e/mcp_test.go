@@ -372,3 +372,58 @@ func TestMCPWorkspaceFileStartsOnlyOnceAllowed(t *testing.T) {
 		t.Errorf("a changed .mcp.json was not asked about (%d requests)", n)
 	}
 }
+
+func TestMCPServersOfACPSessionNew(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidFile := filepath.Join(t.TempDir(), "pids")
+	fake.SetAPIKey("sk-test-acp")
+	p := start(t, opts{fake: fake, args: []string{"acp"}, env: []string{"OPENAI_API_KEY=sk-test-acp"}})
+	var asked []string
+	p.onRequest = func(m msg) any {
+		if m.Method == "session/request_permission" {
+			asked = append(asked, string(m.Params))
+			return map[string]any{"outcome": map[string]any{"outcome": "selected", "optionId": "allow"}}
+		}
+		return nil
+	}
+	var init struct {
+		AgentCapabilities struct {
+			McpCapabilities struct{ HTTP, SSE bool } `json:"mcpCapabilities"`
+		} `json:"agentCapabilities"`
+	}
+	p.ok("initialize", map[string]any{"protocolVersion": 1, "clientCapabilities": map[string]any{}}, &init)
+	if !init.AgentCapabilities.McpCapabilities.HTTP {
+		t.Errorf("mcpCapabilities not advertised")
+	}
+	var sess struct {
+		SessionID string `json:"sessionId"`
+	}
+	p.ok("session/new", map[string]any{"cwd": p.ws, "mcpServers": []any{map[string]any{
+		"name": "acpsrv", "command": self, "args": []string{},
+		"env": []any{map[string]any{"name": mcptest.ModeEnv, "value": "stdio"}, map[string]any{"name": mcptest.PIDFileEnv, "value": pidFile}},
+	}}}, &sess)
+	fake.PushAPI(upstreamtest.Step().Call("m1", "mcp__acpsrv__echo", `{"text":"from acp"}`).Reply(), upstreamtest.Text("done"))
+	var res struct {
+		StopReason string `json:"stopReason"`
+	}
+	p.ok("session/prompt", map[string]any{"sessionId": sess.SessionID, "prompt": []any{map[string]any{"type": "text", "text": "go"}}}, &res)
+	if res.StopReason != "end_turn" {
+		t.Fatalf("stopReason %q", res.StopReason)
+	}
+	reqs := fake.RequestsTo("/v1/responses")
+	if out := outputsOf(input(t, reqs, 1))["m1"]; out != "echo: from acp" {
+		t.Errorf("the model got %q", out)
+	}
+	if len(asked) != 1 || !strings.Contains(asked[0], "mcp__acpsrv__echo") {
+		t.Errorf("permission requests: %v", asked)
+	}
+	procs := pids(t, pidFile)
+	p.stdin.Close()
+	p.wait(20 * time.Second)
+	waitGone(t, procs, "after the ACP connection closed")
+}
