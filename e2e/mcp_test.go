@@ -427,3 +427,61 @@ func TestMCPServersOfACPSessionNew(t *testing.T) {
 	p.wait(20 * time.Second)
 	waitGone(t, procs, "after the ACP connection closed")
 }
+
+func TestMCPServersThatCrashHangOrFloodLeaveTheSessionWorking(t *testing.T) {
+	home := t.TempDir()
+	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
+		"crashy": mcpStdio(t, "", map[string]any{"trusted": true}),
+		"hang":   mcpStdio(t, "", map[string]any{"env": map[string]string{mcptest.ModeEnv: "stdio", mcptest.HangEnv: "1"}, "startTimeoutMs": 500}),
+		"slow":   mcpStdio(t, "", map[string]any{"trusted": true, "toolTimeoutMs": 300}),
+		"flood":  mcpStdio(t, "", map[string]any{"trusted": true, "env": map[string]string{mcptest.ModeEnv: "stdio", mcptest.FloodEnv: "20000"}}),
+	}})
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home})
+	p.initialize(false)
+	fake.PushCodex(upstreamtest.Step().
+		Call("c1", "mcp__crashy__crash", `{}`).
+		Call("c2", "mcp__slow__sleep", `{"ms":10000}`).
+		Call("c3", "mcp__flood__echo", `{"text":"still here"}`).
+		Call("c4", "mcp__hang__echo", `{"text":"?"}`).Reply(), upstreamtest.Text("noted"))
+	r := p.chat(map[string]any{"message": "try them"})
+	if r.StopReason != "end_turn" || r.Steps != 2 {
+		t.Fatalf("result %+v", r)
+	}
+	outs := outputsOf(input(t, fake.RequestsTo(codexPath), 1))
+	if !strings.Contains(outs["c1"], "MCP") || !strings.Contains(outs["c1"], "crashy") {
+		t.Errorf("crash mid-call: %q", outs["c1"])
+	}
+	if !strings.Contains(outs["c2"], "no answer within") {
+		t.Errorf("a call that hangs: %q", outs["c2"])
+	}
+	if outs["c3"] != "echo: still here" {
+		t.Errorf("flood: %q", outs["c3"])
+	}
+	if !strings.Contains(outs["c4"], "no tool named") {
+		t.Errorf("a server that never started: %q", outs["c4"])
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	var list map[string]map[string]any
+	for {
+		list = mcpList(p, r.SessionID)
+		if list["crashy"]["status"] == "failed" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if list["crashy"]["status"] != "failed" || list["hang"]["status"] != "failed" ||
+		!strings.Contains(toJSON(list["hang"]["error"]), "did not answer") || list["flood"]["status"] != "ready" || list["slow"]["status"] != "ready" {
+		t.Errorf("mcp/list: %v", list)
+	}
+	fake.PushCodex(upstreamtest.Text("again"))
+	if r2 := p.chat(map[string]any{"sessionId": r.SessionID, "message": "and now?"}); r2.Text != "again" {
+		t.Errorf("the session after: %+v", r2)
+	}
+	log := p.log()
+	if !strings.Contains(log, "writes too much to stderr") || strings.Count(log, "flood line") > 1000 {
+		t.Errorf("a flood of stderr was not bounded in the log (%d lines)", strings.Count(log, "flood line"))
+	}
+}

@@ -5,12 +5,14 @@
 package mcptest
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -25,6 +27,9 @@ const (
 	PIDFileEnv = "MCPTEST_PIDFILE"
 	// HangEnv set makes the server never answer.
 	HangEnv = "MCPTEST_HANG"
+	// FloodEnv set makes the server write this many lines to stderr
+	// before it serves.
+	FloodEnv = "MCPTEST_FLOOD"
 	// StderrLine is written to standard error at start.
 	StderrLine = "mcptest: serving on stdio"
 )
@@ -134,6 +139,13 @@ func Main() {
 		if err := os.WriteFile(f, fmt.Appendf(nil, "%d\n%d\n", os.Getpid(), child.Process.Pid), 0o600); err != nil {
 			os.Exit(1)
 		}
+	}
+	if n, _ := strconv.Atoi(os.Getenv(FloodEnv)); n > 0 {
+		w := bufio.NewWriter(os.Stderr)
+		for i := range n {
+			fmt.Fprintf(w, "flood line %d %s\n", i, strings.Repeat("x", 200))
+		}
+		w.Flush()
 	}
 	if os.Getenv(HangEnv) != "" {
 		time.Sleep(time.Hour)
