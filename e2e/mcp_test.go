@@ -485,3 +485,33 @@ func TestMCPServersThatCrashHangOrFloodLeaveTheSessionWorking(t *testing.T) {
 		t.Errorf("a flood of stderr was not bounded in the log (%d lines)", strings.Count(log, "flood line"))
 	}
 }
+
+func TestDoctorStartsEachMCPServer(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	home := t.TempDir()
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
+		"good":   mcpStdio(t, "", nil),
+		"broken": map[string]any{"command": "/nonexistent/mcp-server"},
+	}})
+	rep, code := runDoctor(t, fake, home)
+	got := map[string]bool{}
+	for _, c := range rep.Checks {
+		if strings.HasPrefix(c.Name, "mcp ") {
+			got[c.Name] = c.OK
+			if c.Name == "mcp good" && !strings.Contains(c.Detail, "mcp__good__echo") {
+				t.Errorf("good: %s", c.Detail)
+			}
+		}
+	}
+	if ok, seen := got["mcp good"]; !seen || !ok {
+		t.Errorf("mcp good: %v", got)
+	}
+	if ok, seen := got["mcp broken"]; !seen || ok {
+		t.Errorf("mcp broken: %v", got)
+	}
+	if code == 0 {
+		t.Errorf("doctor passed with a broken server")
+	}
+}
