@@ -112,7 +112,7 @@ func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any,
 	if err != nil {
 		return nil, err
 	}
-	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view}); err != nil {
+	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view, MCPServers: mcpServers(p.McpServers)}); err != nil {
 		return nil, err
 	}
 	a.mu.Lock()

@@ -408,3 +408,23 @@ func (l *lineLog) flush() {
 		l.log.Warn("MCP server writes too much to stderr: the rest is not logged", zap.String("server", l.server))
 	}
 }
+
+// resumeMCP gives a resumed session the servers its new client passes
+// (ACP's session/load): the servers it ran are stopped, and the new ones
+// start with its next turn. nil keeps what the session had.
+func (e *Engine) resumeMCP(s *Session, servers []MCPServer) error {
+	if servers == nil {
+		return nil
+	}
+	s.mu.Lock()
+	busy := s.turn != nil
+	s.mu.Unlock()
+	if busy {
+		return &SessionBusyError{SessionID: s.ID}
+	}
+	if err := e.setSessionMCP(s.ID, servers); err != nil {
+		return err
+	}
+	e.stopMCP(s.ID)
+	return nil
+}
