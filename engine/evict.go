@@ -118,6 +118,6 @@ func (e *Engine) CloseSession(id string) (bool, error) {
 		delete(e.sessions, id)
 	}
 	e.mu.Unlock()
-	e.stopMCP(id)
+	e.forgetMCP(id)
 	return true, nil
 }

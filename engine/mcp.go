@@ -428,3 +428,12 @@ func (e *Engine) resumeMCP(s *Session, servers []MCPServer) error {
 	e.stopMCP(s.ID)
 	return nil
 }
+
+// forgetMCP stops a session's servers and forgets those its client passed:
+// the session is gone from memory (deleted or closed).
+func (e *Engine) forgetMCP(id string) {
+	e.stopMCP(id)
+	e.mcp.mu.Lock()
+	delete(e.mcp.sessions, id)
+	e.mcp.mu.Unlock()
+}

@@ -182,7 +182,7 @@ func (e *Engine) dropSession(id string) {
 	e.mu.Lock()
 	delete(e.sessions, id)
 	e.mu.Unlock()
-	e.stopMCP(id)
+	e.forgetMCP(id)
 }
 
 // CancelSession cancels the running turn of a session; false when none runs
