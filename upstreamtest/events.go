@@ -48,6 +48,11 @@ func (sc *script) render(meta responseMeta) []sseEvent {
 			r.call(seg)
 		case segRaw:
 			r.raw(seg.text)
+		case segCompaction:
+			item := obj{"id": seg.id, "type": "compaction", "encrypted_content": seg.encrypted}
+			idx := len(r.output)
+			r.emit("response.output_item.added", obj{"output_index": idx, "item": item})
+			r.finish(idx, item)
 		}
 	}
 	usage := obj{
