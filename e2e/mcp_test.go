@@ -41,24 +41,54 @@ func writeJSON(t *testing.T, path string, v any) {
 	}
 }
 
-// toolNames are the function tools of a request.
+// toolList is the function tools of a request: top-level, or for a Lite
+// request inside the additional_tools item's namespaces.
+func toolList(req upstreamtest.Request) []map[string]any {
+	body := req.JSON()
+	var out []map[string]any
+	add := func(list any) {
+		tools, _ := list.([]any)
+		for _, tl := range tools {
+			m, ok := tl.(map[string]any)
+			if !ok {
+				continue
+			}
+			if m["type"] == "namespace" {
+				nested, _ := m["tools"].([]any)
+				for _, n := range nested {
+					if nm, ok := n.(map[string]any); ok {
+						out = append(out, nm)
+					}
+				}
+				continue
+			}
+			out = append(out, m)
+		}
+	}
+	add(body["tools"])
+	input, _ := body["input"].([]any)
+	for _, it := range input {
+		if m, ok := it.(map[string]any); ok && m["type"] == "additional_tools" {
+			add(m["tools"])
+		}
+	}
+	return out
+}
+
+// toolNames are the names of a request's function tools.
 func toolNames(req upstreamtest.Request) []string {
 	var out []string
-	tools, _ := req.JSON()["tools"].([]any)
-	for _, tl := range tools {
-		if m, ok := tl.(map[string]any); ok {
-			if n, ok := m["name"].(string); ok {
-				out = append(out, n)
-			}
+	for _, m := range toolList(req) {
+		if n, ok := m["name"].(string); ok {
+			out = append(out, n)
 		}
 	}
 	return out
 }
 
 func toolDef(req upstreamtest.Request, name string) map[string]any {
-	tools, _ := req.JSON()["tools"].([]any)
-	for _, tl := range tools {
-		if m, ok := tl.(map[string]any); ok && m["name"] == name {
+	for _, m := range toolList(req) {
+		if m["name"] == name {
 			return m
 		}
 	}
@@ -153,6 +183,18 @@ func TestMCPStdioToolIsOfferedAskedCalledAndDiesWithDeckhand(t *testing.T) {
 	}
 	if props, _ := def["parameters"].(map[string]any)["properties"].(map[string]any); props["text"] == nil {
 		t.Errorf("the input schema was not passed through: %v", def["parameters"])
+	}
+	if _, top := reqs[0].JSON()["tools"]; top {
+		t.Errorf("the default model is Lite: its tools, MCP ones included, belong in additional_tools")
+	}
+	var mcpNames []string
+	for _, n := range toolNames(reqs[0]) {
+		if strings.HasPrefix(n, "mcp__") {
+			mcpNames = append(mcpNames, n)
+		}
+	}
+	if got := strings.Join(mcpNames, " "); got != "mcp__test__add mcp__test__crash mcp__test__echo mcp__test__fail mcp__test__grow mcp__test__image mcp__test__sleep" {
+		t.Errorf("MCP tools in the request, in order: %s", got)
 	}
 	if toolDef(reqs[0], "read_mcp_resource") == nil {
 		t.Errorf("the resource tools were not offered: %v", toolNames(reqs[0]))
