@@ -14,19 +14,21 @@ const module = "github.com/deckhand-dev/deckhand"
 // engine -> {auth, tools}; rpc and acp never import each other; protocol,
 // auth, tools and upstreamtest import nothing of the project.
 var allowed = map[string][]string{
-	"protocol":          {},
-	"auth":              {},
-	"tools":             {},
+	"protocol":         {},
+	"auth":             {},
+	"tools":            {},
+	"upstreamtest":     {},
+	"engine":           {"auth", "tools", "tools/mcp"},
+	"jsonrpc":          {"protocol"},
+	"rpc":              {"engine", "jsonrpc", "protocol"},
+	"acp":              {"engine", "jsonrpc"},
+	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest"},
+	"e2e":              {}, // test files only
+	"cmd/fakeupstream": {"upstreamtest"},
+
+	// MCP: the client over the official SDK, and its test server.
 	"tools/mcp":         {},
 	"tools/mcp/mcptest": {},
-	"upstreamtest":      {},
-	"engine":            {"auth", "tools", "tools/mcp"},
-	"jsonrpc":           {"protocol"},
-	"rpc":               {"engine", "jsonrpc", "protocol"},
-	"acp":               {"engine", "jsonrpc"},
-	"cmd/deckhand":      {"rpc", "acp", "engine", "protocol", "upstreamtest"},
-	"e2e":               {}, // test files only
-	"cmd/fakeupstream":  {"upstreamtest"},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
