@@ -557,3 +557,44 @@ func TestDoctorStartsEachMCPServer(t *testing.T) {
 		t.Errorf("doctor passed with a broken server")
 	}
 }
+
+// TestMCPReferenceServerEverything runs the npm reference server
+// @modelcontextprotocol/server-everything when MCP_SERVER_EVERYTHING names
+// its executable (npm install it anywhere, then point at
+// node_modules/.bin/mcp-server-everything); it is skipped otherwise.
+func TestMCPReferenceServerEverything(t *testing.T) {
+	bin := os.Getenv("MCP_SERVER_EVERYTHING")
+	if bin == "" {
+		t.Skip("MCP_SERVER_EVERYTHING is not set")
+	}
+	home := t.TempDir()
+	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
+		"everything": map[string]any{"command": bin, "args": []string{"stdio"}, "trusted": true, "startTimeoutMs": 30000},
+	}})
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home})
+	p.initialize(false)
+	fake.PushCodex(upstreamtest.Step().
+		Call("e1", "mcp__everything__echo", `{"message":"hi there"}`).
+		Call("e2", "mcp__everything__get-sum", `{"a":2,"b":3}`).
+		Call("e3", "mcp__everything__get-tiny-image", `{}`).
+		Call("e4", "read_mcp_resource", `{"server":"everything","uri":"demo://resource/static/document/architecture.md"}`).Reply(),
+		upstreamtest.Text("done"))
+	r := p.chat(map[string]any{"message": "use everything"})
+	if r.StopReason != "end_turn" {
+		t.Fatalf("result %+v", r)
+	}
+	outs := outputsOf(input(t, fake.RequestsTo(codexPath), 1))
+	if !strings.Contains(outs["e1"], "hi there") {
+		t.Errorf("echo: %q", outs["e1"])
+	}
+	if !strings.Contains(outs["e2"], "5") {
+		t.Errorf("get-sum: %q", outs["e2"])
+	}
+	if !strings.Contains(outs["e3"], "image/png") {
+		t.Errorf("get-tiny-image: %q", outs["e3"])
+	}
+	t.Logf("read_mcp_resource: %.200q", outs["e4"])
+}
