@@ -294,9 +294,17 @@ func TestMCPHTTPServerFromInitializeWithBearerToken(t *testing.T) {
 	if r.StopReason != "end_turn" {
 		t.Fatalf("result %+v", r)
 	}
-	outs := outputsOf(input(t, fake.RequestsTo(codexPath), 1))
-	if !strings.Contains(outs["m1"], "a red dot") || !strings.Contains(outs["m1"], "image/png") {
-		t.Errorf("image: %q", outs["m1"])
+	items := input(t, fake.RequestsTo(codexPath), 1)
+	outs := outputsOf(items)
+	var parts []any
+	for _, it := range items {
+		if it["type"] == "function_call_output" && it["call_id"] == "m1" {
+			parts, _ = it["output"].([]any)
+		}
+	}
+	if len(parts) != 2 || !strings.Contains(toJSON(parts[0]), "a red dot") ||
+		parts[1].(map[string]any)["type"] != "input_image" || !strings.HasPrefix(toJSON(parts[1].(map[string]any)["image_url"]), `"data:image/png;base64,iVBOR`) {
+		t.Errorf("the image did not reach the model as an image: %s", toJSON(parts))
 	}
 	if !strings.Contains(outs["m2"], "on purpose") {
 		t.Errorf("fail: %q", outs["m2"])
@@ -593,8 +601,8 @@ func TestMCPReferenceServerEverything(t *testing.T) {
 	if !strings.Contains(outs["e2"], "5") {
 		t.Errorf("get-sum: %q", outs["e2"])
 	}
-	if !strings.Contains(outs["e3"], "image/png") {
-		t.Errorf("get-tiny-image: %q", outs["e3"])
+	if !strings.Contains(toJSON(input(t, fake.RequestsTo(codexPath), 1)), `"type":"input_image"`) {
+		t.Errorf("get-tiny-image: no input_image reached the model")
 	}
 	t.Logf("read_mcp_resource: %.200q", outs["e4"])
 }

@@ -144,12 +144,23 @@ func mcpFailure(ctx context.Context, err error) callOutcome {
 	return callOutcome{output: fmt.Sprintf("the MCP call failed: %v", err)}
 }
 
-// mcpOutcome is an MCP result as the model gets it. Images are named in the
-// text: the function output this engine sends is text.
+// mcpOutcome is an MCP result as the model gets it: its text, and its
+// images (PNG, JPEG, GIF or WebP, up to mcpMaxImages bytes in all) as
+// images; the others are named in the text.
 func mcpOutcome(res mcp.Result) callOutcome {
 	out := res.Text
-	if len(res.Images) > 0 {
-		out += fmt.Sprintf("\n(%d image(s) returned; images from MCP tools are not passed to the model)", len(res.Images))
+	var images []string
+	budget := mcpMaxImages
+	for i, img := range res.Images {
+		switch img.MIMEType {
+		case "image/png", "image/jpeg", "image/gif", "image/webp":
+			if len(img.DataURL) <= budget {
+				budget -= len(img.DataURL)
+				images = append(images, img.DataURL)
+				continue
+			}
+		}
+		out += fmt.Sprintf("\n(image %d, %s, is not shown to the model: too large or of a type it does not take)", i+1, img.MIMEType)
 	}
 	if out == "" {
 		out = "(no output)"
@@ -158,7 +169,23 @@ func mcpOutcome(res mcp.Result) callOutcome {
 		half := mcpMaxOutput / 2
 		out = cut(out, half) + fmt.Sprintf("\n… (%d bytes cut) …\n", len(out)-mcpMaxOutput) + tailOf(out, half)
 	}
-	return callOutcome{output: out, ok: !res.IsError}
+	return callOutcome{output: out, ok: !res.IsError, images: images}
+}
+
+// mcpMaxImages bounds the images one MCP result gives the model (as data
+// URLs): they stay in the session's history and file.
+const mcpMaxImages = 4 << 20
+
+// outputWithImages is a function_call_output whose output is a list: the
+// text, then each image.
+func outputWithImages(it Item) responses.ResponseInputItemUnionParam {
+	parts := []any{map[string]any{"type": "input_text", "text": it.Text}}
+	for _, url := range it.Images {
+		parts = append(parts, map[string]any{"type": "input_image", "image_url": url, "detail": "auto"})
+	}
+	return param.Override[responses.ResponseInputItemUnionParam](map[string]any{
+		"type": "function_call_output", "call_id": it.CallID, "output": parts,
+	})
 }
 
 // tailOf is the last n bytes of s, from a rune start.

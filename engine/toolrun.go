@@ -18,6 +18,7 @@ type callOutcome struct {
 	output  string
 	ok      bool
 	changed []string // files a write or edit changed
+	images  []string // data URLs of images for the model (MCP tools)
 }
 
 // runCalls runs the calls of one step and returns their outputs in call order.
@@ -39,7 +40,7 @@ func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	}
 	out := make([]Item, len(calls))
 	for i, c := range calls {
-		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok}
+		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok, Images: outcomes[i].images}
 	}
 	return out
 }
