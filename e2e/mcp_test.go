@@ -193,7 +193,7 @@ func TestMCPStdioToolIsOfferedAskedCalledAndDiesWithDeckhand(t *testing.T) {
 			mcpNames = append(mcpNames, n)
 		}
 	}
-	if got := strings.Join(mcpNames, " "); got != "mcp__test__add mcp__test__crash mcp__test__echo mcp__test__fail mcp__test__grow mcp__test__image mcp__test__sleep" {
+	if got := strings.Join(mcpNames, " "); got != "mcp__test__add mcp__test__crash mcp__test__echo mcp__test__fail mcp__test__grow mcp__test__image mcp__test__pwd mcp__test__sleep" {
 		t.Errorf("MCP tools in the request, in order: %s", got)
 	}
 	if toolDef(reqs[0], "read_mcp_resource") == nil {
@@ -248,7 +248,7 @@ func TestMCPTrustedRunsWithoutAskingAndAFailedServerLeavesTheTurnGoing(t *testin
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
 	p := start(t, opts{fake: fake, home: home})
 	p.initialize(false) // cannot ask: only a trusted server's tools may run
-	fake.PushCodex(upstreamtest.Step().Call("m1", "mcp__test__add", `{"a":2,"b":40}`).Reply(), upstreamtest.Text("42"))
+	fake.PushCodex(upstreamtest.Step().Call("m1", "mcp__test__add", `{"a":2,"b":40}`).Call("m2", "mcp__test__pwd", `{}`).Reply(), upstreamtest.Text("42"))
 	r := p.chat(map[string]any{"message": "add"})
 	if r.StopReason != "end_turn" {
 		t.Fatalf("result %+v", r)
@@ -256,6 +256,10 @@ func TestMCPTrustedRunsWithoutAskingAndAFailedServerLeavesTheTurnGoing(t *testin
 	reqs := fake.RequestsTo(codexPath)
 	if out := outputsOf(input(t, reqs, 1))["m1"]; out != "42" {
 		t.Errorf("the model got %q", out)
+	}
+	root, _ := filepath.EvalSymlinks(p.ws)
+	if out := outputsOf(input(t, reqs, 1))["m2"]; out != root {
+		t.Errorf("a stdio server runs in %q, want the workspace root %q", out, root)
 	}
 	list := mcpList(p, r.SessionID)
 	if b := list["broken"]; b["status"] != "failed" || b["error"] == nil {

@@ -250,6 +250,7 @@ func (t *turn) mcpOf() *mcpSession {
 // with deckhand, their stderr to the log, their changes to the editor.
 func (e *Engine) newMCPSet(s *Session, servers []MCPServer) *mcp.Set {
 	id := s.ID
+	servers = inRoot(servers, s.root)
 	return mcp.NewSet(servers, mcp.Options{
 		ClientName: "deckhand", ClientVersion: e.cfg.Version,
 		Contain: tools.Contain,
@@ -436,4 +437,22 @@ func (e *Engine) forgetMCP(id string) {
 	e.mcp.mu.Lock()
 	delete(e.mcp.sessions, id)
 	e.mcp.mu.Unlock()
+}
+
+// inRoot runs stdio servers in the workspace root unless they name a cwd;
+// a relative cwd is taken from the root.
+func inRoot(servers []MCPServer, root string) []MCPServer {
+	out := make([]MCPServer, len(servers))
+	for i, s := range servers {
+		if s.Transport() == mcp.TransportStdio {
+			switch {
+			case s.Cwd == "":
+				s.Cwd = root
+			case !filepath.IsAbs(s.Cwd):
+				s.Cwd = filepath.Join(root, s.Cwd)
+			}
+		}
+		out[i] = s
+	}
+	return out
 }

@@ -23,7 +23,7 @@ func (e *Engine) CheckMCP(ctx context.Context, root string) []MCPStatus {
 	if len(servers) == 0 {
 		return nil
 	}
-	set := mcp.NewSet(servers, mcp.Options{ClientName: "deckhand", ClientVersion: e.cfg.Version, Contain: tools.Contain,
+	set := mcp.NewSet(inRoot(servers, root), mcp.Options{ClientName: "deckhand", ClientVersion: e.cfg.Version, Contain: tools.Contain,
 		Stderr: func(server string) io.Writer { return newLineLog(e.log, server) }})
 	defer set.Close()
 	set.Start(ctx)

@@ -83,7 +83,7 @@ func TestStdioServerToolsCallsAndStderr(t *testing.T) {
 	for _, tool := range set.Tools() {
 		names = append(names, tool.Name)
 	}
-	want := "mcp__test__add mcp__test__crash mcp__test__echo mcp__test__fail mcp__test__grow mcp__test__image mcp__test__sleep"
+	want := "mcp__test__add mcp__test__crash mcp__test__echo mcp__test__fail mcp__test__grow mcp__test__image mcp__test__pwd mcp__test__sleep"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("tools = %s\nwant   %s", got, want)
 	}

@@ -65,8 +65,8 @@ func text(s string) *sdk.CallToolResult {
 	return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: s}}}
 }
 
-// NewServer is the test server: tools echo, add, image, fail, sleep, crash
-// (stdio only: the process exits) and grow (adds the tool extra, so that
+// NewServer is the test server: tools echo, add, image, fail, sleep, pwd and
+// crash (stdio only: the process exits) and grow (adds the tool extra, so that
 // the server says its tools changed), and the resource test://greeting.
 func NewServer(name string, stdio bool) *sdk.Server {
 	s := sdk.NewServer(&sdk.Implementation{Name: name, Version: "1.0.0"}, nil)
@@ -93,6 +93,13 @@ func NewServer(name string, stdio bool) *sdk.Server {
 		}
 	})
 	if stdio {
+		sdk.AddTool(s, &sdk.Tool{Name: "pwd", Description: "The server's working folder."}, func(context.Context, *sdk.CallToolRequest, none) (*sdk.CallToolResult, any, error) {
+			wd, err := os.Getwd()
+			if err != nil {
+				return nil, nil, err
+			}
+			return text(wd), nil, nil
+		})
 		sdk.AddTool(s, &sdk.Tool{Name: "crash", Description: "Exit the server process."}, func(context.Context, *sdk.CallToolRequest, none) (*sdk.CallToolResult, any, error) {
 			os.Exit(3)
 			return nil, nil, nil
