@@ -94,8 +94,9 @@ func TestTypedInputItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"user:hello":      `{"content":[{"text":"hello","type":"input_text"}],"role":"user","type":"message"}`,
-		"assistant:first": `{"content":[{"text":"first answer","type":"output_text"}],"role":"assistant","type":"message"}`,
+		"user:hello": `{"content":[{"text":"hello","type":"input_text"}],"role":"user","type":"message"}`,
+		// Replayed with the service's id, as the official client does.
+		"assistant:first": `{"content":[{"text":"first answer","type":"output_text"}],"id":"msg_1","role":"assistant","type":"message"}`,
 		"user:again":      `{"content":[{"text":"again","type":"input_text"}],"role":"user","type":"message"}`,
 	}
 	found := map[string]bool{}

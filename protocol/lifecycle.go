@@ -48,6 +48,8 @@ type ServerCapabilities struct {
 	Preview     bool `json:"preview,omitempty"`
 	Undo        bool `json:"undo,omitempty"`
 	Compaction  bool `json:"compaction,omitempty"`
+	// Limits (1.2): account/limits and limits are served.
+	Limits bool `json:"limits,omitempty"`
 	// MCP (1.2): MCP servers' tools join the loop; mcp/list, mcp/status.
 	MCP bool `json:"mcp,omitempty"`
 }
