@@ -610,3 +610,41 @@ func TestMCPReferenceServerEverything(t *testing.T) {
 	}
 	t.Logf("read_mcp_resource: %.200q", outs["e4"])
 }
+
+func TestMCPCallIsCancelledWithTheTurn(t *testing.T) {
+	home := t.TempDir()
+	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
+		"test": mcpStdio(t, "", map[string]any{"trusted": true}),
+	}})
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home})
+	p.initialize(false)
+	fake.PushCodex(upstreamtest.Step().Call("s1", "mcp__test__sleep", `{"ms":60000}`).Reply())
+	_, done := p.send("chat", map[string]any{"message": "sleep"})
+	call := p.waitFor("chat/toolCall", nil, 10*time.Second)
+	var ref struct {
+		SessionID string `json:"sessionId"`
+	}
+	json.Unmarshal(call.Params, &ref)
+	began := time.Now()
+	p.ok("cancel", map[string]any{"sessionId": ref.SessionID}, nil)
+	raw, werr := p.await(done, "chat")
+	if werr != nil {
+		t.Fatalf("chat: %v", werr)
+	}
+	if r := decode[chatResult](t, raw); r.StopReason != "cancelled" {
+		t.Errorf("stopReason %q", r.StopReason)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Errorf("the cancelled MCP call held the turn for %v", d)
+	}
+	// The server is still there for the next turn.
+	fake.PushCodex(upstreamtest.Step().Call("e1", "mcp__test__echo", `{"text":"after"}`).Reply(), upstreamtest.Text("ok"))
+	p.chat(map[string]any{"sessionId": ref.SessionID, "message": "again"})
+	reqs := fake.RequestsTo(codexPath)
+	if out := outputsOf(input(t, reqs, len(reqs)-1))["e1"]; out != "echo: after" {
+		t.Errorf("after the cancel: %q", out)
+	}
+}
