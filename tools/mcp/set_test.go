@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 }
 
 // stdioServer is this test binary as a stdio MCP server.
-func stdioServer(t *testing.T, name string, env map[string]string) mcp.Server {
+func stdioServer(t testing.TB, name string, env map[string]string) mcp.Server {
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
