@@ -170,11 +170,7 @@ func (s *Set) Start(ctx context.Context) {
 
 // start connects one server, within its start timeout.
 func (s *Set) start(srv *server) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.fail(srv, fmt.Sprintf("internal error: %v", p))
-		}
-	}()
+	defer recoverTo(s, srv)
 	life, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
 	if s.closed {
@@ -239,6 +235,7 @@ func (s *Set) start(srv *server) {
 
 // watch reports a server whose connection ends while the Set is open.
 func (s *Set) watch(srv *server, session *sdk.ClientSession) {
+	defer recoverTo(s, srv)
 	err := session.Wait()
 	s.mu.Lock()
 	closing := srv.closing || s.closed
@@ -256,6 +253,7 @@ func (s *Set) watch(srv *server, session *sdk.ClientSession) {
 
 // refresh reads a server's tools again after it said they changed.
 func (s *Set) refresh(srv *server) {
+	defer recoverTo(s, srv)
 	s.mu.Lock()
 	session, ready := srv.session, srv.state == StateReady
 	s.mu.Unlock()
@@ -417,4 +415,12 @@ func (s *Set) Close() {
 		}()
 	}
 	wg.Wait()
+}
+
+// recoverTo turns a panic in one server's goroutine into that server's
+// failure, never a dead deckhand.
+func recoverTo(s *Set, srv *server) {
+	if p := recover(); p != nil {
+		s.fail(srv, fmt.Sprintf("internal error: %v", p))
+	}
 }
