@@ -18,11 +18,12 @@ var allowed = map[string][]string{
 	"auth":             {},
 	"tools":            {},
 	"upstreamtest":     {},
-	"engine":           {"auth", "tools", "tools/mcp"},
+	"tools/sandbox":    {},
+	"engine":           {"auth", "tools", "tools/sandbox", "tools/mcp"},
 	"jsonrpc":          {"protocol"},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"acp":              {"engine", "jsonrpc"},
-	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest"},
+	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "tools/sandbox"},
 	"e2e":              {}, // test files only
 	"cmd/fakeupstream": {"upstreamtest"},
 
@@ -33,7 +34,7 @@ var allowed = map[string][]string{
 
 // serving lists the packages of the serving path: none may reach the fake
 // upstream, even indirectly.
-var serving = []string{"protocol", "auth", "tools", "engine", "jsonrpc", "rpc", "acp"}
+var serving = []string{"protocol", "auth", "tools", "tools/sandbox", "engine", "jsonrpc", "rpc", "acp"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/deckhand-dev/deckhand/auth"
 	"github.com/deckhand-dev/deckhand/tools"
+	"github.com/deckhand-dev/deckhand/tools/sandbox"
 )
 
 // Config is everything the engine is built from. Zero durations take the
@@ -56,6 +57,13 @@ type Config struct {
 	OpenBrowser func(url string) error
 	HTTPClient  *http.Client
 	Log         *zap.Logger
+
+	// Sandbox is the OS sandbox commands run in (sandbox.Detect); the zero
+	// value is none, and then every command asks. ApprovalPolicy and
+	// SandboxMode are the defaults of turns that name none ("" is
+	// on-request and workspace-write).
+	Sandbox                     sandbox.Sandbox
+	ApprovalPolicy, SandboxMode string
 }
 
 func (c *Config) defaults() {
@@ -131,6 +139,7 @@ type Engine struct {
 	catalogs    catalogCache      // the ChatGPT backend's last catalog
 	limits      limitsState       // the plan limits last reported
 
+	approvals approvalState // of turns whose chat names none (approval.go)
 	mcp mcpHub // MCP servers, per session (mcp.go)
 }
 

@@ -71,6 +71,9 @@ type ChatRequest struct {
 	Effort    string // "low" | "medium" | "high" | ""
 	// Attachments go to the model with the message (1.1).
 	Attachments []Attachment
+	// ApprovalPolicy and Sandbox (1.2) set this turn's approval policy and
+	// sandbox mode; "" keeps the engine's (SetApprovals).
+	ApprovalPolicy, Sandbox string
 }
 
 // Usage counts tokens.
@@ -148,6 +151,9 @@ func (e *Engine) CheckChat(req ChatRequest) error {
 	case "", "low", "medium", "high":
 	default:
 		return &InvalidParamsError{Field: "reasoningEffort", Problem: "must be low, medium or high"}
+	}
+	if err := checkApprovals(req); err != nil {
+		return err
 	}
 	if req.SessionID != "" && !e.HasSession(req.SessionID) {
 		return &UnknownSessionError{SessionID: req.SessionID}

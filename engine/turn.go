@@ -33,6 +33,9 @@ type turn struct {
 	prefix   []Item          // the request's first items, made once per turn
 	// compactions counts the turn's compactions (maxCompactions).
 	compactions int
+	// approvals are the approval policy and sandbox mode of the turn's
+	// commands (approval.go).
+	approvals approvals
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -69,7 +72,8 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	defer cancel()
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
-	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s)}
+	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
+		approvals: e.approvalsFor(req)}
 	// The turn is cancellable from here on, the refresh of a token included.
 	if t.running, err = s.begin(t.id, cancel); err != nil {
 		return TurnResult{}, err

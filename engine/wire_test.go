@@ -188,6 +188,12 @@ func TestModelCatalog(t *testing.T) {
 	if q := fake.RequestsTo(upstreamtest.PathCodexModels)[0].Query().Get("client_version"); q != CatalogClientVersion {
 		t.Errorf("client_version %q", q)
 	}
+	// Asked again with the ETag of the copy kept: a 304 keeps it.
+	cached, err := e.ModelCatalog(context.Background())
+	asks := fake.RequestsTo(upstreamtest.PathCodexModels)
+	if err != nil || cached.Source != SourceLive || len(cached.Models) != 11 || asks[len(asks)-1].Header.Get("If-None-Match") == "" {
+		t.Errorf("catalog asked again: %+v, %v, If-None-Match %q", cached, err, asks[len(asks)-1].Header.Get("If-None-Match"))
+	}
 	fake.SetCodexCatalog([]upstreamtest.CatalogModel{
 		{Slug: "b", Visibility: "list", Priority: 2, MinimalClientVersion: "0.1.0"},
 		{Slug: "a", Visibility: "list", Priority: 1, MinimalClientVersion: "0.1.0"},

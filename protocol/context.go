@@ -18,6 +18,10 @@ type Preview struct {
 	Diff    string `json:"diff,omitempty"`
 	Command string `json:"command,omitempty"`
 	Cwd     string `json:"cwd,omitempty"`
+	// Sandboxed (1.2, commands only) says whether the command would run in
+	// the OS sandbox; Justification is why the model asks to run it outside.
+	Sandboxed     *bool  `json:"sandboxed,omitempty"`
+	Justification string `json:"justification,omitempty"`
 	// Server, Tool and Arguments (1.2) are an MCP tool call's; Servers the
 	// MCP servers a workspace's .mcp.json (Path) would start.
 	Server    string             `json:"server,omitempty"`

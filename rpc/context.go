@@ -49,7 +49,8 @@ func preview(p *engine.Preview) *protocol.Preview {
 	if p == nil {
 		return nil
 	}
-	out := &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd}
+	out := &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd,
+		Sandboxed: p.Sandboxed, Justification: p.Justification}
 	mcpPreview(p, out)
 	return out
 }
