@@ -140,7 +140,7 @@ type Engine struct {
 	limits      limitsState       // the plan limits last reported
 
 	approvals approvalState // of turns whose chat names none (approval.go)
-	mcp mcpHub // MCP servers, per session (mcp.go)
+	mcp       mcpHub        // MCP servers, per session (mcp.go)
 }
 
 // New builds an engine. Nothing runs until a client attaches.

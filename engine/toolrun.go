@@ -22,7 +22,7 @@ type callOutcome struct {
 	// sandboxed says whether a command ran in the OS sandbox; nil when the
 	// call ran no command.
 	sandboxed *bool
-	images  []string // data URLs of images for the model (MCP tools)
+	images    []string // data URLs of images for the model (MCP tools)
 }
 
 // runCalls runs the calls of one step and returns their outputs in call order.
