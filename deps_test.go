@@ -20,13 +20,17 @@ var allowed = map[string][]string{
 	"tools/codemode":   {},
 	"upstreamtest":     {},
 	"tools/sandbox":    {},
-	"engine":           {"auth", "tools", "tools/codemode", "tools/sandbox"},
+	"engine":           {"auth", "tools", "tools/codemode", "tools/sandbox", "tools/mcp"},
 	"jsonrpc":          {"protocol"},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"acp":              {"engine", "jsonrpc"},
 	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "tools/sandbox"},
 	"e2e":              {}, // test files only
 	"cmd/fakeupstream": {"upstreamtest"},
+
+	// MCP: the client over the official SDK, and its test server.
+	"tools/mcp":         {},
+	"tools/mcp/mcptest": {},
 }
 
 // serving lists the packages of the serving path: none may reach the fake

@@ -48,7 +48,7 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if !filepath.IsAbs(p.Cwd) {
 		return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", p.Cwd))
 	}
-	id, err := a.eng.NewSession(engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view})
+	id, err := a.eng.NewSession(engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view, MCPServers: mcpServers(p.McpServers)})
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any,
 	if err != nil {
 		return nil, err
 	}
-	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view}); err != nil {
+	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view, MCPServers: mcpServers(p.McpServers)}); err != nil {
 		return nil, err
 	}
 	a.mu.Lock()

@@ -140,6 +140,7 @@ type Engine struct {
 	limits      limitsState       // the plan limits last reported
 
 	approvals approvalState // of turns whose chat names none (approval.go)
+	mcp       mcpHub        // MCP servers, per session (mcp.go)
 }
 
 // New builds an engine. Nothing runs until a client attaches.
@@ -217,6 +218,7 @@ func (e *Engine) Close() {
 	}
 	e.mu.Unlock()
 	e.wg.Wait()
+	e.closeMCP()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
 	// A tool that ignores its cancel must not keep deckhand from exiting.
 	tools := make(chan struct{})

@@ -21,6 +21,10 @@ type Preview struct {
 	// outside (approval.go).
 	Sandboxed     *bool
 	Justification string
+	// MCP is an MCP tool call's {server, tool, arguments}; MCPServers the
+	// servers a workspace's .mcp.json would start (with Path).
+	MCP        *MCPCall
+	MCPServers []MCPServer
 }
 
 // Verdict is the user's answer to a permission request, with the reason of

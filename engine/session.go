@@ -43,6 +43,9 @@ type SessionOptions struct {
 	// Client receives the session's events; nil means the client given to
 	// Attach.
 	Client Client
+	// MCPServers are the MCP servers the editor passes for this session
+	// (ACP's session/new); nil uses those of SetMCPServers.
+	MCPServers []MCPServer
 }
 
 type runningTurn struct {
@@ -109,6 +112,11 @@ func (e *Engine) NewSession(opts SessionOptions) (string, error) {
 		return "", &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 	}
 	s := e.newSession(newID("ses"), env.Root, opts.Permissions, opts.Client)
+	if opts.MCPServers != nil {
+		if err := e.setSessionMCP(s.ID, opts.MCPServers); err != nil {
+			return "", err
+		}
+	}
 	e.mu.Lock()
 	e.sessions[s.ID] = s
 	e.mu.Unlock()
@@ -178,8 +186,9 @@ func (e *Engine) session(id string) (s *Session, created bool, err error) {
 
 func (e *Engine) dropSession(id string) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	delete(e.sessions, id)
+	e.mu.Unlock()
+	e.forgetMCP(id)
 }
 
 // CancelSession cancels the running turn of a session; false when none runs

@@ -22,6 +22,7 @@ type callOutcome struct {
 	// sandboxed says whether a command ran in the OS sandbox; nil when the
 	// call ran no command.
 	sandboxed *bool
+	images    []string // data URLs of images for the model (MCP tools)
 }
 
 // runCalls runs the calls of one step and returns their outputs in call order.
@@ -43,7 +44,7 @@ func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	}
 	out := make([]Item, len(calls))
 	for i, c := range calls {
-		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok}
+		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok, Images: outcomes[i].images}
 	}
 	return out
 }
@@ -143,6 +144,9 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		return oc
 	}
 	tool := t.tool(c.Name)
+	if tool == nil && isMCPTool(c.Name) {
+		return t.runMCP(ctx, c)
+	}
 	if tool == nil {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}
 	}

@@ -103,6 +103,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
+	t.startMCP(ctx) // the session's MCP servers, the first time
 	// A session's first items are its environment and the root's
 	// instructions; an attachment's directory may bring more instructions.
 	var pre []Item

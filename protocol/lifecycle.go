@@ -20,6 +20,8 @@ type InitializeParams struct {
 	Capabilities  *ClientCapabilities `json:"capabilities,omitempty"`
 	// Approvals (1.2) are the defaults of the chats that name none.
 	Approvals
+	// MCPServers (1.2) are MCP servers the editor adds, by name.
+	MCPServers map[string]MCPServerConfig `json:"mcpServers,omitempty"`
 }
 
 // ServerInfo names the server.
@@ -52,6 +54,8 @@ type ServerCapabilities struct {
 	Limits bool `json:"limits,omitempty"`
 	// Sandbox (1.2) is the OS sandbox commands run in.
 	Sandbox *SandboxCapability `json:"sandbox,omitempty"`
+	// MCP (1.2): MCP servers' tools join the loop; mcp/list, mcp/status.
+	MCP bool `json:"mcp,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.

@@ -151,6 +151,9 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 	if err := s.cfg.Engine.SetApprovals(p.ApprovalPolicy, p.Sandbox); err != nil {
 		return nil, err
 	}
+	if err := s.cfg.Engine.SetMCPServers(mcpServers(p.MCPServers)); err != nil {
+		return nil, err
+	}
 	root, err := s.cfg.Engine.Attach(&client{conn: s.conn, log: s.log}, root, perms)
 	if err != nil {
 		return nil, err
@@ -196,4 +199,5 @@ func (s *Server) register() {
 	s.registerChat()
 	s.registerSessions()
 	s.registerContext()
+	s.registerMCP()
 }

@@ -89,5 +89,5 @@ func (s *Server) workspaceRoot() string {
 
 // serverCapabilities are the 1.1 additions this server has.
 func serverCapabilities() *protocol.ServerCapabilities {
-	return &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true}
+	return &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
 }
