@@ -45,6 +45,18 @@ func nestedSpecs(ts []tools.Tool) []codemode.Tool {
 	return specs
 }
 
+// nestedFromDefs describes the function tools among defs (the MCP tools)
+// for exec's scripts.
+func nestedFromDefs(defs []responses.ToolUnionParam) []codemode.Tool {
+	var specs []codemode.Tool
+	for _, d := range defs {
+		if f := d.OfFunction; f != nil {
+			specs = append(specs, codemode.Tool{Name: f.Name, Description: f.Description.Value, Parameters: f.Parameters})
+		}
+	}
+	return specs
+}
+
 // codeCells is a turn's code mode: its cells, made at the first exec call.
 type codeCells struct {
 	mu  sync.Mutex
@@ -85,7 +97,8 @@ func (t *turn) cells() *codemode.Manager {
 	t.code.mu.Lock()
 	defer t.code.mu.Unlock()
 	if t.code.m == nil {
-		t.code.m = codemode.NewManager(nestedCalls{t}, nestedSpecs(t.e.tools), codemode.Limits{})
+		nested := append(nestedSpecs(t.e.tools), nestedFromDefs(t.mcpToolDefs())...)
+		t.code.m = codemode.NewManager(nestedCalls{t}, nested, codemode.Limits{})
 	}
 	return t.code.m
 }

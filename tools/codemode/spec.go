@@ -2,6 +2,7 @@ package codemode
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -136,9 +137,9 @@ func ExecDescription(nested []Tool) string {
 	for _, t := range nestable(nested) {
 		b.WriteString("\n\n### ")
 		if t.Freeform {
-			fmt.Fprintf(&b, "tools.%s(input: string): Promise<string>\n", t.Name)
+			fmt.Fprintf(&b, "%s(input: string): Promise<string>\n", member(t.Name))
 		} else {
-			fmt.Fprintf(&b, "tools.%s(args: %s): Promise<string>\n", t.Name, typeOf(t.Parameters, 0))
+			fmt.Fprintf(&b, "%s(args: %s): Promise<string>\n", member(t.Name), typeOf(t.Parameters, 0))
 		}
 		b.WriteString(strings.TrimSpace(t.Description))
 		if !t.Freeform {
@@ -150,6 +151,17 @@ func ExecDescription(nested []Tool) string {
 	}
 	return b.String()
 }
+
+// member is how a script names a tool: tools.name, or tools["a-b"] when the
+// name is not an identifier (an MCP server's name may hold a dash).
+func member(name string) string {
+	if identifier.MatchString(name) {
+		return "tools." + name
+	}
+	return fmt.Sprintf("tools[%q]", name)
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 
 // typeOf renders a JSON schema as a TypeScript-like type.
 func typeOf(schema map[string]any, depth int) string {

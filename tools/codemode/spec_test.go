@@ -87,6 +87,9 @@ func TestExecDescriptionFromSchemas(t *testing.T) {
 	}}})
 	mustContain(t, other, `tools.view_image(args: {crop?: number[], detail?: "low" | "high", opts?: {x?: number | null}, path: string})`,
 		"- path (string, required): Where the image is.")
+	if dashed := ExecDescription([]Tool{{Name: "mcp__my-docs__find"}}); !strings.Contains(dashed, `tools["mcp__my-docs__find"](args: {}): Promise<string>`) {
+		t.Errorf("a name that is not an identifier: %s", dashed[len(execIntro):])
+	}
 	if strings.Contains(other, "exec_command") || strings.Contains(other, "apply_patch") {
 		t.Error("the description names tools it was not given")
 	}
