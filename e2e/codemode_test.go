@@ -122,3 +122,39 @@ func TestCodeModeCancelEndlessLoop(t *testing.T) {
 		t.Errorf("the next script's output:\n%s", out)
 	}
 }
+
+// The session's MCP tools are nested in exec too, asked and reported like
+// the others.
+func TestCodeModeNestsMCPTools(t *testing.T) {
+	home := t.TempDir()
+	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
+		"test": mcpStdio(t, "", nil),
+	}})
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home})
+	p.onRequest = func(m msg) any {
+		if m.Method == "permission/request" {
+			return map[string]any{"decision": "allow"}
+		}
+		return nil
+	}
+	p.initialize(true)
+	fake.PushCodex(upstreamtest.Step().Call("x1", "exec", `console.log(await tools.mcp__test__echo({text: "hi"}))`).Reply(),
+		upstreamtest.Text("done"))
+	p.chat(map[string]any{"message": "echo through a script"})
+	if out := outputsOf(input(t, fake.RequestsTo(codexPath), 1))["x1"]; !strings.Contains(out, "echo: hi") {
+		t.Errorf("the model's exec output:\n%s", out)
+	}
+	var nested struct{ CallID, Name, ParentCallID string }
+	for _, n := range p.notifications("chat/toolCall") {
+		json.Unmarshal(n.Params, &nested)
+		if nested.Name == "mcp__test__echo" {
+			break
+		}
+	}
+	if nested.Name != "mcp__test__echo" || nested.ParentCallID != "x1" {
+		t.Errorf("the nested MCP call was reported as %+v", nested)
+	}
+}
