@@ -21,8 +21,10 @@ type Config struct {
 	Engine  *engine.Engine
 	Version string
 	// OpenBrowser opens a URL in the user's browser, for the ChatGPT
-	// browser login; nil (or an error) hands the URL to the user instead.
-	OpenBrowser func(url string) error
+	// browser login, and returns once the opener runs (engine.OpenBrowser);
+	// exited yields when the opener ends. nil, an error, or an opener that
+	// ends with an error hands the URL to the user instead.
+	OpenBrowser func(url string) (exited <-chan error, err error)
 	Log         *zap.Logger
 }
 

@@ -2,6 +2,7 @@ package acp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -83,21 +84,31 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 		return sdk.AuthenticateResponse{}, nil
 	case authBrowser:
 		if id := a.pendingFlow(authBrowser); id != "" {
-			return a.awaitFlow(ctx, authBrowser, id)
+			return a.awaitFlow(ctx, authBrowser, id, nil) // the user has the URL
 		}
 		if a.eng.Status().Type == "oauth" {
 			return sdk.AuthenticateResponse{}, nil
 		}
+		// A login already waiting for the browser is reused: a second click
+		// opens the same URL again and waits for the same login.
 		info, err := a.eng.StartOAuth(ctx, engine.MethodBrowser, false)
 		if err != nil {
 			return nil, err
 		}
+		err = errors.New("deckhand has no browser opener")
+		var exited <-chan error
 		if a.cfg.OpenBrowser != nil {
-			if err = a.cfg.OpenBrowser(info.URL); err == nil {
-				return a.awaitFlow(ctx, authBrowser, info.FlowID)
-			}
-			a.log.Info("could not open a browser; the URL goes to the client", zap.Error(err))
+			exited, err = a.cfg.OpenBrowser(info.URL)
 		}
+		if err == nil {
+			res, err := a.awaitFlow(ctx, authBrowser, info.FlowID, exited)
+			var opener *openerError
+			if !errors.As(err, &opener) {
+				return res, err
+			}
+			err = opener.err
+		}
+		a.log.Info("could not open a browser; the URL goes to the client", zap.Error(err))
 		// No browser here: the URL goes out in the error, and the next
 		// authenticate with this method waits for the login.
 		a.setPendingFlow(authBrowser, info.FlowID)
@@ -107,7 +118,7 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 		return nil, e
 	case authHeadless:
 		if id := a.pendingFlow(authHeadless); id != "" {
-			return a.awaitFlow(ctx, authHeadless, id)
+			return a.awaitFlow(ctx, authHeadless, id, nil)
 		}
 		if a.eng.Status().Type == "oauth" {
 			return sdk.AuthenticateResponse{}, nil
@@ -155,14 +166,36 @@ func (a *Agent) setPendingFlow(method, flowID string) {
 	a.flows[method] = flowID
 }
 
-// awaitFlow holds authenticate until the login flow ends. A cancelled
-// authenticate leaves the flow to the next one.
-func (a *Agent) awaitFlow(ctx context.Context, method, flowID string) (any, error) {
+// openerError: the browser opener ended with an error before the login
+// did; the user needs the URL.
+type openerError struct{ err error }
+
+func (e *openerError) Error() string { return e.err.Error() }
+
+// awaitFlow holds authenticate until the login flow ends, or the browser
+// opener (exited, when not nil) fails: then the error is an *openerError
+// and the flow goes on. A cancelled authenticate leaves the flow to the next
+// one: the engine hands a browser login in progress to the next start.
+func (a *Agent) awaitFlow(ctx context.Context, method, flowID string, exited <-chan error) (any, error) {
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	if exited != nil {
+		go func() {
+			select {
+			case err := <-exited:
+				if err != nil {
+					stop(&openerError{err})
+				}
+			case <-ctx.Done():
+			}
+		}()
+	}
 	for {
 		r, err := a.eng.PollDevice(ctx, flowID, true)
 		if err != nil {
-			if ctx.Err() != nil {
-				a.setPendingFlow(method, flowID)
+			var opener *openerError
+			if errors.As(context.Cause(ctx), &opener) {
+				return nil, opener
 			}
 			return nil, err
 		}

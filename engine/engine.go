@@ -49,7 +49,8 @@ type Config struct {
 	// RefreshDelegate, when set, runs each login refresh in a process of
 	// its own (see auth.TokenSource.Delegate); nil refreshes in this one.
 	RefreshDelegate func(ctx context.Context, reason, stale string) error
-	// OpenBrowser opens a URL in the user's browser; nil opens nothing.
+	// OpenBrowser opens a URL in the user's browser; nil opens nothing. It
+	// returns once the browser is started, never waiting for it to close.
 	OpenBrowser func(url string) error
 	HTTPClient  *http.Client
 	Log         *zap.Logger
@@ -112,10 +113,13 @@ type Engine struct {
 	tokens *auth.TokenSource
 	tools  []tools.Tool
 
-	ctx     context.Context // the engine's life
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // login flows
-	running sync.WaitGroup // tool calls, some maybe left behind by a cancel
+	ctx    context.Context // the engine's life
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // login flows
+	// browserMu makes starting a browser login and finding the one in
+	// progress one step: a second start reuses the first flow.
+	browserMu sync.Mutex
+	running   sync.WaitGroup // tool calls, some maybe left behind by a cancel
 
 	mu          sync.Mutex
 	client      Client

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/pkg/browser"
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
@@ -37,10 +36,6 @@ Flags:
 // Run is deckhand: it parses the arguments and runs the command they name.
 // It returns the process's exit status.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	// pkg/browser lets the opened browser write to our stdout, which carries
-	// the protocol: send it to stderr instead.
-	browser.Stdout, browser.Stderr = stderr, stderr
-
 	var o options
 	fs := newFlags(&o, stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
@@ -138,7 +133,10 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		Log:             log,
 	}
 	if openBrowser {
-		cfg.OpenBrowser = browser.OpenURL
+		cfg.OpenBrowser = func(url string) error {
+			_, err := engine.OpenBrowser(url) // its exit is not waited for
+			return err
+		}
 	}
 	if !o.noDelegate {
 		cfg.RefreshDelegate = refreshDelegate(o)

@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
 import { spawn } from "node:child_process";
-import { start, startFake, fakeBrowser, brokenBrowser, type Harness } from "./support/fixture.js";
-import { mkdtempSync, mkdirSync, rmSync, realpathSync } from "node:fs";
+import { start, startFake, fakeBrowser, brokenBrowser, foregroundBrowser, type Harness } from "./support/fixture.js";
+import { mkdtempSync, mkdirSync, rmSync, realpathSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 // Each test gets a bound, so that a hang fails the one test instead of the suite.
@@ -25,6 +25,15 @@ async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
   } finally {
     await h.close();
     h.cleanup();
+  }
+}
+
+/** Resolves once cond holds (polled), or fails after ms. */
+async function until(cond: () => boolean, what = "the condition", ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -98,6 +107,39 @@ it("authenticate with the ChatGPT browser login", async () => {
     assert.equal(res.stopReason, "end_turn");
     assert.equal(h.text(s.sessionId), "Hello from Codex.");
   });
+});
+
+it("the browser login does not wait for the browser opener: cancel answers, a second click reuses the login", async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-fgbrowser-")));
+  const bin = foregroundBrowser(dir);
+  const h = await start({ steps: [{ text: "Logged in." }], env: { PATH: `${bin}:${process.env.PATH}`, DISPLAY: ":0" } });
+  const opened = () => (existsSync(join(bin, "opened")) ? readFileSync(join(bin, "opened"), "utf8").trim().split("\n") : []);
+  try {
+    await withAgent(h, async () => {
+      await h.initialize();
+      // The opener stays in the foreground; the request can still be cancelled.
+      const ac = new AbortController();
+      const first = h.agent.request("authenticate", { methodId: "chat-gpt" }, { cancellationSignal: ac.signal });
+      await until(() => opened().length === 1, "the browser to open");
+      ac.abort();
+      assert.equal((await rejects(first)).code, -32800);
+      // Two more clicks: the same login, its URL opened again, not a second login.
+      const second = h.agent.request("authenticate", { methodId: "chat-gpt" });
+      const third = h.agent.request("authenticate", { methodId: "chat-gpt" });
+      await until(() => opened().length === 3, "the browser to open again");
+      const urls = opened();
+      assert.equal(new Set(urls).size, 1, `a second click started another login: ${urls.join(" ")}`);
+      await (await fetch(urls[0])).text(); // the user approves in the browser
+      assert.deepEqual(await second, {});
+      assert.deepEqual(await third, {});
+      const s = await h.newSession();
+      await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
+      assert.equal(h.text(s.sessionId), "Logged in.");
+    });
+  } finally {
+    writeFileSync(join(bin, "release"), "");
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 it("without a browser, the browser login hands out its URL and the second attempt completes", async () => {
