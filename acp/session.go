@@ -343,7 +343,7 @@ func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, atts, err := promptParts(p.Prompt)
+	text, atts, err := promptParts(a.rootOf(s.id), p.Prompt)
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,13 @@ async function until(cond: () => boolean, what = "the condition", ms = 20_000): 
   }
 }
 
+/** The body of the last model request the fake received, as JSON text. */
+async function lastModelRequest(h: Harness): Promise<string> {
+  const reqs = (await h.fake.requests()).filter((r) => r.path.endsWith("/responses"));
+  assert.ok(reqs.length > 0, "no model request was made");
+  return JSON.stringify(reqs[reqs.length - 1].body);
+}
+
 async function rejects(p: Promise<unknown>): Promise<acp.RequestError> {
   try {
     await p;
@@ -195,6 +202,33 @@ it("a prompt streams thought and message chunks and ends the turn", async () => 
     // A prompt with no text at all is refused; the session goes on.
     assert.equal((await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [] }))).code, -32602);
     assert.equal((await rejects(h.agent.request("session/prompt", { sessionId: "ses_nope", prompt: [{ type: "text", text: "x" }] }))).code, -32002);
+  });
+});
+
+it("files outside the workspace become references, not a refused prompt", async () => {
+  const h = await start({ steps: [{ text: "Seen." }] });
+  await withAgent(h, async () => {
+    const outside = join(h.dir, "outside.txt");
+    writeFileSync(outside, "words from outside\n");
+    writeFileSync(join(h.workspace, "in.txt"), "words from inside\n");
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const res = await h.agent.request("session/prompt", {
+      sessionId: s.sessionId,
+      prompt: [
+        { type: "text", text: "compare these" },
+        { type: "resource_link", uri: `file://${outside}`, name: "outside.txt" },
+        { type: "resource", resource: { uri: `file://${outside}#L1-L1`, text: "the quoted line" } },
+        { type: "resource_link", uri: `file://${h.workspace}/in.txt`, name: "in.txt" },
+      ],
+    });
+    assert.equal(res.stopReason, "end_turn");
+    const body = await lastModelRequest(h);
+    assert.ok(body.includes(`[outside.txt](file://${outside})`), "the outside link is not a reference");
+    assert.doesNotMatch(body, /words from outside/, "a file outside the workspace was read");
+    assert.match(body, /the quoted line/);
+    assert.match(body, /words from inside/);
   });
 });
 

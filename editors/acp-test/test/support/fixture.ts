@@ -25,6 +25,8 @@ export interface Fake {
   issuer: string;
   codex: string;
   api: string;
+  /** The requests the fake received so far (its "requests" command). */
+  requests(): Promise<{ method: string; path: string; body?: unknown }[]>;
   stop(): void;
 }
 
@@ -33,13 +35,27 @@ export async function startFake(dir: string, steps: Step[], args: string[] = [])
   const script = join(dir, "steps.json");
   writeFileSync(script, JSON.stringify(steps));
   const proc = spawn(FAKE, ["--script", script, ...args], { stdio: ["pipe", "pipe", "inherit"] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: proc.stdout! });
-    rl.once("line", (l) => { rl.close(); resolve(l); });
+  const rl = createInterface({ input: proc.stdout! });
+  const lines: string[] = [];
+  let waiter: ((l: string) => void) | null = null;
+  rl.on("line", (l) => {
+    if (waiter) { const w = waiter; waiter = null; w(l); } else lines.push(l);
+  });
+  const nextLine = () => new Promise<string>((resolve, reject) => {
+    const l = lines.shift();
+    if (l !== undefined) return resolve(l);
+    waiter = resolve;
     proc.once("exit", (code) => reject(new Error(`fakeupstream exited with ${code}`)));
   });
-  const addr = JSON.parse(line);
-  return { ...addr, stop: () => { proc.stdin!.end(); proc.kill(); } };
+  const addr = JSON.parse(await nextLine());
+  return {
+    ...addr,
+    requests: async () => {
+      proc.stdin!.write("requests\n");
+      return JSON.parse(await nextLine()).requests;
+    },
+    stop: () => { rl.close(); proc.stdin!.end(); proc.kill(); },
+  };
 }
 
 export interface Options {
