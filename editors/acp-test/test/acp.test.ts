@@ -267,6 +267,9 @@ it("a tool turn asks permission: reject, then allow always, with a diff in the t
     assert.deepEqual(call.locations, [{ path: join(h.workspace, "a.txt") }]);
     const rejected = ups.find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "w1" && u.status) as acp.ToolCallUpdate;
     assert.equal(rejected.status, "failed");
+    // e2 ran under "allow always": no prompt, and it shows as running, not waiting.
+    const e2 = ups.filter((u) => (u.sessionUpdate === "tool_call" || u.sessionUpdate === "tool_call_update") && u.toolCallId === "e2").map((u) => (u as acp.ToolCallUpdate).status);
+    assert.deepEqual(e2.filter((x) => x), ["in_progress", "completed"], "the always-allowed call's statuses");
     const done = ups.filter((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "e2" && u.status === "completed") as acp.ToolCallUpdate[];
     assert.equal(done.length, 1);
     const diff = done[0].content?.find((c) => c.type === "diff") as acp.Diff & { type: "diff" };
