@@ -123,6 +123,8 @@ func TestStopReasons(t *testing.T) {
 		engine.StopEndTurn:   sdk.StopReasonEndTurn,
 		engine.StopCancelled: sdk.StopReasonCancelled,
 		engine.StopMaxSteps:  sdk.StopReasonMaxTurnRequests,
+		engine.StopMaxTokens: sdk.StopReasonMaxTokens,
+		engine.StopRefusal:   sdk.StopReasonRefusal,
 	} {
 		if got := stopReason(in); got != want {
 			t.Errorf("stopReason(%s) = %s, want %s", in, got, want)

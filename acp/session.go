@@ -393,6 +393,10 @@ func stopReason(r engine.StopReason) sdk.StopReason {
 		return sdk.StopReasonCancelled
 	case engine.StopMaxSteps:
 		return sdk.StopReasonMaxTurnRequests
+	case engine.StopMaxTokens:
+		return sdk.StopReasonMaxTokens
+	case engine.StopRefusal:
+		return sdk.StopReasonRefusal
 	}
 	return sdk.StopReasonEndTurn
 }

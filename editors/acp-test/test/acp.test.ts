@@ -232,6 +232,31 @@ it("files outside the workspace become references, not a refused prompt", async 
   });
 });
 
+it("an answer cut at the token limit ends max_tokens, a refusal or filtered answer ends refusal", async () => {
+  const h = await start({ steps: [
+    { text: "The beginning of a long answer", incomplete: "max_output_tokens" },
+    { refusal: "I can't help with that." },
+    { text: "Partly said", incomplete: "content_filter" },
+    { text: "Still working." },
+  ] });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const ask = async (text: string) => {
+      const before = h.text(s.sessionId).length;
+      const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text }] });
+      return { stop: res.stopReason, text: h.text(s.sessionId).slice(before) };
+    };
+    assert.deepEqual(await ask("tell me everything"), { stop: "max_tokens", text: "The beginning of a long answer" });
+    assert.deepEqual(await ask("something bad"), { stop: "refusal", text: "I can't help with that." });
+    assert.deepEqual(await ask("something worse"), { stop: "refusal", text: "Partly said" });
+    // The session goes on, with the cut answer in its history.
+    assert.deepEqual(await ask("go on"), { stop: "end_turn", text: "Still working." });
+    assert.match(await lastModelRequest(h), /The beginning of a long answer/);
+  });
+});
+
 it("a tool turn asks permission: reject, then allow always, with a diff in the tool call update", async () => {
   const steps = [
     { text: "Writing.", calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "rejected\n" } }] },

@@ -19,6 +19,10 @@ export interface Step {
   calls?: { id: string; name: string; arguments: Record<string, unknown> }[];
   delayMs?: number;
   stall?: boolean;
+  /** A message whose only content is this refusal. */
+  refusal?: string;
+  /** Ends the step with response.incomplete and this reason. */
+  incomplete?: "max_output_tokens" | "content_filter" | string;
 }
 
 export interface Fake {
