@@ -118,12 +118,23 @@ func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any,
 	a.mu.Lock()
 	s := a.sessions[id]
 	if s == nil {
-		s = &session{id: id, cwd: realPath(p.Cwd), model: sum.Model, effort: "medium", title: sum.Title, updated: sum.UpdatedAt}
+		// The model and effort are those the session chose: its last turn's.
+		s = &session{id: id, cwd: realPath(p.Cwd), model: sum.Model, effort: sum.Effort, title: sum.Title, updated: sum.UpdatedAt}
+		if !slices.Contains(efforts, s.effort) {
+			s.effort = "medium"
+		}
 		a.sessions[id] = s
 	}
 	a.mu.Unlock()
+	models, _, err := a.modelList(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	s.cwd = realPath(p.Cwd)
+	if !slices.ContainsFunc(models, func(m engine.Model) bool { return m.ID == s.model }) {
+		s.model = "" // not one of this login's models: the login's default
+	}
 	s.mu.Unlock()
 	for _, t := range turns {
 		a.replay(s, t)

@@ -115,7 +115,7 @@ func (t *turn) open(message, sent string, pre []Item) []Item {
 			d.file = f
 		}
 	}
-	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model})
+	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.effort})
 	for i := len(history) - len(pre) - 1; i < len(history); i++ {
 		d.file.append(&Record{Type: RecordItem, TurnID: t.id, Item: &history[i]})
 	}
@@ -245,7 +245,7 @@ func (st *Store) summary(id string) SessionSummary {
 			sum.Title, sum.WorkspaceRoot, sum.CreatedAt = b.s.Summary.Title, b.s.Summary.WorkspaceRoot, b.s.Summary.CreatedAt
 		case RecordTurn:
 			sum.Turns++
-			sum.Model = rec.Model
+			sum.Model, sum.Effort = rec.Model, rec.Effort
 		}
 		return nil
 	})

@@ -47,7 +47,7 @@ const (
 	// RecordSession is the header, the first line: SessionID, WorkspaceRoot,
 	// Title, Version, At.
 	RecordSession RecordType = "session"
-	// RecordTurn opens a turn: TurnID, Message, Model, At.
+	// RecordTurn opens a turn: TurnID, Message, Model, Effort, At.
 	RecordTurn RecordType = "turn"
 	// RecordItem is one history item of the open turn: TurnID, Item.
 	RecordItem RecordType = "item"
@@ -74,6 +74,7 @@ type Record struct {
 	TurnID  string `json:"turnId,omitempty"`
 	Message string `json:"message,omitempty"`
 	Model   string `json:"model,omitempty"`
+	Effort  string `json:"effort,omitempty"` // RecordTurn: the reasoning effort
 
 	Item  *Item  `json:"item,omitempty"`  // RecordItem
 	Items []Item `json:"items,omitempty"` // RecordHistory
@@ -144,6 +145,7 @@ type SessionSummary struct {
 	Title         string
 	WorkspaceRoot string
 	Model         string // of the last turn
+	Effort        string // of the last turn ("" before effort was stored)
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Turns         int
@@ -157,6 +159,7 @@ type StoredTurn struct {
 	TurnID     string
 	Message    string
 	Model      string
+	Effort     string
 	Text       string
 	Tools      []StoredTool
 	StopReason StopReason // "" while the turn runs, or when the process died in it
@@ -302,10 +305,10 @@ func (b *builder) add(rec *Record, end int64) error {
 		b.s.Summary.CreatedAt, _ = time.Parse(time.RFC3339Nano, rec.At)
 	case RecordTurn:
 		b.closeTurn()
-		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model})
+		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model, Effort: rec.Effort})
 		b.turn = &b.s.Turns[len(b.s.Turns)-1]
 		b.calls = map[string]int{}
-		b.s.Summary.Model = rec.Model
+		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
 	case RecordItem:
 		if rec.Item == nil {
 			return errors.New("an item record without its item")

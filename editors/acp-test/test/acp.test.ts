@@ -569,6 +569,51 @@ it("a session from an earlier process is listed, loaded (replayed) and continued
   }
 });
 
+it("a loaded session keeps the model and reasoning effort it chose", async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-keep-")));
+  const fake = await startFake(dir, [{ text: "First." }, { text: "Second." }]);
+  const home = join(dir, "home");
+  const workspace = join(dir, "ws");
+  mkdirSync(workspace, { recursive: true });
+  try {
+    const first = await start({ fake, home, workspace });
+    let id = "";
+    let model = "";
+    try {
+      await first.initialize();
+      await first.loginWithKey();
+      const s = await first.newSession();
+      id = s.sessionId;
+      const opt = s.configOptions!.find((o) => o.category === "model")!;
+      assert.ok(opt.type === "select");
+      model = (opt.options as acp.SessionConfigSelectOption[]).map((o) => o.value).find((v) => v !== opt.currentValue)!;
+      await first.agent.request("session/set_config_option", { sessionId: id, configId: opt.id, value: model });
+      await first.agent.request("session/set_config_option", { sessionId: id, configId: "reasoning_effort", value: "high" });
+      await first.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "one" }] });
+    } finally {
+      await first.close();
+    }
+    const second = await start({ fake, home, workspace });
+    try {
+      await second.initialize();
+      const loaded = await second.agent.request("session/load", { sessionId: id, cwd: workspace, mcpServers: [] });
+      const current = (cat: string) => loaded.configOptions?.find((o) => o.category === cat)?.currentValue;
+      assert.equal(current("model"), model);
+      assert.equal(current("thought_level"), "high");
+      await second.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "two" }] });
+      const reqs = (await fake.requests()).filter((r) => r.path.endsWith("/responses"));
+      const body = reqs[reqs.length - 1].body as { model: string; reasoning?: { effort?: string } };
+      assert.equal(body.model, model);
+      assert.equal(body.reasoning?.effort, "high");
+    } finally {
+      await second.close();
+    }
+  } finally {
+    fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 it("a command in the client's terminal that outlives its timeout is killed and its output kept", async () => {
   const steps = [
     { calls: [{ id: "b1", name: "bash", arguments: { command: "sleep 600", timeoutMs: 300 } }] },
