@@ -1,11 +1,13 @@
 package acp
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,6 +70,45 @@ func promptParts(root string, blocks []sdk.ContentBlock) (string, []engine.Attac
 		text = "See the attachments."
 	}
 	return text, atts, nil
+}
+
+// promptRequest is session/prompt's params with the type of each content
+// block as sent: the SDK decodes a block of an unknown type as an empty text
+// block, which would drop it without a word.
+type promptRequest struct {
+	sdk.PromptRequest
+	types []string
+}
+
+func (p *promptRequest) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &p.PromptRequest); err != nil {
+		return err
+	}
+	var raw struct {
+		Prompt []struct {
+			Type string `json:"type"`
+		} `json:"prompt"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, c := range raw.Prompt {
+		p.types = append(p.types, c.Type)
+	}
+	return nil
+}
+
+// blockTypes are the content block types of ACP's schema.
+var blockTypes = []string{"text", "image", "audio", "resource_link", "resource"}
+
+// checkTypes refuses a prompt with a block of a type ACP does not define.
+func (p *promptRequest) checkTypes() error {
+	for i, t := range p.types {
+		if !slices.Contains(blockTypes, t) {
+			return invalidParams(fmt.Sprintf("prompt[%d] has the unknown content type %q; send text, resource_link or resource blocks", i, t))
+		}
+	}
+	return nil
 }
 
 // inside says whether path (symbolic links resolved, as the engine does)

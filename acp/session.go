@@ -346,8 +346,12 @@ func (a *Agent) setModel(ctx context.Context, p struct {
 	return struct{}{}, nil
 }
 
-func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
+func (a *Agent) prompt(ctx context.Context, pr promptRequest) (any, error) {
+	p := pr.PromptRequest
 	if err := a.needLogin(); err != nil {
+		return nil, err
+	}
+	if err := pr.checkTypes(); err != nil {
 		return nil, err
 	}
 	s, err := a.session(p.SessionId)

@@ -199,6 +199,11 @@ it("a prompt streams thought and message chunks and ends the turn", async () => 
     assert.equal(res.stopReason, "end_turn");
     assert.equal(h.text(s.sessionId, "agent_thought_chunk"), "Thinking it over.");
     assert.equal(h.text(s.sessionId), "The answer is 42.");
+    // A block of a type ACP does not define is refused, not dropped.
+    const unknown = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
+      prompt: [{ type: "text", text: "and this?" }, { type: "video", data: "AAAA" } as unknown as acp.ContentBlock] }));
+    assert.equal(unknown.code, -32602);
+    assert.match(unknown.message, /video/);
     // A prompt with no text at all is refused; the session goes on.
     assert.equal((await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [] }))).code, -32602);
     assert.equal((await rejects(h.agent.request("session/prompt", { sessionId: "ses_nope", prompt: [{ type: "text", text: "x" }] }))).code, -32002);
