@@ -438,7 +438,7 @@ it("a client with terminals runs bash in its own terminal, and releases it", asy
     steps,
     handlers: (app) => app
       .onRequest("terminal/create", ({ params }) => { calls.push("create"); created = params; return { terminalId: "t1" }; })
-      .onRequest("terminal/wait_for_exit", ({ params }) => { calls.push(`wait ${params.terminalId}`); return { exitCode: 0 }; })
+      .onRequest("terminal/wait_for_exit", ({ params }) => { calls.push(`wait ${params.terminalId}`); return { exitCode: 3 }; })
       .onRequest("terminal/output", ({ params }) => { calls.push(`output ${params.terminalId}`); return { output: "output from the client's terminal\n", truncated: false }; })
       .onRequest("terminal/release", ({ params }) => { calls.push(`release ${params.terminalId}`); return {}; })
       .onRequest("terminal/kill", () => { calls.push("kill"); return {}; }),
@@ -455,8 +455,10 @@ it("a client with terminals runs bash in its own terminal, and releases it", asy
     assert.deepEqual(created?.args, ["-c", "echo hi > made-by-bash.txt"]);
     assert.equal(created?.cwd, h.workspace);
     assert.throws(() => readFileSync(join(h.workspace, "made-by-bash.txt")), "deckhand ran the command itself");
-    const done = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && u.status === "completed") as acp.ToolCallUpdate;
-    assert.match(JSON.stringify(done.content), /output from the client's terminal/);
+    // A non-zero exit is a command that ran, as with bash on disk: completed, its status in the output.
+    const done = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && (u.status === "completed" || u.status === "failed")) as acp.ToolCallUpdate;
+    assert.equal(done.status, "completed");
+    assert.match(JSON.stringify(done.content), /output from the client's terminal[\s\S]*exit status 3/);
     const call = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "b1") as acp.ToolCall;
     assert.equal(call.kind, "execute");
     const shown = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && u.content?.some((c) => c.type === "terminal"));
