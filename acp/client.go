@@ -86,16 +86,27 @@ func (c *client) toolResult(ev engine.TurnEvent) {
 		status = sdk.ToolCallStatusFailed
 	}
 	var content []sdk.ToolCallContent
+	out := ev.Output
 	if ev.OK && changed {
 		content = append(content, diffOf(ch))
+		out = withoutUnifiedDiff(out) // the diff content shows it
 	}
-	if out := strings.TrimSpace(ev.Output); out != "" {
+	if out := strings.TrimSpace(out); out != "" {
 		content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
 	}
 	c.update(ev.SessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
 		SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(ev.CallID), Status: &status,
 		Content: content, RawOutput: map[string]any{"output": ev.Output, "ok": ev.OK},
 	}})
+}
+
+// withoutUnifiedDiff is a write or edit's output without the unified diff
+// that follows its summary line.
+func withoutUnifiedDiff(out string) string {
+	if i := strings.Index(out, "\n--- "); i >= 0 && strings.Contains(out[i:], "\n+++ ") {
+		return out[:i]
+	}
+	return out
 }
 
 func fenced(out string) string {

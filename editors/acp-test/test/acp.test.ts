@@ -304,6 +304,10 @@ it("a tool turn asks permission: reject, then allow always, with a diff in the t
     assert.equal(done.length, 1);
     const diff = done[0].content?.find((c) => c.type === "diff") as acp.Diff & { type: "diff" };
     assert.deepEqual({ path: diff.path, oldText: diff.oldText, newText: diff.newText }, { path: join(h.workspace, "a.txt"), oldText: "two\n", newText: "three\n" });
+    // The diff is shown once: the text beside it is the summary, not the unified diff again.
+    const texts = JSON.stringify(done[0].content?.filter((c) => c.type !== "diff"));
+    assert.match(texts, /edited a\.txt/);
+    assert.doesNotMatch(texts, /@@/, "the completed edit repeats its diff as text");
   });
 });
 
