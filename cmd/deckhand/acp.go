@@ -17,6 +17,11 @@ import (
 // deckhand with.
 func serveACP(ctx context.Context, o *options, log *zap.Logger, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "login" {
+		// The login runs in a terminal the client shows the user: its text
+		// alone, no JSON log lines in it (a log file still gets them).
+		if o.logFile == "" {
+			log = zap.NewNop()
+		}
 		return login(ctx, o, log, args[1:], stdin, stderr)
 	}
 	if len(args) > 0 {

@@ -475,7 +475,7 @@ it("the terminal login method: `deckhand acp login headless` logs in for the nex
   const login = spawn(process.env.DECKHAND_BIN ?? "bin/deckhand", ["acp", "login", "headless"], {
     cwd: first.workspace,
     env: { PATH: process.env.PATH ?? "", HOME: first.dir, DECKHAND_HOME: first.home, DECKHAND_AUTH_ISSUER: first.fake.issuer,
-      DECKHAND_CODEX_BASE_URL: first.fake.codex, OPENAI_BASE_URL: first.fake.api },
+      DECKHAND_CODEX_BASE_URL: first.fake.codex, OPENAI_BASE_URL: first.fake.api, DECKHAND_LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -485,6 +485,7 @@ it("the terminal login method: `deckhand acp login headless` logs in for the nex
   await withAgent(first, async () => {
     assert.equal(code, 0, out);
     assert.match(out, /code/i);
+    assert.doesNotMatch(out, /^\{/m, "JSON log lines in the login's text");
     await first.initialize({ auth: { terminal: true } } as acp.ClientCapabilities);
     await first.newSession(); // no authenticate: the terminal login is seen
   });
