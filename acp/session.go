@@ -2,6 +2,7 @@ package acp
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -226,8 +227,57 @@ func (a *Agent) listSessions(ctx context.Context, p sdk.ListSessionsRequest) (an
 			out.Sessions = append(out.Sessions, info)
 		}
 	}
-	sort.SliceStable(out.Sessions, func(i, j int) bool { return *out.Sessions[i].UpdatedAt > *out.Sessions[j].UpdatedAt })
+	sort.Slice(out.Sessions, func(i, j int) bool { return listedBefore(out.Sessions[i], out.Sessions[j]) })
+	if p.Cursor != nil {
+		after, err := decodeCursor(*p.Cursor)
+		if err != nil {
+			return nil, invalidParams(fmt.Sprintf("cursor %q is not one session/list gave", *p.Cursor))
+		}
+		i := sort.Search(len(out.Sessions), func(i int) bool { return listedBefore(after, out.Sessions[i]) })
+		out.Sessions = out.Sessions[i:]
+	}
+	if len(out.Sessions) > listPage {
+		out.Sessions = out.Sessions[:listPage]
+		out.NextCursor = sdk.Ptr(encodeCursor(out.Sessions[listPage-1]))
+	}
 	return out, nil
+}
+
+// listPage is how many sessions one session/list answer holds at most.
+const listPage = 50
+
+// listedBefore orders session/list: newest first, then by id, so that a
+// cursor (the last session a page held) says where the next page starts.
+func listedBefore(a, b sdk.SessionInfo) bool {
+	if *a.UpdatedAt != *b.UpdatedAt {
+		return *a.UpdatedAt > *b.UpdatedAt
+	}
+	return a.SessionId < b.SessionId
+}
+
+type listCursor struct {
+	UpdatedAt string `json:"u"`
+	SessionID string `json:"s"`
+}
+
+func encodeCursor(last sdk.SessionInfo) string {
+	b, _ := json.Marshal(listCursor{UpdatedAt: *last.UpdatedAt, SessionID: string(last.SessionId)})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (sdk.SessionInfo, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return sdk.SessionInfo{}, err
+	}
+	var c listCursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return sdk.SessionInfo{}, err
+	}
+	if c.UpdatedAt == "" || c.SessionID == "" {
+		return sdk.SessionInfo{}, fmt.Errorf("incomplete cursor")
+	}
+	return sdk.SessionInfo{SessionId: sdk.SessionId(c.SessionID), UpdatedAt: sdk.Ptr(c.UpdatedAt)}, nil
 }
 
 // configOptions are the session's model and reasoning effort selectors.

@@ -352,6 +352,24 @@ it("session/list lists the sessions with their cwd and title", async () => {
   });
 });
 
+it("session/list pages with nextCursor and cursor", async () => {
+  const h = await start();
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const made = new Set<string>();
+    for (let i = 0; i < 60; i++) made.add((await h.newSession()).sessionId);
+    const first = await h.agent.request("session/list", {});
+    assert.ok(first.sessions.length < 60 && first.nextCursor, `one page held ${first.sessions.length} sessions and no cursor`);
+    const second = await h.agent.request("session/list", { cursor: first.nextCursor });
+    const seen = [...first.sessions, ...second.sessions].map((x) => x.sessionId);
+    assert.equal(new Set(seen).size, seen.length, "a session was listed twice");
+    assert.deepEqual(new Set(seen), made);
+    assert.equal(second.nextCursor ?? null, null);
+    assert.equal((await rejects(h.agent.request("session/list", { cursor: "not-a-cursor" }))).code, -32602);
+  });
+});
+
 it("model and reasoning effort are session config options", async () => {
   const h = await start({ steps: [{ text: "Changed." }] });
   await withAgent(h, async () => {
