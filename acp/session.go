@@ -147,33 +147,90 @@ func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any,
 	return sdk.LoadSessionResponse{ConfigOptions: opts}, nil
 }
 
-// replay sends one stored turn: the user's message, each tool call with its
-// outcome, the answer.
+// replay sends one stored turn in the order it happened: the user's
+// message, then its text, reasoning (as thought chunks) and tool calls,
+// each call finished with its outcome and, for write and edit, its diff.
 func (a *Agent) replay(s *session, t engine.StoredTurn) {
 	if t.Message != "" {
 		a.view.update(s.id, sdk.UpdateUserMessageText(t.Message))
 	}
-	for _, c := range t.Tools {
-		v := viewOf(s.cwd, c.Name, c.Arguments)
-		status := sdk.ToolCallStatusCompleted
-		if !c.OK {
-			status = sdk.ToolCallStatusFailed
+	said := ""
+	for _, part := range t.Parts {
+		switch part.Kind {
+		case engine.PartText:
+			if said != "" {
+				said += "\n\n" // as the turn's text joins its steps
+			}
+			said += part.Text
+			a.view.update(s.id, sdk.UpdateAgentMessageText(part.Text))
+		case engine.PartReasoning:
+			a.view.update(s.id, sdk.UpdateAgentThoughtText(part.Text))
+		case engine.PartTool:
+			if part.Tool >= 0 && part.Tool < len(t.Tools) {
+				a.replayTool(s, t.Tools[part.Tool])
+			}
 		}
-		var content []sdk.ToolCallContent
-		if out := strings.TrimSpace(c.Output); out != "" {
-			content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
-		}
-		a.view.update(s.id, sdk.SessionUpdate{ToolCall: &sdk.SessionUpdateToolCall{
-			SessionUpdate: "tool_call", ToolCallId: sdk.ToolCallId(c.CallID), Title: v.title, Kind: v.kind,
-			Status: status, Locations: v.locations, RawInput: c.Arguments, Content: content,
-		}})
 	}
-	if t.Text != "" {
-		a.view.update(s.id, sdk.UpdateAgentMessageText(t.Text))
+	// The turn's answer may hold more than its finished steps (a cancelled
+	// step's text), or, from an older file, come with no parts at all.
+	if len(t.Parts) == 0 {
+		for _, c := range t.Tools {
+			a.replayTool(s, c)
+		}
+	}
+	if rest, ok := strings.CutPrefix(t.Text, said); ok && strings.TrimSpace(rest) != "" {
+		a.view.update(s.id, sdk.UpdateAgentMessageText(rest))
 	}
 	if t.Error != "" {
 		a.view.update(s.id, sdk.UpdateAgentMessageText("\n\n(The turn failed: "+t.Error+")"))
 	}
+}
+
+// replayTool sends one stored call as a finished tool_call.
+func (a *Agent) replayTool(s *session, c engine.StoredTool) {
+	v := viewOf(s.cwd, c.Name, c.Arguments)
+	status := sdk.ToolCallStatusCompleted
+	if !c.OK {
+		status = sdk.ToolCallStatusFailed
+	}
+	out := c.Output
+	var content []sdk.ToolCallContent
+	if d, ok := storedDiff(v, c); ok {
+		content = append(content, d)
+		out = withoutUnifiedDiff(out)
+	}
+	if out := strings.TrimSpace(out); out != "" {
+		content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
+	}
+	a.view.update(s.id, sdk.SessionUpdate{ToolCall: &sdk.SessionUpdateToolCall{
+		SessionUpdate: "tool_call", ToolCallId: sdk.ToolCallId(c.CallID), Title: v.title, Kind: v.kind,
+		Status: status, Locations: v.locations, RawInput: c.Arguments, Content: content,
+	}})
+}
+
+// storedDiff is the diff a finished write or edit showed, as far as its
+// arguments tell: an edit's replaced text, a created file's content. A
+// write over an existing file has no old text to show.
+func storedDiff(v toolView, c engine.StoredTool) (sdk.ToolCallContent, bool) {
+	if !c.OK || len(v.locations) == 0 {
+		return sdk.ToolCallContent{}, false
+	}
+	var p struct {
+		Content   *string `json:"content"`
+		OldString *string `json:"oldString"`
+		NewString *string `json:"newString"`
+	}
+	if json.Unmarshal(c.Arguments, &p) != nil {
+		return sdk.ToolCallContent{}, false
+	}
+	path := v.locations[0].Path
+	switch {
+	case c.Name == "edit" && p.OldString != nil && p.NewString != nil:
+		return sdk.ToolCallContent{Diff: &sdk.ToolCallContentDiff{Type: "diff", Path: path, OldText: p.OldString, NewText: *p.NewString}}, true
+	case c.Name == "write" && p.Content != nil && strings.HasSuffix(strings.TrimSpace(c.Output), "(created)"):
+		return sdk.ToolCallContent{Diff: &sdk.ToolCallContentDiff{Type: "diff", Path: path, NewText: *p.Content}}, true
+	}
+	return sdk.ToolCallContent{}, false
 }
 
 // listSessions lists the stored sessions, of cwd when given, newest first,

@@ -164,6 +164,27 @@ type StoredTurn struct {
 	Tools      []StoredTool
 	StopReason StopReason // "" while the turn runs, or when the process died in it
 	Error      string
+	// Parts is what the turn did in the order it happened: its steps'
+	// text, reasoning summaries and calls (an index into Tools).
+	Parts []TurnPart
+}
+
+// PartKind says what a TurnPart is.
+type PartKind string
+
+// Turn part kinds.
+const (
+	PartText      PartKind = "text"
+	PartReasoning PartKind = "reasoning"
+	PartTool      PartKind = "tool"
+)
+
+// TurnPart is one thing a stored turn did: Text for text and reasoning,
+// Tool (an index into StoredTurn.Tools) for a call.
+type TurnPart struct {
+	Kind PartKind
+	Text string
+	Tool int
 }
 
 // StoredTool is one tool call of a turn.
@@ -351,8 +372,14 @@ func (b *builder) note(it Item) {
 			b.turn.Text += "\n\n"
 		}
 		b.turn.Text += it.Text
+		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartText, Text: it.Text})
+	case ItemReasoning:
+		if text := strings.Join(it.Summary, "\n\n"); text != "" {
+			b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartReasoning, Text: text})
+		}
 	case ItemCall:
 		b.calls[it.CallID] = len(b.turn.Tools)
+		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartTool, Tool: len(b.turn.Tools)})
 		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: jsonArgs(it.Arguments)})
 	case ItemOutput:
 		if i, ok := b.calls[it.CallID]; ok {

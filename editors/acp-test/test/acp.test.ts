@@ -542,7 +542,8 @@ it("session/cancel while the user is asked: the request is cancelled and the tur
 it("a session from an earlier process is listed, loaded (replayed) and continued", async () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-load-")));
   const fake = await startFake(dir, [
-    { text: "Reading.", calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
+    { reasoning: "Let me look.", text: "Reading.", calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
+    { calls: [{ id: "e1", name: "edit", arguments: { path: "a.txt", oldString: "hello", newString: "bye" } }] },
     { text: "It says hello." },
     { text: "Still here, and I remember." },
   ]);
@@ -557,6 +558,7 @@ it("a session from an earlier process is listed, loaded (replayed) and continued
       await first.initialize();
       await first.loginWithKey();
       id = (await first.newSession()).sessionId;
+      first.answers = ["allow_once"];
       const res = await first.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "what does a.txt say?" }] });
       assert.equal(res.stopReason, "end_turn");
     } finally {
@@ -576,7 +578,12 @@ it("a session from an earlier process is listed, loaded (replayed) and continued
       await second.agent.request("session/load", { sessionId: id, cwd: workspace, mcpServers: [] });
       const replayed = second.of(id); // all of it arrived before the answer
       const kinds = replayed.map((u) => u.sessionUpdate);
-      assert.equal(kinds[0], "user_message_chunk");
+      // In the order it happened: thought, text, calls, answer.
+      assert.deepEqual(kinds, ["user_message_chunk", "agent_thought_chunk", "agent_message_chunk", "tool_call", "tool_call", "agent_message_chunk"]);
+      assert.equal(second.text(id, "agent_thought_chunk"), "Let me look.");
+      const edit = replayed.find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "e1") as acp.ToolCall;
+      const diff = edit.content?.find((c) => c.type === "diff") as acp.Diff & { type: "diff" };
+      assert.deepEqual({ path: diff?.path, oldText: diff?.oldText, newText: diff?.newText }, { path: join(workspace, "a.txt"), oldText: "hello", newText: "bye" });
       assert.match(JSON.stringify(replayed[0]), /what does a.txt say\?/);
       const tool = replayed.find((u) => u.sessionUpdate === "tool_call") as acp.ToolCall;
       assert.equal(tool.toolCallId, "r1");
