@@ -1,15 +1,23 @@
 // The acceptance suite of `deckhand acp`: the official ACP client library
 // (@agentclientprotocol/sdk) drives the real binary against the fake of
 // OpenAI. Every test starts its own deckhand in a fresh home and workspace.
-import { test } from "node:test";
+import { test, afterEach, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
 import { spawn } from "node:child_process";
-import { start, startFake, fakeBrowser, brokenBrowser, foregroundBrowser, type Harness } from "./support/fixture.js";
+import { start, startFake, fakeBrowser, brokenBrowser, foregroundBrowser, takeViolations, checked, type Harness } from "./support/fixture.js";
 import { mkdtempSync, mkdirSync, rmSync, realpathSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
+
+// Every message deckhand wrote in a test matches the ACP schema.
+afterEach(() => {
+  assert.deepEqual(takeViolations(), [], "deckhand wrote messages the ACP schema rejects");
+});
+after(() => {
+  console.log(`schema: ${checked()} messages from deckhand checked against the ACP schema`);
+});
 
 // Each test gets a bound, so that a hang fails the one test instead of the suite.
 function it(name: string, fn: () => Promise<void>): void {

@@ -8,6 +8,7 @@ import { Readable, Writable } from "node:stream";
 import { createInterface } from "node:readline";
 import { createServer } from "node:net";
 import * as acp from "@agentclientprotocol/sdk";
+import { Checker, lines } from "./schema.js";
 
 const DECKHAND = process.env.DECKHAND_BIN ?? "bin/deckhand";
 const FAKE = process.env.FAKEUPSTREAM_BIN ?? "bin/fakeupstream";
@@ -84,6 +85,20 @@ export interface Options {
 export interface Asked {
   params: acp.RequestPermissionRequest;
   chose: string | null;
+}
+
+/** Schema violations in what any deckhand wrote since the last takeViolations. */
+const violations: string[] = [];
+let checkedMessages = 0;
+
+/** Returns and forgets the violations found so far. */
+export function takeViolations(): string[] {
+  return violations.splice(0);
+}
+
+/** How many messages deckhand wrote and the schema checked. */
+export function checked(): number {
+  return checkedMessages;
 }
 
 export class Harness {
@@ -195,10 +210,20 @@ export async function start(opts: Options = {}): Promise<Harness> {
       return { outcome: { outcome: "selected", optionId: option.optionId } };
     });
   opts.handlers?.(app);
-  const stream = acp.ndJsonStream(
-    Writable.toWeb(h.proc.stdin!) as WritableStream<Uint8Array>,
-    Readable.toWeb(h.proc.stdout!) as ReadableStream<Uint8Array>,
+  // Both directions pass through the schema checker on their way.
+  const checker = new Checker(violations);
+  const fromClient = lines((l) => checker.clientLine(l));
+  const fromAgent = lines((l) => { checker.agentLine(l); checkedMessages++; });
+  const stdin = (Writable.toWeb(h.proc.stdin!) as WritableStream<Uint8Array>).getWriter();
+  const writable = new WritableStream<Uint8Array>({
+    write: async (chunk) => { fromClient(chunk); await stdin.write(chunk); },
+    close: async () => { await stdin.close(); },
+    abort: async (reason) => { await stdin.abort(reason); },
+  });
+  const readable = (Readable.toWeb(h.proc.stdout!) as ReadableStream<Uint8Array>).pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({ transform: (chunk, c) => { fromAgent(chunk); c.enqueue(chunk); } }),
   );
+  const stream = acp.ndJsonStream(writable, readable);
   h.conn = app.connect(stream);
   h.agent = h.conn.agent;
   return h;
