@@ -506,7 +506,14 @@ func (a *Agent) prompt(ctx context.Context, pr promptRequest) (any, error) {
 		}
 		return nil, err
 	}
-	return sdk.PromptResponse{StopReason: stopReason(res.StopReason)}, nil
+	u := res.Usage
+	if u.ContextWindow > 0 {
+		// How full the context window is, for the client's meter.
+		a.view.update(s.id, sdk.SessionUpdate{UsageUpdate: &sdk.SessionUsageUpdate{SessionUpdate: "usage_update",
+			Used: int(u.ContextTokens), Size: int(u.ContextWindow)}})
+	}
+	return sdk.PromptResponse{StopReason: stopReason(res.StopReason), Usage: &sdk.Usage{
+		InputTokens: int(u.InputTokens), OutputTokens: int(u.OutputTokens), TotalTokens: int(u.InputTokens + u.OutputTokens)}}, nil
 }
 
 func stopReason(r engine.StopReason) sdk.StopReason {

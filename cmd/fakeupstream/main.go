@@ -54,7 +54,9 @@ type step struct {
 	// the step with response.incomplete and this reason.
 	Refusal    string `json:"refusal"`
 	Incomplete string `json:"incomplete"`
-	Error      *struct {
+	// Usage is the [input, output] tokens the step reports.
+	Usage *[2]int `json:"usage"`
+	Error *struct {
 		Status int    `json:"status"`
 		Body   string `json:"body"`
 	} `json:"error"`
@@ -197,6 +199,9 @@ func load(path string) ([]upstreamtest.Reply, error) {
 		}
 		if s.Incomplete != "" {
 			b = b.Incomplete(s.Incomplete)
+		}
+		if s.Usage != nil {
+			b = b.Usage(s.Usage[0], s.Usage[1])
 		}
 		out = append(out, b.Reply())
 	}

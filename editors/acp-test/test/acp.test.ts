@@ -191,7 +191,7 @@ it("authenticate with the ChatGPT device code: the code comes back, the second a
 });
 
 it("a prompt streams thought and message chunks and ends the turn", async () => {
-  const h = await start({ steps: [{ reasoning: "Thinking it over.", text: "The answer is 42." }] });
+  const h = await start({ steps: [{ reasoning: "Thinking it over.", text: "The answer is 42.", usage: [1200, 34] }] });
   await withAgent(h, async () => {
     await h.initialize();
     await h.loginWithKey();
@@ -207,6 +207,10 @@ it("a prompt streams thought and message chunks and ends the turn", async () => 
     assert.equal(res.stopReason, "end_turn");
     assert.equal(h.text(s.sessionId, "agent_thought_chunk"), "Thinking it over.");
     assert.equal(h.text(s.sessionId), "The answer is 42.");
+    // The turn's tokens, and how full the context window now is.
+    assert.deepEqual((res as { usage?: unknown }).usage, { inputTokens: 1200, outputTokens: 34, totalTokens: 1234 });
+    const usage = h.of(s.sessionId).find((u) => u.sessionUpdate === "usage_update") as { used: number; size: number } | undefined;
+    assert.ok(usage && usage.size > 0 && usage.used > 0 && usage.used < usage.size, `usage_update ${JSON.stringify(usage)}`);
     // A block of a type ACP does not define is refused, not dropped.
     const unknown = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
       prompt: [{ type: "text", text: "and this?" }, { type: "video", data: "AAAA" } as unknown as acp.ContentBlock] }));

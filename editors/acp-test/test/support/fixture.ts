@@ -22,6 +22,8 @@ export interface Step {
   stall?: boolean;
   /** A message whose only content is this refusal. */
   refusal?: string;
+  /** The input and output tokens the step reports. */
+  usage?: [number, number];
   /** Ends the step with response.incomplete and this reason. */
   incomplete?: "max_output_tokens" | "content_filter" | string;
 }
