@@ -105,6 +105,8 @@ func (a *Agent) register() {
 	a.conn.Handle(sdk.AgentMethodSessionNew, handler(a, true, a.newSession))
 	a.conn.Handle(sdk.AgentMethodSessionLoad, handler(a, true, a.loadSession))
 	a.conn.Handle(sdk.AgentMethodSessionList, handler(a, false, a.listSessions))
+	a.conn.Handle(sdk.AgentMethodSessionResume, handler(a, true, a.resumeSession))
+	a.conn.Handle(sdk.AgentMethodSessionClose, handler(a, true, a.closeSession))
 	a.conn.Handle(sdk.AgentMethodSessionPrompt, handler(a, true, a.prompt))
 	a.conn.Handle(sdk.AgentMethodSessionSetConfigOption, handler(a, true, a.setConfigOption))
 	a.conn.Handle(sdk.AgentMethodSessionSetModel, handler(a, true, a.setModel))

@@ -40,10 +40,11 @@ func (a *Agent) initialize(ctx context.Context, p sdk.InitializeRequest) (any, e
 		ProtocolVersion: sdk.ProtocolVersionNumber,
 		AgentInfo:       &sdk.Implementation{Name: "deckhand", Title: sdk.Ptr("deckhand"), Version: a.cfg.Version},
 		AgentCapabilities: sdk.AgentCapabilities{
-			LoadSession:         a.canLoad(),
-			PromptCapabilities:  sdk.PromptCapabilities{EmbeddedContext: true},
-			SessionCapabilities: sdk.SessionCapabilities{List: &sdk.SessionListCapabilities{}},
-			Auth:                sdk.AgentAuthCapabilities{Logout: &sdk.LogoutCapabilities{}},
+			LoadSession:        a.canLoad(),
+			PromptCapabilities: sdk.PromptCapabilities{EmbeddedContext: true},
+			SessionCapabilities: sdk.SessionCapabilities{List: &sdk.SessionListCapabilities{},
+				Resume: &sdk.SessionResumeCapabilities{}, Close: &sdk.SessionCloseCapabilities{}},
+			Auth: sdk.AgentAuthCapabilities{Logout: &sdk.LogoutCapabilities{}},
 		},
 		AuthMethods: a.authMethods(p.ClientCapabilities.Auth.Terminal),
 	}, nil

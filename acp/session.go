@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -102,25 +103,77 @@ func (a *Agent) canLoad() bool { return true }
 // queue writes them all before the answer, as ACP requires. The session
 // then continues in cwd, with this client.
 func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any, error) {
+	opts, err := a.reopen(ctx, p.SessionId, p.Cwd, true)
+	if err != nil {
+		return nil, err
+	}
+	return sdk.LoadSessionResponse{ConfigOptions: opts}, nil
+}
+
+// resumeSession is session/resume: session/load without the replay, for a
+// client that still shows the conversation.
+func (a *Agent) resumeSession(ctx context.Context, p sdk.ResumeSessionRequest) (any, error) {
+	opts, err := a.reopen(ctx, p.SessionId, p.Cwd, false)
+	if err != nil {
+		return nil, err
+	}
+	return sdk.ResumeSessionResponse{ConfigOptions: opts}, nil
+}
+
+// closeSession is session/close: the running turn is cancelled and the
+// session leaves memory (it stays stored: session/load brings it back).
+func (a *Agent) closeSession(ctx context.Context, p sdk.CloseSessionRequest) (any, error) {
+	s, err := a.session(p.SessionId)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.stop != nil {
+		s.stop()
+	}
+	s.mu.Unlock()
+	_, _ = a.eng.CancelSession(s.id)
+	for {
+		_, err := a.eng.CloseSession(s.id)
+		var busy *engine.SessionBusyError
+		if !errors.As(err, &busy) {
+			break // closed, or already out of memory
+		}
+		// The cancelled turn is ending.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	a.mu.Lock()
+	delete(a.sessions, s.id)
+	a.mu.Unlock()
+	return sdk.CloseSessionResponse{}, nil
+}
+
+// reopen makes a stored session (from this process or an earlier one) this
+// client's, in cwd, replaying it first when asked.
+func (a *Agent) reopen(ctx context.Context, sid sdk.SessionId, cwd string, replay bool) ([]sdk.SessionConfigOption, error) {
 	if err := a.needLogin(); err != nil {
 		return nil, err
 	}
-	if !filepath.IsAbs(p.Cwd) {
-		return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", p.Cwd))
+	if !filepath.IsAbs(cwd) {
+		return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", cwd))
 	}
-	id := string(p.SessionId)
+	id := string(sid)
 	sum, turns, err := a.eng.LoadSession(id)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view}); err != nil {
+	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: cwd, Permissions: true, Client: a.view}); err != nil {
 		return nil, err
 	}
 	a.mu.Lock()
 	s := a.sessions[id]
 	if s == nil {
 		// The model and effort are those the session chose: its last turn's.
-		s = &session{id: id, cwd: realPath(p.Cwd), model: sum.Model, effort: sum.Effort, title: sum.Title, updated: sum.UpdatedAt}
+		s = &session{id: id, cwd: realPath(cwd), model: sum.Model, effort: sum.Effort, title: sum.Title, updated: sum.UpdatedAt}
 		if !slices.Contains(efforts, s.effort) {
 			s.effort = "medium"
 		}
@@ -132,19 +185,17 @@ func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any,
 		return nil, err
 	}
 	s.mu.Lock()
-	s.cwd = realPath(p.Cwd)
+	s.cwd = realPath(cwd)
 	if !slices.ContainsFunc(models, func(m engine.Model) bool { return m.ID == s.model }) {
 		s.model = "" // not one of this login's models: the login's default
 	}
 	s.mu.Unlock()
-	for _, t := range turns {
-		a.replay(s, t)
+	if replay {
+		for _, t := range turns {
+			a.replay(s, t)
+		}
 	}
-	opts, err := a.configOptions(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	return sdk.LoadSessionResponse{ConfigOptions: opts}, nil
+	return a.configOptions(ctx, s)
 }
 
 // replay sends one stored turn in the order it happened: the user's

@@ -72,6 +72,8 @@ it("initialize offers the three ways in and the capabilities", async () => {
     assert.ok(res.authMethods?.every((m) => (m as { type?: string }).type === undefined), "all are agent methods");
     assert.equal(res.agentCapabilities?.promptCapabilities?.embeddedContext, true);
     assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.list, {});
+    assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.resume, {});
+    assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.close, {});
     assert.deepEqual(res.agentCapabilities?.auth?.logout, {});
     // A second initialize is refused, the connection goes on.
     const again = await rejects(h.initialize());
@@ -379,6 +381,29 @@ it("session/list pages with nextCursor and cursor", async () => {
     assert.deepEqual(new Set(seen), made);
     assert.equal(second.nextCursor ?? null, null);
     assert.equal((await rejects(h.agent.request("session/list", { cursor: "not-a-cursor" }))).code, -32602);
+  });
+});
+
+it("session/close cancels the turn and frees the session; session/resume brings it back without a replay", async () => {
+  const h = await start({ steps: [{ text: "One." }, { text: "Working on", stall: true }, { text: "Back." }] });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "one" }] });
+    const running = h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "two" }] });
+    await h.waitFor((n) => n.sessionId === s.sessionId && n.update.sessionUpdate === "agent_message_chunk" && JSON.stringify(n.update).includes("Working"));
+    assert.deepEqual(await h.agent.request("session/close", { sessionId: s.sessionId }), {});
+    assert.equal((await running).stopReason, "cancelled");
+    const gone = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hello?" }] }));
+    assert.equal(gone.code, -32002);
+    const before = h.of(s.sessionId).length;
+    const resumed = await h.agent.request("session/resume", { sessionId: s.sessionId, cwd: h.workspace });
+    assert.ok(resumed.configOptions?.some((o) => o.category === "model"));
+    assert.equal(h.of(s.sessionId).length, before, "session/resume replayed the session");
+    const next = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "three" }] });
+    assert.equal(next.stopReason, "end_turn");
+    assert.match(await lastModelRequest(h), /One\./);
   });
 });
 
