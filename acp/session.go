@@ -32,6 +32,11 @@ type session struct {
 	effort  string
 	title   string
 	updated time.Time
+	// announced: the client was told the session's commands.
+	announced bool
+	// used and size: the context window after the last turn (size 0:
+	// unknown).
+	used, size int64
 }
 
 // Config option ids.
@@ -195,6 +200,7 @@ func (a *Agent) reopen(ctx context.Context, sid sdk.SessionId, cwd string, repla
 			a.replay(s, t)
 		}
 	}
+	a.announceCommands(s)
 	return a.configOptions(ctx, s)
 }
 
@@ -520,6 +526,11 @@ func (a *Agent) prompt(ctx context.Context, pr promptRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.announceCommands(s)
+	if reply, ok := a.command(ctx, s, text); ok {
+		a.view.update(s.id, sdk.UpdateAgentMessageText(reply))
+		return sdk.PromptResponse{StopReason: sdk.StopReasonEndTurn}, nil
+	}
 	s.mu.Lock()
 	req := engine.ChatRequest{SessionID: s.id, Message: text, Model: s.model, Effort: s.effort, Attachments: atts}
 	titled := s.title == ""
@@ -558,6 +569,7 @@ func (a *Agent) prompt(ctx context.Context, pr promptRequest) (any, error) {
 		return nil, err
 	}
 	u := res.Usage
+	s.noteUsage(u)
 	if u.ContextWindow > 0 {
 		// How full the context window is, for the client's meter.
 		a.view.update(s.id, sdk.SessionUpdate{UsageUpdate: &sdk.SessionUsageUpdate{SessionUpdate: "usage_update",

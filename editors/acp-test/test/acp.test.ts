@@ -407,6 +407,40 @@ it("session/close cancels the turn and frees the session; session/resume brings 
   });
 });
 
+it("slash commands: the session announces /undo and /status, and deckhand answers them without the model", async () => {
+  const h = await start({ steps: [
+    { calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "new\n" } }] },
+    { text: "Wrote it." },
+  ] });
+  await withAgent(h, async () => {
+    writeFileSync(join(h.workspace, "a.txt"), "old\n");
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    h.answers = ["allow_once"];
+    await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "write a.txt" }] });
+    assert.equal(readFileSync(join(h.workspace, "a.txt"), "utf8"), "new\n");
+    const cmds = h.of(s.sessionId).find((u) => u.sessionUpdate === "available_commands_update") as acp.AvailableCommandsUpdate | undefined;
+    assert.deepEqual(cmds?.availableCommands.map((c) => c.name), ["undo", "status"]);
+    const modelCalls = (await h.fake.requests()).filter((r) => r.path.endsWith("/responses")).length;
+
+    const say = async (text: string) => {
+      const before = h.text(s.sessionId).length;
+      const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text }] });
+      assert.equal(res.stopReason, "end_turn");
+      return h.text(s.sessionId).slice(before);
+    };
+    const status = await say("/status");
+    assert.match(status, /API key/);
+    assert.match(status, /Model: \S+, reasoning effort medium/);
+    assert.match(status, /Context: \d+ of \d+ tokens/);
+    assert.match(await say("/undo"), /Put back a\.txt/);
+    assert.equal(readFileSync(join(h.workspace, "a.txt"), "utf8"), "old\n");
+    assert.match(await say("/undo"), /Nothing was undone/);
+    assert.equal((await h.fake.requests()).filter((r) => r.path.endsWith("/responses")).length, modelCalls, "a command went to the model");
+  });
+});
+
 it("model and reasoning effort are session config options", async () => {
   const h = await start({ steps: [{ text: "Changed." }] });
   await withAgent(h, async () => {
