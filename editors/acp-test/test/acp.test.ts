@@ -753,3 +753,38 @@ it("a command in the client's terminal that outlives its timeout is killed and i
     assert.match(JSON.stringify(done.content), /partial output[\s\S]*ran out of time/);
   });
 });
+
+// The README's configurations for Zed, JetBrains and CodeCompanion: each
+// snippet's command line, fed to the official client library, is a working
+// agent.
+it("the README's editor snippets start a working deckhand acp", async () => {
+  const readme = readFileSync(join(process.cwd(), "../../README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Zed, JetBrains, CodeCompanion"));
+  const blocks = [...section.matchAll(/```(json|lua)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], text: m[2] }));
+  const lines: { editor: string; command: string; args: string[] }[] = [];
+  for (const b of blocks) {
+    if (b.lang === "json") {
+      const server = JSON.parse(b.text).agent_servers.deckhand as { command: string; args: string[] };
+      lines.push({ editor: b.text.includes('"type"') ? "Zed" : "JetBrains", command: server.command, args: server.args });
+    } else {
+      const m = b.text.match(/commands = \{ default = \{ ([^}]*) \} \}/);
+      assert.ok(m, "the CodeCompanion snippet has no command line");
+      const words = m[1].split(",").map((w) => JSON.parse(w.trim()));
+      lines.push({ editor: "CodeCompanion", command: words[0], args: words.slice(1) });
+    }
+  }
+  assert.deepEqual(lines.map((l) => l.editor), ["Zed", "JetBrains", "CodeCompanion"]);
+  for (const l of lines) {
+    assert.equal(l.command, "deckhand", `${l.editor} runs ${l.command}`);
+    const h = await start({ args: l.args, steps: [{ text: `Hello, ${l.editor}.` }] });
+    await withAgent(h, async () => {
+      const init = await h.initialize();
+      assert.equal(init.agentInfo?.name, "deckhand", l.editor);
+      await h.loginWithKey();
+      const s = await h.newSession();
+      const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
+      assert.equal(res.stopReason, "end_turn");
+      assert.equal(h.text(s.sessionId), `Hello, ${l.editor}.`);
+    });
+  }
+});

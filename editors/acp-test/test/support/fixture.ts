@@ -79,6 +79,8 @@ export interface Options {
   workspace?: string;
   /** Reuse this fake. */
   fake?: Fake;
+  /** deckhand's arguments instead of ["acp"] (an editor's command line). */
+  args?: string[];
   /** Answers permission requests instead of Harness.answers. */
   onPermission?: (params: acp.RequestPermissionRequest, signal: AbortSignal) => Promise<acp.RequestPermissionResponse>;
 }
@@ -199,7 +201,7 @@ export async function start(opts: Options = {}): Promise<Harness> {
     DECKHAND_LOG_LEVEL: "debug",
     ...opts.env,
   };
-  h.proc = spawn(DECKHAND, ["acp", "--retry-delay", "10ms"], { cwd: workspace, env, stdio: ["pipe", "pipe", "pipe"] });
+  h.proc = spawn(DECKHAND, [...(opts.args ?? ["acp"]), "--retry-delay", "10ms"], { cwd: workspace, env, stdio: ["pipe", "pipe", "pipe"] });
   h.proc.stderr!.on("data", (b: Buffer) => { h.stderr += b.toString(); });
   const app = acp.client({ name: "deckhand-acp-test" })
     .onNotification("session/update", ({ params }) => { h.updates.push(params); })
