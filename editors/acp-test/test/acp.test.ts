@@ -759,7 +759,9 @@ it("a command in the client's terminal that outlives its timeout is killed and i
 // agent.
 it("the README's editor snippets start a working deckhand acp", async () => {
   const readme = readFileSync(join(process.cwd(), "../../README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Zed, JetBrains, CodeCompanion"));
+  const from = readme.indexOf("## Zed, JetBrains, CodeCompanion");
+  const to = readme.indexOf("\n## ", from + 1);
+  const section = readme.slice(from, to < 0 ? undefined : to);
   const blocks = [...section.matchAll(/```(json|lua)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], text: m[2] }));
   const lines: { editor: string; command: string; args: string[] }[] = [];
   for (const b of blocks) {
