@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/jsonrpc"
 )
 
 // The ids of the three ways in. They are those of the ACP adapter for Codex,
@@ -129,16 +130,58 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 			return nil, err
 		}
 		a.setPendingFlow(authHeadless, info.FlowID)
-		// ACP gives an agent-run login no channel to the user but its answer:
-		// the code goes out in the error, and the next authenticate with
-		// this method waits for the login to complete.
-		e := authRequired(fmt.Sprintf("To log in, open %s on any device and enter the code %s, then choose %q again to finish.",
-			info.VerificationURL, info.UserCode, "ChatGPT Plus/Pro (device code)"))
-		e.Data = map[string]any{"verificationUrl": info.VerificationURL, "userCode": info.UserCode,
-			"expiresAt": info.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
-		return nil, e
+		if a.elicitsURL() {
+			// The client shows the URL and the code itself, and this one
+			// call waits for the login.
+			return a.elicitLogin(ctx, info)
+		}
+		// Without elicitation, ACP gives an agent-run login no channel to
+		// the user but its answer: the code goes out in the error, and the
+		// next authenticate with this method waits for the login.
+		return nil, deviceCodeError(info)
 	}
 	return nil, invalidParams(fmt.Sprintf("unknown authentication method %q; use %s, %s or %s", p.MethodId, authBrowser, authHeadless, authAPIKey))
+}
+
+// elicitsURL says whether the client takes URL elicitations.
+func (a *Agent) elicitsURL() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.caps.Elicitation != nil && a.caps.Elicitation.Url != nil
+}
+
+// elicitLogin hands the device-code login to the client as a URL
+// elicitation (the verification URL, the code in its message) and waits
+// for the login; elicitation/complete tells the client it is done. A
+// declined elicitation ends the login.
+func (a *Agent) elicitLogin(ctx context.Context, info engine.FlowInfo) (any, error) {
+	params := map[string]any{
+		"mode": "url", "elicitationId": info.FlowID, "url": info.VerificationURL,
+		"message": fmt.Sprintf("To log deckhand in with ChatGPT, open %s and enter the code %s.", info.VerificationURL, info.UserCode),
+	}
+	if id, ok := jsonrpc.RequestID(ctx); ok {
+		params["requestId"] = id
+	}
+	var res struct {
+		Action string `json:"action"`
+	}
+	if err := a.conn.Call(ctx, sdk.ClientMethodElicitationCreate, params, &res); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		a.log.Info("the client did not take the login elicitation", zap.Error(err))
+		return nil, deviceCodeError(info)
+	}
+	if res.Action != "accept" {
+		a.setPendingFlow(authHeadless, "")
+		_, _ = a.eng.CancelFlow(info.FlowID)
+		return nil, authRequired("The login was not accepted; choose a way to log in again.")
+	}
+	out, err := a.awaitFlow(ctx, authHeadless, info.FlowID, nil)
+	if err == nil {
+		a.conn.Notify(sdk.ClientMethodElicitationComplete, map[string]any{"elicitationId": info.FlowID})
+	}
+	return out, err
 }
 
 // pendingFlow returns the login flow a method started and left waiting for
@@ -214,6 +257,16 @@ func (a *Agent) awaitFlow(ctx context.Context, method, flowID string, exited <-c
 		}
 		return nil, authRequired(msg + "; try again.")
 	}
+}
+
+// deviceCodeError hands the device code to the user in an auth_required
+// error.
+func deviceCodeError(info engine.FlowInfo) error {
+	e := authRequired(fmt.Sprintf("To log in, open %s on any device and enter the code %s, then choose %q again to finish.",
+		info.VerificationURL, info.UserCode, "ChatGPT Plus/Pro (device code)"))
+	e.Data = map[string]any{"verificationUrl": info.VerificationURL, "userCode": info.UserCode,
+		"expiresAt": info.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
+	return e
 }
 
 // apiKeyFromMeta reads the key as the ACP adapter for Codex takes it,

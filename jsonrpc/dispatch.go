@@ -98,7 +98,7 @@ func (c *Conn) startRequest(req *jsonrpc2.Request) {
 		h = methodNotFound(req.Method)
 	}
 	mw, gate, inline := c.middleware, c.gate, c.inline[req.Method]
-	ctx, cancel := context.WithCancel(c.base)
+	ctx, cancel := context.WithCancel(context.WithValue(c.base, requestIDKey{}, req.ID))
 	c.inflight[req.ID] = cancel
 	c.active.Add(1)
 	c.mu.Unlock()
@@ -118,6 +118,19 @@ func (c *Conn) startRequest(req *jsonrpc2.Request) {
 		defer c.active.Done()
 		c.serveRequest(ctx, cancel, req, h, mw)
 	}()
+}
+
+type requestIDKey struct{}
+
+// RequestID is the id of the request a handler serves, as the peer sent it
+// (a JSON number or string); false outside a request handler.
+func RequestID(ctx context.Context) (json.RawMessage, bool) {
+	id, ok := ctx.Value(requestIDKey{}).(jsonrpc2.ID)
+	if !ok {
+		return nil, false
+	}
+	raw, err := json.Marshal(id)
+	return raw, err == nil
 }
 
 func methodNotFound(method string) HandlerFunc {

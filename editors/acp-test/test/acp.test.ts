@@ -192,6 +192,36 @@ it("authenticate with the ChatGPT device code: the code comes back, the second a
   });
 });
 
+it("a client with URL elicitation gets the device-code login as one elicitation, and one authenticate completes it", async () => {
+  const asked: { url: string; message: string; requestId?: unknown; elicitationId: string }[] = [];
+  const completed: string[] = [];
+  let answer: "accept" | "decline" = "accept";
+  const h = await start({
+    handlers: (app) => app
+      .onRequest("elicitation/create", ({ params }) => {
+        asked.push(params as unknown as (typeof asked)[number]);
+        return { action: answer };
+      })
+      .onNotification("elicitation/complete", ({ params }) => { completed.push(params.elicitationId); }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize({ elicitation: { url: {} } } as acp.ClientCapabilities);
+    assert.deepEqual(await h.agent.request("authenticate", { methodId: "chat-gpt-device-code" }), {});
+    assert.equal(asked.length, 1);
+    assert.match(asked[0].url, /^http:\/\/127\.0\.0\.1:\d+\//);
+    assert.match(asked[0].message, /enter the code \S+/);
+    assert.ok(asked[0].requestId !== undefined, "the elicitation names no request");
+    await until(() => completed.length === 1, "elicitation/complete");
+    assert.deepEqual(completed, [asked[0].elicitationId]);
+    await h.newSession(); // logged in
+    // Declined: no login, and a clear auth_required.
+    await h.agent.request("logout", {});
+    answer = "decline";
+    assert.equal((await rejects(h.agent.request("authenticate", { methodId: "chat-gpt-device-code" }))).code, -32000);
+    assert.equal((await rejects(h.newSession())).code, -32000);
+  });
+});
+
 it("a prompt streams thought and message chunks and ends the turn", async () => {
   const h = await start({ steps: [{ reasoning: "Thinking it over.", text: "The answer is 42.", usage: [1200, 34] }] });
   await withAgent(h, async () => {

@@ -63,6 +63,8 @@ const params: Record<string, string> = {
   "terminal/wait_for_exit": "WaitForTerminalExitRequest",
   "terminal/kill": "KillTerminalRequest",
   "terminal/release": "ReleaseTerminalRequest",
+  "elicitation/create": "CreateElicitationRequest",
+  "elicitation/complete": "CompleteElicitationNotification",
 };
 
 /** Checks the messages of one connection: what the client sent tells what each answer must be. */
