@@ -43,6 +43,10 @@ type Agent struct {
 	flows       map[string]string // login method id -> pending flow id
 	models      []engine.Model
 	defModel    string
+
+	// browserMu guards browser, the last browser login started.
+	browserMu sync.Mutex
+	browser   engine.FlowInfo
 }
 
 // New builds an agent; Run serves it.

@@ -92,8 +92,9 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 			return sdk.AuthenticateResponse{}, nil
 		}
 		// A login already waiting for the browser is reused: a second click
-		// opens the same URL again and waits for the same login.
-		info, err := a.eng.StartOAuth(ctx, engine.MethodBrowser, false)
+		// opens the same URL again and waits for the same login (a second
+		// start would cancel the first, §4.3).
+		info, err := a.startBrowserLogin(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -141,6 +142,25 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 		return nil, deviceCodeError(info)
 	}
 	return nil, invalidParams(fmt.Sprintf("unknown authentication method %q; use %s, %s or %s", p.MethodId, authBrowser, authHeadless, authAPIKey))
+}
+
+// startBrowserLogin starts a browser login, or returns the one this
+// connection started while it waits for the user: checking and starting
+// are one step, so two clicks at once make one login.
+func (a *Agent) startBrowserLogin(ctx context.Context) (engine.FlowInfo, error) {
+	a.browserMu.Lock()
+	defer a.browserMu.Unlock()
+	if id := a.browser.FlowID; id != "" {
+		if r, err := a.eng.PollDevice(ctx, id, false); err == nil && r.State == engine.FlowPending {
+			return a.browser, nil
+		}
+	}
+	info, err := a.eng.StartOAuth(ctx, engine.MethodBrowser, false)
+	if err != nil {
+		return info, err
+	}
+	a.browser = info
+	return info, nil
 }
 
 // elicitsURL says whether the client takes URL elicitations.

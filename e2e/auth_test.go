@@ -588,25 +588,3 @@ func TestCancelRequestOnSlowPoll(t *testing.T) {
 	})
 }
 
-// A second startOAuth while a browser login waits is the same login: the
-// same flow and URL, and the first is not cancelled by a second listener.
-func TestBrowserSecondStartReusesFlow(t *testing.T) {
-	fake := upstreamtest.New()
-	t.Cleanup(fake.Close)
-	p := start(t, opts{fake: fake, env: portEnv(freePort(t))})
-	p.initialize(false)
-	first := p.startOAuth("browser")
-	second := p.startOAuth("browser")
-	if second.FlowID != first.FlowID || second.URL != first.URL {
-		t.Fatalf("second start = %s %s, want the first flow %s %s", second.FlowID, second.URL, first.FlowID, first.URL)
-	}
-	if status, _, _ := browse(t, first.URL); status != http.StatusOK {
-		t.Errorf("browser run answered %d", status)
-	}
-	if end := p.ended(first.FlowID); !end.OK {
-		t.Errorf("auth/completed = %+v", end)
-	}
-	if n := len(p.notifications("auth/completed")); n != 1 {
-		t.Errorf("%d auth/completed, want 1", n)
-	}
-}

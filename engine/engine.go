@@ -113,13 +113,10 @@ type Engine struct {
 	tokens *auth.TokenSource
 	tools  []tools.Tool
 
-	ctx    context.Context // the engine's life
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // login flows
-	// browserMu makes starting a browser login and finding the one in
-	// progress one step: a second start reuses the first flow.
-	browserMu sync.Mutex
-	running   sync.WaitGroup // tool calls, some maybe left behind by a cancel
+	ctx     context.Context // the engine's life
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // login flows
+	running sync.WaitGroup // tool calls, some maybe left behind by a cancel
 
 	mu          sync.Mutex
 	client      Client

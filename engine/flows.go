@@ -53,7 +53,6 @@ type flow struct {
 	method  string
 	cancel  context.CancelFunc
 	browser *auth.BrowserLogin
-	info    FlowInfo // what StartOAuth answered
 	done    chan struct{}
 
 	mu     sync.Mutex
@@ -81,16 +80,6 @@ func (e *Engine) StartOAuth(ctx context.Context, method string, openBrowser bool
 }
 
 func (e *Engine) startBrowser(ctx context.Context, openBrowser bool) (FlowInfo, error) {
-	// A second click while a browser login waits for the user is the same
-	// login: it gets the same URL (and the browser again), not a second
-	// listener that would cancel the first.
-	e.browserMu.Lock()
-	defer e.browserMu.Unlock()
-	if f := e.pendingBrowserFlow(); f != nil {
-		e.openURL(openBrowser, f.info.URL)
-		e.log.Info("browser login already in progress; reusing it", zap.String("flow", f.id))
-		return f.info, nil
-	}
 	flowCtx, cancel := context.WithTimeout(e.ctx, e.cfg.BrowserTimeout)
 	bl, err := e.issuer.StartBrowser(flowCtx, e.cfg.OAuthPort, e.log)
 	if err != nil {
@@ -101,12 +90,19 @@ func (e *Engine) startBrowser(ctx context.Context, openBrowser bool) (FlowInfo, 
 	f := e.addFlow(MethodBrowser, cancel)
 	f.browser = bl
 	info := FlowInfo{FlowID: f.id, Method: MethodBrowser, URL: bl.URL, ExpiresAt: time.Now().Add(e.cfg.BrowserTimeout)}
-	f.info = info
 	e.runFlow(f, func() (auth.Tokens, error) {
 		defer bl.Close()
 		return bl.Wait(flowCtx)
 	})
-	e.openURL(openBrowser, bl.URL)
+	if openBrowser && e.cfg.OpenBrowser != nil {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			if err := e.cfg.OpenBrowser(bl.URL); err != nil {
+				e.log.Info("could not open a browser; the editor shows the URL", zap.Error(err))
+			}
+		}()
+	}
 	e.log.Info("browser login started", zap.String("flow", f.id), zap.Int("port", e.cfg.OAuthPort))
 	return info, nil
 }
@@ -115,40 +111,6 @@ func (e *Engine) startBrowser(ctx context.Context, openBrowser bool) (FlowInfo, 
 // (auth.OpenBrowser), for Config.OpenBrowser and a face that opens the
 // browser itself; exited reports the opener's end.
 func OpenBrowser(url string) (exited <-chan error, err error) { return auth.OpenBrowser(url) }
-
-// pendingBrowserFlow is the browser login waiting for the user, nil when
-// none is.
-func (e *Engine) pendingBrowserFlow() *flow {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, f := range e.flows {
-		if f.method != MethodBrowser {
-			continue
-		}
-		select {
-		case <-f.done:
-		default:
-			return f
-		}
-	}
-	return nil
-}
-
-// openURL opens the browser on url when asked to and deckhand can. The
-// opener returns once the browser starts (Config.OpenBrowser must not wait
-// for it to close), so Close never waits for a browser.
-func (e *Engine) openURL(open bool, url string) {
-	if !open || e.cfg.OpenBrowser == nil {
-		return
-	}
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		if err := e.cfg.OpenBrowser(url); err != nil {
-			e.log.Info("could not open a browser; the editor shows the URL", zap.Error(err))
-		}
-	}()
-}
 
 func (e *Engine) startDevice(ctx context.Context) (FlowInfo, error) {
 	dc, err := e.issuer.StartDevice(ctx)
