@@ -3,6 +3,7 @@ package jsonrpc
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -124,5 +125,26 @@ func TestConnReplyAfterNotifications(t *testing.T) {
 			}
 			h.peer.expectResult("1", `"done"`)
 		})
+	}
+}
+
+// A handler learns the id of the request it serves, as the peer sent it.
+func TestRequestID(t *testing.T) {
+	leakCheck(t)
+	h := serve(t, framings[0], options{}, func(c *Conn) {
+		c.Handle("whoami", func(ctx context.Context, _ json.RawMessage) (any, error) {
+			id, ok := RequestID(ctx)
+			if !ok {
+				return nil, errors.New("no request id")
+			}
+			return id, nil
+		})
+	})
+	h.peer.request(7, "whoami", nil)
+	h.peer.expectResult("7", "7")
+	h.peer.request("a-1", "whoami", nil)
+	h.peer.expectResult(`"a-1"`, `"a-1"`)
+	if _, ok := RequestID(context.Background()); ok {
+		t.Error("RequestID outside a handler reported an id")
 	}
 }
