@@ -492,6 +492,13 @@ func (a *Agent) setOption(ctx context.Context, s *session, id, value string) err
 	default:
 		return invalidParams(fmt.Sprintf("unknown config option %q; deckhand has %q and %q", id, optModel, optEffort))
 	}
+	// Kept with the session, for a later process that loads it.
+	s.mu.Lock()
+	model, effort := s.model, s.effort
+	s.mu.Unlock()
+	if err := a.eng.KeepSettings(s.id, model, effort); err != nil {
+		a.log.Debug("session settings not stored now; the next turn stores them", zap.String("session", s.id), zap.Error(err))
+	}
 	return nil
 }
 

@@ -56,6 +56,9 @@ const (
 	// RecordHistory replaces the whole history with Items (a compaction):
 	// the items before it are no longer sent, the transcript keeps them.
 	RecordHistory RecordType = "history"
+	// RecordSettings keeps the model and effort a session chose between
+	// turns: Model, Effort, At.
+	RecordSettings RecordType = "settings"
 )
 
 // Record is one line of a session file. Type is its first member, so a
@@ -144,8 +147,8 @@ type SessionSummary struct {
 	SessionID     string
 	Title         string
 	WorkspaceRoot string
-	Model         string // of the last turn
-	Effort        string // of the last turn ("" before effort was stored)
+	Model         string // of the last turn, or chosen since (RecordSettings)
+	Effort        string // likewise ("" before effort was stored)
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Turns         int
@@ -346,6 +349,8 @@ func (b *builder) add(rec *Record, end int64) error {
 			b.turn.StopReason, b.turn.Text, b.turn.Error = rec.StopReason, rec.Text, rec.Error
 			b.closeTurn()
 		}
+	case RecordSettings:
+		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
 	case RecordHistory:
 		for _, it := range rec.Items {
 			if err := it.Check(); err != nil {

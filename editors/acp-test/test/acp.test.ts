@@ -726,9 +726,10 @@ it("a loaded session keeps the model and reasoning effort it chose", async () =>
       const opt = s.configOptions!.find((o) => o.category === "model")!;
       assert.ok(opt.type === "select");
       model = (opt.options as acp.SessionConfigSelectOption[]).map((o) => o.value).find((v) => v !== opt.currentValue)!;
+      await first.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "one" }] });
+      // Chosen after the last turn: kept all the same.
       await first.agent.request("session/set_config_option", { sessionId: id, configId: opt.id, value: model });
       await first.agent.request("session/set_config_option", { sessionId: id, configId: "reasoning_effort", value: "high" });
-      await first.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "one" }] });
     } finally {
       await first.close();
     }
