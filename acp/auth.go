@@ -104,10 +104,10 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 			exited, err = a.cfg.OpenBrowser(info.URL)
 		}
 		if err == nil {
-			res, err := a.awaitFlow(ctx, authBrowser, info.FlowID, exited)
+			res, werr := a.awaitFlow(ctx, authBrowser, info.FlowID, exited)
 			var opener *openerError
-			if !errors.As(err, &opener) {
-				return res, err
+			if !errors.As(werr, &opener) {
+				return res, werr
 			}
 			err = opener.err
 		}
