@@ -17,7 +17,9 @@ var commands = []sdk.AvailableCommand{
 	{Name: "status", Description: "Show the login, the model, the reasoning effort and how full the context window is"},
 }
 
-// announceCommands tells the client the session's commands, once.
+// announceCommands tells the client the session's commands, once: right
+// after session/new answers, or with a loaded or resumed session (and at
+// the first prompt, should that have been missed).
 func (a *Agent) announceCommands(s *session) {
 	s.mu.Lock()
 	done := s.announced

@@ -66,6 +66,8 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if err != nil {
 		return nil, err
 	}
+	// The commands go out once the client knows the session's id.
+	jsonrpc.AfterReply(ctx, func() { a.announceCommands(s) })
 	return sdk.NewSessionResponse{SessionId: sdk.SessionId(s.id), ConfigOptions: opts}, nil
 }
 

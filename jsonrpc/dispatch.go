@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/deckhand-dev/deckhand/protocol"
 	"github.com/sourcegraph/jsonrpc2"
@@ -98,7 +99,7 @@ func (c *Conn) startRequest(req *jsonrpc2.Request) {
 		h = methodNotFound(req.Method)
 	}
 	mw, gate, inline := c.middleware, c.gate, c.inline[req.Method]
-	ctx, cancel := context.WithCancel(context.WithValue(c.base, requestIDKey{}, req.ID))
+	ctx, cancel := context.WithCancel(context.WithValue(context.WithValue(c.base, requestIDKey{}, req.ID), afterKey{}, &afterReply{}))
 	c.inflight[req.ID] = cancel
 	c.active.Add(1)
 	c.mu.Unlock()
@@ -152,6 +153,42 @@ func (c *Conn) serveRequest(ctx context.Context, cancel context.CancelFunc, req 
 		return
 	}
 	c.enqueueReply(req.ID, result, nil)
+	if a, ok := ctx.Value(afterKey{}).(*afterReply); ok {
+		a.run()
+	}
+}
+
+type afterKey struct{}
+
+// afterReply holds what a handler asked to run once its answer is queued.
+type afterReply struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (a *afterReply) run() {
+	a.mu.Lock()
+	fns := a.fns
+	a.fns = nil
+	a.mu.Unlock()
+	for _, f := range fns {
+		func() {
+			defer func() { _ = recover() }() // the answer went out; nothing to fail
+			f()
+		}()
+	}
+}
+
+// AfterReply runs f once the handler serving ctx has returned a result and
+// that result is queued, so that what f sends goes out after the answer (a
+// notification about what the answer created, say). f does not run when the
+// handler fails or outside a request handler.
+func AfterReply(ctx context.Context, f func()) {
+	if a, ok := ctx.Value(afterKey{}).(*afterReply); ok {
+		a.mu.Lock()
+		a.fns = append(a.fns, f)
+		a.mu.Unlock()
+	}
 }
 
 // invoke calls the handler (through the middleware) and encodes its

@@ -448,11 +448,13 @@ it("slash commands: the session announces /undo and /status, and deckhand answer
     await h.initialize();
     await h.loginWithKey();
     const s = await h.newSession();
+    // Announced right after session/new, before any prompt.
+    const cmds = (await h.waitFor((n) => n.sessionId === s.sessionId && n.update.sessionUpdate === "available_commands_update")).update as acp.AvailableCommandsUpdate;
+    assert.deepEqual(cmds.availableCommands.map((c) => c.name), ["undo", "status"]);
     h.answers = ["allow_once"];
     await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "write a.txt" }] });
     assert.equal(readFileSync(join(h.workspace, "a.txt"), "utf8"), "new\n");
-    const cmds = h.of(s.sessionId).find((u) => u.sessionUpdate === "available_commands_update") as acp.AvailableCommandsUpdate | undefined;
-    assert.deepEqual(cmds?.availableCommands.map((c) => c.name), ["undo", "status"]);
+    assert.equal(h.of(s.sessionId).filter((u) => u.sessionUpdate === "available_commands_update").length, 1, "announced twice");
     const modelCalls = (await h.fake.requests()).filter((r) => r.path.endsWith("/responses")).length;
 
     const say = async (text: string) => {
