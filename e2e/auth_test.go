@@ -587,4 +587,3 @@ func TestCancelRequestOnSlowPoll(t *testing.T) {
 		}
 	})
 }
-
