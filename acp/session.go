@@ -202,6 +202,9 @@ func (a *Agent) reopen(ctx context.Context, sid sdk.SessionId, cwd string, repla
 			a.replay(s, t)
 		}
 	}
+	if n := len(turns); n > 0 {
+		a.noteUsage(s, turns[n-1].Usage) // how full the window is now
+	}
 	a.announceCommands(s)
 	return a.configOptions(ctx, s)
 }
@@ -578,12 +581,7 @@ func (a *Agent) prompt(ctx context.Context, pr promptRequest) (any, error) {
 		return nil, err
 	}
 	u := res.Usage
-	s.noteUsage(u)
-	if u.ContextWindow > 0 {
-		// How full the context window is, for the client's meter.
-		a.view.update(s.id, sdk.SessionUpdate{UsageUpdate: &sdk.SessionUsageUpdate{SessionUpdate: "usage_update",
-			Used: int(u.ContextTokens), Size: int(u.ContextWindow)}})
-	}
+	a.noteUsage(s, u)
 	return sdk.PromptResponse{StopReason: stopReason(res.StopReason), Usage: &sdk.Usage{
 		InputTokens: int(u.InputTokens), OutputTokens: int(u.OutputTokens), TotalTokens: int(u.InputTokens + u.OutputTokens)}}, nil
 }
@@ -621,6 +619,17 @@ func (a *Agent) cancel(ctx context.Context, raw json.RawMessage) {
 		s.mu.Unlock()
 	}
 	_, _ = a.eng.CancelSession(string(p.SessionId))
+}
+
+// noteUsage keeps how full the session's context window is and tells the
+// client (usage_update), when the model's window is known.
+func (a *Agent) noteUsage(s *session, u engine.Usage) {
+	if u.ContextWindow <= 0 {
+		return
+	}
+	s.noteUsage(u)
+	a.view.update(s.id, sdk.SessionUpdate{UsageUpdate: &sdk.SessionUsageUpdate{SessionUpdate: "usage_update",
+		Used: int(u.ContextTokens), Size: int(u.ContextWindow)}})
 }
 
 // titleOf is a session's title: the start of its first message.

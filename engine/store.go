@@ -167,6 +167,9 @@ type StoredTurn struct {
 	Tools      []StoredTool
 	StopReason StopReason // "" while the turn runs, or when the process died in it
 	Error      string
+	// Usage is what the turn's end recorded: its tokens and how full the
+	// context window was after it.
+	Usage Usage
 	// Parts is what the turn did in the order it happened: its steps'
 	// text, reasoning summaries and calls (an index into Tools).
 	Parts []TurnPart
@@ -347,6 +350,9 @@ func (b *builder) add(rec *Record, end int64) error {
 			// The end's text is what the turn answered, a cancelled step's
 			// partial text included.
 			b.turn.StopReason, b.turn.Text, b.turn.Error = rec.StopReason, rec.Text, rec.Error
+			if rec.Usage != nil {
+				b.turn.Usage = *rec.Usage
+			}
 			b.closeTurn()
 		}
 	case RecordSettings:

@@ -431,7 +431,7 @@ it("session/close cancels the turn and frees the session; session/resume brings 
     const resumed = await h.agent.request("session/resume", { sessionId: s.sessionId, cwd: h.workspace });
     assert.ok(resumed.configOptions?.some((o) => o.category === "model"));
     // Its commands again, and no replay.
-    assert.deepEqual(h.of(s.sessionId).slice(before).map((u) => u.sessionUpdate), ["available_commands_update"], "session/resume replayed the session");
+    assert.deepEqual(h.of(s.sessionId).slice(before).map((u) => u.sessionUpdate), ["usage_update", "available_commands_update"], "session/resume replayed the session");
     const next = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "three" }] });
     assert.equal(next.stopReason, "end_turn");
     assert.match(await lastModelRequest(h), /One\./);
@@ -682,8 +682,8 @@ it("a session from an earlier process is listed, loaded (replayed) and continued
       await second.agent.request("session/load", { sessionId: id, cwd: workspace, mcpServers: [] });
       const replayed = second.of(id); // all of it arrived before the answer
       const kinds = replayed.map((u) => u.sessionUpdate);
-      // In the order it happened: thought, text, calls, answer; then the session's commands.
-      assert.deepEqual(kinds, ["user_message_chunk", "agent_thought_chunk", "agent_message_chunk", "tool_call", "tool_call", "agent_message_chunk", "available_commands_update"]);
+      // In the order it happened: thought, text, calls, answer; then how full the window is, and the session's commands.
+      assert.deepEqual(kinds, ["user_message_chunk", "agent_thought_chunk", "agent_message_chunk", "tool_call", "tool_call", "agent_message_chunk", "usage_update", "available_commands_update"]);
       assert.equal(second.text(id, "agent_thought_chunk"), "Let me look.");
       const edit = replayed.find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "e1") as acp.ToolCall;
       const diff = edit.content?.find((c) => c.type === "diff") as acp.Diff & { type: "diff" };
