@@ -151,7 +151,10 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		SandboxMode:     o.sandboxMode,
 	}
 	if openBrowser {
-		cfg.OpenBrowser = browser.OpenURL
+		cfg.OpenBrowser = func(url string) error {
+			_, err := engine.OpenBrowser(url) // its exit is not waited for
+			return err
+		}
 	}
 	if !o.noDelegate {
 		cfg.RefreshDelegate = refreshDelegate(o)
