@@ -49,6 +49,7 @@ soak:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 60s ./jsonrpc/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./tools/patch/
 
 # The VS Code extension: unit tests against the real binary, packaging, and
 # a real VS Code UI (code-server in Chromium); downloads are kept in .cache/.

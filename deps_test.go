@@ -17,6 +17,7 @@ var allowed = map[string][]string{
 	"protocol":         {},
 	"auth":             {},
 	"tools":            {},
+	"tools/patch":      {},
 	"upstreamtest":     {},
 	"engine":           {"auth", "tools"},
 	"jsonrpc":          {"protocol"},
