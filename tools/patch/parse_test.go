@@ -191,3 +191,33 @@ type emptyFiles struct{}
 func (emptyFiles) ReadFile(string) ([]byte, error) { return nil, fs.ErrNotExist }
 func (emptyFiles) WriteFile(string, []byte) error  { return errors.New("read-only") }
 func (emptyFiles) Remove(string) error             { return errors.New("read-only") }
+
+func TestLocal(t *testing.T) {
+	root := filepath.FromSlash("/ws/project")
+	tests := []struct{ in, want string }{
+		{"a.txt", "a.txt"},
+		{"./src//b.go", "src/b.go"},
+		{"sub/../a.txt", "a.txt"},
+		{"/ws/project/src/c.go", "src/c.go"},
+		{"../x", ""},
+		{"sub/../../x", ""},
+		{"/etc/passwd", ""},
+	}
+	for _, root := range []string{"/ws/project", "."} {
+		if got, err := Local(root, root); err == nil {
+			t.Errorf("Local(root) = %q: the root is not a file", got)
+		}
+	}
+	for _, tt := range tests {
+		got, err := Local(root, tt.in)
+		if tt.want == "" {
+			if !errors.Is(err, ErrOutside) {
+				t.Errorf("Local(%q) = %q, %v; want refused as outside", tt.in, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Local(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}

@@ -142,6 +142,9 @@ func Local(root, name string) (string, error) {
 	if !filepath.IsLocal(p) {
 		return "", outside(name)
 	}
+	if p == "." {
+		return "", &Error{Msg: fmt.Sprintf("path %q names the workspace root, not a file", name)}
+	}
 	return path.Clean(filepath.ToSlash(p)), nil
 }
 
