@@ -35,6 +35,9 @@ type Tool interface {
 type Result struct {
 	Output  string
 	IsError bool
+	// Image, from view_image, goes to the model as an input_image in place
+	// of Output (which describes it for the editor).
+	Image *Image
 }
 
 // Env is what every tool call runs against: the workspace root and the
