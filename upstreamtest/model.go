@@ -166,6 +166,9 @@ func (s *Server) refuseCodexBody(body map[string]any) string {
 			}
 		}
 	}
+	if detail := unpairedOutput(body); detail != "" {
+		return detail
+	}
 	model, _ := body["model"].(string)
 	s.mu.Lock()
 	served := s.servedLocked(model)

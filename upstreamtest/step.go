@@ -58,6 +58,7 @@ const (
 	segMessage
 	segCall
 	segRaw
+	segCustomCall // custom.go
 )
 
 // segment is one output item, or one raw event.
