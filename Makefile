@@ -20,8 +20,11 @@ cross:
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -o bin/deckhand-$$os-$$arch$$ext ./cmd/deckhand; \
 	done
 
+# go vet, and a tree that stays clean: nothing over 1 MB, no binaries,
+# go.mod tidy, gofmt and a pinned staticcheck silent (scripts/check-tree.sh).
 vet:
 	$(GO) vet ./...
+	GO=$(GO) scripts/check-tree.sh
 
 # Everything CI runs: the Go suite under the race detector, then both editors
 # against the real binary.
@@ -29,7 +32,7 @@ test: test-go test-nvim test-vscode test-acp
 
 test-go:
 	scripts/test-deps.sh test
-	$(GO) vet ./...
+	$(MAKE) vet
 	$(GO) test -race -count=1 -timeout 12m ./...
 	$(MAKE) cross
 

@@ -87,13 +87,12 @@ type proc struct {
 }
 
 type opts struct {
-	lsp   bool
-	fake  *upstreamtest.Server
-	env   []string
-	args  []string
-	home  string // default: a new temp dir
-	ws    string // default: a new temp dir
-	noLog bool
+	lsp  bool
+	fake *upstreamtest.Server
+	env  []string
+	args []string
+	home string // default: a new temp dir
+	ws   string // default: a new temp dir
 	// cred runs deckhand as another user; home and ws must be theirs, and
 	// the log goes into home.
 	cred *syscall.Credential

@@ -134,13 +134,6 @@ func (q *queue) pop() (*outItem, bool) {
 	return it, true
 }
 
-// len returns how many items wait.
-func (q *queue) len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.n
-}
-
 // close refuses further pushes; pop drains what is queued.
 func (q *queue) close() {
 	q.mu.Lock()

@@ -15,7 +15,7 @@ import (
 
 // readAll feeds input to a Stream and returns what ReadObject accepted,
 // its final error, what the stream wrote, and the framing it chose.
-func readAll(t *testing.T, input string, maxFrame int64) (objects []string, err error, out []msg, framing string) {
+func readAll(t *testing.T, input string, maxFrame int64) (objects []string, out []msg, framing string, err error) {
 	t.Helper()
 	var buf bytes.Buffer
 	s := NewStream(strings.NewReader(input), &buf, maxFrame)
@@ -29,7 +29,7 @@ func readAll(t *testing.T, input string, maxFrame int64) (objects []string, err 
 		}
 		objects = append(objects, string(raw))
 	}
-	return objects, err, outputOf(t, s.Framing(), buf.Bytes()), s.Framing()
+	return objects, outputOf(t, s.Framing(), buf.Bytes()), s.Framing(), err
 }
 
 const (
@@ -63,7 +63,7 @@ func TestStreamFramingDetection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			objects, err, out, framing := readAll(t, tt.input, MaxFrame)
+			objects, out, framing, err := readAll(t, tt.input, MaxFrame)
 			if !errors.Is(err, io.EOF) {
 				t.Errorf("final error %v, want io.EOF", err)
 			}
@@ -114,7 +114,7 @@ func TestStreamRefusals(t *testing.T) {
 			t.Run(framing+"/"+tt.name, func(t *testing.T) {
 				// The first frame fixes the framing, as an editor's first message would.
 				input := frame(framing, req1) + frame(framing, tt.frame) + frame(framing, req2)
-				objects, err, out, got := readAll(t, input, MaxFrame)
+				objects, out, got, err := readAll(t, input, MaxFrame)
 				if !errors.Is(err, io.EOF) || got != framing {
 					t.Fatalf("err %v framing %q", err, got)
 				}
@@ -135,7 +135,7 @@ func TestStreamRefusals(t *testing.T) {
 func TestStreamDropsUnusableResponses(t *testing.T) {
 	for _, framing := range framings {
 		bad := `{"jsonrpc":"2.0","id":{"x":1},"result":true}`
-		objects, _, out, _ := readAll(t, frame(framing, req1)+frame(framing, bad)+frame(framing, resp7), MaxFrame)
+		objects, out, _, _ := readAll(t, frame(framing, req1)+frame(framing, bad)+frame(framing, resp7), MaxFrame)
 		if strings.Join(objects, "|") != req1+"|"+resp7 || len(out) != 0 {
 			t.Errorf("%s: objects %q, output %v; a response is never answered", framing, objects, out)
 		}
@@ -152,7 +152,7 @@ func TestStreamLSPHeaderErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			input := frame(FramingLSP, req1) + tt.headers + frame(FramingLSP, req2)
-			objects, err, out, _ := readAll(t, input, MaxFrame)
+			objects, out, _, err := readAll(t, input, MaxFrame)
 			if !errors.Is(err, io.EOF) || strings.Join(objects, "|") != req1+"|"+req2 {
 				t.Fatalf("objects %q err %v", objects, err)
 			}
@@ -179,7 +179,7 @@ func TestStreamTooLarge(t *testing.T) {
 			} else {
 				input += frame(framing, fits)
 			}
-			objects, err, out, _ := readAll(t, input, limit)
+			objects, out, _, err := readAll(t, input, limit)
 			if !errors.Is(err, io.EOF) || strings.Join(objects, "|") != req1+"|"+fits+"|"+fits {
 				t.Fatalf("objects %q err %v", objects, err)
 			}
@@ -191,7 +191,7 @@ func TestStreamTooLarge(t *testing.T) {
 }
 
 func TestStreamTruncatedLSPBody(t *testing.T) {
-	objects, err, _, _ := readAll(t, frame(FramingLSP, req1)+"Content-Length: 50\r\n\r\n{\"js", MaxFrame)
+	objects, _, _, err := readAll(t, frame(FramingLSP, req1)+"Content-Length: 50\r\n\r\n{\"js", MaxFrame)
 	if !errors.Is(err, io.ErrUnexpectedEOF) || len(objects) != 1 {
 		t.Fatalf("objects %q err %v, want one object then io.ErrUnexpectedEOF", objects, err)
 	}
