@@ -43,6 +43,10 @@ type Item struct {
 	// OK says whether a call's output is a success.
 	OK bool `json:"ok,omitempty"`
 
+	// opens is the id of the turn this user message opened (in memory
+	// only): a Lite request follows it with the turn's settings.
+	opens string
+
 	// wire is the item encoded as a request's input item, once: a long
 	// session's requests then cost a copy of each item, not an encoding.
 	wire []byte
