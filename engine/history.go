@@ -42,6 +42,12 @@ type Item struct {
 	Arguments string `json:"arguments,omitempty"`
 	// OK says whether a call's output is a success.
 	OK bool `json:"ok,omitempty"`
+	// Custom marks a call of a custom (freeform) tool and its output:
+	// Arguments is then the tool's free-text input (nativeitems.go).
+	Custom bool `json:"custom,omitempty"`
+	// Image is an output that is an image (view_image), as a data: URL;
+	// Text then describes it for the editor.
+	Image string `json:"image,omitempty"`
 
 	// wire is the item encoded as a request's input item, once: a long
 	// session's requests then cost a copy of each item, not an encoding.
@@ -84,8 +90,20 @@ func inputItems(history []Item) responses.ResponseInputParam {
 		case ItemReasoning:
 			in = append(in, reasoningParam(it))
 		case ItemCall:
+			if it.Custom {
+				in = append(in, customCallParam(it.CallID, it.Name, it.Arguments))
+				continue
+			}
 			in = append(in, responses.ResponseInputItemParamOfFunctionCall(it.Arguments, it.CallID, it.Name))
 		case ItemOutput:
+			if it.Custom {
+				in = append(in, customOutputParam(it.CallID, it.Text))
+				continue
+			}
+			if it.Image != "" {
+				in = append(in, imageOutputParam(it.CallID, it.Image))
+				continue
+			}
 			out := responses.ResponseInputItemParamOfFunctionCallOutput(it.Text)
 			// openai-go leaves call_id unset here: it must be set by hand.
 			out.OfFunctionCallOutput.CallID = param.NewOpt(it.CallID)
@@ -194,7 +212,7 @@ func repair(history []Item, why string) []Item {
 	for _, it := range history {
 		out = append(out, it)
 		if it.Kind == ItemCall && !answered[it.CallID] {
-			out = append(out, Item{Kind: ItemOutput, CallID: it.CallID, Name: it.Name, Text: why})
+			out = append(out, Item{Kind: ItemOutput, CallID: it.CallID, Name: it.Name, Text: why, Custom: it.Custom})
 			answered[it.CallID] = true
 		}
 	}
