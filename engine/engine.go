@@ -198,10 +198,15 @@ func (e *Engine) Attach(c Client, workspaceRoot string, permissions bool) (strin
 func (e *Engine) Close() {
 	e.cancel()
 	e.mu.Lock()
+	var execs []*tools.Execs
 	for _, s := range e.sessions {
 		s.cancelTurn()
+		execs = append(execs, s.execs)
 	}
 	e.mu.Unlock()
+	for _, x := range execs {
+		x.Close() // commands die with deckhand's exit, and what they started
+	}
 	e.wg.Wait()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
 	// A tool that ignores its cancel must not keep deckhand from exiting.
