@@ -43,21 +43,35 @@ func TestCodexRequestShape(t *testing.T) {
 	if h.Get("OpenAI-Organization") != "" {
 		t.Errorf("OPENAI_ORG_ID leaked into the request as OpenAI-Organization")
 	}
+	// The default model is the catalog's first entry, a Responses Lite one.
+	if h.Get("version") != upstreamtest.WireVersion || h.Get(upstreamtest.HeaderLite) != "true" {
+		t.Errorf("version %q, Lite header %q", h.Get("version"), h.Get(upstreamtest.HeaderLite))
+	}
 	body := reqs[0].JSON()
-	want := map[string]any{"store": false, "stream": true, "tool_choice": "auto", "prompt_cache_key": r.SessionID, "parallel_tool_calls": true}
+	want := map[string]any{"model": "gpt-6.2-sol", "store": false, "stream": true, "tool_choice": "auto", "prompt_cache_key": r.SessionID, "parallel_tool_calls": false}
 	for k, v := range want {
 		if body[k] != v {
 			t.Errorf("body %s = %v, want %v", k, body[k], v)
 		}
 	}
-	if s, _ := body["instructions"].(string); strings.TrimSpace(s) == "" {
-		t.Errorf("instructions empty")
+	if _, ok := body["instructions"]; ok {
+		t.Errorf("a Lite request carries instructions")
+	}
+	if _, ok := body["tools"]; ok {
+		t.Errorf("a Lite request carries top-level tools")
+	}
+	input, _ := body["input"].([]any)
+	if len(input) < 2 || devText(input[1]) != upstreamtest.ReferenceCatalog[0].Template {
+		t.Errorf("the first developer message is not the entry's template: %v", input)
 	}
 	if inc, _ := body["include"].([]any); len(inc) != 1 || inc[0] != "reasoning.encrypted_content" {
 		t.Errorf("include = %v", body["include"])
 	}
-	if rs, _ := body["reasoning"].(map[string]any); rs["effort"] != "high" || rs["summary"] != "auto" {
+	if rs, _ := body["reasoning"].(map[string]any); rs["effort"] != "high" || rs["context"] != "all_turns" || len(rs) != 2 {
 		t.Errorf("reasoning = %v", body["reasoning"])
+	}
+	if last, _ := input[len(input)-1].(map[string]any); last["type"] != "configuration_update" || !strings.Contains(fmtJSON(last), `"effort":"high"`) {
+		t.Errorf("the last input item %v, want the turn's configuration_update", last)
 	}
 	for _, k := range []string{"max_output_tokens", "temperature"} {
 		if _, ok := body[k]; ok {
@@ -65,7 +79,12 @@ func TestCodexRequestShape(t *testing.T) {
 		}
 	}
 	var names []string
-	for _, tool := range body["tools"].([]any) {
+	first, _ := input[0].(map[string]any)
+	spaces, _ := first["tools"].([]any)
+	if first["type"] != "additional_tools" || len(spaces) != 1 || spaces[0].(map[string]any)["name"] != "functions" {
+		t.Fatalf("input[0] = %v, want the additional_tools item", first)
+	}
+	for _, tool := range spaces[0].(map[string]any)["tools"].([]any) {
 		names = append(names, tool.(map[string]any)["name"].(string))
 	}
 	if want := []string{"read", "list", "glob", "grep", "write", "edit", "bash"}; !slices.Equal(names, want) {
@@ -322,4 +341,25 @@ func TestSessionBusy(t *testing.T) {
 	if err != nil || decode[chatResult](t, res).StopReason != "cancelled" {
 		t.Fatalf("cancelled chat = %s, %v", res, err)
 	}
+}
+
+// devText is the text of a developer message item, "" for other items.
+func devText(item any) string {
+	m, _ := item.(map[string]any)
+	if m["type"] != "message" || m["role"] != "developer" {
+		return ""
+	}
+	parts, _ := m["content"].([]any)
+	var b strings.Builder
+	for _, p := range parts {
+		pm, _ := p.(map[string]any)
+		s, _ := pm["text"].(string)
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func fmtJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

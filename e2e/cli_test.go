@@ -102,8 +102,8 @@ func TestExec(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	in := fake.RequestsTo(codexPath)[0].JSON()["input"].([]any)
-	if msg := itemText(in[len(in)-1].(map[string]any)); msg != "what do my notes say?" {
+	in := input(t, fake.RequestsTo(codexPath), 0)
+	if msg := itemText(in[len(in)-1]); msg != "what do my notes say?" {
 		t.Errorf("prompt sent: %v", msg)
 	}
 }

@@ -1,8 +1,8 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,8 +21,7 @@ type usageResult struct {
 }
 
 // A session of 300 tool-heavy turns with a small context window never
-// overflows it: the history is compacted through the compaction endpoint
-// as it grows, the editor is told, and the requests stay bounded.
+// overflows it: the history is compacted through a trigger item as it grows, the editor is told, and the requests stay bounded.
 func TestCompactionKeepsALongSessionGoing(t *testing.T) {
 	const window, turns = 12000, 300
 	fake := upstreamtest.New()
@@ -88,22 +87,46 @@ func TestCompactionKeepsALongSessionGoing(t *testing.T) {
 	if !sawCompaction {
 		t.Errorf("the last request carries no compaction item")
 	}
-	for _, r := range fake.RequestsTo(upstreamtest.PathCodexCompact) {
-		var body map[string]any
-		json.Unmarshal(r.Body, &body)
-		if body["model"] != upstreamtest.ReferenceCatalog[0].Slug || r.Header.Get("Authorization") == "" {
-			t.Errorf("compaction request %s", r.Body)
+	// Compaction by trigger, as the official client asks for it: never the
+	// endpoint the ChatGPT backend does not serve.
+	if n := len(fake.RequestsTo(upstreamtest.PathCodexCompact)); n != 0 {
+		t.Errorf("%d calls to %s", n, upstreamtest.PathCodexCompact)
+	}
+	triggers := 0
+	official := loadSkeletons(t)["lite_compaction"]
+	for i, r := range reqs {
+		in := input(t, reqs, i)
+		if in[len(in)-1]["type"] != "compaction_trigger" {
+			continue
+		}
+		if triggers == 0 {
+			// As the official client's: its headers and fields, the
+			// request's own items first, the trigger last.
+			items := skeletonOf(t, r).Items
+			want := official
+			want.Items = nil
+			compareSkeleton(t, "compaction request", want, r)
+			if head := runs(items)[:3]; !slices.Equal(head, runs(official.Items)[:3]) || items[len(items)-1] != "compaction_trigger" {
+				t.Errorf("compaction request items %v, the official client's %v", items, official.Items)
+			}
+		}
+		triggers++
+		if r.Header.Get("x-codex-beta-features") != "remote_compaction_v2" || r.JSON()["model"] != upstreamtest.ReferenceCatalog[0].Slug {
+			t.Errorf("compaction request headers %v", r.Header)
 			break
 		}
 	}
+	if triggers != comps || fake.Triggers() != comps {
+		t.Errorf("%d trigger requests, the fake counted %d, %d compactions", triggers, fake.Triggers(), comps)
+	}
 }
 
-// Where the compaction endpoint is not served, a summarising step of the
-// model stands in for it.
+// Where the compaction trigger is refused, a summarising step of the model
+// stands in for it.
 func TestCompactionFallsBackToASummary(t *testing.T) {
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
-	fake.ServeCompaction(false)
+	fake.RefuseCompactionTrigger(true)
 	home := t.TempDir()
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
 	// A first process measures the first request, for a window that the
@@ -124,10 +147,11 @@ func TestCompactionFallsBackToASummary(t *testing.T) {
 	fake.PushCodex(upstreamtest.Text("SUMMARY: the user said hello and sent a long message."), upstreamtest.Text("Second answer."))
 	var r2 usageResult
 	p.ok("chat", map[string]any{"message": big, "sessionId": r1.SessionID}, &r2)
-	reqs := fake.RequestsTo(codexPath)[1:]
-	if len(reqs) != 3 || fake.Compactions() != 0 || len(fake.RequestsTo(upstreamtest.PathCodexCompact)) != 1 {
-		t.Fatalf("%d requests, %d compactions", len(reqs), fake.Compactions())
+	reqs := fake.RequestsTo(codexPath)[1:] // answer, refused trigger, summary, answer
+	if len(reqs) != 4 || fake.Compactions() != 0 || fake.Triggers() != 1 || len(fake.RequestsTo(upstreamtest.PathCodexCompact)) != 0 {
+		t.Fatalf("%d requests, %d compactions, %d triggers", len(reqs), fake.Compactions(), fake.Triggers())
 	}
+	reqs = append(reqs[:1], reqs[2:]...)
 	summarise := reqs[1].JSON()
 	if tools, _ := summarise["tools"].([]any); len(tools) != 0 {
 		t.Errorf("the summarising step offers tools")
@@ -152,7 +176,8 @@ func TestCompactionFallsBackToASummary(t *testing.T) {
 }
 
 // On the API-key branch the window comes from the built-in table, and the
-// compaction goes to the public API's endpoint with the key.
+// compaction is asked for with a trigger item on /v1/responses, with the
+// key.
 func TestCompactionOnTheAPIBranch(t *testing.T) {
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
@@ -165,17 +190,23 @@ func TestCompactionOnTheAPIBranch(t *testing.T) {
 	r1 := p.chat(map[string]any{"message": "part one:\n" + strings.Repeat("0123456789abcdef\n", 33000)}) // 561 KB
 	var r2 usageResult
 	p.ok("chat", map[string]any{"sessionId": r1.SessionID, "message": "part two:\n" + strings.Repeat("fedcba9876543210\n", 28000)}, &r2) // 476 KB
-	comp := fake.RequestsTo(upstreamtest.PathAPICompact)
-	if len(comp) != 1 || comp[0].Header.Get("Authorization") != "Bearer sk-test-123" || fake.Compactions() != 1 {
+	reqs := fake.RequestsTo("/v1/responses")
+	var comp []upstreamtest.Request
+	for i, r := range reqs {
+		if in := input(t, reqs, i); in[len(in)-1]["type"] == "compaction_trigger" {
+			comp = append(comp, r)
+		}
+	}
+	if len(comp) != 1 || comp[0].Header.Get("Authorization") != "Bearer sk-test-123" || fake.Compactions() != 1 || len(fake.RequestsTo(upstreamtest.PathAPICompact)) != 0 {
 		t.Fatalf("%d compaction requests", len(comp))
 	}
 	if r2.Usage.ContextWindow != 272000 || r2.StopReason != "end_turn" {
 		t.Errorf("result %+v", r2)
 	}
-	reqs := fake.RequestsTo("/v1/responses")
 	last := input(t, reqs, len(reqs)-1)
 	texts := userTexts(last)
-	if last[len(last)-1]["type"] != "compaction" || len(texts) != 1 || !strings.HasPrefix(texts[0], "part two:") {
+	// The environment and the latest user message stay, then the compaction.
+	if last[len(last)-1]["type"] != "compaction" || len(texts) != 2 || !strings.HasPrefix(texts[0], "<environment_context>") || !strings.HasPrefix(texts[1], "part two:") {
 		t.Errorf("history after compaction: %d items, user messages %d", len(last), len(texts))
 	}
 	if fake.MaxRequestTokens() > 272000 {

@@ -43,6 +43,8 @@ const (
 var (
 	b64url43 = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 	uaShape  = regexp.MustCompile(`^deckhand/[0-9A-Za-z.+-]+ \([^;()]+; [a-z0-9_]+\)$`)
+	// A turn's User-Agent: the originator's name and the wire version.
+	uaTurn = regexp.MustCompile(`^deckhand/` + regexp.QuoteMeta(upstreamtest.WireVersion) + ` \([^;()]+; [a-z0-9_]+\)$`)
 )
 
 func eq(want string) func(string) bool { return func(got string) bool { return got == want } }
@@ -226,50 +228,22 @@ func TestConformance(t *testing.T) {
 	}
 	checkRefresh(t, refreshes[0], "proactive_expiry")
 
+	// No model was chosen: the catalog's first entry, a Responses Lite
+	// one, asked as the official client asks it.
+	skel := loadSkeletons(t)
 	turn := fake.RequestsTo(upstreamtest.PathCodexResponses)
 	if len(turn) != 2 {
 		t.Fatalf("%d turn requests", len(turn))
 	}
 	account := readAuth(t, p.home)["openai"]["accountId"].(string)
 	for i, req := range turn {
-		got, present := headerFields(req.Header)
-		state := func(v string) bool { return v == "" }
-		stateKind := absent
-		if i == 1 {
-			stateKind, state = same, eq(turnStateOf(t, fake, 0))
+		name := "Lite request " + strconv.Itoa(i+1)
+		compareSkeleton(t, name, skel["lite_step"+strconv.Itoa(i+1)], req)
+		checkTurnValues(t, name, req, r.SessionID, account, "gpt-6.2-sol", true)
+		state := req.Header.Get("x-codex-turn-state")
+		if (i == 0) != (state == "") || i == 1 && state != turnStateOf(t, fake, 0) {
+			t.Errorf("%s: x-codex-turn-state %q", name, state)
 		}
-		compare(t, "turn request "+strconv.Itoa(i+1)+" headers", []field{
-			{"authorization", same, func(v string) bool { return strings.HasPrefix(v, "Bearer ey") }},
-			{"chatgpt-account-id", same, eq(account)},
-			{"originator", differs, eq("deckhand")}, // honest identity
-			{"user-agent", same, matches(uaShape)},
-			{"session-id", same, eq(r.SessionID)},
-			{"x-codex-turn-state", stateKind, state},
-			{"accept", same, eq("text/event-stream")},
-			{"content-type", same, eq("application/json")},
-			{"version", absent, nil},
-			{"thread-id", absent, nil},
-			{"x-client-request-id", absent, nil},
-			{"content-encoding", absent, nil},
-		}, got, present)
-		body, bpresent := jsonFields(req.Body)
-		compare(t, "turn request "+strconv.Itoa(i+1)+" body", []field{
-			{"model", same, eq("gpt-6.2-sol")}, // the catalog's first visible entry
-			{"stream", same, eq("true")},
-			{"store", same, eq("false")},
-			{"input", same, nil},
-			{"tools", same, nil},
-			{"tool_choice", same, eq("auto")},
-			{"parallel_tool_calls", same, eq("true")},
-			{"reasoning", differs, eq(`{"effort":"medium","summary":"auto"}`)}, // summaries streamed to the editor
-			{"include", same, eq(`["reasoning.encrypted_content"]`)},
-			{"prompt_cache_key", same, eq(r.SessionID)},
-			{"instructions", differs, nonEmpty()}, // the base prompt as instructions, not input[0]
-			{"text", absent, nil},
-			{"client_metadata", absent, nil},
-			{"temperature", absent, nil},
-			{"max_output_tokens", absent, nil},
-		}, body, bpresent)
 	}
 	checkItems(t, turn[1].Body)
 
@@ -287,6 +261,66 @@ func TestConformance(t *testing.T) {
 	checkRefresh(t, refreshes[1], "unauthorized_recovery")
 	if got := readAuth(t, p.home)["openai"]["accountId"]; got != account {
 		t.Errorf("account id %v after refreshes, want the login's %s", got, account)
+	}
+
+	// 5. gpt-5.5, an entry without Lite: the standard request.
+	fake.PushCodex(
+		upstreamtest.Step().Reasoning("Look at the file.", "enc-1").Call("call_1", "read", `{"path":"a.txt"}`).Reply(),
+		upstreamtest.Text("It says alpha."),
+	)
+	before := len(fake.RequestsTo(upstreamtest.PathCodexResponses))
+	r5 := p.chat(map[string]any{"message": "what is in a.txt?", "model": "gpt-5.5"})
+	if r5.StopReason != "end_turn" || r5.Steps != 2 {
+		t.Fatalf("gpt-5.5 turn = %+v", r5)
+	}
+	turn = fake.RequestsTo(upstreamtest.PathCodexResponses)[before:]
+	for i, req := range turn {
+		name := "standard request " + strconv.Itoa(i+1)
+		// deckhand asks for reasoning summaries, which it streams to the editor.
+		compareSkeleton(t, name, skel["standard_step"+strconv.Itoa(i+1)], req, "summary")
+		checkTurnValues(t, name, req, r5.SessionID, account, "gpt-5.5", false)
+	}
+	checkItems(t, turn[1].Body)
+}
+
+// checkTurnValues checks the values of a turn request that the skeletons
+// leave out.
+func checkTurnValues(t *testing.T, what string, req upstreamtest.Request, session, account, model string, lite bool) {
+	t.Helper()
+	h := req.Header
+	for k, want := range map[string]string{
+		"chatgpt-account-id":    account,
+		"originator":            "deckhand", // honest identity: see README
+		"version":               upstreamtest.WireVersion,
+		"session-id":            session,
+		"thread-id":             session,
+		"x-client-request-id":   session,
+		"accept":                "text/event-stream",
+		"content-type":          "application/json",
+		"x-codex-beta-features": "remote_compaction_v2",
+	} {
+		if got := h.Get(k); got != want {
+			t.Errorf("%s: header %s = %q, want %q", what, k, got, want)
+		}
+	}
+	if !strings.HasPrefix(h.Get("Authorization"), "Bearer ey") || !uaTurn.MatchString(h.Get("User-Agent")) {
+		t.Errorf("%s: Authorization or User-Agent %q", what, h.Get("User-Agent"))
+	}
+	if got := h.Get(upstreamtest.HeaderLite) == "true"; got != lite {
+		t.Errorf("%s: Lite header %v, want %v", what, got, lite)
+	}
+	body, _ := jsonFields(req.Body)
+	want := map[string]string{"model": model, "stream": "true", "store": "false", "tool_choice": "auto",
+		"include": `["reasoning.encrypted_content"]`, "prompt_cache_key": session, "text": `{"verbosity":"low"}`}
+	if lite {
+		want["parallel_tool_calls"], want["reasoning"] = "false", `{"effort":"low","context":"all_turns"}`
+	} else {
+		want["parallel_tool_calls"], want["reasoning"] = "true", `{"effort":"medium","summary":"auto"}`
+	}
+	for k, v := range want {
+		if body[k] != v {
+			t.Errorf("%s: %s = %s, want %s", what, k, body[k], v)
+		}
 	}
 }
 
@@ -352,6 +386,9 @@ func checkItems(t *testing.T, body []byte) {
 	}
 	var kinds []string
 	for _, it := range b.Input {
+		if requestOwn(it) {
+			continue // the skeletons check these
+		}
 		typ, _ := it["type"].(string)
 		kinds = append(kinds, typ)
 		switch typ {

@@ -16,6 +16,10 @@ type modelsResult struct {
 		Label            string   `json:"label"`
 		Default          bool     `json:"default"`
 		ReasoningEfforts []string `json:"reasoningEfforts"`
+		// 1.2
+		Tools                  string `json:"tools"`
+		DefaultReasoningEffort string `json:"defaultReasoningEffort"`
+		ContextWindow          int64  `json:"contextWindow"`
 	} `json:"models"`
 	Default string `json:"default"`
 	Source  string `json:"source"`
@@ -65,9 +69,16 @@ func TestModelsOAuthReferenceCatalog(t *testing.T) {
 		t.Errorf("live models %v default %q source %q", got, r.Default, r.Source)
 	}
 	for _, m := range r.Models {
-		if m.Default != (m.ID == r.Default) || len(m.ReasoningEfforts) == 0 {
+		if m.Default != (m.ID == r.Default) || len(m.ReasoningEfforts) == 0 || m.Tools != "classic" {
 			t.Errorf("entry %+v", m)
 		}
+	}
+	// 1.2: each entry's own default effort and window.
+	if m := r.Models[0]; m.DefaultReasoningEffort != "low" || m.ContextWindow != 500000 {
+		t.Errorf("gpt-6.2-sol: default effort %q, window %d; the catalog says low, 500000", m.DefaultReasoningEffort, m.ContextWindow)
+	}
+	if m := r.Models[10]; m.DefaultReasoningEffort != "medium" || m.ContextWindow != 272000 {
+		t.Errorf("gpt-5.5: default effort %q, window %d", m.DefaultReasoningEffort, m.ContextWindow)
 	}
 }
 

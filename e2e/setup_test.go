@@ -86,7 +86,19 @@ func (p *proc) chat(params map[string]any) chatResult {
 	return r
 }
 
-// input returns the input items of the n-th request to path.
+// requestOwn says whether an input item belongs to the request rather than
+// to the session's history: the tools item and the developer messages that
+// open every request, and a Lite request's turn settings.
+func requestOwn(it map[string]any) bool {
+	switch it["type"] {
+	case "additional_tools", "configuration_update":
+		return true
+	}
+	return it["role"] == "developer"
+}
+
+// input returns the history items of the n-th request of reqs (the items
+// requestOwn names left out).
 func input(t *testing.T, reqs []upstreamtest.Request, n int) []map[string]any {
 	t.Helper()
 	if n >= len(reqs) {
@@ -95,7 +107,11 @@ func input(t *testing.T, reqs []upstreamtest.Request, n int) []map[string]any {
 	items, _ := reqs[n].JSON()["input"].([]any)
 	out := make([]map[string]any, 0, len(items))
 	for _, it := range items {
-		out = append(out, it.(map[string]any))
+		m := it.(map[string]any)
+		if requestOwn(m) {
+			continue
+		}
+		out = append(out, m)
 	}
 	return out
 }

@@ -6,12 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 
-	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/packages/param"
 	"github.com/openai/openai-go/v3/responses"
 	"github.com/openai/openai-go/v3/shared"
@@ -43,65 +40,11 @@ func builtinWindow(model string) int64 {
 	return 128_000
 }
 
-// windowCache holds the context windows the live catalogs gave.
-type windowCache struct {
-	mu      sync.Mutex
-	windows map[string]int64 // model -> tokens
-	fetched map[string]bool  // credential type -> catalog asked
-}
-
-// noteWindows keeps the context_window of each entry of a Codex catalog.
-func (c *windowCache) note(body []byte) {
-	var cat struct {
-		Models []struct {
-			Slug          string `json:"slug"`
-			ID            string `json:"id"`
-			ContextWindow int64  `json:"context_window"`
-		} `json:"models"`
-	}
-	if json.Unmarshal(body, &cat) != nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.windows == nil {
-		c.windows = map[string]int64{}
-	}
-	for _, m := range cat.Models {
-		if id := firstNonEmpty(m.Slug, m.ID); id != "" && m.ContextWindow > 0 {
-			c.windows[id] = m.ContextWindow
-		}
-	}
-}
-
-// contextWindow is the context window of model: the live catalog's on the
-// ChatGPT branch (asked once per engine), else the built-in table's.
+// contextWindow is the context window of model: its catalog entry's on the
+// ChatGPT branch, else the built-in table's.
 func (e *Engine) contextWindow(ctx context.Context, cred auth.Credential, model string) int64 {
-	c := &e.windows
-	c.mu.Lock()
-	w, known := c.windows[model]
-	fetched := c.fetched[cred.Type]
-	if !fetched {
-		if c.fetched == nil {
-			c.fetched = map[string]bool{}
-		}
-		c.fetched[cred.Type] = true
-	}
-	c.mu.Unlock()
-	if known {
-		return w
-	}
-	if !fetched && cred.Type == "oauth" {
-		u := strings.TrimRight(e.cfg.CodexBaseURL, "/") + "/models?client_version=" + url.QueryEscape(CatalogClientVersion)
-		if body, err := e.get(ctx, cred, u); err == nil {
-			c.note(body)
-			c.mu.Lock()
-			w, known = c.windows[model]
-			c.mu.Unlock()
-			if known {
-				return w
-			}
-		}
+	if en, ok := e.entryFor(ctx, cred, model); ok && en.ContextWindow > 0 {
+		return en.ContextWindow
 	}
 	return builtinWindow(model)
 }
@@ -173,67 +116,53 @@ func (t *turn) maybeCompact(ctx context.Context, cred auth.Credential, history [
 	return compacted
 }
 
-// compact replaces history by its compaction: the endpoint's, or a summary.
+// compact replaces history by its compaction: the model's own, asked for
+// with a trigger item, or where the trigger is refused a summary.
 func (t *turn) compact(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
-	out, err := t.compactByEndpoint(ctx, cred, history)
-	var apiErr *openai.Error
-	if err == nil || !errors.As(err, &apiErr) {
+	out, err := t.compactByTrigger(ctx, cred, history)
+	if err == nil || ctx.Err() != nil {
 		return out, err
 	}
-	switch apiErr.StatusCode {
-	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented, http.StatusBadRequest:
-		// Not served here (or not for this model): summarise instead.
-		t.e.log.Info("compaction endpoint not served; summarising instead", zap.Int("status", apiErr.StatusCode))
-		return t.compactBySummary(ctx, cred, history)
+	var up *UpstreamError
+	if errors.As(err, &up) {
+		switch up.Status {
+		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented, http.StatusBadRequest:
+			// Not served here (or not for this model): summarise instead.
+			t.e.log.Info("compaction by trigger refused; summarising instead", zap.Int("status", up.Status))
+			return t.compactBySummary(ctx, cred, history)
+		}
 	}
 	return nil, err
 }
 
-// compactByEndpoint calls <base>/responses/compact.
-func (t *turn) compactByEndpoint(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
+// compactByTrigger sends the history with a compaction_trigger item last,
+// as the official client does (on both branches, to the ordinary
+// endpoint); the answer must hold exactly one compaction item, which
+// replaces the older history: the session's first items, the recent user
+// messages and the compaction item follow.
+func (t *turn) compactByTrigger(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
 	fresh, err := t.e.credential(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p := t.params(history)
-	svc := t.e.service(fresh, t.s.ID)
-	res, err := svc.Compact(ctx, responses.ResponseCompactParams{
-		Model:          responses.ResponseCompactParamsModel(t.model),
-		Instructions:   p.Instructions,
-		Input:          responses.ResponseCompactParamsInputUnion{OfResponseInputItemArray: inputItems(history)},
-		PromptCacheKey: p.PromptCacheKey,
-	}, option.WithHeader("Accept", "application/json"))
+	// The compaction is not the user's answer: nothing of it is streamed.
+	client := t.client
+	t.client = nopClient{}
+	step, err := t.stream(ctx, t.e.service(fresh, t.s.ID, &t.sticky), t.requestParams(history, true))
+	t.client = client
 	if err != nil {
 		return nil, err
 	}
-	var raw struct {
-		Output []struct {
-			Type             string          `json:"type"`
-			Role             string          `json:"role"`
-			Content          json.RawMessage `json:"content"`
-			EncryptedContent string          `json:"encrypted_content"`
-		} `json:"output"`
-	}
-	if err := json.Unmarshal([]byte(res.RawJSON()), &raw); err != nil {
-		return nil, fmt.Errorf("compaction answer: %w", err)
-	}
-	var out []Item
-	compacted := false
-	for _, o := range raw.Output {
-		switch {
-		case o.Type == "compaction" && o.EncryptedContent != "":
-			out = append(out, Item{Kind: ItemCompaction, Encrypted: o.EncryptedContent})
-			compacted = true
-		case o.Type == "message" && o.Role == "user":
-			out = append(out, Item{Kind: ItemUser, Text: contentText(o.Content)})
-		case o.Type == "message" && o.Role == "assistant":
-			out = append(out, Item{Kind: ItemAssistant, Text: contentText(o.Content)})
+	var comp []Item
+	for _, it := range step.items {
+		if it.Kind == ItemCompaction {
+			comp = append(comp, it)
 		}
 	}
-	if !compacted {
-		return nil, errors.New("the compaction answer holds no compaction item")
+	if len(comp) != 1 {
+		return nil, fmt.Errorf("the compaction answer holds %d compaction items, not one", len(comp))
 	}
-	return out, nil
+	return append(t.keptForCompaction(history), comp[0]), nil
 }
 
 // contentText reads a message's content: a string or a list of text parts.
@@ -269,7 +198,9 @@ func (t *turn) compactBySummary(ctx context.Context, cred auth.Credential, histo
 	p.Tools = nil
 	p.ToolChoice = responses.ResponseNewParamsToolChoiceUnion{}
 	p.ParallelToolCalls = param.Opt[bool]{}
-	p.Reasoning = shared.ReasoningParam{}
+	if !t.lite() { // a Lite request must say its reasoning context
+		p.Reasoning = shared.ReasoningParam{}
+	}
 	// The summary is not the user's answer: nothing of it is streamed.
 	client := t.client
 	t.client = nopClient{}
@@ -281,6 +212,15 @@ func (t *turn) compactBySummary(ctx context.Context, cred auth.Credential, histo
 	if strings.TrimSpace(step.text) == "" {
 		return nil, errors.New("the summarising step answered no text")
 	}
+	out := t.keptForCompaction(history)
+	out = append(out, Item{Kind: ItemUser, Text: "Summary of the conversation so far (the earlier messages were compacted):\n\n" + step.text})
+	return out, nil
+}
+
+// keptForCompaction is what a compacted history keeps of history: the
+// session's first items (environment and instructions), and the most
+// recent user messages within a quarter of the window.
+func (t *turn) keptForCompaction(history []Item) []Item {
 	var out, users []Item
 	for i, it := range history {
 		if it.Kind != ItemUser {
@@ -292,23 +232,23 @@ func (t *turn) compactBySummary(ctx context.Context, cred auth.Credential, histo
 		}
 		users = append(users, it)
 	}
-	// The latest user message always stays (cut if it must be), older ones
-	// while they fit: a quarter of the window, at four bytes a token.
-	budget := int(t.window)
+	// The latest user message always stays (cut to a quarter of the
+	// window if it must be), older ones while they fit in a tenth of it,
+	// at four bytes a token.
+	budget := int(t.window) * 4 / 10
 	var recent []Item
 	for i := len(users) - 1; i >= 0; i-- {
 		it := users[i]
-		if i == len(users)-1 && len(it.Text) > budget {
-			it.Text = cut(it.Text, budget) + "\n[… the rest of this message was cut when the conversation was compacted]"
+		if i == len(users)-1 && len(it.Text) > int(t.window) {
+			it.Text = cut(it.Text, int(t.window)) + "\n[… the rest of this message was cut when the conversation was compacted]"
+			it.wire = nil
 		}
-		if budget -= len(it.Text); budget < 0 && i < len(users)-1 {
+		if budget -= len(it.Text) + 64; budget < 0 && i < len(users)-1 {
 			break
 		}
 		recent = append([]Item{it}, recent...)
 	}
-	out = append(out, recent...)
-	out = append(out, Item{Kind: ItemUser, Text: "Summary of the conversation so far (the earlier messages were compacted):\n\n" + step.text})
-	return out, nil
+	return append(out, recent...)
 }
 
 // isSessionContext says whether a user item is one of the session's first

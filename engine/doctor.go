@@ -24,8 +24,8 @@ func (e *Engine) LiveCheck(ctx context.Context) (host string, models int, err er
 	u := strings.TrimRight(e.cfg.APIBaseURL, "/") + "/models"
 	parse := parseAPICatalog
 	if cred.Type == "oauth" {
-		u = strings.TrimRight(e.cfg.CodexBaseURL, "/") + "/models?client_version=" + url.QueryEscape(CatalogClientVersion)
-		parse = parseCodexCatalog
+		u = e.codexCatalogURL()
+		parse = func(body []byte) []Model { return listedModels(parseEntries(body), e.wireVersion()) }
 	}
 	if p, perr := url.Parse(u); perr == nil {
 		host = p.Host

@@ -18,7 +18,10 @@ import (
 // Config is everything the engine is built from. Zero durations take the
 // defaults named beside them.
 type Config struct {
-	Version      string        // deckhand's version, for User-Agent
+	Version string // deckhand's version, for User-Agent
+	// WireVersion is the Codex wire version sent to the ChatGPT backend
+	// ("" = WireVersion): client_version, `version` and User-Agent.
+	WireVersion  string
 	Home         string        // holds auth.json
 	SessionsDir  string        // session files (Home/sessions)
 	Issuer       string        // OAuth issuer
@@ -125,7 +128,7 @@ type Engine struct {
 	sessions    map[string]*Session
 	corrupt     string            // why the stored login was lost, until the next login
 	defaults    map[string]string // default model by credential type, from models
-	windows     windowCache       // context windows from the live catalogs
+	catalogs    catalogCache      // the ChatGPT backend's last catalog
 }
 
 // New builds an engine. Nothing runs until a client attaches.

@@ -49,6 +49,10 @@ type Item struct {
 	// Text then describes it for the editor.
 	Image string `json:"image,omitempty"`
 
+	// opens is the id of the turn this user message opened (in memory
+	// only): a Lite request follows it with the turn's settings.
+	opens string
+
 	// wire is the item encoded as a request's input item, once: a long
 	// session's requests then cost a copy of each item, not an encoding.
 	wire []byte

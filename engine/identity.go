@@ -10,8 +10,11 @@ import (
 
 // userAgent is `deckhand/<version> (<os> <os version>; <arch>)`, the shape
 // of the official CLI's User-Agent with deckhand's own name.
-func userAgent(version string) string {
-	return "deckhand/" + version + " (" + osDescription() + "; " + archName() + ")"
+func userAgent(version string) string { return agentFor("deckhand", version) }
+
+// agentFor is `<name>/<version> (<os> <os version>; <arch>)`.
+func agentFor(name, version string) string {
+	return headerSafe(name) + "/" + headerSafe(version) + " (" + osDescription() + "; " + archName() + ")"
 }
 
 var osDesc = sync.OnceValue(func() string {

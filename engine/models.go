@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -21,6 +19,12 @@ type Model struct {
 	// for (low, medium, high), in that order; empty when unknown.
 	ReasoningEfforts []string
 	Default          bool
+	// DefaultEffort is the effort a chat that names none runs with (the
+	// catalog entry's default); ContextWindow its window in tokens (0:
+	// unknown); Tools the kind of tools deckhand gives it ("classic").
+	DefaultEffort string
+	ContextWindow int64
+	Tools         string
 }
 
 // ModelList is what models answers: the list, its default, and where the
@@ -37,33 +41,8 @@ const (
 	SourceBuiltin = "builtin" // it did not: deckhand's own list
 )
 
-// CatalogClientVersion is the client_version deckhand asks the ChatGPT
-// backend's catalog with: the official CLI release whose traffic deckhand's
-// was matched against. Catalog entries name a minimal_client_version (0.98.0
-// to 0.166.0 in that release's catalog); asking with deckhand's own version
-// (0.x) would be answered without them.
-const CatalogClientVersion = "0.171.0"
-
 // efforts deckhand's chat accepts, in order.
 var chatEfforts = []string{"low", "medium", "high"}
-
-// codexModels is the built-in list for a ChatGPT login, used when the
-// backend's catalog does not answer: the visible entries of the catalog
-// bundled with the official CLI 0.171.0, in its priority order. The first
-// is the default.
-var codexModels = []Model{
-	{ID: "gpt-6.2-sol", Label: "GPT-6.2-Sol", Description: "Fast, go-to model for coding and everyday work"},
-	{ID: "gpt-6.2-astra", Label: "GPT-6.2-Astra", Description: "Most capable, for complex coding"},
-	{ID: "gpt-6.1-terra", Label: "GPT-6.1 Terra", Description: "Efficient, with visual understanding"},
-	{ID: "gpt-6.1-sol", Label: "GPT-6.1-Sol", Description: "Previous generation"},
-	{ID: "gpt-6-astra", Label: "GPT-6-Astra", Description: "Previous generation"},
-	{ID: "gpt-6-sol", Label: "GPT-6-Sol", Description: "Legacy"},
-	{ID: "gpt-6-luna", Label: "GPT-6-Luna", Description: "Fast and affordable"},
-	{ID: "gpt-5.6-sol", Label: "GPT-5.6-Sol", Description: "Legacy"},
-	{ID: "gpt-5.6-terra", Label: "GPT-5.6-Terra", Description: "Legacy"},
-	{ID: "gpt-5.6-luna", Label: "GPT-5.6-Luna", Description: "Legacy"},
-	{ID: "gpt-5.5", Label: "GPT-5.5", Description: "Legacy coding model"},
-}
 
 // apiModels is the built-in list for an API key.
 var apiModels = []Model{
@@ -108,36 +87,29 @@ func (e *Engine) ModelCatalog(ctx context.Context) (ModelList, error) {
 
 // catalog asks the branch of cred for its models.
 func (e *Engine) catalog(ctx context.Context, cred auth.Credential) (ModelList, error) {
-	u, parse, builtIn := strings.TrimRight(e.cfg.APIBaseURL, "/")+"/models", parseAPICatalog, apiModels
 	if cred.Type == "oauth" {
-		u = strings.TrimRight(e.cfg.CodexBaseURL, "/") + "/models?client_version=" + url.QueryEscape(CatalogClientVersion)
-		parse, builtIn = parseCodexCatalog, codexModels
+		return e.codexCatalog(ctx, cred)
 	}
-	body, err := e.get(ctx, cred, u)
+	body, err := e.get(ctx, cred, strings.TrimRight(e.cfg.APIBaseURL, "/")+"/models")
 	if ctx.Err() != nil {
 		return ModelList{}, ctx.Err()
 	}
 	l := ModelList{Source: SourceLive}
 	if err == nil {
-		l.Models = parse(body)
-		if cred.Type == "oauth" {
-			e.windows.note(body) // the context windows it lists
-		}
+		l.Models = parseAPICatalog(body)
 	}
 	if len(l.Models) == 0 {
 		l.Source = SourceBuiltin
-		l.Models = make([]Model, len(builtIn))
-		for i, m := range builtIn {
-			m.ReasoningEfforts = chatEfforts
+		l.Models = make([]Model, len(apiModels))
+		for i, m := range apiModels {
+			m.ReasoningEfforts, m.DefaultEffort, m.ContextWindow, m.Tools = chatEfforts, "medium", builtinWindow(m.ID), "classic"
 			l.Models[i] = m
 		}
 	}
 	l.Default = l.Models[0].ID
-	if cred.Type != "oauth" {
-		for _, m := range l.Models {
-			if m.ID == DefaultModel {
-				l.Default = m.ID
-			}
+	for _, m := range l.Models {
+		if m.ID == DefaultModel {
+			l.Default = m.ID
 		}
 	}
 	for i := range l.Models {
@@ -146,110 +118,67 @@ func (e *Engine) catalog(ctx context.Context, cred auth.Credential) (ModelList, 
 	return l, nil
 }
 
+// codexCatalog lists the ChatGPT branch's models: the catalog's entries a
+// picker may show, in priority order, the first the default.
+func (e *Engine) codexCatalog(ctx context.Context, cred auth.Credential) (ModelList, error) {
+	entries, source, err := e.codexEntries(ctx, cred)
+	if err != nil {
+		return ModelList{}, err
+	}
+	l := ModelList{Source: source, Models: listedModels(entries, e.wireVersion())}
+	if len(l.Models) == 0 {
+		l.Source, l.Models = SourceBuiltin, listedModels(builtinEntries, e.wireVersion())
+	}
+	l.Default = l.Models[0].ID
+	l.Models[0].Default = true
+	return l, nil
+}
+
+// listedModels are the entries a picker may show, as it shows them.
+func listedModels(entries []CatalogEntry, wire string) []Model {
+	var out []Model
+	for _, c := range entries {
+		if c.listed(wire) {
+			out = append(out, c.model())
+		}
+	}
+	return out
+}
+
 // defaultModel is the model of a chat that names none: the default the
 // last models answer gave for this branch; on the ChatGPT branch, before
-// any, the first built-in entry; on the API-key branch DefaultModel.
-func (e *Engine) defaultModel(cred auth.Credential) string {
+// any, the catalog's (asked now), on the API-key branch DefaultModel.
+func (e *Engine) defaultModel(ctx context.Context, cred auth.Credential) string {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if m := e.defaults[cred.Type]; m != "" {
+	m := e.defaults[cred.Type]
+	e.mu.Unlock()
+	if m != "" {
 		return m
 	}
-	if cred.Type == "oauth" {
-		return codexModels[0].ID
+	if cred.Type != "oauth" {
+		return DefaultModel
 	}
-	return DefaultModel
+	l, err := e.codexCatalog(ctx, cred)
+	if err != nil || len(l.Models) == 0 {
+		return builtinEntries[0].Slug
+	}
+	e.mu.Lock()
+	e.defaults[cred.Type] = l.Default
+	e.mu.Unlock()
+	return l.Default
 }
 
-// catalogEntry is one model of the ChatGPT backend's catalog.
-type catalogEntry struct {
-	Slug                 string          `json:"slug"`
-	ID                   string          `json:"id"`
-	DisplayName          string          `json:"display_name"`
-	Description          string          `json:"description"`
-	Visibility           string          `json:"visibility"`
-	Priority             json.Number     `json:"priority"`
-	MinimalClientVersion string          `json:"minimal_client_version"`
-	ReasoningLevels      json.RawMessage `json:"supported_reasoning_levels"`
-}
-
-// parseCodexCatalog reads {"models":[…]}: the entries a picker may show
-// (visibility "list" or unset, and not asking for a newer client than
-// deckhand says it is), by priority.
-func parseCodexCatalog(body []byte) []Model {
-	var cat struct {
-		Models []catalogEntry `json:"models"`
-	}
-	if json.Unmarshal(body, &cat) != nil {
-		return nil
-	}
-	type ranked struct {
-		m    Model
-		prio float64
-	}
-	var list []ranked
-	for _, c := range cat.Models {
-		id := firstNonEmpty(c.Slug, c.ID)
-		if id == "" || (c.Visibility != "" && c.Visibility != "list") || newerThanUs(c.MinimalClientVersion) {
-			continue
-		}
-		prio, err := c.Priority.Float64()
-		if err != nil {
-			prio = 1e9 // unranked entries after the ranked ones
-		}
-		list = append(list, ranked{Model{ID: id, Label: c.DisplayName, Description: c.Description,
-			ReasoningEfforts: efforts(c.ReasoningLevels)}, prio})
-	}
-	sort.SliceStable(list, func(i, j int) bool { return list[i].prio < list[j].prio })
-	out := make([]Model, len(list))
-	for i, r := range list {
-		out[i] = r.m
-	}
-	return out
-}
-
-// efforts reads supported_reasoning_levels, a list of {"effort": …} or of
-// strings, and keeps those a chat may ask for. Unknown or absent: all.
-func efforts(raw json.RawMessage) []string {
-	if len(raw) == 0 {
-		return chatEfforts
-	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		return chatEfforts
-	}
-	have := map[string]bool{}
-	for _, it := range items {
-		var s string
-		if json.Unmarshal(it, &s) != nil {
-			var obj struct {
-				Effort string `json:"effort"`
-			}
-			_ = json.Unmarshal(it, &obj)
-			s = obj.Effort
-		}
-		have[s] = true
-	}
-	var out []string
-	for _, e := range chatEfforts {
-		if have[e] {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// newerThanUs reports whether a minimal_client_version is above
-// CatalogClientVersion; an unreadable one is not.
-func newerThanUs(v string) bool {
+// newerThan reports whether a minimal_client_version is above the wire
+// version have; an unreadable one is not.
+func newerThan(v, have string) bool {
 	want, ok := semver(v)
-	have, _ := semver(CatalogClientVersion)
+	got, _ := semver(have)
 	if !ok {
 		return false
 	}
 	for i := range want {
-		if want[i] != have[i] {
-			return want[i] > have[i]
+		if want[i] != got[i] {
+			return want[i] > got[i]
 		}
 	}
 	return false
@@ -284,10 +213,18 @@ func parseAPICatalog(body []byte) []Model {
 	var out []Model
 	for _, m := range cat.Data {
 		if toolLoopModel.MatchString(m.ID) && !toolLoopExclude.MatchString(m.ID) {
-			out = append(out, Model{ID: m.ID, ReasoningEfforts: apiEfforts(m.ID)})
+			out = append(out, Model{ID: m.ID, ReasoningEfforts: apiEfforts(m.ID), DefaultEffort: apiDefaultEffort(m.ID),
+				ContextWindow: builtinWindow(m.ID), Tools: "classic"})
 		}
 	}
 	return out
+}
+
+func apiDefaultEffort(id string) string {
+	if reasoningModel(id) {
+		return "medium"
+	}
+	return ""
 }
 
 func apiEfforts(id string) []string {

@@ -33,7 +33,7 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 	capt := &captured{}
 	ctx = context.WithValue(ctx, capturedKey{}, capt)
 	params, body := splitBody(params)
-	st := svc.NewStreaming(ctx, params, body...)
+	st := svc.NewStreaming(ctx, params, append(body, t.requestOptions()...)...)
 	defer st.Close()
 
 	var res stepResult
@@ -154,6 +154,9 @@ func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.
 		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: args}, o.CallID != ""
 	case "custom_tool_call":
 		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: o.Input, Custom: true}, o.CallID != ""
+	case "compaction":
+		it := Item{Kind: ItemCompaction, Encrypted: o.EncryptedContent}
+		return it, it.Encrypted != ""
 	case "reasoning":
 		// Without its encrypted content a reasoning item cannot be sent
 		// back (nothing is stored upstream): it is dropped.

@@ -21,10 +21,22 @@ func chatOK(t *testing.T, e *Engine, req ChatRequest) TurnResult {
 	return res
 }
 
+// lastInput is the history the last request carried: its input without
+// the items every request of the model's shape adds (the tools item, the
+// developer messages, the turn's settings).
 func lastInput(t *testing.T, fake *upstreamtest.Server) []any {
 	t.Helper()
 	reqs := fake.RequestsTo("/backend-api/codex/responses")
-	return reqs[len(reqs)-1].JSON()["input"].([]any)
+	var out []any
+	for _, it := range reqs[len(reqs)-1].JSON()["input"].([]any) {
+		m, _ := it.(map[string]any)
+		switch {
+		case m["type"] == "additional_tools", m["type"] == "configuration_update", m["role"] == "developer":
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
 }
 
 func TestStoreFilesArePrivate(t *testing.T) {

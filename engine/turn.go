@@ -8,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/openai/openai-go/v3/packages/param"
 	"github.com/openai/openai-go/v3/responses"
-	"github.com/openai/openai-go/v3/shared"
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/auth"
@@ -30,6 +28,9 @@ type turn struct {
 	window   int64           // the model's context window, once known
 	overhead int             // bytes of a request besides its input
 	sticky   turnState       // the backend's routing token, echoed within the turn
+	codex    bool            // a ChatGPT login: the entry shapes the request
+	entry    CatalogEntry    // the model's catalog entry (zero when none)
+	prefix   []Item          // the request's first items, made once per turn
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -67,9 +68,6 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
 	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s)}
-	if t.effort == "" {
-		t.effort = "medium"
-	}
 	// The turn is cancellable from here on, the refresh of a token included.
 	if t.running, err = s.begin(t.id, cancel); err != nil {
 		return TurnResult{}, err
@@ -86,7 +84,15 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		return TurnResult{}, err
 	}
 	if t.model == "" {
-		t.model = e.defaultModel(cred)
+		t.model = e.defaultModel(ctx, cred)
+	}
+	t.codex = cred.Type == "oauth"
+	t.entry, _ = e.entryFor(ctx, cred, t.model)
+	if t.effort == "" {
+		t.effort = "medium"
+		if t.codex {
+			t.effort = t.entry.defaultEffort()
+		}
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
@@ -100,6 +106,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		pre = append(pre, t.instructionsFor(t.env(), d)...)
 	}
 	history := t.open(req.Message, message, pre) // written to the session's file from here on
+	history[len(history)-1].opens = t.id
 	res, history, err := t.loop(ctx, cred, history)
 	res.SessionID, res.TurnID = s.ID, t.id
 	res.Usage.ContextTokens, res.Usage.ContextWindow = t.contextTokens(history), t.window
@@ -254,32 +261,7 @@ func detailOf(err error) string {
 // params builds the request body of a step. Nothing is stored upstream, so
 // the whole history goes every time, reasoning included.
 func (t *turn) params(history []Item) responses.ResponseNewParams {
-	defs := make([]responses.ToolUnionParam, 0, len(t.e.tools))
-	for _, tool := range t.e.tools {
-		defs = append(defs, responses.ToolUnionParam{OfFunction: &responses.FunctionToolParam{
-			Name:        tool.Name(),
-			Description: param.NewOpt(tool.Description()),
-			Parameters:  tool.Schema(),
-			Strict:      param.NewOpt(false),
-		}})
-	}
-	p := responses.ResponseNewParams{
-		Model:             shared.ResponsesModel(t.model),
-		Instructions:      param.NewOpt(instructions(t.s.root, t.e.tools)),
-		Input:             inputParam(history),
-		Tools:             defs,
-		ToolChoice:        responses.ResponseNewParamsToolChoiceUnion{OfToolChoiceMode: param.NewOpt(responses.ToolChoiceOptionsAuto)},
-		ParallelToolCalls: param.NewOpt(true),
-		Store:             param.NewOpt(false),
-		PromptCacheKey:    param.NewOpt(t.s.ID),
-	}
-	if reasoningModel(t.model) {
-		// Nothing is stored upstream: the reasoning comes back encrypted
-		// and goes out again with the history.
-		p.Include = []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent}
-		p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffort(t.effort), Summary: shared.ReasoningSummaryAuto}
-	}
-	return p
+	return t.requestParams(history, false)
 }
 
 // reasoningModel says whether a model takes reasoning settings; the API

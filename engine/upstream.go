@@ -89,7 +89,10 @@ func (e *Engine) authMiddleware(cred auth.Credential, sessionID string, sticky *
 		e.setIdentity(req.Header, cred)
 		if cred.Type == "oauth" {
 			if sessionID != "" {
+				// The official client names the conversation three ways.
 				req.Header.Set("session-id", sessionID)
+				req.Header.Set("thread-id", sessionID)
+				req.Header.Set("x-client-request-id", sessionID)
 			}
 			if v := sticky.get(); v != "" {
 				req.Header.Set(headerTurnState, v)
@@ -139,9 +142,16 @@ func (e *Engine) get(ctx context.Context, cred auth.Credential, url string) ([]b
 // the ChatGPT branch the account and originator; on the API-key branch the
 // organization and project the user chose (never sent to ChatGPT, whose
 // token already names the account).
+//
+// On the ChatGPT branch every request also says which Codex wire version
+// it speaks (`version`; the backend gates each model on it), and the
+// User-Agent is the official shape with the originator's name and that
+// version.
 func (e *Engine) setIdentity(h http.Header, cred auth.Credential) {
 	h.Set("User-Agent", userAgent(e.cfg.Version))
 	if cred.Type == "oauth" {
+		h.Set("User-Agent", agentFor(e.cfg.Originator, e.wireVersion()))
+		h.Set("version", e.wireVersion())
 		h.Set("Authorization", "Bearer "+cred.Access)
 		if cred.AccountID != "" {
 			h.Set("ChatGPT-Account-Id", cred.AccountID)

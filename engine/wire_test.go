@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -33,9 +35,13 @@ func TestCodexIdentityAndTurnState(t *testing.T) {
 	if len(reqs) != 3 {
 		t.Fatalf("%d requests", len(reqs))
 	}
-	ua := regexp.MustCompile(`^deckhand/test \([^;()]+ [^;()]*; [a-z0-9_]+\)$`)
+	// The official shape, with the originator's name and the wire version.
+	ua := regexp.MustCompile(`^deckhand/` + regexp.QuoteMeta(WireVersion) + ` \([^;()]+ [^;()]*; [a-z0-9_]+\)$`)
 	for i, r := range reqs {
 		h := r.Header
+		if h.Get("version") != WireVersion {
+			t.Errorf("request %d: version %q", i, h.Get("version"))
+		}
 		if h.Get("originator") != "deckhand" || !ua.MatchString(h.Get("User-Agent")) || h.Get("session-id") != res.SessionID {
 			t.Errorf("request %d: originator %q, User-Agent %q, session-id %q", i, h.Get("originator"), h.Get("User-Agent"), h.Get("session-id"))
 		}
@@ -190,9 +196,25 @@ func TestModelCatalog(t *testing.T) {
 	if l, _ := e.ModelCatalog(context.Background()); len(l.Models) != 2 || l.Models[0].ID != "a" || l.Default != "a" {
 		t.Errorf("priority order: %+v", l)
 	}
+	// Without a catalog, the last one kept on disk answers, also after a
+	// restart; with none kept, the built-in list.
 	fake.SetCodexModels()
 	l, err = e.ModelCatalog(context.Background())
-	if err != nil || l.Source != SourceBuiltin || l.Default != codexModels[0].ID || len(l.Models) != len(codexModels) {
+	if err != nil || l.Source != SourceLive || l.Default != "a" || len(l.Models) != 2 {
+		t.Errorf("kept list: %+v, %v", l, err)
+	}
+	again := New(e.cfg)
+	t.Cleanup(again.Close)
+	if l, err := again.ModelCatalog(context.Background()); err != nil || l.Default != "a" || len(l.Models) != 2 {
+		t.Errorf("kept list after a restart: %+v, %v", l, err)
+	}
+	if err := os.Remove(filepath.Join(e.cfg.Home, catalogFile)); err != nil {
+		t.Fatal(err)
+	}
+	fresh := New(e.cfg)
+	t.Cleanup(fresh.Close)
+	l, err = fresh.ModelCatalog(context.Background())
+	if err != nil || l.Source != SourceBuiltin || l.Default != builtinEntries[0].Slug || len(l.Models) != len(builtinEntries) {
 		t.Errorf("builtin list: %+v, %v", l, err)
 	}
 }
@@ -260,4 +282,16 @@ func TestRefreshBusyIsSaid(t *testing.T) {
 	if !errors.As(err, &u) || !strings.Contains(u.Message, "Another deckhand process is refreshing") || strings.Contains(u.Message, "network") {
 		t.Errorf("err = %#v", err)
 	}
+}
+
+// developerText joins the developer messages of a request body.
+func developerText(body map[string]any) string {
+	items, _ := body["input"].([]any)
+	var b strings.Builder
+	for _, it := range items {
+		if m, _ := it.(map[string]any); m["role"] == "developer" && m["type"] == "message" {
+			b.WriteString(inputText(it))
+		}
+	}
+	return b.String()
 }

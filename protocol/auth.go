@@ -130,6 +130,12 @@ type Model struct {
 	Default          bool     `json:"default,omitempty"`
 	ReasoningEfforts []string `json:"reasoningEfforts,omitempty"`
 	Description      string   `json:"description,omitempty"` // an extension
+	// 1.2: the kind of tools the model is given ("code", "native" or
+	// "classic"), the effort a chat that names none runs with, and the
+	// context window in tokens (absent when unknown).
+	Tools                  string `json:"tools,omitempty"`
+	DefaultReasoningEffort string `json:"defaultReasoningEffort,omitempty"`
+	ContextWindow          int64  `json:"contextWindow,omitempty"`
 }
 
 // ModelsResult is the result of models. Source (1.1) is "live" when the

@@ -109,7 +109,8 @@ func (s *Server) registerAuth() {
 		res := protocol.ModelsResult{Default: l.Default, Source: l.Source, Models: make([]protocol.Model, 0, len(l.Models))}
 		for _, m := range l.Models {
 			res.Models = append(res.Models, protocol.Model{ID: m.ID, Label: m.Label, Default: m.Default,
-				ReasoningEfforts: m.ReasoningEfforts, Description: m.Description})
+				ReasoningEfforts: m.ReasoningEfforts, Description: m.Description,
+				Tools: m.Tools, DefaultReasoningEffort: m.DefaultEffort, ContextWindow: m.ContextWindow})
 		}
 		return res, nil
 	})

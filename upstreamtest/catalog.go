@@ -1,6 +1,9 @@
 package upstreamtest
 
 import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,26 +20,46 @@ type CatalogModel struct {
 	MinimalClientVersion string
 	ReasoningLevels      []string
 	DefaultReasoning     string
+	// Lite is use_responses_lite: the model takes only the Responses Lite
+	// request (and refuses the standard one), and the others the reverse.
+	Lite bool
+	// ContextWindow is context_window (0: none listed, unless
+	// SetContextWindow sets one for every entry).
+	ContextWindow int
+	// Template is model_messages.instructions_template ("" : none).
+	Template string
+}
+
+// ref is a reference entry: Lite unless it is gpt-5.5, as in 0.171.0.
+func ref(slug, name, desc, vis string, prio int, min string, levels []string, def string, window int) CatalogModel {
+	return CatalogModel{Slug: slug, DisplayName: name, Description: desc, Visibility: vis, Priority: prio,
+		MinimalClientVersion: min, ReasoningLevels: levels, DefaultReasoning: def, Lite: slug != "gpt-5.5",
+		ContextWindow: window, Template: "You are " + name + ", a coding model of the test backend."}
 }
 
 // ReferenceCatalog is the catalog bundled with the official CLI 0.171.0: its
 // visible entries in priority order, and two hidden ones. The fake serves it
-// unless a test sets another one.
+// unless a test sets another one. Every entry but gpt-5.5 takes the
+// Responses Lite request.
 var ReferenceCatalog = []CatalogModel{
-	{"gpt-6.2-sol", "GPT-6.2-Sol", "Fast, go-to model for coding and everyday work.", "list", 1, "0.160.0", []string{"low", "medium", "high", "xhigh"}, "medium"},
-	{"gpt-6.2-astra", "GPT-6.2-Astra", "Most capable, for complex coding.", "list", 2, "0.160.0", []string{"low", "medium", "high", "xhigh"}, "medium"},
-	{"gpt-6.1-terra", "GPT-6.1 Terra", "Efficient, with visual understanding.", "list", 3, "0.150.0", []string{"low", "medium", "high"}, "medium"},
-	{"gpt-6.1-sol", "GPT-6.1-Sol", "Previous generation.", "list", 4, "0.140.0", []string{"low", "medium", "high"}, "medium"},
-	{"gpt-6-astra", "GPT-6-Astra", "Previous generation.", "list", 5, "0.120.0", []string{"low", "medium", "high"}, "medium"},
-	{"gpt-6-sol", "GPT-6-Sol", "Legacy.", "list", 6, "0.120.0", []string{"low", "medium", "high"}, "medium"},
-	{"gpt-6-luna", "GPT-6-Luna", "Fast and affordable.", "list", 7, "0.120.0", []string{"minimal", "low", "medium"}, "low"},
-	{"gpt-5.6-sol", "GPT-5.6-Sol", "Legacy.", "list", 8, "0.110.0", []string{"low", "medium", "high"}, "medium"},
-	{"gpt-5.6-terra", "GPT-5.6-Terra", "Legacy.", "list", 9, "0.110.0", []string{"low", "medium", "high"}, "medium"},
-	{"gpt-5.6-luna", "GPT-5.6-Luna", "Legacy.", "list", 10, "0.110.0", []string{"low", "medium"}, "low"},
-	{"gpt-5.5", "GPT-5.5", "Legacy coding model.", "list", 13, "0.98.0", []string{"low", "medium", "high"}, "medium"},
-	{"codex-auto-review", "Codex Auto Review", "Internal.", "hide", 20, "0.166.0", []string{"medium"}, "medium"},
-	{"gpt-daybreak-preview", "GPT Daybreak", "Internal.", "hide", 21, "0.166.0", []string{"medium"}, "medium"},
+	ref("gpt-6.2-sol", "GPT-6.2-Sol", "Fast, go-to model for coding and everyday work.", "list", 1, "0.160.0", []string{"low", "medium", "high"}, "low", 500000),
+	ref("gpt-6.2-astra", "GPT-6.2-Astra", "Most capable, for complex coding.", "list", 2, "0.160.0", []string{"low", "medium", "high", "xhigh"}, "medium", 0),
+	ref("gpt-6.1-terra", "GPT-6.1 Terra", "Efficient, with visual understanding.", "list", 3, "0.150.0", []string{"low", "medium", "high"}, "medium", 0),
+	ref("gpt-6.1-sol", "GPT-6.1-Sol", "Previous generation.", "list", 4, "0.140.0", []string{"low", "medium", "high"}, "medium", 0),
+	ref("gpt-6-astra", "GPT-6-Astra", "Previous generation.", "list", 5, "0.120.0", []string{"low", "medium", "high"}, "medium", 0),
+	ref("gpt-6-sol", "GPT-6-Sol", "Legacy.", "list", 6, "0.120.0", []string{"low", "medium", "high"}, "medium", 0),
+	ref("gpt-6-luna", "GPT-6-Luna", "Fast and affordable.", "list", 7, "0.120.0", []string{"minimal", "low", "medium"}, "low", 0),
+	ref("gpt-5.6-sol", "GPT-5.6-Sol", "Legacy.", "list", 8, "0.110.0", []string{"low", "medium", "high"}, "medium", 0),
+	ref("gpt-5.6-terra", "GPT-5.6-Terra", "Legacy.", "list", 9, "0.110.0", []string{"low", "medium", "high"}, "medium", 0),
+	ref("gpt-5.6-luna", "GPT-5.6-Luna", "Legacy.", "list", 10, "0.110.0", []string{"low", "medium"}, "low", 0),
+	ref("gpt-5.5", "GPT-5.5", "Legacy coding model.", "list", 13, "0.98.0", []string{"low", "medium", "high"}, "medium", 272000),
+	ref("codex-auto-review", "Codex Auto Review", "Internal.", "hide", 20, "0.166.0", []string{"medium"}, "medium", 0),
+	ref("gpt-daybreak-preview", "GPT Daybreak", "Internal.", "hide", 21, "0.166.0", []string{"medium"}, "medium", 0),
 }
+
+// WireVersion is the Codex wire version the fake's catalog and gates are
+// written for (the reference catalog's release).
+const WireVersion = "0.171.0"
 
 // NotSupportedDetail is the ChatGPT backend's 400 detail for a model the
 // plan does not serve.
@@ -79,16 +102,23 @@ func (s *Server) catalogLocked() ([]CatalogModel, bool) {
 // catalog, or of the reference catalog when none is served. The caller
 // holds s.mu.
 func (s *Server) servedLocked(model string) bool {
+	_, ok := s.entryLocked(model)
+	return ok
+}
+
+// entryLocked is model's entry in the catalog served (the reference
+// catalog when none is). The caller holds s.mu.
+func (s *Server) entryLocked(model string) (CatalogModel, bool) {
 	cat, ok := s.catalogLocked()
 	if !ok {
 		cat = ReferenceCatalog
 	}
 	for _, m := range cat {
 		if m.Slug == model {
-			return true
+			return m, true
 		}
 	}
-	return false
+	return CatalogModel{}, false
 }
 
 // handleCodexModels is the backend's model catalog. Entries whose
@@ -121,18 +151,43 @@ func (s *Server) handleCodexModels(w http.ResponseWriter, r *http.Request) {
 		for i, l := range m.ReasoningLevels {
 			levels[i] = map[string]any{"effort": l, "description": l}
 		}
-		models = append(models, map[string]any{
+		entry := map[string]any{
 			"slug": m.Slug, "display_name": m.DisplayName, "description": m.Description,
 			"visibility": m.Visibility, "priority": m.Priority, "minimal_client_version": m.MinimalClientVersion,
 			"supported_reasoning_levels": levels, "default_reasoning_level": m.DefaultReasoning,
 			"default_verbosity": "low", "supported_in_api": true,
-		})
-		if w := s.catalogWindow(); w > 0 {
-			models[len(models)-1].(map[string]any)["context_window"] = w
+			"use_responses_lite": m.Lite, "shell_type": "unified_exec", "apply_patch_tool_type": "freeform",
+			"web_search_tool_type": "text_and_image", "truncation_policy": map[string]any{"mode": "tokens", "limit": 10000},
+			"input_modalities": []string{"text", "image"},
+			"model_messages":   map[string]any{"instructions_template": nilIfEmpty(m.Template)},
 		}
+		if m.Lite {
+			entry["tool_mode"] = "code_mode_only"
+		}
+		if m.ContextWindow > 0 {
+			entry["context_window"] = m.ContextWindow
+		}
+		if w := s.catalogWindow(); w > 0 {
+			entry["context_window"] = w
+		}
+		models = append(models, entry)
 	}
-	w.Header().Set("ETag", `"upstreamtest-catalog"`)
-	writeJSON(w, http.StatusOK, map[string]any{"models": models})
+	body, _ := json.Marshal(map[string]any{"models": models})
+	etag := fmt.Sprintf(`"upstreamtest-%x"`, sha256.Sum256(body))
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func parseVersion(v string) ([3]int, bool) {

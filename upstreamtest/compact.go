@@ -8,8 +8,11 @@ import (
 	"time"
 )
 
-// Long sessions: a context window the fake enforces, and the Responses
-// API's compaction endpoint (<base>/responses/compact) on both branches.
+// Long sessions: a context window the fake enforces, compaction by trigger
+// on both branches (a /responses request whose last input item is
+// {"type":"compaction_trigger"} is answered with one compaction item), and
+// the public API's compaction endpoint (/v1/responses/compact). The ChatGPT
+// backend's /responses/compact answers 404, as the real one is reported to.
 //
 // With a window set (SetContextWindow), a request is measured as the real
 // services roughly do, about four bytes of its input and instructions to a
@@ -28,10 +31,13 @@ const (
 
 // compactState is the fake's memory for long sessions. Guarded by Server.mu.
 type compactState struct {
-	window     int  // tokens; 0 means no limit
-	notServed  bool // the compaction endpoint answers 404
-	compacted  int  // compaction requests answered
-	maxRequest int  // the largest /responses request measured, in tokens
+	triggers   []Reply // scripted answers to compaction triggers, next first
+	noTrigger  bool    // compaction triggers are refused
+	window     int     // tokens; 0 means no limit
+	notServed  bool    // the compaction endpoint answers 404
+	compacted  int     // compactions answered
+	triggered  int     // compaction triggers received
+	maxRequest int     // the largest /responses request measured, in tokens
 }
 
 // SetContextWindow makes every model's context window tokens long (0: no
@@ -51,7 +57,8 @@ func (s *Server) ServeCompaction(served bool) {
 	s.compact.notServed = !served
 }
 
-// Compactions is how many compaction requests were answered.
+// Compactions is how many compactions were answered (by trigger or by the
+// public API's endpoint).
 func (s *Server) Compactions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -102,12 +109,73 @@ func (s *Server) admit(w http.ResponseWriter, body map[string]any, rep Reply) (R
 	return rep, true
 }
 
+// handleCodexCompact answers 404: the ChatGPT backend serves no
+// compaction endpoint (its clients compact by trigger).
 func (s *Server) handleCodexCompact(w http.ResponseWriter, r *http.Request) {
-	if !s.codexAuthorized(r) {
-		writeCodexUnauthorized(w)
-		return
+	writeJSON(w, http.StatusNotFound, map[string]any{"detail": "Not Found"})
+}
+
+// isTrigger says whether a /responses body asks for a compaction.
+func isTrigger(body map[string]any) bool {
+	items, _ := body["input"].([]any)
+	if len(items) == 0 {
+		return false
 	}
-	s.serveCompact(w, r, true)
+	last, _ := items[len(items)-1].(map[string]any)
+	return last["type"] == "compaction_trigger"
+}
+
+// PushCompaction queues answers to compaction triggers (on either branch),
+// used in order before the fake's own answer.
+func (s *Server) PushCompaction(r ...Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.compact.triggers = append(s.compact.triggers, r...)
+}
+
+// RefuseCompactionTrigger makes the fake answer compaction triggers with
+// 400, as a service without compaction by trigger would.
+func (s *Server) RefuseCompactionTrigger(refuse bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.compact.noTrigger = refuse
+}
+
+// Triggers is how many compaction triggers were received.
+func (s *Server) Triggers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.compact.triggered
+}
+
+// serveTrigger answers a compaction trigger: a scripted answer, or one
+// compaction item standing for the whole input.
+func (s *Server) serveTrigger(w http.ResponseWriter, r *http.Request, body map[string]any) {
+	model, _ := body["model"].(string)
+	s.mu.Lock()
+	s.compact.triggered++
+	refuse := s.compact.noTrigger
+	var rep Reply
+	scripted := len(s.compact.triggers) > 0
+	if scripted {
+		rep = s.compact.triggers[0]
+		s.compact.triggers = s.compact.triggers[1:]
+	}
+	s.mu.Unlock()
+	switch {
+	case scripted:
+	case refuse:
+		writeJSON(w, http.StatusBadRequest, openAIError("Invalid value: 'compaction_trigger'.", "invalid_request_error", "invalid_value"))
+		return
+	default:
+		items, _ := body["input"].([]any)
+		summary := fmt.Sprintf("compacted %d items of %d tokens", len(items)-1, measure(body))
+		s.mu.Lock()
+		s.compact.compacted++
+		s.mu.Unlock()
+		rep = Step().Compaction(base64.StdEncoding.EncodeToString([]byte(summary))).Usage(measure(body), len(summary)/4).Reply()
+	}
+	s.serveReply(w, r, rep, model)
 }
 
 func (s *Server) handleAPICompact(w http.ResponseWriter, r *http.Request) {

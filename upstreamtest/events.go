@@ -50,6 +50,11 @@ func (sc *script) render(meta responseMeta) []sseEvent {
 			r.raw(seg.text)
 		case segCustomCall:
 			r.customCall(seg)
+		case segCompaction:
+			item := obj{"id": seg.id, "type": "compaction", "encrypted_content": seg.encrypted}
+			idx := len(r.output)
+			r.emit("response.output_item.added", obj{"output_index": idx, "item": item})
+			r.finish(idx, item)
 		}
 	}
 	usage := obj{

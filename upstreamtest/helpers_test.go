@@ -60,8 +60,12 @@ func do(t *testing.T, s *Server, method, path, contentType string, body []byte, 
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	req.Header.Set("version", WireVersion) // a header set to "" below is not sent
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+		}
 	}
 	client := &http.Client{
 		Transport:     s.Client().Transport,
@@ -174,6 +178,7 @@ func service(s *Server, base, bearer string) *responses.ResponseService {
 		option.WithMiddleware(func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 			req.Header.Set("Authorization", "Bearer "+bearer)
 			req.Header.Set("ChatGPT-Account-Id", DefaultAccountID)
+			req.Header.Set("version", WireVersion)
 			return next(req)
 		}),
 	)

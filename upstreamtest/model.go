@@ -113,9 +113,12 @@ func writeAPIUnauthorized(w http.ResponseWriter) {
 
 // handleCodexResponses is the ChatGPT backend's /responses. Besides the
 // token, it refuses what the real backend is reported to refuse: a body
-// without "store": false and "stream": true, without instructions, with
-// temperature or max_output_tokens, with a "system" input item, or naming a
-// model the plan does not serve. It answers with a sticky-routing
+// without "store": false and "stream": true, with temperature or
+// max_output_tokens, with a "system" input item, or naming a model the plan
+// does not serve; a request without a `version` header or one below the
+// model's minimal_client_version; a Lite model asked without the Lite header,
+// a model without Lite asked with it, and a Lite request without
+// reasoning.context "all_turns". It answers with a sticky-routing
 // x-codex-turn-state, echoing the one a request carries.
 func (s *Server) handleCodexResponses(w http.ResponseWriter, r *http.Request) {
 	if !s.codexAuthorized(r) {
@@ -127,8 +130,8 @@ func (s *Server) handleCodexResponses(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": "The request body is not valid JSON."})
 		return
 	}
-	if detail := s.refuseCodexBody(body); detail != "" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": detail})
+	if status, answer := s.refuseCodex(r.Header, body); status != 0 {
+		writeJSON(w, status, answer)
 		return
 	}
 	state := r.Header.Get("x-codex-turn-state")
@@ -142,41 +145,63 @@ func (s *Server) handleCodexResponses(w http.ResponseWriter, r *http.Request) {
 	s.serveNext(w, r, &s.model.codex, body)
 }
 
-// refuseCodexBody is the detail of the 400 the backend answers body with,
-// or "".
-func (s *Server) refuseCodexBody(body map[string]any) string {
+// HeaderLite marks a Responses Lite request.
+const HeaderLite = "X-OpenAI-Internal-Codex-Responses-Lite"
+
+// NewerVersionDetail is the backend's 400 detail for a client whose
+// version is missing or below the model's minimum.
+func NewerVersionDetail(model string) string {
+	return "The '" + model + "' model requires a newer version of Codex. Please upgrade to the latest app or CLI and try again."
+}
+
+// refuseCodex is the status and body the backend refuses a request with,
+// or 0.
+func (s *Server) refuseCodex(h http.Header, body map[string]any) (int, any) {
+	detail := func(d string) (int, any) { return http.StatusBadRequest, map[string]any{"detail": d} }
 	if store, ok := body["store"].(bool); !ok || store {
-		return "Store must be set to false"
+		return detail("Store must be set to false")
 	}
 	if stream, _ := body["stream"].(bool); !stream {
-		return "Stream must be set to true"
-	}
-	if instr, _ := body["instructions"].(string); strings.TrimSpace(instr) == "" {
-		return "Instructions are required"
+		return detail("Stream must be set to true")
 	}
 	for _, p := range []string{"temperature", "max_output_tokens"} {
 		if _, ok := body[p]; ok {
-			return "Unsupported parameter: " + p
+			return detail("Unsupported parameter: " + p)
 		}
 	}
 	if items, ok := body["input"].([]any); ok {
 		for _, it := range items {
 			if m, _ := it.(map[string]any); m["role"] == "system" {
-				return "System messages are not allowed"
+				return detail("System messages are not allowed")
 			}
 		}
 	}
-	if detail := unpairedOutput(body); detail != "" {
-		return detail
+	if d := unpairedOutput(body); d != "" {
+		return detail(d)
 	}
 	model, _ := body["model"].(string)
 	s.mu.Lock()
-	served := s.servedLocked(model)
+	entry, served := s.entryLocked(model)
 	s.mu.Unlock()
 	if !served {
-		return NotSupportedDetail(model)
+		return detail(NotSupportedDetail(model))
 	}
-	return ""
+	if v := h.Get("version"); v == "" || versionLess(v, entry.MinimalClientVersion) {
+		return detail(NewerVersionDetail(model))
+	}
+	lite := strings.EqualFold(h.Get(HeaderLite), "true")
+	switch {
+	case entry.Lite && !lite:
+		return http.StatusNotFound, map[string]any{"detail": "Model not found " + model}
+	case !entry.Lite && lite:
+		return detail("This model is not supported when using X-OpenAI-Internal-Codex-Responses-Lite")
+	case lite:
+		if reasoning, _ := body["reasoning"].(map[string]any); reasoning["context"] != "all_turns" {
+			return http.StatusBadRequest, openAIError("Unsupported value: 'reasoning.context' must be 'all_turns' with Responses Lite.",
+				"invalid_request_error", "unsupported_value")
+		}
+	}
+	return 0, nil
 }
 
 // handleAPIResponses is the public API's /v1/responses.
@@ -194,6 +219,10 @@ func (s *Server) handleAPIResponses(w http.ResponseWriter, r *http.Request) {
 
 // serveNext answers with the next reply of queue, or 500 if there is none.
 func (s *Server) serveNext(w http.ResponseWriter, r *http.Request, queue *[]Reply, body map[string]any) {
+	if isTrigger(body) {
+		s.serveTrigger(w, r, body)
+		return
+	}
 	s.mu.Lock()
 	if len(*queue) == 0 {
 		s.mu.Unlock()

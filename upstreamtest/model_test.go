@@ -79,7 +79,6 @@ func TestCodexBodyChecks(t *testing.T) {
 		{"store missing", `{"instructions":"x","stream":true}`, "Store must be set to false"},
 		{"store true", `{"instructions":"x","store":true,"stream":true}`, "Store must be set to false"},
 		{"not streaming", `{"instructions":"x","store":false}`, "Stream must be set to true"},
-		{"no instructions", `{"instructions":"  ","store":false,"stream":true}`, "Instructions are required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,6 +59,7 @@ const (
 	segCall
 	segRaw
 	segCustomCall // custom.go
+	segCompaction
 )
 
 // segment is one output item, or one raw event.
@@ -116,6 +117,13 @@ func (b *StepBuilder) Call(callID, name, arguments string) *StepBuilder {
 	b.sc.segments = append(b.sc.segments, segment{
 		kind: segCall, id: fmt.Sprintf("fc_%d", b.calls), text: arguments, callID: callID, name: name,
 	})
+	return b
+}
+
+// Compaction adds a compaction item (cmp_N) carrying encrypted as its
+// encrypted_content: the answer to a compaction trigger.
+func (b *StepBuilder) Compaction(encrypted string) *StepBuilder {
+	b.sc.segments = append(b.sc.segments, segment{kind: segCompaction, id: fmt.Sprintf("cmp_%d", len(b.sc.segments)+1), encrypted: encrypted})
 	return b
 }
 

@@ -83,12 +83,70 @@ func TestCodexRefusals(t *testing.T) {
 			}
 		})
 	}
-	// A served model, hidden ones included, passes (500: nothing queued).
-	for _, m := range []string{"gpt-6.2-sol", "gpt-5.5", "codex-auto-review"} {
-		a := do(t, s, http.MethodPost, PathCodexResponses, "application/json", []byte(`{"model":"`+m+`","store":false,"stream":true,`+base+`}`), "Authorization", "Bearer "+tok.AccessToken)
-		if a.status != http.StatusInternalServerError {
+	// A served model, hidden ones included, passes (500: nothing queued),
+	// a Lite one with the Lite header and reasoning.context.
+	auth := []string{"Authorization", "Bearer " + tok.AccessToken}
+	lite := append([]string{HeaderLite, "true"}, auth...)
+	liteBody := func(m string) []byte {
+		return []byte(`{"model":"` + m + `","store":false,"stream":true,"reasoning":{"effort":"low","context":"all_turns"},` + base + `}`)
+	}
+	for _, m := range []string{"gpt-6.2-sol", "codex-auto-review"} {
+		if a := do(t, s, http.MethodPost, PathCodexResponses, "application/json", liteBody(m), lite...); a.status != http.StatusInternalServerError {
 			t.Errorf("%s: status %d %s", m, a.status, a.body)
 		}
+	}
+	if a := do(t, s, http.MethodPost, PathCodexResponses, "application/json", []byte(`{"model":"gpt-5.5","store":false,"stream":true,`+base+`}`), auth...); a.status != http.StatusInternalServerError {
+		t.Errorf("gpt-5.5: status %d %s", a.status, a.body)
+	}
+
+	// What the Lite contract and the version gate refuse.
+	gates := []struct {
+		name   string
+		body   []byte
+		header []string
+		status int
+		want   string // detail, or error code
+	}{
+		{"lite model, standard request", []byte(`{"model":"gpt-6.2-sol","store":false,"stream":true,` + base + `}`), auth, 404, "Model not found gpt-6.2-sol"},
+		{"standard model, lite header", liteBody("gpt-5.5"), lite, 400, "This model is not supported when using X-OpenAI-Internal-Codex-Responses-Lite"},
+		{"lite without context", []byte(`{"model":"gpt-6.2-sol","store":false,"stream":true,"reasoning":{"effort":"low"},` + base + `}`), lite, 400, "unsupported_value"},
+		{"no version", liteBody("gpt-6.2-sol"), append([]string{"version", ""}, lite...), 400, NewerVersionDetail("gpt-6.2-sol")},
+		{"old version", liteBody("gpt-6.2-sol"), append([]string{"version", "0.150.0"}, lite...), 400, NewerVersionDetail("gpt-6.2-sol")},
+	}
+	for _, g := range gates {
+		a := do(t, s, http.MethodPost, PathCodexResponses, "application/json", g.body, g.header...)
+		got := field(a.json(t), "detail")
+		if got == "" {
+			got = field(a.json(t), "error", "code")
+		}
+		if a.status != g.status || got != g.want {
+			t.Errorf("%s: status %d %s, want %d %q", g.name, a.status, a.body, g.status, g.want)
+		}
+	}
+}
+
+// The ChatGPT backend serves no compaction endpoint; a trigger item on
+// /responses is answered with exactly one compaction item, without using
+// the scripted replies.
+func TestCompactionByTrigger(t *testing.T) {
+	s := newServer(t)
+	tok := s.Mint()
+	auth := []string{"Authorization", "Bearer " + tok.AccessToken}
+	if a := do(t, s, http.MethodPost, PathCodexCompact, "application/json", []byte(`{"model":"gpt-5.5","input":[]}`), auth...); a.status != http.StatusNotFound {
+		t.Errorf("codex compact: %d %s", a.status, a.body)
+	}
+	s.PushCodex(Text("after"))
+	body := `{"model":"gpt-5.5","store":false,"stream":true,"input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]},{"type":"compaction_trigger"}]}`
+	a := do(t, s, http.MethodPost, PathCodexResponses, "application/json", []byte(body), auth...)
+	if a.status != http.StatusOK || strings.Count(string(a.body), `"type":"compaction"`) < 1 || s.Triggers() != 1 || s.Compactions() != 1 {
+		t.Fatalf("trigger: %d %s", a.status, a.body)
+	}
+	if codex, _ := s.Pending(); codex != 1 {
+		t.Errorf("the trigger used a scripted reply")
+	}
+	s.RefuseCompactionTrigger(true)
+	if a := do(t, s, http.MethodPost, PathCodexResponses, "application/json", []byte(body), auth...); a.status != http.StatusBadRequest {
+		t.Errorf("refused trigger: %d %s", a.status, a.body)
 	}
 }
 

@@ -6,20 +6,27 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/deckhand-dev/deckhand/engine"
 )
 
 // version is deckhand's version; release builds set it with -ldflags.
 var version = "0.1.0"
 
+// wireVersionShape is what DECKHAND_WIRE_VERSION may hold: x.y.z.
+var wireVersionShape = regexp.MustCompile(`^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$`)
+
 // options are the flags, each defaulting to its environment variable.
 type options struct {
 	home, issuer, codexBase, apiBase, apiKey string
 	originator, oauthOriginator              string
+	wireVersion                              string
 	organization, project                    string
 	port                                     int
 	logFile, logLevel                        string
@@ -66,6 +73,14 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 		"the originator header on the model hosts (DECKHAND_ORIGINATOR); set codex_cli_rs if your network meets a challenge")
 	fs.StringVar(&o.oauthOriginator, "oauth-originator", env("DECKHAND_OAUTH_ORIGINATOR", "codex_cli_rs"),
 		"the originator the OpenAI login sees (DECKHAND_OAUTH_ORIGINATOR); the issuer only accepts allow-listed ones")
+	o.wireVersion = env("DECKHAND_WIRE_VERSION", engine.WireVersion)
+	fs.Func("wire-version", "the Codex wire version sent to the ChatGPT backend (DECKHAND_WIRE_VERSION, default "+engine.WireVersion+"); raise it when the service asks for a newer client", func(v string) error {
+		if !wireVersionShape.MatchString(v) {
+			return fmt.Errorf("%q is not a version like %s", v, engine.WireVersion)
+		}
+		o.wireVersion = v
+		return nil
+	})
 	o.organization = env("OPENAI_ORG_ID", os.Getenv("OPENAI_ORGANIZATION"))
 	o.project = env("OPENAI_PROJECT_ID", os.Getenv("OPENAI_PROJECT"))
 	fs.Func("oauth-port", "browser-login callback port (DECKHAND_OAUTH_PORT, default 1455, falling back to 1457 when busy)", func(v string) error {

@@ -66,6 +66,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "deckhand:", o.portErr)
 		return 2
 	}
+	if !wireVersionShape.MatchString(o.wireVersion) {
+		fmt.Fprintf(stderr, "deckhand: DECKHAND_WIRE_VERSION=%q is not a version like %s\n", o.wireVersion, engine.WireVersion)
+		return 2
+	}
 	cmd, rest := "serve", []string(nil)
 	if len(words) > 0 {
 		cmd, rest = words[0], words[1:]
@@ -127,6 +131,7 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		OAuthPort:       o.port,
 		Originator:      o.originator,
 		OAuthOriginator: o.oauthOriginator,
+		WireVersion:     o.wireVersion,
 		Organization:    o.organization,
 		Project:         o.project,
 		AllowAll:        o.allowAll,
