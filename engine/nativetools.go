@@ -24,9 +24,9 @@ type WebSearch struct {
 	Live bool
 }
 
-// toolDefs declares ts, then the web search when it is on, in the order
+// declareTools declares ts, then the web search when it is on, in the order
 // and shape the models' own client sends them.
-func toolDefs(ts []tools.Tool, web WebSearch) []responses.ToolUnionParam {
+func declareTools(ts []tools.Tool, web WebSearch) []responses.ToolUnionParam {
 	defs := make([]responses.ToolUnionParam, 0, len(ts)+1)
 	for _, tool := range ts {
 		if ff, ok := tool.(tools.Freeform); ok {

@@ -96,9 +96,15 @@ func (t *turn) runBatch(ctx context.Context, calls []Item, i, j int, outcomes []
 	}
 }
 
-// tool finds the tool a call names among every tool deckhand has: a
-// session may change models, and a call answers to its name.
+// tool finds the tool a call names: among the engine's own, then among
+// every tool deckhand has (a session may change models, and a call
+// answers to its name).
 func (t *turn) tool(name string) tools.Tool {
+	for _, tool := range t.e.tools {
+		if tool.Name() == name {
+			return tool
+		}
+	}
 	for _, tool := range tools.Every() {
 		if tool.Name() == name {
 			return tool
