@@ -29,6 +29,9 @@ const (
 	EventToolCall
 	EventToolResult
 	EventCompacted // the history was compacted before the next request
+	// EventToolOutput carries a running command's output (Text) as it
+	// comes, at most every 100 ms per call.
+	EventToolOutput
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and

@@ -42,6 +42,12 @@ type Item struct {
 	Arguments string `json:"arguments,omitempty"`
 	// OK says whether a call's output is a success.
 	OK bool `json:"ok,omitempty"`
+	// Custom marks a call of a custom (freeform) tool and its output:
+	// Arguments is then the tool's free-text input (nativeitems.go).
+	Custom bool `json:"custom,omitempty"`
+	// Image is an output that is an image (view_image), as a data: URL;
+	// Text then describes it for the editor.
+	Image string `json:"image,omitempty"`
 
 	// opens is the id of the turn this user message opened (in memory
 	// only): a Lite request follows it with the turn's settings.
@@ -88,8 +94,20 @@ func inputItems(history []Item) responses.ResponseInputParam {
 		case ItemReasoning:
 			in = append(in, reasoningParam(it))
 		case ItemCall:
+			if it.Custom {
+				in = append(in, customCallParam(it.CallID, it.Name, it.Arguments))
+				continue
+			}
 			in = append(in, responses.ResponseInputItemParamOfFunctionCall(it.Arguments, it.CallID, it.Name))
 		case ItemOutput:
+			if it.Custom {
+				in = append(in, customOutputParam(it.CallID, it.Text))
+				continue
+			}
+			if it.Image != "" {
+				in = append(in, imageOutputParam(it.CallID, it.Image))
+				continue
+			}
 			out := responses.ResponseInputItemParamOfFunctionCallOutput(it.Text)
 			// openai-go leaves call_id unset here: it must be set by hand.
 			out.OfFunctionCallOutput.CallID = param.NewOpt(it.CallID)
@@ -198,7 +216,7 @@ func repair(history []Item, why string) []Item {
 	for _, it := range history {
 		out = append(out, it)
 		if it.Kind == ItemCall && !answered[it.CallID] {
-			out = append(out, Item{Kind: ItemOutput, CallID: it.CallID, Name: it.Name, Text: why})
+			out = append(out, Item{Kind: ItemOutput, CallID: it.CallID, Name: it.Name, Text: why, Custom: it.Custom})
 			answered[it.CallID] = true
 		}
 	}

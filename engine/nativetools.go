@@ -15,19 +15,18 @@ import (
 
 // WebSearch is how a model gets the hosted web_search tool.
 type WebSearch struct {
-	// On: the entry's web_search_tool_type names it.
-	On bool
+	// Type is the entry's web_search_tool_type: "" for none, "text", or
+	// "text_and_image" (results may hold images).
+	Type string
 	// Live lets the search reach the web; by default it answers from the
 	// service's cache (external_web_access false), as the models' own
 	// client does.
 	Live bool
-	// Images: the model takes images, so results may hold them.
-	Images bool
 }
 
-// toolDefs declares ts, then the web search when it is on, in the order
+// declareTools declares ts, then the web search when it is on, in the order
 // and shape the models' own client sends them.
-func toolDefs(ts []tools.Tool, web WebSearch) []responses.ToolUnionParam {
+func declareTools(ts []tools.Tool, web WebSearch) []responses.ToolUnionParam {
 	defs := make([]responses.ToolUnionParam, 0, len(ts)+1)
 	for _, tool := range ts {
 		if ff, ok := tool.(tools.Freeform); ok {
@@ -48,9 +47,9 @@ func toolDefs(ts []tools.Tool, web WebSearch) []responses.ToolUnionParam {
 			Strict:      param.NewOpt(false),
 		}})
 	}
-	if web.On {
+	if web.Type != "" {
 		search := map[string]any{"type": "web_search", "external_web_access": web.Live}
-		if web.Images {
+		if web.Type == "text_and_image" {
 			search["search_content_types"] = []string{"text", "image"}
 		}
 		defs = append(defs, param.Override[responses.ToolUnionParam](search))

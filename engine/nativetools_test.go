@@ -48,7 +48,7 @@ func TestNativeToolsMatchTheCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	set := tools.ToolSet{ShellType: "unified_exec", ApplyPatchToolType: "freeform", Images: true}
-	b, err := json.Marshal(toolDefs(set.For(), WebSearch{On: true, Images: true}))
+	b, err := json.Marshal(declareTools(set.For(), WebSearch{Type: "text_and_image"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestNativeToolsMatchTheCapture(t *testing.T) {
 
 func TestWebSearchIsCachedUnlessLive(t *testing.T) {
 	for _, live := range []bool{false, true} {
-		b, _ := json.Marshal(toolDefs(nil, WebSearch{On: true, Live: live}))
+		b, _ := json.Marshal(declareTools(nil, WebSearch{Type: "text", Live: live}))
 		want := `[{"external_web_access":false,"type":"web_search"}]`
 		if live {
 			want = `[{"external_web_access":true,"type":"web_search"}]`
@@ -94,7 +94,7 @@ func TestWebSearchIsCachedUnlessLive(t *testing.T) {
 			t.Errorf("live=%v: %s", live, b)
 		}
 	}
-	if b, _ := json.Marshal(toolDefs(nil, WebSearch{})); string(b) != "[]" {
+	if b, _ := json.Marshal(declareTools(nil, WebSearch{})); string(b) != "[]" {
 		t.Errorf("web search off: %s", b)
 	}
 }

@@ -16,6 +16,12 @@ type Preview struct {
 	Diff    string
 	Command string
 	Cwd     string
+	// Files lists every file of an apply_patch with its diff; Sandboxed
+	// (set for exec_command) and Justification say where a command runs
+	// and why the model wants it (nativepreview.go).
+	Files         []PreviewFile
+	Sandboxed     *bool
+	Justification string
 }
 
 // Verdict is the user's answer to a permission request, with the reason of
@@ -60,6 +66,16 @@ func (t *turn) preview(c Item, env *tools.Env) (p *Preview, msg string, ok bool)
 			diff = fmt.Sprintf("%s\n… (the diff is cut here: %d more bytes are not shown)\n", cut(diff, previewMaxDiff), len(diff)-previewMaxDiff)
 		}
 		return &Preview{Path: prop.Path, Diff: diff}, "", true
+	case "apply_patch":
+		files, msg, ok := patchPreview(env, tools.PatchInput(json.RawMessage(c.Arguments)))
+		if !ok {
+			return nil, msg, false
+		}
+		return &Preview{Files: files}, "", true
+	case "exec_command":
+		command, cwd, why := execPreview(env, c.Arguments)
+		sandboxed := false // no sandbox yet: every command asks
+		return &Preview{Command: command, Cwd: cwd, Sandboxed: &sandboxed, Justification: why}, "", true
 	}
 	return nil, "", true
 }

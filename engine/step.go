@@ -152,6 +152,8 @@ func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.
 			args = "{}"
 		}
 		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: args}, o.CallID != ""
+	case "custom_tool_call":
+		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: o.Input, Custom: true}, o.CallID != ""
 	case "compaction":
 		it := Item{Kind: ItemCompaction, Encrypted: o.EncryptedContent}
 		return it, it.Encrypted != ""

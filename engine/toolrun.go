@@ -17,7 +17,8 @@ import (
 type callOutcome struct {
 	output  string
 	ok      bool
-	changed []string // files a write or edit changed
+	changed []string // files a write, edit or apply_patch changed
+	image   string   // a view_image's picture, as a data: URL
 }
 
 // runCalls runs the calls of one step and returns their outputs in call order.
@@ -39,7 +40,7 @@ func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	}
 	out := make([]Item, len(calls))
 	for i, c := range calls {
-		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok}
+		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok, Custom: c.Custom, Image: outcomes[i].image}
 	}
 	return out
 }
@@ -95,8 +96,16 @@ func (t *turn) runBatch(ctx context.Context, calls []Item, i, j int, outcomes []
 	}
 }
 
+// tool finds the tool a call names: among the engine's own, then among
+// every tool deckhand has (a session may change models, and a call
+// answers to its name).
 func (t *turn) tool(name string) tools.Tool {
 	for _, tool := range t.e.tools {
+		if tool.Name() == name {
+			return tool
+		}
+	}
+	for _, tool := range tools.Every() {
 		if tool.Name() == name {
 			return tool
 		}
@@ -137,9 +146,9 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 	}()
 	tool := t.tool(c.Name)
 	if tool == nil {
-		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}
+		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are %s", c.Name, toolNames(t.toolList()))}
 	}
-	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger}
+	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger, Execs: t.s.execs, Truncation: t.truncation()}
 	if !tool.ReadOnly() || t.guarded(c) {
 		if msg, ok := t.permit(ctx, c, tool, env); !ok {
 			return callOutcome{output: msg}
@@ -152,7 +161,9 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		oc.changed = watch()
 		return oc
 	}
-	res, err := tool.Run(ctx, env, json.RawMessage(c.Arguments))
+	runCtx, flush := t.streamOutput(ctx, c)
+	res, err := tool.Run(runCtx, env, json.RawMessage(c.Arguments))
+	flush()
 	changed := watch()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -160,7 +171,11 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		}
 		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err), changed: changed}
 	}
-	return callOutcome{output: res.Output, ok: !res.IsError, changed: changed}
+	oc = callOutcome{output: res.Output, ok: !res.IsError, changed: changed}
+	if res.Image != nil {
+		oc.image = res.Image.DataURL()
+	}
+	return oc
 }
 
 // permit decides whether a mutating call may run, asking the user when the

@@ -16,6 +16,12 @@ type Preview struct {
 	Diff    string `json:"diff,omitempty"`
 	Command string `json:"command,omitempty"`
 	Cwd     string `json:"cwd,omitempty"`
+	// 1.2 (nativetools.go): every file of an apply_patch; for
+	// exec_command, whether it runs in the sandbox and why the model wants
+	// it.
+	Files         []PreviewFile `json:"files,omitempty"`
+	Sandboxed     *bool         `json:"sandboxed,omitempty"`
+	Justification string        `json:"justification,omitempty"`
 }
 
 // UndoParams are the params of undo. No TurnID: the session's last turn

@@ -49,7 +49,11 @@ func preview(p *engine.Preview) *protocol.Preview {
 	if p == nil {
 		return nil
 	}
-	return &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd}
+	out := &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd, Sandboxed: p.Sandboxed, Justification: p.Justification}
+	for _, f := range p.Files {
+		out.Files = append(out.Files, protocol.PreviewFile{Path: f.Path, Action: f.Action, MovePath: f.MovePath, Diff: f.Diff})
+	}
+	return out
 }
 
 // Review asks the editor, with the call's preview, and passes on the reason

@@ -181,3 +181,29 @@ func (f envFiles) Remove(name string) error {
 	}
 	return nil
 }
+
+// describePatch is the one line of a permission prompt for a patch.
+func describePatch(input string) string {
+	p, err := patch.Parse(input)
+	if err != nil {
+		return "Apply a patch that does not parse"
+	}
+	var names []string
+	for _, op := range p.Ops {
+		switch op.Action {
+		case patch.Move:
+			names = append(names, op.Path+" -> "+op.MovePath)
+		case patch.Delete:
+			names = append(names, "delete "+op.Path)
+		case patch.Add:
+			names = append(names, "add "+op.Path)
+		default:
+			names = append(names, op.Path)
+		}
+	}
+	what := "1 file"
+	if len(names) != 1 {
+		what = fmt.Sprintf("%d files", len(names))
+	}
+	return fmt.Sprintf("Patch %s: %s", what, strings.Join(names, ", "))
+}
