@@ -55,8 +55,11 @@ func (execCommandTool) Description() string {
 
 type writeStdinTool struct{}
 
-func (writeStdinTool) Name() string           { return "write_stdin" }
-func (writeStdinTool) ReadOnly() bool         { return false }
+func (writeStdinTool) Name() string { return "write_stdin" }
+
+// ReadOnly: write_stdin changes nothing by itself; it feeds a command
+// that was allowed when it started, under that approval.
+func (writeStdinTool) ReadOnly() bool         { return true }
 func (writeStdinTool) Schema() map[string]any { return schemaOf(writeStdinParams{}) }
 func (writeStdinTool) Description() string {
 	return "Writes to the input of a command that is still running, or polls it, and returns the output since the last call."

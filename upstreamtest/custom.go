@@ -60,3 +60,24 @@ func unpairedOutput(body map[string]any) string {
 	}
 	return ""
 }
+
+// Answer is a reply made when its request comes, from the request's body:
+// a step that depends on what deckhand sent (a session id a tool returned,
+// say).
+func Answer(fn func(body map[string]any) Reply) Reply {
+	return Reply{answer: fn}
+}
+
+// CallOutput returns the output a request's input gives call callID (of a
+// function or a custom tool), and whether it has one.
+func CallOutput(body map[string]any, callID string) (string, bool) {
+	items, _ := body["input"].([]any)
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		if t := m["type"]; (t == "function_call_output" || t == "custom_tool_call_output") && m["call_id"] == callID {
+			out, ok := m["output"].(string)
+			return out, ok
+		}
+	}
+	return "", false
+}

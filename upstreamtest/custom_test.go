@@ -58,3 +58,24 @@ func TestUnpairedOutputsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// An Answer is made from the request it answers.
+func TestAnswerReadsTheRequest(t *testing.T) {
+	s := newServer(t)
+	tok := s.Mint()
+	s.PushCodex(Answer(func(body map[string]any) Reply {
+		out, ok := CallOutput(body, "c1")
+		if !ok {
+			return Text("no output")
+		}
+		return Text("the call said " + out)
+	}))
+	body := map[string]any{"model": "gpt-5.5", "store": false, "stream": true, "instructions": "x", "input": []any{
+		map[string]any{"type": "function_call", "call_id": "c1", "name": "exec_command", "arguments": "{}"},
+		map[string]any{"type": "function_call_output", "call_id": "c1", "output": "42"},
+	}}
+	a := postJSON(t, s, PathCodexResponses, body, "Authorization", "Bearer "+tok.AccessToken, "ChatGPT-Account-Id", DefaultAccountID)
+	if a.status != http.StatusOK || !strings.Contains(string(a.body), "the call said 42") {
+		t.Errorf("status %d: %s", a.status, a.body)
+	}
+}

@@ -232,6 +232,9 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request, queue *[]Repl
 	next := (*queue)[0]
 	*queue = (*queue)[1:]
 	s.mu.Unlock()
+	if next.answer != nil {
+		next = next.answer(body)
+	}
 
 	model, _ := body["model"].(string)
 	if model == "" {
