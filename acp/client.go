@@ -23,6 +23,10 @@ type client struct {
 
 	mu      sync.Mutex
 	pending map[string]engine.FileChange // call id -> the change it makes
+	// patches holds an apply_patch call's changes, one per file, and
+	// outputs a running command's output so far (nativetools.go).
+	patches map[string][]engine.FileChange
+	outputs map[string]*strings.Builder
 }
 
 const methodUpdate = sdk.ClientMethodSessionUpdate
@@ -42,6 +46,8 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 		c.toolCall(ev)
 	case engine.EventToolResult:
 		c.toolResult(ev)
+	case engine.EventToolOutput:
+		c.toolOutput(ev)
 	}
 }
 
@@ -52,7 +58,10 @@ func (c *client) toolCall(ev engine.TurnEvent) {
 	v := viewOf(c.a.rootOf(ev.SessionID), ev.Name, ev.Arguments)
 	status := sdk.ToolCallStatusInProgress
 	var content []sdk.ToolCallContent
-	if v.mutating {
+	if v.mutating && ev.Name == "apply_patch" {
+		status = sdk.ToolCallStatusPending
+		content = c.previewPatch(ev)
+	} else if v.mutating {
 		status = sdk.ToolCallStatusPending // until the user allows it
 		ctx, cancel := context.WithTimeout(context.Background(), previewWait)
 		ch, ok := c.a.eng.PreviewChange(ctx, ev.SessionID, ev.Name, ev.Arguments)
@@ -74,6 +83,9 @@ func (c *client) toolResult(ev engine.TurnEvent) {
 	c.mu.Lock()
 	ch, changed := c.pending[ev.CallID]
 	delete(c.pending, ev.CallID)
+	patch := c.patches[ev.CallID]
+	delete(c.patches, ev.CallID)
+	delete(c.outputs, ev.CallID)
 	c.mu.Unlock()
 	status := sdk.ToolCallStatusCompleted
 	if !ev.OK {
@@ -82,6 +94,11 @@ func (c *client) toolResult(ev engine.TurnEvent) {
 	var content []sdk.ToolCallContent
 	if ev.OK && changed {
 		content = append(content, diffOf(ch))
+	}
+	if ev.OK {
+		for _, ch := range patch {
+			content = append(content, diffOf(ch))
+		}
 	}
 	if out := strings.TrimSpace(ev.Output); out != "" {
 		content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
@@ -126,6 +143,9 @@ func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest
 	c.mu.Lock()
 	if ch, ok := c.pending[req.CallID]; ok {
 		call.Content = []sdk.ToolCallContent{diffOf(ch)}
+	}
+	for _, ch := range c.patches[req.CallID] {
+		call.Content = append(call.Content, diffOf(ch))
 	}
 	c.mu.Unlock()
 	var res struct {

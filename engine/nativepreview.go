@@ -58,3 +58,30 @@ func execPreview(env *tools.Env, args string) (command, cwd, justification strin
 	}
 	return req.Command, cwd, req.Justification
 }
+
+// PreviewPatch works out what an apply_patch call (its arguments as
+// TurnEvent carries them) would change, one FileChange per file, for a
+// client that shows changes as diffs: a move shows at its destination, a
+// deletion as the file emptied. ok is false when the patch cannot apply.
+func (e *Engine) PreviewPatch(sessionID string, args json.RawMessage) ([]FileChange, bool) {
+	s, ok := e.sessionOf(sessionID)
+	if !ok {
+		return nil, false
+	}
+	changes, _, ok := tools.PlanPatch(&tools.Env{Root: s.root, Ledger: s.ledger}, tools.PatchInput(args))
+	if !ok {
+		return nil, false
+	}
+	out := make([]FileChange, 0, len(changes))
+	for _, c := range changes {
+		path := c.Path
+		if c.MovePath != "" {
+			path = c.MovePath
+		}
+		out = append(out, FileChange{
+			Path:    filepath.Join(s.root, filepath.FromSlash(path)),
+			OldText: c.Before, NewText: c.After, Created: !c.Existed,
+		})
+	}
+	return out, true
+}

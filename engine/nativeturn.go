@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -73,4 +74,14 @@ func toolNames(ts []tools.Tool) string {
 		return strings.Join(names, "")
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// callArguments is a call's arguments as a JSON object for display: a
+// custom tool's free-text input as {"input": text}.
+func callArguments(c Item) json.RawMessage {
+	if c.Custom {
+		b, _ := json.Marshal(map[string]string{"input": c.Arguments})
+		return b
+	}
+	return jsonArgs(c.Arguments)
 }

@@ -119,7 +119,7 @@ func (t *turn) readOnly(name string) bool {
 }
 
 func (t *turn) announce(c Item) {
-	t.emit(TurnEvent{Kind: EventToolCall, CallID: c.CallID, Name: c.Name, Arguments: jsonArgs(c.Arguments)})
+	t.emit(TurnEvent{Kind: EventToolCall, CallID: c.CallID, Name: c.Name, Arguments: callArguments(c)})
 }
 
 // jsonArgs returns a call's arguments as a JSON object for display, even when
@@ -197,7 +197,7 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 	}
 	v, err := t.ask(ctx, PermissionRequest{
 		SessionID: t.s.ID, TurnID: t.id, CallID: c.CallID, Tool: c.Name,
-		Arguments: jsonArgs(c.Arguments), Description: tools.Describe(c.Name, json.RawMessage(c.Arguments)),
+		Arguments: callArguments(c), Description: tools.Describe(c.Name, json.RawMessage(c.Arguments)),
 		Preview: preview,
 	})
 	if err != nil {
