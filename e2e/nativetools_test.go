@@ -226,3 +226,14 @@ func TestCodexPatchThatDoesNotApply(t *testing.T) {
 		}
 	}
 }
+
+// initialize says that models get the tools their entry names (1.2).
+func TestInitializeSaysNativeTools(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	p := start(t, opts{fake: fake})
+	caps, _ := p.initialize(false)["capabilities"].(map[string]any)
+	if caps["nativeTools"] != true {
+		t.Errorf("capabilities %v lack nativeTools", caps)
+	}
+}

@@ -46,6 +46,8 @@ type ServerCapabilities struct {
 	Preview     bool `json:"preview,omitempty"`
 	Undo        bool `json:"undo,omitempty"`
 	Compaction  bool `json:"compaction,omitempty"`
+	// NativeTools (1.2): models get the tools their catalog entry names.
+	NativeTools bool `json:"nativeTools,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.
