@@ -39,7 +39,7 @@ func undoMessage(r engine.UndoResult) string {
 	}
 	msg += "."
 	if r.RanBash {
-		msg += " The turn also ran bash commands, whose changes are not undone: check them yourself."
+		msg += " The turn also ran shell commands, whose changes are not undone: check them yourself."
 	}
 	return msg
 }
