@@ -399,13 +399,13 @@ func checkItems(t *testing.T, body []byte) {
 				t.Errorf("message item %v, want a user or developer message of input_text parts", it)
 			}
 		case "reasoning":
-			// The CLI also sends the item's id (rs_…): see README.
-			if got := keys(it); !reflect.DeepEqual(got, []string{"encrypted_content", "summary", "type"}) || it["encrypted_content"] != "enc-1" {
+			// Replayed as the CLI does: with the service's id.
+			if got := keys(it); !reflect.DeepEqual(got, []string{"content", "encrypted_content", "id", "summary", "type"}) || it["encrypted_content"] != "enc-1" || it["id"] != "rs_1" {
 				t.Errorf("reasoning item %v", it)
 			}
 		case "function_call":
-			// The CLI also sends id (fc_…) and status: see README.
-			if got := keys(it); !reflect.DeepEqual(got, []string{"arguments", "call_id", "name", "type"}) || it["call_id"] != "call_1" || it["name"] != "read" {
+			// Replayed as the CLI does: with its id and status.
+			if got := keys(it); !reflect.DeepEqual(got, []string{"arguments", "call_id", "id", "name", "status", "type"}) || it["call_id"] != "call_1" || it["name"] != "read" || it["id"] != "fc_1" || it["status"] != "completed" {
 				t.Errorf("function_call item %v", it)
 			}
 		case "function_call_output":

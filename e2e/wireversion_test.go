@@ -27,12 +27,24 @@ func TestWireVersionSetting(t *testing.T) {
 		t.Errorf("catalog asked with client_version %q", q)
 	}
 	fake.PushCodex(upstreamtest.Text("Hi."))
-	if r := p.chat(map[string]any{"message": "hi"}); r.StopReason != "end_turn" {
+	r := p.chat(map[string]any{"message": "hi"})
+	if r.StopReason != "end_turn" {
 		t.Fatalf("turn %+v", r)
 	}
 	h := fake.RequestsTo(codexPath)[0].Header
 	if h.Get("version") != "0.150.0" || !strings.HasPrefix(h.Get("User-Agent"), "deckhand/0.150.0 (") {
 		t.Errorf("version %q, User-Agent %q", h.Get("version"), h.Get("User-Agent"))
+	}
+
+	// A model that asks for a newer client is refused with the models that
+	// work, and the session goes on with one of them.
+	fake.PushCodex(upstreamtest.Text("Hi again."))
+	e := p.fails("chat", map[string]any{"sessionId": r.SessionID, "message": "on the newest", "model": "gpt-6.2-sol"}, -32013)
+	if !strings.Contains(e.Message, "newer Codex client") || !strings.Contains(e.Message, "gpt-6.1-terra") || !strings.Contains(string(e.Data), `"model":"gpt-6.2-sol"`) {
+		t.Errorf("refusal %q %s", e.Message, e.Data)
+	}
+	if r2 := p.chat(map[string]any{"sessionId": r.SessionID, "message": "on the default"}); r2.Text != "Hi again." {
+		t.Errorf("the session after the refusal: %+v", r2)
 	}
 
 	// A value that is no version stops deckhand with a clear word.

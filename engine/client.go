@@ -29,6 +29,7 @@ const (
 	EventToolCall
 	EventToolResult
 	EventCompacted // the history was compacted before the next request
+	EventLimits    // the service reported the plan's limits (Limits)
 	// EventToolOutput carries a running command's output (Text) as it
 	// comes, at most every 100 ms per call.
 	EventToolOutput
@@ -52,6 +53,8 @@ type TurnEvent struct {
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64
+	// Limits are the plan limits the service reported (EventLimits).
+	Limits *Limits
 }
 
 // DisplayLimit is how much of a tool's output a TurnEvent carries.

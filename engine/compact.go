@@ -92,28 +92,44 @@ func (t *turn) contextTokens(history []Item) int64 {
 	return est
 }
 
+// maxCompactions bounds the compactions of one turn: a turn that keeps
+// filling the window right after each one would otherwise loop.
+const maxCompactions = 3
+
+// errStillFull ends a turn whose history does not fit even compacted.
+var errStillFull = &UpstreamError{Detail: "context still full after compaction",
+	Message: "The conversation does not fit in the model's context window even after compacting it: start a new session, or pick a model with a larger window."}
+
 // maybeCompact compacts history when the next request would pass compactAt
 // of the window. A compaction that fails is logged and the request goes as
-// it is: the upstream may still take it.
-func (t *turn) maybeCompact(ctx context.Context, cred auth.Credential, history []Item) []Item {
+// it is: the upstream may still take it. A compaction that leaves the
+// history over the mark, or one too many in a turn, ends the turn.
+func (t *turn) maybeCompact(ctx context.Context, cred auth.Credential, history []Item) ([]Item, error) {
 	t.window = t.e.contextWindow(ctx, cred, t.model)
 	before := t.contextTokens(history)
 	if t.window <= 0 || before*100 < t.window*compactAt || len(history) < 2 {
-		return history
+		return history, nil
 	}
+	if t.compactions >= maxCompactions {
+		return history, errStillFull
+	}
+	t.compactions++
 	compacted, err := t.compact(ctx, cred, history)
 	if err != nil {
 		if ctx.Err() == nil {
 			t.e.log.Warn("compaction failed; sending the history as it is", zap.String("session", t.s.ID), zap.Error(err))
 		}
-		return history
+		return history, nil
 	}
 	t.s.meter.reset()
 	t.replaced(compacted) // the session file gives back the compacted history
 	after := t.contextTokens(compacted)
 	t.e.log.Info("history compacted", zap.String("session", t.s.ID), zap.Int64("before", before), zap.Int64("after", after))
 	t.emit(TurnEvent{Kind: EventCompacted, BeforeTokens: before, AfterTokens: after})
-	return compacted
+	if after*100 >= t.window*compactAt {
+		return compacted, errStillFull
+	}
+	return compacted, nil
 }
 
 // compact replaces history by its compaction: the model's own, asked for
@@ -241,7 +257,7 @@ func (t *turn) keptForCompaction(history []Item) []Item {
 		it := users[i]
 		if i == len(users)-1 && len(it.Text) > int(t.window) {
 			it.Text = cut(it.Text, int(t.window)) + "\n[… the rest of this message was cut when the conversation was compacted]"
-			it.wire = nil
+			it.wire, it.wireCodex = nil, nil
 		}
 		if budget -= len(it.Text) + 64; budget < 0 && i < len(users)-1 {
 			break

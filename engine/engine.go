@@ -132,6 +132,7 @@ type Engine struct {
 	corrupt     string            // why the stored login was lost, until the next login
 	defaults    map[string]string // default model by credential type, from models
 	catalogs    catalogCache      // the ChatGPT backend's last catalog
+	limits      limitsState       // the plan limits last reported
 }
 
 // New builds an engine. Nothing runs until a client attaches.

@@ -127,8 +127,10 @@ func classify(model string, status int, header http.Header, body []byte) error {
 	case strings.Contains(all, "context_length_exceeded") || status == http.StatusRequestEntityTooLarge:
 		return &UpstreamError{Status: status, Detail: firstNonEmpty(f.message, "context_length_exceeded"),
 			Message: "The conversation no longer fits in the model's context window: start a new session, or pick a model with a larger window."}
+	case strings.Contains(all, "model") && strings.Contains(all, "requires a newer version"):
+		return &ModelNotServedError{Model: model, Detail: f.message, NewerClient: true}
 	case strings.Contains(all, "model") && (strings.Contains(all, "not supported") || strings.Contains(all, "does not exist") ||
-		strings.Contains(all, "model_not_found") || strings.Contains(all, "unsupported_model")):
+		strings.Contains(all, "model not found") || strings.Contains(all, "model_not_found") || strings.Contains(all, "unsupported_model")):
 		return &ModelNotServedError{Model: model, Detail: f.message}
 	case status >= 500 || status == http.StatusRequestTimeout || status == http.StatusConflict:
 		return &retryable{&UpstreamError{Status: status, Detail: firstNonEmpty(f.message, http.StatusText(status))}}

@@ -62,6 +62,24 @@ func TestClassify(t *testing.T) {
 				t.Errorf("%#v, want a ModelNotServedError naming x", err)
 			}
 		}},
+		{"model not found (Lite model, standard request)", 404, nil, `{"detail":"Model not found x"}`, func(t *testing.T, err error) {
+			var m *ModelNotServedError
+			if !errors.As(err, &m) || m.Model != "x" || m.NewerClient {
+				t.Errorf("%#v, want a ModelNotServedError naming x", err)
+			}
+		}},
+		{"newer client required", 400, nil, `{"detail":"The 'x' model requires a newer version of Codex. Please upgrade to the latest app or CLI and try again."}`, func(t *testing.T, err error) {
+			var m *ModelNotServedError
+			if !errors.As(err, &m) || m.Model != "x" || !m.NewerClient {
+				t.Errorf("%#v, want a ModelNotServedError asking for a newer client", err)
+			}
+		}},
+		{"lite header refused", 400, nil, `{"detail":"This model is not supported when using X-OpenAI-Internal-Codex-Responses-Lite"}`, func(t *testing.T, err error) {
+			var m *ModelNotServedError
+			if !errors.As(err, &m) || m.Model != "x" {
+				t.Errorf("%#v, want a ModelNotServedError naming x", err)
+			}
+		}},
 		{"model does not exist (API)", 404, nil, `{"error":{"message":"The model 'x' does not exist or you do not have access to it.","type":"invalid_request_error","code":"model_not_found"}}`, func(t *testing.T, err error) {
 			var m *ModelNotServedError
 			if !errors.As(err, &m) || m.Model != "x" {

@@ -48,10 +48,19 @@ type Item struct {
 	// Image is an output that is an image (view_image), as a data: URL;
 	// Text then describes it for the editor.
 	Image string `json:"image,omitempty"`
+	// ID is the service's id of a reasoning item, a call or an assistant
+	// message (rs_…, fc_…, msg_…), and Phase an assistant message's phase:
+	// the ChatGPT branch sends them back as the official client does.
+	ID    string `json:"id,omitempty"`
+	Phase string `json:"phase,omitempty"`
 
 	// opens is the id of the turn this user message opened (in memory
 	// only): a Lite request follows it with the turn's settings.
 	opens string
+
+	// wireCodex is the item as the ChatGPT branch sends it (with its ids),
+	// made once like wire.
+	wireCodex []byte
 
 	// wire is the item encoded as a request's input item, once: a long
 	// session's requests then cost a copy of each item, not an encoding.
@@ -221,4 +230,44 @@ func repair(history []Item, why string) []Item {
 		}
 	}
 	return out
+}
+
+// codexWire is the item as the ChatGPT branch replays it: as the official
+// client does, a reasoning item, a call and an assistant message carry the
+// service's id (and a call its status, a message its phase). The public API
+// is sent no ids: with store false they name nothing there.
+func (it *Item) codexWire() []byte {
+	if it.wireCodex != nil {
+		return it.wireCodex
+	}
+	if it.wire == nil {
+		it.wire = encodeItem(*it)
+	}
+	var v map[string]any
+	switch {
+	case it.ID == "":
+	case it.Kind == ItemReasoning:
+		summary := make([]map[string]any, 0, len(it.Summary))
+		for _, s := range it.Summary {
+			summary = append(summary, map[string]any{"type": "summary_text", "text": s})
+		}
+		v = map[string]any{"type": "reasoning", "id": it.ID, "summary": summary, "content": nil, "encrypted_content": it.Encrypted}
+	case it.Kind == ItemCall && it.Custom:
+		v = map[string]any{"type": "custom_tool_call", "status": "completed", "id": it.ID, "name": it.Name, "input": it.Arguments, "call_id": it.CallID}
+	case it.Kind == ItemCall:
+		v = map[string]any{"type": "function_call", "status": "completed", "id": it.ID, "name": it.Name, "arguments": it.Arguments, "call_id": it.CallID}
+	case it.Kind == ItemAssistant:
+		v = map[string]any{"type": "message", "role": "assistant", "id": it.ID,
+			"content": []map[string]any{{"type": "output_text", "text": it.Text}}}
+		if it.Phase != "" {
+			v["phase"] = it.Phase
+		}
+	}
+	it.wireCodex = it.wire
+	if v != nil {
+		if b, err := json.Marshal(v); err == nil {
+			it.wireCodex = b
+		}
+	}
+	return it.wireCodex
 }

@@ -235,19 +235,29 @@ func apiEfforts(id string) []string {
 }
 
 // ModelNotServedError: the upstream does not serve the model for this
-// login. Available lists what it does serve.
+// login (or not to this client). Available lists what it does serve.
 type ModelNotServedError struct {
 	Model     string
 	Available []string
 	Detail    string // the upstream's words
+	// NewerClient: the service asks for a newer client than the wire
+	// version deckhand speaks (WireVersion, when known).
+	NewerClient bool
+	WireVersion string
 }
 
 func (e *ModelNotServedError) Error() string {
 	msg := "The model " + strconv.Quote(e.Model) + " is not available with this login"
-	if len(e.Available) > 0 {
-		msg += "; it serves " + strings.Join(e.Available, ", ")
+	if e.NewerClient {
+		msg = "The model " + strconv.Quote(e.Model) + " asks for a newer Codex client than deckhand speaks"
+		if e.WireVersion != "" {
+			msg += " (" + e.WireVersion + "; DECKHAND_WIRE_VERSION raises it)"
+		}
 	}
-	return msg + ": pick one of them in the model picker."
+	if len(e.Available) > 0 {
+		return msg + "; pick one that works, such as " + strings.Join(e.Available, ", ") + "."
+	}
+	return msg + ": pick another one in the model picker."
 }
 
 // explainModel fills in what a ModelNotServedError's login does serve.
@@ -256,6 +266,7 @@ func (e *Engine) explainModel(ctx context.Context, cred auth.Credential, err err
 	if !errors.As(err, &mns) || mns.Available != nil || ctx.Err() != nil {
 		return err
 	}
+	mns.WireVersion = e.wireVersion()
 	l, lerr := e.catalog(ctx, cred)
 	mns.Available = []string{}
 	if lerr == nil {

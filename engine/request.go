@@ -172,7 +172,11 @@ func (t *turn) requestParams(history []Item, trigger bool) responses.ResponseNew
 	if t.codex {
 		list = append(list, t.prefix...)
 	}
-	for _, it := range history {
+	for i := range history {
+		it := history[i]
+		if t.codex {
+			it.wire = history[i].codexWire() // kept in the history, made once
+		}
 		list = append(list, it)
 		if t.lite() && it.opens != "" && it.opens == t.id {
 			list = append(list, rawItem(map[string]any{

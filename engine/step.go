@@ -39,6 +39,13 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 	var res stepResult
 	deltas := map[string]*strings.Builder{}
 	completed := false
+	limitsSeen := false
+	defer func() {
+		// The answer's headers, when no event said more.
+		if l, ok := limitsFromHeaders(capt.header); ok && !limitsSeen {
+			t.reportLimits(l)
+		}
+	}()
 	for st.Next() {
 		idle.Reset(t.e.cfg.IdleTimeout)
 		ev := st.Current()
@@ -74,6 +81,11 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 				Message: fmt.Sprintf("The model stopped before finishing its answer (%s).", reason)}
 		case "error":
 			return res, classify(t.model, 0, nil, []byte(ev.RawJSON()))
+		case "codex.rate_limits":
+			if l, ok := limitsFromEvent([]byte(ev.RawJSON())); ok {
+				t.reportLimits(l)
+				limitsSeen = true
+			}
 		}
 		if completed {
 			break
@@ -145,26 +157,32 @@ func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.
 		if text == "" && deltas[o.ID] != nil {
 			text = deltas[o.ID].String()
 		}
-		return Item{Kind: ItemAssistant, Text: text}, text != ""
+		return Item{Kind: ItemAssistant, Text: text, ID: o.ID, Phase: string(o.Phase)}, text != ""
 	case "function_call":
 		args := o.Arguments.OfString
 		if strings.TrimSpace(args) == "" {
 			args = "{}"
 		}
-		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: args}, o.CallID != ""
+		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: args, ID: o.ID}, o.CallID != ""
 	case "custom_tool_call":
-		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: o.Input, Custom: true}, o.CallID != ""
+		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: o.Input, Custom: true, ID: o.ID}, o.CallID != ""
 	case "compaction":
 		it := Item{Kind: ItemCompaction, Encrypted: o.EncryptedContent}
 		return it, it.Encrypted != ""
 	case "reasoning":
 		// Without its encrypted content a reasoning item cannot be sent
 		// back (nothing is stored upstream): it is dropped.
-		it := Item{Kind: ItemReasoning, Encrypted: o.EncryptedContent}
+		it := Item{Kind: ItemReasoning, Encrypted: o.EncryptedContent, ID: o.ID}
 		for _, s := range o.Summary {
 			it.Summary = append(it.Summary, s.Text)
 		}
 		return it, it.Encrypted != ""
 	}
 	return Item{}, false
+}
+
+// reportLimits keeps the limits the service reported and tells the editor.
+func (t *turn) reportLimits(l Limits) {
+	kept := t.e.noteLimits(l)
+	t.emit(TurnEvent{Kind: EventLimits, Limits: &kept})
 }

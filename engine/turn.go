@@ -31,6 +31,8 @@ type turn struct {
 	codex    bool            // a ChatGPT login: the entry shapes the request
 	entry    CatalogEntry    // the model's catalog entry (zero when none)
 	prefix   []Item          // the request's first items, made once per turn
+	// compactions counts the turn's compactions (maxCompactions).
+	compactions int
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -141,7 +143,10 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 			return end(StopMaxSteps, nil)
 		}
 		res.Steps++
-		history = t.maybeCompact(ctx, cred, history)
+		var err error
+		if history, err = t.maybeCompact(ctx, cred, history); err != nil {
+			return end("", err)
+		}
 		step, err := t.step(ctx, &cred, history)
 		res.Usage.InputTokens += step.usage.InputTokens
 		res.Usage.OutputTokens += step.usage.OutputTokens

@@ -102,14 +102,18 @@ func (e *Engine) authMiddleware(cred auth.Credential, sessionID string, sticky *
 		if err == nil && cred.Type == "oauth" {
 			sticky.remember(resp.Header.Get(headerTurnState))
 		}
+		c, _ := req.Context().Value(capturedKey{}).(*captured)
+		if err == nil && c != nil {
+			c.header = resp.Header.Clone() // the rate-limit headers, on every answer
+		}
 		if err != nil || resp.StatusCode < 400 {
 			return resp, err
 		}
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(body))
-		if c, ok := req.Context().Value(capturedKey{}).(*captured); ok {
-			c.status, c.header, c.body = resp.StatusCode, resp.Header.Clone(), body
+		if c != nil {
+			c.status, c.body = resp.StatusCode, body
 		}
 		return resp, nil
 	}

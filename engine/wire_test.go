@@ -94,8 +94,9 @@ func TestTypedInputItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"user:hello":      `{"content":[{"text":"hello","type":"input_text"}],"role":"user","type":"message"}`,
-		"assistant:first": `{"content":[{"text":"first answer","type":"output_text"}],"role":"assistant","type":"message"}`,
+		"user:hello": `{"content":[{"text":"hello","type":"input_text"}],"role":"user","type":"message"}`,
+		// Replayed with the service's id, as the official client does.
+		"assistant:first": `{"content":[{"text":"first answer","type":"output_text"}],"id":"msg_1","role":"assistant","type":"message"}`,
 		"user:again":      `{"content":[{"text":"again","type":"input_text"}],"role":"user","type":"message"}`,
 	}
 	found := map[string]bool{}
@@ -186,6 +187,12 @@ func TestModelCatalog(t *testing.T) {
 	}
 	if q := fake.RequestsTo(upstreamtest.PathCodexModels)[0].Query().Get("client_version"); q != CatalogClientVersion {
 		t.Errorf("client_version %q", q)
+	}
+	// Asked again with the ETag of the copy kept: a 304 keeps it.
+	cached, err := e.ModelCatalog(context.Background())
+	asks := fake.RequestsTo(upstreamtest.PathCodexModels)
+	if err != nil || cached.Source != SourceLive || len(cached.Models) != 11 || asks[len(asks)-1].Header.Get("If-None-Match") == "" {
+		t.Errorf("catalog asked again: %+v, %v, If-None-Match %q", cached, err, asks[len(asks)-1].Header.Get("If-None-Match"))
 	}
 	fake.SetCodexCatalog([]upstreamtest.CatalogModel{
 		{Slug: "b", Visibility: "list", Priority: 2, MinimalClientVersion: "0.1.0"},

@@ -48,6 +48,8 @@ type ServerCapabilities struct {
 	Compaction  bool `json:"compaction,omitempty"`
 	// NativeTools (1.2): models get the tools their catalog entry names.
 	NativeTools bool `json:"nativeTools,omitempty"`
+	// Limits (1.2): account/limits and limits are served.
+	Limits bool `json:"limits,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.

@@ -114,6 +114,10 @@ func (s *Server) registerAuth() {
 		}
 		return res, nil
 	})
+	request(s, protocol.MethodLimits, false, func(ctx context.Context, _ struct{}) (any, error) {
+		l, _ := eng.Limits()
+		return accountLimits(l), nil
+	})
 }
 
 func (s *Server) registerChat() {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -105,6 +106,10 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 		c.conn.NotifyMergeable(protocol.NotifyChatReasoning, ev.SessionID+"/"+ev.TurnID, newTextBatch(ev), mergeText)
 	case engine.EventToolCall:
 		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments})
+	case engine.EventLimits:
+		if ev.Limits != nil {
+			c.conn.Notify(protocol.NotifyAccountLimits, accountLimits(*ev.Limits))
+		}
 	case engine.EventCompacted:
 		c.conn.Notify(protocol.NotifyChatCompacted, protocol.ChatCompactedParams{TurnRef: ref(ev), BeforeTokens: ev.BeforeTokens, AfterTokens: ev.AfterTokens})
 	case engine.EventToolOutput:
@@ -162,4 +167,23 @@ func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest
 	default:
 		return engine.Deny, fmt.Errorf("the editor answered the permission request with %q", res.Decision)
 	}
+}
+
+// accountLimits is the wire form of the engine's limits.
+func accountLimits(l engine.Limits) protocol.AccountLimits {
+	out := protocol.AccountLimits{PlanType: l.PlanType, Windows: make([]protocol.LimitWindow, 0, len(l.Windows))}
+	for _, w := range l.Windows {
+		pw := protocol.LimitWindow{Name: w.Name, WindowMinutes: w.WindowMinutes, UsedPercent: w.UsedPercent}
+		if !w.ResetsAt.IsZero() {
+			pw.ResetsAt = w.ResetsAt.Format(time.RFC3339)
+		}
+		out.Windows = append(out.Windows, pw)
+	}
+	if c := l.Credits; c != nil {
+		out.Credits = &protocol.LimitCredits{HasCredits: c.HasCredits, Unlimited: c.Unlimited, Balance: c.Balance}
+	}
+	if !l.ObservedAt.IsZero() {
+		out.ObservedAt = l.ObservedAt.Format(time.RFC3339)
+	}
+	return out
 }

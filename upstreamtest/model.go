@@ -142,6 +142,7 @@ func (s *Server) handleCodexResponses(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}
 	w.Header().Set("x-codex-turn-state", state)
+	s.writeRateHeaders(w.Header())
 	s.serveNext(w, r, &s.model.codex, body)
 }
 

@@ -20,6 +20,9 @@ func (s *Server) serveReply(w http.ResponseWriter, r *http.Request, rep Reply, m
 	meta := responseMeta{id: fmt.Sprintf("resp_%d", s.nextSerial()), model: model, createdAt: time.Now().Unix()}
 	s.mu.Unlock()
 	events := sc.render(meta)
+	if ev, ok := s.rateEvent(); ok && r.URL.Path == PathCodexResponses {
+		events = append(events[:1:1], append([]sseEvent{ev}, events[1:]...)...)
+	}
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

@@ -70,6 +70,7 @@ type Server struct {
 	device  deviceState
 	model   modelState
 	compact compactState
+	limits  rateLimits
 }
 
 // New starts a fake upstream on 127.0.0.1 (httptest.NewServer).

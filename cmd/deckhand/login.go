@@ -149,8 +149,36 @@ func logout(ctx context.Context, o *options, log *zap.Logger, stdout, stderr io.
 func status(o *options, log *zap.Logger, stdout io.Writer) int {
 	eng := newEngine(o, log, false)
 	defer eng.Close()
-	fmt.Fprintln(stdout, describe(eng.Status()))
+	st := eng.Status()
+	fmt.Fprintln(stdout, describe(st))
+	if l, ok := eng.Limits(); ok && st.Type == "oauth" {
+		printLimits(stdout, l, time.Now())
+	}
 	return 0
+}
+
+// printLimits prints the plan limits the service last reported, each window
+// by its length.
+func printLimits(w io.Writer, l engine.Limits, now time.Time) {
+	head := "Plan limits"
+	if l.PlanType != "" {
+		head += " (" + l.PlanType + ")"
+	}
+	if !l.ObservedAt.IsZero() {
+		head += ", as of " + l.ObservedAt.Local().Format(time.RFC1123)
+	}
+	fmt.Fprintln(w, head+":")
+	for _, win := range l.Windows {
+		fmt.Fprintln(w, "  "+win.Line(now))
+	}
+	if c := l.Credits; c != nil {
+		switch {
+		case c.Unlimited:
+			fmt.Fprintln(w, "  credits: unlimited")
+		case c.HasCredits:
+			fmt.Fprintln(w, "  credits: "+c.Balance)
+		}
+	}
 }
 
 func describe(st engine.Status) string {

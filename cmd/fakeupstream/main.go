@@ -77,6 +77,7 @@ func main() {
 	})
 	apiModels := flag.String("api-models", "", "comma-separated ids that /v1/models lists")
 	codexModels := flag.String("codex-models", "", "comma-separated slugs of the Codex catalog (none: the reference catalog)")
+	rateLimits := flag.Bool("rate-limits", false, "report plan limits (a 5h window 12% used, a weekly one 40%) with every Codex answer")
 	flag.Parse()
 
 	fake := upstreamtest.New()
@@ -99,6 +100,12 @@ func main() {
 	}
 	if *codexModels != "" {
 		fake.SetCodexModels(strings.Split(*codexModels, ",")...)
+	}
+	if *rateLimits {
+		now := time.Now()
+		fake.SetRateLimits("plus",
+			upstreamtest.RateWindow{UsedPercent: 12, WindowMinutes: 300, ResetAt: now.Add(3 * time.Hour)},
+			upstreamtest.RateWindow{UsedPercent: 40, WindowMinutes: 10080, ResetAt: now.Add(4 * 24 * time.Hour)})
 	}
 	if *script != "" {
 		replies, err := load(*script)
