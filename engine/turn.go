@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openai/openai-go/v3/responses"
@@ -33,6 +34,9 @@ type turn struct {
 	prefix   []Item          // the request's first items, made once per turn
 	// compactions counts the turn's compactions (maxCompactions).
 	compactions int
+	// emitMu keeps events in one file: a running command's output is
+	// reported from its reading goroutine (nativeturn.go).
+	emitMu sync.Mutex
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -40,6 +44,8 @@ func (t *turn) emit(ev TurnEvent) {
 		t.streamed = true
 	}
 	ev.SessionID, ev.TurnID = t.s.ID, t.id
+	t.emitMu.Lock()
+	defer t.emitMu.Unlock()
 	t.client.TurnEvent(ev)
 }
 
