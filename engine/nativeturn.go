@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/openai/openai-go/v3/responses"
+
 	"github.com/deckhand-dev/deckhand/tools"
 )
 
@@ -84,4 +86,44 @@ func callArguments(c Item) json.RawMessage {
 		return b
 	}
 	return jsonArgs(c.Arguments)
+}
+
+// reportWebSearch tells the editor of a hosted web search the model made,
+// as a tool call named web_search with what it looked for, and its end.
+// The service runs it: nothing of it goes back in the history.
+func (t *turn) reportWebSearch(o responses.ResponseOutputItemUnion) {
+	if o.Type != "web_search_call" {
+		return
+	}
+	ws := o.AsWebSearchCall()
+	args := map[string]any{"action": ws.Action.Type}
+	switch {
+	case ws.Action.Query != "":
+		args["query"] = ws.Action.Query
+	case len(ws.Action.Queries) > 0:
+		args["query"] = strings.Join(ws.Action.Queries, "; ")
+	}
+	if ws.Action.URL != "" {
+		args["url"] = ws.Action.URL
+	}
+	if ws.Action.Pattern != "" {
+		args["pattern"] = ws.Action.Pattern
+	}
+	raw, _ := json.Marshal(args)
+	t.emit(TurnEvent{Kind: EventToolCall, CallID: ws.ID, Name: "web_search", Arguments: raw})
+	ok := ws.Status == "completed"
+	out := "searched"
+	var sources []string
+	for _, s := range ws.Action.Sources {
+		if s.URL != "" {
+			sources = append(sources, s.URL)
+		}
+	}
+	if len(sources) > 0 {
+		out = "sources:\n" + strings.Join(sources, "\n")
+	}
+	if !ok {
+		out = "the search ended " + string(ws.Status)
+	}
+	t.emit(TurnEvent{Kind: EventToolResult, CallID: ws.ID, Name: "web_search", OK: ok, Output: out})
 }

@@ -86,3 +86,39 @@ func TestSessionCommandsEndWithTheSession(t *testing.T) {
 }
 
 func processRunning(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// A hosted web search the model made reaches the editor as a web_search
+// call with its query, and its sources as the result; the history keeps
+// nothing of it.
+func TestWebSearchIsReported(t *testing.T) {
+	e, fake := testEngine(t)
+	rec := &recorder{}
+	id, err := e.NewSession(SessionOptions{Root: t.TempDir(), Client: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := `{"type":"response.output_item.done","output_index":0,"item":{"id":"ws_1","type":"web_search_call","status":"completed",` +
+		`"action":{"type":"search","query":"go 1.26 release notes","sources":[{"type":"url","url":"https://go.dev/doc/go1.26"}]}}}`
+	fake.PushCodex(upstreamtest.Step().RawEvent(search).Text("Go 1.26 is out.").Reply())
+	res, err := e.Chat(context.Background(), ChatRequest{SessionID: id, Message: "what's new in go", Model: "gpt-5.5"})
+	if err != nil || res.Text != "Go 1.26 is out." {
+		t.Fatalf("chat: %v %+v", err, res)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var call, result *TurnEvent
+	for i, ev := range rec.events {
+		switch {
+		case ev.Kind == EventToolCall && ev.Name == "web_search":
+			call = &rec.events[i]
+		case ev.Kind == EventToolResult && ev.Name == "web_search":
+			result = &rec.events[i]
+		}
+	}
+	if call == nil || call.CallID != "ws_1" || !strings.Contains(string(call.Arguments), `"query":"go 1.26 release notes"`) {
+		t.Errorf("call %+v", call)
+	}
+	if result == nil || !result.OK || !strings.Contains(result.Output, "https://go.dev/doc/go1.26") {
+		t.Errorf("result %+v", result)
+	}
+}

@@ -62,6 +62,7 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 		case "response.reasoning_summary_text.delta":
 			t.emit(TurnEvent{Kind: EventReasoning, Text: ev.Delta})
 		case "response.output_item.done":
+			t.reportWebSearch(ev.Item)
 			res.add(outputItem(ev.Item, deltas))
 		case "response.completed":
 			completed = true
