@@ -20,18 +20,23 @@ var allowed = map[string][]string{
 	"tools":            {"tools/patch"},
 	"tools/patch":      {},
 	"upstreamtest":     {},
-	"engine":           {"auth", "tools"},
+	"tools/sandbox":    {},
+	"engine":           {"auth", "tools", "tools/sandbox", "tools/mcp"},
 	"jsonrpc":          {"protocol"},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"acp":              {"engine", "jsonrpc"},
-	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest"},
+	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "tools/sandbox"},
 	"e2e":              {}, // test files only
 	"cmd/fakeupstream": {"upstreamtest"},
+
+	// MCP: the client over the official SDK, and its test server.
+	"tools/mcp":         {},
+	"tools/mcp/mcptest": {},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
 // upstream, even indirectly.
-var serving = []string{"protocol", "auth", "tools", "engine", "jsonrpc", "rpc", "acp"}
+var serving = []string{"protocol", "auth", "tools", "tools/sandbox", "engine", "jsonrpc", "rpc", "acp"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

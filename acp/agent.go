@@ -106,6 +106,7 @@ func (a *Agent) register() {
 	a.conn.Handle(sdk.AgentMethodSessionPrompt, handler(a, true, a.prompt))
 	a.conn.Handle(sdk.AgentMethodSessionSetConfigOption, handler(a, true, a.setConfigOption))
 	a.conn.Handle(sdk.AgentMethodSessionSetModel, handler(a, true, a.setModel))
+	a.conn.Handle(sdk.AgentMethodSessionSetMode, handler(a, true, a.setMode))
 	a.conn.HandleNotification(sdk.AgentMethodSessionCancel, a.cancel)
 }
 

@@ -43,6 +43,7 @@ func (a *Agent) initialize(ctx context.Context, p sdk.InitializeRequest) (any, e
 			PromptCapabilities:  sdk.PromptCapabilities{EmbeddedContext: true},
 			SessionCapabilities: sdk.SessionCapabilities{List: &sdk.SessionListCapabilities{}},
 			Auth:                sdk.AgentAuthCapabilities{Logout: &sdk.LogoutCapabilities{}},
+			McpCapabilities:     mcpCapabilities(),
 		},
 		AuthMethods: a.authMethods(p.ClientCapabilities.Auth.Terminal),
 	}, nil

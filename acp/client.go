@@ -140,6 +140,13 @@ func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest
 	v := viewOf(c.a.rootOf(req.SessionID), req.Tool, req.Arguments)
 	call := sdk.ToolCallUpdate{ToolCallId: sdk.ToolCallId(req.CallID), Title: sdk.Ptr(v.title), Kind: sdk.Ptr(v.kind),
 		Locations: v.locations, RawInput: req.Arguments}
+	if p := req.Preview; p != nil && p.Sandboxed != nil && !*p.Sandboxed {
+		title := v.title + " (outside the sandbox"
+		if p.Justification != "" {
+			title += ": " + p.Justification
+		}
+		call.Title = sdk.Ptr(title + ")")
+	}
 	c.mu.Lock()
 	if ch, ok := c.pending[req.CallID]; ok {
 		call.Content = []sdk.ToolCallContent{diffOf(ch)}

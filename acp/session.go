@@ -30,6 +30,7 @@ type session struct {
 	effort  string
 	title   string
 	updated time.Time
+	mode    string // the session mode (modes.go); "" is the default
 }
 
 // Config option ids.
@@ -47,7 +48,7 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if !filepath.IsAbs(p.Cwd) {
 		return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", p.Cwd))
 	}
-	id, err := a.eng.NewSession(engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view})
+	id, err := a.eng.NewSession(engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view, MCPServers: mcpServers(p.McpServers)})
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +60,7 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if err != nil {
 		return nil, err
 	}
-	return sdk.NewSessionResponse{SessionId: sdk.SessionId(s.id), ConfigOptions: opts}, nil
+	return sdk.NewSessionResponse{SessionId: sdk.SessionId(s.id), ConfigOptions: opts, Modes: modeState("")}, nil
 }
 
 // realPath is the path the engine confines a session to: cwd with its
@@ -112,7 +113,7 @@ func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any,
 	if err != nil {
 		return nil, err
 	}
-	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view}); err != nil {
+	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view, MCPServers: mcpServers(p.McpServers)}); err != nil {
 		return nil, err
 	}
 	a.mu.Lock()
@@ -124,6 +125,7 @@ func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any,
 	a.mu.Unlock()
 	s.mu.Lock()
 	s.cwd = realPath(p.Cwd)
+	current := s.mode
 	s.mu.Unlock()
 	for _, t := range turns {
 		a.replay(s, t)
@@ -132,7 +134,7 @@ func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any,
 	if err != nil {
 		return nil, err
 	}
-	return sdk.LoadSessionResponse{ConfigOptions: opts}, nil
+	return sdk.LoadSessionResponse{ConfigOptions: opts, Modes: modeState(current)}, nil
 }
 
 // replay sends one stored turn: the user's message, each tool call with its
@@ -349,6 +351,8 @@ func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
 	}
 	s.mu.Lock()
 	req := engine.ChatRequest{SessionID: s.id, Message: text, Model: s.model, Effort: s.effort, Attachments: atts}
+	m, _ := modeOf(s.mode)
+	req.ApprovalPolicy, req.Sandbox = m.approval, m.sandbox
 	titled := s.title == ""
 	if titled {
 		s.title = titleOf(text)

@@ -123,7 +123,9 @@ func TestMutatingToolsRefusedWithoutCapability(t *testing.T) {
 	fake.PushCodex(
 		upstreamtest.Step().Call("r1", "read", `{"path":"keep.txt"}`).Call("w1", "write", `{"path":"keep.txt","content":"changed"}`).Call("b1", "bash", `{"command":"touch made.txt"}`).Reply(),
 		upstreamtest.Text("could not"))
-	p.chat(map[string]any{"message": "change it"})
+	// untrusted: touch asks even where the sandbox would run it without
+	// asking (e2e/sandbox_test.go has that case).
+	p.chat(map[string]any{"message": "change it", "approvalPolicy": "untrusted"})
 	b, _ := os.ReadFile(filepath.Join(p.ws, "keep.txt"))
 	if string(b) != "original\n" {
 		t.Errorf("keep.txt changed to %q", b)

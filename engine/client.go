@@ -50,6 +50,9 @@ type TurnEvent struct {
 	Error     string
 	// ChangedPaths lists the files a write or edit changed (EventToolResult).
 	ChangedPaths []string
+	// Sandboxed says, for a command that ran, whether it ran inside the OS
+	// sandbox (EventToolResult); nil for other calls.
+	Sandboxed *bool
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64

@@ -13,6 +13,7 @@ import (
 
 	"github.com/deckhand-dev/deckhand/auth"
 	"github.com/deckhand-dev/deckhand/tools"
+	"github.com/deckhand-dev/deckhand/tools/sandbox"
 )
 
 // Config is everything the engine is built from. Zero durations take the
@@ -59,6 +60,13 @@ type Config struct {
 	OpenBrowser func(url string) error
 	HTTPClient  *http.Client
 	Log         *zap.Logger
+
+	// Sandbox is the OS sandbox commands run in (sandbox.Detect); the zero
+	// value is none, and then every command asks. ApprovalPolicy and
+	// SandboxMode are the defaults of turns that name none ("" is
+	// on-request and workspace-write).
+	Sandbox                     sandbox.Sandbox
+	ApprovalPolicy, SandboxMode string
 }
 
 func (c *Config) defaults() {
@@ -133,6 +141,9 @@ type Engine struct {
 	defaults    map[string]string // default model by credential type, from models
 	catalogs    catalogCache      // the ChatGPT backend's last catalog
 	limits      limitsState       // the plan limits last reported
+
+	approvals approvalState // of turns whose chat names none (approval.go)
+	mcp       mcpHub        // MCP servers, per session (mcp.go)
 }
 
 // New builds an engine. Nothing runs until a client attaches.
@@ -215,6 +226,7 @@ func (e *Engine) Close() {
 		x.Close() // commands die with deckhand's exit, and what they started
 	}
 	e.wg.Wait()
+	e.closeMCP()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
 	// A tool that ignores its cancel must not keep deckhand from exiting.
 	tools := make(chan struct{})

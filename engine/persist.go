@@ -362,6 +362,9 @@ func (e *Engine) ResumeSession(id string, opts SessionOptions) error {
 		}
 		root = env.Root
 	}
+	if err := e.resumeMCP(s, opts.MCPServers); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.turn != nil {

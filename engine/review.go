@@ -16,12 +16,18 @@ type Preview struct {
 	Diff    string
 	Command string
 	Cwd     string
-	// Files lists every file of an apply_patch with its diff; Sandboxed
-	// (set for exec_command) and Justification say where a command runs
-	// and why the model wants it (nativepreview.go).
-	Files         []PreviewFile
+	// Files lists every file of an apply_patch with its diff
+	// (nativepreview.go).
+	Files []PreviewFile
+	// Sandboxed (commands only) says whether the command would run inside
+	// the OS sandbox, and Justification is why the model asks to run it
+	// outside (approval.go).
 	Sandboxed     *bool
 	Justification string
+	// MCP is an MCP tool call's {server, tool, arguments}; MCPServers the
+	// servers a workspace's .mcp.json would start (with Path).
+	MCP        *MCPCall
+	MCPServers []MCPServer
 }
 
 // Verdict is the user's answer to a permission request, with the reason of
@@ -73,9 +79,10 @@ func (t *turn) preview(c Item, env *tools.Env) (p *Preview, msg string, ok bool)
 		}
 		return &Preview{Files: files}, "", true
 	case "exec_command":
-		command, cwd, why := execPreview(env, c.Arguments)
-		sandboxed := false // no sandbox yet: every command asks
-		return &Preview{Command: command, Cwd: cwd, Sandboxed: &sandboxed, Justification: why}, "", true
+		// Sandboxed and Justification come from the command's plan
+		// (toolrun.go), as for bash.
+		command, cwd, _ := execPreview(env, c.Arguments)
+		return &Preview{Command: command, Cwd: cwd}, "", true
 	}
 	return nil, "", true
 }

@@ -44,6 +44,9 @@ type SessionOptions struct {
 	// Client receives the session's events; nil means the client given to
 	// Attach.
 	Client Client
+	// MCPServers are the MCP servers the editor passes for this session
+	// (ACP's session/new); nil uses those of SetMCPServers.
+	MCPServers []MCPServer
 }
 
 type runningTurn struct {
@@ -73,6 +76,9 @@ type ChatRequest struct {
 	Effort    string // "low" | "medium" | "high" | ""
 	// Attachments go to the model with the message (1.1).
 	Attachments []Attachment
+	// ApprovalPolicy and Sandbox (1.2) set this turn's approval policy and
+	// sandbox mode; "" keeps the engine's (SetApprovals).
+	ApprovalPolicy, Sandbox string
 }
 
 // Usage counts tokens.
@@ -111,6 +117,11 @@ func (e *Engine) NewSession(opts SessionOptions) (string, error) {
 		return "", &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 	}
 	s := e.newSession(newID("ses"), env.Root, opts.Permissions, opts.Client)
+	if opts.MCPServers != nil {
+		if err := e.setSessionMCP(s.ID, opts.MCPServers); err != nil {
+			return "", err
+		}
+	}
 	e.mu.Lock()
 	e.sessions[s.ID] = s
 	e.mu.Unlock()
@@ -145,6 +156,9 @@ func (e *Engine) CheckChat(req ChatRequest) error {
 	case "", "low", "medium", "high":
 	default:
 		return &InvalidParamsError{Field: "reasoningEffort", Problem: "must be low, medium or high"}
+	}
+	if err := checkApprovals(req); err != nil {
+		return err
 	}
 	if req.SessionID != "" && !e.HasSession(req.SessionID) {
 		return &UnknownSessionError{SessionID: req.SessionID}
@@ -183,6 +197,7 @@ func (e *Engine) dropSession(id string) {
 	if s != nil {
 		s.execs.Close()
 	}
+	e.forgetMCP(id)
 }
 
 // CancelSession cancels the running turn of a session; false when none runs

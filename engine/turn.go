@@ -34,6 +34,9 @@ type turn struct {
 	prefix   []Item          // the request's first items, made once per turn
 	// compactions counts the turn's compactions (maxCompactions).
 	compactions int
+	// approvals are the approval policy and sandbox mode of the turn's
+	// commands (approval.go).
+	approvals approvals
 	// emitMu keeps events in one file: a running command's output is
 	// reported from its reading goroutine (nativeturn.go).
 	emitMu sync.Mutex
@@ -75,7 +78,8 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	defer cancel()
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
-	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s)}
+	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
+		approvals: e.approvalsFor(req)}
 	// The turn is cancellable from here on, the refresh of a token included.
 	if t.running, err = s.begin(t.id, cancel); err != nil {
 		return TurnResult{}, err
@@ -104,6 +108,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
+	t.startMCP(ctx) // the session's MCP servers, the first time
 	// A session's first items are its environment and the root's
 	// instructions; an attachment's directory may bring more instructions.
 	var pre []Item

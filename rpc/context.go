@@ -49,7 +49,9 @@ func preview(p *engine.Preview) *protocol.Preview {
 	if p == nil {
 		return nil
 	}
-	out := &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd, Sandboxed: p.Sandboxed, Justification: p.Justification}
+	out := &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd,
+		Sandboxed: p.Sandboxed, Justification: p.Justification}
+	mcpPreview(p, out)
 	for _, f := range p.Files {
 		out.Files = append(out.Files, protocol.PreviewFile{Path: f.Path, Action: f.Action, MovePath: f.MovePath, Diff: f.Diff})
 	}

@@ -89,7 +89,7 @@ func (s *Server) workspaceRoot() string {
 
 // serverCapabilities are the 1.1 additions this server has.
 func serverCapabilities() *protocol.ServerCapabilities {
-	caps := &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true}
+	caps := &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
 	caps.NativeTools = true // the Codex tools (engine/nativeturn.go)
 	return caps
 }

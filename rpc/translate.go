@@ -115,7 +115,8 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 	case engine.EventToolOutput:
 		c.conn.Notify(protocol.NotifyChatToolOutput, protocol.ChatToolOutputParams{TurnRef: ref(ev), CallID: ev.CallID, Text: ev.Text})
 	case engine.EventToolResult:
-		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error, ChangedPaths: ev.ChangedPaths})
+		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error, ChangedPaths: ev.ChangedPaths,
+			Sandboxed: ev.Sandboxed})
 	}
 }
 

@@ -27,6 +27,11 @@ const (
 type bashParams struct {
 	Command   string `json:"command" desc:"The shell command, run as bash -c in the workspace root."`
 	TimeoutMs int    `json:"timeoutMs,omitempty" desc:"Timeout in milliseconds. Default 120000 (2 minutes), at most 600000 (10 minutes)."`
+	// The engine reads these two to decide whether the command runs in the
+	// sandbox (engine/approval.go); the tool itself only runs what it is
+	// given.
+	SandboxPermissions string `json:"sandbox_permissions,omitempty" desc:"Per-command sandbox override: use_default (the default) or require_escalated, to ask the user to run this command outside the sandbox (for the network, or writing outside the workspace). Give a justification with it."`
+	Justification      string `json:"justification,omitempty" desc:"With require_escalated: the question the user is asked, saying why the command must run outside the sandbox. Omit otherwise."`
 }
 
 type bashTool struct{}
@@ -45,7 +50,8 @@ func (bashTool) Description() string {
 - Secrets are kept out of the environment: OPENAI_* and DECKHAND_* variables, any whose name holds KEY, SECRET, TOKEN, PASSWORD, COOKIE, CREDENTIAL, PRIVATE or a word PAT, AUTH* or PASS*, and any URL with a password in it, are unset.
 - The command is killed, with everything it started, after timeoutMs (default 2 minutes, at most 10); processes left in the background are killed when it ends.
 - Output over 30 KiB is cut in the middle, keeping the start and the end; pipe through head, tail or grep for long output.
-- A non-zero exit code is reported, not treated as a failure of the tool.`
+- A non-zero exit code is reported, not treated as a failure of the tool.
+- Commands may run in a sandbox that lets them write only the workspace and temp folders and reach no network. When a command needs more, run it again with sandbox_permissions "require_escalated" and a justification: the user is asked to let it run outside the sandbox.`
 }
 
 func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Result, error) {
@@ -74,7 +80,21 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	run, detached, err := runGroup(runCtx, env.Root, p.Command)
+	argv, extraEnv := []string{"bash", "-c", p.Command}, []string(nil)
+	if env.Sandbox != nil {
+		// The command's own temp dir, writable in the sandbox, is its
+		// TMPDIR; it goes when the command ends.
+		tmp, err := os.MkdirTemp("", "deckhand-cmd-")
+		if err != nil {
+			return fail("the sandbox cannot run this command: temp dir: %v", err), nil
+		}
+		defer os.RemoveAll(tmp)
+		if argv, err = env.Sandbox.Wrap(argv, tmp); err != nil {
+			return fail("the sandbox cannot run this command: %v", err), nil
+		}
+		extraEnv = []string{"TMPDIR=" + tmp}
+	}
+	run, detached, err := runGroup(runCtx, env.Root, argv, extraEnv...)
 	if err != nil {
 		return fail("cannot start bash: %v", err), nil
 	}
@@ -88,6 +108,9 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	status := exitStatus(run.state)
 	if detached {
 		status += "\n(a process it started left the process group and still holds the output open; output after the command ended is not shown)"
+	}
+	if env.Sandbox != nil && env.Sandbox.Hint != "" && run.state != nil && run.state.ExitCode() != 0 && sandboxDenial(output) {
+		status += "\n" + env.Sandbox.Hint
 	}
 	return Result{Output: withStatus(output, status)}, nil
 }
@@ -107,13 +130,13 @@ func (r groupRun) killed() bool {
 	return ok && ws.Signaled()
 }
 
-// runGroup runs bash -c command in dir, in a process group of its own, with
+// runGroup runs argv (bash -c command, maybe inside the sandbox) in dir, in a process group of its own, with
 // stdout and stderr on one pipe so that their output interleaves as written.
 // When ctx ends the whole group is killed; when the command ends, whatever
 // it left running in the group is killed too. detached reports that the
 // pipe stayed open even so (a process that left the group holds it); the
 // reading then stops after bashWaitDelay.
-func runGroup(ctx context.Context, dir, command string) (run groupRun, detached bool, err error) {
+func runGroup(ctx context.Context, dir string, argv []string, extraEnv ...string) (run groupRun, detached bool, err error) {
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return groupRun{}, false, fmt.Errorf("pipe: %w", err)
@@ -125,9 +148,9 @@ func runGroup(ctx context.Context, dir, command string) (run groupRun, detached 
 		return groupRun{}, false, err
 	}
 	defer group.release()
-	cmd := exec.CommandContext(ctx, "bash", "-c", command)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.Env = commandEnv(os.Environ())
+	cmd.Env = append(commandEnv(os.Environ()), extraEnv...)
 	cmd.Stdout = pw // an *os.File: the child writes to it directly
 	cmd.Stderr = pw
 	cmd.SysProcAttr = group.attr()

@@ -53,6 +53,8 @@ type Env struct {
 	// Truncation is how much of a command's output the model gets
 	// (DefaultTruncation when zero).
 	Truncation TruncationPolicy
+	// Sandbox, when set, runs the call's command inside the OS sandbox.
+	Sandbox *CommandSandbox
 
 	// beforeWrite, when set, runs after a write's path is resolved and
 	// checked and before anything is written: tests use it to change the

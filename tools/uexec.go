@@ -122,7 +122,7 @@ func (execCommandTool) Run(ctx context.Context, env *Env, args json.RawMessage) 
 		return Result{}, err
 	}
 	began := time.Now()
-	proc, err := start(startSpec{dir: dir, shell: shellFor(p.Shell), login: p.Login != nil && *p.Login, tty: p.TTY, command: p.Cmd})
+	proc, err := start(startSpec{dir: dir, shell: shellFor(p.Shell), login: p.Login != nil && *p.Login, tty: p.TTY, command: p.Cmd, sandbox: env.Sandbox})
 	if err != nil {
 		return fail("cannot start the command: %v", err), nil
 	}
@@ -186,7 +186,11 @@ func (env *Env) report(ctx context.Context, proc *process, began time.Time, yiel
 	fmt.Fprintf(&b, "Original token count: %d\n", approxTokens(int64(len(head)+len(tail))+omitted))
 	b.WriteString("Output:\n")
 	b.WriteString(note)
-	b.WriteString(truncateParts(head, tail, omitted, policy))
+	text := truncateParts(head, tail, omitted, policy)
+	b.WriteString(text)
+	if ended && env.Sandbox != nil && env.Sandbox.Hint != "" && proc.exitCode() != 0 && sandboxDenial(text) {
+		b.WriteString("\n" + env.Sandbox.Hint)
+	}
 	return Result{Output: b.String()}, nil
 }
 

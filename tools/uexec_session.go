@@ -153,6 +153,7 @@ type startSpec struct {
 	login   bool
 	tty     bool
 	command string
+	sandbox *CommandSandbox // nil: not sandboxed
 }
 
 // start runs the command and the goroutines that read its output and wait
@@ -163,9 +164,26 @@ func start(spec startSpec) (*process, error) {
 	if spec.login {
 		flag = "-lc"
 	}
-	cmd := exec.Command(spec.shell, flag, spec.command)
+	argv := []string{spec.shell, flag, spec.command}
+	environ := append(commandEnv(os.Environ()), "TERM=dumb", "PAGER=cat", "GIT_PAGER=cat", "NO_COLOR=1")
+	cleanup := func() {}
+	if spec.sandbox != nil {
+		// The command's own temp dir, writable in the sandbox, is its
+		// TMPDIR; it goes when the command ends.
+		tmp, err := os.MkdirTemp("", "deckhand-cmd-")
+		if err != nil {
+			return nil, fmt.Errorf("the sandbox cannot run this command: temp dir: %w", err)
+		}
+		if argv, err = spec.sandbox.Wrap(argv, tmp); err != nil {
+			os.RemoveAll(tmp)
+			return nil, fmt.Errorf("the sandbox cannot run this command: %w", err)
+		}
+		environ = append(environ, "TMPDIR="+tmp)
+		cleanup = func() { os.RemoveAll(tmp) }
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = spec.dir
-	cmd.Env = append(commandEnv(os.Environ()), "TERM=dumb", "PAGER=cat", "GIT_PAGER=cat", "NO_COLOR=1")
+	cmd.Env = environ
 	p := &process{
 		command: spec.command,
 		cmd:     cmd,
@@ -186,6 +204,7 @@ func start(spec startSpec) (*process, error) {
 		output, err = p.startPipes()
 	}
 	if err != nil {
+		cleanup()
 		return nil, err
 	}
 	read := make(chan struct{})
@@ -206,6 +225,7 @@ func start(spec startSpec) (*process, error) {
 		timer.Stop()
 		p.closeIO()
 		p.release()
+		cleanup()
 		p.mu.Lock()
 		p.state = cmd.ProcessState
 		p.mu.Unlock()

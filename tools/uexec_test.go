@@ -212,3 +212,31 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+// A sandboxed Env runs the command through the sandbox's wrapper, with a
+// temp dir of its own, and a failure that looks like a denial gets the
+// sandbox's hint.
+func TestExecRunsInTheSandbox(t *testing.T) {
+	env := execEnv(t)
+	var wrapped []string
+	env.Sandbox = &CommandSandbox{
+		Wrap: func(argv []string, writable ...string) ([]string, error) {
+			wrapped = append([]string(nil), argv...)
+			// A stand-in sandbox: runs the command with a marker set.
+			return append([]string{"env", "IN_SANDBOX=" + strings.Join(writable, ":")}, argv...), nil
+		},
+		Hint: "(sandbox hint)",
+	}
+	res := runTool(t, execCommandTool{}, env, map[string]any{"cmd": `echo "in=$IN_SANDBOX tmp=$TMPDIR"; echo "Permission denied" >&2; exit 1`})
+	if len(wrapped) != 3 || wrapped[2] != `echo "in=$IN_SANDBOX tmp=$TMPDIR"; echo "Permission denied" >&2; exit 1` {
+		t.Fatalf("wrapped %q", wrapped)
+	}
+	m := regexp.MustCompile(`in=(\S+) tmp=(\S+)`).FindStringSubmatch(res.Output)
+	if m == nil || m[1] != m[2] || !strings.Contains(m[1], "deckhand-cmd-") {
+		t.Fatalf("output %q", res.Output)
+	}
+	check(t, res, false, []string{"Process exited with code 1", "(sandbox hint)"})
+	if _, err := os.Stat(m[1]); err == nil {
+		t.Errorf("the command's temp dir %s is left", m[1])
+	}
+}
