@@ -44,7 +44,8 @@ func TestACPCodexTools(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(p.ws, "a.txt")); string(got) != "one\nTWO\n" {
 		t.Errorf("a.txt = %q", got)
 	}
-	if len(asked) != 2 {
+	// The patch is asked about; the command too unless the sandbox runs it.
+	if len(asked) < 1 || len(asked) > 2 {
 		t.Fatalf("%d permission requests", len(asked))
 	}
 	var perm struct {
