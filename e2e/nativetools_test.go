@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -237,5 +238,53 @@ func TestInitializeSaysNativeTools(t *testing.T) {
 	caps, _ := p.initialize(false)["capabilities"].(map[string]any)
 	if caps["nativeTools"] != true {
 		t.Errorf("capabilities %v lack nativeTools", caps)
+	}
+}
+
+// A pasted or workspace image goes with the message as input_image parts,
+// to a model that takes images; a bad one is refused and nothing is sent.
+func TestImageAttachments(t *testing.T) {
+	fake, p := permissionServer(t)
+	png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+	writeFile(t, p.ws, "shot.png", png)
+	pasted := base64.StdEncoding.EncodeToString([]byte(png))
+	fake.PushCodex(upstreamtest.Text("I see a pixel."))
+	r := p.chat(map[string]any{"message": "what is this", "model": "gpt-5.5", "attachments": []any{
+		map[string]any{"type": "image", "path": "shot.png"},
+		map[string]any{"type": "image", "mimeType": "image/png", "data": pasted},
+	}})
+	if r.Text != "I see a pixel." {
+		t.Fatalf("result %+v", r)
+	}
+	body := fake.RequestsTo(codexPath)[0].JSON()
+	var images int
+	for _, it := range body["input"].([]any) {
+		m := it.(map[string]any)
+		if m["role"] != "user" {
+			continue
+		}
+		parts, _ := m["content"].([]any)
+		for _, part := range parts {
+			if pm := part.(map[string]any); pm["type"] == "input_image" && pm["image_url"] == "data:image/png;base64,"+pasted {
+				images++
+			}
+		}
+	}
+	if images != 2 {
+		t.Errorf("%d images sent with the message", images)
+	}
+	for _, bad := range []map[string]any{
+		{"type": "image", "mimeType": "image/png", "data": base64.StdEncoding.EncodeToString([]byte("not an image"))},
+		{"type": "image", "mimeType": "image/jpeg", "data": pasted},
+		{"type": "image", "path": "../outside.png"},
+		{"type": "image", "data": "%%%"},
+	} {
+		_, err := p.call("chat", map[string]any{"message": "look", "model": "gpt-5.5", "attachments": []any{bad}})
+		if err == nil || err.Code != -32602 {
+			t.Errorf("attachment %v: %v, want -32602", bad, err)
+		}
+	}
+	if n := len(fake.RequestsTo(codexPath)); n != 1 {
+		t.Errorf("%d requests: a refused attachment sent something", n)
 	}
 }

@@ -100,6 +100,10 @@ func inputItems(history []Item) responses.ResponseInputParam {
 	for _, it := range history {
 		switch it.Kind {
 		case ItemUser:
+			if len(it.Images) > 0 {
+				in = append(in, userWithImages(it))
+				continue
+			}
 			in = append(in, TypedMessage("user", it.Text))
 		case ItemAssistant:
 			in = append(in, assistantMessage(it.Text))

@@ -62,6 +62,7 @@ const (
 	AttachFile      = "file"
 	AttachSelection = "selection"
 	AttachText      = "text"
+	AttachImage     = "image" // 1.2: Path, or MimeType and Data (base64)
 )
 
 // Attachment is one item of chat's attachments: a file the server reads
@@ -73,6 +74,9 @@ type Attachment struct {
 	Range *LineRange `json:"range,omitempty"`
 	Text  string     `json:"text,omitempty"`
 	Title string     `json:"title,omitempty"`
+	// MimeType and Data (1.2) are a pasted image, base64.
+	MimeType string `json:"mimeType,omitempty"`
+	Data     string `json:"data,omitempty"`
 }
 
 // LineRange is an inclusive range of 1-based lines.

@@ -83,7 +83,7 @@ func (c *client) Review(ctx context.Context, req engine.PermissionRequest) (engi
 func attachments(in []protocol.Attachment) []engine.Attachment {
 	var out []engine.Attachment
 	for _, a := range in {
-		ea := engine.Attachment{Type: a.Type, Path: a.Path, Text: a.Text, Title: a.Title}
+		ea := engine.Attachment{Type: a.Type, Path: a.Path, Text: a.Text, Title: a.Title, MimeType: a.MimeType, Data: a.Data}
 		if a.Range != nil {
 			ea.StartLine, ea.EndLine = a.Range.StartLine, a.Range.EndLine
 		}
