@@ -236,8 +236,8 @@ func TestInitializeSaysNativeTools(t *testing.T) {
 	t.Cleanup(fake.Close)
 	p := start(t, opts{fake: fake})
 	caps, _ := p.initialize(false)["capabilities"].(map[string]any)
-	if caps["nativeTools"] != true {
-		t.Errorf("capabilities %v lack nativeTools", caps)
+	if caps["nativeTools"] != true || caps["images"] != true {
+		t.Errorf("capabilities %v lack nativeTools or images", caps)
 	}
 }
 

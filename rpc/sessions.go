@@ -91,5 +91,6 @@ func (s *Server) workspaceRoot() string {
 func serverCapabilities() *protocol.ServerCapabilities {
 	caps := &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
 	caps.NativeTools = true // the Codex tools (engine/nativeturn.go)
+	caps.Images = true      // image attachments (engine/images.go)
 	return caps
 }
