@@ -152,7 +152,7 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 	}
 	if openBrowser {
 		cfg.OpenBrowser = func(url string) error {
-			_, err := engine.OpenBrowser(url) // its exit is not waited for
+			_, err := startBrowser(url) // its exit is not waited for
 			return err
 		}
 	}
