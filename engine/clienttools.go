@@ -53,7 +53,9 @@ func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled
 		if out != "" && !strings.HasSuffix(out, "\n") {
 			out += "\n"
 		}
-		return callOutcome{output: out + "[" + status + "]", ok: status == "exit status 0"}, true
+		// As with the bash tool on disk, a command that ran to its end is
+		// no tool error whatever its exit status: the model reads it.
+		return callOutcome{output: out + "[" + status + "]", ok: strings.HasPrefix(status, "exit status ")}, true
 	}
 	return callOutcome{}, false
 }

@@ -56,7 +56,8 @@ type Config struct {
 	// RefreshDelegate, when set, runs each login refresh in a process of
 	// its own (see auth.TokenSource.Delegate); nil refreshes in this one.
 	RefreshDelegate func(ctx context.Context, reason, stale string) error
-	// OpenBrowser opens a URL in the user's browser; nil opens nothing.
+	// OpenBrowser opens a URL in the user's browser; nil opens nothing. It
+	// returns once the browser is started, never waiting for it to close.
 	OpenBrowser func(url string) error
 	HTTPClient  *http.Client
 	Log         *zap.Logger

@@ -115,7 +115,7 @@ func (t *turn) open(message, sent string, pre []Item) []Item {
 			d.file = f
 		}
 	}
-	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model})
+	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.effort})
 	for i := len(history) - len(pre) - 1; i < len(history); i++ {
 		d.file.append(&Record{Type: RecordItem, TurnID: t.id, Item: &history[i]})
 	}
@@ -245,7 +245,9 @@ func (st *Store) summary(id string) SessionSummary {
 			sum.Title, sum.WorkspaceRoot, sum.CreatedAt = b.s.Summary.Title, b.s.Summary.WorkspaceRoot, b.s.Summary.CreatedAt
 		case RecordTurn:
 			sum.Turns++
-			sum.Model = rec.Model
+			sum.Model, sum.Effort = rec.Model, rec.Effort
+		case RecordSettings:
+			sum.Model, sum.Effort = rec.Model, rec.Effort
 		}
 		return nil
 	})
@@ -374,5 +376,23 @@ func (e *Engine) ResumeSession(id string, opts SessionOptions) error {
 		s.root = root
 	}
 	s.permissions, s.client = opts.Permissions, opts.Client
+	return nil
+}
+
+// KeepSettings stores the model and effort a session chose, so that a
+// later process that loads it uses them. A session with nothing on disk
+// yet has them stored with its first turn; a session whose turn is running
+// is busy (that turn's record is written already, the next one stores
+// them).
+func (e *Engine) KeepSettings(id, model, effort string) error {
+	s, _, err := e.session(id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.begin(newID("settings"), func() {}); err != nil {
+		return err
+	}
+	defer s.end()
+	s.appendClaimed(&Record{Type: RecordSettings, At: now(), Model: model, Effort: effort})
 	return nil
 }

@@ -97,6 +97,12 @@ const (
 	StopEndTurn   StopReason = "end_turn"
 	StopCancelled StopReason = "cancelled"
 	StopMaxSteps  StopReason = "max_steps"
+	// StopMaxTokens: the model's answer hit its output token limit
+	// (response.incomplete, max_output_tokens); the text so far is kept.
+	StopMaxTokens StopReason = "max_tokens"
+	// StopRefusal: the model refused (a refusal content part), or its
+	// answer was cut by the content filter.
+	StopRefusal StopReason = "refusal"
 )
 
 // TurnResult is what a turn did.

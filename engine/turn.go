@@ -189,6 +189,9 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		history = append(history, step.items...)
 		t.s.meter.note(step.usage, len(history))
 		t.keep(history)
+		if step.stop != "" {
+			return end(step.stop, nil)
+		}
 		// The rule the tools deckhand replaces got wrong: any call at all,
 		// whatever text or reasoning came with it, means another step.
 		if len(step.calls) == 0 {

@@ -137,7 +137,7 @@ func (s *Server) registerChat() {
 			return nil, ctx.Err()
 		}
 		return protocol.ChatResult{
-			SessionID: res.SessionID, TurnID: res.TurnID, StopReason: string(res.StopReason),
+			SessionID: res.SessionID, TurnID: res.TurnID, StopReason: wireStop(res.StopReason),
 			Text: res.Text, Steps: res.Steps,
 			Usage: protocol.Usage{InputTokens: res.Usage.InputTokens, OutputTokens: res.Usage.OutputTokens,
 				ContextTokens: res.Usage.ContextTokens, ContextWindow: res.Usage.ContextWindow},

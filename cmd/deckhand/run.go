@@ -152,7 +152,10 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		SandboxMode:     o.sandboxMode,
 	}
 	if openBrowser {
-		cfg.OpenBrowser = browser.OpenURL
+		cfg.OpenBrowser = func(url string) error {
+			_, err := startBrowser(url) // its exit is not waited for
+			return err
+		}
 	}
 	if !o.noDelegate {
 		cfg.RefreshDelegate = refreshDelegate(o)
