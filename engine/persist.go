@@ -367,8 +367,11 @@ func (e *Engine) ResumeSession(id string, opts SessionOptions) error {
 	if s.turn != nil {
 		return &SessionBusyError{SessionID: id}
 	}
-	if root != "" {
+	if root != "" && root != s.root {
 		s.root = root
+		// "Allow always" was given for the tools in that workspace: a
+		// bash allowed in one project must not run unasked in another.
+		clear(s.always)
 	}
 	s.permissions, s.client = opts.Permissions, opts.Client
 	return nil

@@ -158,3 +158,15 @@ func NeedsPermission(root, tool string, args json.RawMessage) (string, bool) {
 	}
 	return fmt.Sprintf("%s %s, which holds another program's credentials", tool, p.Path), true
 }
+
+// Forbidden is the refusal the model sees when real (a path Resolve gave,
+// for the path the model wrote) lies in deckhand's own home, whatever
+// serves the file: the disk, or an editor's buffers through ACP's fs/*
+// methods, which would otherwise hand over or replace auth.json. "" when
+// the path may be used.
+func Forbidden(real, path string) string {
+	if !isPrivate(real) {
+		return ""
+	}
+	return privateError(path).Output
+}
