@@ -29,6 +29,7 @@ const (
 	EventToolCall
 	EventToolResult
 	EventCompacted // the history was compacted before the next request
+	EventNotSaved  // the session could not be written (Error says why); it is kept in memory
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and

@@ -204,6 +204,10 @@ func (e *Engine) Close() {
 	e.mu.Unlock()
 	e.wg.Wait()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
+	// A refreshed login a full disk kept in memory: one last try.
+	fctx, fcancel := context.WithTimeout(context.Background(), 3*time.Second)
+	e.tokens.FlushUnsaved(fctx)
+	fcancel()
 	// A tool that ignores its cancel must not keep deckhand from exiting.
 	tools := make(chan struct{})
 	go func() { e.running.Wait(); close(tools) }()

@@ -92,10 +92,13 @@ func (sf *sessionFile) append(rec *Record) {
 	}
 	b = append(b, '\n')
 	n, err := sf.f.Write(b)
-	sf.size += int64(n)
 	if err != nil {
+		// size stays at the last whole record: the torn bytes are cut
+		// off when the file is opened again.
 		sf.err = fmt.Errorf("write the session file: %w", err)
+		return
 	}
+	sf.size += int64(n)
 }
 
 func (sf *sessionFile) sync() error {

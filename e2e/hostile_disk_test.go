@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/deckhand-dev/deckhand/upstreamtest"
+)
+
+// smallDisk mounts a tmpfs of size bytes at a new directory, unmounted when
+// the test ends. It needs root (CI runs the suite as root).
+func smallDisk(t *testing.T, size string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("a full disk needs a small tmpfs, and mounting one needs root: run as root (CI does) to test it")
+	}
+	dir := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size+",mode=0700", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v: %s): the full-disk case cannot be tried", err, strings.TrimSpace(string(out)))
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// fill writes a file into dir until the disk is full, and returns a
+// function that frees the space.
+func fill(t *testing.T, dir string) (free func()) {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filling the disk: %v", err)
+			}
+			break
+		}
+	}
+	f.Close()
+	return func() { os.Remove(path) }
+}
+
+// TestHostileDiskFull: with deckhand's home on a full disk, a refresh
+// rotates the ChatGPT token: the new token must not be dropped (the turn
+// works with it, and it is written once there is room, so doctor passes
+// afterwards); a session that cannot be appended to tells the editor, and
+// is written whole at its next turn, so a restart still has every turn.
+func TestHostileDiskFull(t *testing.T) {
+	home := smallDisk(t, "512k")
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	fake.SetTokenTTL(2 * time.Minute) // inside the margin: the first turn refreshes
+	tok := fake.Mint()
+	fake.SetTokenTTL(time.Hour)
+	writeOAuth(t, home, tok, upstreamtest.DefaultAccountID, time.Now().Add(2*time.Minute))
+
+	p := start(t, opts{fake: fake, home: home})
+	p.initialize(false)
+	free := fill(t, home)
+	fake.PushCodex(upstreamtest.Text("first answer"))
+	r1 := p.chat(map[string]any{"message": "first question"})
+	if r1.StopReason != "end_turn" {
+		free()
+		t.Fatalf("the turn on a full disk ended %+v: the refreshed login was dropped", r1)
+	}
+	if n := fake.RefreshCount(); n != 1 {
+		t.Errorf("want one refresh, got %d", n)
+	}
+	var told bool
+	for _, n := range p.notifications("chat/notSaved") {
+		told = told || strings.Contains(string(n.Params), r1.SessionID)
+	}
+	if !told {
+		t.Errorf("the editor was not told that the session could not be saved")
+	}
+	free()
+	fake.PushCodex(upstreamtest.Text("second answer"))
+	if r2 := p.chat(map[string]any{"message": "second question", "sessionId": r1.SessionID}); r2.StopReason != "end_turn" {
+		t.Fatalf("the turn after space was freed ended %+v", r2)
+	}
+	p.stdin.Close()
+	<-p.exited
+
+	// The login on disk is the rotated one: doctor's live check passes.
+	doc := exec.Command(binary, "doctor", "--json")
+	doc.Env = append(os.Environ(), "DECKHAND_HOME="+home, "DECKHAND_AUTH_ISSUER="+fake.Issuer(),
+		"DECKHAND_CODEX_BASE_URL="+fake.CodexBase(), "OPENAI_BASE_URL="+fake.APIBase(), "OPENAI_API_KEY=")
+	out, _ := doc.Output()
+	if !liveOKIn(out) {
+		t.Errorf("doctor fails after space was freed: %s", tail(string(out), 600))
+	}
+	// A new process has both turns of the session.
+	q := start(t, opts{fake: fake, home: home})
+	q.initialize(false)
+	fake.PushCodex(upstreamtest.Text("third answer"))
+	if r3 := q.chat(map[string]any{"message": "third question", "sessionId": r1.SessionID}); r3.StopReason != "end_turn" {
+		t.Fatalf("the session after a restart: %+v", r3)
+	}
+	reqs := fake.RequestsTo(codexPath)
+	var texts []string
+	for _, it := range input(t, reqs, len(reqs)-1) {
+		texts = append(texts, itemText(it))
+	}
+	all := strings.Join(texts, "\n")
+	for _, want := range []string{"first question", "first answer", "second question", "second answer"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("after a restart the session lacks %q: the turn written on a full disk was lost", want)
+		}
+	}
+}
