@@ -132,6 +132,9 @@ type Engine struct {
 func New(cfg Config) *Engine {
 	cfg.defaults()
 	tools.KeepPrivate(cfg.Home)
+	if err := tools.UseTempKey(cfg.Home); err != nil {
+		cfg.Log.Debug("no key for temporary files: interrupted writes are not swept", zap.Error(err))
+	}
 	tightenHome(cfg.Home, cfg.Log)
 	store := auth.NewStore(cfg.Home)
 	store.Log = cfg.Log
