@@ -38,6 +38,9 @@ type refreshAnswer struct {
 	OK    bool   `json:"ok"`
 	Kind  string `json:"kind,omitempty"`
 	Error string `json:"error,omitempty"`
+	// Unsaved is the new login when the refresh worked but auth.json
+	// could not take it (a full disk): the parent holds it from then on.
+	Unsaved json.RawMessage `json:"unsaved,omitempty"`
 }
 
 // refreshLogin is the helper: it refreshes in this process, under the lock.
@@ -62,7 +65,9 @@ func refreshLogin(ctx context.Context, o *options, log *zap.Logger, request io.R
 	// time limit.
 	err := eng.RefreshNow(context.WithoutCancel(ctx), req.Reason, req.Stale)
 	ans := refreshAnswer{OK: err == nil}
-	if err != nil {
+	if raw, ok := engine.UnsavedLogin(err); ok {
+		ans.Unsaved, ans.Error = raw, err.Error()
+	} else if err != nil {
 		ans.Kind, ans.Error = engine.RefreshErrorKind(err), err.Error()
 	}
 	_ = json.NewEncoder(stdout).Encode(ans)
@@ -148,6 +153,9 @@ func refreshDelegate(o *options) func(ctx context.Context, reason, stale string)
 		}
 		if ans.OK {
 			return nil
+		}
+		if err := engine.UnsavedRefresh(ans.Unsaved, ans.Error); err != nil {
+			return err
 		}
 		return engine.RefreshError(ans.Kind, strings.TrimPrefix(ans.Error, "refresh login: "))
 	}
