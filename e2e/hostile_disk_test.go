@@ -121,3 +121,73 @@ func TestHostileDiskFull(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileFIFOSession: a FIFO where a session file (or auth.json's lock)
+// should be must not hang deckhand: loading or chatting on that session
+// answers an error at once, the other requests
+// go on, and deckhand exits at the end of its input.
+func TestHostileFIFOSession(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	home := t.TempDir()
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	sessions := filepath.Join(home, "sessions")
+	if err := os.MkdirAll(sessions, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const id = "ses_0123456789abcdef"
+	if err := syscall.Mkfifo(filepath.Join(sessions, id+".jsonl"), 0o600); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	p := start(t, opts{fake: fake, home: home})
+	p.initialize(false)
+	done := make(chan *wireError, 1)
+	go func() {
+		_, err := p.call("chat", map[string]any{"message": "hi", "sessionId": id})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Errorf("a chat on a FIFO session worked")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("chat on a session whose file is a FIFO hangs")
+	}
+	go func() {
+		_, err := p.call("sessions/load", map[string]any{"sessionId": id})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Message, "regular file") {
+			t.Errorf("loading a FIFO session: want an error naming it not a regular file, got %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("sessions/load hangs on a FIFO session file")
+	}
+	if _, err := p.call("sessions/list", map[string]any{}); err != nil {
+		t.Errorf("sessions/list: %v", err)
+	}
+	// A FIFO as auth.json's lock: a new chat still answers (an error or
+	// not), it does not hang.
+	if err := syscall.Mkfifo(filepath.Join(home, "auth.json.lock"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fake.PushCodex(upstreamtest.Text("ok"))
+	go func() {
+		_, err := p.call("chat", map[string]any{"message": "hi"})
+		done <- err
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("chat hangs when auth.json's lock is a FIFO")
+	}
+	p.stdin.Close()
+	select {
+	case <-p.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("deckhand did not exit at the end of its input")
+	}
+}

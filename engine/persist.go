@@ -236,7 +236,7 @@ func canonical(root string) string {
 // summary reads what a list shows of a session file.
 func (st *Store) summary(id string) SessionSummary {
 	sum := SessionSummary{SessionID: id}
-	f, err := os.Open(st.path(id))
+	f, err := openRegular(st.path(id), os.O_RDONLY, 0)
 	if err != nil {
 		sum.Broken, sum.Error = true, err.Error()
 		return sum

@@ -189,7 +189,7 @@ func (st *Store) Load(id string) (*Stored, error) {
 	if !validID.MatchString(id) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
-	f, err := os.Open(st.path(id))
+	f, err := openRegular(st.path(id), os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
