@@ -191,3 +191,28 @@ func TestHostileFIFOSession(t *testing.T) {
 		t.Fatal("deckhand did not exit at the end of its input")
 	}
 }
+
+// TestHostileUndoAfterFailedUndo: an undo that could put nothing back (the
+// user changed the file since) leaves its turn undoable; the next undo must
+// not quietly take back the turn before it.
+func TestHostileUndoAfterFailedUndo(t *testing.T) {
+	fake, p := permissionServer(t, "allowAlways")
+	fake.PushCodex(toolCall("w1", "write", map[string]any{"path": "a.txt", "content": "from turn one\n"}), upstreamtest.Text("one"))
+	r := p.chat(map[string]any{"message": "one"})
+	fake.PushCodex(toolCall("w2", "write", map[string]any{"path": "b.txt", "content": "from turn two\n"}), upstreamtest.Text("two"))
+	r2 := p.chat(map[string]any{"message": "two", "sessionId": r.SessionID})
+	writeFile(t, p.ws, "b.txt", "the user's own edit\n")
+	for i := range 2 {
+		var u undoResult
+		p.ok("undo", map[string]any{"sessionId": r.SessionID}, &u)
+		if u.TurnID != r2.TurnID || len(u.Restored) != 0 || len(u.Skipped) != 1 {
+			t.Errorf("undo %d: want turn two skipped, got %+v", i+1, u)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(p.ws, "a.txt")); string(b) != "from turn one\n" {
+		t.Errorf("an undo after a failed undo took back turn one: a.txt = %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(p.ws, "b.txt")); string(b) != "the user's own edit\n" {
+		t.Errorf("b.txt = %q", b)
+	}
+}
