@@ -216,3 +216,56 @@ func TestHostileUndoAfterFailedUndo(t *testing.T) {
 		t.Errorf("b.txt = %q", b)
 	}
 }
+
+// TestHostileHugeSessionFile: a session file grown past MaxSessionFile (by
+// a crafted file, or records of megabytes) is refused with a clear error,
+// not loaded whole into memory; the server goes on.
+func TestHostileHugeSessionFile(t *testing.T) {
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	home := t.TempDir()
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	p := start(t, opts{fake: fake, home: home})
+	p.initialize(false)
+	fake.PushCodex(upstreamtest.Text("small answer"))
+	r := p.chat(map[string]any{"message": "first question"})
+	p.stdin.Close()
+	<-p.exited
+
+	path := filepath.Join(home, "sessions", r.SessionID+".jsonl")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var item string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, `"first question"`) && strings.Contains(l, `"item"`) {
+			item = l
+		}
+	}
+	if item == "" {
+		t.Fatalf("no item record in %s", b)
+	}
+	big := strings.Replace(item, `"first question"`, `"`+strings.Repeat("x", 1<<20)+`"`, 1) + "\n"
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 130 {
+		if _, err := f.WriteString(big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+
+	q := start(t, opts{fake: fake, home: home})
+	q.initialize(false)
+	fake.PushCodex(upstreamtest.Text("should not be asked"))
+	_, werr := q.call("chat", map[string]any{"message": "more", "sessionId": r.SessionID})
+	if werr == nil || !strings.Contains(werr.Message, "larger than") {
+		t.Errorf("a 130 MiB session was not refused: %v", werr)
+	}
+	if st := q.status(); st.Type != "oauth" {
+		t.Errorf("the server did not go on: %+v", st)
+	}
+}
