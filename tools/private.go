@@ -1,10 +1,12 @@
 package tools
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -82,13 +84,22 @@ var storeCache struct {
 	s *stores
 }
 
+// credentialStoreList is the list of other programs' credential stores, as
+// data: credential_stores.txt, one path relative to HOME a line.
+//
+//go:embed credential_stores.txt
+var credentialStoreList string
+
 // guardedNames are other programs' credential stores, relative to HOME.
-var guardedNames = []string{
-	".ssh", ".netrc", ".git-credentials", ".gnupg", ".password-store",
-	".aws", ".azure", ".config/gcloud", ".kube", ".docker/config.json",
-	".config/gh/hosts.yml", ".npmrc", ".pypirc", ".cargo/credentials.toml", ".cargo/credentials",
-	".codex/auth.json", ".local/share/opencode/auth.json", ".config/opencode/auth.json",
-}
+var guardedNames = func() []string {
+	var out []string
+	for _, l := range strings.Split(credentialStoreList, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}()
 
 // credentialStores returns the stores below the current HOME, computed
 // again when HOME changes.
