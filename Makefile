@@ -40,7 +40,7 @@ bench:
 # The hostile group alone: attacks on deckhand reproduced against the built
 # binary (also part of test-go).
 hostile:
-	$(GO) test -race -count=1 -run 'Hostile|ReadRace|WriteRace' ./e2e/ ./tools/
+	$(GO) test -race -count=1 -run 'Hostile|ReadRace|WriteRace' ./e2e/ ./tools/ ./auth/
 
 # The long storms: 300 rounds of deckhand processes killed (kill -9), and
 # their refresh helpers sent hangups and terminates, in the middle of

@@ -48,6 +48,7 @@ type TokenSource struct {
 	mu      sync.Mutex
 	flight  *flight       // the refresh in progress, if any
 	unsaved *UnsavedError // a refreshed login auth.json could not take (unsaved.go)
+	busyAt  time.Time     // when a wait for another process's refresh last ran out
 	wg      sync.WaitGroup
 }
 
@@ -196,9 +197,21 @@ func (ts *TokenSource) run(ctx context.Context, f *flight, reason, stale string)
 		}
 		ts.mu.Lock()
 		ts.flight = nil
+		if errors.Is(f.err, ErrRefreshBusy) {
+			ts.busyAt = ts.now()
+		}
 		ts.mu.Unlock()
 		close(f.done)
 	}()
+	// One request asks for the login several times (the model list, the
+	// turn, each step): once a wait for another process's refresh ran out,
+	// the next callers are told at once while that process still holds
+	// the lock, instead of waiting the whole time again each (45 s became
+	// 135 s before the user heard anything).
+	if ts.stillBusy() {
+		f.err = fmt.Errorf("refresh login: %w (still)", ErrRefreshBusy)
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 	defer cancel()
 	ts.mu.Lock()
@@ -289,4 +302,20 @@ func (ts *TokenSource) refresh(ctx context.Context, reason string, needs func(Cr
 	}
 	ts.log.Info("login refreshed", zap.String("reason", reason), zap.Time("expires", fresh.Expires), zap.String("accountId", fresh.AccountID))
 	return fresh, nil
+}
+
+// stillBusy reports whether a wait for another process's refresh ran out
+// lately and that process still holds the lock.
+func (ts *TokenSource) stillBusy() bool {
+	wait := ts.LockWait
+	if wait <= 0 {
+		wait = lockWait
+	}
+	ts.mu.Lock()
+	at := ts.busyAt
+	ts.mu.Unlock()
+	if at.IsZero() || ts.now().Sub(at) > wait {
+		return false
+	}
+	return ts.store.lockHeld()
 }
