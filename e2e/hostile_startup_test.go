@@ -122,10 +122,10 @@ func startGrabber(t *testing.T, cred *syscall.Credential, args ...string) (stop 
 // not run. As root the attack proves nothing (root opens any process's
 // descriptors), so deckhand and the grabber run as the user nobody.
 //
-// The flag is set before main now, but the Go runtime's own start (under a
-// millisecond) still comes first, and a grabber spinning on a free core can
-// win it; the ids deckhand asks with are what stop the answers then. The
-// test logs whether the grabber got in.
+// The flag is set before main now, but the wait for a core and the Go
+// runtime's own start still come first, and a grabber spinning on a free
+// core wins them; the ids deckhand asks with are what stop the answers
+// then. The test logs whether the grabber got in.
 func TestHostileStartupGrab(t *testing.T) {
 	if _, err := os.Stat("/proc/sys/kernel/ns_last_pid"); err != nil {
 		t.Skipf("no /proc/sys/kernel/ns_last_pid (not Linux?): the grab cannot be tried: %v", err)

@@ -19,7 +19,8 @@
 // same call through the syscall package (later, still before main).
 //
 // What remains is the time between execve and the end of the runtime's own
-// start (under a millisecond here), and before that the editor's own fork:
+// start (0.6 ms of runtime, but on a busy machine the new process may wait
+// milliseconds for a core first), and before that the editor's own fork:
 // the README's security section says so, and permission answers do not
 // rely on this flag alone (the ids deckhand asks with cannot be guessed).
 package nodump
