@@ -131,6 +131,12 @@ func (ts *TokenSource) forget(ue *UnsavedError) {
 // FlushUnsaved tries once more to write a login held in memory; deckhand
 // calls it before it exits.
 func (ts *TokenSource) FlushUnsaved(ctx context.Context) {
+	ts.mu.Lock()
+	held := ts.unsaved != nil
+	ts.mu.Unlock()
+	if !held {
+		return // nothing to write: auth.json is not even read
+	}
 	if stored, ok, err := ts.store.Load(); err == nil && ok {
 		ts.withUnsaved(ctx, stored, false)
 	}

@@ -233,10 +233,12 @@ func (c *Conn) writeCall(peer *jsonrpc2.Conn, it *outItem) error {
 // bits. A process that can write into deckhand's stdin but cannot read its
 // stdout (one that opened /proc/<pid>/fd/0 in the instant after exec) must
 // not be able to answer a permission request by guessing its id: counting
-// from 1, a spray of "allowAlways" for ids 1..300 did. Ids stay below 2^53
-// so that a JavaScript editor reads them exactly.
+// from 1, a spray of "allowAlways" for ids 1..300 did. Ids stay below 2^46
+// (under 10^14): a JavaScript editor reads them exactly, and one that
+// prints numbers with 14 significant digits (Neovim's JSON encoder) sends
+// them back exactly.
 func (c *Conn) nextCallID() uint64 {
-	n := c.lastID.Add(1) & (1<<21 - 1)
+	n := c.lastID.Add(1) & (1<<14 - 1)
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand does not fail (it crashes the program first)
 	return n<<32 | uint64(binary.LittleEndian.Uint32(b[:]))
