@@ -15,11 +15,13 @@ import (
 // not affected: execve makes them dumpable again.
 //
 // The flag is set by package nodump before any other package initialises
-// (see there why so early); this only reports its outcome, and tries once
-// more if it failed.
+// (see there why so early); this checks that it holds, and sets it here if
+// the early call failed or did not take.
 func harden() error {
 	if nodump.Errno() == 0 {
-		return nil
+		if d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0); err == nil && d == 0 {
+			return nil
+		}
 	}
 	return unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 }
