@@ -14,19 +14,20 @@ const module = "github.com/deckhand-dev/deckhand"
 // engine -> {auth, tools}; rpc and acp never import each other; protocol,
 // auth, tools and upstreamtest import nothing of the project.
 var allowed = map[string][]string{
-	"protocol":     {},
-	"auth":         {},
-	"tools":        {},
-	"upstreamtest": {},
-	"engine":       {"auth", "tools"},
-	"jsonrpc":      {"protocol"},
-	"rpc":          {"engine", "jsonrpc", "protocol"},
-	"acp":          {"engine", "jsonrpc"},
-	"cmd/deckhand": {"rpc", "acp", "engine", "protocol", "upstreamtest", "cmd/deckhand/internal/nodump"},
+	"protocol":         {},
+	"auth":             {},
+	"tools":            {},
+	"upstreamtest":     {},
+	"engine":           {"auth", "tools"},
+	"jsonrpc":          {"protocol"},
+	"rpc":              {"engine", "jsonrpc", "protocol"},
+	"acp":              {"engine", "jsonrpc"},
+	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "cmd/deckhand/internal/nodump"},
+	"e2e":              {}, // test files only
+	"cmd/fakeupstream": {"upstreamtest"},
+
 	// Made non-dumpable before anything else initialises: imports nothing.
 	"cmd/deckhand/internal/nodump": {},
-	"e2e":                          {}, // test files only
-	"cmd/fakeupstream":             {"upstreamtest"},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
