@@ -30,6 +30,7 @@ const (
 	EventToolResult
 	EventCompacted // the history was compacted before the next request
 	EventLimits    // the service reported the plan's limits (Limits)
+	EventNotSaved  // the session could not be written (Error says why); it is kept in memory
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and
