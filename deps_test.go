@@ -25,13 +25,16 @@ var allowed = map[string][]string{
 	"jsonrpc":          {"protocol"},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"acp":              {"engine", "jsonrpc"},
-	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "tools/sandbox"},
+	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "tools/sandbox", "cmd/deckhand/internal/nodump"},
 	"e2e":              {}, // test files only
 	"cmd/fakeupstream": {"upstreamtest"},
 
 	// MCP: the client over the official SDK, and its test server.
 	"tools/mcp":         {},
 	"tools/mcp/mcptest": {},
+
+	// Made non-dumpable before anything else initialises: imports nothing.
+	"cmd/deckhand/internal/nodump": {},
 }
 
 // serving lists the packages of the serving path: none may reach the fake

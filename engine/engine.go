@@ -151,6 +151,9 @@ type Engine struct {
 func New(cfg Config) *Engine {
 	cfg.defaults()
 	tools.KeepPrivate(cfg.Home)
+	if err := tools.UseTempKey(cfg.Home); err != nil {
+		cfg.Log.Debug("no key for temporary files: interrupted writes are not swept", zap.Error(err))
+	}
 	tightenHome(cfg.Home, cfg.Log)
 	store := auth.NewStore(cfg.Home)
 	store.Log = cfg.Log
@@ -229,6 +232,10 @@ func (e *Engine) Close() {
 	e.wg.Wait()
 	e.closeMCP()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
+	// A refreshed login a full disk kept in memory: one last try.
+	fctx, fcancel := context.WithTimeout(context.Background(), 3*time.Second)
+	e.tokens.FlushUnsaved(fctx)
+	fcancel()
 	// A tool that ignores its cancel must not keep deckhand from exiting.
 	tools := make(chan struct{})
 	go func() { e.running.Wait(); close(tools) }()
