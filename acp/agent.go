@@ -21,7 +21,7 @@ type Config struct {
 	Engine  *engine.Engine
 	Version string
 	// OpenBrowser opens a URL in the user's browser, for the ChatGPT
-	// browser login, and returns once the opener runs (engine.OpenBrowser);
+	// browser login, and returns once the opener runs (startBrowser in cmd/deckhand);
 	// exited yields when the opener ends. nil, an error, or an opener that
 	// ends with an error hands the URL to the user instead.
 	OpenBrowser func(url string) (exited <-chan error, err error)
@@ -55,7 +55,8 @@ func New(cfg Config) *Agent {
 		cfg.Log = zap.NewNop()
 	}
 	a := &Agent{cfg: cfg, eng: cfg.Engine, log: cfg.Log, sessions: map[string]*session{}, flows: map[string]string{}}
-	a.view = &client{a: a, pending: map[string]engine.FileChange{}, always: map[string]bool{}}
+	a.view = &client{a: a, pending: map[string]engine.FileChange{}, always: map[string]bool{},
+		patches: map[string][]engine.FileChange{}, outputs: map[string]*strings.Builder{}}
 	return a
 }
 

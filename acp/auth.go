@@ -45,8 +45,8 @@ func (a *Agent) initialize(ctx context.Context, p sdk.InitializeRequest) (any, e
 			PromptCapabilities: sdk.PromptCapabilities{EmbeddedContext: true},
 			SessionCapabilities: sdk.SessionCapabilities{List: &sdk.SessionListCapabilities{},
 				Resume: &sdk.SessionResumeCapabilities{}, Close: &sdk.SessionCloseCapabilities{}},
-			Auth:                sdk.AgentAuthCapabilities{Logout: &sdk.LogoutCapabilities{}},
-			McpCapabilities:     mcpCapabilities(),
+			Auth:            sdk.AgentAuthCapabilities{Logout: &sdk.LogoutCapabilities{}},
+			McpCapabilities: mcpCapabilities(),
 		},
 		AuthMethods: a.authMethods(p.ClientCapabilities.Auth.Terminal),
 	}, nil

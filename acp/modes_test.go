@@ -58,6 +58,10 @@ func TestSetModeOverPipes(t *testing.T) {
 		t.Fatalf("session/new modes: %v", res["modes"])
 	}
 	id := res["sessionId"].(string)
+	// The session's commands are announced right after its answer.
+	if m := p.next(); m["method"] != "session/update" {
+		t.Fatalf("after session/new: %v, want the commands' announcement", m)
+	}
 	p.send(`{"jsonrpc":"2.0","id":4,"method":"session/set_mode","params":{"sessionId":"` + id + `","modeId":"yolo"}}`)
 	if msg := p.expectError(-32602); !strings.Contains(msg, "full-access") {
 		t.Errorf("unknown mode: %q", msg)

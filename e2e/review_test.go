@@ -145,7 +145,7 @@ func TestUndoRestoresAndSkipsChangedFiles(t *testing.T) {
 	p.ok("undo", map[string]any{"sessionId": r.SessionID}, &u)
 	if u.TurnID != r.TurnID || strings.Join(u.Restored, ",") != "a.txt,sub/b.txt,new/d.txt" || len(u.Skipped) != 1 ||
 		u.Skipped[0].Path != "c.txt" || !strings.Contains(u.Skipped[0].Reason, "changed after the turn") || !u.RanBash ||
-		!strings.Contains(u.Message, "bash") {
+		!strings.Contains(u.Message, "shell commands") {
 		t.Errorf("undo %+v", u)
 	}
 	for name, want := range map[string]string{"a.txt": "alpha\n", "sub/b.txt": "beta\n", "c.txt": "the user's own edit\n"} {

@@ -30,6 +30,10 @@ const (
 	EventToolResult
 	EventCompacted // the history was compacted before the next request
 	EventLimits    // the service reported the plan's limits (Limits)
+	EventNotSaved  // the session could not be written (Error says why); it is kept in memory
+	// EventToolOutput carries a running command's output (Text) as it
+	// comes, at most every 100 ms per call.
+	EventToolOutput
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and

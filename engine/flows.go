@@ -107,11 +107,6 @@ func (e *Engine) startBrowser(ctx context.Context, openBrowser bool) (FlowInfo, 
 	return info, nil
 }
 
-// OpenBrowser starts the system's URL opener on url without waiting for it
-// (auth.OpenBrowser), for Config.OpenBrowser and a face that opens the
-// browser itself; exited reports the opener's end.
-func OpenBrowser(url string) (exited <-chan error, err error) { return auth.OpenBrowser(url) }
-
 func (e *Engine) startDevice(ctx context.Context) (FlowInfo, error) {
 	dc, err := e.issuer.StartDevice(ctx)
 	if err != nil {

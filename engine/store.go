@@ -219,7 +219,7 @@ func (st *Store) Load(id string) (*Stored, error) {
 	if !validID.MatchString(id) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
-	f, err := os.Open(st.path(id))
+	f, err := openRegular(st.path(id), os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
@@ -230,6 +230,9 @@ func (st *Store) Load(id string) (*Stored, error) {
 	info, err := f.Stat()
 	if err != nil {
 		return nil, &BrokenError{SessionID: id, Reason: err.Error()}
+	}
+	if info.Size() > MaxSessionFile {
+		return nil, &BrokenError{SessionID: id, Reason: fmt.Sprintf("it is larger than %d MiB, more than deckhand loads", MaxSessionFile>>20)}
 	}
 	var b builder
 	b.s.Summary.UpdatedAt = info.ModTime()
@@ -246,6 +249,11 @@ func (st *Store) Load(id string) (*Stored, error) {
 // maxLine bounds one record; a longer line is a broken file, not an
 // allocation without end.
 const maxLine = 64 << 20
+
+// MaxSessionFile is the largest session file deckhand loads: a session
+// lives in memory whole, and a crafted 1 GiB file made a chat take 13.5 GB.
+// A longer session is compacted well before it gets there.
+const MaxSessionFile = 128 << 20
 
 // readRecords calls add for each complete record of r, in order, with the
 // offset after it. The header must come first. A last line without its

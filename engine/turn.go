@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openai/openai-go/v3/responses"
@@ -37,6 +38,11 @@ type turn struct {
 	// approvals are the approval policy and sandbox mode of the turn's
 	// commands (approval.go).
 	approvals approvals
+	// images are the message's attached images, as data URLs (images.go).
+	images []string
+	// emitMu keeps events in one file: a running command's output is
+	// reported from its reading goroutine (nativeturn.go).
+	emitMu sync.Mutex
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -44,6 +50,8 @@ func (t *turn) emit(ev TurnEvent) {
 		t.streamed = true
 	}
 	ev.SessionID, ev.TurnID = t.s.ID, t.id
+	t.emitMu.Lock()
+	defer t.emitMu.Unlock()
 	t.client.TurnEvent(ev)
 }
 
@@ -102,6 +110,12 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		}
 	}
 
+	if t.images, err = t.attachedImages(req.Attachments); err != nil {
+		if created {
+			e.dropSession(s.ID) // nobody has heard of it
+		}
+		return TurnResult{}, err // nothing is sent
+	}
 	t.emit(TurnEvent{Kind: EventStarted})
 	t.startMCP(ctx) // the session's MCP servers, the first time
 	// A session's first items are its environment and the root's

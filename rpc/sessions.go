@@ -90,7 +90,10 @@ func (s *Server) workspaceRoot() string {
 
 // serverCapabilities are the 1.1 additions this server has.
 func serverCapabilities() *protocol.ServerCapabilities {
-	return &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
+	caps := &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
+	caps.NativeTools = true // the Codex tools (engine/nativeturn.go)
+	caps.Images = true      // image attachments (engine/images.go)
+	return caps
 }
 
 // wireStop is a stop reason in this protocol's words: its stop reasons are

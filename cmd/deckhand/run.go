@@ -109,7 +109,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "demo":
 		return demo(ctx, &o, stdout, stderr)
 	case refreshHelperCommand:
-		return refreshLogin(ctx, &o, log, stdin, stdout)
+		return refreshLogin(ctx, &o, log, requestPipe(), stdout)
 	case "doctor":
 		return doctor(ctx, &o, log, rest, stdout, stderr)
 	case "help":
@@ -137,6 +137,7 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		Originator:      o.originator,
 		OAuthOriginator: o.oauthOriginator,
 		WireVersion:     o.wireVersion,
+		LiveWebSearch:   o.liveWebSearch,
 		Organization:    o.organization,
 		Project:         o.project,
 		AllowAll:        o.allowAll,
@@ -152,7 +153,7 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 	}
 	if openBrowser {
 		cfg.OpenBrowser = func(url string) error {
-			_, err := engine.OpenBrowser(url) // its exit is not waited for
+			_, err := startBrowser(url) // its exit is not waited for
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package auth
+package main
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"github.com/pkg/browser"
 )
 
-// OpenBrowser opens url in the user's browser through pkg/browser and
+// startBrowser opens url in the user's browser through pkg/browser and
 // returns at once: the system's opener (xdg-open and its kin, open,
 // rundll32) may stay in the foreground as long as the browser it started,
 // and a login must not wait for it. exited yields once, when the opener
@@ -20,7 +20,7 @@ import (
 //
 // The goroutine that waits for the opener is owned by the opener's
 // lifetime, not by a caller: nobody should wait for a browser to close.
-func OpenBrowser(url string) (exited <-chan error, err error) {
+func startBrowser(url string) (exited <-chan error, err error) {
 	ch := make(chan error, 1)
 	go func() {
 		if err := browser.OpenURL(url); err != nil {

@@ -1,4 +1,4 @@
-package auth
+package main
 
 import (
 	"os"
@@ -26,7 +26,7 @@ func fakeOpener(t *testing.T, script string) string {
 // returns while the opener runs, and exited reports the end later.
 func TestOpenBrowserDoesNotWait(t *testing.T) {
 	dir := fakeOpener(t, `echo "$1" > "$(dirname "$0")/opened"; echo noise; while [ ! -e "$(dirname "$0")/release" ]; do sleep 0.05; done`)
-	exited, err := OpenBrowser("http://localhost:1/auth?x=1")
+	exited, err := startBrowser("http://localhost:1/auth?x=1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestOpenBrowserDoesNotWait(t *testing.T) {
 
 func TestOpenBrowserFailure(t *testing.T) {
 	fakeOpener(t, "echo 'xdg-open: no method available for opening' >&2\nexit 3\n")
-	exited, err := OpenBrowser("http://localhost:1/")
+	exited, err := startBrowser("http://localhost:1/")
 	if err != nil {
 		t.Fatal(err)
 	}
