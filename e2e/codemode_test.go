@@ -11,47 +11,68 @@ import (
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
 
-// The default model is a code-mode entry: its exec call runs a script whose
-// tool calls go through the same permission and reporting as direct ones.
-// (The fake sends exec as a function call until custom calls are parsed.)
+// execOutput is the output the model got for call id in request n: a
+// custom call's, or a function call's.
+func execOutput(t *testing.T, reqs []upstreamtest.Request, n int, id string) string {
+	t.Helper()
+	if n >= len(reqs) {
+		t.Fatalf("only %d requests", len(reqs))
+	}
+	if out, ok := upstreamtest.CallOutput(reqs[n].JSON(), id); ok {
+		return out
+	}
+	return outputsOf(input(t, reqs, n))[id]
+}
+
+// The default model is a code-mode entry: the request offers exec and wait,
+// and its exec call runs a script whose tool calls go through the same
+// permission and reporting as direct ones.
 func TestCodeModeScriptRunsNestedTools(t *testing.T) {
-	fake, p := permissionServer(t, "allow")
+	fake, p := permissionServer(t, "allow", "allow", "allow", "allow")
 	if err := os.WriteFile(filepath.Join(p.ws, "seed.txt"), []byte("seed\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	script := `const listing = await tools.list({path: "."});
-await tools.write({path: "made.txt", content: "from a script"});
+	script := `const listing = await tools.exec_command({cmd: "ls"});
+await tools.apply_patch("*** Begin Patch\n*** Add File: made.txt\n+from a script\n*** End Patch");
 console.log("listed:", listing.includes("seed.txt"));
-return await tools.read({path: "made.txt"});`
-	fake.PushCodex(upstreamtest.Step().Call("x1", "exec", script).Reply(), upstreamtest.Text("done"))
+return await tools.exec_command({cmd: "cat made.txt"});`
+	fake.PushCodex(upstreamtest.Step().CustomCall("x1", "exec", script).Reply(), upstreamtest.Text("done"))
 	r := p.chat(map[string]any{"message": "use a script"})
 	if r.StopReason != "end_turn" || r.Steps != 2 {
 		t.Fatalf("result %+v", r)
 	}
-	if b, err := os.ReadFile(filepath.Join(p.ws, "made.txt")); err != nil || string(b) != "from a script" {
+	if b, err := os.ReadFile(filepath.Join(p.ws, "made.txt")); err != nil || strings.TrimSpace(string(b)) != "from a script" {
 		t.Fatalf("made.txt: %q %v", b, err)
 	}
-	out := outputsOf(input(t, fake.RequestsTo(codexPath), 1))["x1"]
+	reqs := fake.RequestsTo(codexPath)
+	names := toolNames(reqs[0])
+	if strings.Join(names, ",") != "exec,wait" {
+		t.Errorf("the request offers %v, want exec and wait alone", names)
+	}
+	out := execOutput(t, reqs, 1, "x1")
 	for _, want := range []string{"finished", "listed: true", "from a script"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the model's exec output lacks %q:\n%s", want, out)
 		}
 	}
 
-	// The write asked first, with its preview, under its own call id.
+	// The patch asked first, with its preview, under its own call id.
 	p.mu.Lock()
-	reqs := p.requests
+	reqsPerm := p.requests
 	p.mu.Unlock()
-	if len(reqs) != 1 {
-		t.Fatalf("%d permission requests, want 1 (the write)", len(reqs))
+	var asked bool
+	for _, req := range reqsPerm {
+		var perm struct {
+			CallID, Tool string
+			Preview      json.RawMessage
+		}
+		json.Unmarshal(req.Params, &perm)
+		if perm.Tool == "apply_patch" {
+			asked = perm.CallID == "x1/1.2" && len(perm.Preview) > 0 && string(perm.Preview) != "null"
+		}
 	}
-	var perm struct {
-		CallID, Tool string
-		Preview      json.RawMessage
-	}
-	json.Unmarshal(reqs[0].Params, &perm)
-	if perm.Tool != "write" || perm.CallID != "x1/1.2" || len(perm.Preview) == 0 || string(perm.Preview) == "null" {
-		t.Errorf("permission/request %s", reqs[0].Params)
+	if !asked {
+		t.Errorf("no permission request with a preview for the nested apply_patch")
 	}
 
 	// Every call reached the editor; the nested ones name their parent.
@@ -67,7 +88,7 @@ return await tools.read({path: "made.txt"});`
 		json.Unmarshal(n.Params, &c)
 		results = append(results, c)
 	}
-	want := []call{{"x1", "exec", ""}, {"x1/1.1", "list", "x1"}, {"x1/1.2", "write", "x1"}, {"x1/1.3", "read", "x1"}}
+	want := []call{{"x1", "exec", ""}, {"x1/1.1", "exec_command", "x1"}, {"x1/1.2", "apply_patch", "x1"}, {"x1/1.3", "exec_command", "x1"}}
 	if len(calls) != len(want) {
 		t.Fatalf("toolCall notifications %+v", calls)
 	}
@@ -83,11 +104,11 @@ return await tools.read({path: "made.txt"});`
 
 func TestCodeModeThrowingScript(t *testing.T) {
 	fake, p, _ := oauthServer(t, opts{})
-	fake.PushCodex(upstreamtest.Step().Call("x1", "exec", `await tools.read({path: "missing.txt"}); console.log("unreached")`).Reply(),
+	fake.PushCodex(upstreamtest.Step().CustomCall("x1", "exec", `await tools.view_image({path: "missing.png"}); console.log("unreached")`).Reply(),
 		upstreamtest.Text("ok"))
 	p.chat(map[string]any{"message": "fail"})
-	out := outputsOf(input(t, fake.RequestsTo(codexPath), 1))["x1"]
-	if !strings.Contains(out, "failed") || !strings.Contains(out, "missing.txt") || strings.Contains(out, "unreached") {
+	out := execOutput(t, fake.RequestsTo(codexPath), 1, "x1")
+	if !strings.Contains(out, "failed") || !strings.Contains(out, "missing.png") || strings.Contains(out, "unreached") {
 		t.Errorf("the model's exec output:\n%s", out)
 	}
 }
@@ -96,7 +117,7 @@ func TestCodeModeThrowingScript(t *testing.T) {
 // takes its next turn.
 func TestCodeModeCancelEndlessLoop(t *testing.T) {
 	fake, p, _ := oauthServer(t, opts{})
-	fake.PushCodex(upstreamtest.Step().Call("x1", "exec", "for (;;) {}").Reply())
+	fake.PushCodex(upstreamtest.Step().CustomCall("x1", "exec", "for (;;) {}").Reply())
 	_, ch := p.send("chat", map[string]any{"message": "spin"})
 	tc := p.waitFor("chat/toolCall", nil, 20*time.Second)
 	var ref struct{ SessionID string }
@@ -114,11 +135,11 @@ func TestCodeModeCancelEndlessLoop(t *testing.T) {
 	if r := decode[chatResult](t, res); r.StopReason != "cancelled" {
 		t.Fatalf("result %+v", r)
 	}
-	fake.PushCodex(upstreamtest.Step().Call("x2", "exec", "return 6 * 7").Reply(), upstreamtest.Text("back"))
+	fake.PushCodex(upstreamtest.Step().CustomCall("x2", "exec", "return 6 * 7").Reply(), upstreamtest.Text("back"))
 	if r := p.chat(map[string]any{"message": "again", "sessionId": ref.SessionID}); r.Text != "back" {
 		t.Fatalf("next turn %+v", r)
 	}
-	if out := outputsOf(input(t, fake.RequestsTo(codexPath), 2))["x2"]; !strings.Contains(out, "42") {
+	if out := execOutput(t, fake.RequestsTo(codexPath), 2, "x2"); !strings.Contains(out, "42") {
 		t.Errorf("the next script's output:\n%s", out)
 	}
 }
@@ -141,10 +162,10 @@ func TestCodeModeNestsMCPTools(t *testing.T) {
 		return nil
 	}
 	p.initialize(true)
-	fake.PushCodex(upstreamtest.Step().Call("x1", "exec", `console.log(await tools.mcp__test__echo({text: "hi"}))`).Reply(),
+	fake.PushCodex(upstreamtest.Step().CustomCall("x1", "exec", `console.log(await tools.mcp__test__echo({text: "hi"}))`).Reply(),
 		upstreamtest.Text("done"))
 	p.chat(map[string]any{"message": "echo through a script"})
-	if out := outputsOf(input(t, fake.RequestsTo(codexPath), 1))["x1"]; !strings.Contains(out, "echo: hi") {
+	if out := execOutput(t, fake.RequestsTo(codexPath), 1, "x1"); !strings.Contains(out, "echo: hi") {
 		t.Errorf("the model's exec output:\n%s", out)
 	}
 	var nested struct{ CallID, Name, ParentCallID string }

@@ -28,10 +28,11 @@ const toolModeCode = "code_mode_only"
 // codeMode reports whether entry asks for code mode.
 func codeMode(entry CatalogEntry) bool { return entry.ToolMode == toolModeCode }
 
-// codeModeDefs declares exec, whose description lists nested, and wait.
-func codeModeDefs(nested []tools.Tool) []responses.ToolUnionParam {
+// codeModeDefs declares exec, whose description lists nested and the
+// function tools among mcp, and wait.
+func codeModeDefs(nested []tools.Tool, mcp []responses.ToolUnionParam) []responses.ToolUnionParam {
 	return []responses.ToolUnionParam{
-		param.Override[responses.ToolUnionParam](codemode.ExecTool(nestedSpecs(nested))),
+		param.Override[responses.ToolUnionParam](codemode.ExecTool(append(nestedSpecs(nested), nestedFromDefs(mcp)...))),
 		param.Override[responses.ToolUnionParam](codemode.WaitTool()),
 	}
 }
@@ -40,7 +41,12 @@ func codeModeDefs(nested []tools.Tool) []responses.ToolUnionParam {
 func nestedSpecs(ts []tools.Tool) []codemode.Tool {
 	specs := make([]codemode.Tool, 0, len(ts))
 	for _, t := range ts {
-		specs = append(specs, codemode.Tool{Name: t.Name(), Description: t.Description(), Parameters: t.Schema()})
+		_, freeform := t.(tools.Freeform)
+		spec := codemode.Tool{Name: t.Name(), Description: t.Description(), Freeform: freeform}
+		if !freeform {
+			spec.Parameters = t.Schema()
+		}
+		specs = append(specs, spec)
 	}
 	return specs
 }
@@ -97,7 +103,7 @@ func (t *turn) cells() *codemode.Manager {
 	t.code.mu.Lock()
 	defer t.code.mu.Unlock()
 	if t.code.m == nil {
-		nested := append(nestedSpecs(t.e.tools), nestedFromDefs(t.mcpToolDefs())...)
+		nested := append(nestedSpecs(t.toolList()), nestedFromDefs(t.mcpToolDefs())...)
 		t.code.m = codemode.NewManager(nestedCalls{t}, nested, codemode.Limits{})
 	}
 	return t.code.m
@@ -119,7 +125,10 @@ type nestedCalls struct{ t *turn }
 func (n nestedCalls) Call(ctx context.Context, call codemode.Call) (codemode.Result, error) {
 	t := n.t
 	c := Item{Kind: ItemCall, CallID: call.Parent + "/" + call.ID, Name: call.Name, Arguments: string(call.Args)}
-	t.emit(TurnEvent{Kind: EventToolCall, CallID: c.CallID, ParentCallID: call.Parent, Name: c.Name, Arguments: jsonArgs(c.Arguments)})
+	if call.Args == nil { // a freeform tool's text (apply_patch)
+		c.Custom, c.Arguments = true, call.Input
+	}
+	t.emit(TurnEvent{Kind: EventToolCall, CallID: c.CallID, ParentCallID: call.Parent, Name: c.Name, Arguments: callArguments(c)})
 	if t.readOnly(c.Name) {
 		release := t.e.toolSlot(ctx)
 		defer release()
@@ -140,5 +149,5 @@ func (n nestedCalls) Call(ctx context.Context, call codemode.Call) (codemode.Res
 	if err := ctx.Err(); err != nil {
 		return codemode.Result{}, err
 	}
-	return codemode.Result{Output: oc.output, IsError: !oc.ok}, nil
+	return codemode.Result{Output: oc.output, IsError: !oc.ok, ImageURL: oc.image}, nil
 }

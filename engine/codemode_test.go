@@ -18,7 +18,7 @@ import (
 // parameter names, types and required list. The texts are deckhand's own.
 func TestCodeModeToolsMatchTheCapture(t *testing.T) {
 	var p responses.ResponseNewParams
-	first := placeTools(&p, true, codeModeDefs(tools.All()))
+	first := placeTools(&p, true, codeModeDefs(tools.All(), nil))
 	if len(first) != 1 || p.Tools != nil {
 		t.Fatalf("placed %d items, top-level tools %v", len(first), p.Tools)
 	}
