@@ -172,6 +172,7 @@ T["undo: :DeckhandUndo restores the file of the last turn and reloads its buffer
   local buf = child.lua_get("vim.api.nvim_get_current_buf()")
   child.cmd("DeckhandChat edit it")
   H.wait_for(child, "#T.floats() > 0", "the review float")
+  child.cmd("DeckhandReview")
   child.type_keys("a")
   H.wait_for(child, "#T.virt_lines() == 1 and not require('deckhand.chat').is_busy()", "the turn")
   eq(H.read_file(dirs.ws .. "/hello.txt"), "hello deckhand\n")

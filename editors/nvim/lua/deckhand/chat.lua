@@ -562,7 +562,7 @@ end
 function M.result_summary(item)
   local r = item.result
   if not r then
-    return item.asking and "waiting for your answer" or nil
+    return item.asking and "waiting for your answer: g1 allow · g2 always · g3 deny · g4 review" or nil
   end
   if not r.ok then
     return one_line(r.error or r.output or "failed", 80)
@@ -892,6 +892,10 @@ M.KEYS = {
   { "n", "gs", "pick a session to reopen", "sessions" },
   { "n", "gn", "start a new session", "new_session" },
   { "n", "gu", "undo the last turn's changes", "undo" },
+  { "n", "g1", "allow the waiting request", "allow" },
+  { "n", "g2", "allow the waiting request's tool for the session", "allow_always" },
+  { "n", "g3", "deny the waiting request (asks for a reason)", "deny" },
+  { "n", "g4", "go to the waiting request's review", "review" },
   { "n", "?", "show these keys", "help" },
 }
 
@@ -937,6 +941,22 @@ end
 
 function actions.undo()
   require("deckhand.sessions").undo()
+end
+
+function actions.allow()
+  require("deckhand.permission").answer_waiting("allow")
+end
+
+function actions.allow_always()
+  require("deckhand.permission").answer_waiting("allowAlways")
+end
+
+function actions.deny()
+  require("deckhand.permission").answer_waiting("deny")
+end
+
+function actions.review()
+  require("deckhand.permission").review()
 end
 
 function actions.help()

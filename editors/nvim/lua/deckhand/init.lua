@@ -32,11 +32,9 @@ local defaults = {
   notify_hidden = true,
   -- reload unmodified buffers of files deckhand changed (warn on modified ones).
   reload_buffers = true,
-  -- "float": permission requests open the review float; "select": vim.ui.select.
+  -- "float": permission requests show the review float (never focused until
+  -- :DeckhandReview or g4); "select": vim.ui.select, opened by :DeckhandReview.
   review = "float",
-  -- keys in the review float count only this long after it opened (ms), so a
-  -- key typed for something else cannot answer it.
-  review_grace_ms = 400,
 }
 
 --- Everything the plugin holds while Neovim runs, in one place.
