@@ -108,9 +108,12 @@ cmd "DeckhandChat change the greeting in hello.txt"
 wait_for "deckhand wants to edit hello.txt"
 wait_for "+hello deckhand"
 shows "-hello world" || fail "the diff lacks the removed line"
-shows "a allow" || fail "the float does not say its keys"
+shows ":DeckhandReview (g4 in the chat) to answer" || fail "the float does not say how to answer it"
 dump review
-sleep 0.5 # review keys count after a short grace period
+# The float does not take the cursor: the user goes there.
+cmd DeckhandReview
+wait_for "a allow"
+dump review-focused
 keys d
 wait_for "Reason for deckhand (optional):"
 keys 'keep the old greeting' Enter
@@ -124,7 +127,8 @@ grep -q "hello world" "$d/ws/hello.txt" || fail "the denied edit changed the fil
 # 3. Asked again: allowed; the open buffer shows the new text.
 cmd "DeckhandChat do it anyway"
 wait_for "deckhand wants to edit hello.txt"
-sleep 0.5
+cmd DeckhandReview
+wait_for "a allow"
 keys a
 wait_for "Changed the greeting."
 grep -q "hello deckhand" "$d/ws/hello.txt" || fail "the allowed edit did not change the file"
