@@ -253,17 +253,18 @@ export class Chat {
     return answer;
   }
 
-  /** The user's answer to a permission card (or its withdrawal). */
-  decide(id: string, decision: "allow" | "allowAlways" | "deny" | "withdrawn", reason?: string): void {
+  /** The user's answer to a permission card (or its withdrawal); resolves once its diff is closed. */
+  decide(id: string, decision: "allow" | "allowAlways" | "deny" | "withdrawn", reason?: string): Promise<void> {
     const p = this.pending.get(id);
-    if (!p) return;
+    if (!p) return Promise.resolve();
     this.pending.delete(id);
     p.item.state = decision;
     if (reason?.trim()) p.item.reason = reason.trim();
     this.update(p.item);
-    this.review.closeProposal(id);
+    const closed = this.review.closeProposal(id);
     this.host.log.appendLine(`permission ${p.req.tool}: ${decision}${p.item.reason ? ` (${p.item.reason})` : ""}`);
     p.resolve(decision === "withdrawn" ? { decision: "deny" } : { decision, reason: decision === "deny" ? p.item.reason : undefined });
+    return closed;
   }
 
   /** Opens the diff editor for a permission card's proposed change. */

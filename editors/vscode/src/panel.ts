@@ -41,7 +41,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 
   /** Brings the view forward (the user is asked something, or ran a command). */
   async show(focusInput = false): Promise<void> {
-    if (this.view) this.view.show(!focusInput);
+    // The view's focus command moves the keyboard focus even when the view
+    // is already visible; WebviewView.show leaves it where it was then.
+    if (this.view && !focusInput) this.view.show(true);
     else await vscode.commands.executeCommand(`${viewId}.focus`);
     if (focusInput) this.post({ type: "focus" });
   }
@@ -68,7 +70,10 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
           await this.chat.reset();
           break;
         case "permission":
-          this.chat.decide(m.id, m.decision, m.reason);
+          // Closing the diff hands the focus to the editor group (the user's
+          // own file): the user answered here, so the keys come back here.
+          await this.chat.decide(m.id, m.decision, m.reason);
+          await this.show(true);
           break;
         case "openProposal":
           await this.chat.openProposal(m.id);

@@ -348,6 +348,15 @@ msg.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
     e.preventDefault();
     submit();
+    return;
+  }
+  // Shift+Tab from the input goes to the question waiting for the user.
+  if (e.key === "Tab" && e.shiftKey) {
+    const allow = log.querySelector<HTMLButtonElement>(".permission.pending .actions button");
+    if (allow) {
+      e.preventDefault();
+      allow.focus();
+    }
   }
 });
 msg.addEventListener("blur", () => setTimeout(closeCompletion, 150));
