@@ -46,10 +46,16 @@ export class Chat {
   /** Before-contents of finished turns, for "open the change as a diff". */
   private readonly befores = new Map<string, Map<string, string | undefined>>();
   private last?: { text: string; chips: Chip[] };
+  private readonly appends = new Map<string, string>();
+  private appendTimer?: ReturnType<typeof setTimeout>;
+  /** How long streamed text is gathered before it goes to the views. */
+  static appendMs = 16;
   private readonly runningEmitter = new vscode.EventEmitter<boolean>();
   readonly onDidChangeRunning = this.runningEmitter.event;
   /** Called when the panel should come forward (a question for the user). */
   reveal: () => void = () => undefined;
+  /** Called when the number of questions waiting for the user changes; req is the one just asked. */
+  onWaiting: (count: number, req?: PermissionRequest) => void = () => undefined;
 
   constructor(
     private readonly host: Host,
@@ -71,6 +77,8 @@ export class Chat {
 
   /** Subscribes a view; it gets the whole transcript at once, then changes. */
   attach(post: (m: ToWebview) => void): vscode.Disposable {
+    // The transcript already holds the text not yet sent to the other views.
+    this.flushAppends();
     this.views.add(post);
     post({ type: "reset", items: this.items, input: this.input() });
     return { dispose: () => this.views.delete(post) };
@@ -248,6 +256,8 @@ export class Chat {
       });
     });
     this.add(item);
+    // Told first: whether the chat was in sight decides whether to notify.
+    this.onWaiting(this.pending.size, req);
     this.reveal();
     if (req.tool === "edit" || req.tool === "write") this.openProposal(item.id).catch((e) => this.host.log.appendLine(`diff: ${e.message}`));
     return answer;
@@ -258,6 +268,7 @@ export class Chat {
     const p = this.pending.get(id);
     if (!p) return Promise.resolve();
     this.pending.delete(id);
+    this.onWaiting(this.pending.size);
     p.item.state = decision;
     if (reason?.trim()) p.item.reason = reason.trim();
     this.update(p.item);
@@ -371,7 +382,7 @@ export class Chat {
         const last = this.items[this.items.length - 1];
         if (last && last.kind === kind) {
           last.text += e.text;
-          this.update(last);
+          this.append(last.id, e.text);
         } else {
           this.add({ kind, id: this.id(), text: e.text });
         }
@@ -487,7 +498,27 @@ export class Chat {
     this.broadcast({ type: "item", item });
   }
 
+  /**
+   * Streamed text goes to the views as deltas, gathered for a frame's time:
+   * a long answer is thousands of small deltas, and sending the whole text
+   * with each made the panel's work grow with the square of its length.
+   */
+  private append(id: string, text: string): void {
+    this.appends.set(id, (this.appends.get(id) ?? "") + text);
+    this.appendTimer ??= setTimeout(() => this.flushAppends(), Chat.appendMs);
+  }
+
+  private flushAppends(): void {
+    if (this.appendTimer) clearTimeout(this.appendTimer);
+    this.appendTimer = undefined;
+    const pending = [...this.appends];
+    this.appends.clear();
+    for (const [id, text] of pending) for (const v of this.views) v({ type: "append", id, text });
+  }
+
   private broadcast(m: ToWebview): void {
+    // Whatever comes next was said after the text gathered so far.
+    this.flushAppends();
     for (const v of this.views) v(m);
   }
 

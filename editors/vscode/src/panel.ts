@@ -15,6 +15,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   private view?: vscode.WebviewView;
   private readonly disposables: vscode.Disposable[] = [];
   private sub?: vscode.Disposable;
+  private waiting = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -29,6 +30,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     this.view = view;
     view.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "dist"), vscode.Uri.joinPath(this.extensionUri, "media")] };
     view.webview.html = this.html(view.webview);
+    this.setWaiting(this.waiting);
     this.disposables.push(
       view.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)),
       view.onDidDispose(() => {
@@ -46,6 +48,14 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     if (this.view && !focusInput) this.view.show(true);
     else await vscode.commands.executeCommand(`${viewId}.focus`);
     if (focusInput) this.post({ type: "focus" });
+  }
+
+  /** The count of questions waiting for the user, on the view and its activity-bar icon. */
+  setWaiting(count: number): void {
+    this.waiting = count;
+    // A badge of 0 is not drawn; undefined would leave the last one on the
+    // activity bar (VS Code never clears a webview view's badge activity).
+    if (this.view) this.view.badge = { value: count, tooltip: count ? `deckhand is waiting for your answer (${count})` : "" };
   }
 
   post(m: ToWebview): void {
@@ -70,10 +80,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
           await this.chat.reset();
           break;
         case "permission":
-          // Closing the diff hands the focus to the editor group (the user's
-          // own file): the user answered here, so the keys come back here.
+          // The diff closes without taking the focus (the user answered
+          // here; the webview puts the keys back in its input).
           await this.chat.decide(m.id, m.decision, m.reason);
-          await this.show(true);
           break;
         case "openProposal":
           await this.chat.openProposal(m.id);

@@ -28,7 +28,10 @@ export class Review implements vscode.TextDocumentContentProvider, vscode.Dispos
     await vscode.commands.executeCommand("vscode.diff", left, right, title, { preview: true, preserveFocus: true });
   }
 
-  /** Closes the proposal's diff once the user decided (or deckhand withdrew it); resolves once it is closed. */
+  /**
+   * Closes the proposal's diff once the user decided (or deckhand withdrew
+   * it), leaving the focus where it is; resolves once it is closed.
+   */
   async closeProposal(id: string): Promise<void> {
     const prefix = `/proposal/${id}/`;
     const groups = (vscode.window as any).tabGroups as vscode.TabGroups | undefined;
@@ -37,7 +40,7 @@ export class Review implements vscode.TextDocumentContentProvider, vscode.Dispos
     for (const group of groups.all) {
       for (const tab of group.tabs) {
         const input = tab.input as { modified?: vscode.Uri } | undefined;
-        if (input?.modified?.scheme === scheme && input.modified.path.startsWith(prefix)) closing.push(groups.close(tab).then(undefined, () => undefined));
+        if (input?.modified?.scheme === scheme && input.modified.path.startsWith(prefix)) closing.push(groups.close(tab, true).then(undefined, () => undefined));
       }
     }
     await Promise.all(closing);

@@ -65,6 +65,8 @@ export interface InputState {
 export type ToWebview =
   | { type: "reset"; items: Item[]; input: InputState }
   | { type: "item"; item: Item }
+  /** More text for a text or thinking item the view already has. */
+  | { type: "append"; id: string; text: string }
   | { type: "input"; input: InputState }
   | { type: "files"; requestId: number; files: string[] }
   | { type: "focus" };
@@ -91,4 +93,27 @@ export function sizeNote(command: string): string {
   const lines = command.split("\n").length;
   if (command.length <= 200 && lines <= 4) return "";
   return `${command.length.toLocaleString("en-US")} characters, ${lines} line${lines === 1 ? "" : "s"}: scroll to read all of it`;
+}
+
+/** How much of text (from its start) holds only finished blocks. */
+export function finishedPrefix(text: string): number {
+  let cut = 0;
+  let fence = "";
+  let at = 0;
+  let blankBefore = false;
+  while (at < text.length) {
+    const nl = text.indexOf("\n", at);
+    if (nl < 0) break; // the last line is not complete yet
+    const line = text.slice(at, nl);
+    if (fence) {
+      if (line.trimStart().startsWith(fence) && line.trim().replace(/[`~]/g, "") === "") fence = "";
+    } else {
+      const open = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+      if (blankBefore && line.trim() !== "" && !/^[ \t]/.test(line)) cut = at;
+      if (open) fence = open[1];
+    }
+    blankBefore = !fence && line.trim() === "";
+    at = nl + 1;
+  }
+  return cut;
 }

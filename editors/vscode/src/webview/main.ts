@@ -7,7 +7,7 @@
 import hljs from "highlight.js/lib/common";
 import MarkdownIt from "markdown-it";
 import type { FromWebview, InputState, Item, ToWebview } from "../view";
-import { sizeNote } from "../view";
+import { finishedPrefix, sizeNote } from "../view";
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): any; setState(s: any): void };
 
@@ -47,6 +47,7 @@ md.renderer.rules.fence = (tokens, idx, options, env, self) => {
 
 let input: InputState = { running: false, models: [], chips: [], loggedIn: false };
 const nodes = new Map<string, HTMLElement>();
+const items = new Map<string, Item>();
 const dirty = new Map<string, Item>();
 let frame = 0;
 let mustScroll: HTMLElement | undefined;
@@ -71,6 +72,36 @@ function markdown(target: HTMLElement, text: string): void {
   target.innerHTML = md.render(text);
 }
 
+// Streamed markdown is rendered in two parts: the finished blocks, each
+// rendered once and kept, and the open block at the end, rendered again as
+// text arrives. A block is finished at a blank line outside a fenced code
+// block when the next line starts a new block (not indented, which could be
+// a list item's continuation or indented code).
+interface Live {
+  done: number; // characters of the text rendered into blocks for good
+  blocks: HTMLElement;
+  open: HTMLElement;
+}
+const live = new WeakMap<HTMLElement, Live>();
+
+/** Renders text into target, reusing what an earlier call rendered of the same growing text. */
+function markdownLive(target: HTMLElement, text: string): void {
+  let s = live.get(target);
+  if (!s || text.length < s.done) {
+    s = { done: 0, blocks: el("div", "blocks"), open: el("div", "open") };
+    target.replaceChildren(s.blocks, s.open);
+    live.set(target, s);
+  }
+  const cut = s.done + finishedPrefix(text.slice(s.done));
+  if (cut > s.done) {
+    const chunk = el("div", "chunk");
+    chunk.innerHTML = md.render(text.slice(s.done, cut));
+    s.blocks.append(chunk);
+    s.done = cut;
+  }
+  s.open.innerHTML = md.render(text.slice(s.done));
+}
+
 function nearBottom(): boolean {
   return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
 }
@@ -90,14 +121,14 @@ function render(item: Item): HTMLElement {
     }
     case "text": {
       const d = el("div", "assistant md");
-      markdown(d, item.text);
+      markdownLive(d, item.text);
       return d;
     }
     case "thinking": {
       const d = el("details", "thinking");
       d.append(el("summary", "", "Thinking"));
       const body = el("div", "md");
-      markdown(body, item.text);
+      markdownLive(body, item.text);
       d.append(body);
       return d;
     }
@@ -150,7 +181,11 @@ function render(item: Item): HTMLElement {
       reason.placeholder = "Reason for denying (optional, told to the model)";
       reason.setAttribute("aria-label", "Reason for denying");
       const row = el("div", "actions");
-      const decide = (decision: "allow" | "allowAlways" | "deny") => vscode.postMessage({ type: "permission", id: item.id, decision, reason: decision === "deny" ? reason.value : undefined });
+      const decide = (decision: "allow" | "allowAlways" | "deny") => {
+        vscode.postMessage({ type: "permission", id: item.id, decision, reason: decision === "deny" ? reason.value : undefined });
+        // The card's buttons go: the keys go back to the input, not to the page.
+        msg.focus();
+      };
       row.append(button("Allow", () => decide("allow")));
       row.append(button("Allow always", () => decide("allowAlways"), "secondary"));
       row.append(button("Deny", () => decide("deny"), "secondary danger"));
@@ -187,8 +222,22 @@ function render(item: Item): HTMLElement {
   }
 }
 
+/** The element streamed text of a text or thinking node goes into. */
+function textTarget(node: HTMLElement, item: Item): HTMLElement | undefined {
+  if (item.kind === "text") return node;
+  if (item.kind === "thinking") return node.querySelector<HTMLElement>(":scope > .md") ?? undefined;
+  return undefined;
+}
+
 function place(item: Item): void {
+  items.set(item.id, item);
   const old = nodes.get(item.id);
+  const target = old && (item.kind === "text" || item.kind === "thinking") ? textTarget(old, item) : undefined;
+  if (target && (item.kind === "text" || item.kind === "thinking")) {
+    // More of a streamed text: only its open block is drawn again.
+    markdownLive(target, item.text);
+    return;
+  }
   const node = render(item);
   node.dataset.id = item.id;
   // Keep what the user opened (a tool card, the thinking) open across updates.
@@ -369,6 +418,7 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
     case "reset":
       log.replaceChildren();
       nodes.clear();
+      items.clear();
       dirty.clear();
       for (const item of m.items) place(item);
       empty.hidden = nodes.size > 0;
@@ -378,6 +428,14 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
     case "item":
       queue(m.item);
       break;
+    case "append": {
+      const item = dirty.get(m.id) ?? items.get(m.id);
+      if (item && (item.kind === "text" || item.kind === "thinking")) {
+        item.text += m.text;
+        queue(item);
+      }
+      break;
+    }
     case "input":
       applyInput(m.input);
       break;

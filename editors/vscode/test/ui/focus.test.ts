@@ -10,9 +10,16 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { fake, openChat, opts, page, runCommand, send, shot, start, step, stop, ui } from "./workbench";
+import { fake, openChat, opts, page, runCommand, send, shot, start, statusItem, step, stop, ui } from "./workbench";
 
 const source = "export const greeting = 'hello';\n";
+// About 40 KB of markdown: paragraphs, a list and code, as a long answer has.
+const para = (i: number) => `Paragraph ${i} of the long answer explains one more detail of the change, with \`code\` and **bold** words.`;
+const longAnswer =
+  Array.from({ length: 420 }, (_, i) => (i % 25 === 24 ? "```ts\nconst x = " + i + ";\n```" : i % 10 === 9 ? "- item one\n- item two" : para(i))).join("\n\n") +
+  "\n\nEND-OF-LONG-ANSWER";
+// 8 characters a delta (the fake's chunks), 3 ms apart: about 16 s for 40 KB.
+const longDelayMs = 3;
 
 before(() =>
   start(
@@ -20,6 +27,11 @@ before(() =>
       // focus after the review
       { calls: [{ id: "e1", name: "edit", arguments: { path: "notes.txt", oldString: "old", newString: "new" } }] },
       { text: "Edited the notes." },
+      // a long answer
+      { reasoning: "Planning a long answer.", text: longAnswer, delayMs: longDelayMs },
+      // a question while the chat is hidden
+      { text: "Writing it now.", calls: [{ id: "w1", name: "write", arguments: { path: "hidden.txt", content: "h\n" } }], delayMs: 300 },
+      { text: "Wrote it." },
     ],
     {
       apiKey: "sk-fake",
@@ -61,4 +73,73 @@ test("answering a review from the keyboard leaves the focus in the chat, not in 
     assert.equal(await page.locator(".editor-instance .monaco-editor .view-lines", { hasText: "xyz" }).count(), 0);
     await shot("focus-after-review");
     await v.locator("#msg").fill("");
+  }));
+
+test("a 40 KB answer streamed in about 16 s: on screen soon after its end, clicks handled while it streams", opts, () =>
+  ui("long-answer", async () => {
+    const v = await openChat();
+    await v.getByRole("button", { name: "New" }).click();
+    const started = Date.now();
+    await send(v, "write a long answer");
+    await v.getByText("Paragraph 3 of the long answer").waitFor({ timeout: step });
+    // The turn's end in the extension: the status bar's spinner goes.
+    const ended = statusItem().locator(".codicon-loading").waitFor({ state: "detached", timeout: 5 * step }).then(() => Date.now());
+    const shown = v.getByText("END-OF-LONG-ANSWER").waitFor({ timeout: 5 * step }).then(() => Date.now());
+    const summary = v.locator("details.thinking summary");
+    const clicks: number[] = [];
+    let finished = false;
+    ended.then(() => (finished = true));
+    while (!finished && clicks.length < 8) {
+      const was = await summary.evaluate((s) => (s.parentElement as any).open as boolean);
+      const t = Date.now();
+      await summary.click();
+      await v.locator(`details.thinking${was ? ":not([open])" : "[open]"}`).waitFor({ timeout: step });
+      if (!finished) clicks.push(Date.now() - t);
+      await page.waitForTimeout(1000);
+    }
+    const [end, seen] = await Promise.all([ended, shown]);
+    await v.locator(".end", { hasText: "Done" }).last().waitFor({ timeout: step });
+    // The same click with nothing streaming: what the harness itself takes.
+    const idle: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const was = await summary.evaluate((s) => (s.parentElement as any).open as boolean);
+      const t = Date.now();
+      await summary.click();
+      await v.locator(`details.thinking${was ? ":not([open])" : "[open]"}`).waitFor({ timeout: step });
+      idle.push(Date.now() - t);
+    }
+    idle.sort((a, b) => a - b);
+    const text = (await v.locator(".assistant").last().textContent()) ?? "";
+    assert.ok(text.includes("Paragraph 418 of the long answer") && !text.includes("```"), "the whole answer is rendered as markdown");
+    assert.ok(clicks.length >= 3, `clicks measured during the stream: ${clicks.length}`);
+    const lag = Math.max(0, seen - end);
+    clicks.sort((a, b) => a - b);
+    const median = clicks[Math.floor(clicks.length / 2)];
+    const worst = clicks[clicks.length - 1];
+    console.log(`# measure: ${longAnswer.length} characters streamed in ${((end - started) / 1000).toFixed(1)} s; on screen ${lag} ms after the turn ended; a click handled in ${median} ms median, ${worst} ms worst (${clicks.length} clicks; ${idle[1]} ms median with nothing streaming)`);
+    // Timings are budgets, checked where the machine is quiet enough to hold them.
+    if (process.env.DECKHAND_UI_BUDGETS === "1") {
+      assert.ok(lag <= 2000, `on screen ${lag} ms after the end (budget 2000 ms)`);
+      assert.ok(worst <= 200, `a click took ${worst} ms (budget 200 ms)`);
+    }
+    await shot("long-answer");
+  }));
+
+test("a question asked while the chat is hidden comes forward, with a badge and a notification", opts, () =>
+  ui("hidden-question", async () => {
+    const v = await openChat();
+    await send(v, "write hidden.txt");
+    await runCommand("View: Show Explorer");
+    await v.locator("#msg").waitFor({ state: "hidden", timeout: step });
+    const toast = page.locator(".notification-toast", { hasText: "deckhand is waiting for your answer: write hidden.txt" });
+    await toast.waitFor({ timeout: step });
+    await v.locator(".permission.pending").waitFor({ state: "visible", timeout: step });
+    const badge = page.locator(".activitybar .action-item", { has: page.locator(".codicon, .action-label[aria-label*='deckhand']") }).locator(".badge-content", { hasText: "1" });
+    await badge.first().waitFor({ timeout: step });
+    await shot("hidden-question");
+    await toast.getByRole("button", { name: "Review" }).click();
+    await v.locator(".permission.pending").getByRole("button", { name: "Allow", exact: true }).click();
+    await v.getByText("Wrote it.").waitFor({ timeout: step });
+    await badge.first().waitFor({ state: "detached", timeout: step });
+    assert.equal(fs.readFileSync(path.join(fake.workspace, "hidden.txt"), "utf8"), "h\n");
   }));
