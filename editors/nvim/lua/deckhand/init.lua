@@ -59,7 +59,23 @@ function M.setup(opts)
     return false
   end
   state.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
+  M.define_commands()
   return true
+end
+
+--- Defines the :Deckhand… commands when plugin/deckhand.lua has not run:
+--- a plugin manager that puts this directory on 'runtimepath' only after
+--- sourcing plugin files (lazy.nvim with a subdirectory of a repository, in
+--- its config function) would leave them undefined.
+function M.define_commands()
+  if vim.g.loaded_deckhand then
+    return
+  end
+  local here = debug.getinfo(1, "S").source:sub(2)
+  local file = vim.fn.fnamemodify(here, ":p:h:h:h") .. "/plugin/deckhand.lua"
+  if vim.uv.fs_stat(file) then
+    vim.cmd.source(vim.fn.fnameescape(file))
+  end
 end
 
 function M.config()
