@@ -115,7 +115,7 @@ func (t *turn) open(message, sent string, pre []Item) []Item {
 			d.file = f
 		}
 	}
-	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model})
+	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel})
 	for i := len(history) - len(pre) - 1; i < len(history); i++ {
 		d.file.append(&Record{Type: RecordItem, TurnID: t.id, Item: &history[i]})
 	}
@@ -168,6 +168,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 	}
 	s := e.newSession(id, root, e.permissions, nil)
 	s.history, s.disk.size = st.History, st.Size
+	s.model, s.effort = st.Summary.ChosenModel, st.Summary.Effort
 	s.loadUndo(st.Extra)
 	e.sessions[id] = s
 	e.mu.Unlock()

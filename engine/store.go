@@ -74,6 +74,10 @@ type Record struct {
 	TurnID  string `json:"turnId,omitempty"`
 	Message string `json:"message,omitempty"`
 	Model   string `json:"model,omitempty"`
+	// Effort is the reasoning effort the turn was asked for ("" for the
+	// default); DefaultModel says Model was the login's default, not chosen.
+	Effort       string `json:"effort,omitempty"`
+	DefaultModel bool   `json:"defaultModel,omitempty"`
 
 	Item  *Item  `json:"item,omitempty"`  // RecordItem
 	Items []Item `json:"items,omitempty"` // RecordHistory
@@ -144,9 +148,13 @@ type SessionSummary struct {
 	Title         string
 	WorkspaceRoot string
 	Model         string // of the last turn
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Turns         int
+	// Choices of the last turn that a continued session keeps: the model
+	// when it was chosen (not the login's default), and the effort.
+	ChosenModel string
+	Effort      string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Turns       int
 	// Broken: the file cannot be read; Error says why. It stays on disk.
 	Broken bool
 	Error  string
@@ -306,6 +314,10 @@ func (b *builder) add(rec *Record, end int64) error {
 		b.turn = &b.s.Turns[len(b.s.Turns)-1]
 		b.calls = map[string]int{}
 		b.s.Summary.Model = rec.Model
+		b.s.Summary.ChosenModel, b.s.Summary.Effort = rec.Model, rec.Effort
+		if rec.DefaultModel {
+			b.s.Summary.ChosenModel = ""
+		}
 	case RecordItem:
 		if rec.Item == nil {
 			return errors.New("an item record without its item")

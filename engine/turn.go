@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,18 +19,23 @@ import (
 
 // turn is one running turn of a session.
 type turn struct {
-	e        *Engine
-	s        *Session
-	id       string
-	model    string
-	effort   string
-	running  *runningTurn
-	client   Client
-	partial  strings.Builder // text streamed by the current attempt
-	streamed bool            // the current attempt sent the editor something
-	window   int64           // the model's context window, once known
-	overhead int             // bytes of a request besides its input
-	sticky   turnState       // the backend's routing token, echoed within the turn
+	e      *Engine
+	s      *Session
+	id     string
+	model  string
+	effort string
+	// chosenEffort is the effort asked for ("" for the default) and
+	// defaultModel says the model is the login's default: what the session
+	// file keeps for a later continuation.
+	chosenEffort string
+	defaultModel bool
+	running      *runningTurn
+	client       Client
+	partial      strings.Builder // text streamed by the current attempt
+	streamed     bool            // the current attempt sent the editor something
+	window       int64           // the model's context window, once known
+	overhead     int             // bytes of a request besides its input
+	sticky       turnState       // the backend's routing token, echoed within the turn
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -67,6 +73,11 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
 	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s)}
+	// A request that names no model or effort continues with the session's.
+	if keptModel, keptEffort := s.choices(); t.model == "" || t.effort == "" {
+		t.model, t.effort = cmp.Or(t.model, keptModel), cmp.Or(t.effort, keptEffort)
+	}
+	t.chosenEffort, t.defaultModel = t.effort, t.model == ""
 	if t.effort == "" {
 		t.effort = "medium"
 	}
@@ -75,6 +86,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		return TurnResult{}, err
 	}
 	defer s.end()
+	s.choose(t.model, t.chosenEffort)
 	cred, err := e.credential(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
