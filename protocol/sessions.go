@@ -46,11 +46,15 @@ type SessionParams struct {
 
 // SessionsLoadResult is the result of sessions/load: a transcript to render.
 type SessionsLoadResult struct {
-	SessionID     string           `json:"sessionId"`
-	Title         string           `json:"title"`
-	WorkspaceRoot string           `json:"workspaceRoot"`
-	Model         string           `json:"model"`
-	Turns         []TranscriptTurn `json:"turns"`
+	SessionID     string `json:"sessionId"`
+	Title         string `json:"title"`
+	WorkspaceRoot string `json:"workspaceRoot"`
+	Model         string `json:"model"`
+	// ReasoningEffort is the effort the session's last turn asked for ("":
+	// the default); a chat request naming none continues with it, as with
+	// the model.
+	ReasoningEffort string           `json:"reasoningEffort,omitempty"`
+	Turns           []TranscriptTurn `json:"turns"`
 }
 
 // TranscriptTurn is one turn of a transcript. StopReason is a chat stop

@@ -47,7 +47,7 @@ func (s *Server) registerSessions() {
 			return nil, err
 		}
 		res := protocol.SessionsLoadResult{SessionID: sum.SessionID, Title: sum.Title, WorkspaceRoot: sum.WorkspaceRoot,
-			Model: sum.Model, Turns: make([]protocol.TranscriptTurn, 0, len(turns))}
+			Model: sum.Model, ReasoningEffort: sum.Effort, Turns: make([]protocol.TranscriptTurn, 0, len(turns))}
 		for _, t := range turns {
 			tt := protocol.TranscriptTurn{TurnID: t.TurnID, Message: t.Message, Text: t.Text, StopReason: string(t.StopReason),
 				Error: t.Error, Tools: make([]protocol.TranscriptTool, 0, len(t.Tools))}
