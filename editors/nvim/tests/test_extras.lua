@@ -162,6 +162,30 @@ T["sessions: :DeckhandSessions lists through vim.ui.select and reopens a session
   has(reqs[#reqs], "Remember the number 42.")
 end
 
+T["a reopened session shows the model it uses and keeps its model and effort"] = function()
+  fake = H.start_fake({ { text = "Answered by b." }, { text = "Still b." } }, { api_models = { "gpt-5-a", "gpt-5-b" } })
+  dirs = H.new_dirs({ api_key = "sk-fake" })
+  H.setup_child(child, fake, dirs, { model = "gpt-5-b", reasoning_effort = "high" })
+  H.needs(child, "sessions")
+  child.cmd("DeckhandChat first")
+  H.wait_for(child, "#T.virt_lines() == 1 and not require('deckhand.chat').is_busy()", "the first turn")
+  -- Later, a Neovim whose setup names no model or effort reopens it.
+  child.lua("require('deckhand').config().model = nil; require('deckhand').config().reasoning_effort = nil")
+  child.lua("require('deckhand').stop(3000)")
+  H.wait_for(child, "require('deckhand').server_info() == nil", "deckhand to stop")
+  child.cmd("DeckhandNew")
+  child.cmd("DeckhandSessions")
+  H.wait_for(child, "T.waiting ~= nil", "the sessions picker")
+  child.lua("T.choose(...)", { child.lua_get("T.last_select()").labels[1] })
+  H.wait_chat(child, "Answered by b.")
+  has(child.lua_get("require('deckhand.chat').winbar()"), "gpt-5-b")
+  child.cmd("DeckhandChat second")
+  H.wait_chat(child, "Still b.")
+  local body = vim.json.decode(fake.model_requests()[2])
+  eq(body.model, "gpt-5-b")
+  eq(body.reasoning and body.reasoning.effort, "high")
+end
+
 T["undo: :DeckhandUndo restores the file of the last turn and reloads its buffer"] = function()
   start({
     { calls = { { id = "e1", name = "edit", arguments = { path = "hello.txt", oldString = "hello world", newString = "hello deckhand" } } } },
