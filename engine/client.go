@@ -46,6 +46,8 @@ type TurnEvent struct {
 	Error     string
 	// ChangedPaths lists the files a write or edit changed (EventToolResult).
 	ChangedPaths []string
+	// ExitCode is a command's exit status (EventToolResult of bash).
+	ExitCode *int
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64

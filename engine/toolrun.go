@@ -18,6 +18,7 @@ type callOutcome struct {
 	output  string
 	ok      bool
 	changed []string // files a write or edit changed
+	exit    *int     // a command's exit status
 }
 
 // runCalls runs the calls of one step and returns their outputs in call order.
@@ -160,7 +161,7 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		}
 		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err), changed: changed}
 	}
-	return callOutcome{output: res.Output, ok: !res.IsError, changed: changed}
+	return callOutcome{output: res.Output, ok: !res.IsError, changed: changed, exit: res.ExitCode}
 }
 
 // permit decides whether a mutating call may run, asking the user when the
@@ -204,7 +205,7 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 }
 
 func (t *turn) report(c Item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed}
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, ExitCode: oc.exit}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}

@@ -82,6 +82,9 @@ type ChatToolResultParams struct {
 	Error  string `json:"error,omitempty"`
 	// ChangedPaths (1.1) lists the files a write or edit changed.
 	ChangedPaths []string `json:"changedPaths,omitempty"`
+	// ExitCode is a command's exit status (bash): ok stays true for a
+	// command that ran and exited non-zero, so an editor says it failed.
+	ExitCode *int `json:"exitCode,omitempty"`
 }
 
 // ToolResultDisplayLimit is how much of a tool's output chat/toolResult carries.

@@ -89,7 +89,12 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if detached {
 		status += "\n(a process it started left the process group and still holds the output open; output after the command ended is not shown)"
 	}
-	return Result{Output: withStatus(output, status)}, nil
+	res := Result{Output: withStatus(output, status)}
+	if run.state != nil {
+		code := run.state.ExitCode()
+		res.ExitCode = &code
+	}
+	return res, nil
 }
 
 // groupRun is what runGroup reports of a finished command.

@@ -35,6 +35,9 @@ type Tool interface {
 type Result struct {
 	Output  string
 	IsError bool
+	// ExitCode is a command's exit status (bash), nil for other tools and
+	// for a command that did not end on its own (timed out, cancelled).
+	ExitCode *int
 }
 
 // Env is what every tool call runs against: the workspace root and the
