@@ -164,6 +164,20 @@ T["a permission request while the chat is hidden is notified, and the review flo
   eq(H.read_file(dirs.ws .. "/quiet.txt"), "q\n")
 end
 
+T["a command that exits non-zero is drawn as failed, with its exit code"] = function()
+  start({
+    { calls = { { id = "b1", name = "bash", arguments = { command = "echo failing; exit 3" } } } },
+    { text = "It failed." },
+  })
+  child.cmd("DeckhandChat run it")
+  wait_float()
+  review_keys("a")
+  wait_turns(1)
+  local line = child.lua_get("vim.fn.getbufline(require('deckhand.chat').buffer(), T.row_of('bash echo failing'))[1]")
+  has(line, "✗ bash")
+  has(line, "exit 3 · failing")
+end
+
 T["A allows the tool for the rest of the session: the second write is not asked"] = function()
   start({
     { calls = { { id = "w1", name = "write", arguments = { path = "one.txt", content = "1\n" } } } },

@@ -408,7 +408,9 @@ export class Chat {
         }
         for (const p of changed ?? []) turn.changed.add(this.rel(p));
         if (card) {
-          card.status = e.ok ? "ok" : "failed";
+          // A command that ran but exited non-zero failed, though the tool worked.
+          card.status = e.ok && !e.exitCode ? "ok" : "failed";
+          card.exitCode = e.exitCode;
           card.output = e.output;
           card.error = e.error;
           card.changed = changed?.map((p) => this.rel(p));

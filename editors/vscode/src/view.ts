@@ -27,6 +27,8 @@ export type Item =
       output?: string;
       error?: string;
       changed?: string[];
+      /** A command's exit status. */
+      exitCode?: number;
     }
   | {
       kind: "permission";

@@ -564,6 +564,10 @@ function M.result_summary(item)
   if not r then
     return item.asking and "waiting for your answer: g1 allow · g2 always · g3 deny · g4 review" or nil
   end
+  if r.exit and r.exit ~= 0 then
+    local n = count_lines(r.output)
+    return ("exit %d · %s"):format(r.exit, n <= 2 and one_line(r.output, 60) or (n .. " lines"))
+  end
   if not r.ok then
     return one_line(r.error or r.output or "failed", 80)
   end
@@ -1033,7 +1037,9 @@ function handlers.toolResult(p)
   if not item then
     item = add({ kind = "tool", callId = p.callId, name = p.name, arguments = {} })
   end
-  item.result = { ok = p.ok, output = p.output, error = p.error, changedPaths = p.changedPaths }
+  -- A command that ran but exited non-zero failed, though the tool worked.
+  local exit = type(p.exitCode) == "number" and p.exitCode or nil
+  item.result = { ok = p.ok and (exit == nil or exit == 0), output = p.output, error = p.error, changedPaths = p.changedPaths, exit = exit }
   item.asking = nil
   local buf = buffer()
   draw_tool(buf, item)

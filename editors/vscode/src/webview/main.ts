@@ -138,7 +138,7 @@ function render(item: Item): HTMLElement {
       s.append(el("span", "icon", item.status === "running" ? "◌" : item.status === "ok" ? "✓" : "✗"));
       s.append(el("span", "name", item.name));
       s.append(el("span", "sum", item.summary));
-      if (item.status === "failed") s.append(el("span", "state", "failed"));
+      if (item.status === "failed") s.append(el("span", "state", item.exitCode ? `exit ${item.exitCode}` : "failed"));
       d.append(s);
       const body = el("div", "body");
       body.append(el("div", "label", item.name === "bash" ? "Command" : "Arguments"));
