@@ -162,16 +162,27 @@ type SessionSummary struct {
 
 // StoredTurn is one turn of a transcript, for an editor to render again.
 type StoredTurn struct {
-	TurnID     string
-	Message    string
-	Model      string
-	Text       string
-	Tools      []StoredTool
+	TurnID  string
+	Message string
+	Model   string
+	Text    string
+	Tools   []StoredTool
+	// Steps is what the turn did, in order: its reasoning, its texts and
+	// its calls (by CallID, in Tools), as an editor showed them live.
+	Steps      []StoredStep
 	StopReason StopReason // "" while the turn runs, or when the process died in it
 	Error      string
 }
 
 // StoredTool is one tool call of a turn.
+// StoredStep is one thing a turn did: Kind "reasoning" or "text" with its
+// Text, or "tool" with the CallID of one of the turn's Tools.
+type StoredStep struct {
+	Kind   string
+	Text   string
+	CallID string
+}
+
 type StoredTool struct {
 	CallID    string
 	Name      string
@@ -353,6 +364,10 @@ func (b *builder) note(it Item) {
 		return
 	}
 	switch it.Kind {
+	case ItemReasoning:
+		if text := strings.Join(it.Summary, "\n\n"); text != "" {
+			b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "reasoning", Text: text})
+		}
 	case ItemAssistant:
 		// Until the turn's end record says otherwise, its text is what
 		// its steps said.
@@ -360,7 +375,9 @@ func (b *builder) note(it Item) {
 			b.turn.Text += "\n\n"
 		}
 		b.turn.Text += it.Text
+		b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "text", Text: it.Text})
 	case ItemCall:
+		b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "tool", CallID: it.CallID})
 		b.calls[it.CallID] = len(b.turn.Tools)
 		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: jsonArgs(it.Arguments)})
 	case ItemOutput:

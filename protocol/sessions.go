@@ -61,12 +61,23 @@ type SessionsLoadResult struct {
 // reason, "error" for a turn that failed (Error says why), or "" for the
 // turn running now.
 type TranscriptTurn struct {
-	TurnID     string           `json:"turnId"`
-	Message    string           `json:"message"`
-	Text       string           `json:"text"`
-	Tools      []TranscriptTool `json:"tools"`
+	TurnID  string           `json:"turnId"`
+	Message string           `json:"message"`
+	Text    string           `json:"text"`
+	Tools   []TranscriptTool `json:"tools"`
+	// Steps (additive) is what the turn did in order, as it was shown
+	// live: reasoning and text with their text, tools by callId.
+	Steps      []TranscriptStep `json:"steps,omitempty"`
 	StopReason string           `json:"stopReason"`
 	Error      string           `json:"error,omitempty"`
+}
+
+// TranscriptStep is one thing a transcript turn did: Kind "reasoning" or
+// "text" with Text, or "tool" with the CallID of one of the turn's tools.
+type TranscriptStep struct {
+	Kind   string `json:"kind"`
+	Text   string `json:"text,omitempty"`
+	CallID string `json:"callId,omitempty"`
 }
 
 // TranscriptTool is one tool call of a transcript turn.

@@ -54,6 +54,9 @@ func (s *Server) registerSessions() {
 			for _, c := range t.Tools {
 				tt.Tools = append(tt.Tools, protocol.TranscriptTool{CallID: c.CallID, Name: c.Name, Arguments: c.Arguments, OK: c.OK, Output: c.Output})
 			}
+			for _, st := range t.Steps {
+				tt.Steps = append(tt.Steps, protocol.TranscriptStep{Kind: st.Kind, Text: st.Text, CallID: st.CallID})
+			}
 			res.Turns = append(res.Turns, tt)
 		}
 		return res, nil
