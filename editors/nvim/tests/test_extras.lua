@@ -186,6 +186,28 @@ T["a reopened session shows the model it uses and keeps its model and effort"] =
   eq(body.reasoning and body.reasoning.effort, "high")
 end
 
+T["a reopened session shows each turn as it happened: reasoning, text, then its tool, then more text"] = function()
+  start({
+    { reasoning = "Looking first.", text = "Let me look.", calls = { { id = "c1", name = "list", arguments = {} } } },
+    { text = "Nothing here." },
+  })
+  H.needs(child, "sessions")
+  child.cmd("DeckhandChat what is here?")
+  H.wait_for(child, "#T.virt_lines() == 1 and not require('deckhand.chat').is_busy()", "the turn")
+  local sid = child.lua_get("require('deckhand.chat').session_id()")
+  child.cmd("DeckhandNew")
+  child.lua("_G.opened = nil; require('deckhand.sessions').open(..., function(ok) _G.opened = ok end)", { sid })
+  H.wait_for(child, "_G.opened == true", "the session to reopen")
+  local text = child.lua_get("T.chat_text()")
+  local function at(s)
+    local i = text:find(s, 1, true)
+    assert(i, ("%q not in the reopened chat:\n%s"):format(s, text))
+    return i
+  end
+  local r, t1, tool, t2 = at("Looking first."), at("Let me look."), at("list ."), at("Nothing here.")
+  eq(r < t1 and t1 < tool and tool < t2, true)
+end
+
 T["undo: :DeckhandUndo restores the file of the last turn and reloads its buffer"] = function()
   start({
     { calls = { { id = "e1", name = "edit", arguments = { path = "hello.txt", oldString = "hello world", newString = "hello deckhand" } } } },

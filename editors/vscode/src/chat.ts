@@ -446,11 +446,24 @@ export class Chat {
     const items: Item[] = [];
     for (const t of s.turns ?? []) {
       items.push({ kind: "user", id: this.id(), text: t.message });
-      for (const tool of t.tools ?? []) {
+      type Tool = NonNullable<typeof t.tools>[number];
+      const toolItem = (tool: Tool): Item => {
         const detail = tool.name === "bash" && typeof tool.arguments?.command === "string" ? (tool.arguments.command as string) : JSON.stringify(tool.arguments ?? {}, null, 2);
-        items.push({ kind: "tool", id: this.id(), callId: tool.callId, name: tool.name, summary: toolSummary(tool.name, tool.arguments), detail, status: tool.ok ? "ok" : "failed", output: tool.output });
+        return { kind: "tool", id: this.id(), callId: tool.callId, name: tool.name, summary: toolSummary(tool.name, tool.arguments), detail, status: tool.ok ? "ok" : "failed", output: tool.output };
+      };
+      if (t.steps?.length) {
+        // As it happened: reasoning, text and tools in their order.
+        const tools = new Map((t.tools ?? []).map((x) => [x.callId, x]));
+        for (const st of t.steps) {
+          if (st.kind === "reasoning") items.push({ kind: "thinking", id: this.id(), text: st.text ?? "" });
+          else if (st.kind === "text") items.push({ kind: "text", id: this.id(), text: st.text ?? "" });
+          else if (st.kind === "tool" && st.callId && tools.has(st.callId)) items.push(toolItem(tools.get(st.callId)!));
+        }
+      } else {
+        for (const tool of t.tools ?? []) items.push(toolItem(tool));
+        if (t.text) items.push({ kind: "text", id: this.id(), text: t.text });
       }
-      if (t.text) items.push({ kind: "text", id: this.id(), text: t.text });
+      if (t.error) items.push({ kind: "error", id: this.id(), text: t.error, actions: [] });
       const words = t.stopReason === "cancelled" ? "Stopped" : t.stopReason === "max_steps" ? "Stopped at the step limit" : "Done";
       items.push({ kind: "end", id: this.id(), turnId: t.turnId, stopReason: t.stopReason ?? "end_turn", summary: words, changed: [], canUndo: false });
     }

@@ -70,7 +70,10 @@ export interface LoadedTurn {
   message: string;
   text: string;
   tools?: { callId: string; name: string; arguments: Record<string, unknown>; ok: boolean; output: string }[];
+  /** What the turn did, in order (a deckhand that has them). */
+  steps?: { kind: "reasoning" | "text" | "tool"; text?: string; callId?: string }[];
   stopReason?: string;
+  error?: string;
 }
 
 export interface LoadedSession {

@@ -419,6 +419,24 @@ test("history: a reloaded window reopens its conversation; the History view list
   assert.equal(find(again.chat.items, "text").at(-1)!.text, "Continued.");
 });
 
+test("a reopened conversation shows each turn as it happened, in order (protocol 1.1 sessions)", async (t) => {
+  const { chat, host } = await activate([
+    { reasoning: "Looking first.", text: "Let me look.", calls: [{ id: "c1", name: "list", arguments: {} }] },
+    { text: "Nothing here." },
+  ]);
+  if (!(await host.connection()).has("sessions")) return skip(t, "this deckhand does not declare the sessions capability of protocol 1.1");
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "what is here?" });
+  const live = kinds(chat.items);
+  assert.deepEqual(live, ["user", "thinking", "text", "tool", "text", "end"]);
+  await chat.load(chat.sessionId!);
+  assert.deepEqual(kinds(chat.items), live);
+  assert.equal(find(chat.items, "thinking")[0].text, "Looking first.");
+  assert.deepEqual(find(chat.items, "text").map((x) => x.text), ["Let me look.", "Nothing here."]);
+});
+
 test("the binary: deckhand.path first, then the bundled one, then PATH", () => {
   const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "deckhand-ext-"));
   assert.deepEqual(resolveBinary("/opt/deckhand", dir), { command: "/opt/deckhand", origin: "setting" });

@@ -1286,17 +1286,38 @@ function M.load_session(s)
   })
   for _, turn in ipairs(s.turns or {}) do
     table.insert(state.items, { kind = "user", text = turn.message or "" })
-    for _, t in ipairs(turn.tools or {}) do
-      table.insert(state.items, {
+    local tools = {}
+    local function tool_item(t)
+      return {
         kind = "tool",
         callId = t.callId,
         name = t.name,
         arguments = t.arguments,
         result = { ok = t.ok, output = t.output, error = t.error },
-      })
+      }
     end
-    if turn.text and turn.text ~= "" then
-      table.insert(state.items, { kind = "text", text = turn.text })
+    if type(turn.steps) == "table" and #turn.steps > 0 then
+      -- As it happened: reasoning, text and tools in their order.
+      for _, t in ipairs(turn.tools or {}) do
+        tools[t.callId] = t
+      end
+      for _, st in ipairs(turn.steps) do
+        if st.kind == "reasoning" or st.kind == "text" then
+          table.insert(state.items, { kind = st.kind, text = st.text or "" })
+        elseif st.kind == "tool" and tools[st.callId] then
+          table.insert(state.items, tool_item(tools[st.callId]))
+        end
+      end
+    else
+      for _, t in ipairs(turn.tools or {}) do
+        table.insert(state.items, tool_item(t))
+      end
+      if turn.text and turn.text ~= "" then
+        table.insert(state.items, { kind = "text", text = turn.text })
+      end
+    end
+    if type(turn.error) == "string" and turn.error ~= "" then
+      table.insert(state.items, { kind = "error", text = turn.error })
     end
     table.insert(state.items, { kind = "footer", text = "── " .. (turn.stopReason or "?") .. " ──" })
   end
