@@ -1210,7 +1210,8 @@ function M.send(message)
       add({ kind = "text", text = result.text })
     end
     add({ kind = "footer", text = footer_text(result, c.model), group = result.stopReason == "end_turn" and "DeckhandFooter" or "DeckhandFooterWarn" })
-    notify_hidden(("deckhand: the turn ended (%s, %d steps)."):format(result.stopReason or "?", result.steps or 0))
+    local steps = result.steps or 0
+    notify_hidden(("deckhand: the turn ended (%s, %d %s)."):format(result.stopReason or "?", steps, steps == 1 and "step" or "steps"))
   end)
 end
 
