@@ -34,6 +34,9 @@ type Session struct {
 	// model and effort are the choices of the session's last turn, for the
 	// next one that names none ("" for the defaults).
 	model, effort string
+	// undoNotes are what undos did since the last turn, for the next one
+	// to tell the model.
+	undoNotes []string
 }
 
 // choices returns the model and effort the session's last turn chose.

@@ -111,6 +111,11 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	for _, d := range attachedDirs {
 		pre = append(pre, t.instructionsFor(t.env(), d)...)
 	}
+	// What the user undid since the last turn: the files are not what the
+	// model last saw.
+	for _, note := range s.takeUndoNotes() {
+		pre = append(pre, Item{Kind: ItemUser, Text: note})
+	}
 	history := t.open(req.Message, message, pre) // written to the session's file from here on
 	res, history, err := t.loop(ctx, cred, history)
 	res.SessionID, res.TurnID = s.ID, t.id
