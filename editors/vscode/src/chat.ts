@@ -86,7 +86,8 @@ export class Chat {
 
   input(): InputState {
     const loggedIn = !!this.host.authStatus && this.host.authStatus.type !== "none";
-    return { running: this.running, models: this.models, model: this.currentModel(), effort: this.effort, chips: this.chips, loggedIn };
+    const loginNeeded = this.host.authStatus?.type === "none";
+    return { running: this.running, models: this.models, model: this.currentModel(), effort: this.effort, chips: this.chips, loggedIn, loginNeeded };
   }
 
   /** Runs one turn; resolves with its result, or undefined when it did not complete. */

@@ -111,6 +111,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         case "action":
           await this.chat.act(m.itemId, m.action);
           break;
+        case "login":
+          await vscode.commands.executeCommand("deckhand.login");
+          break;
         case "copy":
           await vscode.env.clipboard.writeText(m.text);
           vscode.window.setStatusBarMessage("deckhand: copied", 2000);
@@ -142,6 +145,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 <body>
 <main id="log" aria-live="polite"></main>
 <div id="empty">Ask deckhand about this workspace. It can read, search, edit files and run commands; edits and commands wait for your approval.</div>
+<div id="login" hidden>
+  <div class="title">Log in to start</div>
+  <div>deckhand works with your ChatGPT Plus/Pro plan or an OpenAI API key. Log in once; it is kept for every workspace.</div>
+  <button id="login-button" type="button">Log in</button>
+</div>
 <footer id="composer">
   <div id="working" hidden><span class="dots"><i></i><i></i><i></i></span> <span>deckhand is working…</span></div>
   <div id="chips"></div>
@@ -152,7 +160,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     <select id="effort" title="Reasoning effort" aria-label="Reasoning effort" hidden></select>
     <span class="grow"></span>
     <button id="new" class="secondary" title="Start a new conversation">New</button>
-    <button id="stop" class="secondary" disabled title="Stop the running turn">Stop</button>
+    <button id="stop" class="secondary" disabled title="Stop the running turn (Escape)">Stop</button>
     <button id="send" title="Send (Enter)">Send</button>
   </div>
 </footer>

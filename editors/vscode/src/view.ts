@@ -62,6 +62,8 @@ export interface InputState {
   effort?: string;
   chips: Chip[];
   loggedIn: boolean;
+  /** deckhand said there is no login: the panel offers it before the first message. */
+  loginNeeded?: boolean;
 }
 
 export type ToWebview =
@@ -88,7 +90,8 @@ export type FromWebview =
   | { type: "attachFile"; path: string }
   | { type: "removeChip"; id: string }
   | { type: "action"; itemId: string; action: ItemAction["action"] }
-  | { type: "copy"; text: string };
+  | { type: "copy"; text: string }
+  | { type: "login" };
 
 /** Characters and lines of a command, said when it is too long to take in at a glance. */
 export function sizeNote(command: string): string {

@@ -23,6 +23,8 @@ const effort = $<HTMLSelectElement>("effort");
 const chips = $<HTMLElement>("chips");
 const working = $<HTMLElement>("working");
 const complete = $<HTMLElement>("complete");
+const loginCard = $<HTMLElement>("login");
+$<HTMLButtonElement>("login-button").addEventListener("click", () => vscode.postMessage({ type: "login" }));
 
 const md = new MarkdownIt({
   html: false,
@@ -285,6 +287,7 @@ log.addEventListener("click", (e) => {
 
 function applyInput(s: InputState): void {
   input = s;
+  loginCard.hidden = !s.loginNeeded;
   send.disabled = s.running;
   stop.disabled = !s.running;
   working.hidden = !s.running;
@@ -391,6 +394,7 @@ msg.addEventListener("keydown", (e) => {
     }
   }
   if (e.key === "Escape" && !complete.hidden) {
+    e.preventDefault(); // closes the completion; a second Escape stops the turn
     closeCompletion();
     return;
   }
@@ -409,6 +413,15 @@ msg.addEventListener("keydown", (e) => {
   }
 });
 msg.addEventListener("blur", () => setTimeout(closeCompletion, 150));
+
+// Escape stops the running turn (after closing the @ completion; not while
+// typing a reason for denying).
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Escape" || e.defaultPrevented || !input.running || !complete.hidden) return;
+  if ((e.target as HTMLElement | null)?.classList?.contains("reason")) return;
+  e.preventDefault();
+  vscode.postMessage({ type: "stop" });
+});
 
 // ---- messages from the extension ----
 

@@ -32,6 +32,8 @@ before(() =>
       // a question while the chat is hidden
       { text: "Writing it now.", calls: [{ id: "w1", name: "write", arguments: { path: "hidden.txt", content: "h\n" } }], delayMs: 300 },
       { text: "Wrote it." },
+      // Escape stops
+      { text: "Partial answer", stall: true },
     ],
     {
       apiKey: "sk-fake",
@@ -142,4 +144,14 @@ test("a question asked while the chat is hidden comes forward, with a badge and 
     await v.getByText("Wrote it.").waitFor({ timeout: step });
     await badge.first().waitFor({ state: "detached", timeout: step });
     assert.equal(fs.readFileSync(path.join(fake.workspace, "hidden.txt"), "utf8"), "h\n");
+  }));
+
+test("Escape in the chat stops the running turn", opts, () =>
+  ui("escape-stops", async () => {
+    const v = await openChat();
+    await send(v, "take your time");
+    await v.getByText("Partial answer").waitFor({ timeout: step });
+    await v.locator("#msg").press("Escape");
+    await v.locator(".end", { hasText: "Stopped" }).waitFor({ timeout: step });
+    assert.equal(await v.getByRole("button", { name: "Send" }).isEnabled(), true);
   }));

@@ -43,6 +43,18 @@ before(() =>
 
 after(stop);
 
+test("first run: the chat offers the login before any message", opts, () =>
+  ui("first-run", async () => {
+    const v = await openChat();
+    const card = v.locator("#login");
+    await card.waitFor({ state: "visible", timeout: step });
+    assert.match(await card.innerText(), /Log in to start/);
+    await shot("first-run-login");
+    await card.getByRole("button", { name: "Log in" }).click();
+    assert.deepEqual(await quickPickRows(labels.length), labels);
+    await page.keyboard.press("Escape");
+  }));
+
 test("login: the picker, the device code, the status bar", opts, () =>
   ui("login", async () => {
     await runCommand("deckhand: Login");
@@ -57,6 +69,7 @@ test("login: the picker, the device code, the status bar", opts, () =>
     assert.match(await toast.innerText(), /enter code [A-Z0-9]{4}-[A-Z0-9]{4,} at /);
     await statusItem().filter({ hasText: "ChatGPT" }).waitFor({ timeout: step });
     await page.keyboard.press("Escape");
+    await chatFrame().locator("#login").waitFor({ state: "hidden", timeout: step });
   }));
 
 test("the chat view renders markdown, highlighted code with Copy, collapsed thinking", opts, () =>
