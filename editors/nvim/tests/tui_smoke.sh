@@ -81,6 +81,13 @@ tm new-session -d -s "$session" -x 140 -y 40 -c "$d/ws" \
   "env TERM=xterm-256color XDG_STATE_HOME=$d/state XDG_DATA_HOME=$d/data $NVIM_BIN -u $d/init.lua -i NONE -n hello.txt"
 wait_for "hello world"
 
+# 0. First run: the chat says there is no login before the first message.
+cmd DeckhandChat
+wait_for "Not logged in · gl logs in"
+dump first-run
+keys Escape
+cmd DeckhandToggle
+
 # 1. Log in with an API key (masked), then with the device code.
 cmd DeckhandLogin
 wait_for "Type number"

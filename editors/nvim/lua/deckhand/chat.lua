@@ -354,6 +354,11 @@ function M.open(opts)
     vim.wo[iwin].relativenumber = false
     vim.wo[iwin].signcolumn = "no"
   end
+  -- Started now, so a missing login is said before the first message.
+  local dh = require("deckhand")
+  if dh.supported() and not dh.server_info() then
+    dh.ensure(function() end)
+  end
   local focus = opts.focus == nil and "input" or opts.focus
   if focus == "input" then
     vim.api.nvim_set_current_win(iwin)
@@ -844,9 +849,17 @@ function M.draw_input_hints()
   end
   vim.api.nvim_buf_clear_namespace(buf, ns_input, 0, -1)
   local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  local logged_out = require("deckhand").logged_out()
+  if logged_out then
+    -- First run: the login comes before the first message, not after it.
+    vim.api.nvim_buf_set_extmark(buf, ns_input, 0, 0, {
+      virt_lines = { { { "Not logged in · gl logs in (ChatGPT Plus/Pro or an API key)", "DeckhandError" } } },
+      virt_lines_above = false,
+    })
+  end
   if #lines <= 1 and (lines[1] or "") == "" then
     vim.api.nvim_buf_set_extmark(buf, ns_input, 0, 0, {
-      virt_text = { { "Message deckhand · <CR> send · @ file · ? keys", "DeckhandHint" } },
+      virt_text = { { logged_out and "Log in first (gl) · then <CR> sends" or "Message deckhand · <CR> send · @ file · ? keys", "DeckhandHint" } },
       virt_text_pos = "overlay",
     })
   end
@@ -896,6 +909,7 @@ M.KEYS = {
   { "n", "gs", "pick a session to reopen", "sessions" },
   { "n", "gn", "start a new session", "new_session" },
   { "n", "gu", "undo the last turn's changes", "undo" },
+  { "n", "gl", "log in", "login" },
   { "n", "g1", "allow the waiting request", "allow" },
   { "n", "g2", "allow the waiting request's tool for the session", "allow_always" },
   { "n", "g3", "deny the waiting request (asks for a reason)", "deny" },
@@ -945,6 +959,10 @@ end
 
 function actions.undo()
   require("deckhand.sessions").undo()
+end
+
+function actions.login()
+  require("deckhand").login()
 end
 
 function actions.allow()

@@ -237,6 +237,7 @@ local function start()
     else
       state.ready, state.server = true, result
       state.auth = result and result.auth or state.auth
+      M.auth_changed()
       emit("deckhand/ready", result or {})
     end
     for _, cb in ipairs(waiting) do
@@ -329,6 +330,20 @@ end
 function M.set_auth(status)
   if type(status) == "table" then
     state.auth = status
+    M.auth_changed()
+  end
+end
+
+--- True when deckhand said there is no login (not while it is unknown).
+function M.logged_out()
+  return state.client ~= nil and type(state.auth) == "table" and state.auth.type == "none"
+end
+
+--- Redraws what depends on the login (the chat's input hint).
+function M.auth_changed()
+  local chat = package.loaded["deckhand.chat"]
+  if chat then
+    vim.schedule(chat.draw_input_hints)
   end
 end
 
