@@ -45,7 +45,8 @@ export class Chat {
   private readonly pending = new Map<string, Pending>();
   /** Before-contents of finished turns, for "open the change as a diff". */
   private readonly befores = new Map<string, Map<string, string | undefined>>();
-  private last?: { text: string; chips: Chip[] };
+  /** The last message sent, and its item in the transcript. */
+  private last?: { text: string; chips: Chip[]; itemId?: string };
   private readonly appends = new Map<string, string>();
   private appendTimer?: ReturnType<typeof setTimeout>;
   /** How long streamed text is gathered before it goes to the views. */
@@ -96,8 +97,9 @@ export class Chat {
       vscode.window.showWarningMessage("deckhand is still answering: press Stop first, or wait. Your message stays in the input.");
       return undefined;
     }
-    this.last = { text, chips };
-    this.add({ kind: "user", id: this.id(), text, chips: chips.map((c) => c.label) });
+    const userItem: Item = { kind: "user", id: this.id(), text, chips: chips.map((c) => c.label) };
+    this.last = { text, chips, itemId: userItem.id };
+    this.add(userItem);
     const source = new CancellationTokenSource();
     const turn: Turn = { source, sessionId: this.sessionId, before: new Map(), changed: new Set(), ranBash: false };
     this.setTurn(turn);
@@ -334,14 +336,14 @@ export class Chat {
     switch (action) {
       case "login":
         if ((await login(this.host)) && this.last) {
-          this.drop(item);
+          this.dropFailed(item);
           await this.refreshModels();
           await this.send(this.last.text, this.last.chips);
         }
         break;
       case "resend":
         if (this.last) {
-          this.drop(item);
+          this.dropFailed(item);
           await this.send(this.last.text, this.last.chips);
         }
         break;
@@ -493,9 +495,16 @@ export class Chat {
     this.pushInput();
   }
 
-  private drop(item: Item | undefined): void {
+  /**
+   * Takes an error card away before its message is sent again, with the
+   * message itself when nothing came after it: sent again, it shows once.
+   */
+  private dropFailed(item: Item | undefined): void {
     if (!item) return;
-    this.items = this.items.filter((i) => i !== item);
+    const at = this.items.indexOf(item);
+    const user = this.items.findIndex((i) => i.id === this.last?.itemId);
+    const alone = user >= 0 && at > user && this.items.slice(user + 1, at).every((i) => i.kind === "notice");
+    this.items = this.items.filter((i, n) => i !== item && !(alone && n === user));
     this.broadcast({ type: "reset", items: this.items, input: this.input() });
   }
 
