@@ -94,6 +94,20 @@ test("login with an API key, then logout", async () => {
   assert.ok(vscode.shown.messages.some((m) => m.text === "deckhand: logged out."));
 });
 
+test("a refused API key asks again, in plain words, and the right one logs in", async () => {
+  await activate();
+  vscode.ui.quickPick = pick("Manually enter API key");
+  const keys = ["sk-wrong", "sk-fake"];
+  vscode.ui.inputBox = async () => keys.shift();
+  await vscode.commands.executeCommand("deckhand.login");
+  assert.equal(vscode.shown.inputBoxes.length, 2, "the box came back after the refused key");
+  const again = String(vscode.shown.inputBoxes[1].prompt);
+  assert.match(again, /OpenAI refused this key; check it and enter it again\. Paste the key again/);
+  assert.doesNotMatch(again, /Invalid params/);
+  assert.ok(!vscode.shown.messages.some((m) => m.level === "error"), JSON.stringify(vscode.shown.messages));
+  assert.match(status(), /deckhand: API key/);
+});
+
 test("login in the browser of another machine: a bad paste, then the right one", async () => {
   await activate();
   vscode.env.remoteName = "ssh-remote";
