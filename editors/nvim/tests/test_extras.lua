@@ -104,11 +104,22 @@ T[":'<,'>DeckhandAdd sends the selection with the next message; @file adds a fil
   eq(items[1].word, "@notes.md")
   eq(child.lua_get("(function() vim.api.nvim_set_current_line('see @no'); vim.api.nvim_win_set_cursor(0, {1, 7}); return require('deckhand.context').omnifunc(1, '') end)()"), 4)
   -- Typing @ in insert mode opens the completion of workspace files.
+  eq(child.lua_get("vim.go.completeopt"), "menu,preview") -- Neovim's default
+  child.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, {})")
   child.type_keys("i", "@")
   H.wait_for(child, "vim.fn.pumvisible() == 1", "the completion menu")
   local words = child.lua_get("vim.tbl_map(function(i) return i.word end, vim.fn.complete_info({ 'items' }).items)")
   eq(words, { "@notes.md", "@src/a.lua" })
-  child.type_keys("<C-e>", "<Esc>")
+  -- With Neovim's default 'completeopt' the first file is not put in by
+  -- itself: typing goes on narrowing the list, <C-n> <C-y> takes a file.
+  child.type_keys("n", "o")
+  eq(child.lua_get("vim.api.nvim_get_current_line()"), "@no")
+  child.type_keys("<C-n>", "<C-y>")
+  eq(child.lua_get("vim.api.nvim_get_current_line()"), "@notes.md")
+  child.type_keys("<Esc>")
+  eq(child.lua_get("vim.go.completeopt"), "menu,preview") -- the user's own again
+  child.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, {})")
+  child.type_keys("<Esc>")
   child.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'look at these and @notes.md' })")
   child.type_keys("<Esc>", "<CR>")
   H.wait_chat(child, "Seen them.")

@@ -195,6 +195,26 @@ local function input_buffer()
       M.draw_input_hints()
     end,
   })
+  -- @ completion must not put the first file in by itself (with the default
+  -- 'completeopt', "@he" became "@README.mdhe"): while typing here the list
+  -- only narrows until a file is chosen. 'completeopt' is global before
+  -- Neovim 0.11, so the user's value is put back on leaving insert mode.
+  local saved
+  vim.api.nvim_create_autocmd("InsertEnter", {
+    buffer = buf,
+    callback = function()
+      saved = saved or vim.go.completeopt
+      vim.go.completeopt = "menu,menuone,noinsert,noselect"
+    end,
+  })
+  vim.api.nvim_create_autocmd({ "InsertLeave", "BufLeave" }, {
+    buffer = buf,
+    callback = function()
+      if saved then
+        vim.go.completeopt, saved = saved, nil
+      end
+    end,
+  })
   M.draw_input_hints()
   return buf
 end
