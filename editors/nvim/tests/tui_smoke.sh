@@ -174,7 +174,18 @@ else
   echo "tui smoke: skipped sessions: this deckhand does not announce the sessions capability"
 fi
 
-# 5. :checkhealth deckhand and :help deckhand.
+# 5. The model picker and then the effort picker, with Neovim's own
+# vim.ui.select: the choice is said without a "Press ENTER" stop.
+cmd DeckhandModels
+wait_for "Type number"
+keys '1' Enter
+wait_for "Reasoning effort for"
+keys '1' Enter
+wait_for "chat uses"
+dump models
+shows "Press ENTER" && fail "the pickers end at a Press ENTER prompt"
+
+# 6. :checkhealth deckhand and :help deckhand.
 cmd "tabnew | checkhealth deckhand"
 wait_for "deckhand: binary"
 wait_for "logged in with ChatGPT"
