@@ -464,3 +464,5 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
 const saved = vscode.getState();
 if (saved?.draft) msg.value = saved.draft;
 vscode.postMessage({ type: "ready" });
+// The keys are handled from here on (the UI tests wait for it before typing).
+document.body.dataset.ready = "1";

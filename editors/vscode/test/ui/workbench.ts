@@ -104,6 +104,9 @@ export async function openChat(): Promise<FrameLocator> {
   const v = chatFrame();
   if (!(await v.locator("#msg").isVisible().catch(() => false))) await runCommand("deckhand: Open Chat");
   await v.locator("#msg").waitFor({ timeout: step });
+  // The page shows the input before its script handles keys: an Enter
+  // pressed in between would be lost.
+  await v.locator("body[data-ready]").waitFor({ state: "attached", timeout: step });
   return v;
 }
 
