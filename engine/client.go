@@ -57,6 +57,8 @@ type TurnEvent struct {
 	// Sandboxed says, for a command that ran, whether it ran inside the OS
 	// sandbox (EventToolResult); nil for other calls.
 	Sandboxed *bool
+	// ExitCode is a command's exit status (EventToolResult of bash).
+	ExitCode *int
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64

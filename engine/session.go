@@ -32,6 +32,26 @@ type Session struct {
 	meter   contextMeter    // how large the history is upstream
 	// instructions is what the session loaded of AGENTS.md files.
 	instructions instructionState
+	// model and effort are the choices of the session's last turn, for the
+	// next one that names none ("" for the defaults).
+	model, effort string
+	// undoNotes are what undos did since the last turn, for the next one
+	// to tell the model.
+	undoNotes []string
+}
+
+// choices returns the model and effort the session's last turn chose.
+func (s *Session) choices() (model, effort string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.model, s.effort
+}
+
+// choose keeps the model and effort a turn chose for the turns after it.
+func (s *Session) choose(model, effort string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.model, s.effort = model, effort
 }
 
 // SessionOptions fix what a new session works in.

@@ -19,6 +19,7 @@ type callOutcome struct {
 	output  string
 	ok      bool
 	changed []string // files a write, edit or apply_patch changed
+	exit    *int     // a command's exit status
 	image   string   // a view_image's picture, as a data: URL
 	// sandboxed says whether a command ran in the OS sandbox; nil when the
 	// call ran no command.
@@ -182,7 +183,7 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		}
 		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err), changed: changed}
 	}
-	oc = callOutcome{output: res.Output, ok: !res.IsError, changed: changed, sandboxed: ranSandboxed(c, env)}
+	oc = callOutcome{output: res.Output, ok: !res.IsError, changed: changed, sandboxed: ranSandboxed(c, env), exit: res.ExitCode}
 	if res.Image != nil {
 		oc.image = res.Image.DataURL()
 	}
@@ -250,7 +251,7 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 }
 
 func (t *turn) report(c Item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, Sandboxed: oc.sandboxed}
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}

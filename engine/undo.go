@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"sync"
 
 	"github.com/deckhand-dev/deckhand/tools"
@@ -243,7 +244,41 @@ func (e *Engine) Undo(ctx context.Context, sessionID, turnID string, force bool)
 	if data, err := json.Marshal(undoEntry{Undone: true}); err == nil {
 		s.appendClaimed(&Record{Type: RecordUndo, TurnID: res.TurnID, Data: data})
 	}
+	if len(res.Restored) > 0 {
+		s.mu.Lock()
+		s.undoNotes = append(s.undoNotes, undoNote(res))
+		s.mu.Unlock()
+	}
 	return res, nil
+}
+
+// undoNote tells the model what an undo did to the files it changed.
+func undoNote(res UndoResult) string {
+	var b strings.Builder
+	verb, pronoun := "was", "it"
+	if len(res.Restored) > 1 {
+		verb, pronoun = "were", "they"
+	}
+	fmt.Fprintf(&b, "(The user undid the file changes of an earlier turn: %s %s restored to what %s held before that turn.",
+		strings.Join(res.Restored, ", "), verb, pronoun)
+	for _, sk := range res.Skipped {
+		fmt.Fprintf(&b, " %s was left as it is: %s.", sk.Path, strings.TrimSuffix(sk.Reason, "."))
+	}
+	if res.RanBash {
+		b.WriteString(" What that turn's commands changed was not undone.")
+	}
+	b.WriteString(" Read a file again before changing it.)")
+	return b.String()
+}
+
+// takeUndoNotes returns the undo notes not yet told to the model, and
+// forgets them.
+func (s *Session) takeUndoNotes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	notes := s.undoNotes
+	s.undoNotes = nil
+	return notes
 }
 
 // undoLocked does the work of Undo under the undo log's lock.

@@ -38,6 +38,9 @@ type Result struct {
 	// Image, from view_image, goes to the model as an input_image in place
 	// of Output (which describes it for the editor).
 	Image *Image
+	// ExitCode is a command's exit status (bash), nil for other tools and
+	// for a command that did not end on its own (timed out, cancelled).
+	ExitCode *int
 }
 
 // Env is what every tool call runs against: the workspace root and the
