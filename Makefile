@@ -38,7 +38,7 @@ test-go:
 
 bench:
 	scripts/test-deps.sh bench
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./tools/ ./tools/patch/ ./e2e/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./tools/ ./tools/patch/ ./tools/codemode/ ./e2e/
 
 # The hostile group alone: attacks on deckhand reproduced against the built
 # binary (also part of test-go).

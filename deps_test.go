@@ -19,9 +19,10 @@ var allowed = map[string][]string{
 	"auth":             {},
 	"tools":            {"tools/patch"},
 	"tools/patch":      {},
+	"tools/codemode":   {},
 	"upstreamtest":     {},
 	"tools/sandbox":    {},
-	"engine":           {"auth", "tools", "tools/sandbox", "tools/mcp"},
+	"engine":           {"auth", "tools", "tools/codemode", "tools/sandbox", "tools/mcp"},
 	"jsonrpc":          {"protocol"},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"acp":              {"engine", "jsonrpc"},
@@ -39,7 +40,7 @@ var allowed = map[string][]string{
 
 // serving lists the packages of the serving path: none may reach the fake
 // upstream, even indirectly.
-var serving = []string{"protocol", "auth", "tools", "tools/sandbox", "engine", "jsonrpc", "rpc", "acp"}
+var serving = []string{"protocol", "auth", "tools", "tools/codemode", "tools/sandbox", "engine", "jsonrpc", "rpc", "acp"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

@@ -51,6 +51,9 @@ type TurnEvent struct {
 	Error     string
 	// ChangedPaths lists the files a write or edit changed (EventToolResult).
 	ChangedPaths []string
+	// ParentCallID names the code-mode exec call a nested call came from
+	// (EventToolCall, EventToolResult).
+	ParentCallID string
 	// Sandboxed says, for a command that ran, whether it ran inside the OS
 	// sandbox (EventToolResult); nil for other calls.
 	Sandboxed *bool

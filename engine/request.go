@@ -70,7 +70,10 @@ const (
 // toolDefs are the tool definitions a model is given: the tools its
 // catalog entry names (nativeturn.go), and the hosted web search.
 func (t *turn) toolDefs() []responses.ToolUnionParam {
-	return declareTools(t.toolList(), t.webSearch())
+	if codeMode(t.entry) { // the tools nested in exec (codemode.go)
+		return codeModeDefs(t.toolList(), t.mcpToolDefs())
+	}
+	return append(declareTools(t.toolList(), t.webSearch()), t.mcpToolDefs()...)
 }
 
 // placeTools puts defs where the request carries them: top-level, or for a
@@ -139,7 +142,7 @@ func (t *turn) requestParams(history []Item, trigger bool) responses.ResponseNew
 		p.Include = []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent}
 		p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffort(t.effort), Summary: shared.ReasoningSummaryAuto}
 	}
-	first := placeTools(&p, t.lite(), append(t.toolDefs(), t.mcpToolDefs()...))
+	first := placeTools(&p, t.lite(), t.toolDefs())
 	if !t.codex {
 		p.Instructions = param.NewOpt(t.basePrompt())
 		p.ParallelToolCalls = param.NewOpt(true)

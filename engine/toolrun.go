@@ -150,6 +150,9 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 			oc.output = "cancelled by the user"
 		}
 	}()
+	if oc, ok := t.runCode(ctx, c); ok {
+		return oc
+	}
 	tool := t.tool(c.Name)
 	if tool == nil && isMCPTool(c.Name) {
 		return t.runMCP(ctx, c)

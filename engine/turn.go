@@ -38,6 +38,7 @@ type turn struct {
 	codex        bool            // a ChatGPT login: the entry shapes the request
 	entry        CatalogEntry    // the model's catalog entry (zero when none)
 	prefix       []Item          // the request's first items, made once per turn
+	code         codeCells       // code mode's cells (codemode.go)
 	// compactions counts the turn's compactions (maxCompactions).
 	compactions int
 	// approvals are the approval policy and sandbox mode of the turn's
@@ -146,6 +147,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	history := t.open(req.Message, message, pre) // written to the session's file from here on
 	history[len(history)-1].opens = t.id
 	res, history, err := t.loop(ctx, cred, history)
+	t.closeCode() // no script runs past its turn
 	res.SessionID, res.TurnID = s.ID, t.id
 	res.Usage.ContextTokens, res.Usage.ContextWindow = t.contextTokens(history), t.window
 	if ctx.Err() != nil {

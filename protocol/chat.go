@@ -71,6 +71,9 @@ type ChatToolCallParams struct {
 	CallID    string          `json:"callId"`
 	Name      string          `json:"name"`
 	Arguments json.RawMessage `json:"arguments"`
+	// ParentCallID (1.2) names the code-mode exec call whose script made
+	// this call.
+	ParentCallID string `json:"parentCallId,omitempty"`
 }
 
 // ChatToolResultParams are the params of chat/toolResult. Output is cut to
@@ -84,6 +87,8 @@ type ChatToolResultParams struct {
 	Error  string `json:"error,omitempty"`
 	// ChangedPaths (1.1) lists the files a write or edit changed.
 	ChangedPaths []string `json:"changedPaths,omitempty"`
+	// ParentCallID (1.2): as in chat/toolCall.
+	ParentCallID string `json:"parentCallId,omitempty"`
 	// Sandboxed (1.2, an extension) says, for a command that ran, whether
 	// it ran inside the OS sandbox.
 	Sandboxed *bool `json:"sandboxed,omitempty"`

@@ -105,7 +105,7 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 	case engine.EventReasoning:
 		c.conn.NotifyMergeable(protocol.NotifyChatReasoning, ev.SessionID+"/"+ev.TurnID, newTextBatch(ev), mergeText)
 	case engine.EventToolCall:
-		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments})
+		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments, ParentCallID: ev.ParentCallID})
 	case engine.EventLimits:
 		if ev.Limits != nil {
 			c.conn.Notify(protocol.NotifyAccountLimits, accountLimits(*ev.Limits))
@@ -118,7 +118,7 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 		c.conn.Notify(protocol.NotifyChatNotSaved, protocol.ChatNotSavedParams{TurnRef: ref(ev), Message: ev.Error})
 	case engine.EventToolResult:
 		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error, ChangedPaths: ev.ChangedPaths,
-			Sandboxed: ev.Sandboxed, ExitCode: ev.ExitCode})
+			Sandboxed: ev.Sandboxed, ExitCode: ev.ExitCode, ParentCallID: ev.ParentCallID})
 	}
 }
 
