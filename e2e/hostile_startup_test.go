@@ -201,7 +201,8 @@ func TestHostileInjectedPermissionAnswers(t *testing.T) {
 	}
 	p.initialize(true)
 	fake.PushCodex(bashCall("b1", "touch pwned1"), bashCall("b2", "touch pwned2"), upstreamtest.Text("done"))
-	r := p.chat(map[string]any{"message": "run"})
+	// untrusted: touch asks even where the sandbox would run it unasked.
+	r := p.chat(map[string]any{"message": "run", "approvalPolicy": "untrusted"})
 	if r.StopReason != "end_turn" {
 		t.Fatalf("turn %+v", r)
 	}
@@ -234,7 +235,8 @@ func TestHostileAmbiguousFrames(t *testing.T) {
 	}
 	p.initialize(true)
 	fake.PushCodex(bashCall("b1", "touch pwned"), upstreamtest.Text("done"))
-	if r := p.chat(map[string]any{"message": "run"}); r.StopReason != "end_turn" {
+	// untrusted: touch asks even where the sandbox would run it unasked.
+	if r := p.chat(map[string]any{"message": "run", "approvalPolicy": "untrusted"}); r.StopReason != "end_turn" {
 		t.Fatalf("turn %+v", r)
 	}
 	if _, err := os.Stat(filepath.Join(p.ws, "pwned")); err == nil {
