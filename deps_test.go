@@ -104,6 +104,12 @@ var thirdParty = map[string][]string{
 	"go.uber.org/zap":                        {"cmd/deckhand", "engine", "auth", "jsonrpc", "rpc", "acp"},
 }
 
+// heavy lists packages no production code may import, though their module
+// is allowed: openai-go's root package registers the types of every OpenAI
+// API at init, a millisecond of startup and half the binary, and the engine
+// needs only its responses package (responses.Error is openai.Error).
+var heavy = []string{"github.com/openai/openai-go/v3"}
+
 // moduleOf returns the listed module that holds import path imp.
 func moduleOf(imp string) (string, bool) {
 	for mod := range thirdParty {
@@ -128,6 +134,9 @@ func TestThirdPartyImports(t *testing.T) {
 		for _, imp := range strings.Fields(imports) {
 			if isStd(imp) || strings.HasPrefix(imp, module+"/") || imp == module {
 				continue
+			}
+			if slices.Contains(heavy, imp) {
+				t.Errorf("%s imports %s: too heavy for startup (see heavy in deps_test.go)", rel, imp)
 			}
 			mod, known := moduleOf(imp)
 			if !known {
