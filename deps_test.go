@@ -18,18 +18,26 @@ var allowed = map[string][]string{
 	"auth":             {},
 	"tools":            {},
 	"upstreamtest":     {},
-	"engine":           {"auth", "tools"},
+	"tools/sandbox":    {},
+	"engine":           {"auth", "tools", "tools/sandbox", "tools/mcp"},
 	"jsonrpc":          {},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"acp":              {"engine", "jsonrpc"},
-	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest"},
+	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "tools/sandbox", "cmd/deckhand/internal/nodump"},
 	"e2e":              {}, // test files only
 	"cmd/fakeupstream": {"upstreamtest"},
+
+	// MCP: the client over the official SDK, and its test server.
+	"tools/mcp":         {},
+	"tools/mcp/mcptest": {},
+
+	// Made non-dumpable before anything else initialises: imports nothing.
+	"cmd/deckhand/internal/nodump": {},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
 // upstream, even indirectly.
-var serving = []string{"protocol", "auth", "tools", "engine", "jsonrpc", "rpc", "acp"}
+var serving = []string{"protocol", "auth", "tools", "tools/sandbox", "engine", "jsonrpc", "rpc", "acp"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

@@ -28,7 +28,7 @@ func TestPromptPartsRefuses(t *testing.T) {
 		{"unknown", []sdk.ContentBlock{text("hi"), {}}, "unknown type"},
 	}
 	for _, c := range cases {
-		if _, _, err := promptParts(c.blocks); err == nil || !strings.Contains(err.Error(), c.err) {
+		if _, _, err := promptParts("", c.blocks); err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%s: err = %v, want one saying %q", c.name, err, c.err)
 		}
 	}
@@ -123,6 +123,8 @@ func TestStopReasons(t *testing.T) {
 		engine.StopEndTurn:   sdk.StopReasonEndTurn,
 		engine.StopCancelled: sdk.StopReasonCancelled,
 		engine.StopMaxSteps:  sdk.StopReasonMaxTurnRequests,
+		engine.StopMaxTokens: sdk.StopReasonMaxTokens,
+		engine.StopRefusal:   sdk.StopReasonRefusal,
 	} {
 		if got := stopReason(in); got != want {
 			t.Errorf("stopReason(%s) = %s, want %s", in, got, want)
@@ -282,7 +284,7 @@ func TestPromptParts(t *testing.T) {
 	if err := os.WriteFile(file, []byte("package a\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	text, atts, err := promptParts([]sdk.ContentBlock{
+	text, atts, err := promptParts(realPath(dir), []sdk.ContentBlock{
 		sdk.TextBlock("explain"),
 		sdk.ResourceLinkBlock("a.go", "file://"+file+"#L2-L4"),
 		sdk.ResourceLinkBlock("docs", "https://example.com/docs"),
@@ -309,7 +311,19 @@ func TestPromptParts(t *testing.T) {
 			t.Errorf("attachment %d: %+v, want %+v", i, atts[i], want[i])
 		}
 	}
-	if _, atts, err := promptParts([]sdk.ContentBlock{sdk.ResourceLinkBlock("a.go", "file://"+file)}); err != nil || len(atts) != 1 {
+	if _, atts, err := promptParts(realPath(dir), []sdk.ContentBlock{sdk.ResourceLinkBlock("a.go", "file://"+file)}); err != nil || len(atts) != 1 {
 		t.Errorf("a link alone: %v %v", atts, err)
+	}
+	// Seen from another workspace, the same file is outside: a link is a
+	// reference, an embedded selection a text attachment naming its lines.
+	text, atts, err = promptParts(realPath(t.TempDir()), []sdk.ContentBlock{
+		sdk.ResourceLinkBlock("a.go", "file://"+file),
+		sdk.ResourceBlock(sdk.EmbeddedResourceResource{TextResourceContents: &sdk.TextResourceContents{Uri: "file://" + file + "#L1-L1", Text: "package a"}}),
+	})
+	if err != nil || text != "[a.go](file://"+file+")" {
+		t.Errorf("outside: %q %v", text, err)
+	}
+	if len(atts) != 1 || atts[0].Type != engine.AttachText || atts[0].Title != file+" (lines 1-1)" {
+		t.Errorf("outside attachments %+v", atts)
 	}
 }

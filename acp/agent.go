@@ -21,8 +21,10 @@ type Config struct {
 	Engine  *engine.Engine
 	Version string
 	// OpenBrowser opens a URL in the user's browser, for the ChatGPT
-	// browser login; nil (or an error) hands the URL to the user instead.
-	OpenBrowser func(url string) error
+	// browser login, and returns once the opener runs (startBrowser in cmd/deckhand);
+	// exited yields when the opener ends. nil, an error, or an opener that
+	// ends with an error hands the URL to the user instead.
+	OpenBrowser func(url string) (exited <-chan error, err error)
 	Log         *zap.Logger
 }
 
@@ -41,6 +43,10 @@ type Agent struct {
 	flows       map[string]string // login method id -> pending flow id
 	models      []engine.Model
 	defModel    string
+
+	// browserMu guards browser, the last browser login started.
+	browserMu sync.Mutex
+	browser   engine.FlowInfo
 }
 
 // New builds an agent; Run serves it.
@@ -49,7 +55,7 @@ func New(cfg Config) *Agent {
 		cfg.Log = zap.NewNop()
 	}
 	a := &Agent{cfg: cfg, eng: cfg.Engine, log: cfg.Log, sessions: map[string]*session{}, flows: map[string]string{}}
-	a.view = &client{a: a, pending: map[string]engine.FileChange{}}
+	a.view = &client{a: a, pending: map[string]engine.FileChange{}, always: map[string]bool{}}
 	return a
 }
 
@@ -100,9 +106,12 @@ func (a *Agent) register() {
 	a.conn.Handle(sdk.AgentMethodSessionNew, handler(a, true, a.newSession))
 	a.conn.Handle(sdk.AgentMethodSessionLoad, handler(a, true, a.loadSession))
 	a.conn.Handle(sdk.AgentMethodSessionList, handler(a, false, a.listSessions))
+	a.conn.Handle(sdk.AgentMethodSessionResume, handler(a, true, a.resumeSession))
+	a.conn.Handle(sdk.AgentMethodSessionClose, handler(a, true, a.closeSession))
 	a.conn.Handle(sdk.AgentMethodSessionPrompt, handler(a, true, a.prompt))
 	a.conn.Handle(sdk.AgentMethodSessionSetConfigOption, handler(a, true, a.setConfigOption))
 	a.conn.Handle(sdk.AgentMethodSessionSetModel, handler(a, true, a.setModel))
+	a.conn.Handle(sdk.AgentMethodSessionSetMode, handler(a, true, a.setMode))
 	a.conn.HandleNotification(sdk.AgentMethodSessionCancel, a.cancel)
 }
 

@@ -1,10 +1,13 @@
 package acp
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,12 +17,15 @@ import (
 )
 
 // promptParts turns a prompt's content blocks into the user's message and
-// its attachments: text blocks are the message; a link to a file is a file
-// attachment (its lines when the link names them), a link to anything else
-// a reference in the message; an embedded text resource is a selection
-// when it names its file and lines (the editor's text, unsaved edits
-// included), else a text attachment titled with its URI.
-func promptParts(blocks []sdk.ContentBlock) (string, []engine.Attachment, error) {
+// its attachments: text blocks are the message; a link to a file in the
+// workspace (root) is a file attachment (its lines when the link names
+// them), a link to anything else a reference in the message; an embedded
+// text resource is a selection when it names a workspace file and lines
+// (the editor's text, unsaved edits included), else a text attachment
+// titled with its file (and lines) or URI. A file outside the workspace is
+// never refused: its link is a reference, its embedded text a text
+// attachment.
+func promptParts(root string, blocks []sdk.ContentBlock) (string, []engine.Attachment, error) {
 	var texts []string
 	var atts []engine.Attachment
 	for _, b := range blocks {
@@ -28,7 +34,7 @@ func promptParts(blocks []sdk.ContentBlock) (string, []engine.Attachment, error)
 			texts = append(texts, b.Text.Text)
 		case b.ResourceLink != nil:
 			path, start, end, isFile := fileOf(b.ResourceLink.Uri)
-			if info, err := os.Stat(path); isFile && err == nil && info.Mode().IsRegular() {
+			if info, err := os.Stat(path); isFile && err == nil && info.Mode().IsRegular() && inside(root, path) {
 				atts = append(atts, engine.Attachment{Type: engine.AttachFile, Path: path, StartLine: start, EndLine: end})
 				continue
 			}
@@ -36,12 +42,15 @@ func promptParts(blocks []sdk.ContentBlock) (string, []engine.Attachment, error)
 		case b.Resource != nil && b.Resource.Resource.TextResourceContents != nil:
 			r := b.Resource.Resource.TextResourceContents
 			path, start, end, isFile := fileOf(r.Uri)
-			if isFile && start > 0 {
+			if isFile && start > 0 && inside(root, path) {
 				atts = append(atts, engine.Attachment{Type: engine.AttachSelection, Path: path, StartLine: start, EndLine: end, Text: r.Text})
 				continue
 			}
 			title := r.Uri
-			if isFile {
+			switch {
+			case isFile && start > 0:
+				title = fmt.Sprintf("%s (lines %d-%d)", path, start, end)
+			case isFile:
 				title = path
 			}
 			atts = append(atts, engine.Attachment{Type: engine.AttachText, Title: title, Text: r.Text})
@@ -61,6 +70,60 @@ func promptParts(blocks []sdk.ContentBlock) (string, []engine.Attachment, error)
 		text = "See the attachments."
 	}
 	return text, atts, nil
+}
+
+// promptRequest is session/prompt's params with the type of each content
+// block as sent: the SDK decodes a block of an unknown type as an empty text
+// block, which would drop it without a word.
+type promptRequest struct {
+	sdk.PromptRequest
+	types []string
+}
+
+func (p *promptRequest) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &p.PromptRequest); err != nil {
+		return err
+	}
+	var raw struct {
+		Prompt []struct {
+			Type string `json:"type"`
+		} `json:"prompt"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, c := range raw.Prompt {
+		p.types = append(p.types, c.Type)
+	}
+	return nil
+}
+
+// blockTypes are the content block types of ACP's schema.
+var blockTypes = []string{"text", "image", "audio", "resource_link", "resource"}
+
+// checkTypes refuses a prompt with a block of a type ACP does not define.
+func (p *promptRequest) checkTypes() error {
+	for i, t := range p.types {
+		if !slices.Contains(blockTypes, t) {
+			return invalidParams(fmt.Sprintf("prompt[%d] has the unknown content type %q; send text, resource_link or resource blocks", i, t))
+		}
+	}
+	return nil
+}
+
+// inside says whether path (symbolic links resolved, as the engine does)
+// is in the workspace root.
+func inside(root, path string) bool {
+	if root == "" {
+		return false
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	} else if real, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		path = filepath.Join(real, filepath.Base(path))
+	}
+	rel, err := filepath.Rel(root, filepath.Clean(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // lineRange matches the line fragment editors put on file links: #L12,

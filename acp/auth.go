@@ -2,6 +2,7 @@ package acp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/jsonrpc"
 )
 
 // The ids of the three ways in. They are those of the ACP adapter for Codex,
@@ -39,10 +41,12 @@ func (a *Agent) initialize(ctx context.Context, p sdk.InitializeRequest) (any, e
 		ProtocolVersion: sdk.ProtocolVersionNumber,
 		AgentInfo:       &sdk.Implementation{Name: "deckhand", Title: sdk.Ptr("deckhand"), Version: a.cfg.Version},
 		AgentCapabilities: sdk.AgentCapabilities{
-			LoadSession:         a.canLoad(),
-			PromptCapabilities:  sdk.PromptCapabilities{EmbeddedContext: true},
-			SessionCapabilities: sdk.SessionCapabilities{List: &sdk.SessionListCapabilities{}},
-			Auth:                sdk.AgentAuthCapabilities{Logout: &sdk.LogoutCapabilities{}},
+			LoadSession:        a.canLoad(),
+			PromptCapabilities: sdk.PromptCapabilities{EmbeddedContext: true},
+			SessionCapabilities: sdk.SessionCapabilities{List: &sdk.SessionListCapabilities{},
+				Resume: &sdk.SessionResumeCapabilities{}, Close: &sdk.SessionCloseCapabilities{}},
+			Auth:            sdk.AgentAuthCapabilities{Logout: &sdk.LogoutCapabilities{}},
+			McpCapabilities: mcpCapabilities(),
 		},
 		AuthMethods: a.authMethods(p.ClientCapabilities.Auth.Terminal),
 	}, nil
@@ -83,21 +87,32 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 		return sdk.AuthenticateResponse{}, nil
 	case authBrowser:
 		if id := a.pendingFlow(authBrowser); id != "" {
-			return a.awaitFlow(ctx, authBrowser, id)
+			return a.awaitFlow(ctx, authBrowser, id, nil) // the user has the URL
 		}
 		if a.eng.Status().Type == "oauth" {
 			return sdk.AuthenticateResponse{}, nil
 		}
-		info, err := a.eng.StartOAuth(ctx, engine.MethodBrowser, false)
+		// A login already waiting for the browser is reused: a second click
+		// opens the same URL again and waits for the same login (a second
+		// start would cancel the first, §4.3).
+		info, err := a.startBrowserLogin(ctx)
 		if err != nil {
 			return nil, err
 		}
+		err = errors.New("deckhand has no browser opener")
+		var exited <-chan error
 		if a.cfg.OpenBrowser != nil {
-			if err = a.cfg.OpenBrowser(info.URL); err == nil {
-				return a.awaitFlow(ctx, authBrowser, info.FlowID)
-			}
-			a.log.Info("could not open a browser; the URL goes to the client", zap.Error(err))
+			exited, err = a.cfg.OpenBrowser(info.URL)
 		}
+		if err == nil {
+			res, werr := a.awaitFlow(ctx, authBrowser, info.FlowID, exited)
+			var opener *openerError
+			if !errors.As(werr, &opener) {
+				return res, werr
+			}
+			err = opener.err
+		}
+		a.log.Info("could not open a browser; the URL goes to the client", zap.Error(err))
 		// No browser here: the URL goes out in the error, and the next
 		// authenticate with this method waits for the login.
 		a.setPendingFlow(authBrowser, info.FlowID)
@@ -107,7 +122,7 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 		return nil, e
 	case authHeadless:
 		if id := a.pendingFlow(authHeadless); id != "" {
-			return a.awaitFlow(ctx, authHeadless, id)
+			return a.awaitFlow(ctx, authHeadless, id, nil)
 		}
 		if a.eng.Status().Type == "oauth" {
 			return sdk.AuthenticateResponse{}, nil
@@ -117,16 +132,77 @@ func (a *Agent) authenticate(ctx context.Context, p sdk.AuthenticateRequest) (an
 			return nil, err
 		}
 		a.setPendingFlow(authHeadless, info.FlowID)
-		// ACP gives an agent-run login no channel to the user but its answer:
-		// the code goes out in the error, and the next authenticate with
-		// this method waits for the login to complete.
-		e := authRequired(fmt.Sprintf("To log in, open %s on any device and enter the code %s, then choose %q again to finish.",
-			info.VerificationURL, info.UserCode, "ChatGPT Plus/Pro (device code)"))
-		e.Data = map[string]any{"verificationUrl": info.VerificationURL, "userCode": info.UserCode,
-			"expiresAt": info.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
-		return nil, e
+		if a.elicitsURL() {
+			// The client shows the URL and the code itself, and this one
+			// call waits for the login.
+			return a.elicitLogin(ctx, info)
+		}
+		// Without elicitation, ACP gives an agent-run login no channel to
+		// the user but its answer: the code goes out in the error, and the
+		// next authenticate with this method waits for the login.
+		return nil, deviceCodeError(info)
 	}
 	return nil, invalidParams(fmt.Sprintf("unknown authentication method %q; use %s, %s or %s", p.MethodId, authBrowser, authHeadless, authAPIKey))
+}
+
+// startBrowserLogin starts a browser login, or returns the one this
+// connection started while it waits for the user: checking and starting
+// are one step, so two clicks at once make one login.
+func (a *Agent) startBrowserLogin(ctx context.Context) (engine.FlowInfo, error) {
+	a.browserMu.Lock()
+	defer a.browserMu.Unlock()
+	if id := a.browser.FlowID; id != "" {
+		if r, err := a.eng.PollDevice(ctx, id, false); err == nil && r.State == engine.FlowPending {
+			return a.browser, nil
+		}
+	}
+	info, err := a.eng.StartOAuth(ctx, engine.MethodBrowser, false)
+	if err != nil {
+		return info, err
+	}
+	a.browser = info
+	return info, nil
+}
+
+// elicitsURL says whether the client takes URL elicitations.
+func (a *Agent) elicitsURL() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.caps.Elicitation != nil && a.caps.Elicitation.Url != nil
+}
+
+// elicitLogin hands the device-code login to the client as a URL
+// elicitation (the verification URL, the code in its message) and waits
+// for the login; elicitation/complete tells the client it is done. A
+// declined elicitation ends the login.
+func (a *Agent) elicitLogin(ctx context.Context, info engine.FlowInfo) (any, error) {
+	params := map[string]any{
+		"mode": "url", "elicitationId": info.FlowID, "url": info.VerificationURL,
+		"message": fmt.Sprintf("To log deckhand in with ChatGPT, open %s and enter the code %s.", info.VerificationURL, info.UserCode),
+	}
+	if id, ok := jsonrpc.RequestID(ctx); ok {
+		params["requestId"] = id
+	}
+	var res struct {
+		Action string `json:"action"`
+	}
+	if err := a.conn.Call(ctx, sdk.ClientMethodElicitationCreate, params, &res); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		a.log.Info("the client did not take the login elicitation", zap.Error(err))
+		return nil, deviceCodeError(info)
+	}
+	if res.Action != "accept" {
+		a.setPendingFlow(authHeadless, "")
+		_, _ = a.eng.CancelFlow(info.FlowID)
+		return nil, authRequired("The login was not accepted; choose a way to log in again.")
+	}
+	out, err := a.awaitFlow(ctx, authHeadless, info.FlowID, nil)
+	if err == nil {
+		a.conn.Notify(sdk.ClientMethodElicitationComplete, map[string]any{"elicitationId": info.FlowID})
+	}
+	return out, err
 }
 
 // pendingFlow returns the login flow a method started and left waiting for
@@ -155,14 +231,36 @@ func (a *Agent) setPendingFlow(method, flowID string) {
 	a.flows[method] = flowID
 }
 
-// awaitFlow holds authenticate until the login flow ends. A cancelled
-// authenticate leaves the flow to the next one.
-func (a *Agent) awaitFlow(ctx context.Context, method, flowID string) (any, error) {
+// openerError: the browser opener ended with an error before the login
+// did; the user needs the URL.
+type openerError struct{ err error }
+
+func (e *openerError) Error() string { return e.err.Error() }
+
+// awaitFlow holds authenticate until the login flow ends, or the browser
+// opener (exited, when not nil) fails: then the error is an *openerError
+// and the flow goes on. A cancelled authenticate leaves the flow to the next
+// one: the engine hands a browser login in progress to the next start.
+func (a *Agent) awaitFlow(ctx context.Context, method, flowID string, exited <-chan error) (any, error) {
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	if exited != nil {
+		go func() {
+			select {
+			case err := <-exited:
+				if err != nil {
+					stop(&openerError{err})
+				}
+			case <-ctx.Done():
+			}
+		}()
+	}
 	for {
 		r, err := a.eng.PollDevice(ctx, flowID, true)
 		if err != nil {
-			if ctx.Err() != nil {
-				a.setPendingFlow(method, flowID)
+			var opener *openerError
+			if errors.As(context.Cause(ctx), &opener) {
+				return nil, opener
 			}
 			return nil, err
 		}
@@ -180,6 +278,16 @@ func (a *Agent) awaitFlow(ctx context.Context, method, flowID string) (any, erro
 		}
 		return nil, authRequired(msg + "; try again.")
 	}
+}
+
+// deviceCodeError hands the device code to the user in an auth_required
+// error.
+func deviceCodeError(info engine.FlowInfo) error {
+	e := authRequired(fmt.Sprintf("To log in, open %s on any device and enter the code %s, then choose %q again to finish.",
+		info.VerificationURL, info.UserCode, "ChatGPT Plus/Pro (device code)"))
+	e.Data = map[string]any{"verificationUrl": info.VerificationURL, "userCode": info.UserCode,
+		"expiresAt": info.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
+	return e
 }
 
 // apiKeyFromMeta reads the key as the ACP adapter for Codex takes it,

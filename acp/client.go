@@ -23,6 +23,10 @@ type client struct {
 
 	mu      sync.Mutex
 	pending map[string]engine.FileChange // call id -> the change it makes
+	// always holds the tools the user allowed for the rest of a session
+	// ("session id/tool"): their calls run without asking, so they start
+	// in_progress, not pending.
+	always map[string]bool
 }
 
 const methodUpdate = sdk.ClientMethodSessionUpdate
@@ -53,7 +57,9 @@ func (c *client) toolCall(ev engine.TurnEvent) {
 	status := sdk.ToolCallStatusInProgress
 	var content []sdk.ToolCallContent
 	if v.mutating {
-		status = sdk.ToolCallStatusPending // until the user allows it
+		if !c.allowedAlways(ev.SessionID, ev.Name) {
+			status = sdk.ToolCallStatusPending // until the user allows it
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), previewWait)
 		ch, ok := c.a.eng.PreviewChange(ctx, ev.SessionID, ev.Name, ev.Arguments)
 		cancel()
@@ -80,16 +86,27 @@ func (c *client) toolResult(ev engine.TurnEvent) {
 		status = sdk.ToolCallStatusFailed
 	}
 	var content []sdk.ToolCallContent
+	out := ev.Output
 	if ev.OK && changed {
 		content = append(content, diffOf(ch))
+		out = withoutUnifiedDiff(out) // the diff content shows it
 	}
-	if out := strings.TrimSpace(ev.Output); out != "" {
+	if out := strings.TrimSpace(out); out != "" {
 		content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
 	}
 	c.update(ev.SessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
 		SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(ev.CallID), Status: &status,
 		Content: content, RawOutput: map[string]any{"output": ev.Output, "ok": ev.OK},
 	}})
+}
+
+// withoutUnifiedDiff is a write or edit's output without the unified diff
+// that follows its summary line.
+func withoutUnifiedDiff(out string) string {
+	if i := strings.Index(out, "\n--- "); i >= 0 && strings.Contains(out[i:], "\n+++ ") {
+		return out[:i]
+	}
+	return out
 }
 
 func fenced(out string) string {
@@ -123,6 +140,13 @@ func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest
 	v := viewOf(c.a.rootOf(req.SessionID), req.Tool, req.Arguments)
 	call := sdk.ToolCallUpdate{ToolCallId: sdk.ToolCallId(req.CallID), Title: sdk.Ptr(v.title), Kind: sdk.Ptr(v.kind),
 		Locations: v.locations, RawInput: req.Arguments}
+	if p := req.Preview; p != nil && p.Sandboxed != nil && !*p.Sandboxed {
+		title := v.title + " (outside the sandbox"
+		if p.Justification != "" {
+			title += ": " + p.Justification
+		}
+		call.Title = sdk.Ptr(title + ")")
+	}
 	c.mu.Lock()
 	if ch, ok := c.pending[req.CallID]; ok {
 		call.Content = []sdk.ToolCallContent{diffOf(ch)}
@@ -157,12 +181,23 @@ func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest
 			return engine.Deny, fmt.Errorf("the client chose the unknown permission option %q", res.Outcome.OptionID)
 		}
 	}
+	if d == engine.AllowAlways {
+		c.mu.Lock()
+		c.always[req.SessionID+"/"+req.Tool] = true
+		c.mu.Unlock()
+	}
 	if d != engine.Deny {
 		status := sdk.ToolCallStatusInProgress
 		c.update(req.SessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
 			SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(req.CallID), Status: &status}})
 	}
 	return d, nil
+}
+
+func (c *client) allowedAlways(sessionID, tool string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.always[sessionID+"/"+tool]
 }
 
 // chunk is an agent_message_chunk or agent_thought_chunk waiting in the

@@ -2,7 +2,9 @@ package acp
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -30,6 +32,12 @@ type session struct {
 	effort  string
 	title   string
 	updated time.Time
+	mode    string // the session mode (modes.go); "" is the default
+	// announced: the client was told the session's commands.
+	announced bool
+	// used and size: the context window after the last turn (size 0:
+	// unknown).
+	used, size int64
 }
 
 // Config option ids.
@@ -47,7 +55,7 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if !filepath.IsAbs(p.Cwd) {
 		return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", p.Cwd))
 	}
-	id, err := a.eng.NewSession(engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view})
+	id, err := a.eng.NewSession(engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view, MCPServers: mcpServers(p.McpServers)})
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +67,9 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if err != nil {
 		return nil, err
 	}
-	return sdk.NewSessionResponse{SessionId: sdk.SessionId(s.id), ConfigOptions: opts}, nil
+	// The commands go out once the client knows the session's id.
+	jsonrpc.AfterReply(ctx, func() { a.announceCommands(s) })
+	return sdk.NewSessionResponse{SessionId: sdk.SessionId(s.id), ConfigOptions: opts, Modes: modeState("")}, nil
 }
 
 // realPath is the path the engine confines a session to: cwd with its
@@ -101,67 +111,195 @@ func (a *Agent) canLoad() bool { return true }
 // queue writes them all before the answer, as ACP requires. The session
 // then continues in cwd, with this client.
 func (a *Agent) loadSession(ctx context.Context, p sdk.LoadSessionRequest) (any, error) {
+	opts, err := a.reopen(ctx, p.SessionId, p.Cwd, mcpServers(p.McpServers), true)
+	current := ""
+	if s, serr := a.session(p.SessionId); serr == nil {
+		s.mu.Lock()
+		current = s.mode
+		s.mu.Unlock()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return sdk.LoadSessionResponse{ConfigOptions: opts, Modes: modeState(current)}, nil
+}
+
+// resumeSession is session/resume: session/load without the replay, for a
+// client that still shows the conversation.
+func (a *Agent) resumeSession(ctx context.Context, p sdk.ResumeSessionRequest) (any, error) {
+	opts, err := a.reopen(ctx, p.SessionId, p.Cwd, mcpServers(p.McpServers), false)
+	if err != nil {
+		return nil, err
+	}
+	return sdk.ResumeSessionResponse{ConfigOptions: opts}, nil
+}
+
+// closeSession is session/close: the running turn is cancelled and the
+// session leaves memory (it stays stored: session/load brings it back).
+func (a *Agent) closeSession(ctx context.Context, p sdk.CloseSessionRequest) (any, error) {
+	s, err := a.session(p.SessionId)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.stop != nil {
+		s.stop()
+	}
+	s.mu.Unlock()
+	_, _ = a.eng.CancelSession(s.id)
+	for {
+		_, err := a.eng.CloseSession(s.id)
+		var busy *engine.SessionBusyError
+		if !errors.As(err, &busy) {
+			break // closed, or already out of memory
+		}
+		// The cancelled turn is ending.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	a.mu.Lock()
+	delete(a.sessions, s.id)
+	a.mu.Unlock()
+	return sdk.CloseSessionResponse{}, nil
+}
+
+// reopen makes a stored session (from this process or an earlier one) this
+// client's, in cwd, replaying it first when asked.
+func (a *Agent) reopen(ctx context.Context, sid sdk.SessionId, cwd string, servers []engine.MCPServer, replay bool) ([]sdk.SessionConfigOption, error) {
 	if err := a.needLogin(); err != nil {
 		return nil, err
 	}
-	if !filepath.IsAbs(p.Cwd) {
-		return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", p.Cwd))
+	if !filepath.IsAbs(cwd) {
+		return nil, invalidParams(fmt.Sprintf("cwd %q must be an absolute path", cwd))
 	}
-	id := string(p.SessionId)
+	id := string(sid)
 	sum, turns, err := a.eng.LoadSession(id)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: p.Cwd, Permissions: true, Client: a.view}); err != nil {
+	if err := a.eng.ResumeSession(id, engine.SessionOptions{Root: cwd, Permissions: true, Client: a.view, MCPServers: servers}); err != nil {
 		return nil, err
 	}
 	a.mu.Lock()
 	s := a.sessions[id]
 	if s == nil {
-		s = &session{id: id, cwd: realPath(p.Cwd), model: sum.Model, effort: "medium", title: sum.Title, updated: sum.UpdatedAt}
+		// The model and effort are those the session chose: its last turn's.
+		s = &session{id: id, cwd: realPath(cwd), model: sum.Model, effort: sum.Effort, title: sum.Title, updated: sum.UpdatedAt}
+		if !slices.Contains(efforts, s.effort) {
+			s.effort = "medium"
+		}
 		a.sessions[id] = s
 	}
 	a.mu.Unlock()
-	s.mu.Lock()
-	s.cwd = realPath(p.Cwd)
-	s.mu.Unlock()
-	for _, t := range turns {
-		a.replay(s, t)
-	}
-	opts, err := a.configOptions(ctx, s)
+	models, _, err := a.modelList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return sdk.LoadSessionResponse{ConfigOptions: opts}, nil
+	s.mu.Lock()
+	s.cwd = realPath(cwd)
+	if !slices.ContainsFunc(models, func(m engine.Model) bool { return m.ID == s.model }) {
+		s.model = "" // not one of this login's models: the login's default
+	}
+	s.mu.Unlock()
+	if replay {
+		for _, t := range turns {
+			a.replay(s, t)
+		}
+	}
+	if n := len(turns); n > 0 {
+		a.noteUsage(s, turns[n-1].Usage) // how full the window is now
+	}
+	a.announceCommands(s)
+	return a.configOptions(ctx, s)
 }
 
-// replay sends one stored turn: the user's message, each tool call with its
-// outcome, the answer.
+// replay sends one stored turn in the order it happened: the user's
+// message, then its text, reasoning (as thought chunks) and tool calls,
+// each call finished with its outcome and, for write and edit, its diff.
 func (a *Agent) replay(s *session, t engine.StoredTurn) {
 	if t.Message != "" {
 		a.view.update(s.id, sdk.UpdateUserMessageText(t.Message))
 	}
-	for _, c := range t.Tools {
-		v := viewOf(s.cwd, c.Name, c.Arguments)
-		status := sdk.ToolCallStatusCompleted
-		if !c.OK {
-			status = sdk.ToolCallStatusFailed
+	said := ""
+	for _, part := range t.Parts {
+		switch part.Kind {
+		case engine.PartText:
+			if said != "" {
+				said += "\n\n" // as the turn's text joins its steps
+			}
+			said += part.Text
+			a.view.update(s.id, sdk.UpdateAgentMessageText(part.Text))
+		case engine.PartReasoning:
+			a.view.update(s.id, sdk.UpdateAgentThoughtText(part.Text))
+		case engine.PartTool:
+			if part.Tool >= 0 && part.Tool < len(t.Tools) {
+				a.replayTool(s, t.Tools[part.Tool])
+			}
 		}
-		var content []sdk.ToolCallContent
-		if out := strings.TrimSpace(c.Output); out != "" {
-			content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
-		}
-		a.view.update(s.id, sdk.SessionUpdate{ToolCall: &sdk.SessionUpdateToolCall{
-			SessionUpdate: "tool_call", ToolCallId: sdk.ToolCallId(c.CallID), Title: v.title, Kind: v.kind,
-			Status: status, Locations: v.locations, RawInput: c.Arguments, Content: content,
-		}})
 	}
-	if t.Text != "" {
-		a.view.update(s.id, sdk.UpdateAgentMessageText(t.Text))
+	// The turn's answer may hold more than its finished steps (a cancelled
+	// step's text), or, from an older file, come with no parts at all.
+	if len(t.Parts) == 0 {
+		for _, c := range t.Tools {
+			a.replayTool(s, c)
+		}
+	}
+	if rest, ok := strings.CutPrefix(t.Text, said); ok && strings.TrimSpace(rest) != "" {
+		a.view.update(s.id, sdk.UpdateAgentMessageText(rest))
 	}
 	if t.Error != "" {
 		a.view.update(s.id, sdk.UpdateAgentMessageText("\n\n(The turn failed: "+t.Error+")"))
 	}
+}
+
+// replayTool sends one stored call as a finished tool_call.
+func (a *Agent) replayTool(s *session, c engine.StoredTool) {
+	v := viewOf(s.cwd, c.Name, c.Arguments)
+	status := sdk.ToolCallStatusCompleted
+	if !c.OK {
+		status = sdk.ToolCallStatusFailed
+	}
+	out := c.Output
+	var content []sdk.ToolCallContent
+	if d, ok := storedDiff(v, c); ok {
+		content = append(content, d)
+		out = withoutUnifiedDiff(out)
+	}
+	if out := strings.TrimSpace(out); out != "" {
+		content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
+	}
+	a.view.update(s.id, sdk.SessionUpdate{ToolCall: &sdk.SessionUpdateToolCall{
+		SessionUpdate: "tool_call", ToolCallId: sdk.ToolCallId(c.CallID), Title: v.title, Kind: v.kind,
+		Status: status, Locations: v.locations, RawInput: c.Arguments, Content: content,
+	}})
+}
+
+// storedDiff is the diff a finished write or edit showed, as far as its
+// arguments tell: an edit's replaced text, a created file's content. A
+// write over an existing file has no old text to show.
+func storedDiff(v toolView, c engine.StoredTool) (sdk.ToolCallContent, bool) {
+	if !c.OK || len(v.locations) == 0 {
+		return sdk.ToolCallContent{}, false
+	}
+	var p struct {
+		Content   *string `json:"content"`
+		OldString *string `json:"oldString"`
+		NewString *string `json:"newString"`
+	}
+	if json.Unmarshal(c.Arguments, &p) != nil {
+		return sdk.ToolCallContent{}, false
+	}
+	path := v.locations[0].Path
+	switch {
+	case c.Name == "edit" && p.OldString != nil && p.NewString != nil:
+		return sdk.ToolCallContent{Diff: &sdk.ToolCallContentDiff{Type: "diff", Path: path, OldText: p.OldString, NewText: *p.NewString}}, true
+	case c.Name == "write" && p.Content != nil && strings.HasSuffix(strings.TrimSpace(c.Output), "(created)"):
+		return sdk.ToolCallContent{Diff: &sdk.ToolCallContentDiff{Type: "diff", Path: path, NewText: *p.Content}}, true
+	}
+	return sdk.ToolCallContent{}, false
 }
 
 // listSessions lists the stored sessions, of cwd when given, newest first,
@@ -215,8 +353,57 @@ func (a *Agent) listSessions(ctx context.Context, p sdk.ListSessionsRequest) (an
 			out.Sessions = append(out.Sessions, info)
 		}
 	}
-	sort.SliceStable(out.Sessions, func(i, j int) bool { return *out.Sessions[i].UpdatedAt > *out.Sessions[j].UpdatedAt })
+	sort.Slice(out.Sessions, func(i, j int) bool { return listedBefore(out.Sessions[i], out.Sessions[j]) })
+	if p.Cursor != nil {
+		after, err := decodeCursor(*p.Cursor)
+		if err != nil {
+			return nil, invalidParams(fmt.Sprintf("cursor %q is not one session/list gave", *p.Cursor))
+		}
+		i := sort.Search(len(out.Sessions), func(i int) bool { return listedBefore(after, out.Sessions[i]) })
+		out.Sessions = out.Sessions[i:]
+	}
+	if len(out.Sessions) > listPage {
+		out.Sessions = out.Sessions[:listPage]
+		out.NextCursor = sdk.Ptr(encodeCursor(out.Sessions[listPage-1]))
+	}
 	return out, nil
+}
+
+// listPage is how many sessions one session/list answer holds at most.
+const listPage = 50
+
+// listedBefore orders session/list: newest first, then by id, so that a
+// cursor (the last session a page held) says where the next page starts.
+func listedBefore(a, b sdk.SessionInfo) bool {
+	if *a.UpdatedAt != *b.UpdatedAt {
+		return *a.UpdatedAt > *b.UpdatedAt
+	}
+	return a.SessionId < b.SessionId
+}
+
+type listCursor struct {
+	UpdatedAt string `json:"u"`
+	SessionID string `json:"s"`
+}
+
+func encodeCursor(last sdk.SessionInfo) string {
+	b, _ := json.Marshal(listCursor{UpdatedAt: *last.UpdatedAt, SessionID: string(last.SessionId)})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (sdk.SessionInfo, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return sdk.SessionInfo{}, err
+	}
+	var c listCursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return sdk.SessionInfo{}, err
+	}
+	if c.UpdatedAt == "" || c.SessionID == "" {
+		return sdk.SessionInfo{}, fmt.Errorf("incomplete cursor")
+	}
+	return sdk.SessionInfo{SessionId: sdk.SessionId(c.SessionID), UpdatedAt: sdk.Ptr(c.UpdatedAt)}, nil
 }
 
 // configOptions are the session's model and reasoning effort selectors.
@@ -317,6 +504,13 @@ func (a *Agent) setOption(ctx context.Context, s *session, id, value string) err
 	default:
 		return invalidParams(fmt.Sprintf("unknown config option %q; deckhand has %q and %q", id, optModel, optEffort))
 	}
+	// Kept with the session, for a later process that loads it.
+	s.mu.Lock()
+	model, effort := s.model, s.effort
+	s.mu.Unlock()
+	if err := a.eng.KeepSettings(s.id, model, effort); err != nil {
+		a.log.Debug("session settings not stored now; the next turn stores them", zap.String("session", s.id), zap.Error(err))
+	}
 	return nil
 }
 
@@ -335,20 +529,31 @@ func (a *Agent) setModel(ctx context.Context, p struct {
 	return struct{}{}, nil
 }
 
-func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
+func (a *Agent) prompt(ctx context.Context, pr promptRequest) (any, error) {
+	p := pr.PromptRequest
 	if err := a.needLogin(); err != nil {
+		return nil, err
+	}
+	if err := pr.checkTypes(); err != nil {
 		return nil, err
 	}
 	s, err := a.session(p.SessionId)
 	if err != nil {
 		return nil, err
 	}
-	text, atts, err := promptParts(p.Prompt)
+	text, atts, err := promptParts(a.rootOf(s.id), p.Prompt)
 	if err != nil {
 		return nil, err
 	}
+	a.announceCommands(s)
+	if reply, ok := a.command(ctx, s, text); ok {
+		a.view.update(s.id, sdk.UpdateAgentMessageText(reply))
+		return sdk.PromptResponse{StopReason: sdk.StopReasonEndTurn}, nil
+	}
 	s.mu.Lock()
 	req := engine.ChatRequest{SessionID: s.id, Message: text, Model: s.model, Effort: s.effort, Attachments: atts}
+	m, _ := modeOf(s.mode)
+	req.ApprovalPolicy, req.Sandbox = m.approval, m.sandbox
 	titled := s.title == ""
 	if titled {
 		s.title = titleOf(text)
@@ -384,7 +589,10 @@ func (a *Agent) prompt(ctx context.Context, p sdk.PromptRequest) (any, error) {
 		}
 		return nil, err
 	}
-	return sdk.PromptResponse{StopReason: stopReason(res.StopReason)}, nil
+	u := res.Usage
+	a.noteUsage(s, u)
+	return sdk.PromptResponse{StopReason: stopReason(res.StopReason), Usage: &sdk.Usage{
+		InputTokens: int(u.InputTokens), OutputTokens: int(u.OutputTokens), TotalTokens: int(u.InputTokens + u.OutputTokens)}}, nil
 }
 
 func stopReason(r engine.StopReason) sdk.StopReason {
@@ -393,6 +601,10 @@ func stopReason(r engine.StopReason) sdk.StopReason {
 		return sdk.StopReasonCancelled
 	case engine.StopMaxSteps:
 		return sdk.StopReasonMaxTurnRequests
+	case engine.StopMaxTokens:
+		return sdk.StopReasonMaxTokens
+	case engine.StopRefusal:
+		return sdk.StopReasonRefusal
 	}
 	return sdk.StopReasonEndTurn
 }
@@ -416,6 +628,17 @@ func (a *Agent) cancel(ctx context.Context, raw json.RawMessage) {
 		s.mu.Unlock()
 	}
 	_, _ = a.eng.CancelSession(string(p.SessionId))
+}
+
+// noteUsage keeps how full the session's context window is and tells the
+// client (usage_update), when the model's window is known.
+func (a *Agent) noteUsage(s *session, u engine.Usage) {
+	if u.ContextWindow <= 0 {
+		return
+	}
+	s.noteUsage(u)
+	a.view.update(s.id, sdk.SessionUpdate{UsageUpdate: &sdk.SessionUsageUpdate{SessionUpdate: "usage_update",
+		Used: int(u.ContextTokens), Size: int(u.ContextWindow)}})
 }
 
 // titleOf is a session's title: the start of its first message.

@@ -85,21 +85,6 @@ func compare(t *testing.T, what string, table []field, got map[string]string, pr
 	}
 }
 
-// headerFields flattens the headers a request carried, leaving out those
-// Go's HTTP client adds by itself.
-func headerFields(h http.Header) (map[string]string, map[string]bool) {
-	got, present := map[string]string{}, map[string]bool{}
-	for k, v := range h {
-		k = strings.ToLower(k)
-		switch k {
-		case "content-length", "accept-encoding": // set by net/http
-			continue
-		}
-		got[k], present[k] = strings.Join(v, ","), true
-	}
-	return got, present
-}
-
 func jsonFields(body []byte) (map[string]string, map[string]bool) {
 	var m map[string]json.RawMessage
 	_ = json.Unmarshal(body, &m)

@@ -103,7 +103,7 @@ func TestDoctor(t *testing.T) {
 				t.Errorf("%s failed: %s", c.Name, c.Detail)
 			}
 		}
-		if want := "version home auth.json token live callback port editors"; strings.Join(names, " ") != want {
+		if want := "version home auth.json token live callback port editors sandbox"; strings.Join(names, " ") != want {
 			t.Errorf("checks %v, want %s", names, want)
 		}
 		var said strings.Builder

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deckhand-dev/deckhand/tools/mcp/mcptest"
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
 
@@ -23,6 +24,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	mcptest.Main() // started as an MCP server by a test's config: serve and exit
 	dir, err := os.MkdirTemp("", "deckhand-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

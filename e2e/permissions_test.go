@@ -59,7 +59,8 @@ func TestPermissionDeny(t *testing.T) {
 		Arguments                                    map[string]any
 	}
 	json.Unmarshal(req.Params, &params)
-	if string(req.ID) != "1" || params.Tool != "write" || params.CallID != "w1" || params.SessionID != r.SessionID ||
+	var id uint64 // unguessable: a counter over 32 random bits
+	if json.Unmarshal(req.ID, &id) != nil || id < 1<<32 || params.Tool != "write" || params.CallID != "w1" || params.SessionID != r.SessionID ||
 		params.TurnID != r.TurnID || params.Arguments["path"] != "out.txt" || params.Description == "" {
 		t.Errorf("permission/request id %s params %s", req.ID, req.Params)
 	}
@@ -127,7 +128,9 @@ func TestMutatingToolsRefusedWithoutCapability(t *testing.T) {
 	fake.PushCodex(
 		upstreamtest.Step().Call("r1", "read", `{"path":"keep.txt"}`).Call("w1", "write", `{"path":"keep.txt","content":"changed"}`).Call("b1", "bash", `{"command":"touch made.txt"}`).Reply(),
 		upstreamtest.Text("could not"))
-	p.chat(map[string]any{"message": "change it"})
+	// untrusted: touch asks even where the sandbox would run it without
+	// asking (e2e/sandbox_test.go has that case).
+	p.chat(map[string]any{"message": "change it", "approvalPolicy": "untrusted"})
 	b, _ := os.ReadFile(filepath.Join(p.ws, "keep.txt"))
 	if string(b) != "original\n" {
 		t.Errorf("keep.txt changed to %q", b)

@@ -46,7 +46,9 @@ func TestPermissionPreview(t *testing.T) {
 		upstreamtest.Step().Call("w1", "write", callArgs(map[string]any{"path": "docs/new.md", "content": "# New\nline two\n"})).Reply(),
 		upstreamtest.Step().Call("b1", "bash", callArgs(map[string]any{"command": long})).Reply(),
 		upstreamtest.Text("done"))
-	r := p.chat(map[string]any{"message": "change things"})
+	// untrusted: the command asks even where the sandbox would run it
+	// without asking.
+	r := p.chat(map[string]any{"message": "change things", "approvalPolicy": "untrusted"})
 	if r.StopReason != "end_turn" {
 		t.Fatalf("result %+v", r)
 	}

@@ -30,6 +30,7 @@ const (
 	EventToolResult
 	EventCompacted // the history was compacted before the next request
 	EventLimits    // the service reported the plan's limits (Limits)
+	EventNotSaved  // the session could not be written (Error says why); it is kept in memory
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and
@@ -47,6 +48,9 @@ type TurnEvent struct {
 	Error     string
 	// ChangedPaths lists the files a write or edit changed (EventToolResult).
 	ChangedPaths []string
+	// Sandboxed says, for a command that ran, whether it ran inside the OS
+	// sandbox (EventToolResult); nil for other calls.
+	Sandboxed *bool
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64

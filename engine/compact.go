@@ -215,23 +215,6 @@ func (t *turn) compactByTrigger(ctx context.Context, cred auth.Credential, histo
 	return append(t.keptForCompaction(history), comp[0]), nil
 }
 
-// contentText reads a message's content: a string or a list of text parts.
-func contentText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var parts []struct {
-		Text string `json:"text"`
-	}
-	_ = json.Unmarshal(raw, &parts)
-	var b strings.Builder
-	for _, p := range parts {
-		b.WriteString(p.Text)
-	}
-	return b.String()
-}
-
 // summaryPrompt asks the model for a summary to continue from.
 const summaryPrompt = `Your context window is nearly full. Write a summary of the conversation so far that lets you continue the work without it: the user's goals and requests, what was done (files read and changed, commands run, their results), decisions and constraints, and what is left to do. Be specific (paths, names, errors); do not call tools.`
 

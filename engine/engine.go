@@ -13,6 +13,7 @@ import (
 
 	"github.com/deckhand-dev/deckhand/auth"
 	"github.com/deckhand-dev/deckhand/tools"
+	"github.com/deckhand-dev/deckhand/tools/sandbox"
 )
 
 // Config is everything the engine is built from. Zero durations take the
@@ -52,10 +53,18 @@ type Config struct {
 	// RefreshDelegate, when set, runs each login refresh in a process of
 	// its own (see auth.TokenSource.Delegate); nil refreshes in this one.
 	RefreshDelegate func(ctx context.Context, reason, stale string) error
-	// OpenBrowser opens a URL in the user's browser; nil opens nothing.
+	// OpenBrowser opens a URL in the user's browser; nil opens nothing. It
+	// returns once the browser is started, never waiting for it to close.
 	OpenBrowser func(url string) error
 	HTTPClient  *http.Client
 	Log         *zap.Logger
+
+	// Sandbox is the OS sandbox commands run in (sandbox.Detect); the zero
+	// value is none, and then every command asks. ApprovalPolicy and
+	// SandboxMode are the defaults of turns that name none ("" is
+	// on-request and workspace-write).
+	Sandbox                     sandbox.Sandbox
+	ApprovalPolicy, SandboxMode string
 }
 
 func (c *Config) defaults() {
@@ -130,12 +139,18 @@ type Engine struct {
 	defaults    map[string]string // default model by credential type, from models
 	catalogs    catalogCache      // the ChatGPT backend's last catalog
 	limits      limitsState       // the plan limits last reported
+
+	approvals approvalState // of turns whose chat names none (approval.go)
+	mcp       mcpHub        // MCP servers, per session (mcp.go)
 }
 
 // New builds an engine. Nothing runs until a client attaches.
 func New(cfg Config) *Engine {
 	cfg.defaults()
 	tools.KeepPrivate(cfg.Home)
+	if err := tools.UseTempKey(cfg.Home); err != nil {
+		cfg.Log.Debug("no key for temporary files: interrupted writes are not swept", zap.Error(err))
+	}
 	tightenHome(cfg.Home, cfg.Log)
 	store := auth.NewStore(cfg.Home)
 	store.Log = cfg.Log
@@ -207,7 +222,12 @@ func (e *Engine) Close() {
 	}
 	e.mu.Unlock()
 	e.wg.Wait()
+	e.closeMCP()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
+	// A refreshed login a full disk kept in memory: one last try.
+	fctx, fcancel := context.WithTimeout(context.Background(), 3*time.Second)
+	e.tokens.FlushUnsaved(fctx)
+	fcancel()
 	// A tool that ignores its cancel must not keep deckhand from exiting.
 	tools := make(chan struct{})
 	go func() { e.running.Wait(); close(tools) }()

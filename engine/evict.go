@@ -82,6 +82,7 @@ func (e *Engine) unloadSession(s *Session) bool {
 	if !ok {
 		return false
 	}
+	e.stopMCP(s.ID) // an idle session's servers start again when it is used
 	if drop {
 		e.mu.Lock()
 		if e.sessions[s.ID] == s {
@@ -117,5 +118,6 @@ func (e *Engine) CloseSession(id string) (bool, error) {
 		delete(e.sessions, id)
 	}
 	e.mu.Unlock()
+	e.forgetMCP(id)
 	return true, nil
 }

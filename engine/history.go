@@ -47,6 +47,9 @@ type Item struct {
 	// the ChatGPT branch sends them back as the official client does.
 	ID    string `json:"id,omitempty"`
 	Phase string `json:"phase,omitempty"`
+	// Images are images a call's output carries (an MCP tool's), as data
+	// URLs: the output then goes as text and input_image parts.
+	Images []string `json:"images,omitempty"`
 
 	// opens is the id of the turn this user message opened (in memory
 	// only): a Lite request follows it with the turn's settings.
@@ -99,6 +102,10 @@ func inputItems(history []Item) responses.ResponseInputParam {
 		case ItemCall:
 			in = append(in, responses.ResponseInputItemParamOfFunctionCall(it.Arguments, it.CallID, it.Name))
 		case ItemOutput:
+			if len(it.Images) > 0 {
+				in = append(in, outputWithImages(it))
+				continue
+			}
 			out := responses.ResponseInputItemParamOfFunctionCallOutput(it.Text)
 			// openai-go leaves call_id unset here: it must be set by hand.
 			out.OfFunctionCallOutput.CallID = param.NewOpt(it.CallID)

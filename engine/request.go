@@ -148,7 +148,7 @@ func (t *turn) requestParams(history []Item, trigger bool) responses.ResponseNew
 		p.Include = []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent}
 		p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffort(t.effort), Summary: shared.ReasoningSummaryAuto}
 	}
-	first := placeTools(&p, t.lite(), t.e.toolDefs(t.entry))
+	first := placeTools(&p, t.lite(), append(t.e.toolDefs(t.entry), t.mcpToolDefs()...))
 	if !t.codex {
 		p.Instructions = param.NewOpt(t.basePrompt())
 		p.ParallelToolCalls = param.NewOpt(true)

@@ -16,6 +16,15 @@ type Preview struct {
 	Diff    string
 	Command string
 	Cwd     string
+	// Sandboxed (commands only) says whether the command would run inside
+	// the OS sandbox, and Justification is why the model asks to run it
+	// outside (approval.go).
+	Sandboxed     *bool
+	Justification string
+	// MCP is an MCP tool call's {server, tool, arguments}; MCPServers the
+	// servers a workspace's .mcp.json would start (with Path).
+	MCP        *MCPCall
+	MCPServers []MCPServer
 }
 
 // Verdict is the user's answer to a permission request, with the reason of

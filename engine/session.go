@@ -43,6 +43,9 @@ type SessionOptions struct {
 	// Client receives the session's events; nil means the client given to
 	// Attach.
 	Client Client
+	// MCPServers are the MCP servers the editor passes for this session
+	// (ACP's session/new); nil uses those of SetMCPServers.
+	MCPServers []MCPServer
 }
 
 type runningTurn struct {
@@ -68,6 +71,9 @@ type ChatRequest struct {
 	Effort    string // "low" | "medium" | "high" | ""
 	// Attachments go to the model with the message (1.1).
 	Attachments []Attachment
+	// ApprovalPolicy and Sandbox (1.2) set this turn's approval policy and
+	// sandbox mode; "" keeps the engine's (SetApprovals).
+	ApprovalPolicy, Sandbox string
 }
 
 // Usage counts tokens.
@@ -86,6 +92,12 @@ const (
 	StopEndTurn   StopReason = "end_turn"
 	StopCancelled StopReason = "cancelled"
 	StopMaxSteps  StopReason = "max_steps"
+	// StopMaxTokens: the model's answer hit its output token limit
+	// (response.incomplete, max_output_tokens); the text so far is kept.
+	StopMaxTokens StopReason = "max_tokens"
+	// StopRefusal: the model refused (a refusal content part), or its
+	// answer was cut by the content filter.
+	StopRefusal StopReason = "refusal"
 )
 
 // TurnResult is what a turn did.
@@ -106,6 +118,11 @@ func (e *Engine) NewSession(opts SessionOptions) (string, error) {
 		return "", &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 	}
 	s := e.newSession(newID("ses"), env.Root, opts.Permissions, opts.Client)
+	if opts.MCPServers != nil {
+		if err := e.setSessionMCP(s.ID, opts.MCPServers); err != nil {
+			return "", err
+		}
+	}
 	e.mu.Lock()
 	e.sessions[s.ID] = s
 	e.mu.Unlock()
@@ -141,6 +158,9 @@ func (e *Engine) CheckChat(req ChatRequest) error {
 	default:
 		return &InvalidParamsError{Field: "reasoningEffort", Problem: "must be low, medium or high"}
 	}
+	if err := checkApprovals(req); err != nil {
+		return err
+	}
 	if req.SessionID != "" && !e.HasSession(req.SessionID) {
 		return &UnknownSessionError{SessionID: req.SessionID}
 	}
@@ -172,8 +192,9 @@ func (e *Engine) session(id string) (s *Session, created bool, err error) {
 
 func (e *Engine) dropSession(id string) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	delete(e.sessions, id)
+	e.mu.Unlock()
+	e.forgetMCP(id)
 }
 
 // CancelSession cancels the running turn of a session; false when none runs

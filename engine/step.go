@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,9 @@ type stepResult struct {
 	text  string // the step's assistant text
 	calls []Item
 	usage Usage
+	// stop ends the turn after this step whatever it holds: the answer
+	// was cut at the token limit, or refused.
+	stop StopReason
 }
 
 var errIdle = errors.New("the model service sent nothing for too long")
@@ -37,6 +41,8 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 
 	var res stepResult
 	deltas := map[string]*strings.Builder{}
+	refusals := map[string]bool{} // items whose refusal streamed
+	refused := false
 	completed := false
 	limitsSeen := false
 	defer func() {
@@ -60,7 +66,18 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 			t.emit(TurnEvent{Kind: EventDelta, Text: ev.Delta})
 		case "response.reasoning_summary_text.delta":
 			t.emit(TurnEvent{Kind: EventReasoning, Text: ev.Delta})
+		case "response.refusal.delta":
+			// The user sees a refusal as the answer.
+			refusals[ev.ItemID] = true
+			t.partial.WriteString(ev.Delta)
+			t.emit(TurnEvent{Kind: EventDelta, Text: ev.Delta})
 		case "response.output_item.done":
+			if text, ok := refusalOf(ev.Item); ok {
+				refused = true
+				if !refusals[ev.Item.ID] {
+					t.emit(TurnEvent{Kind: EventDelta, Text: text})
+				}
+			}
 			res.add(outputItem(ev.Item, deltas))
 		case "response.completed":
 			completed = true
@@ -76,8 +93,29 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 			return res, classify(t.model, 0, nil, body)
 		case "response.incomplete":
 			reason := ev.Response.IncompleteDetails.Reason
-			return res, &UpstreamError{Detail: "response incomplete: " + reason,
-				Message: fmt.Sprintf("The model stopped before finishing its answer (%s).", reason)}
+			switch reason {
+			case "max_output_tokens":
+				res.stop = StopMaxTokens
+			case "content_filter":
+				res.stop = StopRefusal
+			default:
+				return res, &UpstreamError{Detail: "response incomplete: " + reason,
+					Message: fmt.Sprintf("The model stopped before finishing its answer (%s).", reason)}
+			}
+			// The answer so far is the step's; a call cut in the middle of
+			// its arguments is never run.
+			completed = true
+			u := ev.Response.Usage
+			res.usage = Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens}
+			if res.text == "" {
+				for id, b := range deltas {
+					if b.Len() > 0 && !refusals[id] {
+						res.add(Item{Kind: ItemAssistant, Text: b.String()}, true)
+					}
+				}
+			}
+			res.calls = nil
+			res.items = slices.DeleteFunc(res.items, func(it Item) bool { return it.Kind == ItemCall })
 		case "error":
 			return res, classify(t.model, 0, nil, []byte(ev.RawJSON()))
 		case "codex.rate_limits":
@@ -92,6 +130,9 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 	}
 	idle.Stop()
 	if completed {
+		if refused && res.stop == "" && len(res.calls) == 0 {
+			res.stop = StopRefusal // a refusal with calls goes on with them
+		}
 		return res, nil
 	}
 	err := st.Err()
@@ -126,6 +167,22 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 		Message: "The connection to the model service failed or broke; check the network and try again."}}
 }
 
+// refusalOf returns the refusal text of a message item, ok when it has one.
+func refusalOf(o responses.ResponseOutputItemUnion) (string, bool) {
+	if o.Type != "message" {
+		return "", false
+	}
+	var b strings.Builder
+	found := false
+	for _, c := range o.Content {
+		if c.Type == "refusal" {
+			found = true
+			b.WriteString(c.Refusal)
+		}
+	}
+	return b.String(), found
+}
+
 func (r *stepResult) add(it Item, ok bool) {
 	if !ok {
 		return
@@ -148,8 +205,11 @@ func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.
 	case "message":
 		var b strings.Builder
 		for _, c := range o.Content {
-			if c.Type == "output_text" {
+			switch c.Type {
+			case "output_text":
 				b.WriteString(c.Text)
+			case "refusal":
+				b.WriteString(c.Refusal) // the model sees what it said
 			}
 		}
 		text := b.String()

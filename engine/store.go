@@ -46,7 +46,7 @@ const (
 	// RecordSession is the header, the first line: SessionID, WorkspaceRoot,
 	// Title, Version, At.
 	RecordSession RecordType = "session"
-	// RecordTurn opens a turn: TurnID, Message, Model, At.
+	// RecordTurn opens a turn: TurnID, Message, Model, Effort, At.
 	RecordTurn RecordType = "turn"
 	// RecordItem is one history item of the open turn: TurnID, Item.
 	RecordItem RecordType = "item"
@@ -55,6 +55,9 @@ const (
 	// RecordHistory replaces the whole history with Items (a compaction):
 	// the items before it are no longer sent, the transcript keeps them.
 	RecordHistory RecordType = "history"
+	// RecordSettings keeps the model and effort a session chose between
+	// turns: Model, Effort, At.
+	RecordSettings RecordType = "settings"
 )
 
 // Record is one line of a session file. Type is its first member, so a
@@ -73,6 +76,7 @@ type Record struct {
 	TurnID  string `json:"turnId,omitempty"`
 	Message string `json:"message,omitempty"`
 	Model   string `json:"model,omitempty"`
+	Effort  string `json:"effort,omitempty"` // RecordTurn: the reasoning effort
 
 	Item  *Item  `json:"item,omitempty"`  // RecordItem
 	Items []Item `json:"items,omitempty"` // RecordHistory
@@ -155,7 +159,8 @@ type SessionSummary struct {
 	SessionID     string
 	Title         string
 	WorkspaceRoot string
-	Model         string // of the last turn
+	Model         string // of the last turn, or chosen since (RecordSettings)
+	Effort        string // likewise ("" before effort was stored)
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Turns         int
@@ -169,10 +174,35 @@ type StoredTurn struct {
 	TurnID     string
 	Message    string
 	Model      string
+	Effort     string
 	Text       string
 	Tools      []StoredTool
 	StopReason StopReason // "" while the turn runs, or when the process died in it
 	Error      string
+	// Usage is what the turn's end recorded: its tokens and how full the
+	// context window was after it.
+	Usage Usage
+	// Parts is what the turn did in the order it happened: its steps'
+	// text, reasoning summaries and calls (an index into Tools).
+	Parts []TurnPart
+}
+
+// PartKind says what a TurnPart is.
+type PartKind string
+
+// Turn part kinds.
+const (
+	PartText      PartKind = "text"
+	PartReasoning PartKind = "reasoning"
+	PartTool      PartKind = "tool"
+)
+
+// TurnPart is one thing a stored turn did: Text for text and reasoning,
+// Tool (an index into StoredTurn.Tools) for a call.
+type TurnPart struct {
+	Kind PartKind
+	Text string
+	Tool int
 }
 
 // StoredTool is one tool call of a turn.
@@ -201,7 +231,7 @@ func (st *Store) Load(id string) (*Stored, error) {
 	if !validID(id) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
-	f, err := os.Open(st.path(id))
+	f, err := openRegular(st.path(id), os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
@@ -212,6 +242,9 @@ func (st *Store) Load(id string) (*Stored, error) {
 	info, err := f.Stat()
 	if err != nil {
 		return nil, &BrokenError{SessionID: id, Reason: err.Error()}
+	}
+	if info.Size() > MaxSessionFile {
+		return nil, &BrokenError{SessionID: id, Reason: fmt.Sprintf("it is larger than %d MiB, more than deckhand loads", MaxSessionFile>>20)}
 	}
 	var b builder
 	b.s.Summary.UpdatedAt = info.ModTime()
@@ -228,6 +261,11 @@ func (st *Store) Load(id string) (*Stored, error) {
 // maxLine bounds one record; a longer line is a broken file, not an
 // allocation without end.
 const maxLine = 64 << 20
+
+// MaxSessionFile is the largest session file deckhand loads: a session
+// lives in memory whole, and a crafted 1 GiB file made a chat take 13.5 GB.
+// A longer session is compacted well before it gets there.
+const MaxSessionFile = 128 << 20
 
 // readRecords calls add for each complete record of r, in order, with the
 // offset after it. The header must come first. A last line without its
@@ -314,10 +352,10 @@ func (b *builder) add(rec *Record, end int64) error {
 		b.s.Summary.CreatedAt, _ = time.Parse(time.RFC3339Nano, rec.At)
 	case RecordTurn:
 		b.closeTurn()
-		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model})
+		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model, Effort: rec.Effort})
 		b.turn = &b.s.Turns[len(b.s.Turns)-1]
 		b.calls = map[string]int{}
-		b.s.Summary.Model = rec.Model
+		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
 	case RecordItem:
 		if rec.Item == nil {
 			return errors.New("an item record without its item")
@@ -332,8 +370,13 @@ func (b *builder) add(rec *Record, end int64) error {
 			// The end's text is what the turn answered, a cancelled step's
 			// partial text included.
 			b.turn.StopReason, b.turn.Text, b.turn.Error = rec.StopReason, rec.Text, rec.Error
+			if rec.Usage != nil {
+				b.turn.Usage = *rec.Usage
+			}
 			b.closeTurn()
 		}
+	case RecordSettings:
+		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
 	case RecordHistory:
 		for _, it := range rec.Items {
 			if err := it.Check(); err != nil {
@@ -360,8 +403,14 @@ func (b *builder) note(it Item) {
 			b.turn.Text += "\n\n"
 		}
 		b.turn.Text += it.Text
+		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartText, Text: it.Text})
+	case ItemReasoning:
+		if text := strings.Join(it.Summary, "\n\n"); text != "" {
+			b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartReasoning, Text: text})
+		}
 	case ItemCall:
 		b.calls[it.CallID] = len(b.turn.Tools)
+		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartTool, Tool: len(b.turn.Tools)})
 		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: jsonArgs(it.Arguments)})
 	case ItemOutput:
 		if i, ok := b.calls[it.CallID]; ok {

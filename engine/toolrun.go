@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/tools"
+	"github.com/deckhand-dev/deckhand/tools/sandbox"
 )
 
 // callOutcome is what running one call gave the model.
@@ -18,6 +19,10 @@ type callOutcome struct {
 	output  string
 	ok      bool
 	changed []string // files a write or edit changed
+	// sandboxed says whether a command ran in the OS sandbox; nil when the
+	// call ran no command.
+	sandboxed *bool
+	images    []string // data URLs of images for the model (MCP tools)
 }
 
 // runCalls runs the calls of one step and returns their outputs in call order.
@@ -39,7 +44,7 @@ func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	}
 	out := make([]Item, len(calls))
 	for i, c := range calls {
-		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok}
+		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok, Images: outcomes[i].images}
 	}
 	return out
 }
@@ -136,6 +141,9 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		}
 	}()
 	tool := t.tool(c.Name)
+	if tool == nil && isMCPTool(c.Name) {
+		return t.runMCP(ctx, c)
+	}
 	if tool == nil {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}
 	}
@@ -160,18 +168,33 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		}
 		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err), changed: changed}
 	}
-	return callOutcome{output: res.Output, ok: !res.IsError, changed: changed}
+	return callOutcome{output: res.Output, ok: !res.IsError, changed: changed, sandboxed: ranSandboxed(c, env)}
 }
 
 // permit decides whether a mutating call may run, asking the user when the
 // editor can be asked. The message is what the model sees when it may not.
 func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.Env) (string, bool) {
+	// A command is first up to the approval policy and the sandbox.
+	plan, msg := t.planCommand(c)
+	if msg != "" {
+		return msg, false
+	}
+	if plan != nil && plan.Action != sandbox.Ask {
+		if plan.Action == sandbox.Refuse {
+			return plan.Reason, false
+		}
+		t.apply(plan, env)
+		return "", true
+	}
+	always := plan.alwaysKey(c.Name)
 	canAsk, allowAll := t.s.permissions, t.e.cfg.AllowAll
 	switch {
-	case t.s.allowedAlways(c.Name):
+	case t.s.allowedAlways(always):
+		t.apply(plan, env)
 		return "", true
 	case canAsk:
 	case allowAll:
+		t.apply(plan, env)
 		return "", true
 	default:
 		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.Name), false
@@ -179,6 +202,9 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 	preview, msg, ok := t.previewFor(c, env)
 	if !ok {
 		return msg, false // the call would fail: no need to ask
+	}
+	if plan != nil && preview != nil {
+		preview.Sandboxed, preview.Justification = &plan.Sandboxed, plan.justification
 	}
 	v, err := t.ask(ctx, PermissionRequest{
 		SessionID: t.s.ID, TurnID: t.id, CallID: c.CallID, Tool: c.Name,
@@ -194,9 +220,11 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 	}
 	switch v.Decision {
 	case AllowAlways:
-		t.s.allowAlways(c.Name)
+		t.s.allowAlways(always)
+		t.apply(plan, env)
 		return "", true
 	case Allow:
+		t.apply(plan, env)
 		return "", true
 	default:
 		return denied(v), false
@@ -204,7 +232,7 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 }
 
 func (t *turn) report(c Item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed}
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, Sandboxed: oc.sandboxed}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}

@@ -40,6 +40,9 @@ type turn struct {
 	// credAt is when the credential was read as the turn began; the
 	// first request goes with it if that was a moment ago (credReuse).
 	credAt time.Time
+	// approvals are the approval policy and sandbox mode of the turn's
+	// commands (approval.go).
+	approvals approvals
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -76,7 +79,8 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	defer cancel()
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
-	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s)}
+	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
+		approvals: e.approvalsFor(req)}
 	// The turn is cancellable from here on, the refresh of a token included.
 	if t.running, err = s.begin(t.id, cancel); err != nil {
 		return TurnResult{}, err
@@ -106,6 +110,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 
 	t.emit(TurnEvent{Kind: EventStarted})
+	t.startMCP(ctx) // the session's MCP servers, the first time
 	// A session's first items are its environment and the root's
 	// instructions; an attachment's directory may bring more instructions.
 	var pre []Item
@@ -178,6 +183,9 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		history = append(history, step.items...)
 		t.s.meter.note(step.usage, len(history))
 		t.keep(history)
+		if step.stop != "" {
+			return end(step.stop, nil)
+		}
 		// The rule the tools deckhand replaces got wrong: any call at all,
 		// whatever text or reasoning came with it, means another step.
 		if len(step.calls) == 0 {

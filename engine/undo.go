@@ -214,6 +214,9 @@ func (e *Engine) Undo(ctx context.Context, sessionID, turnID string, force bool)
 	if err != nil {
 		return res, err
 	}
+	if len(res.Restored) == 0 {
+		return res, nil // nothing was put back: the turn stays undoable
+	}
 	if data, err := json.Marshal(undoEntry{Undone: true}); err == nil {
 		s.appendClaimed(&Record{Type: RecordUndo, TurnID: res.TurnID, Data: data})
 	}
@@ -256,7 +259,11 @@ func (s *Session) undoLocked(ctx context.Context, turnID string, force bool) (Un
 		}
 		res.Restored = append(res.Restored, f.Path)
 	}
-	tc.Undone = true
+	// An undo that put nothing back leaves the turn to undo: marked done,
+	// the next undo would take back the turn before it instead.
+	if len(res.Restored) > 0 {
+		tc.Undone = true
+	}
 	return res, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/sourcegraph/jsonrpc2"
 	"go.uber.org/zap"
@@ -97,7 +98,7 @@ func (c *Conn) startRequest(req *jsonrpc2.Request) {
 		h = methodNotFound(req.Method)
 	}
 	mw, gate, inline := c.middleware, c.gate, c.inline[req.Method]
-	ctx, cancel := context.WithCancel(c.base)
+	ctx, cancel := context.WithCancel(context.WithValue(context.WithValue(c.base, requestIDKey{}, req.ID), afterKey{}, &afterReply{}))
 	c.inflight[req.ID] = cancel
 	c.active.Add(1)
 	c.mu.Unlock()
@@ -119,6 +120,19 @@ func (c *Conn) startRequest(req *jsonrpc2.Request) {
 	}()
 }
 
+type requestIDKey struct{}
+
+// RequestID is the id of the request a handler serves, as the peer sent it
+// (a JSON number or string); false outside a request handler.
+func RequestID(ctx context.Context) (json.RawMessage, bool) {
+	id, ok := ctx.Value(requestIDKey{}).(jsonrpc2.ID)
+	if !ok {
+		return nil, false
+	}
+	raw, err := json.Marshal(id)
+	return raw, err == nil
+}
+
 func methodNotFound(method string) HandlerFunc {
 	return func(context.Context, json.RawMessage) (any, error) {
 		return nil, &Error{Code: CodeMethodNotFound, Message: fmt.Sprintf("Method not found: %q is not a method this server serves.", method)}
@@ -138,6 +152,42 @@ func (c *Conn) serveRequest(ctx context.Context, cancel context.CancelFunc, req 
 		return
 	}
 	c.enqueueReply(req.ID, result, nil)
+	if a, ok := ctx.Value(afterKey{}).(*afterReply); ok {
+		a.run()
+	}
+}
+
+type afterKey struct{}
+
+// afterReply holds what a handler asked to run once its answer is queued.
+type afterReply struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (a *afterReply) run() {
+	a.mu.Lock()
+	fns := a.fns
+	a.fns = nil
+	a.mu.Unlock()
+	for _, f := range fns {
+		func() {
+			defer func() { _ = recover() }() // the answer went out; nothing to fail
+			f()
+		}()
+	}
+}
+
+// AfterReply runs f once the handler serving ctx has returned a result and
+// that result is queued, so that what f sends goes out after the answer (a
+// notification about what the answer created, say). f does not run when the
+// handler fails or outside a request handler.
+func AfterReply(ctx context.Context, f func()) {
+	if a, ok := ctx.Value(afterKey{}).(*afterReply); ok {
+		a.mu.Lock()
+		a.fns = append(a.fns, f)
+		a.mu.Unlock()
+	}
 }
 
 // invoke calls the handler (through the middleware) and encodes its

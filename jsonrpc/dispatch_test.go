@@ -3,6 +3,7 @@ package jsonrpc
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -124,5 +125,55 @@ func TestConnReplyAfterNotifications(t *testing.T) {
 			}
 			h.peer.expectResult("1", `"done"`)
 		})
+	}
+}
+
+// A handler learns the id of the request it serves, as the peer sent it.
+func TestRequestID(t *testing.T) {
+	leakCheck(t)
+	h := serve(t, framings[0], options{}, func(c *Conn) {
+		c.Handle("whoami", func(ctx context.Context, _ json.RawMessage) (any, error) {
+			id, ok := RequestID(ctx)
+			if !ok {
+				return nil, errors.New("no request id")
+			}
+			return id, nil
+		})
+	})
+	h.peer.request(7, "whoami", nil)
+	h.peer.expectResult("7", "7")
+	h.peer.request("a-1", "whoami", nil)
+	h.peer.expectResult(`"a-1"`, `"a-1"`)
+	if _, ok := RequestID(context.Background()); ok {
+		t.Error("RequestID outside a handler reported an id")
+	}
+}
+
+// What a handler asks to run after its answer goes out after it; a failed
+// handler's does not run.
+func TestAfterReply(t *testing.T) {
+	leakCheck(t)
+	var conn *Conn
+	h := serve(t, framings[0], options{}, func(c *Conn) {
+		conn = c
+		c.Handle("make", func(ctx context.Context, raw json.RawMessage) (any, error) {
+			AfterReply(ctx, func() { conn.Notify("made", map[string]string{"what": "thing"}) })
+			if string(raw) == `"fail"` {
+				return nil, errors.New("no")
+			}
+			return "ok", nil
+		})
+	})
+	h.peer.request(1, "make", nil)
+	h.peer.expectResult("1", `"ok"`)
+	if m := h.peer.next(); m.Method != "made" {
+		t.Fatalf("after the answer: %s, want the notification", m.raw)
+	}
+	h.peer.request(2, "make", "fail")
+	h.peer.expectError(-32603, "2")
+	h.peer.request(3, "make", nil)
+	h.peer.expectResult("3", `"ok"`)
+	if m := h.peer.next(); m.Method != "made" {
+		t.Fatalf("after the answer: %s, want the notification", m.raw)
 	}
 }

@@ -24,6 +24,8 @@ type ChatParams struct {
 	ReasoningEffort string `json:"reasoningEffort,omitempty"`
 	// Attachments (1.1) go to the model with the message.
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Approvals (1.2) hold for this turn.
+	Approvals
 }
 
 // Usage counts tokens.
@@ -82,6 +84,9 @@ type ChatToolResultParams struct {
 	Error  string `json:"error,omitempty"`
 	// ChangedPaths (1.1) lists the files a write or edit changed.
 	ChangedPaths []string `json:"changedPaths,omitempty"`
+	// Sandboxed (1.2, an extension) says, for a command that ran, whether
+	// it ran inside the OS sandbox.
+	Sandboxed *bool `json:"sandboxed,omitempty"`
 }
 
 // ToolResultDisplayLimit is how much of a tool's output chat/toolResult carries.

@@ -1,5 +1,7 @@
 package protocol
 
+import "encoding/json"
+
 // Version 1.1 additions: review before allowing, undo, context from the
 // editor, long sessions.
 
@@ -16,6 +18,16 @@ type Preview struct {
 	Diff    string `json:"diff,omitempty"`
 	Command string `json:"command,omitempty"`
 	Cwd     string `json:"cwd,omitempty"`
+	// Sandboxed (1.2, commands only) says whether the command would run in
+	// the OS sandbox; Justification is why the model asks to run it outside.
+	Sandboxed     *bool  `json:"sandboxed,omitempty"`
+	Justification string `json:"justification,omitempty"`
+	// Server, Tool and Arguments (1.2) are an MCP tool call's; Servers the
+	// MCP servers a workspace's .mcp.json (Path) would start.
+	Server    string             `json:"server,omitempty"`
+	Tool      string             `json:"tool,omitempty"`
+	Arguments json.RawMessage    `json:"arguments,omitempty"`
+	Servers   []MCPServerPreview `json:"servers,omitempty"`
 }
 
 // UndoParams are the params of undo. No TurnID: the session's last turn

@@ -18,6 +18,10 @@ type InitializeParams struct {
 	// WorkspaceRoot is absolute; the default is the server's working directory.
 	WorkspaceRoot string              `json:"workspaceRoot,omitempty"`
 	Capabilities  *ClientCapabilities `json:"capabilities,omitempty"`
+	// Approvals (1.2) are the defaults of the chats that name none.
+	Approvals
+	// MCPServers (1.2) are MCP servers the editor adds, by name.
+	MCPServers map[string]MCPServerConfig `json:"mcpServers,omitempty"`
 }
 
 // ServerInfo names the server.
@@ -48,6 +52,10 @@ type ServerCapabilities struct {
 	Compaction  bool `json:"compaction,omitempty"`
 	// Limits (1.2): account/limits and limits are served.
 	Limits bool `json:"limits,omitempty"`
+	// Sandbox (1.2) is the OS sandbox commands run in.
+	Sandbox *SandboxCapability `json:"sandbox,omitempty"`
+	// MCP (1.2): MCP servers' tools join the loop; mcp/list, mcp/status.
+	MCP bool `json:"mcp,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.

@@ -84,3 +84,16 @@ type SessionsDeleteResult struct {
 type SessionsCloseResult struct {
 	Closed bool `json:"closed"`
 }
+
+// NotifyChatNotSaved: the session could not be written to disk (a full
+// disk). The turn goes on, the session is kept in memory, and its next turn
+// writes the whole of it again; a restart before that loses what was not
+// written.
+const NotifyChatNotSaved = "chat/notSaved"
+
+// ChatNotSavedParams are the params of chat/notSaved; Message says why, in
+// a sentence for the user.
+type ChatNotSavedParams struct {
+	TurnRef
+	Message string `json:"message"`
+}

@@ -49,7 +49,10 @@ func preview(p *engine.Preview) *protocol.Preview {
 	if p == nil {
 		return nil
 	}
-	return &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd}
+	out := &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd,
+		Sandboxed: p.Sandboxed, Justification: p.Justification}
+	mcpPreview(p, out)
+	return out
 }
 
 // Review asks the editor, with the call's preview, and passes on the reason

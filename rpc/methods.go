@@ -124,7 +124,7 @@ func (s *Server) registerChat() {
 	eng := s.cfg.Engine
 	request(s, protocol.MethodChat, true, func(ctx context.Context, p protocol.ChatParams) (any, error) {
 		req := engine.ChatRequest{SessionID: p.SessionID, Message: p.Message, Model: p.Model, Effort: p.ReasoningEffort,
-			Attachments: attachments(p.Attachments)}
+			Attachments: attachments(p.Attachments), ApprovalPolicy: p.ApprovalPolicy, Sandbox: p.Sandbox}
 		if err := eng.CheckChat(req); err != nil {
 			return nil, err
 		}
@@ -137,7 +137,7 @@ func (s *Server) registerChat() {
 			return nil, ctx.Err()
 		}
 		return protocol.ChatResult{
-			SessionID: res.SessionID, TurnID: res.TurnID, StopReason: string(res.StopReason),
+			SessionID: res.SessionID, TurnID: res.TurnID, StopReason: wireStop(res.StopReason),
 			Text: res.Text, Steps: res.Steps,
 			Usage: protocol.Usage{InputTokens: res.Usage.InputTokens, OutputTokens: res.Usage.OutputTokens,
 				ContextTokens: res.Usage.ContextTokens, ContextWindow: res.Usage.ContextWindow},

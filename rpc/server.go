@@ -148,6 +148,12 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		return nil, invalidParams(fmt.Sprintf("workspaceRoot %q must be an absolute path", root))
 	}
 	perms := p.Capabilities != nil && p.Capabilities.Permissions
+	if err := s.cfg.Engine.SetApprovals(p.ApprovalPolicy, p.Sandbox); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Engine.SetMCPServers(mcpServers(p.MCPServers)); err != nil {
+		return nil, err
+	}
 	root, err := s.cfg.Engine.Attach(&client{conn: s.conn, log: s.log}, root, perms)
 	if err != nil {
 		return nil, err
@@ -166,7 +172,7 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		ProtocolVersion: protocol.Version,
 		Auth:            authStatus(s.cfg.Engine.Status()),
 		WorkspaceRoot:   root,
-		Capabilities:    serverCapabilities(),
+		Capabilities:    withSandbox(serverCapabilities(), s.cfg.Engine.SandboxStatus()),
 		Instructions:    s.cfg.Engine.InstructionFiles(),
 	}, nil
 }
@@ -193,4 +199,5 @@ func (s *Server) register() {
 	s.registerChat()
 	s.registerSessions()
 	s.registerContext()
+	s.registerMCP()
 }

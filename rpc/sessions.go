@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 
+	"github.com/deckhand-dev/deckhand/engine"
 	"github.com/deckhand-dev/deckhand/protocol"
 )
 
@@ -49,7 +50,7 @@ func (s *Server) registerSessions() {
 		res := protocol.SessionsLoadResult{SessionID: sum.SessionID, Title: sum.Title, WorkspaceRoot: sum.WorkspaceRoot,
 			Model: sum.Model, Turns: make([]protocol.TranscriptTurn, 0, len(turns))}
 		for _, t := range turns {
-			tt := protocol.TranscriptTurn{TurnID: t.TurnID, Message: t.Message, Text: t.Text, StopReason: string(t.StopReason),
+			tt := protocol.TranscriptTurn{TurnID: t.TurnID, Message: t.Message, Text: t.Text, StopReason: wireStop(t.StopReason),
 				Error: t.Error, Tools: make([]protocol.TranscriptTool, 0, len(t.Tools))}
 			for _, c := range t.Tools {
 				tt.Tools = append(tt.Tools, protocol.TranscriptTool{CallID: c.CallID, Name: c.Name, Arguments: c.Arguments, OK: c.OK, Output: c.Output})
@@ -89,5 +90,17 @@ func (s *Server) workspaceRoot() string {
 
 // serverCapabilities are the 1.1 additions this server has.
 func serverCapabilities() *protocol.ServerCapabilities {
-	return &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true}
+	return &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
+}
+
+// wireStop is a stop reason in this protocol's words: its stop reasons are
+// end_turn, cancelled and max_steps (and "error" in a transcript), so an
+// answer cut at the token limit or refused ends the turn like any other;
+// its text is the answer.
+func wireStop(r engine.StopReason) string {
+	switch r {
+	case engine.StopMaxTokens, engine.StopRefusal:
+		return string(engine.StopEndTurn)
+	}
+	return string(r)
 }

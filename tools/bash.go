@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"regexp"
 	"strings"
 	"syscall"
@@ -27,6 +28,11 @@ const (
 type bashParams struct {
 	Command   string `json:"command" desc:"The shell command, run as bash -c in the workspace root."`
 	TimeoutMs int    `json:"timeoutMs,omitempty" desc:"Timeout in milliseconds. Default 120000 (2 minutes), at most 600000 (10 minutes)."`
+	// The engine reads these two to decide whether the command runs in the
+	// sandbox (engine/approval.go); the tool itself only runs what it is
+	// given.
+	SandboxPermissions string `json:"sandbox_permissions,omitempty" desc:"Per-command sandbox override: use_default (the default) or require_escalated, to ask the user to run this command outside the sandbox (for the network, or writing outside the workspace). Give a justification with it."`
+	Justification      string `json:"justification,omitempty" desc:"With require_escalated: the question the user is asked, saying why the command must run outside the sandbox. Omit otherwise."`
 }
 
 type bashTool struct{}
@@ -42,10 +48,11 @@ func (bashTool) Description() string {
 - Use it to build, run tests, use git, and run the project's own tools. To read, find or change files prefer read, list, glob, grep, write and edit: they are faster and safer.
 - Every call starts afresh in the workspace root: cd and variables do not carry over, so chain steps with && in one command.
 - Standard input is empty: use non-interactive flags (git --no-pager, apt-get -y, npm --yes).
-- Secrets are kept out of the environment: OPENAI_* and DECKHAND_* variables, any whose name holds KEY, SECRET, TOKEN, PASSWORD, COOKIE, CREDENTIAL, PRIVATE or a word PAT, AUTH* or PASS*, and any URL with a password in it, are unset.
+- Secrets are kept out of the environment: OPENAI_* and DECKHAND_* variables, any whose name holds KEY, SECRET, TOKEN, PASSWORD, COOKIE, CREDENTIAL, PRIVATE or a word PAT, PWD, JWT, DSN, SAS, WEBHOOK, AUTH* or PASS*, a session (BW_SESSION, OP_SESSION_*) or a connection string, and any value that is a URL or connection string with a password or a known token, are unset.
 - The command is killed, with everything it started, after timeoutMs (default 2 minutes, at most 10); processes left in the background are killed when it ends.
 - Output over 30 KiB is cut in the middle, keeping the start and the end; pipe through head, tail or grep for long output.
-- A non-zero exit code is reported, not treated as a failure of the tool.`
+- A non-zero exit code is reported, not treated as a failure of the tool.
+- Commands may run in a sandbox that lets them write only the workspace and temp folders and reach no network. When a command needs more, run it again with sandbox_permissions "require_escalated" and a justification: the user is asked to let it run outside the sandbox.`
 }
 
 func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Result, error) {
@@ -74,7 +81,21 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	run, detached, err := runGroup(runCtx, env.Root, p.Command)
+	argv, extraEnv := []string{"bash", "-c", p.Command}, []string(nil)
+	if env.Sandbox != nil {
+		// The command's own temp dir, writable in the sandbox, is its
+		// TMPDIR; it goes when the command ends.
+		tmp, err := os.MkdirTemp("", "deckhand-cmd-")
+		if err != nil {
+			return fail("the sandbox cannot run this command: temp dir: %v", err), nil
+		}
+		defer os.RemoveAll(tmp)
+		if argv, err = env.Sandbox.Wrap(argv, tmp); err != nil {
+			return fail("the sandbox cannot run this command: %v", err), nil
+		}
+		extraEnv = []string{"TMPDIR=" + tmp}
+	}
+	run, detached, err := runGroup(runCtx, env.Root, argv, extraEnv...)
 	if err != nil {
 		return fail("cannot start bash: %v", err), nil
 	}
@@ -88,6 +109,9 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	status := exitStatus(run.state)
 	if detached {
 		status += "\n(a process it started left the process group and still holds the output open; output after the command ended is not shown)"
+	}
+	if env.Sandbox != nil && env.Sandbox.Hint != "" && run.state != nil && run.state.ExitCode() != 0 && sandboxDenial(output) {
+		status += "\n" + env.Sandbox.Hint
 	}
 	return Result{Output: withStatus(output, status)}, nil
 }
@@ -107,13 +131,13 @@ func (r groupRun) killed() bool {
 	return ok && ws.Signaled()
 }
 
-// runGroup runs bash -c command in dir, in a process group of its own, with
+// runGroup runs argv (bash -c command, maybe inside the sandbox) in dir, in a process group of its own, with
 // stdout and stderr on one pipe so that their output interleaves as written.
 // When ctx ends the whole group is killed; when the command ends, whatever
 // it left running in the group is killed too. detached reports that the
 // pipe stayed open even so (a process that left the group holds it); the
 // reading then stops after bashWaitDelay.
-func runGroup(ctx context.Context, dir, command string) (run groupRun, detached bool, err error) {
+func runGroup(ctx context.Context, dir string, argv []string, extraEnv ...string) (run groupRun, detached bool, err error) {
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return groupRun{}, false, fmt.Errorf("pipe: %w", err)
@@ -125,9 +149,9 @@ func runGroup(ctx context.Context, dir, command string) (run groupRun, detached 
 		return groupRun{}, false, err
 	}
 	defer group.release()
-	cmd := exec.CommandContext(ctx, "bash", "-c", command)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.Env = commandEnv(os.Environ())
+	cmd.Env = append(commandEnv(os.Environ()), extraEnv...)
 	cmd.Stdout = pw // an *os.File: the child writes to it directly
 	cmd.Stderr = pw
 	cmd.SysProcAttr = group.attr()
@@ -161,18 +185,35 @@ func runGroup(ctx context.Context, dir, command string) (run groupRun, detached 
 // commandEnv is the environment a command runs with: deckhand's own, less
 // its credentials and whatever looks like a secret (see secretVar).
 func commandEnv(environ []string) []string {
+	var extra []string // the user's own additions: DECKHAND_HIDE_ENV
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "DECKHAND_HIDE_ENV="); ok {
+			extra = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == ':' })
+		}
+	}
 	kept := make([]string, 0, len(environ))
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if !secretVar(name, value) {
+		if !secretVar(name, value) && !userHidden(name, extra) {
 			kept = append(kept, kv)
 		}
 	}
 	return kept
 }
 
+// userHidden reports whether name matches one of the user's patterns (a
+// name, or a glob with *: MYCO_*), in any case.
+func userHidden(name string, patterns []string) bool {
+	for _, p := range patterns {
+		if ok, err := path.Match(strings.ToUpper(p), strings.ToUpper(name)); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
 // keptVars are named like secrets but are not, and commands need them.
-var keptVars = map[string]bool{"SSH_AUTH_SOCK": true}
+var keptVars = map[string]bool{"SSH_AUTH_SOCK": true, "PWD": true, "OLDPWD": true, "DESKTOP_SESSION": true}
 
 // secretVar reports whether a variable is kept from commands: OPENAI_* and
 // DECKHAND_* variables; a name holding KEY, SECRET, TOKEN, COOKIE,
@@ -193,16 +234,33 @@ func secretVar(name, value string) bool {
 			return true
 		}
 	}
-	for _, word := range strings.FieldsFunc(upper, func(r rune) bool { return r < 'A' || r > 'Z' }) {
+	words := strings.FieldsFunc(upper, func(r rune) bool { return r < 'A' || r > 'Z' })
+	for i, word := range words {
 		switch {
-		case word == "PAT",
+		case word == "PAT", word == "PWD", word == "JWT", word == "DSN", word == "SAS", word == "WEBHOOK",
+			word == "CONNSTR", word == "CONNECTIONSTRING",
 			strings.HasPrefix(word, "AUTH") && word != "AUTHOR" && word != "AUTHORS",
-			strings.HasPrefix(word, "PASS"):
+			strings.HasPrefix(word, "PASS"),
+			word == "SESSION" && (i == len(words)-1 || i > 0 && words[0] == "OP"): // BW_SESSION, OP_SESSION_my
 			return true
+		case word == "CONNECTION" || word == "CONN":
+			if i+1 < len(words) && (words[i+1] == "STRING" || words[i+1] == "STR") {
+				return true
+			}
 		}
 	}
-	return urlWithPassword.MatchString(value)
+	return urlWithPassword.MatchString(value) || secretValue.MatchString(value)
 }
+
+// secretValue finds values that are secrets whatever their name: a
+// connection string with a password, a JWT, and tokens with the prefixes
+// their issuers give them (GitHub, GitLab, Slack, OpenAI and Stripe, AWS,
+// Google, npm, PyPI, Hugging Face).
+var secretValue = regexp.MustCompile(`(?i)(^|;)\s*(password|pwd)\s*=|` +
+	`^eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.|` +
+	`^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|xox[abposr]-[A-Za-z0-9-]{10,}|` +
+	`sk-[A-Za-z0-9_-]{20,}|[sr]k_live_[A-Za-z0-9]{16,}|(AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|ya29\.[0-9A-Za-z_-]{20,}|` +
+	`npm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_-]{30,}|hf_[A-Za-z0-9]{30,})`)
 
 // urlWithPassword finds scheme://user:password@ in a value.
 var urlWithPassword = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]*:[^/\s@]*@`)

@@ -20,7 +20,7 @@ func TestAllToolsMatchProtocol(t *testing.T) {
 		{"grep", []string{"include", "path", "pattern"}, []string{"pattern"}, true},
 		{"write", []string{"content", "path"}, []string{"path", "content"}, false},
 		{"edit", []string{"newString", "oldString", "path", "replaceAll"}, []string{"path", "oldString", "newString"}, false},
-		{"bash", []string{"command", "timeoutMs"}, []string{"command"}, false},
+		{"bash", []string{"command", "justification", "sandbox_permissions", "timeoutMs"}, []string{"command"}, false},
 	}
 	all := All()
 	if len(all) != len(want) {

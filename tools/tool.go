@@ -44,6 +44,8 @@ type Env struct {
 	Root string
 	// Ledger records the file versions the model has read or written.
 	Ledger *Ledger
+	// Sandbox, when set, runs the call's command inside the OS sandbox.
+	Sandbox *CommandSandbox
 
 	// beforeWrite, when set, runs after a write's path is resolved and
 	// checked and before anything is written: tests use it to change the

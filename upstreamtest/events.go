@@ -53,6 +53,8 @@ func (sc *script) render(meta responseMeta) []sseEvent {
 			idx := len(r.output)
 			r.emit("response.output_item.added", obj{"output_index": idx, "item": item})
 			r.finish(idx, item)
+		case segRefusal:
+			r.refusal(seg)
 		}
 	}
 	usage := obj{
@@ -179,6 +181,31 @@ func (r *renderer) message(seg segment) {
 	r.emit("response.content_part.done", obj{
 		"item_id": seg.id, "output_index": idx, "content_index": 0, "part": part,
 	})
+	r.finish(idx, obj{
+		"id": seg.id, "type": "message", "role": "assistant", "status": "completed", "content": []any{part},
+	})
+}
+
+// refusal is a message whose content is one refusal part, as the
+// Responses API streams a model's refusal.
+func (r *renderer) refusal(seg segment) {
+	idx := len(r.output)
+	r.emit("response.output_item.added", obj{
+		"output_index": idx,
+		"item": obj{
+			"id": seg.id, "type": "message", "role": "assistant", "status": "in_progress", "content": []any{},
+		},
+	})
+	r.emit("response.content_part.added", obj{
+		"item_id": seg.id, "output_index": idx, "content_index": 0,
+		"part": obj{"type": "refusal", "refusal": ""},
+	})
+	for _, c := range chunks(seg.text) {
+		r.emit("response.refusal.delta", obj{"item_id": seg.id, "output_index": idx, "content_index": 0, "delta": c})
+	}
+	r.emit("response.refusal.done", obj{"item_id": seg.id, "output_index": idx, "content_index": 0, "refusal": seg.text})
+	part := obj{"type": "refusal", "refusal": seg.text}
+	r.emit("response.content_part.done", obj{"item_id": seg.id, "output_index": idx, "content_index": 0, "part": part})
 	r.finish(idx, obj{
 		"id": seg.id, "type": "message", "role": "assistant", "status": "completed", "content": []any{part},
 	})

@@ -59,6 +59,7 @@ const (
 	segCall
 	segRaw
 	segCompaction
+	segRefusal
 )
 
 // segment is one output item, or one raw event.
@@ -105,6 +106,14 @@ func (b *StepBuilder) Reasoning(summary, encrypted string) *StepBuilder {
 func (b *StepBuilder) Text(text string) *StepBuilder {
 	b.texts++
 	b.sc.segments = append(b.sc.segments, segment{kind: segMessage, id: fmt.Sprintf("msg_%d", b.texts), text: text})
+	return b
+}
+
+// Refusal adds an assistant message item (msg_N) whose only content is a
+// refusal, streamed as response.refusal.delta chunks.
+func (b *StepBuilder) Refusal(text string) *StepBuilder {
+	b.texts++
+	b.sc.segments = append(b.sc.segments, segment{kind: segRefusal, id: fmt.Sprintf("msg_%d", b.texts), text: text})
 	return b
 }
 

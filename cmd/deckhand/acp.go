@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/pkg/browser"
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/acp"
@@ -17,6 +16,11 @@ import (
 // deckhand with.
 func serveACP(ctx context.Context, o *options, log *zap.Logger, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "login" {
+		// The login runs in a terminal the client shows the user: its text
+		// alone, no JSON log lines in it (a log file still gets them).
+		if o.logFile == "" {
+			log = zap.NewNop()
+		}
 		return login(ctx, o, log, args[1:], stdin, stderr)
 	}
 	if len(args) > 0 {
@@ -26,5 +30,5 @@ func serveACP(ctx context.Context, o *options, log *zap.Logger, args []string, s
 	eng := newEngine(o, log, false) // the face opens the browser, to know when it cannot
 	defer eng.Close()
 	log.Info("deckhand serving ACP on stdio", zap.String("version", version), zap.String("home", o.home))
-	return acp.New(acp.Config{Engine: eng, Version: version, OpenBrowser: browser.OpenURL, Log: log}).Run(ctx, stdin, stdout)
+	return acp.New(acp.Config{Engine: eng, Version: version, OpenBrowser: startBrowser, Log: log}).Run(ctx, stdin, stdout)
 }

@@ -38,6 +38,9 @@ type options struct {
 	portErr                                  error
 	browserTimeout, deviceTimeout            time.Duration
 	idleTimeout, retryBase                   time.Duration
+	// The sandbox (sandbox.go): off, and the defaults of the turns.
+	noSandbox                   bool
+	approvalPolicy, sandboxMode string
 }
 
 func env(k, def string) string {
@@ -107,6 +110,7 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&o.deviceTimeout, "device-timeout", 15*time.Minute, "how long a device-code login polls")
 	fs.DurationVar(&o.idleTimeout, "stream-idle-timeout", 5*time.Minute, "cut a model stream silent for this long")
 	fs.DurationVar(&o.retryBase, "retry-delay", 500*time.Millisecond, "first delay before retrying a failed model request")
+	sandboxFlags(fs, o)
 	return fs
 }
 

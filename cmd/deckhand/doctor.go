@@ -86,6 +86,8 @@ func runChecks(ctx context.Context, o *options, log *zap.Logger) []check {
 	out = append(out, liveCheck(ctx, eng, in, file.OK, o.apiKey != ""))
 	out = append(out, portCheck(eng.CallbackPorts()))
 	out = append(out, editorCheck())
+	out = append(out, sandboxCheck(ctx, o))
+	out = append(out, mcpChecks(ctx, eng)...)
 	return out
 }
 

@@ -20,5 +20,11 @@ func showPreview(w io.Writer, p *engine.Preview) {
 		}
 	case p.Command != "":
 		fmt.Fprintf(w, "$ %s\n  (in %s)\n", p.Command, p.Cwd)
+		if p.Sandboxed != nil && !*p.Sandboxed {
+			fmt.Fprintln(w, "  runs OUTSIDE the sandbox, with your full access")
+		}
+		if p.Justification != "" {
+			fmt.Fprintf(w, "  why: %s\n", p.Justification)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/deckhand-dev/deckhand/engine"
 	"github.com/deckhand-dev/deckhand/rpc"
+	"github.com/deckhand-dev/deckhand/tools/sandbox"
 )
 
 const usage = `deckhand: a headless coding-agent server for editors.
@@ -40,6 +41,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// pkg/browser lets the opened browser write to our stdout, which carries
 	// the protocol: send it to stderr instead.
 	browser.Stdout, browser.Stderr = stderr, stderr
+	if len(args) > 0 && args[0] == sandbox.Command {
+		// The re-exec that sandboxes one command: nothing of deckhand runs.
+		return sandbox.Main(args[1:], stderr)
+	}
 
 	var o options
 	fs := newFlags(&o, stderr)
@@ -104,7 +109,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "demo":
 		return demo(ctx, &o, stdout, stderr)
 	case refreshHelperCommand:
-		return refreshLogin(ctx, &o, log, stdin, stdout)
+		return refreshLogin(ctx, &o, log, requestPipe(), stdout)
 	case "doctor":
 		return doctor(ctx, &o, log, rest, stdout, stderr)
 	case "help":
@@ -141,9 +146,15 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		IdleTimeout:     o.idleTimeout,
 		RetryBase:       o.retryBase,
 		Log:             log,
+		Sandbox:         detectSandbox(o),
+		ApprovalPolicy:  o.approvalPolicy,
+		SandboxMode:     o.sandboxMode,
 	}
 	if openBrowser {
-		cfg.OpenBrowser = browser.OpenURL
+		cfg.OpenBrowser = func(url string) error {
+			_, err := startBrowser(url) // its exit is not waited for
+			return err
+		}
 	}
 	if !o.noDelegate {
 		cfg.RefreshDelegate = refreshDelegate(o)

@@ -50,7 +50,13 @@ type step struct {
 	Calls     []call `json:"calls"`
 	DelayMs   int    `json:"delayMs"`
 	Stall     bool   `json:"stall"`
-	Error     *struct {
+	// Refusal adds a message whose content is a refusal; Incomplete ends
+	// the step with response.incomplete and this reason.
+	Refusal    string `json:"refusal"`
+	Incomplete string `json:"incomplete"`
+	// Usage is the [input, output] tokens the step reports.
+	Usage *[2]int `json:"usage"`
+	Error *struct {
 		Status int    `json:"status"`
 		Body   string `json:"body"`
 	} `json:"error"`
@@ -185,6 +191,9 @@ func load(path string) ([]upstreamtest.Reply, error) {
 		if s.Text != "" {
 			b = b.Text(s.Text)
 		}
+		if s.Refusal != "" {
+			b = b.Refusal(s.Refusal)
+		}
 		for _, c := range s.Calls {
 			args := string(c.Arguments)
 			if args == "" {
@@ -194,6 +203,12 @@ func load(path string) ([]upstreamtest.Reply, error) {
 		}
 		if s.Stall {
 			b = b.Stall()
+		}
+		if s.Incomplete != "" {
+			b = b.Incomplete(s.Incomplete)
+		}
+		if s.Usage != nil {
+			b = b.Usage(s.Usage[0], s.Usage[1])
 		}
 		out = append(out, b.Reply())
 	}

@@ -1,15 +1,23 @@
 // The acceptance suite of `deckhand acp`: the official ACP client library
 // (@agentclientprotocol/sdk) drives the real binary against the fake of
 // OpenAI. Every test starts its own deckhand in a fresh home and workspace.
-import { test } from "node:test";
+import { test, afterEach, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
 import { spawn } from "node:child_process";
-import { start, startFake, fakeBrowser, brokenBrowser, type Harness } from "./support/fixture.js";
-import { mkdtempSync, mkdirSync, rmSync, realpathSync } from "node:fs";
+import { start, startFake, fakeBrowser, brokenBrowser, foregroundBrowser, takeViolations, checked, type Harness } from "./support/fixture.js";
+import { mkdtempSync, mkdirSync, rmSync, realpathSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
+
+// Every message deckhand wrote in a test matches the ACP schema.
+afterEach(() => {
+  assert.deepEqual(takeViolations(), [], "deckhand wrote messages the ACP schema rejects");
+});
+after(() => {
+  console.log(`schema: ${checked()} messages from deckhand checked against the ACP schema`);
+});
 
 // Each test gets a bound, so that a hang fails the one test instead of the suite.
 function it(name: string, fn: () => Promise<void>): void {
@@ -26,6 +34,22 @@ async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
     await h.close();
     h.cleanup();
   }
+}
+
+/** Resolves once cond holds (polled), or fails after ms. */
+async function until(cond: () => boolean, what = "the condition", ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The body of the last model request the fake received, as JSON text. */
+async function lastModelRequest(h: Harness): Promise<string> {
+  const reqs = (await h.fake.requests()).filter((r) => r.path.endsWith("/responses"));
+  assert.ok(reqs.length > 0, "no model request was made");
+  return JSON.stringify(reqs[reqs.length - 1].body);
 }
 
 async function rejects(p: Promise<unknown>): Promise<acp.RequestError> {
@@ -48,6 +72,8 @@ it("initialize offers the three ways in and the capabilities", async () => {
     assert.ok(res.authMethods?.every((m) => (m as { type?: string }).type === undefined), "all are agent methods");
     assert.equal(res.agentCapabilities?.promptCapabilities?.embeddedContext, true);
     assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.list, {});
+    assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.resume, {});
+    assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.close, {});
     assert.deepEqual(res.agentCapabilities?.auth?.logout, {});
     // A second initialize is refused, the connection goes on.
     const again = await rejects(h.initialize());
@@ -100,6 +126,39 @@ it("authenticate with the ChatGPT browser login", async () => {
   });
 });
 
+it("the browser login does not wait for the browser opener: cancel answers, a second click reuses the login", async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-fgbrowser-")));
+  const bin = foregroundBrowser(dir);
+  const h = await start({ steps: [{ text: "Logged in." }], env: { PATH: `${bin}:${process.env.PATH}`, DISPLAY: ":0" } });
+  const opened = () => (existsSync(join(bin, "opened")) ? readFileSync(join(bin, "opened"), "utf8").trim().split("\n") : []);
+  try {
+    await withAgent(h, async () => {
+      await h.initialize();
+      // The opener stays in the foreground; the request can still be cancelled.
+      const ac = new AbortController();
+      const first = h.agent.request("authenticate", { methodId: "chat-gpt" }, { cancellationSignal: ac.signal });
+      await until(() => opened().length === 1, "the browser to open");
+      ac.abort();
+      assert.equal((await rejects(first)).code, -32800);
+      // Two more clicks: the same login, its URL opened again, not a second login.
+      const second = h.agent.request("authenticate", { methodId: "chat-gpt" });
+      const third = h.agent.request("authenticate", { methodId: "chat-gpt" });
+      await until(() => opened().length === 3, "the browser to open again");
+      const urls = opened();
+      assert.equal(new Set(urls).size, 1, `a second click started another login: ${urls.join(" ")}`);
+      await (await fetch(urls[0])).text(); // the user approves in the browser
+      assert.deepEqual(await second, {});
+      assert.deepEqual(await third, {});
+      const s = await h.newSession();
+      await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
+      assert.equal(h.text(s.sessionId), "Logged in.");
+    });
+  } finally {
+    writeFileSync(join(bin, "release"), "");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 it("without a browser, the browser login hands out its URL and the second attempt completes", async () => {
   const dir = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "deckhand-nobrowser-"));
   const h = await start({ env: { PATH: `${brokenBrowser(dir)}:${process.env.PATH}` } });
@@ -133,8 +192,38 @@ it("authenticate with the ChatGPT device code: the code comes back, the second a
   });
 });
 
+it("a client with URL elicitation gets the device-code login as one elicitation, and one authenticate completes it", async () => {
+  const asked: { url: string; message: string; requestId?: unknown; elicitationId: string }[] = [];
+  const completed: string[] = [];
+  let answer: "accept" | "decline" = "accept";
+  const h = await start({
+    handlers: (app) => app
+      .onRequest("elicitation/create", ({ params }) => {
+        asked.push(params as unknown as (typeof asked)[number]);
+        return { action: answer };
+      })
+      .onNotification("elicitation/complete", ({ params }) => { completed.push(params.elicitationId); }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize({ elicitation: { url: {} } } as acp.ClientCapabilities);
+    assert.deepEqual(await h.agent.request("authenticate", { methodId: "chat-gpt-device-code" }), {});
+    assert.equal(asked.length, 1);
+    assert.match(asked[0].url, /^http:\/\/127\.0\.0\.1:\d+\//);
+    assert.match(asked[0].message, /enter the code \S+/);
+    assert.ok(asked[0].requestId !== undefined, "the elicitation names no request");
+    await until(() => completed.length === 1, "elicitation/complete");
+    assert.deepEqual(completed, [asked[0].elicitationId]);
+    await h.newSession(); // logged in
+    // Declined: no login, and a clear auth_required.
+    await h.agent.request("logout", {});
+    answer = "decline";
+    assert.equal((await rejects(h.agent.request("authenticate", { methodId: "chat-gpt-device-code" }))).code, -32000);
+    assert.equal((await rejects(h.newSession())).code, -32000);
+  });
+});
+
 it("a prompt streams thought and message chunks and ends the turn", async () => {
-  const h = await start({ steps: [{ reasoning: "Thinking it over.", text: "The answer is 42." }] });
+  const h = await start({ steps: [{ reasoning: "Thinking it over.", text: "The answer is 42.", usage: [1200, 34] }] });
   await withAgent(h, async () => {
     await h.initialize();
     await h.loginWithKey();
@@ -150,9 +239,70 @@ it("a prompt streams thought and message chunks and ends the turn", async () => 
     assert.equal(res.stopReason, "end_turn");
     assert.equal(h.text(s.sessionId, "agent_thought_chunk"), "Thinking it over.");
     assert.equal(h.text(s.sessionId), "The answer is 42.");
+    // The turn's tokens, and how full the context window now is.
+    assert.deepEqual((res as { usage?: unknown }).usage, { inputTokens: 1200, outputTokens: 34, totalTokens: 1234 });
+    const usage = h.of(s.sessionId).find((u) => u.sessionUpdate === "usage_update") as { used: number; size: number } | undefined;
+    assert.ok(usage && usage.size > 0 && usage.used > 0 && usage.used < usage.size, `usage_update ${JSON.stringify(usage)}`);
+    // A block of a type ACP does not define is refused, not dropped.
+    const unknown = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
+      prompt: [{ type: "text", text: "and this?" }, { type: "video", data: "AAAA" } as unknown as acp.ContentBlock] }));
+    assert.equal(unknown.code, -32602);
+    assert.match(unknown.message, /video/);
     // A prompt with no text at all is refused; the session goes on.
     assert.equal((await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [] }))).code, -32602);
     assert.equal((await rejects(h.agent.request("session/prompt", { sessionId: "ses_nope", prompt: [{ type: "text", text: "x" }] }))).code, -32002);
+  });
+});
+
+it("files outside the workspace become references, not a refused prompt", async () => {
+  const h = await start({ steps: [{ text: "Seen." }] });
+  await withAgent(h, async () => {
+    const outside = join(h.dir, "outside.txt");
+    writeFileSync(outside, "words from outside\n");
+    writeFileSync(join(h.workspace, "in.txt"), "words from inside\n");
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const res = await h.agent.request("session/prompt", {
+      sessionId: s.sessionId,
+      prompt: [
+        { type: "text", text: "compare these" },
+        { type: "resource_link", uri: `file://${outside}`, name: "outside.txt" },
+        { type: "resource", resource: { uri: `file://${outside}#L1-L1`, text: "the quoted line" } },
+        { type: "resource_link", uri: `file://${h.workspace}/in.txt`, name: "in.txt" },
+      ],
+    });
+    assert.equal(res.stopReason, "end_turn");
+    const body = await lastModelRequest(h);
+    assert.ok(body.includes(`[outside.txt](file://${outside})`), "the outside link is not a reference");
+    assert.doesNotMatch(body, /words from outside/, "a file outside the workspace was read");
+    assert.match(body, /the quoted line/);
+    assert.match(body, /words from inside/);
+  });
+});
+
+it("an answer cut at the token limit ends max_tokens, a refusal or filtered answer ends refusal", async () => {
+  const h = await start({ steps: [
+    { text: "The beginning of a long answer", incomplete: "max_output_tokens" },
+    { refusal: "I can't help with that." },
+    { text: "Partly said", incomplete: "content_filter" },
+    { text: "Still working." },
+  ] });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    const ask = async (text: string) => {
+      const before = h.text(s.sessionId).length;
+      const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text }] });
+      return { stop: res.stopReason, text: h.text(s.sessionId).slice(before) };
+    };
+    assert.deepEqual(await ask("tell me everything"), { stop: "max_tokens", text: "The beginning of a long answer" });
+    assert.deepEqual(await ask("something bad"), { stop: "refusal", text: "I can't help with that." });
+    assert.deepEqual(await ask("something worse"), { stop: "refusal", text: "Partly said" });
+    // The session goes on, with the cut answer in its history.
+    assert.deepEqual(await ask("go on"), { stop: "end_turn", text: "Still working." });
+    assert.match(await lastModelRequest(h), /The beginning of a long answer/);
   });
 });
 
@@ -191,10 +341,17 @@ it("a tool turn asks permission: reject, then allow always, with a diff in the t
     assert.deepEqual(call.locations, [{ path: join(h.workspace, "a.txt") }]);
     const rejected = ups.find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "w1" && u.status) as acp.ToolCallUpdate;
     assert.equal(rejected.status, "failed");
+    // e2 ran under "allow always": no prompt, and it shows as running, not waiting.
+    const e2 = ups.filter((u) => (u.sessionUpdate === "tool_call" || u.sessionUpdate === "tool_call_update") && u.toolCallId === "e2").map((u) => (u as acp.ToolCallUpdate).status);
+    assert.deepEqual(e2.filter((x) => x), ["in_progress", "completed"], "the always-allowed call's statuses");
     const done = ups.filter((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "e2" && u.status === "completed") as acp.ToolCallUpdate[];
     assert.equal(done.length, 1);
     const diff = done[0].content?.find((c) => c.type === "diff") as acp.Diff & { type: "diff" };
     assert.deepEqual({ path: diff.path, oldText: diff.oldText, newText: diff.newText }, { path: join(h.workspace, "a.txt"), oldText: "two\n", newText: "three\n" });
+    // The diff is shown once: the text beside it is the summary, not the unified diff again.
+    const texts = JSON.stringify(done[0].content?.filter((c) => c.type !== "diff"));
+    assert.match(texts, /edited a\.txt/);
+    assert.doesNotMatch(texts, /@@/, "the completed edit repeats its diff as text");
   });
 });
 
@@ -236,6 +393,84 @@ it("session/list lists the sessions with their cwd and title", async () => {
     assert.equal(info?.title, "first question", "the client was not told the title");
     const elsewhere = await h.agent.request("session/list", { cwd: "/nowhere" });
     assert.deepEqual(elsewhere.sessions.filter((x) => x.sessionId === s.sessionId), []);
+  });
+});
+
+it("session/list pages with nextCursor and cursor", async () => {
+  const h = await start();
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const made = new Set<string>();
+    for (let i = 0; i < 60; i++) made.add((await h.newSession()).sessionId);
+    const first = await h.agent.request("session/list", {});
+    assert.ok(first.sessions.length < 60 && first.nextCursor, `one page held ${first.sessions.length} sessions and no cursor`);
+    const second = await h.agent.request("session/list", { cursor: first.nextCursor });
+    const seen = [...first.sessions, ...second.sessions].map((x) => x.sessionId);
+    assert.equal(new Set(seen).size, seen.length, "a session was listed twice");
+    assert.deepEqual(new Set(seen), made);
+    assert.equal(second.nextCursor ?? null, null);
+    assert.equal((await rejects(h.agent.request("session/list", { cursor: "not-a-cursor" }))).code, -32602);
+  });
+});
+
+it("session/close cancels the turn and frees the session; session/resume brings it back without a replay", async () => {
+  const h = await start({ steps: [{ text: "One." }, { text: "Working on", stall: true }, { text: "Back." }] });
+  await withAgent(h, async () => {
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "one" }] });
+    const running = h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "two" }] });
+    await h.waitFor((n) => n.sessionId === s.sessionId && n.update.sessionUpdate === "agent_message_chunk" && JSON.stringify(n.update).includes("Working"));
+    assert.deepEqual(await h.agent.request("session/close", { sessionId: s.sessionId }), {});
+    assert.equal((await running).stopReason, "cancelled");
+    const gone = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hello?" }] }));
+    assert.equal(gone.code, -32002);
+    const before = h.of(s.sessionId).length;
+    const resumed = await h.agent.request("session/resume", { sessionId: s.sessionId, cwd: h.workspace });
+    assert.ok(resumed.configOptions?.some((o) => o.category === "model"));
+    // Its commands again, and no replay.
+    assert.deepEqual(h.of(s.sessionId).slice(before).map((u) => u.sessionUpdate), ["usage_update", "available_commands_update"], "session/resume replayed the session");
+    const next = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "three" }] });
+    assert.equal(next.stopReason, "end_turn");
+    assert.match(await lastModelRequest(h), /One\./);
+  });
+});
+
+it("slash commands: the session announces /undo and /status, and deckhand answers them without the model", async () => {
+  const h = await start({ steps: [
+    { calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "new\n" } }] },
+    { text: "Wrote it." },
+  ] });
+  await withAgent(h, async () => {
+    writeFileSync(join(h.workspace, "a.txt"), "old\n");
+    await h.initialize();
+    await h.loginWithKey();
+    const s = await h.newSession();
+    // Announced right after session/new, before any prompt.
+    const cmds = (await h.waitFor((n) => n.sessionId === s.sessionId && n.update.sessionUpdate === "available_commands_update")).update as acp.AvailableCommandsUpdate;
+    assert.deepEqual(cmds.availableCommands.map((c) => c.name), ["undo", "status"]);
+    h.answers = ["allow_once"];
+    await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "write a.txt" }] });
+    assert.equal(readFileSync(join(h.workspace, "a.txt"), "utf8"), "new\n");
+    assert.equal(h.of(s.sessionId).filter((u) => u.sessionUpdate === "available_commands_update").length, 1, "announced twice");
+    const modelCalls = (await h.fake.requests()).filter((r) => r.path.endsWith("/responses")).length;
+
+    const say = async (text: string) => {
+      const before = h.text(s.sessionId).length;
+      const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text }] });
+      assert.equal(res.stopReason, "end_turn");
+      return h.text(s.sessionId).slice(before);
+    };
+    const status = await say("/status");
+    assert.match(status, /API key/);
+    assert.match(status, /Model: \S+, reasoning effort medium/);
+    assert.match(status, /Context: \d+ of \d+ tokens/);
+    assert.match(await say("/undo"), /Put back a\.txt/);
+    assert.equal(readFileSync(join(h.workspace, "a.txt"), "utf8"), "old\n");
+    assert.match(await say("/undo"), /Nothing was undone/);
+    assert.equal((await h.fake.requests()).filter((r) => r.path.endsWith("/responses")).length, modelCalls, "a command went to the model");
   });
 });
 
@@ -329,7 +564,7 @@ it("a client with terminals runs bash in its own terminal, and releases it", asy
     steps,
     handlers: (app) => app
       .onRequest("terminal/create", ({ params }) => { calls.push("create"); created = params; return { terminalId: "t1" }; })
-      .onRequest("terminal/wait_for_exit", ({ params }) => { calls.push(`wait ${params.terminalId}`); return { exitCode: 0 }; })
+      .onRequest("terminal/wait_for_exit", ({ params }) => { calls.push(`wait ${params.terminalId}`); return { exitCode: 3 }; })
       .onRequest("terminal/output", ({ params }) => { calls.push(`output ${params.terminalId}`); return { output: "output from the client's terminal\n", truncated: false }; })
       .onRequest("terminal/release", ({ params }) => { calls.push(`release ${params.terminalId}`); return {}; })
       .onRequest("terminal/kill", () => { calls.push("kill"); return {}; }),
@@ -346,8 +581,10 @@ it("a client with terminals runs bash in its own terminal, and releases it", asy
     assert.deepEqual(created?.args, ["-c", "echo hi > made-by-bash.txt"]);
     assert.equal(created?.cwd, h.workspace);
     assert.throws(() => readFileSync(join(h.workspace, "made-by-bash.txt")), "deckhand ran the command itself");
-    const done = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && u.status === "completed") as acp.ToolCallUpdate;
-    assert.match(JSON.stringify(done.content), /output from the client's terminal/);
+    // A non-zero exit is a command that ran, as with bash on disk: completed, its status in the output.
+    const done = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && (u.status === "completed" || u.status === "failed")) as acp.ToolCallUpdate;
+    assert.equal(done.status, "completed");
+    assert.match(JSON.stringify(done.content), /output from the client's terminal[\s\S]*exit status 3/);
     const call = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "b1") as acp.ToolCall;
     assert.equal(call.kind, "execute");
     const shown = h.of(s.sessionId).find((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "b1" && u.content?.some((c) => c.type === "terminal"));
@@ -360,7 +597,7 @@ it("the terminal login method: `deckhand acp login headless` logs in for the nex
   const login = spawn(process.env.DECKHAND_BIN ?? "bin/deckhand", ["acp", "login", "headless"], {
     cwd: first.workspace,
     env: { PATH: process.env.PATH ?? "", HOME: first.dir, DECKHAND_HOME: first.home, DECKHAND_AUTH_ISSUER: first.fake.issuer,
-      DECKHAND_CODEX_BASE_URL: first.fake.codex, OPENAI_BASE_URL: first.fake.api },
+      DECKHAND_CODEX_BASE_URL: first.fake.codex, OPENAI_BASE_URL: first.fake.api, DECKHAND_LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -370,6 +607,7 @@ it("the terminal login method: `deckhand acp login headless` logs in for the nex
   await withAgent(first, async () => {
     assert.equal(code, 0, out);
     assert.match(out, /code/i);
+    assert.doesNotMatch(out, /^\{/m, "JSON log lines in the login's text");
     await first.initialize({ auth: { terminal: true } } as acp.ClientCapabilities);
     await first.newSession(); // no authenticate: the terminal login is seen
   });
@@ -408,7 +646,8 @@ it("session/cancel while the user is asked: the request is cancelled and the tur
 it("a session from an earlier process is listed, loaded (replayed) and continued", async () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-load-")));
   const fake = await startFake(dir, [
-    { text: "Reading.", calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
+    { reasoning: "Let me look.", text: "Reading.", calls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
+    { calls: [{ id: "e1", name: "edit", arguments: { path: "a.txt", oldString: "hello", newString: "bye" } }] },
     { text: "It says hello." },
     { text: "Still here, and I remember." },
   ]);
@@ -423,6 +662,7 @@ it("a session from an earlier process is listed, loaded (replayed) and continued
       await first.initialize();
       await first.loginWithKey();
       id = (await first.newSession()).sessionId;
+      first.answers = ["allow_once"];
       const res = await first.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "what does a.txt say?" }] });
       assert.equal(res.stopReason, "end_turn");
     } finally {
@@ -442,7 +682,12 @@ it("a session from an earlier process is listed, loaded (replayed) and continued
       await second.agent.request("session/load", { sessionId: id, cwd: workspace, mcpServers: [] });
       const replayed = second.of(id); // all of it arrived before the answer
       const kinds = replayed.map((u) => u.sessionUpdate);
-      assert.equal(kinds[0], "user_message_chunk");
+      // In the order it happened: thought, text, calls, answer; then how full the window is, and the session's commands.
+      assert.deepEqual(kinds, ["user_message_chunk", "agent_thought_chunk", "agent_message_chunk", "tool_call", "tool_call", "agent_message_chunk", "usage_update", "available_commands_update"]);
+      assert.equal(second.text(id, "agent_thought_chunk"), "Let me look.");
+      const edit = replayed.find((u) => u.sessionUpdate === "tool_call" && u.toolCallId === "e1") as acp.ToolCall;
+      const diff = edit.content?.find((c) => c.type === "diff") as acp.Diff & { type: "diff" };
+      assert.deepEqual({ path: diff?.path, oldText: diff?.oldText, newText: diff?.newText }, { path: join(workspace, "a.txt"), oldText: "hello", newText: "bye" });
       assert.match(JSON.stringify(replayed[0]), /what does a.txt say\?/);
       const tool = replayed.find((u) => u.sessionUpdate === "tool_call") as acp.ToolCall;
       assert.equal(tool.toolCallId, "r1");
@@ -456,6 +701,52 @@ it("a session from an earlier process is listed, loaded (replayed) and continued
 
       const missing = await rejects(second.agent.request("session/load", { sessionId: "ses_0000000000000000", cwd: workspace, mcpServers: [] }));
       assert.equal(missing.code, -32002);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("a loaded session keeps the model and reasoning effort it chose", async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-keep-")));
+  const fake = await startFake(dir, [{ text: "First." }, { text: "Second." }]);
+  const home = join(dir, "home");
+  const workspace = join(dir, "ws");
+  mkdirSync(workspace, { recursive: true });
+  try {
+    const first = await start({ fake, home, workspace });
+    let id = "";
+    let model = "";
+    try {
+      await first.initialize();
+      await first.loginWithKey();
+      const s = await first.newSession();
+      id = s.sessionId;
+      const opt = s.configOptions!.find((o) => o.category === "model")!;
+      assert.ok(opt.type === "select");
+      model = (opt.options as acp.SessionConfigSelectOption[]).map((o) => o.value).find((v) => v !== opt.currentValue)!;
+      await first.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "one" }] });
+      // Chosen after the last turn: kept all the same.
+      await first.agent.request("session/set_config_option", { sessionId: id, configId: opt.id, value: model });
+      await first.agent.request("session/set_config_option", { sessionId: id, configId: "reasoning_effort", value: "high" });
+    } finally {
+      await first.close();
+    }
+    const second = await start({ fake, home, workspace });
+    try {
+      await second.initialize();
+      const loaded = await second.agent.request("session/load", { sessionId: id, cwd: workspace, mcpServers: [] });
+      const current = (cat: string) => loaded.configOptions?.find((o) => o.category === cat)?.currentValue;
+      assert.equal(current("model"), model);
+      assert.equal(current("thought_level"), "high");
+      await second.agent.request("session/prompt", { sessionId: id, prompt: [{ type: "text", text: "two" }] });
+      const reqs = (await fake.requests()).filter((r) => r.path.endsWith("/responses"));
+      const body = reqs[reqs.length - 1].body as { model: string; reasoning?: { effort?: string } };
+      assert.equal(body.model, model);
+      assert.equal(body.reasoning?.effort, "high");
     } finally {
       await second.close();
     }
@@ -495,4 +786,41 @@ it("a command in the client's terminal that outlives its timeout is killed and i
     assert.equal(done.status, "failed");
     assert.match(JSON.stringify(done.content), /partial output[\s\S]*ran out of time/);
   });
+});
+
+// The README's configurations for Zed, JetBrains and CodeCompanion: each
+// snippet's command line, fed to the official client library, is a working
+// agent.
+it("the README's editor snippets start a working deckhand acp", async () => {
+  const readme = readFileSync(join(process.cwd(), "../../README.md"), "utf8");
+  const from = readme.indexOf("## Zed, JetBrains, CodeCompanion");
+  const to = readme.indexOf("\n## ", from + 1);
+  const section = readme.slice(from, to < 0 ? undefined : to);
+  const blocks = [...section.matchAll(/```(json|lua)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], text: m[2] }));
+  const lines: { editor: string; command: string; args: string[] }[] = [];
+  for (const b of blocks) {
+    if (b.lang === "json") {
+      const server = JSON.parse(b.text).agent_servers.deckhand as { command: string; args: string[] };
+      lines.push({ editor: b.text.includes('"type"') ? "Zed" : "JetBrains", command: server.command, args: server.args });
+    } else {
+      const m = b.text.match(/commands = \{ default = \{ ([^}]*) \} \}/);
+      assert.ok(m, "the CodeCompanion snippet has no command line");
+      const words = m[1].split(",").map((w) => JSON.parse(w.trim()));
+      lines.push({ editor: "CodeCompanion", command: words[0], args: words.slice(1) });
+    }
+  }
+  assert.deepEqual(lines.map((l) => l.editor), ["Zed", "JetBrains", "CodeCompanion"]);
+  for (const l of lines) {
+    assert.equal(l.command, "deckhand", `${l.editor} runs ${l.command}`);
+    const h = await start({ args: l.args, steps: [{ text: `Hello, ${l.editor}.` }] });
+    await withAgent(h, async () => {
+      const init = await h.initialize();
+      assert.equal(init.agentInfo?.name, "deckhand", l.editor);
+      await h.loginWithKey();
+      const s = await h.newSession();
+      const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
+      assert.equal(res.stopReason, "end_turn");
+      assert.equal(h.text(s.sessionId), `Hello, ${l.editor}.`);
+    });
+  }
 });

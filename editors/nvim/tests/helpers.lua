@@ -172,6 +172,9 @@ function H.setup_child(child, fake, dirs, extra)
       OPENAI_API_KEY = "",
       DECKHAND_LOG_FILE = dirs.home .. "/deckhand.log",
       DECKHAND_OAUTH_PORT = tostring(fake.oauth_port or (20000 + math.random(0, 9999))),
+      -- The tests answer a permission request for every command: without
+      -- the sandbox every command asks, as in protocol 1.0.
+      DECKHAND_NO_SANDBOX = "1",
     },
   }, extra or {})
   local ok = child.lua("return require('deckhand').setup(...)", { cfg })

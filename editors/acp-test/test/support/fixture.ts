@@ -8,6 +8,7 @@ import { Readable, Writable } from "node:stream";
 import { createInterface } from "node:readline";
 import { createServer } from "node:net";
 import * as acp from "@agentclientprotocol/sdk";
+import { Checker, lines } from "./schema.js";
 
 const DECKHAND = process.env.DECKHAND_BIN ?? "bin/deckhand";
 const FAKE = process.env.FAKEUPSTREAM_BIN ?? "bin/fakeupstream";
@@ -19,12 +20,20 @@ export interface Step {
   calls?: { id: string; name: string; arguments: Record<string, unknown> }[];
   delayMs?: number;
   stall?: boolean;
+  /** A message whose only content is this refusal. */
+  refusal?: string;
+  /** The input and output tokens the step reports. */
+  usage?: [number, number];
+  /** Ends the step with response.incomplete and this reason. */
+  incomplete?: "max_output_tokens" | "content_filter" | string;
 }
 
 export interface Fake {
   issuer: string;
   codex: string;
   api: string;
+  /** The requests the fake received so far (its "requests" command). */
+  requests(): Promise<{ method: string; path: string; body?: unknown }[]>;
   stop(): void;
 }
 
@@ -33,13 +42,27 @@ export async function startFake(dir: string, steps: Step[], args: string[] = [])
   const script = join(dir, "steps.json");
   writeFileSync(script, JSON.stringify(steps));
   const proc = spawn(FAKE, ["--script", script, ...args], { stdio: ["pipe", "pipe", "inherit"] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: proc.stdout! });
-    rl.once("line", (l) => { rl.close(); resolve(l); });
+  const rl = createInterface({ input: proc.stdout! });
+  const lines: string[] = [];
+  let waiter: ((l: string) => void) | null = null;
+  rl.on("line", (l) => {
+    if (waiter) { const w = waiter; waiter = null; w(l); } else lines.push(l);
+  });
+  const nextLine = () => new Promise<string>((resolve, reject) => {
+    const l = lines.shift();
+    if (l !== undefined) return resolve(l);
+    waiter = resolve;
     proc.once("exit", (code) => reject(new Error(`fakeupstream exited with ${code}`)));
   });
-  const addr = JSON.parse(line);
-  return { ...addr, stop: () => { proc.stdin!.end(); proc.kill(); } };
+  const addr = JSON.parse(await nextLine());
+  return {
+    ...addr,
+    requests: async () => {
+      proc.stdin!.write("requests\n");
+      return JSON.parse(await nextLine()).requests;
+    },
+    stop: () => { rl.close(); proc.stdin!.end(); proc.kill(); },
+  };
 }
 
 export interface Options {
@@ -56,6 +79,8 @@ export interface Options {
   workspace?: string;
   /** Reuse this fake. */
   fake?: Fake;
+  /** deckhand's arguments instead of ["acp"] (an editor's command line). */
+  args?: string[];
   /** Answers permission requests instead of Harness.answers. */
   onPermission?: (params: acp.RequestPermissionRequest, signal: AbortSignal) => Promise<acp.RequestPermissionResponse>;
 }
@@ -64,6 +89,20 @@ export interface Options {
 export interface Asked {
   params: acp.RequestPermissionRequest;
   chose: string | null;
+}
+
+/** Schema violations in what any deckhand wrote since the last takeViolations. */
+const violations: string[] = [];
+let checkedMessages = 0;
+
+/** Returns and forgets the violations found so far. */
+export function takeViolations(): string[] {
+  return violations.splice(0);
+}
+
+/** How many messages deckhand wrote and the schema checked. */
+export function checked(): number {
+  return checkedMessages;
 }
 
 export class Harness {
@@ -162,7 +201,7 @@ export async function start(opts: Options = {}): Promise<Harness> {
     DECKHAND_LOG_LEVEL: "debug",
     ...opts.env,
   };
-  h.proc = spawn(DECKHAND, ["acp", "--retry-delay", "10ms"], { cwd: workspace, env, stdio: ["pipe", "pipe", "pipe"] });
+  h.proc = spawn(DECKHAND, [...(opts.args ?? ["acp"]), "--retry-delay", "10ms"], { cwd: workspace, env, stdio: ["pipe", "pipe", "pipe"] });
   h.proc.stderr!.on("data", (b: Buffer) => { h.stderr += b.toString(); });
   const app = acp.client({ name: "deckhand-acp-test" })
     .onNotification("session/update", ({ params }) => { h.updates.push(params); })
@@ -175,10 +214,20 @@ export async function start(opts: Options = {}): Promise<Harness> {
       return { outcome: { outcome: "selected", optionId: option.optionId } };
     });
   opts.handlers?.(app);
-  const stream = acp.ndJsonStream(
-    Writable.toWeb(h.proc.stdin!) as WritableStream<Uint8Array>,
-    Readable.toWeb(h.proc.stdout!) as ReadableStream<Uint8Array>,
+  // Both directions pass through the schema checker on their way.
+  const checker = new Checker(violations);
+  const fromClient = lines((l) => checker.clientLine(l));
+  const fromAgent = lines((l) => { checker.agentLine(l); checkedMessages++; });
+  const stdin = (Writable.toWeb(h.proc.stdin!) as WritableStream<Uint8Array>).getWriter();
+  const writable = new WritableStream<Uint8Array>({
+    write: async (chunk) => { fromClient(chunk); await stdin.write(chunk); },
+    close: async () => { await stdin.close(); },
+    abort: async (reason) => { await stdin.abort(reason); },
+  });
+  const readable = (Readable.toWeb(h.proc.stdout!) as ReadableStream<Uint8Array>).pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({ transform: (chunk, c) => { fromAgent(chunk); c.enqueue(chunk); } }),
   );
+  const stream = acp.ndJsonStream(writable, readable);
   h.conn = app.connect(stream);
   h.agent = h.conn.agent;
   return h;
@@ -212,6 +261,21 @@ export function brokenBrowser(dir: string): string {
   mkdirSync(bin, { recursive: true });
   const script = join(bin, "xdg-open");
   writeFileSync(script, "#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n");
+  chmodSync(script, 0o755);
+  return bin;
+}
+
+/**
+ * A browser opener that stays in the foreground, as some do for as long as
+ * the browser runs: `xdg-open URL` appends URL to the file `opened` in the
+ * returned directory and then waits (up to a minute) for a file `release`.
+ * It approves nothing: the test opens the URL itself.
+ */
+export function foregroundBrowser(dir: string): string {
+  const bin = join(dir, "foreground-browser-bin");
+  mkdirSync(bin, { recursive: true });
+  const script = join(bin, "xdg-open");
+  writeFileSync(script, `#!/bin/sh\necho "$1" >> "${bin}/opened"\necho "opener noise on stdout"\ni=0\nwhile [ ! -e "${bin}/release" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n`);
   chmodSync(script, 0o755);
   return bin;
 }

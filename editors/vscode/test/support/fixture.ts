@@ -104,6 +104,9 @@ export async function startFake(steps: Step[] = [], extraArgs: string[] = []): P
     OPENAI_API_KEY: "",
     DECKHAND_OAUTH_PORT: String(oauthPort),
     DECKHAND_LOG_LEVEL: "warn",
+    // The tests answer a permission request for every command: without
+    // the sandbox every command asks, as in protocol 1.0.
+    DECKHAND_NO_SANDBOX: "1",
   };
   const requests = async (): Promise<FakeRequest[]> => {
     const answer = nextLine();
