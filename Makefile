@@ -38,7 +38,7 @@ test-go:
 
 bench:
 	scripts/test-deps.sh bench
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./tools/ ./e2e/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./tools/ ./tools/patch/ ./e2e/
 
 # The hostile group alone: attacks on deckhand reproduced against the built
 # binary (also part of test-go).
@@ -53,6 +53,7 @@ soak:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 60s ./jsonrpc/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./tools/patch/
 
 # The VS Code extension: unit tests against the real binary, packaging, and
 # a real VS Code UI (code-server in Chromium); downloads are kept in .cache/.

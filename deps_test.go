@@ -12,11 +12,13 @@ const module = "github.com/deckhand-dev/deckhand"
 // allowed lists, for each package, the project packages it may import
 // directly: cmd -> {rpc, acp} -> {engine, jsonrpc}, rpc -> protocol,
 // engine -> {auth, tools}; rpc and acp never import each other; jsonrpc,
-// protocol, auth, tools and upstreamtest import nothing of the project.
+// protocol, auth, tools and upstreamtest import nothing of the project but
+// tools' own leaf packages (tools/patch, which imports nothing).
 var allowed = map[string][]string{
 	"protocol":         {},
 	"auth":             {},
-	"tools":            {},
+	"tools":            {"tools/patch"},
+	"tools/patch":      {},
 	"upstreamtest":     {},
 	"tools/sandbox":    {},
 	"engine":           {"auth", "tools", "tools/sandbox", "tools/mcp"},

@@ -148,7 +148,9 @@ func TestHostileACPAllowAlwaysStaysInItsWorkspace(t *testing.T) {
 	home, ws1, ws2 := t.TempDir(), t.TempDir(), t.TempDir()
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
 	ed := &acpEditor{option: "allow_always"}
-	p := startACP(t, fake, home, ws1, nil, ed)
+	// Without the sandbox every command asks (an ACP mode sets its own
+	// approval policy, so the flag's would not hold).
+	p := startACP(t, fake, home, ws1, []string{"DECKHAND_NO_SANDBOX=1"}, ed)
 	sid := p.acpSession(ws1)
 	fake.PushCodex(bashCall("b1", "touch one"), upstreamtest.Text("ok"))
 	p.acpPrompt(sid, "first")

@@ -149,7 +149,8 @@ func TestHostileStartupGrab(t *testing.T) {
 	}
 	p.initialize(true)
 	fake.PushAPI(bashCall("b1", "touch pwned1"), bashCall("b2", "touch pwned2"), upstreamtest.Text("done"))
-	r := p.chat(map[string]any{"message": "run"})
+	// untrusted: touch asks even where the sandbox would run it unasked.
+	r := p.chat(map[string]any{"message": "run", "approvalPolicy": "untrusted"})
 	if r.StopReason != "end_turn" {
 		t.Fatalf("turn %+v", r)
 	}

@@ -31,6 +31,9 @@ const (
 	EventCompacted // the history was compacted before the next request
 	EventLimits    // the service reported the plan's limits (Limits)
 	EventNotSaved  // the session could not be written (Error says why); it is kept in memory
+	// EventToolOutput carries a running command's output (Text) as it
+	// comes, at most every 100 ms per call.
+	EventToolOutput
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and
@@ -51,6 +54,8 @@ type TurnEvent struct {
 	// Sandboxed says, for a command that ran, whether it ran inside the OS
 	// sandbox (EventToolResult); nil for other calls.
 	Sandboxed *bool
+	// ExitCode is a command's exit status (EventToolResult of bash).
+	ExitCode *int
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64

@@ -22,18 +22,21 @@ type Config struct {
 	Version string // deckhand's version, for User-Agent
 	// WireVersion is the Codex wire version sent to the ChatGPT backend
 	// ("" = WireVersion): client_version, `version` and User-Agent.
-	WireVersion  string
-	Home         string        // holds auth.json
-	SessionsDir  string        // session files (Home/sessions)
-	Issuer       string        // OAuth issuer
-	CodexBaseURL string        // ChatGPT OAuth branch: <base>/responses
-	APIBaseURL   string        // API-key branch: <base>/responses
-	EnvAPIKey    string        // OPENAI_API_KEY, used when nothing is stored
-	OAuthPort    int           // browser-flow callback port (1455 falls back to 1457)
-	AllowAll     bool          // mutating tools run without a permission prompt
-	MaxSteps     int           // model steps per turn (50)
-	SessionIdle  time.Duration // an idle session's history is unloaded after this (DefaultSessionIdle)
-	MaxLoaded    int           // sessions holding their history in memory (DefaultMaxLoaded)
+	WireVersion string
+	// LiveWebSearch lets the hosted web_search reach the web; by default
+	// it answers from the service's cache (external_web_access false).
+	LiveWebSearch bool
+	Home          string        // holds auth.json
+	SessionsDir   string        // session files (Home/sessions)
+	Issuer        string        // OAuth issuer
+	CodexBaseURL  string        // ChatGPT OAuth branch: <base>/responses
+	APIBaseURL    string        // API-key branch: <base>/responses
+	EnvAPIKey     string        // OPENAI_API_KEY, used when nothing is stored
+	OAuthPort     int           // browser-flow callback port (1455 falls back to 1457)
+	AllowAll      bool          // mutating tools run without a permission prompt
+	MaxSteps      int           // model steps per turn (50)
+	SessionIdle   time.Duration // an idle session's history is unloaded after this (DefaultSessionIdle)
+	MaxLoaded     int           // sessions holding their history in memory (DefaultMaxLoaded)
 	// Originator is the `originator` header on the model hosts ("" =
 	// Originator); OAuthOriginator the one the OAuth issuer sees in the
 	// authorize URL and on token requests ("" = auth.DefaultOriginator,
@@ -217,10 +220,15 @@ func (e *Engine) Attach(c Client, workspaceRoot string, permissions bool) (strin
 func (e *Engine) Close() {
 	e.cancel()
 	e.mu.Lock()
+	var execs []*tools.Execs
 	for _, s := range e.sessions {
 		s.cancelTurn()
+		execs = append(execs, s.execs)
 	}
 	e.mu.Unlock()
+	for _, x := range execs {
+		x.Close() // commands die with deckhand's exit, and what they started
+	}
 	e.wg.Wait()
 	e.closeMCP()
 	e.tokens.Close() // a refresh in flight still saves its rotated token

@@ -100,7 +100,7 @@ func (s *Session) releaseFile() {
 // and the message as the model gets it (sent: with its attachments).
 func (t *turn) open(message, sent string, pre []Item) []Item {
 	s := t.s
-	user := Item{Kind: ItemUser, Text: sent}
+	user := Item{Kind: ItemUser, Text: sent, Images: t.images}
 	history := append(append(s.snapshotHistory(), pre...), user)
 	d := &s.disk
 	if d.store != nil && !d.off && d.unlock != nil {
@@ -122,7 +122,7 @@ func (t *turn) open(message, sent string, pre []Item) []Item {
 			d.file = f
 		}
 	}
-	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.effort})
+	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel})
 	if d.behind && d.file != nil {
 		// Records of an earlier turn were lost to a failed write: the
 		// whole history goes in again, as one record.
@@ -181,6 +181,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 	}
 	s := e.newSession(id, root, e.permissions, nil)
 	s.history, s.disk.size = st.History, st.Size
+	s.model, s.effort = st.Summary.ChosenModel, st.Summary.Effort
 	s.loadUndo(st.Extra)
 	e.sessions[id] = s
 	e.mu.Unlock()
@@ -409,6 +410,7 @@ func (e *Engine) KeepSettings(id, model, effort string) error {
 		return err
 	}
 	defer s.end()
+	s.choose(model, effort)
 	s.appendClaimed(&Record{Type: RecordSettings, At: now(), Model: model, Effort: effort})
 	return nil
 }

@@ -87,6 +87,9 @@ type ChatToolResultParams struct {
 	// Sandboxed (1.2, an extension) says, for a command that ran, whether
 	// it ran inside the OS sandbox.
 	Sandboxed *bool `json:"sandboxed,omitempty"`
+	// ExitCode is a command's exit status (bash): ok stays true for a
+	// command that ran and exited non-zero, so an editor says it failed.
+	ExitCode *int `json:"exitCode,omitempty"`
 }
 
 // ToolResultDisplayLimit is how much of a tool's output chat/toolResult carries.

@@ -114,7 +114,12 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if env.Sandbox != nil && env.Sandbox.Hint != "" && run.state != nil && run.state.ExitCode() != 0 && sandboxDenial(output) {
 		status += "\n" + env.Sandbox.Hint
 	}
-	return Result{Output: withStatus(output, status)}, nil
+	res := Result{Output: withStatus(output, status)}
+	if run.state != nil {
+		code := run.state.ExitCode()
+		res.ExitCode = &code
+	}
+	return res, nil
 }
 
 // groupRun is what runGroup reports of a finished command.

@@ -137,6 +137,7 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		Originator:      o.originator,
 		OAuthOriginator: o.oauthOriginator,
 		WireVersion:     o.wireVersion,
+		LiveWebSearch:   o.liveWebSearch,
 		Organization:    o.organization,
 		Project:         o.project,
 		AllowAll:        o.allowAll,
