@@ -86,19 +86,16 @@ func (a *Agent) gate(method string) error {
 	switch {
 	case method == sdk.AgentMethodInitialize:
 		if a.initialized {
-			return &jsonrpc.Error{Code: codeInvalidRequest, Message: "initialize was already called on this connection."}
+			return &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest, Message: "initialize was already called on this connection."}
 		}
 	case !a.initialized:
-		return &jsonrpc.Error{Code: codeInvalidRequest, Message: fmt.Sprintf("Call initialize before %s.", method)}
+		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest, Message: fmt.Sprintf("Call initialize before %s.", method)}
 	}
 	return nil
 }
 
-// JSON-RPC and ACP error codes.
+// ACP's own error codes; the standard JSON-RPC ones are jsonrpc's.
 const (
-	codeInvalidRequest   = -32600
-	codeInvalidParams    = -32602
-	codeInternal         = -32603
 	codeAuthRequired     = -32000
 	codeResourceNotFound = -32002
 )
@@ -139,7 +136,7 @@ func handler[P any](a *Agent, needParams bool, h func(ctx context.Context, p P) 
 }
 
 func invalidParams(msg string) *jsonrpc.Error {
-	return &jsonrpc.Error{Code: codeInvalidParams, Message: "Invalid params: " + msg + "."}
+	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Invalid params: " + msg + "."}
 }
 
 // authRequired is ACP's auth_required, with the ways in.
@@ -174,9 +171,9 @@ func (a *Agent) wireError(err error) error {
 	case errors.Is(err, engine.ErrInvalidParams):
 		return invalidParams(strings.TrimPrefix(err.Error(), "invalid params: "))
 	case errors.As(err, &busy):
-		return &jsonrpc.Error{Code: codeInvalidRequest, Message: sentence(busy.Error())}
+		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest, Message: sentence(busy.Error())}
 	}
-	return &jsonrpc.Error{Code: codeInternal, Message: sentence(err.Error())}
+	return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: sentence(err.Error())}
 }
 
 const msgNotLoggedIn = "Not logged in to OpenAI: log in with ChatGPT Plus/Pro (browser or device code) or an OpenAI API key first."

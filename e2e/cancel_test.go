@@ -26,6 +26,7 @@ func outputsOf(items []map[string]any) map[string]string {
 }
 
 func TestCancelMidStream(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	fake.PushCodex(upstreamtest.Step().Text("Thinking about it").Stall().Reply())
 	id, ch := p.send("chat", map[string]any{"message": "hi"})
@@ -60,6 +61,7 @@ func TestCancelMidStream(t *testing.T) {
 }
 
 func TestCancelMidTool(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{args: []string{"--allow-all"}})
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	cmd := `sh -c 'echo $$ > ` + pidFile + `; exec sleep 60' & wait`
@@ -113,6 +115,7 @@ func TestCancelMidTool(t *testing.T) {
 }
 
 func TestCancelRequestOnChat(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, lsp bool) {
 		fake, p, _ := oauthServer(t, opts{lsp: lsp})
 		fake.PushCodex(upstreamtest.Step().Text("partial").Stall().Reply())

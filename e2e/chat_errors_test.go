@@ -14,6 +14,7 @@ import (
 var fast = []string{"--retry-delay", "10ms"}
 
 func TestErrorMapping(t *testing.T) {
+	t.Parallel()
 	resets := time.Now().Add(90 * time.Minute).Truncate(time.Second)
 	cases := []struct {
 		name    string
@@ -147,6 +148,7 @@ func TestErrorMapping(t *testing.T) {
 }
 
 func TestRetriesRecover(t *testing.T) {
+	t.Parallel()
 	cases := map[string]upstreamtest.Reply{
 		"5xx":           upstreamtest.Error(500, `{"detail":"hiccup"}`),
 		"broken stream": upstreamtest.Step().Abort().Reply(),
@@ -169,6 +171,7 @@ func TestRetriesRecover(t *testing.T) {
 }
 
 func TestIdleStreamIsCut(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{args: append([]string{"--stream-idle-timeout", "300ms"}, fast...)})
 	fake.PushCodex(upstreamtest.Step().Stall().Reply(), upstreamtest.Text("second try"))
 	r := p.chat(map[string]any{"message": "hi"})

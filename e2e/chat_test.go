@@ -13,6 +13,7 @@ import (
 const codexPath = "/backend-api/codex/responses"
 
 func TestCodexRequestShape(t *testing.T) {
+	t.Parallel()
 	fake, p, tok := oauthServer(t, opts{})
 	fake.PushCodex(upstreamtest.Step().Text("Hello there.").Usage(12, 3).Reply())
 	r := p.chat(map[string]any{"message": "hi", "reasoningEffort": "high"})
@@ -99,6 +100,7 @@ func TestCodexRequestShape(t *testing.T) {
 }
 
 func TestAPIKeyRequestShape(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	defer fake.Close()
 	fake.SetAPIKey("sk-test-123")
@@ -126,6 +128,7 @@ func TestAPIKeyRequestShape(t *testing.T) {
 }
 
 func TestEnvAPIKey(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	defer fake.Close()
 	fake.SetAPIKey("sk-env-9")
@@ -141,6 +144,7 @@ func TestEnvAPIKey(t *testing.T) {
 }
 
 func TestNotLoggedIn(t *testing.T) {
+	t.Parallel()
 	p := start(t, opts{})
 	p.initialize(false)
 	e := p.fails("chat", map[string]any{"message": "hi"}, -32000)
@@ -157,6 +161,7 @@ func TestNotLoggedIn(t *testing.T) {
 // mixedSteps are the step shapes that ended turns early in the tools deckhand
 // replaces: each holds a call, so each must be followed by another step.
 func TestMixedStepsKeepGoing(t *testing.T) {
+	t.Parallel()
 	cases := map[string]*upstreamtest.StepBuilder{
 		"text then call":      upstreamtest.Step().Text("Let me look.").Call("call_a", "list", `{}`),
 		"call then text":      upstreamtest.Step().Call("call_a", "list", `{}`).Text("Listing now."),
@@ -210,6 +215,7 @@ func TestMixedStepsKeepGoing(t *testing.T) {
 }
 
 func TestNotificationsInOrder(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	writeFile(t, p.ws, "a.txt", "alpha\n")
 	fake.PushCodex(
@@ -257,6 +263,7 @@ func TestNotificationsInOrder(t *testing.T) {
 }
 
 func TestStepLimit(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{args: []string{"--max-steps", "2"}})
 	for range 3 {
 		fake.PushCodex(upstreamtest.Step().Call("c", "list", `{}`).Reply())
@@ -271,6 +278,7 @@ func TestStepLimit(t *testing.T) {
 }
 
 func TestSessionContinues(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	fake.PushCodex(upstreamtest.Text("First."), upstreamtest.Text("Second."))
 	r1 := p.chat(map[string]any{"message": "one"})
@@ -295,6 +303,7 @@ func TestSessionContinues(t *testing.T) {
 }
 
 func TestConcurrentSessions(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	const n = 4
 	for range n {
@@ -334,6 +343,7 @@ func TestConcurrentSessions(t *testing.T) {
 }
 
 func TestSessionBusy(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	fake.PushCodex(upstreamtest.Text("first"))
 	r := p.chat(map[string]any{"message": "start"})

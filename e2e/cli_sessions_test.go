@@ -11,6 +11,7 @@ import (
 var sessionIDInStderr = regexp.MustCompile(`session (ses_[0-9a-f]+)\]`)
 
 func TestExecResumeAndSessions(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	defer fake.Close()
 	home, ws, elsewhere := t.TempDir(), t.TempDir(), t.TempDir()

@@ -23,6 +23,7 @@ type usageResult struct {
 // A session of 300 tool-heavy turns with a small context window never
 // overflows it: the history is compacted through a trigger item as it grows, the editor is told, and the requests stay bounded.
 func TestCompactionKeepsALongSessionGoing(t *testing.T) {
+	t.Parallel()
 	const window, turns = 12000, 300
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
@@ -124,6 +125,7 @@ func TestCompactionKeepsALongSessionGoing(t *testing.T) {
 // Where the compaction trigger is refused, a summarising step of the model
 // stands in for it.
 func TestCompactionFallsBackToASummary(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	fake.RefuseCompactionTrigger(true)
@@ -179,6 +181,7 @@ func TestCompactionFallsBackToASummary(t *testing.T) {
 // compaction is asked for with a trigger item on /v1/responses, with the
 // key.
 func TestCompactionOnTheAPIBranch(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	fake.SetAPIKey("sk-test-123")

@@ -36,6 +36,7 @@ func userTexts(items []map[string]any) []string {
 // A session starts with the environment context and the root's AGENTS.md,
 // and picks up a nested AGENTS.md once it works in that directory.
 func TestProjectInstructionsReachTheModel(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home, ws := t.TempDir(), t.TempDir()
@@ -87,6 +88,7 @@ func TestProjectInstructionsReachTheModel(t *testing.T) {
 
 // Instructions over 32 KiB are cut, and the model is told so.
 func TestProjectInstructionsCapped(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home, ws := t.TempDir(), t.TempDir()
@@ -106,6 +108,7 @@ func TestProjectInstructionsCapped(t *testing.T) {
 // Attachments reach the model in the user's message, with their paths and
 // ranges; a bad one is refused before anything is sent.
 func TestAttachmentsReachTheModel(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	writeFile(t, p.ws, "pkg/calc.go", "package calc\n\nfunc Add(a, b int) int {\n\treturn a - b\n}\n")
 	fake.PushCodex(upstreamtest.Text("Add subtracts."))

@@ -13,6 +13,7 @@ import (
 // TestFakeUpstreamCommand: the fake as a process, as the editor suites use
 // it, serves a scripted turn to a real deckhand.
 func TestFakeUpstreamCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fakeBin := filepath.Join(dir, "fakeupstream")
 	if out, err := exec.Command("go", "build", "-o", fakeBin, "../cmd/fakeupstream").CombinedOutput(); err != nil {

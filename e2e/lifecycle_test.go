@@ -22,6 +22,7 @@ func both(t *testing.T, f func(t *testing.T, lsp bool)) {
 }
 
 func TestInitializeRoundTrip(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, lsp bool) {
 		p := start(t, opts{lsp: lsp})
 		res := p.initialize(false)
@@ -43,6 +44,7 @@ func TestInitializeRoundTrip(t *testing.T) {
 }
 
 func TestRequestBeforeInitialize(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, lsp bool) {
 		p := start(t, opts{lsp: lsp})
 		p.fails("authStatus", map[string]any{}, -32002)
@@ -53,6 +55,7 @@ func TestRequestBeforeInitialize(t *testing.T) {
 }
 
 func TestUnknownMethod(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, lsp bool) {
 		p := start(t, opts{lsp: lsp})
 		p.initialize(false)
@@ -64,6 +67,7 @@ func TestUnknownMethod(t *testing.T) {
 }
 
 func TestMalformedFrameThenNormalAnswer(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, lsp bool) {
 		p := start(t, opts{lsp: lsp})
 		p.initialize(false)
@@ -79,6 +83,7 @@ func TestMalformedFrameThenNormalAnswer(t *testing.T) {
 }
 
 func TestWrongParamTypes(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, lsp bool) {
 		p := start(t, opts{lsp: lsp})
 		p.initialize(false)
@@ -94,6 +99,7 @@ func TestWrongParamTypes(t *testing.T) {
 }
 
 func TestOversizeFrame(t *testing.T) {
+	t.Parallel()
 	// Only the LSP framing can announce a size before sending it.
 	p := start(t, opts{lsp: true})
 	p.initialize(false)
@@ -122,6 +128,7 @@ func TestOversizeFrame(t *testing.T) {
 }
 
 func TestShutdownExit(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, lsp bool) {
 		p := start(t, opts{lsp: lsp})
 		p.initialize(false)
@@ -137,6 +144,7 @@ func TestShutdownExit(t *testing.T) {
 }
 
 func TestExitWithoutShutdown(t *testing.T) {
+	t.Parallel()
 	p := start(t, opts{})
 	p.initialize(false)
 	p.notify("exit", nil)
@@ -146,6 +154,7 @@ func TestExitWithoutShutdown(t *testing.T) {
 }
 
 func TestEOFExitsZero(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, lsp bool) {
 		p := start(t, opts{lsp: lsp})
 		p.initialize(false)
@@ -159,6 +168,7 @@ func TestEOFExitsZero(t *testing.T) {
 // An editor may pipeline: requests sent right behind initialize are served,
 // and the answer to shutdown still arrives when exit follows at once.
 func TestPipelinedLifecycle(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, lsp bool) {
 		p := start(t, opts{lsp: lsp})
 		_, initCh := p.send("initialize", map[string]any{"workspaceRoot": p.ws})

@@ -23,6 +23,7 @@ type accountLimits struct {
 // response (account/limits), answer limits, and show in `deckhand status`,
 // each window named by its length whatever its slot.
 func TestPlanLimits(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	var before accountLimits
 	p.ok("limits", map[string]any{}, &before)

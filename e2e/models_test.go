@@ -34,6 +34,7 @@ func ids(r modelsResult) []string {
 }
 
 func TestModelsOAuthLiveCatalog(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	defer fake.Close()
 	fake.SetCodexModels("gpt-5.5", "gpt-5.4-mini")
@@ -46,6 +47,7 @@ func TestModelsOAuthLiveCatalog(t *testing.T) {
 }
 
 func TestModelsOAuthBuiltIn(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	defer fake.Close()
 	fake.SetCodexModels() // no catalog: 404
@@ -61,6 +63,7 @@ func TestModelsOAuthBuiltIn(t *testing.T) {
 // The reference catalog, live: visible entries by priority, the first the
 // default, hidden ones left out, efforts from the catalog.
 func TestModelsOAuthReferenceCatalog(t *testing.T) {
+	t.Parallel()
 	_, p, _ := oauthServer(t, opts{})
 	var r modelsResult
 	p.ok("models", map[string]any{}, &r)
@@ -85,6 +88,7 @@ func TestModelsOAuthReferenceCatalog(t *testing.T) {
 // An API key is checked on entry: a refused one is not stored, one that
 // cannot be checked is stored with a warning.
 func TestConnectChecksTheKey(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	defer fake.Close()
 	fake.SetAPIKey("sk-right")
@@ -117,6 +121,7 @@ func TestConnectChecksTheKey(t *testing.T) {
 }
 
 func TestModelsAPIKeyFiltered(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	defer fake.Close()
 	fake.SetAPIKey("sk-m")
@@ -131,6 +136,7 @@ func TestModelsAPIKeyFiltered(t *testing.T) {
 }
 
 func TestModelsNotLoggedIn(t *testing.T) {
+	t.Parallel()
 	p := start(t, opts{})
 	p.initialize(false)
 	p.fails("models", map[string]any{}, -32000)

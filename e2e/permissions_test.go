@@ -37,6 +37,7 @@ func writeCall(id, path, content string) upstreamtest.Reply {
 }
 
 func TestPermissionDeny(t *testing.T) {
+	t.Parallel()
 	fake, p := permissionServer(t, "deny")
 	fake.PushCodex(writeCall("w1", "out.txt", "data"), upstreamtest.Text("ok, not writing"))
 	r := p.chat(map[string]any{"message": "write"})
@@ -74,6 +75,7 @@ func TestPermissionDeny(t *testing.T) {
 }
 
 func TestPermissionAllowAsksEachTime(t *testing.T) {
+	t.Parallel()
 	fake, p := permissionServer(t, "allow", "allow")
 	fake.PushCodex(writeCall("w1", "a.txt", "A"), writeCall("w2", "b.txt", "B"), upstreamtest.Text("done"))
 	p.chat(map[string]any{"message": "write two"})
@@ -91,6 +93,7 @@ func TestPermissionAllowAsksEachTime(t *testing.T) {
 }
 
 func TestPermissionAllowAlways(t *testing.T) {
+	t.Parallel()
 	fake, p := permissionServer(t, "allowAlways", "allow")
 	fake.PushCodex(writeCall("w1", "a.txt", "A"), writeCall("w2", "b.txt", "B"), upstreamtest.Text("done"))
 	r := p.chat(map[string]any{"message": "write two"})
@@ -119,6 +122,7 @@ func TestPermissionAllowAlways(t *testing.T) {
 }
 
 func TestMutatingToolsRefusedWithoutCapability(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{}) // initialize(false): no permissions capability
 	writeFile(t, p.ws, "keep.txt", "original\n")
 	fake.PushCodex(
@@ -146,6 +150,7 @@ func TestMutatingToolsRefusedWithoutCapability(t *testing.T) {
 }
 
 func TestAllowAllRunsMutatingTools(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{args: []string{"--allow-all"}})
 	fake.PushCodex(upstreamtest.Step().Call("b1", "bash", `{"command":"echo hi > made.txt; echo done"}`).Reply(), upstreamtest.Text("ok"))
 	p.chat(map[string]any{"message": "go"})
@@ -155,6 +160,7 @@ func TestAllowAllRunsMutatingTools(t *testing.T) {
 }
 
 func TestPathOutsideWorkspaceRefused(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{args: []string{"--allow-all"}})
 	outside := t.TempDir()
 	writeFile(t, outside, "secret.txt", "top secret\n")

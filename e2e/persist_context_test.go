@@ -13,6 +13,7 @@ import (
 // What a turn changed can be undone from another process, and an undo
 // stays done there too.
 func TestUndoInAnotherProcess(t *testing.T) {
+	t.Parallel()
 	fake, a := permissionServer(t, "allowAlways", "allowAlways")
 	writeFile(t, a.ws, "x.txt", "old x\n")
 	fake.PushCodex(
@@ -46,6 +47,7 @@ func TestUndoInAnotherProcess(t *testing.T) {
 // A compacted history is what the session file gives back: a session
 // continued in another process sends the compaction, not what it replaced.
 func TestCompactedHistoryPersists(t *testing.T) {
+	t.Parallel()
 	const window = 12000
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)

@@ -100,6 +100,7 @@ func checkRecords(t *testing.T, path string) int {
 }
 
 func TestSessionContinuesInAnotherProcess(t *testing.T) {
+	t.Parallel()
 	fake, a, _ := oauthServer(t, opts{})
 	os.WriteFile(filepath.Join(a.ws, "notes.txt"), []byte("the answer is 42\n"), 0o600)
 	fake.PushCodex(upstreamtest.Step().Reasoning("look first", "enc-1").Call("c1", "read", `{"path":"notes.txt"}`).Reply(),
@@ -183,6 +184,7 @@ func TestSessionContinuesInAnotherProcess(t *testing.T) {
 }
 
 func TestSessionKilledMidTurnLoadsAndContinues(t *testing.T) {
+	t.Parallel()
 	fake, a, _ := oauthServer(t, opts{})
 	os.WriteFile(filepath.Join(a.ws, "f.txt"), []byte("content\n"), 0o600)
 	fake.PushCodex(upstreamtest.Step().Call("c1", "read", `{"path":"f.txt"}`).Reply(),
@@ -237,6 +239,7 @@ func TestSessionKilledMidTurnLoadsAndContinues(t *testing.T) {
 }
 
 func TestBrokenSessionFileIsReportedAndOthersLoad(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	fake.PushCodex(upstreamtest.Text("fine"))
 	good := p.chat(map[string]any{"message": "a good one"})
@@ -282,6 +285,7 @@ func mustJSON(v any) string {
 }
 
 func TestTwoProcessesOnOneSession(t *testing.T) {
+	t.Parallel()
 	fake, a, _ := oauthServer(t, opts{})
 	fake.PushCodex(upstreamtest.Text("one"))
 	first := a.chat(map[string]any{"message": "first"})
@@ -353,6 +357,7 @@ func TestTwoProcessesOnOneSession(t *testing.T) {
 }
 
 func TestSessionsCloseFreesAndChatReadsBack(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	fake.PushCodex(upstreamtest.Text("one"))
 	r := p.chat(map[string]any{"message": "remember 7"})

@@ -11,6 +11,7 @@ import (
 // asked with it, every turn says it, and the models it is too old for are
 // not offered.
 func TestWireVersionSetting(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{env: []string{"DECKHAND_WIRE_VERSION=0.150.0"}})
 	var models struct {
 		Models []struct {

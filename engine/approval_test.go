@@ -8,17 +8,20 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/deckhand-dev/deckhand/tools"
 	"github.com/deckhand-dev/deckhand/tools/sandbox"
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
 
-// TestMain lets the test binary be deckhand's sandbox re-exec.
+// TestMain lets the test binary be deckhand's sandbox re-exec, and fails
+// the tests when a goroutine outlives them.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == sandbox.Command {
 		os.Exit(sandbox.Main(os.Args[2:], os.Stderr))
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // approvalEngine is a test engine whose client asks, in a session of its

@@ -55,6 +55,29 @@ type contextMeter struct {
 	mu       sync.Mutex
 	reported int64
 	at       int
+
+	// overhead is the size of a request besides its input, for requests
+	// of the shape overheadOf names: measured by encoding one, which costs
+	// a later turn more than the rest of its way to the first text, so it
+	// is kept from turn to turn while the shape stays.
+	overhead   int
+	overheadOf string
+}
+
+// overheadFor returns the overhead of requests of shape key, measuring it
+// with measure when the shape changed.
+func (m *contextMeter) overheadFor(key string, measure func() int) int {
+	m.mu.Lock()
+	n, same := m.overhead, m.overheadOf == key
+	m.mu.Unlock()
+	if same && n > 0 {
+		return n
+	}
+	n = measure()
+	m.mu.Lock()
+	m.overhead, m.overheadOf = n, key
+	m.mu.Unlock()
+	return n
 }
 
 func (m *contextMeter) note(u Usage, historyLen int) {
@@ -77,8 +100,10 @@ func (m *contextMeter) reset() {
 func (t *turn) contextTokens(history []Item) int64 {
 	inputParam(history) // encodes the items not encoded yet
 	if t.overhead == 0 {
-		b, _ := json.Marshal(t.params(nil))
-		t.overhead = len(b)
+		t.overhead = t.s.meter.overheadFor(t.requestShape(), func() int {
+			b, _ := json.Marshal(t.params(nil))
+			return len(b)
+		})
 	}
 	est := int64(t.overhead+inputList(history).size()+3) / 4
 	m := &t.s.meter
@@ -90,6 +115,15 @@ func (t *turn) contextTokens(history []Item) int64 {
 		est = max(est, reported+since)
 	}
 	return est
+}
+
+// requestShape names what the size of a request besides its input depends
+// on within a session (its root and deckhand's tools are the session's):
+// the model, its effort, the branch and the entry's shape and prompt. A
+// change it does not see (a tool added mid-session) leaves the estimate a
+// little short until the upstream reports the tokens it counted.
+func (t *turn) requestShape() string {
+	return fmt.Sprintf("%s|%s|%t|%t|%s", t.model, t.effort, t.codex, t.lite(), t.entry.InstructionsTemplate)
 }
 
 // maxCompactions bounds the compactions of one turn: a turn that keeps

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -162,7 +163,7 @@ func rateLimit(f facts, h http.Header) error {
 	}
 	// "Please try again in 20s." / "in 1.5 seconds" / "in 300ms": the message
 	// says when, the fields must too, and the message must not say it twice.
-	if m := tryAgainIn.FindStringSubmatch(e.Message); m != nil {
+	if m := tryAgainIn().FindStringSubmatch(e.Message); m != nil {
 		if e.RetryAfter == 0 {
 			n, _ := strconv.ParseFloat(m[1], 64)
 			unit := time.Second
@@ -171,7 +172,7 @@ func rateLimit(f facts, h http.Header) error {
 			}
 			e.RetryAfter = time.Duration(n * float64(unit))
 		}
-		e.Message = strings.TrimSpace(strings.TrimRight(tryAgainTail.ReplaceAllString(e.Message, ""), ". "))
+		e.Message = strings.TrimSpace(strings.TrimRight(tryAgainTail().ReplaceAllString(e.Message, ""), ". "))
 	}
 	if h != nil {
 		if e.ResetsAt.IsZero() {
@@ -201,10 +202,17 @@ func rateLimit(f facts, h http.Header) error {
 	return e
 }
 
+// Compiled on the first rate-limit answer, not at startup.
 var (
-	tryAgainIn   = regexp.MustCompile(`(?i)try again in (\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?)\b`)
-	tryAgainTail = regexp.MustCompile(`(?i)[.,;]?\s*(please\s+)?try again in [^.]*\.?\s*$`)
+	tryAgainIn   = lazyRegexp(`(?i)try again in (\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?)\b`)
+	tryAgainTail = lazyRegexp(`(?i)[.,;]?\s*(please\s+)?try again in [^.]*\.?\s*$`)
 )
+
+// lazyRegexp compiles expr on first use: package init runs before
+// initialize can answer, and most of a run never needs these.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // parseTime reads a time as Unix seconds or RFC 3339.
 func parseTime(s string) (time.Time, bool) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -56,8 +55,8 @@ var apiModels = []Model{
 // (Responses API with function calling), and toolLoopExclude the variants
 // that cannot.
 var (
-	toolLoopModel   = regexp.MustCompile(`^(gpt-5|gpt-6|gpt-4\.1|o3|o4-mini)`)
-	toolLoopExclude = regexp.MustCompile(`(audio|realtime|image|tts|transcribe|search|chat-latest|instruct)`)
+	toolLoopModel   = lazyRegexp(`^(gpt-5|gpt-6|gpt-4\.1|o3|o4-mini)`)
+	toolLoopExclude = lazyRegexp(`(audio|realtime|image|tts|transcribe|search|chat-latest|instruct)`)
 )
 
 // Models lists the models of the current login's branch and its default.
@@ -212,7 +211,7 @@ func parseAPICatalog(body []byte) []Model {
 	}
 	var out []Model
 	for _, m := range cat.Data {
-		if toolLoopModel.MatchString(m.ID) && !toolLoopExclude.MatchString(m.ID) {
+		if toolLoopModel().MatchString(m.ID) && !toolLoopExclude().MatchString(m.ID) {
 			out = append(out, Model{ID: m.ID, ReasoningEfforts: apiEfforts(m.ID), DefaultEffort: apiDefaultEffort(m.ID),
 				ContextWindow: builtinWindow(m.ID), Tools: "classic"})
 		}

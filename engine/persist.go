@@ -207,7 +207,7 @@ func (e *Engine) ListSessions(root string, limit int) ([]SessionSummary, error) 
 	var out []SessionSummary
 	for _, ent := range entries {
 		id, ok := strings.CutSuffix(ent.Name(), ".jsonl")
-		if !ok || !validID.MatchString(id) || !ent.Type().IsRegular() {
+		if !ok || !validID(id) || !ent.Type().IsRegular() {
 			continue
 		}
 		sum := e.saved.summary(id)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/packages/ssestream"
 	"github.com/openai/openai-go/v3/responses"
 )
@@ -153,7 +152,7 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 		return res, &UpstreamError{Detail: err.Error(),
 			Message: "The model's answer was larger than deckhand accepts and was cut off; ask for a shorter answer."}
 	}
-	var apiErr *openai.Error
+	var apiErr *responses.Error
 	if errors.As(err, &apiErr) {
 		body := capt.body
 		if capt.status == 0 {

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -101,8 +100,21 @@ type Record struct {
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
 // validID accepts the ids deckhand makes, and nothing that could name a path
-// outside the store.
-var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
+// outside the store: 1 to 128 ASCII letters, digits, '_' and '-', the first
+// a letter or digit. (Written out rather than as a regexp: compiling
+// `{0,127}` cost startup a fifth of a millisecond.)
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 128 || id[0] == '_' || id[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 func (st *Store) path(id string) string { return filepath.Join(st.dir, id+".jsonl") }
 func (st *Store) lockPath(id string) string {
@@ -111,7 +123,7 @@ func (st *Store) lockPath(id string) string {
 
 // Exists says whether a session file with the id is stored.
 func (st *Store) Exists(id string) bool {
-	if !validID.MatchString(id) {
+	if !validID(id) {
 		return false
 	}
 	_, err := os.Lstat(st.path(id))
@@ -233,7 +245,7 @@ func (e *BrokenError) Error() string {
 // Load reads a session file. A torn last line (a crash in the middle of a
 // write) is dropped; any other unreadable line makes the file broken.
 func (st *Store) Load(id string) (*Stored, error) {
-	if !validID.MatchString(id) {
+	if !validID(id) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
 	f, err := openRegular(st.path(id), os.O_RDONLY, 0)

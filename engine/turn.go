@@ -16,6 +16,10 @@ import (
 	"github.com/deckhand-dev/deckhand/auth"
 )
 
+// credReuse is how old the credential read as a turn began may be for its
+// first request to go with it rather than read auth.json again.
+const credReuse = time.Second
+
 // turn is one running turn of a session.
 type turn struct {
 	e      *Engine
@@ -41,6 +45,9 @@ type turn struct {
 	code         codeCells       // code mode's cells (codemode.go)
 	// compactions counts the turn's compactions (maxCompactions).
 	compactions int
+	// credAt is when the credential was read as the turn began; the
+	// first request goes with it if that was a moment ago (credReuse).
+	credAt time.Time
 	// approvals are the approval policy and sandbox mode of the turn's
 	// commands (approval.go).
 	approvals approvals
@@ -110,6 +117,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		}
 		return TurnResult{}, err
 	}
+	t.credAt = time.Now()
 	if t.model == "" {
 		t.model = e.defaultModel(ctx, cred)
 	}
@@ -240,12 +248,19 @@ func (t *turn) step(ctx context.Context, cred *auth.Credential, history []Item) 
 		}
 		// Before each request the token comes from auth.json afresh: a long
 		// turn outlives an access token, and another process may have
-		// refreshed or changed the login meanwhile.
-		fresh, err := t.e.credential(ctx)
-		if err != nil {
-			return stepResult{}, err
+		// refreshed or changed the login meanwhile. The turn's first
+		// request goes with the one read as the turn began, if that was a
+		// moment ago: reading it again cost a later turn a tenth of its
+		// way to the first text.
+		if !t.credAt.IsZero() && time.Since(t.credAt) < credReuse {
+			t.credAt = time.Time{}
+		} else {
+			fresh, err := t.e.credential(ctx)
+			if err != nil {
+				return stepResult{}, err
+			}
+			*cred = fresh
 		}
-		*cred = fresh
 		t.partial.Reset()
 		t.streamed = false
 		res, err := t.stream(ctx, t.e.service(*cred, t.s.ID, &t.sticky), params)

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/deckhand-dev/deckhand/protocol"
 	"github.com/sourcegraph/jsonrpc2"
 	"go.uber.org/zap"
 )
@@ -90,7 +89,7 @@ func newConn(stream *Stream, log *zap.Logger, limit int) *Conn {
 		notifs:     map[string]NotificationFunc{},
 		inflight:   map[jsonrpc2.ID]context.CancelFunc{},
 		inline:     map[string]bool{},
-		cancelName: protocol.MethodCancelRequest,
+		cancelName: DefaultCancelNotification,
 		base:       context.Background(),
 		closed:     make(chan struct{}),
 		finish:     make(chan struct{}),

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/deckhand-dev/deckhand/protocol"
 	"github.com/sourcegraph/jsonrpc2"
 	"go.uber.org/zap"
 )
@@ -89,7 +88,7 @@ func (c *Conn) startRequest(req *jsonrpc2.Request) {
 	if _, busy := c.inflight[req.ID]; busy {
 		c.mu.Unlock()
 		c.enqueueReply(req.ID, nil, &wireError{
-			Code:    protocol.CodeInvalidRequest,
+			Code:    CodeInvalidRequest,
 			Message: fmt.Sprintf("Invalid request: id %s is already used by a request in progress; use a new id.", req.ID),
 		})
 		return
@@ -136,7 +135,7 @@ func RequestID(ctx context.Context) (json.RawMessage, bool) {
 
 func methodNotFound(method string) HandlerFunc {
 	return func(context.Context, json.RawMessage) (any, error) {
-		return nil, &Error{Code: protocol.CodeMethodNotFound, Message: fmt.Sprintf("Method not found: %q is not a method deckhand serves.", method)}
+		return nil, &Error{Code: CodeMethodNotFound, Message: fmt.Sprintf("Method not found: %q is not a method this server serves.", method)}
 	}
 }
 
@@ -245,11 +244,11 @@ func (c *Conn) errorReply(method string, err error, cancelled bool) *wireError {
 		}
 		return out
 	case errors.Is(err, errPanic):
-		return &wireError{Code: protocol.CodeInternalError, Message: msgPanic}
+		return &wireError{Code: CodeInternalError, Message: msgPanic}
 	case cancelled && errors.Is(err, context.Canceled):
-		return &wireError{Code: protocol.CodeRequestCancelled, Message: msgCancelled}
+		return &wireError{Code: CodeRequestCancelled, Message: msgCancelled}
 	}
-	return &wireError{Code: protocol.CodeInternalError, Message: "Internal error: " + strings.TrimRight(err.Error(), ".") + "; the server goes on, try again."}
+	return &wireError{Code: CodeInternalError, Message: "Internal error: " + strings.TrimRight(err.Error(), ".") + "; the server goes on, try again."}
 }
 
 // enqueueReply queues a reply; when the connection is closed it is dropped.

@@ -8,8 +8,6 @@ import (
 	"io"
 	"reflect"
 	"strconv"
-
-	"github.com/deckhand-dev/deckhand/protocol"
 )
 
 // maxHeaderLine bounds one header line of the LSP framing; a longer line is
@@ -90,7 +88,7 @@ func (s *Stream) readNDJSON() ([]byte, error) {
 		tooLong := false
 		line, err := s.readLine(s.maxFrame, func() {
 			tooLong = true
-			s.writeError(nil, protocol.CodeInvalidRequest, s.tooLargeMessage())
+			s.writeError(nil, CodeInvalidRequest, s.tooLargeMessage())
 		})
 		if err != nil {
 			return nil, err
@@ -220,11 +218,11 @@ func (s *Stream) readLSP() ([]byte, error) {
 		length = n
 	}
 	if !valid || length < 0 {
-		s.writeError(nil, protocol.CodeParseError, "Parse error: the frame has no valid Content-Length header; send \"Content-Length: <bytes>\" and a blank line before each message.")
+		s.writeError(nil, CodeParseError, "Parse error: the frame has no valid Content-Length header; send \"Content-Length: <bytes>\" and a blank line before each message.")
 		return nil, nil
 	}
 	if length > s.maxFrame {
-		s.writeError(nil, protocol.CodeInvalidRequest, s.tooLargeMessage())
+		s.writeError(nil, CodeInvalidRequest, s.tooLargeMessage())
 		if _, err := io.CopyN(io.Discard, s.br, length); err != nil {
 			return nil, unexpected(err)
 		}
@@ -266,7 +264,7 @@ func (s *Stream) tooLargeMessage() string {
 // and returns false.
 func (s *Stream) accept(frame []byte, v any) bool {
 	if !json.Valid(frame) {
-		s.writeError(nil, protocol.CodeParseError, "Parse error: the frame is not valid JSON.")
+		s.writeError(nil, CodeParseError, "Parse error: the frame is not valid JSON.")
 		return false
 	}
 	verdict := check(frame)
@@ -274,11 +272,11 @@ func (s *Stream) accept(frame []byte, v any) bool {
 		return false
 	}
 	if verdict.message != "" {
-		s.writeError(verdict.id, protocol.CodeInvalidRequest, verdict.message)
+		s.writeError(verdict.id, CodeInvalidRequest, verdict.message)
 		return false
 	}
 	if err := decodeFresh(frame, v); err != nil {
-		s.writeError(verdict.id, protocol.CodeInvalidRequest, "Invalid request: the message is not a valid JSON-RPC 2.0 request.")
+		s.writeError(verdict.id, CodeInvalidRequest, "Invalid request: the message is not a valid JSON-RPC 2.0 request.")
 		return false
 	}
 	return true

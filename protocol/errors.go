@@ -1,18 +1,11 @@
 package protocol
 
-// Error codes. The JSON-RPC standard ones come first, then LSP's, then
-// deckhand's own.
+// Error codes of deckhand's protocol: LSP's, then deckhand's own. The
+// standard JSON-RPC codes (-32700, -32600 to -32603) and LSP's -32800 for a
+// cancelled request belong to the transport: see package jsonrpc.
 const (
-	CodeParseError     = -32700
-	CodeInvalidRequest = -32600
-	CodeMethodNotFound = -32601
-	CodeInvalidParams  = -32602
-	CodeInternalError  = -32603
-
 	// CodeServerNotInitialized answers any request before initialize (LSP).
 	CodeServerNotInitialized = -32002
-	// CodeRequestCancelled answers a request cancelled by $/cancelRequest (LSP).
-	CodeRequestCancelled = -32800
 
 	// CodeAuthRequired: not connected, or the login expired and could not be
 	// refreshed. Data is AuthRequiredData.

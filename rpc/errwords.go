@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/jsonrpc"
 	"github.com/deckhand-dev/deckhand/protocol"
 )
 
@@ -20,12 +21,12 @@ func wordError(err error) *Error {
 	)
 	switch {
 	case errors.As(err, &unknownSession):
-		return &Error{Code: protocol.CodeInvalidParams, Message: fmt.Sprintf(
+		return &Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(
 			"Unknown session %q: leave sessionId out to start a new session, or pick one that sessions/list shows.", unknownSession.SessionID)}
 	case errors.As(err, &broken):
-		return &Error{Code: protocol.CodeInvalidParams, Message: sentence(broken.Error()) + " It is left on disk as it is; delete it with sessions/delete."}
+		return &Error{Code: jsonrpc.CodeInvalidParams, Message: sentence(broken.Error()) + " It is left on disk as it is; delete it with sessions/delete."}
 	case errors.As(err, &unknownFlow):
-		return &Error{Code: protocol.CodeInvalidParams, Message: fmt.Sprintf(
+		return &Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(
 			"Unknown login flow %q: start a new login with startOAuth.", unknownFlow.FlowID)}
 	case errors.As(err, &authReq) && authReq.Cause == engine.AuthNotLoggedIn:
 		return &Error{Code: protocol.CodeAuthRequired,

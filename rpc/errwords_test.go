@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/jsonrpc"
 	"github.com/deckhand-dev/deckhand/protocol"
 )
 
@@ -18,14 +19,14 @@ func TestEngineErrorsAreWordedForTheProtocol(t *testing.T) {
 		code int64
 		want string
 	}{
-		{fmt.Errorf("chat: %w", &engine.UnknownSessionError{SessionID: "ses_x"}), protocol.CodeInvalidParams,
+		{fmt.Errorf("chat: %w", &engine.UnknownSessionError{SessionID: "ses_x"}), jsonrpc.CodeInvalidParams,
 			`Unknown session "ses_x": leave sessionId out to start a new session`},
-		{&engine.UnknownFlowError{FlowID: "flow_x"}, protocol.CodeInvalidParams, "start a new login with startOAuth."},
+		{&engine.UnknownFlowError{FlowID: "flow_x"}, jsonrpc.CodeInvalidParams, "start a new login with startOAuth."},
 		{&engine.AuthRequiredError{Cause: engine.AuthNotLoggedIn, Reason: "deckhand is not logged in to OpenAI: log in."},
 			protocol.CodeAuthRequired, "log in with ChatGPT Plus/Pro or an API key."}, // no protocol words for the user
 		{&engine.AuthRequiredError{Cause: engine.AuthExpired, Reason: "Your ChatGPT login has expired."},
 			protocol.CodeAuthRequired, "Your ChatGPT login has expired."},
-		{&engine.InvalidParamsError{Field: "message", Problem: "is blank"}, protocol.CodeInvalidParams, "Invalid params: message is blank."},
+		{&engine.InvalidParamsError{Field: "message", Problem: "is blank"}, jsonrpc.CodeInvalidParams, "Invalid params: message is blank."},
 	}
 	for _, tc := range cases {
 		e, ok := s.wireError(tc.err).(*Error)

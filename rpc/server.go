@@ -101,12 +101,12 @@ func (s *Server) gate(method string) error {
 	switch {
 	case method == protocol.MethodInitialize:
 		if s.initialized {
-			return &Error{Code: protocol.CodeInvalidRequest, Message: "initialize was already called on this connection."}
+			return &Error{Code: jsonrpc.CodeInvalidRequest, Message: "initialize was already called on this connection."}
 		}
 	case !s.initialized:
 		return &Error{Code: protocol.CodeServerNotInitialized, Message: fmt.Sprintf("Call initialize before %s.", method)}
 	case s.shutdown:
-		return &Error{Code: protocol.CodeInvalidRequest, Message: "The server is shutting down: send exit."}
+		return &Error{Code: jsonrpc.CodeInvalidRequest, Message: "The server is shutting down: send exit."}
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ func plainJSONError(err error) string {
 }
 
 func invalidParams(msg string) *Error {
-	return &Error{Code: protocol.CodeInvalidParams, Message: "Invalid params: " + msg + "."}
+	return &Error{Code: jsonrpc.CodeInvalidParams, Message: "Invalid params: " + msg + "."}
 }
 
 func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (any, error) {

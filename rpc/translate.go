@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/jsonrpc"
 	"github.com/deckhand-dev/deckhand/protocol"
 )
 
@@ -35,7 +36,7 @@ func (s *Server) wireError(err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case errors.Is(err, engine.ErrInvalidParams), errors.Is(err, engine.ErrUnknownSession), errors.Is(err, engine.ErrUnknownFlow):
-		return &Error{Code: protocol.CodeInvalidParams, Message: sentence(err.Error())}
+		return &Error{Code: jsonrpc.CodeInvalidParams, Message: sentence(err.Error())}
 	case errors.As(err, &authReq):
 		return &Error{Code: protocol.CodeAuthRequired, Message: authReq.Reason,
 			Data: protocol.AuthRequiredData{Provider: protocol.ProviderOpenAI, Methods: methods()}}
@@ -81,7 +82,7 @@ func sentence(s string) string {
 // flowError is the {code, message} of a login flow that did not complete.
 func flowError(state engine.FlowState, err error) *protocol.Error {
 	if state == engine.FlowCancelled {
-		return &protocol.Error{Code: protocol.CodeRequestCancelled, Message: "The login was cancelled; start it again to log in."}
+		return &protocol.Error{Code: jsonrpc.CodeRequestCancelled, Message: "The login was cancelled; start it again to log in."}
 	}
 	return &protocol.Error{Code: protocol.CodeAuthRequired, Message: sentence(err.Error())}
 }

@@ -18,6 +18,8 @@ func TestResolve(t *testing.T) {
 		"deep/x/y/z/": "",
 	})
 	root := env.Root
+	sibling := root + "-sibling" // a real directory beside the root, in the test's temp dir
+	writeTestFile(t, filepath.Join(sibling, "secret.txt"), "secret")
 	symlink(t, "b", filepath.Join(root, "a/link-b"))                          // relative, inside
 	symlink(t, filepath.Join(root, "top.txt"), filepath.Join(root, "abs-in")) // absolute, inside
 	symlink(t, outside, filepath.Join(root, "out"))                           // to a directory outside
@@ -68,6 +70,10 @@ func TestResolve(t *testing.T) {
 		{"/", "", ErrOutsideWorkspace},
 		{filepath.Join(outside, "secret.txt"), "", ErrOutsideWorkspace},
 		{root + "/../" + filepath.Base(root) + "x", "", ErrOutsideWorkspace},
+		// A sibling whose name starts with the root's, named absolutely:
+		// the root is a prefix of its path but not a directory of it.
+		{root + "x", "", ErrOutsideWorkspace},
+		{sibling + "/secret.txt", "", ErrOutsideWorkspace},
 		{"out", "", ErrOutsideWorkspace},
 		{"out/secret.txt", "", ErrOutsideWorkspace},
 		{"out/new.txt", "", ErrOutsideWorkspace},
