@@ -97,7 +97,8 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
 		approvals: e.approvalsFor(req)}
 	// A request that names no model or effort continues with the session's.
-	if keptModel, keptEffort := s.choices(); t.model == "" || t.effort == "" {
+	keptModel, keptEffort := s.choices()
+	if t.model == "" || t.effort == "" {
 		t.model, t.effort = cmp.Or(t.model, keptModel), cmp.Or(t.effort, keptEffort)
 	}
 	t.chosenEffort, t.defaultModel = t.effort, t.model == ""
@@ -166,6 +167,10 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		return res, nil
 	}
 	err = e.explainModel(ctx, cred, err)
+	if refused := (*ModelNotServedError)(nil); errors.As(err, &refused) {
+		// A model the service refused is not what the session goes on with.
+		s.choose(keptModel, keptEffort)
+	}
 	t.finish(repair(history, "not run: the turn failed"), res, err)
 	if err != nil {
 		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))
