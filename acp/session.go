@@ -59,7 +59,7 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if err != nil {
 		return nil, err
 	}
-	s := &session{id: id, cwd: realPath(p.Cwd), effort: "medium", updated: time.Now()}
+	s := &session{id: id, cwd: realPath(p.Cwd), effort: a.defaultEffort(ctx, ""), updated: time.Now()}
 	a.mu.Lock()
 	a.sessions[s.id] = s
 	a.mu.Unlock()
@@ -187,10 +187,8 @@ func (a *Agent) reopen(ctx context.Context, sid sdk.SessionId, cwd string, serve
 	s := a.sessions[id]
 	if s == nil {
 		// The model and effort are those the session chose: its last turn's.
+		// A session without a stored effort gets its model's default below.
 		s = &session{id: id, cwd: realPath(cwd), model: sum.Model, effort: sum.Effort, title: sum.Title, updated: sum.UpdatedAt}
-		if !slices.Contains(efforts, s.effort) {
-			s.effort = "medium"
-		}
 		a.sessions[id] = s
 	}
 	a.mu.Unlock()
@@ -203,7 +201,16 @@ func (a *Agent) reopen(ctx context.Context, sid sdk.SessionId, cwd string, serve
 	if !slices.ContainsFunc(models, func(m engine.Model) bool { return m.ID == s.model }) {
 		s.model = "" // not one of this login's models: the login's default
 	}
+	model, effort := s.model, s.effort
 	s.mu.Unlock()
+	if !slices.Contains(efforts, effort) {
+		effort = a.defaultEffort(ctx, model)
+		s.mu.Lock()
+		if !slices.Contains(efforts, s.effort) {
+			s.effort = effort
+		}
+		s.mu.Unlock()
+	}
 	if replay {
 		for _, t := range turns {
 			a.replay(s, t)
@@ -436,6 +443,25 @@ func (a *Agent) configOptions(ctx context.Context, s *session) ([]sdk.SessionCon
 	}, nil
 }
 
+// defaultEffort is the reasoning effort a session of model ("" : the
+// login's default model) starts with: the model's catalog default, medium
+// where no catalog says.
+func (a *Agent) defaultEffort(ctx context.Context, model string) string {
+	models, def, err := a.modelList(ctx)
+	if err != nil {
+		return "medium"
+	}
+	if model == "" {
+		model = def
+	}
+	for _, m := range models {
+		if m.ID == model && slices.Contains(efforts, m.DefaultEffort) {
+			return m.DefaultEffort
+		}
+	}
+	return "medium"
+}
+
 // modelList returns the login's models, asked once per connection.
 func (a *Agent) modelList(ctx context.Context) ([]engine.Model, string, error) {
 	a.mu.Lock()
@@ -638,7 +664,7 @@ func (a *Agent) noteUsage(s *session, u engine.Usage) {
 	}
 	s.noteUsage(u)
 	a.view.update(s.id, sdk.SessionUpdate{UsageUpdate: &sdk.SessionUsageUpdate{SessionUpdate: "usage_update",
-		Used: int(u.ContextTokens), Size: int(u.ContextWindow)}})
+		Used: int(u.ContextTokens), Size: int(u.ContextWindow), Meta: a.limitsMeta()}})
 }
 
 // titleOf is a session's title: the start of its first message.
