@@ -567,6 +567,9 @@ func (a *Agent) prompt(ctx context.Context, pr promptRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.checkMedia(ctx, s, p.Prompt); err != nil {
+		return nil, err
+	}
 	text, atts, err := promptParts(a.rootOf(s.id), p.Prompt)
 	if err != nil {
 		return nil, err
@@ -674,4 +677,35 @@ func titleOf(text string) string {
 		line = string(r[:79]) + "…"
 	}
 	return line
+}
+
+// checkMedia refuses a prompt's image or audio with the reason: the model's
+// catalog entry takes no such input, or (an image for a model that takes
+// them) deckhand does not send images to the model yet.
+func (a *Agent) checkMedia(ctx context.Context, s *session, blocks []sdk.ContentBlock) error {
+	var image, audio bool
+	for _, b := range blocks {
+		image = image || b.Image != nil
+		audio = audio || b.Audio != nil
+	}
+	if !image && !audio {
+		return nil
+	}
+	s.mu.Lock()
+	model := s.model
+	s.mu.Unlock()
+	if model == "" {
+		_, model, _ = a.modelList(ctx)
+	}
+	if audio {
+		return invalidParams(fmt.Sprintf("audio is not supported in prompts: the model %s takes no audio input", model))
+	}
+	mods, known := a.eng.InputModalities(ctx, model)
+	if !slices.Contains(mods, "image") {
+		if known {
+			return invalidParams(fmt.Sprintf("images are not supported in prompts: the model %s takes %s input only; pick a model that takes images", model, strings.Join(mods, " and ")))
+		}
+		return invalidParams(fmt.Sprintf("images are not supported in prompts: no catalog says the model %s takes images", model))
+	}
+	return invalidParams(fmt.Sprintf("images are not supported in prompts yet: the model %s takes them, but deckhand does not pass them on", model))
 }

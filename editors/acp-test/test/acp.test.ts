@@ -243,6 +243,11 @@ it("a prompt streams thought and message chunks and ends the turn", async () => 
     assert.deepEqual((res as { usage?: unknown }).usage, { inputTokens: 1200, outputTokens: 34, totalTokens: 1234 });
     const usage = h.of(s.sessionId).find((u) => u.sessionUpdate === "usage_update") as { used: number; size: number } | undefined;
     assert.ok(usage && usage.size > 0 && usage.used > 0 && usage.used < usage.size, `usage_update ${JSON.stringify(usage)}`);
+    // An image, where no catalog says the model takes images, is refused with that reason.
+    const image = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
+      prompt: [{ type: "text", text: "look" }, { type: "image", data: "AAAA", mimeType: "image/png" }] }));
+    assert.equal(image.code, -32602);
+    assert.match(image.message, /no catalog says the model \S+ takes images/);
     // A block of a type ACP does not define is refused, not dropped.
     const unknown = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
       prompt: [{ type: "text", text: "and this?" }, { type: "video", data: "AAAA" } as unknown as acp.ContentBlock] }));
@@ -511,6 +516,14 @@ it("a ChatGPT session starts at its model's default effort, and /status and usag
       assert.match(status, /Logged in with ChatGPT/);
       assert.match(status, /reasoning effort low/);
       assert.match(status, /Plan limits \(plus\):\n- 5h: 12% used, resets \S+[^\n]*\n- weekly: 40% used/);
+      // Images and audio are refused with the model's reason, and the session goes on.
+      const image = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
+        prompt: [{ type: "text", text: "look" }, { type: "image", data: "AAAA", mimeType: "image/png" }] }));
+      assert.equal(image.code, -32602);
+      assert.match(image.message, /model gpt-6\.2-sol takes them, but deckhand does not pass them on/);
+      const audio = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
+        prompt: [{ type: "text", text: "hear" }, { type: "audio", data: "AAAA", mimeType: "audio/wav" }] }));
+      assert.match(audio.message, /takes no audio input/);
     });
   } finally {
     fake.stop();
