@@ -38,20 +38,22 @@ test-go:
 
 bench:
 	scripts/test-deps.sh bench
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./tools/ ./e2e/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./tools/ ./tools/patch/ ./tools/codemode/ ./e2e/
 
 # The hostile group alone: attacks on deckhand reproduced against the built
 # binary (also part of test-go).
 hostile:
-	$(GO) test -race -count=1 -run 'Hostile|ReadRace|WriteRace' ./e2e/ ./tools/
+	$(GO) test -race -count=1 -run 'Hostile|ReadRace|WriteRace' ./e2e/ ./tools/ ./auth/
 
-# The long storms: 300 rounds of deckhand processes killed (kill -9) in the
-# middle of refreshing a rotating token; none may lose the login.
+# The long storms: 300 rounds of deckhand processes killed (kill -9), and
+# their refresh helpers sent hangups and terminates, in the middle of
+# refreshing a rotating token; none may lose the login.
 soak:
 	DECKHAND_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestRefreshStorm' -v ./e2e/
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 60s ./jsonrpc/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./tools/patch/
 
 # The VS Code extension: unit tests against the real binary, packaging, and
 # a real VS Code UI (code-server in Chromium); downloads are kept in .cache/.

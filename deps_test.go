@@ -12,29 +12,35 @@ const module = "github.com/deckhand-dev/deckhand"
 // allowed lists, for each package, the project packages it may import
 // directly: cmd -> {rpc, acp} -> engine, {rpc, acp} -> jsonrpc -> protocol,
 // engine -> {auth, tools}; rpc and acp never import each other; protocol,
-// auth, tools and upstreamtest import nothing of the project.
+// auth, tools and upstreamtest import nothing of the project but tools' own
+// leaf packages (tools/patch, which imports nothing).
 var allowed = map[string][]string{
 	"protocol":         {},
 	"auth":             {},
-	"tools":            {},
+	"tools":            {"tools/patch"},
+	"tools/patch":      {},
+	"tools/codemode":   {},
 	"upstreamtest":     {},
 	"tools/sandbox":    {},
-	"engine":           {"auth", "tools", "tools/sandbox", "tools/mcp"},
+	"engine":           {"auth", "tools", "tools/codemode", "tools/sandbox", "tools/mcp"},
 	"jsonrpc":          {"protocol"},
 	"rpc":              {"engine", "jsonrpc", "protocol"},
 	"acp":              {"engine", "jsonrpc"},
-	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "tools/sandbox"},
+	"cmd/deckhand":     {"rpc", "acp", "engine", "protocol", "upstreamtest", "tools/sandbox", "cmd/deckhand/internal/nodump"},
 	"e2e":              {}, // test files only
 	"cmd/fakeupstream": {"upstreamtest"},
 
 	// MCP: the client over the official SDK, and its test server.
 	"tools/mcp":         {},
 	"tools/mcp/mcptest": {},
+
+	// Made non-dumpable before anything else initialises: imports nothing.
+	"cmd/deckhand/internal/nodump": {},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
 // upstream, even indirectly.
-var serving = []string{"protocol", "auth", "tools", "tools/sandbox", "engine", "jsonrpc", "rpc", "acp"}
+var serving = []string{"protocol", "auth", "tools", "tools/codemode", "tools/sandbox", "engine", "jsonrpc", "rpc", "acp"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

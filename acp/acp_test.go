@@ -50,6 +50,10 @@ func TestViewOf(t *testing.T) {
 		{"edit", `{"path":"/w/sub/b.go"}`, sdk.ToolKindEdit, "Edit /w/sub/b.go", "/w/sub/b.go", true},
 		{"write", `{"path":"c.txt"}`, sdk.ToolKindEdit, "Write c.txt", "/w/c.txt", true},
 		{"bash", `{"command":"go  test\n ./..."}`, sdk.ToolKindExecute, "Run go test ./...", "", true},
+		{"exec_command", `{"cmd":"make\n test"}`, sdk.ToolKindExecute, "Run make test", "", true},
+		{"write_stdin", `{"session_id":4242}`, sdk.ToolKindExecute, "Write to a running command", "", false},
+		{"apply_patch", `{"input":"*** Begin Patch"}`, sdk.ToolKindEdit, "Apply a patch", "", true},
+		{"view_image", `{"path":"shot.png"}`, sdk.ToolKindRead, "View shot.png", "/w/shot.png", false},
 		{"mystery", `not json`, sdk.ToolKindOther, "mystery", "", false},
 	}
 	for _, c := range cases {

@@ -27,6 +27,10 @@ type client struct {
 	// ("session id/tool"): their calls run without asking, so they start
 	// in_progress, not pending.
 	always map[string]bool
+	// patches holds an apply_patch call's changes, one per file, and
+	// outputs a running command's output so far (nativetools.go).
+	patches map[string][]engine.FileChange
+	outputs map[string]*strings.Builder
 }
 
 const methodUpdate = sdk.ClientMethodSessionUpdate
@@ -46,6 +50,8 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 		c.toolCall(ev)
 	case engine.EventToolResult:
 		c.toolResult(ev)
+	case engine.EventToolOutput:
+		c.toolOutput(ev)
 	}
 }
 
@@ -56,7 +62,12 @@ func (c *client) toolCall(ev engine.TurnEvent) {
 	v := viewOf(c.a.rootOf(ev.SessionID), ev.Name, ev.Arguments)
 	status := sdk.ToolCallStatusInProgress
 	var content []sdk.ToolCallContent
-	if v.mutating {
+	if v.mutating && ev.Name == "apply_patch" {
+		if !c.allowedAlways(ev.SessionID, ev.Name) {
+			status = sdk.ToolCallStatusPending // until the user allows it
+		}
+		content = c.previewPatch(ev)
+	} else if v.mutating {
 		if !c.allowedAlways(ev.SessionID, ev.Name) {
 			status = sdk.ToolCallStatusPending // until the user allows it
 		}
@@ -80,6 +91,9 @@ func (c *client) toolResult(ev engine.TurnEvent) {
 	c.mu.Lock()
 	ch, changed := c.pending[ev.CallID]
 	delete(c.pending, ev.CallID)
+	patch := c.patches[ev.CallID]
+	delete(c.patches, ev.CallID)
+	delete(c.outputs, ev.CallID)
 	c.mu.Unlock()
 	status := sdk.ToolCallStatusCompleted
 	if !ev.OK {
@@ -90,6 +104,11 @@ func (c *client) toolResult(ev engine.TurnEvent) {
 	if ev.OK && changed {
 		content = append(content, diffOf(ch))
 		out = withoutUnifiedDiff(out) // the diff content shows it
+	}
+	if ev.OK {
+		for _, ch := range patch {
+			content = append(content, diffOf(ch))
+		}
 	}
 	if out := strings.TrimSpace(out); out != "" {
 		content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
@@ -150,6 +169,9 @@ func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest
 	c.mu.Lock()
 	if ch, ok := c.pending[req.CallID]; ok {
 		call.Content = []sdk.ToolCallContent{diffOf(ch)}
+	}
+	for _, ch := range c.patches[req.CallID] {
+		call.Content = append(call.Content, diffOf(ch))
 	}
 	c.mu.Unlock()
 	var res struct {

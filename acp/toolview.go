@@ -42,6 +42,18 @@ func viewOf(root, name string, args json.RawMessage) toolView {
 		v.kind, v.title, v.mutating = sdk.ToolKindEdit, "Edit "+p.Path, true
 	case "bash":
 		v.kind, v.title, v.mutating = sdk.ToolKindExecute, "Run "+oneLine(p.Command), true
+	case "exec_command":
+		var x struct {
+			Cmd string `json:"cmd"`
+		}
+		_ = json.Unmarshal(args, &x)
+		v.kind, v.title, v.mutating = sdk.ToolKindExecute, "Run "+oneLine(x.Cmd), true
+	case "write_stdin":
+		v.kind, v.title = sdk.ToolKindExecute, "Write to a running command"
+	case "apply_patch":
+		v.kind, v.title, v.mutating = sdk.ToolKindEdit, "Apply a patch", true
+	case "view_image":
+		v.kind, v.title = sdk.ToolKindRead, "View "+p.Path
 	}
 	if p.Path != "" {
 		path := p.Path

@@ -53,3 +53,13 @@ func (s *Store) LockNotify(ctx context.Context, waiting func()) (unlock func(), 
 		}
 	}
 }
+
+// lockHeld reports whether another holder has auth.json's lock now.
+func (s *Store) lockHeld() bool {
+	release, err := TryLock(filepath.Join(s.home, "auth.json.lock"), staleLock)
+	if err != nil || release == nil {
+		return err == nil
+	}
+	release()
+	return false
+}

@@ -21,7 +21,7 @@ const maxLinks = 40
 // noted for TakeCorrupt); the openai entry itself is not judged here.
 func (s *Store) read() (map[string]json.RawMessage, error) {
 	for attempt := 0; ; attempt++ {
-		data, err := os.ReadFile(s.Path())
+		data, err := readRegular(s.Path())
 		if errors.Is(err, fs.ErrNotExist) {
 			return map[string]json.RawMessage{}, nil
 		}

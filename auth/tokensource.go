@@ -45,9 +45,11 @@ type TokenSource struct {
 	client *Client
 	log    *zap.Logger
 
-	mu     sync.Mutex
-	flight *flight // the refresh in progress, if any
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	flight  *flight       // the refresh in progress, if any
+	unsaved *UnsavedError // a refreshed login auth.json could not take (unsaved.go)
+	busyAt  time.Time     // when a wait for another process's refresh last ran out
+	wg      sync.WaitGroup
 }
 
 // flight is one refresh that any number of callers wait for.
@@ -106,6 +108,7 @@ func (ts *TokenSource) Token(ctx context.Context) (Credential, error) {
 	if !ok {
 		return Credential{}, ErrNoCredential
 	}
+	c = ts.withUnsaved(ctx, c, false)
 	if c.Type != TypeOAuth || !ts.expiring(c) {
 		return c, nil
 	}
@@ -194,18 +197,40 @@ func (ts *TokenSource) run(ctx context.Context, f *flight, reason, stale string)
 		}
 		ts.mu.Lock()
 		ts.flight = nil
+		if errors.Is(f.err, ErrRefreshBusy) {
+			ts.busyAt = ts.now()
+		}
 		ts.mu.Unlock()
 		close(f.done)
 	}()
+	// One request asks for the login several times (the model list, the
+	// turn, each step): once a wait for another process's refresh ran out,
+	// the next callers are told at once while that process still holds
+	// the lock, instead of waiting the whole time again each (45 s became
+	// 135 s before the user heard anything).
+	if ts.stillBusy() {
+		f.err = fmt.Errorf("refresh login: %w (still)", ErrRefreshBusy)
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 	defer cancel()
-	if ts.Delegate == nil {
-		f.cred, f.err = ts.refresh(ctx, reason, ts.needs(stale))
+	ts.mu.Lock()
+	held := ts.unsaved != nil
+	ts.mu.Unlock()
+	// A login held in memory is known to this process only: a helper
+	// would refresh the spent one on file.
+	if ts.Delegate == nil || held {
+		f.cred, f.err = ts.settle(ts.refresh(ctx, reason, ts.needs(stale)))
 		return
 	}
 	if err := ts.Delegate(ctx, reason, stale); errors.Is(err, ErrNoDelegate) {
 		ts.log.Warn("the refresh helper could not start; refreshing in this process", zap.Error(err))
-		f.cred, f.err = ts.refresh(ctx, reason, ts.needs(stale))
+		f.cred, f.err = ts.settle(ts.refresh(ctx, reason, ts.needs(stale)))
+		return
+	} else if ue := (*UnsavedError)(nil); errors.As(err, &ue) {
+		// The helper refreshed but could not write: this process holds
+		// the only copy now.
+		f.cred, f.err = ts.settle(Credential{}, err)
 		return
 	} else if err != nil {
 		f.err = fmt.Errorf("refresh login: %w", err)
@@ -218,7 +243,7 @@ func (ts *TokenSource) run(ctx context.Context, f *flight, reason, stale string)
 	case !ok:
 		f.err = ErrNoCredential
 	default:
-		f.cred = stored
+		f.cred = ts.withUnsaved(ctx, stored, false)
 	}
 }
 
@@ -256,6 +281,8 @@ func (ts *TokenSource) refresh(ctx context.Context, reason string, needs func(Cr
 	if !ok {
 		return Credential{}, ErrNoCredential // logged out meanwhile
 	}
+	onFile := stored.Refresh
+	stored = ts.withUnsaved(ctx, stored, true)
 	if stored.Type != TypeOAuth || !needs(stored) {
 		ts.log.Debug("login already refreshed by another process")
 		return stored, nil
@@ -270,8 +297,25 @@ func (ts *TokenSource) refresh(ctx context.Context, reason string, needs func(Cr
 		fresh.Refresh = stored.Refresh
 	}
 	if err := ts.store.Save(fresh); err != nil {
-		return Credential{}, fmt.Errorf("refresh login: %w", err)
+		// The refresh token just replaced is spent: never drop the new one.
+		return fresh, &UnsavedError{Cred: fresh, From: onFile, Err: err}
 	}
 	ts.log.Info("login refreshed", zap.String("reason", reason), zap.Time("expires", fresh.Expires), zap.String("accountId", fresh.AccountID))
 	return fresh, nil
+}
+
+// stillBusy reports whether a wait for another process's refresh ran out
+// lately and that process still holds the lock.
+func (ts *TokenSource) stillBusy() bool {
+	wait := ts.LockWait
+	if wait <= 0 {
+		wait = lockWait
+	}
+	ts.mu.Lock()
+	at := ts.busyAt
+	ts.mu.Unlock()
+	if at.IsZero() || ts.now().Sub(at) > wait {
+		return false
+	}
+	return ts.store.lockHeld()
 }

@@ -137,8 +137,8 @@ func TestCompactionFallsBackToASummary(t *testing.T) {
 	fake.PushCodex(upstreamtest.Text("Calibrated."))
 	p0.chat(map[string]any{"message": "hello"})
 	size := len(fake.RequestsTo(codexPath)[0].Body)
-	big := strings.Repeat("a long message line\n", 400) // 8,000 bytes
-	fake.SetContextWindow((size + len(big)) / 4 * 100 / 95)
+	big := strings.Repeat("a long message line\n", 400)     // 8,000 bytes
+	fake.SetContextWindow((size + len(big)) / 4 * 100 / 92) // 92%: room left for the summary request
 
 	p := start(t, opts{fake: fake, home: home})
 	p.initialize(false)

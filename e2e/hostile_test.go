@@ -6,6 +6,9 @@ package e2e
 // `make hostile` runs the group alone.
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/user"
@@ -269,12 +272,31 @@ func TestHostileWorkspaceRoot(t *testing.T) {
 }
 
 // TestHostileInterruptedWriteCleaned: the temporary file a write killed
-// half-way left behind is removed when deckhand next opens the workspace.
+// half-way left behind is removed when deckhand next opens the workspace,
+// and nothing else: user files merely named like deckhand's temporary files
+// (.env.deckhand-prod, old or with a number in it, or with a made-up tag)
+// stay, since the sweep removes only names whose tag proves deckhand made
+// them.
 func TestHostileInterruptedWriteCleaned(t *testing.T) {
-	ws := t.TempDir()
-	stale := writeFile(t, ws, "src/.main.go.deckhand-999999999-4k2j", "half a file")
-	kept := writeFile(t, ws, "src/main.go", "package main\n")
-	p := start(t, opts{ws: ws})
+	ws, home := t.TempDir(), t.TempDir()
+	key := []byte("0123456789abcdef0123456789abcdef")
+	if err := os.WriteFile(filepath.Join(home, "temp-key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("main.go\x00999999999\x004k2j"))
+	stale := writeFile(t, ws, "src/.main.go.deckhand-999999999-4k2j-"+hex.EncodeToString(mac.Sum(nil))[:16], "half a file")
+	kept := []string{writeFile(t, ws, "src/main.go", "package main\n")}
+	for _, name := range []string{".env.deckhand-prod", ".env.deckhand-999999999-prod", ".env.deckhand-staging",
+		"src/.main.go.deckhand-999999999-4k2j-0123456789abcdef", "src/.main.go.deckhand-999999999-4k2j"} {
+		path := writeFile(t, ws, name, "USER DATA\n")
+		old := time.Now().Add(-48 * time.Hour)
+		if err := os.Chtimes(path, old, old); err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, path)
+	}
+	p := start(t, opts{ws: ws, home: home})
 	p.initialize(false)
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -286,8 +308,10 @@ func TestHostileInterruptedWriteCleaned(t *testing.T) {
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("the interrupted write's temporary file is still there: %v", err)
 	}
-	if _, err := os.Stat(kept); err != nil {
-		t.Errorf("the sweep removed a real file: %v", err)
+	for _, k := range kept {
+		if _, err := os.Stat(k); err != nil {
+			t.Errorf("the sweep removed a user's file: %v", err)
+		}
 	}
 }
 

@@ -69,7 +69,7 @@ func TestModelsOAuthReferenceCatalog(t *testing.T) {
 		t.Errorf("live models %v default %q source %q", got, r.Default, r.Source)
 	}
 	for _, m := range r.Models {
-		if m.Default != (m.ID == r.Default) || len(m.ReasoningEfforts) == 0 || m.Tools != "classic" {
+		if m.Default != (m.ID == r.Default) || len(m.ReasoningEfforts) == 0 || m.Tools != "native" {
 			t.Errorf("entry %+v", m)
 		}
 	}

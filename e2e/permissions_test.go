@@ -58,7 +58,8 @@ func TestPermissionDeny(t *testing.T) {
 		Arguments                                    map[string]any
 	}
 	json.Unmarshal(req.Params, &params)
-	if string(req.ID) != "1" || params.Tool != "write" || params.CallID != "w1" || params.SessionID != r.SessionID ||
+	var id uint64 // unguessable: a counter over 32 random bits
+	if json.Unmarshal(req.ID, &id) != nil || id < 1<<32 || params.Tool != "write" || params.CallID != "w1" || params.SessionID != r.SessionID ||
 		params.TurnID != r.TurnID || params.Arguments["path"] != "out.txt" || params.Description == "" {
 		t.Errorf("permission/request id %s params %s", req.ID, req.Params)
 	}

@@ -22,6 +22,11 @@ import (
 // leave the only copy of the rotated refresh token in the temp file, and the
 // spent one in auth.json.
 //
+// Each round also sends the refresh helpers a hangup and a terminate at a
+// random moment. A SIGKILL of a helper after the issuer rotated and before
+// it saved cannot be survived by any client (the only copy of the token
+// dies with it); see the README's security section.
+//
 // DECKHAND_SOAK=1 (make soak) runs 300 rounds instead of 30.
 func TestRefreshStorm(t *testing.T) {
 	rounds := 30
@@ -92,6 +97,18 @@ func TestRefreshStorm(t *testing.T) {
 				_ = cmd.Wait()
 			}()
 		}
+		// The helpers are hit as well, by everything but SIGKILL (a
+		// hangup, a service manager's terminate): none may drop the
+		// rotated token it is carrying.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(rand.Int64N(int64(span))))
+			for _, pid := range helperPids() {
+				_ = syscall.Kill(pid, syscall.SIGHUP)
+				_ = syscall.Kill(pid, syscall.SIGTERM)
+			}
+		}()
 		wg.Wait()
 		if fake.RefreshCount() > before {
 			killedMid++

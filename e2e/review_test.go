@@ -145,7 +145,7 @@ func TestUndoRestoresAndSkipsChangedFiles(t *testing.T) {
 	p.ok("undo", map[string]any{"sessionId": r.SessionID}, &u)
 	if u.TurnID != r.TurnID || strings.Join(u.Restored, ",") != "a.txt,sub/b.txt,new/d.txt" || len(u.Skipped) != 1 ||
 		u.Skipped[0].Path != "c.txt" || !strings.Contains(u.Skipped[0].Reason, "changed after the turn") || !u.RanBash ||
-		!strings.Contains(u.Message, "bash") {
+		!strings.Contains(u.Message, "shell commands") {
 		t.Errorf("undo %+v", u)
 	}
 	for name, want := range map[string]string{"a.txt": "alpha\n", "sub/b.txt": "beta\n", "c.txt": "the user's own edit\n"} {
@@ -167,4 +167,43 @@ func TestUndoRestoresAndSkipsChangedFiles(t *testing.T) {
 		t.Errorf("no message")
 	}
 	p.fails("undo", map[string]any{"sessionId": r.SessionID, "turnId": "turn_nope"}, -32602)
+}
+
+// A command's exit status goes with its result: ok says the tool ran, and
+// exitCode says whether the command succeeded, so a failing command is not
+// shown as a success. Other tools carry none.
+func TestToolResultExitCode(t *testing.T) {
+	fake, p := permissionServer(t, "allow", "allow")
+	writeFile(t, p.ws, "a.txt", "a\n")
+	fake.PushCodex(
+		upstreamtest.Step().Call("b1", "bash", callArgs(map[string]any{"command": "echo failing; exit 3"})).Reply(),
+		upstreamtest.Step().Call("b2", "bash", callArgs(map[string]any{"command": "true"})).Reply(),
+		upstreamtest.Step().Call("r1", "read", callArgs(map[string]any{"path": "a.txt"})).Reply(),
+		upstreamtest.Text("done"))
+	if r := p.chat(map[string]any{"message": "run them"}); r.StopReason != "end_turn" {
+		t.Fatalf("result %+v", r)
+	}
+	type result struct {
+		OK       bool
+		ExitCode *int
+	}
+	got := map[string]result{}
+	for _, n := range p.notifications("chat/toolResult") {
+		var tr struct {
+			CallID   string
+			OK       bool
+			ExitCode *int
+		}
+		json.Unmarshal(n.Params, &tr)
+		got[tr.CallID] = result{tr.OK, tr.ExitCode}
+	}
+	if r := got["b1"]; !r.OK || r.ExitCode == nil || *r.ExitCode != 3 {
+		t.Errorf("exit 3: %+v", r)
+	}
+	if r := got["b2"]; !r.OK || r.ExitCode == nil || *r.ExitCode != 0 {
+		t.Errorf("true: %+v", r)
+	}
+	if r := got["r1"]; !r.OK || r.ExitCode != nil {
+		t.Errorf("read: %+v", r)
+	}
 }

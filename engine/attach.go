@@ -14,6 +14,7 @@ const (
 	AttachFile      = "file"
 	AttachSelection = "selection"
 	AttachText      = "text"
+	AttachImage     = "image" // images.go
 )
 
 // Attachment is context the editor sends with a message: a file the server
@@ -25,6 +26,7 @@ type Attachment struct {
 	StartLine, EndLine int // 1-based, inclusive; 0 for a whole file
 	Text               string
 	Title              string
+	MimeType, Data     string // a pasted image (base64)
 }
 
 // Caps on what attachments add to a message. Beyond them the text is cut,
@@ -41,7 +43,7 @@ const (
 // attached. Any attachment that cannot be read makes the whole request
 // invalid: nothing is sent.
 func attachedMessage(env *tools.Env, message string, atts []Attachment) (string, []string, error) {
-	if len(atts) == 0 {
+	if len(textAttachments(atts)) == 0 { // images go apart (images.go)
 		return message, nil, nil
 	}
 	if len(atts) > attachMaxCount {
@@ -53,6 +55,9 @@ func attachedMessage(env *tools.Env, message string, atts []Attachment) (string,
 	left := attachMaxAll
 	var dirs []string
 	for i, a := range atts {
+		if a.Type == AttachImage {
+			continue
+		}
 		head, body, dir, err := renderAttachment(env, a)
 		if err != nil {
 			return "", nil, fmt.Errorf("%w: attachments[%d]: %v", ErrInvalidParams, i, err)

@@ -68,7 +68,7 @@ func TestAttachmentRefusals(t *testing.T) {
 		{"binary", Attachment{Type: AttachFile, Path: "bin"}, "not a text file"},
 		{"bad range", Attachment{Type: AttachFile, Path: "a.txt", StartLine: 3, EndLine: 2}, "startLine"},
 		{"range past the end", Attachment{Type: AttachFile, Path: "a.txt", StartLine: 5, EndLine: 9}, "has 1 lines"},
-		{"unknown type", Attachment{Type: "image", Path: "a.txt"}, "not an attachment type"},
+		{"unknown type", Attachment{Type: "video", Path: "a.txt"}, "not an attachment type"},
 		{"blank text", Attachment{Type: AttachText, Text: " "}, "non-blank"},
 		{"deckhand's home", Attachment{Type: AttachFile, Path: "home/auth.json"}, "deckhand's own data folder"},
 	}

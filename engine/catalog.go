@@ -387,5 +387,11 @@ func (e *Engine) wireVersion() string {
 }
 
 // toolKind names the tools deckhand gives a model, as models reports them:
-// "classic" (the seven tools of protocol 1.0) for every entry for now.
-func toolKind(CatalogEntry) string { return "classic" }
+// "native" where the entry names the Codex tools, "classic" (the seven
+// tools of protocol 1.0) elsewhere.
+func toolKind(c CatalogEntry) string {
+	if toolSetOf(c).Native() {
+		return "native"
+	}
+	return "classic"
+}

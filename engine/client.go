@@ -30,6 +30,10 @@ const (
 	EventToolResult
 	EventCompacted // the history was compacted before the next request
 	EventLimits    // the service reported the plan's limits (Limits)
+	EventNotSaved  // the session could not be written (Error says why); it is kept in memory
+	// EventToolOutput carries a running command's output (Text) as it
+	// comes, at most every 100 ms per call.
+	EventToolOutput
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and
@@ -47,9 +51,14 @@ type TurnEvent struct {
 	Error     string
 	// ChangedPaths lists the files a write or edit changed (EventToolResult).
 	ChangedPaths []string
+	// ParentCallID names the code-mode exec call a nested call came from
+	// (EventToolCall, EventToolResult).
+	ParentCallID string
 	// Sandboxed says, for a command that ran, whether it ran inside the OS
 	// sandbox (EventToolResult); nil for other calls.
 	Sandboxed *bool
+	// ExitCode is a command's exit status (EventToolResult of bash).
+	ExitCode *int
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64

@@ -15,6 +15,15 @@ import (
 // call names no limit, as the read tool does.
 const clientReadLimit = 2000
 
+// A read through the client is capped as a read of the disk is: at most
+// clientReadMaxOutput bytes of output whatever the limit (one 50 MB line
+// went whole into the history), and a file edited through the client at
+// most clientEditMaxSize bytes, the edit tool's limit.
+const (
+	clientReadMaxOutput = 256 << 10
+	clientEditMaxSize   = 64 << 20
+)
+
 // runOnClient runs a read, write, edit or bash call through the client when
 // it serves files or terminals for the session (ACP's fs/* and terminal/*).
 // handled is false when deckhand's own tool must run.
@@ -77,6 +86,10 @@ func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c Item)
 	if err != nil {
 		return callOutcome{output: fmt.Sprintf("%q is outside the workspace %s", p.Path, root)}
 	}
+	// deckhand's own home is off limits whatever serves the files.
+	if msg := tools.Forbidden(real, p.Path); msg != "" {
+		return callOutcome{output: msg}
+	}
 	rel, _ := filepath.Rel(root, real)
 	switch c.Name {
 	case "read":
@@ -94,6 +107,9 @@ func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c Item)
 		old, err := fc.ReadTextFile(ctx, t.s.ID, real)
 		if err != nil && p.OldString != "" {
 			return callOutcome{output: fmt.Sprintf("cannot edit %q: %v", p.Path, err)}
+		}
+		if len(old) > clientEditMaxSize {
+			return callOutcome{output: fmt.Sprintf("%q is larger than %d MiB: edit changes smaller files only", p.Path, clientEditMaxSize>>20)}
 		}
 		if err != nil {
 			old = "" // creating a file with an empty oldString
@@ -133,7 +149,14 @@ func numberLines(text string, offset, limit int) string {
 	var b strings.Builder
 	end := min(len(lines), offset-1+limit)
 	for i := offset - 1; i < end; i++ {
-		fmt.Fprintf(&b, "%6d\t%s", i+1, strings.TrimRight(lines[i], "\r\n"))
+		line := strings.TrimRight(lines[i], "\r\n")
+		if room := clientReadMaxOutput - b.Len() - 8; len(line) > room {
+			// The rest of the output, as the read tool stops at its cap.
+			fmt.Fprintf(&b, "%6d\t%s\n", i+1, cut(line, max(room, 0)))
+			fmt.Fprintf(&b, "(output capped at %d KiB in line %d; read on with offset %d)\n", clientReadMaxOutput>>10, i+1, i+2)
+			return b.String()
+		}
+		fmt.Fprintf(&b, "%6d\t%s", i+1, line)
 		b.WriteByte('\n')
 	}
 	if end < len(lines) {
@@ -148,6 +171,17 @@ func numberLines(text string, offset, limit int) string {
 func (t *turn) previewFor(c Item, env *tools.Env) (*Preview, string, bool) {
 	if c.Name == "write" || c.Name == "edit" {
 		if fc, ok := t.client.(FileClient); ok && fc.ServesFiles(t.s.ID) {
+			// Never ask to write deckhand's own home: it would be refused.
+			var p struct {
+				Path string `json:"path"`
+			}
+			if json.Unmarshal([]byte(c.Arguments), &p) == nil && p.Path != "" {
+				if real, err := tools.Resolve(t.s.root, p.Path); err == nil {
+					if msg := tools.Forbidden(real, p.Path); msg != "" {
+						return nil, msg, false
+					}
+				}
+			}
 			return nil, "", true
 		}
 	}

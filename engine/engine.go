@@ -22,18 +22,21 @@ type Config struct {
 	Version string // deckhand's version, for User-Agent
 	// WireVersion is the Codex wire version sent to the ChatGPT backend
 	// ("" = WireVersion): client_version, `version` and User-Agent.
-	WireVersion  string
-	Home         string        // holds auth.json
-	SessionsDir  string        // session files (Home/sessions)
-	Issuer       string        // OAuth issuer
-	CodexBaseURL string        // ChatGPT OAuth branch: <base>/responses
-	APIBaseURL   string        // API-key branch: <base>/responses
-	EnvAPIKey    string        // OPENAI_API_KEY, used when nothing is stored
-	OAuthPort    int           // browser-flow callback port (1455 falls back to 1457)
-	AllowAll     bool          // mutating tools run without a permission prompt
-	MaxSteps     int           // model steps per turn (50)
-	SessionIdle  time.Duration // an idle session's history is unloaded after this (DefaultSessionIdle)
-	MaxLoaded    int           // sessions holding their history in memory (DefaultMaxLoaded)
+	WireVersion string
+	// LiveWebSearch lets the hosted web_search reach the web; by default
+	// it answers from the service's cache (external_web_access false).
+	LiveWebSearch bool
+	Home          string        // holds auth.json
+	SessionsDir   string        // session files (Home/sessions)
+	Issuer        string        // OAuth issuer
+	CodexBaseURL  string        // ChatGPT OAuth branch: <base>/responses
+	APIBaseURL    string        // API-key branch: <base>/responses
+	EnvAPIKey     string        // OPENAI_API_KEY, used when nothing is stored
+	OAuthPort     int           // browser-flow callback port (1455 falls back to 1457)
+	AllowAll      bool          // mutating tools run without a permission prompt
+	MaxSteps      int           // model steps per turn (50)
+	SessionIdle   time.Duration // an idle session's history is unloaded after this (DefaultSessionIdle)
+	MaxLoaded     int           // sessions holding their history in memory (DefaultMaxLoaded)
 	// Originator is the `originator` header on the model hosts ("" =
 	// Originator); OAuthOriginator the one the OAuth issuer sees in the
 	// authorize URL and on token requests ("" = auth.DefaultOriginator,
@@ -148,6 +151,9 @@ type Engine struct {
 func New(cfg Config) *Engine {
 	cfg.defaults()
 	tools.KeepPrivate(cfg.Home)
+	if err := tools.UseTempKey(cfg.Home); err != nil {
+		cfg.Log.Debug("no key for temporary files: interrupted writes are not swept", zap.Error(err))
+	}
 	tightenHome(cfg.Home, cfg.Log)
 	store := auth.NewStore(cfg.Home)
 	store.Log = cfg.Log
@@ -214,13 +220,22 @@ func (e *Engine) Attach(c Client, workspaceRoot string, permissions bool) (strin
 func (e *Engine) Close() {
 	e.cancel()
 	e.mu.Lock()
+	var execs []*tools.Execs
 	for _, s := range e.sessions {
 		s.cancelTurn()
+		execs = append(execs, s.execs)
 	}
 	e.mu.Unlock()
+	for _, x := range execs {
+		x.Close() // commands die with deckhand's exit, and what they started
+	}
 	e.wg.Wait()
 	e.closeMCP()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
+	// A refreshed login a full disk kept in memory: one last try.
+	fctx, fcancel := context.WithTimeout(context.Background(), 3*time.Second)
+	e.tokens.FlushUnsaved(fctx)
+	fcancel()
 	// A tool that ignores its cancel must not keep deckhand from exiting.
 	tools := make(chan struct{})
 	go func() { e.running.Wait(); close(tools) }()

@@ -57,7 +57,7 @@ func (e *Engine) evict() {
 		if s.loaded() && len(s.history) > 0 {
 			inMemory++
 		}
-		if s.loaded() && s.turn == nil && s.disk.size > 0 {
+		if s.loaded() && s.turn == nil && s.disk.size > 0 && s.execs.Len() == 0 { // commands running: kept
 			candidates = append(candidates, idle{s, s.used})
 		}
 		s.mu.Unlock()
@@ -119,5 +119,6 @@ func (e *Engine) CloseSession(id string) (bool, error) {
 	}
 	e.mu.Unlock()
 	e.forgetMCP(id)
+	s.execs.Close() // its commands end with it
 	return true, nil
 }

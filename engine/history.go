@@ -42,6 +42,12 @@ type Item struct {
 	Arguments string `json:"arguments,omitempty"`
 	// OK says whether a call's output is a success.
 	OK bool `json:"ok,omitempty"`
+	// Custom marks a call of a custom (freeform) tool and its output:
+	// Arguments is then the tool's free-text input (nativeitems.go).
+	Custom bool `json:"custom,omitempty"`
+	// Image is an output that is an image (view_image), as a data: URL;
+	// Text then describes it for the editor.
+	Image string `json:"image,omitempty"`
 	// ID is the service's id of a reasoning item, a call or an assistant
 	// message (rs_…, fc_…, msg_…), and Phase an assistant message's phase:
 	// the ChatGPT branch sends them back as the official client does.
@@ -94,14 +100,30 @@ func inputItems(history []Item) responses.ResponseInputParam {
 	for _, it := range history {
 		switch it.Kind {
 		case ItemUser:
+			if len(it.Images) > 0 {
+				in = append(in, userWithImages(it))
+				continue
+			}
 			in = append(in, TypedMessage("user", it.Text))
 		case ItemAssistant:
 			in = append(in, assistantMessage(it.Text))
 		case ItemReasoning:
 			in = append(in, reasoningParam(it))
 		case ItemCall:
+			if it.Custom {
+				in = append(in, customCallParam(it.CallID, it.Name, it.Arguments))
+				continue
+			}
 			in = append(in, responses.ResponseInputItemParamOfFunctionCall(it.Arguments, it.CallID, it.Name))
 		case ItemOutput:
+			if it.Custom {
+				in = append(in, customOutputParam(it.CallID, it.Text))
+				continue
+			}
+			if it.Image != "" {
+				in = append(in, imageOutputParam(it.CallID, it.Image))
+				continue
+			}
 			if len(it.Images) > 0 {
 				in = append(in, outputWithImages(it))
 				continue
@@ -214,7 +236,7 @@ func repair(history []Item, why string) []Item {
 	for _, it := range history {
 		out = append(out, it)
 		if it.Kind == ItemCall && !answered[it.CallID] {
-			out = append(out, Item{Kind: ItemOutput, CallID: it.CallID, Name: it.Name, Text: why})
+			out = append(out, Item{Kind: ItemOutput, CallID: it.CallID, Name: it.Name, Text: why, Custom: it.Custom})
 			answered[it.CallID] = true
 		}
 	}
@@ -241,6 +263,8 @@ func (it *Item) codexWire() []byte {
 			summary = append(summary, map[string]any{"type": "summary_text", "text": s})
 		}
 		v = map[string]any{"type": "reasoning", "id": it.ID, "summary": summary, "content": nil, "encrypted_content": it.Encrypted}
+	case it.Kind == ItemCall && it.Custom:
+		v = map[string]any{"type": "custom_tool_call", "status": "completed", "id": it.ID, "name": it.Name, "input": it.Arguments, "call_id": it.CallID}
 	case it.Kind == ItemCall:
 		v = map[string]any{"type": "function_call", "status": "completed", "id": it.ID, "name": it.Name, "arguments": it.Arguments, "call_id": it.CallID}
 	case it.Kind == ItemAssistant:

@@ -20,7 +20,8 @@ type diskState struct {
 	store  *Store
 	log    *zap.Logger
 	size   int64        // bytes of valid records as this process knows them; 0: no file yet
-	off    bool         // writing failed once: the session goes on in memory only
+	off    bool         // no lock could be had: the session goes on in memory only
+	behind bool         // a write failed (a full disk): the file lacks records, and the next turn writes the whole history again
 	gone   bool         // deleted: the session must not run another turn
 	file   *sessionFile // open during a turn
 	unlock func()       // the lock file, held during a turn
@@ -54,7 +55,7 @@ func (s *Session) claimFile() error {
 			d.gone = true
 			return &UnknownSessionError{SessionID: s.ID}
 		}
-		if err == nil && info.Size() != d.size {
+		if err == nil && info.Size() != d.size && !d.behind {
 			st, err := d.store.Load(s.ID)
 			if err != nil {
 				unlock()
@@ -73,10 +74,10 @@ func (s *Session) releaseFile() {
 	d := &s.disk
 	if d.file != nil {
 		if d.file.err != nil {
-			d.log.Warn("the session file could not be written; the session is kept in memory only",
+			d.log.Warn("the session file could not be written; the session is kept in memory and written again at its next turn",
 				zap.String("session", s.ID), zap.Error(d.file.err))
-			d.off = true
 		}
+		d.behind = d.file.err != nil
 		d.size = d.file.size
 		d.file.close()
 		d.file = nil
@@ -99,7 +100,7 @@ func (s *Session) releaseFile() {
 // and the message as the model gets it (sent: with its attachments).
 func (t *turn) open(message, sent string, pre []Item) []Item {
 	s := t.s
-	user := Item{Kind: ItemUser, Text: sent}
+	user := Item{Kind: ItemUser, Text: sent, Images: t.images}
 	history := append(append(s.snapshotHistory(), pre...), user)
 	d := &s.disk
 	if d.store != nil && !d.off && d.unlock != nil {
@@ -107,15 +108,26 @@ func (t *turn) open(message, sent string, pre []Item) []Item {
 		if d.size == 0 {
 			header = &Record{Type: RecordSession, Version: FormatVersion, SessionID: s.ID, WorkspaceRoot: s.root, Title: Title(message)}
 		}
+		if d.behind && d.size == 0 {
+			// A header torn by a full disk: the file is this session's
+			// (its lock is held) and holds nothing else.
+			os.Remove(d.store.path(s.ID))
+		}
 		f, err := d.store.openFile(s.ID, d.size, header)
 		if err != nil {
-			t.e.log.Warn("the session file could not be opened; the session is kept in memory only", zap.String("session", s.ID), zap.Error(err))
-			d.off = true
+			t.e.log.Warn("the session file could not be opened; the session is kept in memory and written at its next turn", zap.String("session", s.ID), zap.Error(err))
+			d.behind = true
+			t.notSaved(err)
 		} else {
 			d.file = f
 		}
 	}
-	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.effort})
+	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel})
+	if d.behind && d.file != nil {
+		// Records of an earlier turn were lost to a failed write: the
+		// whole history goes in again, as one record.
+		d.file.append(&Record{Type: RecordHistory, TurnID: t.id, Items: s.snapshotHistory()})
+	}
 	for i := len(history) - len(pre) - 1; i < len(history); i++ {
 		d.file.append(&Record{Type: RecordItem, TurnID: t.id, Item: &history[i]})
 	}
@@ -144,6 +156,7 @@ func (t *turn) finish(history []Item, res TurnResult, err error) {
 	d.file.append(&rec)
 	if err := d.file.sync(); err != nil {
 		t.e.log.Warn("session file", zap.String("session", t.s.ID), zap.Error(err))
+		t.notSaved(err)
 	}
 	t.s.setHistory(history)
 	t.e.evict()
@@ -168,6 +181,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 	}
 	s := e.newSession(id, root, e.permissions, nil)
 	s.history, s.disk.size = st.History, st.Size
+	s.model, s.effort = st.Summary.ChosenModel, st.Summary.Effort
 	s.loadUndo(st.Extra)
 	e.sessions[id] = s
 	e.mu.Unlock()
@@ -223,7 +237,7 @@ func canonical(root string) string {
 // summary reads what a list shows of a session file.
 func (st *Store) summary(id string) SessionSummary {
 	sum := SessionSummary{SessionID: id}
-	f, err := os.Open(st.path(id))
+	f, err := openRegular(st.path(id), os.O_RDONLY, 0)
 	if err != nil {
 		sum.Broken, sum.Error = true, err.Error()
 		return sum
@@ -372,8 +386,11 @@ func (e *Engine) ResumeSession(id string, opts SessionOptions) error {
 	if s.turn != nil {
 		return &SessionBusyError{SessionID: id}
 	}
-	if root != "" {
+	if root != "" && root != s.root {
 		s.root = root
+		// "Allow always" was given for the tools in that workspace: a
+		// bash allowed in one project must not run unasked in another.
+		clear(s.always)
 	}
 	s.permissions, s.client = opts.Permissions, opts.Client
 	return nil
@@ -393,6 +410,13 @@ func (e *Engine) KeepSettings(id, model, effort string) error {
 		return err
 	}
 	defer s.end()
+	s.choose(model, effort)
 	s.appendClaimed(&Record{Type: RecordSettings, At: now(), Model: model, Effort: effort})
 	return nil
+}
+
+// notSaved tells the editor that the session could not be written (a full
+// disk): it goes on in memory, and its next turn writes it again.
+func (t *turn) notSaved(err error) {
+	t.emit(TurnEvent{Kind: EventNotSaved, Error: fmt.Sprintf("the session could not be saved (%v): it is kept in memory and saved again at its next turn; free some space", err)})
 }

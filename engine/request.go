@@ -67,19 +67,13 @@ const (
 	betaCompact = "remote_compaction_v2"
 )
 
-// toolDefs are the tool definitions a model is given. Every entry gets the
-// classic seven for now; the entry is the input that will choose others.
-func (e *Engine) toolDefs(CatalogEntry) []responses.ToolUnionParam {
-	defs := make([]responses.ToolUnionParam, 0, len(e.tools))
-	for _, tool := range e.tools {
-		defs = append(defs, responses.ToolUnionParam{OfFunction: &responses.FunctionToolParam{
-			Name:        tool.Name(),
-			Description: param.NewOpt(tool.Description()),
-			Parameters:  tool.Schema(),
-			Strict:      param.NewOpt(false),
-		}})
+// toolDefs are the tool definitions a model is given: the tools its
+// catalog entry names (nativeturn.go), and the hosted web search.
+func (t *turn) toolDefs() []responses.ToolUnionParam {
+	if codeMode(t.entry) { // the tools nested in exec (codemode.go)
+		return codeModeDefs(t.toolList(), t.mcpToolDefs())
 	}
-	return defs
+	return append(declareTools(t.toolList(), t.webSearch()), t.mcpToolDefs()...)
 }
 
 // placeTools puts defs where the request carries them: top-level, or for a
@@ -148,14 +142,14 @@ func (t *turn) requestParams(history []Item, trigger bool) responses.ResponseNew
 		p.Include = []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent}
 		p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffort(t.effort), Summary: shared.ReasoningSummaryAuto}
 	}
-	first := placeTools(&p, t.lite(), append(t.e.toolDefs(t.entry), t.mcpToolDefs()...))
+	first := placeTools(&p, t.lite(), t.toolDefs())
 	if !t.codex {
 		p.Instructions = param.NewOpt(t.basePrompt())
 		p.ParallelToolCalls = param.NewOpt(true)
 	} else {
 		if t.prefix == nil {
 			t.prefix = append(first, developerItem(t.basePrompt()))
-			if t.entry.InstructionsTemplate != "" {
+			if t.entry.InstructionsTemplate != "" && !t.native() {
 				// The entry's prompt speaks of the official client's
 				// tools: deckhand's says which ones this request has.
 				t.prefix = append(t.prefix, developerItem(instructions(t.s.root, t.e.tools)))

@@ -16,6 +16,9 @@ type Preview struct {
 	Diff    string
 	Command string
 	Cwd     string
+	// Files lists every file of an apply_patch with its diff
+	// (nativepreview.go).
+	Files []PreviewFile
 	// Sandboxed (commands only) says whether the command would run inside
 	// the OS sandbox, and Justification is why the model asks to run it
 	// outside (approval.go).
@@ -69,6 +72,17 @@ func (t *turn) preview(c Item, env *tools.Env) (p *Preview, msg string, ok bool)
 			diff = fmt.Sprintf("%s\n… (the diff is cut here: %d more bytes are not shown)\n", cut(diff, previewMaxDiff), len(diff)-previewMaxDiff)
 		}
 		return &Preview{Path: prop.Path, Diff: diff}, "", true
+	case "apply_patch":
+		files, msg, ok := patchPreview(env, tools.PatchInput(json.RawMessage(c.Arguments)))
+		if !ok {
+			return nil, msg, false
+		}
+		return &Preview{Files: files}, "", true
+	case "exec_command":
+		// Sandboxed and Justification come from the command's plan
+		// (toolrun.go), as for bash.
+		command, cwd, _ := execPreview(env, c.Arguments)
+		return &Preview{Command: command, Cwd: cwd}, "", true
 	}
 	return nil, "", true
 }

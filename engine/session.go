@@ -20,6 +20,7 @@ type Session struct {
 	permissions bool   // the client can answer permission requests
 	client      Client // nil: the engine's attached client
 	ledger      *tools.Ledger
+	execs       *tools.Execs // commands of exec_command still running
 
 	mu      sync.Mutex
 	history []Item
@@ -31,6 +32,26 @@ type Session struct {
 	meter   contextMeter    // how large the history is upstream
 	// instructions is what the session loaded of AGENTS.md files.
 	instructions instructionState
+	// model and effort are the choices of the session's last turn, for the
+	// next one that names none ("" for the defaults).
+	model, effort string
+	// undoNotes are what undos did since the last turn, for the next one
+	// to tell the model.
+	undoNotes []string
+}
+
+// choices returns the model and effort the session's last turn chose.
+func (s *Session) choices() (model, effort string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.model, s.effort
+}
+
+// choose keeps the model and effort a turn chose for the turns after it.
+func (s *Session) choose(model, effort string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.model, s.effort = model, effort
 }
 
 // SessionOptions fix what a new session works in.
@@ -55,11 +76,15 @@ type runningTurn struct {
 
 func (s *Session) cancelTurn() bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.turn == nil {
+		s.mu.Unlock()
 		return false
 	}
 	s.turn.cancel()
+	s.mu.Unlock()
+	// A cancel stops the session's commands too, those an earlier call
+	// left running included, with what they started.
+	s.execs.KillAll()
 	return true
 }
 
@@ -131,7 +156,7 @@ func (e *Engine) NewSession(opts SessionOptions) (string, error) {
 
 func (e *Engine) newSession(id, root string, permissions bool, c Client) *Session {
 	return &Session{ID: id, root: root, permissions: permissions, client: c,
-		ledger: tools.NewLedger(), always: map[string]bool{}, disk: diskState{store: e.saved, log: e.log}, used: time.Now()}
+		ledger: tools.NewLedger(), execs: tools.NewExecs(), always: map[string]bool{}, disk: diskState{store: e.saved, log: e.log}, used: time.Now()}
 }
 
 // HasSession says whether id names a session of this engine, in memory or
@@ -192,8 +217,12 @@ func (e *Engine) session(id string) (s *Session, created bool, err error) {
 
 func (e *Engine) dropSession(id string) {
 	e.mu.Lock()
+	s := e.sessions[id]
 	delete(e.sessions, id)
 	e.mu.Unlock()
+	if s != nil {
+		s.execs.Close()
+	}
 	e.forgetMCP(id)
 }
 

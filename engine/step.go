@@ -73,6 +73,7 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 			t.partial.WriteString(ev.Delta)
 			t.emit(TurnEvent{Kind: EventDelta, Text: ev.Delta})
 		case "response.output_item.done":
+			t.reportWebSearch(ev.Item)
 			if text, ok := refusalOf(ev.Item); ok {
 				refused = true
 				if !refusals[ev.Item.ID] {
@@ -224,6 +225,8 @@ func outputItem(o responses.ResponseOutputItemUnion, deltas map[string]*strings.
 			args = "{}"
 		}
 		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: args, ID: o.ID}, o.CallID != ""
+	case "custom_tool_call":
+		return Item{Kind: ItemCall, CallID: o.CallID, Name: o.Name, Arguments: o.Input, Custom: true, ID: o.ID}, o.CallID != ""
 	case "compaction":
 		it := Item{Kind: ItemCompaction, Encrypted: o.EncryptedContent}
 		return it, it.Encrypted != ""

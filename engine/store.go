@@ -77,7 +77,10 @@ type Record struct {
 	TurnID  string `json:"turnId,omitempty"`
 	Message string `json:"message,omitempty"`
 	Model   string `json:"model,omitempty"`
-	Effort  string `json:"effort,omitempty"` // RecordTurn: the reasoning effort
+	// Effort is the reasoning effort the turn was asked for ("" for the
+	// default); DefaultModel says Model was the login's default, not chosen.
+	Effort       string `json:"effort,omitempty"`
+	DefaultModel bool   `json:"defaultModel,omitempty"`
 
 	Item  *Item  `json:"item,omitempty"`  // RecordItem
 	Items []Item `json:"items,omitempty"` // RecordHistory
@@ -148,10 +151,13 @@ type SessionSummary struct {
 	Title         string
 	WorkspaceRoot string
 	Model         string // of the last turn, or chosen since (RecordSettings)
-	Effort        string // likewise ("" before effort was stored)
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Turns         int
+	Effort        string // likewise ("" before effort was stored, or the default)
+	// ChosenModel is Model when it was chosen, not the login's default:
+	// what a continued session keeps.
+	ChosenModel string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Turns       int
 	// Broken: the file cannot be read; Error says why. It stays on disk.
 	Broken bool
 	Error  string
@@ -159,12 +165,15 @@ type SessionSummary struct {
 
 // StoredTurn is one turn of a transcript, for an editor to render again.
 type StoredTurn struct {
-	TurnID     string
-	Message    string
-	Model      string
-	Effort     string
-	Text       string
-	Tools      []StoredTool
+	TurnID  string
+	Message string
+	Model   string
+	Effort  string
+	Text    string
+	Tools   []StoredTool
+	// Steps is what the turn did, in order: its reasoning, its texts and
+	// its calls (by CallID, in Tools), as an editor showed them live.
+	Steps      []StoredStep
 	StopReason StopReason // "" while the turn runs, or when the process died in it
 	Error      string
 	// Usage is what the turn's end recorded: its tokens and how full the
@@ -194,6 +203,14 @@ type TurnPart struct {
 }
 
 // StoredTool is one tool call of a turn.
+// StoredStep is one thing a turn did: Kind "reasoning" or "text" with its
+// Text, or "tool" with the CallID of one of the turn's Tools.
+type StoredStep struct {
+	Kind   string
+	Text   string
+	CallID string
+}
+
 type StoredTool struct {
 	CallID    string
 	Name      string
@@ -219,7 +236,7 @@ func (st *Store) Load(id string) (*Stored, error) {
 	if !validID.MatchString(id) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
-	f, err := os.Open(st.path(id))
+	f, err := openRegular(st.path(id), os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
@@ -230,6 +247,9 @@ func (st *Store) Load(id string) (*Stored, error) {
 	info, err := f.Stat()
 	if err != nil {
 		return nil, &BrokenError{SessionID: id, Reason: err.Error()}
+	}
+	if info.Size() > MaxSessionFile {
+		return nil, &BrokenError{SessionID: id, Reason: fmt.Sprintf("it is larger than %d MiB, more than deckhand loads", MaxSessionFile>>20)}
 	}
 	var b builder
 	b.s.Summary.UpdatedAt = info.ModTime()
@@ -246,6 +266,11 @@ func (st *Store) Load(id string) (*Stored, error) {
 // maxLine bounds one record; a longer line is a broken file, not an
 // allocation without end.
 const maxLine = 64 << 20
+
+// MaxSessionFile is the largest session file deckhand loads: a session
+// lives in memory whole, and a crafted 1 GiB file made a chat take 13.5 GB.
+// A longer session is compacted well before it gets there.
+const MaxSessionFile = 128 << 20
 
 // readRecords calls add for each complete record of r, in order, with the
 // offset after it. The header must come first. A last line without its
@@ -336,6 +361,10 @@ func (b *builder) add(rec *Record, end int64) error {
 		b.turn = &b.s.Turns[len(b.s.Turns)-1]
 		b.calls = map[string]int{}
 		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
+		b.s.Summary.ChosenModel = rec.Model
+		if rec.DefaultModel {
+			b.s.Summary.ChosenModel = ""
+		}
 	case RecordItem:
 		if rec.Item == nil {
 			return errors.New("an item record without its item")
@@ -357,6 +386,7 @@ func (b *builder) add(rec *Record, end int64) error {
 		}
 	case RecordSettings:
 		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
+		b.s.Summary.ChosenModel = rec.Model
 	case RecordHistory:
 		for _, it := range rec.Items {
 			if err := it.Check(); err != nil {
@@ -376,6 +406,11 @@ func (b *builder) note(it Item) {
 		return
 	}
 	switch it.Kind {
+	case ItemReasoning:
+		if text := strings.Join(it.Summary, "\n\n"); text != "" {
+			b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "reasoning", Text: text})
+			b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartReasoning, Text: text})
+		}
 	case ItemAssistant:
 		// Until the turn's end record says otherwise, its text is what
 		// its steps said.
@@ -384,11 +419,9 @@ func (b *builder) note(it Item) {
 		}
 		b.turn.Text += it.Text
 		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartText, Text: it.Text})
-	case ItemReasoning:
-		if text := strings.Join(it.Summary, "\n\n"); text != "" {
-			b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartReasoning, Text: text})
-		}
+		b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "text", Text: it.Text})
 	case ItemCall:
+		b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "tool", CallID: it.CallID})
 		b.calls[it.CallID] = len(b.turn.Tools)
 		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartTool, Tool: len(b.turn.Tools)})
 		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: jsonArgs(it.Arguments)})

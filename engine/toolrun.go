@@ -18,7 +18,9 @@ import (
 type callOutcome struct {
 	output  string
 	ok      bool
-	changed []string // files a write or edit changed
+	changed []string // files a write, edit or apply_patch changed
+	exit    *int     // a command's exit status
+	image   string   // a view_image's picture, as a data: URL
 	// sandboxed says whether a command ran in the OS sandbox; nil when the
 	// call ran no command.
 	sandboxed *bool
@@ -44,7 +46,7 @@ func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	}
 	out := make([]Item, len(calls))
 	for i, c := range calls {
-		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok, Images: outcomes[i].images}
+		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok, Custom: c.Custom, Image: outcomes[i].image, Images: outcomes[i].images}
 	}
 	return out
 }
@@ -100,8 +102,16 @@ func (t *turn) runBatch(ctx context.Context, calls []Item, i, j int, outcomes []
 	}
 }
 
+// tool finds the tool a call names: among the engine's own, then among
+// every tool deckhand has (a session may change models, and a call
+// answers to its name).
 func (t *turn) tool(name string) tools.Tool {
 	for _, tool := range t.e.tools {
+		if tool.Name() == name {
+			return tool
+		}
+	}
+	for _, tool := range tools.Every() {
 		if tool.Name() == name {
 			return tool
 		}
@@ -115,7 +125,7 @@ func (t *turn) readOnly(name string) bool {
 }
 
 func (t *turn) announce(c Item) {
-	t.emit(TurnEvent{Kind: EventToolCall, CallID: c.CallID, Name: c.Name, Arguments: jsonArgs(c.Arguments)})
+	t.emit(TurnEvent{Kind: EventToolCall, CallID: c.CallID, Name: c.Name, Arguments: callArguments(c)})
 }
 
 // jsonArgs returns a call's arguments as a JSON object for display, even when
@@ -140,14 +150,17 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 			oc.output = "cancelled by the user"
 		}
 	}()
+	if oc, ok := t.runCode(ctx, c); ok {
+		return oc
+	}
 	tool := t.tool(c.Name)
 	if tool == nil && isMCPTool(c.Name) {
 		return t.runMCP(ctx, c)
 	}
 	if tool == nil {
-		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are read, list, glob, grep, write, edit and bash", c.Name)}
+		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are %s", c.Name, toolNames(t.toolList()))}
 	}
-	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger}
+	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger, Execs: t.s.execs, Truncation: t.truncation()}
 	if !tool.ReadOnly() || t.guarded(c) {
 		if msg, ok := t.permit(ctx, c, tool, env); !ok {
 			return callOutcome{output: msg}
@@ -160,7 +173,9 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		oc.changed = watch()
 		return oc
 	}
-	res, err := tool.Run(ctx, env, json.RawMessage(c.Arguments))
+	runCtx, flush := t.streamOutput(ctx, c)
+	res, err := tool.Run(runCtx, env, json.RawMessage(c.Arguments))
+	flush()
 	changed := watch()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -168,7 +183,11 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		}
 		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err), changed: changed}
 	}
-	return callOutcome{output: res.Output, ok: !res.IsError, changed: changed, sandboxed: ranSandboxed(c, env)}
+	oc = callOutcome{output: res.Output, ok: !res.IsError, changed: changed, sandboxed: ranSandboxed(c, env), exit: res.ExitCode}
+	if res.Image != nil {
+		oc.image = res.Image.DataURL()
+	}
+	return oc
 }
 
 // permit decides whether a mutating call may run, asking the user when the
@@ -208,7 +227,7 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 	}
 	v, err := t.ask(ctx, PermissionRequest{
 		SessionID: t.s.ID, TurnID: t.id, CallID: c.CallID, Tool: c.Name,
-		Arguments: jsonArgs(c.Arguments), Description: tools.Describe(c.Name, json.RawMessage(c.Arguments)),
+		Arguments: callArguments(c), Description: tools.Describe(c.Name, json.RawMessage(c.Arguments)),
 		Preview: preview,
 	})
 	if err != nil {
@@ -232,7 +251,7 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 }
 
 func (t *turn) report(c Item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, Sandboxed: oc.sandboxed}
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openai/openai-go/v3/responses"
@@ -16,26 +18,37 @@ import (
 
 // turn is one running turn of a session.
 type turn struct {
-	e        *Engine
-	s        *Session
-	id       string
-	model    string
-	effort   string
-	running  *runningTurn
-	client   Client
-	partial  strings.Builder // text streamed by the current attempt
-	streamed bool            // the current attempt sent the editor something
-	window   int64           // the model's context window, once known
-	overhead int             // bytes of a request besides its input
-	sticky   turnState       // the backend's routing token, echoed within the turn
-	codex    bool            // a ChatGPT login: the entry shapes the request
-	entry    CatalogEntry    // the model's catalog entry (zero when none)
-	prefix   []Item          // the request's first items, made once per turn
+	e      *Engine
+	s      *Session
+	id     string
+	model  string
+	effort string
+	// chosenEffort is the effort asked for ("" for the default) and
+	// defaultModel says the model is the login's default: what the session
+	// file keeps for a later continuation.
+	chosenEffort string
+	defaultModel bool
+	running      *runningTurn
+	client       Client
+	partial      strings.Builder // text streamed by the current attempt
+	streamed     bool            // the current attempt sent the editor something
+	window       int64           // the model's context window, once known
+	overhead     int             // bytes of a request besides its input
+	sticky       turnState       // the backend's routing token, echoed within the turn
+	codex        bool            // a ChatGPT login: the entry shapes the request
+	entry        CatalogEntry    // the model's catalog entry (zero when none)
+	prefix       []Item          // the request's first items, made once per turn
+	code         codeCells       // code mode's cells (codemode.go)
 	// compactions counts the turn's compactions (maxCompactions).
 	compactions int
 	// approvals are the approval policy and sandbox mode of the turn's
 	// commands (approval.go).
 	approvals approvals
+	// images are the message's attached images, as data URLs (images.go).
+	images []string
+	// emitMu keeps events in one file: a running command's output is
+	// reported from its reading goroutine (nativeturn.go).
+	emitMu sync.Mutex
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -43,6 +56,8 @@ func (t *turn) emit(ev TurnEvent) {
 		t.streamed = true
 	}
 	ev.SessionID, ev.TurnID = t.s.ID, t.id
+	t.emitMu.Lock()
+	defer t.emitMu.Unlock()
 	t.client.TurnEvent(ev)
 }
 
@@ -74,11 +89,17 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	defer stop()
 	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
 		approvals: e.approvalsFor(req)}
+	// A request that names no model or effort continues with the session's.
+	if keptModel, keptEffort := s.choices(); t.model == "" || t.effort == "" {
+		t.model, t.effort = cmp.Or(t.model, keptModel), cmp.Or(t.effort, keptEffort)
+	}
+	t.chosenEffort, t.defaultModel = t.effort, t.model == ""
 	// The turn is cancellable from here on, the refresh of a token included.
 	if t.running, err = s.begin(t.id, cancel); err != nil {
 		return TurnResult{}, err
 	}
 	defer s.end()
+	s.choose(t.model, t.chosenEffort)
 	cred, err := e.credential(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -101,6 +122,12 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		}
 	}
 
+	if t.images, err = t.attachedImages(req.Attachments); err != nil {
+		if created {
+			e.dropSession(s.ID) // nobody has heard of it
+		}
+		return TurnResult{}, err // nothing is sent
+	}
 	t.emit(TurnEvent{Kind: EventStarted})
 	t.startMCP(ctx) // the session's MCP servers, the first time
 	// A session's first items are its environment and the root's
@@ -112,9 +139,15 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	for _, d := range attachedDirs {
 		pre = append(pre, t.instructionsFor(t.env(), d)...)
 	}
+	// What the user undid since the last turn: the files are not what the
+	// model last saw.
+	for _, note := range s.takeUndoNotes() {
+		pre = append(pre, Item{Kind: ItemUser, Text: note})
+	}
 	history := t.open(req.Message, message, pre) // written to the session's file from here on
 	history[len(history)-1].opens = t.id
 	res, history, err := t.loop(ctx, cred, history)
+	t.closeCode() // no script runs past its turn
 	res.SessionID, res.TurnID = s.ID, t.id
 	res.Usage.ContextTokens, res.Usage.ContextWindow = t.contextTokens(history), t.window
 	if ctx.Err() != nil {

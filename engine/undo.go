@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"sync"
 
 	"github.com/deckhand-dev/deckhand/tools"
@@ -146,38 +147,61 @@ func (s *Session) RestoreChanges(turns []UndoTurn) {
 }
 
 // watch prepares to record what call c changes: it keeps the state of the
-// file a write or edit names, notes a bash run, and returns the function to
-// call once the tool ran, which records the change and lists the changed
-// paths.
+// file a write or edit names, or of every file a patch names, notes a
+// command run (bash, exec_command), and returns the function to call once
+// the tool ran, which records the changes and lists the changed paths.
 func (t *turn) watch(c Item, env *tools.Env) func() []string {
-	if c.Name == "bash" {
+	if c.Name == "bash" || c.Name == "exec_command" || c.Name == "write_stdin" {
 		t.s.undo.ranBash(t.id)
 		return func() []string { return nil }
 	}
-	path, ok := tools.Target(c.Name, json.RawMessage(c.Arguments))
-	if !ok {
-		return func() []string { return nil }
+	var paths []string
+	if c.Name == "apply_patch" {
+		paths = tools.PatchPaths(env, tools.PatchInput(json.RawMessage(c.Arguments)))
+	} else if path, ok := tools.Target(c.Name, json.RawMessage(c.Arguments)); ok {
+		paths = []string{path}
 	}
+	watches := make([]func() (string, bool), 0, len(paths))
+	for _, path := range paths {
+		if w := t.watchFile(env, path); w != nil {
+			watches = append(watches, w)
+		}
+	}
+	return func() []string {
+		var changed []string
+		for _, w := range watches {
+			if path, ok := w(); ok {
+				changed = append(changed, path)
+			}
+		}
+		return changed
+	}
+}
+
+// watchFile snapshots one file a call may change; the function it returns
+// records the file's change in the turn's undo record, and reports the
+// file's path when it changed. nil: nothing can be written there.
+func (t *turn) watchFile(env *tools.Env, path string) func() (string, bool) {
 	before, berr := tools.ReadState(env, path, undoMaxFile)
 	if berr != nil && !errors.Is(berr, tools.ErrTooLarge) {
 		// Nothing can be written there either (outside, not a file).
-		return func() []string { return nil }
+		return nil
 	}
-	return func() []string {
+	return func() (string, bool) {
 		after, err := tools.ReadState(env, path, undoMaxFile)
 		if errors.Is(err, tools.ErrTooLarge) {
 			after, err = tools.FileState{Path: after.Path, Exists: true}, nil
 		}
 		if err != nil {
-			return nil
+			return "", false
 		}
 		if after.Path == "" {
 			after.Path = before.Path
 		}
 		if t.s.undo.record(t.id, before, berr, after) {
-			return []string{after.Path}
+			return after.Path, true
 		}
-		return nil
+		return "", false
 	}
 }
 
@@ -214,10 +238,47 @@ func (e *Engine) Undo(ctx context.Context, sessionID, turnID string, force bool)
 	if err != nil {
 		return res, err
 	}
+	if len(res.Restored) == 0 {
+		return res, nil // nothing was put back: the turn stays undoable
+	}
 	if data, err := json.Marshal(undoEntry{Undone: true}); err == nil {
 		s.appendClaimed(&Record{Type: RecordUndo, TurnID: res.TurnID, Data: data})
 	}
+	if len(res.Restored) > 0 {
+		s.mu.Lock()
+		s.undoNotes = append(s.undoNotes, undoNote(res))
+		s.mu.Unlock()
+	}
 	return res, nil
+}
+
+// undoNote tells the model what an undo did to the files it changed.
+func undoNote(res UndoResult) string {
+	var b strings.Builder
+	verb, pronoun := "was", "it"
+	if len(res.Restored) > 1 {
+		verb, pronoun = "were", "they"
+	}
+	fmt.Fprintf(&b, "(The user undid the file changes of an earlier turn: %s %s restored to what %s held before that turn.",
+		strings.Join(res.Restored, ", "), verb, pronoun)
+	for _, sk := range res.Skipped {
+		fmt.Fprintf(&b, " %s was left as it is: %s.", sk.Path, strings.TrimSuffix(sk.Reason, "."))
+	}
+	if res.RanBash {
+		b.WriteString(" What that turn's commands changed was not undone.")
+	}
+	b.WriteString(" Read a file again before changing it.)")
+	return b.String()
+}
+
+// takeUndoNotes returns the undo notes not yet told to the model, and
+// forgets them.
+func (s *Session) takeUndoNotes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	notes := s.undoNotes
+	s.undoNotes = nil
+	return notes
 }
 
 // undoLocked does the work of Undo under the undo log's lock.
@@ -256,7 +317,11 @@ func (s *Session) undoLocked(ctx context.Context, turnID string, force bool) (Un
 		}
 		res.Restored = append(res.Restored, f.Path)
 	}
-	tc.Undone = true
+	// An undo that put nothing back leaves the turn to undo: marked done,
+	// the next undo would take back the turn before it instead.
+	if len(res.Restored) > 0 {
+		tc.Undone = true
+	}
 	return res, nil
 }
 

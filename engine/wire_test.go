@@ -290,15 +290,3 @@ func TestRefreshBusyIsSaid(t *testing.T) {
 		t.Errorf("err = %#v", err)
 	}
 }
-
-// developerText joins the developer messages of a request body.
-func developerText(body map[string]any) string {
-	items, _ := body["input"].([]any)
-	var b strings.Builder
-	for _, it := range items {
-		if m, _ := it.(map[string]any); m["role"] == "developer" && m["type"] == "message" {
-			b.WriteString(inputText(it))
-		}
-	}
-	return b.String()
-}

@@ -51,7 +51,7 @@ type Conn struct {
 	stream *Stream
 	log    *zap.Logger
 	queue  *queue
-	lastID atomic.Uint64 // ids of outgoing requests; the first is 1
+	lastID atomic.Uint64 // counts outgoing requests (the high bits of their ids)
 
 	mu          sync.Mutex
 	handlers    map[string]HandlerFunc

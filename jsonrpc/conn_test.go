@@ -69,6 +69,9 @@ func TestConnSurvivesBadFrames(t *testing.T) {
 		{"object id", `{"jsonrpc":"2.0","id":{},"method":"echo"}`, -32600, "null"},
 		{"null id", `{"jsonrpc":"2.0","id":null,"method":"echo"}`, -32600, "null"},
 		{"no method", `{"id":3}`, -32600, "3"},
+		{"minus zero id", `{"jsonrpc":"2.0","id":-0,"method":"echo"}`, -32600, "-0"},
+		{"member twice", `{"jsonrpc":"2.0","id":4,"method":"echo","method":"other"}`, -32600, "4"},
+		{"param twice", `{"jsonrpc":"2.0","id":5,"method":"echo","params":{"a":1,"a":2}}`, -32600, "5"},
 	}
 	for _, framing := range framings {
 		for _, tt := range tests {

@@ -2,6 +2,8 @@ package jsonrpc
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,7 +89,9 @@ func (p *pendingCall) abandon() (wasSent bool) {
 }
 
 // Call sends a request to the peer and waits for its answer, decoded into
-// result (a pointer, or nil to ignore it). Ids count from 1. The request
+// result (a pointer, or nil to ignore it). Ids are unguessable (see
+// nextCallID); an answer is taken only for a request still waited on, and
+// only once. The request
 // goes through the same queue as notifications, so it is written after
 // every frame queued before it. Call may be used from inside a handler
 // while other requests run. When ctx ends first it returns ctx.Err(), the
@@ -102,7 +106,7 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 			return fmt.Errorf("encode %s params: %w", method, err)
 		}
 	}
-	p := &pendingCall{id: c.lastID.Add(1), ctx: ctx, done: make(chan callStart, 1)}
+	p := &pendingCall{id: c.nextCallID(), ctx: ctx, done: make(chan callStart, 1)}
 	if err := c.queue.push(ctx, &outItem{kind: itemCall, method: method, raw: raw, call: p}); err != nil {
 		return err
 	}
@@ -222,4 +226,20 @@ func (c *Conn) writeCall(peer *jsonrpc2.Conn, it *outItem) error {
 			Params: c.cancelParamsFor(p.id)})
 	}
 	return err
+}
+
+// nextCallID returns the id of a new outgoing request: a counter in the
+// high bits, so that no two requests in flight share an id, over 32 random
+// bits. A process that can write into deckhand's stdin but cannot read its
+// stdout (one that opened /proc/<pid>/fd/0 in the instant after exec) must
+// not be able to answer a permission request by guessing its id: counting
+// from 1, a spray of "allowAlways" for ids 1..300 did. Ids stay below 2^46
+// (under 10^14): a JavaScript editor reads them exactly, and one that
+// prints numbers with 14 significant digits (Neovim's JSON encoder) sends
+// them back exactly.
+func (c *Conn) nextCallID() uint64 {
+	n := c.lastID.Add(1) & (1<<14 - 1)
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand does not fail (it crashes the program first)
+	return n<<32 | uint64(binary.LittleEndian.Uint32(b[:]))
 }

@@ -38,12 +38,27 @@ func TestConnCallFromHandler(t *testing.T) {
 			p := h.peer
 			p.request(1, "wait", nil)
 			p.request(2, "ask", nil)
+			var last json.RawMessage
 			for i, answer := range []string{"allow", "deny"} {
 				m := p.next()
-				if m.Method != "permission/request" || string(m.ID) != fmt.Sprint(i+1) || string(m.Params) != fmt.Sprintf(`{"n":%d}`, i) {
-					t.Fatalf("want permission/request with id %d, got %s", i+1, m.raw)
+				if m.Method != "permission/request" || string(m.ID) == string(last) || string(m.Params) != fmt.Sprintf(`{"n":%d}`, i) {
+					t.Fatalf("want permission/request %d with a new id, got %s", i, m.raw)
+				}
+				// Ids cannot be guessed: answers forged for a counter's
+				// ids, and a second answer to the last request, are
+				// ignored (the first answer decides, once).
+				var id uint64
+				if err := json.Unmarshal(m.ID, &id); err != nil || id < 1<<32 {
+					t.Fatalf("id %s: want a number with random low bits", m.ID)
+				}
+				for _, forged := range []uint64{0, 1, 2, 3, id - 1, id + 1} {
+					p.reply(json.RawMessage(fmt.Sprint(forged)), decision{"allowAlways"})
+				}
+				if last != nil {
+					p.reply(last, decision{"allowAlways"})
 				}
 				p.reply(m.ID, decision{answer})
+				last = m.ID
 			}
 			p.expectResult("2", `["allow","deny"]`)
 			close(release)
@@ -95,13 +110,13 @@ func TestConnCallCancelled(t *testing.T) {
 			p := h.peer
 			p.request(5, "ask", nil)
 			m := p.next()
-			if m.Method != "permission/request" || string(m.ID) != "1" {
+			if m.Method != "permission/request" || len(m.ID) == 0 {
 				t.Fatalf("got %s", m.raw)
 			}
 			p.notify("$/cancelRequest", map[string]int{"id": 5})
 			got := []msg{p.next(), p.next()}
-			if got[0].Method != "$/cancelRequest" || string(got[0].Params) != `{"id":1}` {
-				t.Errorf("want $/cancelRequest {id:1} first, got %s", got[0].raw)
+			if got[0].Method != "$/cancelRequest" || string(got[0].Params) != `{"id":`+string(m.ID)+`}` {
+				t.Errorf("want $/cancelRequest {id:%s} first, got %s", m.ID, got[0].raw)
 			}
 			if got[1].code() != -32800 || string(got[1].ID) != "5" {
 				t.Errorf("want -32800 for id 5, got %s", got[1].raw)
@@ -110,7 +125,7 @@ func TestConnCallCancelled(t *testing.T) {
 				t.Errorf("Call returned %v", err)
 			}
 			// A late answer to the forgotten request is ignored.
-			p.reply(json.RawMessage("1"), decision{"allow"})
+			p.reply(m.ID, decision{"allow"})
 			p.request(6, "nope", nil)
 			p.expectError(-32601, "6")
 		})

@@ -32,6 +32,16 @@ func check(frame []byte) verdict {
 	if err := json.Unmarshal(trimmed, &members); err != nil {
 		return verdict{message: "Invalid request: the message could not be read."}
 	}
+	// A member given twice is read as its last copy by one parser and its
+	// first by another: an answer {"decision":"deny","decision":"allow"}
+	// must not mean allow to deckhand and deny to whoever logged it.
+	if hasDuplicateKeys(trimmed) || hasDuplicateKeys(members["result"]) || hasDuplicateKeys(members["params"]) {
+		echo, _ := checkID(members["id"])
+		if len(members["method"]) == 0 {
+			return verdict{drop: true} // never answer a response
+		}
+		return verdict{id: echo, message: "Invalid request: a member name occurs twice in the same object."}
+	}
 	id, method := members["id"], members["method"]
 	result, rpcErr := members["result"], members["error"]
 	echo, usable := checkID(id)
@@ -75,7 +85,7 @@ func checkID(raw json.RawMessage) (echo json.RawMessage, usable bool) {
 		return nil, false
 	}
 	n, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || raw[0] == '-' { // -0 too: it would come back as 0
 		return raw, false
 	}
 	return raw, true
@@ -98,4 +108,34 @@ func isInteger(raw []byte) bool {
 
 func isNull(raw json.RawMessage) bool {
 	return string(bytes.TrimSpace(raw)) == "null"
+}
+
+// hasDuplicateKeys reports whether the JSON object raw (anything else:
+// false) names one member twice at its top level.
+func hasDuplicateKeys(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // {
+		return false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return false
+		}
+	}
+	return false
 }

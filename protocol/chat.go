@@ -71,6 +71,9 @@ type ChatToolCallParams struct {
 	CallID    string          `json:"callId"`
 	Name      string          `json:"name"`
 	Arguments json.RawMessage `json:"arguments"`
+	// ParentCallID (1.2) names the code-mode exec call whose script made
+	// this call.
+	ParentCallID string `json:"parentCallId,omitempty"`
 }
 
 // ChatToolResultParams are the params of chat/toolResult. Output is cut to
@@ -84,9 +87,14 @@ type ChatToolResultParams struct {
 	Error  string `json:"error,omitempty"`
 	// ChangedPaths (1.1) lists the files a write or edit changed.
 	ChangedPaths []string `json:"changedPaths,omitempty"`
+	// ParentCallID (1.2): as in chat/toolCall.
+	ParentCallID string `json:"parentCallId,omitempty"`
 	// Sandboxed (1.2, an extension) says, for a command that ran, whether
 	// it ran inside the OS sandbox.
 	Sandboxed *bool `json:"sandboxed,omitempty"`
+	// ExitCode is a command's exit status (bash): ok stays true for a
+	// command that ran and exited non-zero, so an editor says it failed.
+	ExitCode *int `json:"exitCode,omitempty"`
 }
 
 // ToolResultDisplayLimit is how much of a tool's output chat/toolResult carries.

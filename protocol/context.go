@@ -18,6 +18,8 @@ type Preview struct {
 	Diff    string `json:"diff,omitempty"`
 	Command string `json:"command,omitempty"`
 	Cwd     string `json:"cwd,omitempty"`
+	// Files (1.2, nativetools.go) lists every file of an apply_patch.
+	Files []PreviewFile `json:"files,omitempty"`
 	// Sandboxed (1.2, commands only) says whether the command would run in
 	// the OS sandbox; Justification is why the model asks to run it outside.
 	Sandboxed     *bool  `json:"sandboxed,omitempty"`
@@ -60,6 +62,7 @@ const (
 	AttachFile      = "file"
 	AttachSelection = "selection"
 	AttachText      = "text"
+	AttachImage     = "image" // 1.2: Path, or MimeType and Data (base64)
 )
 
 // Attachment is one item of chat's attachments: a file the server reads
@@ -71,6 +74,9 @@ type Attachment struct {
 	Range *LineRange `json:"range,omitempty"`
 	Text  string     `json:"text,omitempty"`
 	Title string     `json:"title,omitempty"`
+	// MimeType and Data (1.2) are a pasted image, base64.
+	MimeType string `json:"mimeType,omitempty"`
+	Data     string `json:"data,omitempty"`
 }
 
 // LineRange is an inclusive range of 1-based lines.

@@ -50,6 +50,10 @@ type ServerCapabilities struct {
 	Preview     bool `json:"preview,omitempty"`
 	Undo        bool `json:"undo,omitempty"`
 	Compaction  bool `json:"compaction,omitempty"`
+	// NativeTools (1.2): models get the tools their catalog entry names.
+	NativeTools bool `json:"nativeTools,omitempty"`
+	// Images (1.2): chat takes image attachments.
+	Images bool `json:"images,omitempty"`
 	// Limits (1.2): account/limits and limits are served.
 	Limits bool `json:"limits,omitempty"`
 	// Sandbox (1.2) is the OS sandbox commands run in.

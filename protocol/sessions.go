@@ -46,23 +46,38 @@ type SessionParams struct {
 
 // SessionsLoadResult is the result of sessions/load: a transcript to render.
 type SessionsLoadResult struct {
-	SessionID     string           `json:"sessionId"`
-	Title         string           `json:"title"`
-	WorkspaceRoot string           `json:"workspaceRoot"`
-	Model         string           `json:"model"`
-	Turns         []TranscriptTurn `json:"turns"`
+	SessionID     string `json:"sessionId"`
+	Title         string `json:"title"`
+	WorkspaceRoot string `json:"workspaceRoot"`
+	Model         string `json:"model"`
+	// ReasoningEffort is the effort the session's last turn asked for ("":
+	// the default); a chat request naming none continues with it, as with
+	// the model.
+	ReasoningEffort string           `json:"reasoningEffort,omitempty"`
+	Turns           []TranscriptTurn `json:"turns"`
 }
 
 // TranscriptTurn is one turn of a transcript. StopReason is a chat stop
 // reason, "error" for a turn that failed (Error says why), or "" for the
 // turn running now.
 type TranscriptTurn struct {
-	TurnID     string           `json:"turnId"`
-	Message    string           `json:"message"`
-	Text       string           `json:"text"`
-	Tools      []TranscriptTool `json:"tools"`
+	TurnID  string           `json:"turnId"`
+	Message string           `json:"message"`
+	Text    string           `json:"text"`
+	Tools   []TranscriptTool `json:"tools"`
+	// Steps (additive) is what the turn did in order, as it was shown
+	// live: reasoning and text with their text, tools by callId.
+	Steps      []TranscriptStep `json:"steps,omitempty"`
 	StopReason string           `json:"stopReason"`
 	Error      string           `json:"error,omitempty"`
+}
+
+// TranscriptStep is one thing a transcript turn did: Kind "reasoning" or
+// "text" with Text, or "tool" with the CallID of one of the turn's tools.
+type TranscriptStep struct {
+	Kind   string `json:"kind"`
+	Text   string `json:"text,omitempty"`
+	CallID string `json:"callId,omitempty"`
 }
 
 // TranscriptTool is one tool call of a transcript turn.
@@ -83,4 +98,17 @@ type SessionsDeleteResult struct {
 // memory and is freed; it stays on disk and a later chat reloads it.
 type SessionsCloseResult struct {
 	Closed bool `json:"closed"`
+}
+
+// NotifyChatNotSaved: the session could not be written to disk (a full
+// disk). The turn goes on, the session is kept in memory, and its next turn
+// writes the whole of it again; a restart before that loses what was not
+// written.
+const NotifyChatNotSaved = "chat/notSaved"
+
+// ChatNotSavedParams are the params of chat/notSaved; Message says why, in
+// a sentence for the user.
+type ChatNotSavedParams struct {
+	TurnRef
+	Message string `json:"message"`
 }

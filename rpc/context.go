@@ -39,7 +39,7 @@ func undoMessage(r engine.UndoResult) string {
 	}
 	msg += "."
 	if r.RanBash {
-		msg += " The turn also ran bash commands, whose changes are not undone: check them yourself."
+		msg += " The turn also ran shell commands, whose changes are not undone: check them yourself."
 	}
 	return msg
 }
@@ -52,6 +52,9 @@ func preview(p *engine.Preview) *protocol.Preview {
 	out := &protocol.Preview{Path: p.Path, Diff: p.Diff, Command: p.Command, Cwd: p.Cwd,
 		Sandboxed: p.Sandboxed, Justification: p.Justification}
 	mcpPreview(p, out)
+	for _, f := range p.Files {
+		out.Files = append(out.Files, protocol.PreviewFile{Path: f.Path, Action: f.Action, MovePath: f.MovePath, Diff: f.Diff})
+	}
 	return out
 }
 
@@ -80,7 +83,7 @@ func (c *client) Review(ctx context.Context, req engine.PermissionRequest) (engi
 func attachments(in []protocol.Attachment) []engine.Attachment {
 	var out []engine.Attachment
 	for _, a := range in {
-		ea := engine.Attachment{Type: a.Type, Path: a.Path, Text: a.Text, Title: a.Title}
+		ea := engine.Attachment{Type: a.Type, Path: a.Path, Text: a.Text, Title: a.Title, MimeType: a.MimeType, Data: a.Data}
 		if a.Range != nil {
 			ea.StartLine, ea.EndLine = a.Range.StartLine, a.Range.EndLine
 		}

@@ -29,7 +29,7 @@ func wordError(err error) *Error {
 			"Unknown login flow %q: start a new login with startOAuth.", unknownFlow.FlowID)}
 	case errors.As(err, &authReq) && authReq.Cause == engine.AuthNotLoggedIn:
 		return &Error{Code: protocol.CodeAuthRequired,
-			Message: "deckhand is not logged in to OpenAI: log in with ChatGPT Plus/Pro or an API key (the connect method).",
+			Message: "deckhand is not logged in to OpenAI: log in with ChatGPT Plus/Pro or an API key.",
 			Data:    protocol.AuthRequiredData{Provider: protocol.ProviderOpenAI, Methods: methods()}}
 	}
 	return nil

@@ -22,7 +22,7 @@ func TestEngineErrorsAreWordedForTheProtocol(t *testing.T) {
 			`Unknown session "ses_x": leave sessionId out to start a new session`},
 		{&engine.UnknownFlowError{FlowID: "flow_x"}, protocol.CodeInvalidParams, "start a new login with startOAuth."},
 		{&engine.AuthRequiredError{Cause: engine.AuthNotLoggedIn, Reason: "deckhand is not logged in to OpenAI: log in."},
-			protocol.CodeAuthRequired, "(the connect method)."},
+			protocol.CodeAuthRequired, "log in with ChatGPT Plus/Pro or an API key."}, // no protocol words for the user
 		{&engine.AuthRequiredError{Cause: engine.AuthExpired, Reason: "Your ChatGPT login has expired."},
 			protocol.CodeAuthRequired, "Your ChatGPT login has expired."},
 		{&engine.InvalidParamsError{Field: "message", Problem: "is blank"}, protocol.CodeInvalidParams, "Invalid params: message is blank."},

@@ -48,12 +48,15 @@ func (s *Server) registerSessions() {
 			return nil, err
 		}
 		res := protocol.SessionsLoadResult{SessionID: sum.SessionID, Title: sum.Title, WorkspaceRoot: sum.WorkspaceRoot,
-			Model: sum.Model, Turns: make([]protocol.TranscriptTurn, 0, len(turns))}
+			Model: sum.Model, ReasoningEffort: sum.Effort, Turns: make([]protocol.TranscriptTurn, 0, len(turns))}
 		for _, t := range turns {
 			tt := protocol.TranscriptTurn{TurnID: t.TurnID, Message: t.Message, Text: t.Text, StopReason: wireStop(t.StopReason),
 				Error: t.Error, Tools: make([]protocol.TranscriptTool, 0, len(t.Tools))}
 			for _, c := range t.Tools {
 				tt.Tools = append(tt.Tools, protocol.TranscriptTool{CallID: c.CallID, Name: c.Name, Arguments: c.Arguments, OK: c.OK, Output: c.Output})
+			}
+			for _, st := range t.Steps {
+				tt.Steps = append(tt.Steps, protocol.TranscriptStep{Kind: st.Kind, Text: st.Text, CallID: st.CallID})
 			}
 			res.Turns = append(res.Turns, tt)
 		}
@@ -90,7 +93,10 @@ func (s *Server) workspaceRoot() string {
 
 // serverCapabilities are the 1.1 additions this server has.
 func serverCapabilities() *protocol.ServerCapabilities {
-	return &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
+	caps := &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
+	caps.NativeTools = true // the Codex tools (engine/nativeturn.go)
+	caps.Images = true      // image attachments (engine/images.go)
+	return caps
 }
 
 // wireStop is a stop reason in this protocol's words: its stop reasons are

@@ -105,16 +105,20 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 	case engine.EventReasoning:
 		c.conn.NotifyMergeable(protocol.NotifyChatReasoning, ev.SessionID+"/"+ev.TurnID, newTextBatch(ev), mergeText)
 	case engine.EventToolCall:
-		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments})
+		c.conn.Notify(protocol.NotifyChatToolCall, protocol.ChatToolCallParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, Arguments: ev.Arguments, ParentCallID: ev.ParentCallID})
 	case engine.EventLimits:
 		if ev.Limits != nil {
 			c.conn.Notify(protocol.NotifyAccountLimits, accountLimits(*ev.Limits))
 		}
 	case engine.EventCompacted:
 		c.conn.Notify(protocol.NotifyChatCompacted, protocol.ChatCompactedParams{TurnRef: ref(ev), BeforeTokens: ev.BeforeTokens, AfterTokens: ev.AfterTokens})
+	case engine.EventToolOutput:
+		c.conn.Notify(protocol.NotifyChatToolOutput, protocol.ChatToolOutputParams{TurnRef: ref(ev), CallID: ev.CallID, Text: ev.Text})
+	case engine.EventNotSaved:
+		c.conn.Notify(protocol.NotifyChatNotSaved, protocol.ChatNotSavedParams{TurnRef: ref(ev), Message: ev.Error})
 	case engine.EventToolResult:
 		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error, ChangedPaths: ev.ChangedPaths,
-			Sandboxed: ev.Sandboxed})
+			Sandboxed: ev.Sandboxed, ExitCode: ev.ExitCode, ParentCallID: ev.ParentCallID})
 	}
 }
 

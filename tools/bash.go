@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"regexp"
 	"strings"
 	"syscall"
@@ -47,7 +48,7 @@ func (bashTool) Description() string {
 - Use it to build, run tests, use git, and run the project's own tools. To read, find or change files prefer read, list, glob, grep, write and edit: they are faster and safer.
 - Every call starts afresh in the workspace root: cd and variables do not carry over, so chain steps with && in one command.
 - Standard input is empty: use non-interactive flags (git --no-pager, apt-get -y, npm --yes).
-- Secrets are kept out of the environment: OPENAI_* and DECKHAND_* variables, any whose name holds KEY, SECRET, TOKEN, PASSWORD, COOKIE, CREDENTIAL, PRIVATE or a word PAT, AUTH* or PASS*, and any URL with a password in it, are unset.
+- Secrets are kept out of the environment: OPENAI_* and DECKHAND_* variables, any whose name holds KEY, SECRET, TOKEN, PASSWORD, COOKIE, CREDENTIAL, PRIVATE or a word PAT, PWD, JWT, DSN, SAS, WEBHOOK, AUTH* or PASS*, a session (BW_SESSION, OP_SESSION_*) or a connection string, and any value that is a URL or connection string with a password or a known token, are unset.
 - The command is killed, with everything it started, after timeoutMs (default 2 minutes, at most 10); processes left in the background are killed when it ends.
 - Output over 30 KiB is cut in the middle, keeping the start and the end; pipe through head, tail or grep for long output.
 - A non-zero exit code is reported, not treated as a failure of the tool.
@@ -112,7 +113,12 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if env.Sandbox != nil && env.Sandbox.Hint != "" && run.state != nil && run.state.ExitCode() != 0 && sandboxDenial(output) {
 		status += "\n" + env.Sandbox.Hint
 	}
-	return Result{Output: withStatus(output, status)}, nil
+	res := Result{Output: withStatus(output, status)}
+	if run.state != nil {
+		code := run.state.ExitCode()
+		res.ExitCode = &code
+	}
+	return res, nil
 }
 
 // groupRun is what runGroup reports of a finished command.
@@ -184,18 +190,35 @@ func runGroup(ctx context.Context, dir string, argv []string, extraEnv ...string
 // commandEnv is the environment a command runs with: deckhand's own, less
 // its credentials and whatever looks like a secret (see secretVar).
 func commandEnv(environ []string) []string {
+	var extra []string // the user's own additions: DECKHAND_HIDE_ENV
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "DECKHAND_HIDE_ENV="); ok {
+			extra = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == ':' })
+		}
+	}
 	kept := make([]string, 0, len(environ))
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if !secretVar(name, value) {
+		if !secretVar(name, value) && !userHidden(name, extra) {
 			kept = append(kept, kv)
 		}
 	}
 	return kept
 }
 
+// userHidden reports whether name matches one of the user's patterns (a
+// name, or a glob with *: MYCO_*), in any case.
+func userHidden(name string, patterns []string) bool {
+	for _, p := range patterns {
+		if ok, err := path.Match(strings.ToUpper(p), strings.ToUpper(name)); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
 // keptVars are named like secrets but are not, and commands need them.
-var keptVars = map[string]bool{"SSH_AUTH_SOCK": true}
+var keptVars = map[string]bool{"SSH_AUTH_SOCK": true, "PWD": true, "OLDPWD": true, "DESKTOP_SESSION": true}
 
 // secretVar reports whether a variable is kept from commands: OPENAI_* and
 // DECKHAND_* variables; a name holding KEY, SECRET, TOKEN, COOKIE,
@@ -216,16 +239,33 @@ func secretVar(name, value string) bool {
 			return true
 		}
 	}
-	for _, word := range strings.FieldsFunc(upper, func(r rune) bool { return r < 'A' || r > 'Z' }) {
+	words := strings.FieldsFunc(upper, func(r rune) bool { return r < 'A' || r > 'Z' })
+	for i, word := range words {
 		switch {
-		case word == "PAT",
+		case word == "PAT", word == "PWD", word == "JWT", word == "DSN", word == "SAS", word == "WEBHOOK",
+			word == "CONNSTR", word == "CONNECTIONSTRING",
 			strings.HasPrefix(word, "AUTH") && word != "AUTHOR" && word != "AUTHORS",
-			strings.HasPrefix(word, "PASS"):
+			strings.HasPrefix(word, "PASS"),
+			word == "SESSION" && (i == len(words)-1 || i > 0 && words[0] == "OP"): // BW_SESSION, OP_SESSION_my
 			return true
+		case word == "CONNECTION" || word == "CONN":
+			if i+1 < len(words) && (words[i+1] == "STRING" || words[i+1] == "STR") {
+				return true
+			}
 		}
 	}
-	return urlWithPassword.MatchString(value)
+	return urlWithPassword.MatchString(value) || secretValue.MatchString(value)
 }
+
+// secretValue finds values that are secrets whatever their name: a
+// connection string with a password, a JWT, and tokens with the prefixes
+// their issuers give them (GitHub, GitLab, Slack, OpenAI and Stripe, AWS,
+// Google, npm, PyPI, Hugging Face).
+var secretValue = regexp.MustCompile(`(?i)(^|;)\s*(password|pwd)\s*=|` +
+	`^eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.|` +
+	`^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|xox[abposr]-[A-Za-z0-9-]{10,}|` +
+	`sk-[A-Za-z0-9_-]{20,}|[sr]k_live_[A-Za-z0-9]{16,}|(AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|ya29\.[0-9A-Za-z_-]{20,}|` +
+	`npm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_-]{30,}|hf_[A-Za-z0-9]{30,})`)
 
 // urlWithPassword finds scheme://user:password@ in a value.
 var urlWithPassword = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]*:[^/\s@]*@`)

@@ -72,6 +72,29 @@ func Describe(name string, args json.RawMessage) string {
 		// The whole command, however long: a prompt that shows part of
 		// it lets a harmful middle through.
 		return runLine(p.Command)
+	case "exec_command":
+		var p execCommandParams
+		if !quietDecode(args, &p) {
+			return unreadable(name)
+		}
+		return runLine(p.Cmd) // whole, as for bash
+	case "write_stdin":
+		var p writeStdinParams
+		if !quietDecode(args, &p) {
+			return unreadable(name)
+		}
+		line = fmt.Sprintf("Write %d bytes to running command %d", len(p.Chars), int(p.SessionID))
+		if p.Chars == "" {
+			line = fmt.Sprintf("Wait for output of running command %d", int(p.SessionID))
+		}
+	case "view_image":
+		var p viewImageParams
+		if !quietDecode(args, &p) {
+			return unreadable(name)
+		}
+		line = "View image " + p.Path
+	case "apply_patch":
+		line = describePatch(PatchInput(args))
 	default:
 		line = "Call " + name
 	}

@@ -36,7 +36,7 @@ func TestDescribe(t *testing.T) {
 		{"write", `{"path":"a\nb.txt","content":""}`, "Write 0 bytes to a ⏎ b.txt"},
 		{"bash", `{"command":5}`, "Call bash (with arguments that cannot be read)"},
 		{"write", `not json`, "Call write (with arguments that cannot be read)"},
-		{"apply_patch", `{}`, "Call apply_patch"},
+		{"apply_patch", `{}`, "Apply a patch that does not parse"},
 	}
 	for _, tt := range tests {
 		if got := Describe(tt.name, json.RawMessage(tt.args)); got != tt.want {
@@ -108,4 +108,19 @@ func TestConcurrentCalls(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestDescribeNativeTools(t *testing.T) {
+	for _, tt := range []struct{ name, args, want string }{
+		{"exec_command", `{"cmd":"go test ./..."}`, "Run: go test ./..."},
+		{"write_stdin", `{"session_id":4242,"chars":"y\n"}`, "Write 2 bytes to running command 4242"},
+		{"write_stdin", `{"session_id":4242}`, "Wait for output of running command 4242"},
+		{"view_image", `{"path":"shot.png"}`, "View image shot.png"},
+		{"apply_patch", "*** Begin Patch\n*** Add File: a.go\n+x\n*** Update File: b.go\n*** Move to: c.go\n*** Delete File: d.go\n*** End Patch", "Patch 3 files: add a.go, b.go -> c.go, delete d.go"},
+		{"apply_patch", "nonsense", "Apply a patch that does not parse"},
+	} {
+		if got := Describe(tt.name, []byte(tt.args)); got != tt.want {
+			t.Errorf("Describe(%s, %s) = %q, want %q", tt.name, tt.args, got, tt.want)
+		}
+	}
 }

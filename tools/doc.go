@@ -1,6 +1,9 @@
-// Package tools owns the tools deckhand's model uses on the workspace (read,
-// list, glob, grep, write, edit and bash) and the confinement of every path
-// they touch to the workspace root.
+// Package tools owns the tools deckhand's model uses on the workspace and the
+// confinement of every path they touch to the workspace root: deckhand's
+// own seven (read, list, glob, grep, write, edit and bash), and the ones the
+// Codex models were trained on (apply_patch, whose format lives in
+// tools/patch; exec_command and write_stdin, commands that outlive a call;
+// view_image).
 //
 // Each tool decodes a typed parameter struct, and the JSON schema the model
 // sees is generated from that struct by reflection (see Schema), so the two

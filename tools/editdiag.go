@@ -3,11 +3,22 @@ package tools
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 )
 
 // maxListedMatches bounds the places a message lists.
 const maxListedMatches = 10
+
+// The diagnosis of an edit that did not match is bounded: past these sizes
+// it is not tried, and it gives up after diagBudget (a 64 MiB file of short
+// lines and an oldString of thousands of lines took 100 CPU-seconds, and
+// went on after the call was cancelled).
+const (
+	diagMaxContent = 8 << 20
+	diagMaxLines   = 2000
+	diagBudget     = 200 * time.Millisecond
+)
 
 // matchLines lists where old occurs in content, as "line 3, lines 17-19".
 func matchLines(content, old string) string {
@@ -52,6 +63,11 @@ func explainNoMatch(content, old, name string) string {
 	if hasLineNumbers(oldLines) {
 		return fmt.Sprintf("oldString was not found in %s: it seems to include the line-number prefixes that read shows (\"    12<TAB>\"); leave them out and copy only the text after the tab", name)
 	}
+	generic := fmt.Sprintf("oldString was not found in %s; read the file again and copy the text exactly, whitespace included", name)
+	if len(content) > diagMaxContent || len(oldLines) > diagMaxLines {
+		return generic
+	}
+	deadline := time.Now().Add(diagBudget)
 	fileLines := strings.Split(content, "\n")
 	levels := []struct {
 		norm func(string) string
@@ -62,7 +78,10 @@ func explainNoMatch(content, old, name string) string {
 		{dropSpace, "whitespace is ignored: check spaces, tabs and line breaks"},
 	}
 	for _, level := range levels {
-		starts := fuzzyMatches(fileLines, oldLines, level.norm)
+		starts, done := fuzzyMatches(fileLines, oldLines, level.norm, deadline)
+		if !done {
+			return generic
+		}
 		if len(starts) == 0 {
 			continue
 		}
@@ -88,31 +107,41 @@ func explainNoMatch(content, old, name string) string {
 		return fmt.Sprintf("oldString was not found in %s: its first line occurs at line %s, but the lines after it differ from the file; read that part again and copy it exactly",
 			name, strings.Join(at, ", "))
 	}
-	return fmt.Sprintf("oldString was not found in %s; read the file again and copy the text exactly, whitespace included", name)
+	return generic
 }
 
 // fuzzyMatches returns the 0-based first lines of the places where old
 // matches lines once both go through norm. The first line of old may be the
 // end of a file line, the last one the start of one, and a single line any
-// part of one.
-func fuzzyMatches(lines, old []string, norm func(string) string) []int {
+// part of one. Each file line is normalised once. done is false when the
+// deadline passed first.
+func fuzzyMatches(lines, old []string, norm func(string) string, deadline time.Time) (starts []int, done bool) {
 	want := make([]string, len(old))
 	for i, l := range old {
 		want[i] = norm(l)
 	}
-	var starts []int
-	for s := 0; s+len(want) <= len(lines) && len(starts) < maxListedMatches; s++ {
-		if windowMatches(lines[s:s+len(want)], want, norm) {
+	normed := make([]string, len(lines))
+	for i, l := range lines {
+		normed[i] = norm(l)
+		if i%4096 == 0 && time.Now().After(deadline) {
+			return nil, false
+		}
+	}
+	for s := 0; s+len(want) <= len(normed) && len(starts) < maxListedMatches; s++ {
+		if s%1024 == 0 && time.Now().After(deadline) {
+			return nil, false
+		}
+		if windowMatches(normed[s:s+len(want)], want) {
 			starts = append(starts, s)
 		}
 	}
-	return starts
+	return starts, true
 }
 
-func windowMatches(window, want []string, norm func(string) string) bool {
+func windowMatches(window, want []string) bool {
 	last := len(want) - 1
 	for i, w := range want {
-		got := norm(window[i])
+		got := window[i]
 		var ok bool
 		switch {
 		case last == 0:

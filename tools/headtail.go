@@ -62,3 +62,16 @@ func (w *headTail) String() string {
 	b.Write(tail)
 	return strings.ToValidUTF8(b.String(), "\uFFFD")
 }
+
+// parts returns what was kept, the head and the tail apart, and how many
+// bytes fell between them.
+func (w *headTail) parts() (head, tail []byte, omitted int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	tail = w.tail
+	if len(tail) > w.tailMax {
+		tail = tail[len(tail)-w.tailMax:]
+	}
+	omitted = w.total - int64(len(w.head)) - int64(len(tail))
+	return append([]byte(nil), w.head...), append([]byte(nil), tail...), omitted
+}

@@ -1,10 +1,12 @@
 package tools
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -82,13 +84,22 @@ var storeCache struct {
 	s *stores
 }
 
+// credentialStoreList is the list of other programs' credential stores, as
+// data: credential_stores.txt, one path relative to HOME a line.
+//
+//go:embed credential_stores.txt
+var credentialStoreList string
+
 // guardedNames are other programs' credential stores, relative to HOME.
-var guardedNames = []string{
-	".ssh", ".netrc", ".git-credentials", ".gnupg", ".password-store",
-	".aws", ".azure", ".config/gcloud", ".kube", ".docker/config.json",
-	".config/gh/hosts.yml", ".npmrc", ".pypirc", ".cargo/credentials.toml", ".cargo/credentials",
-	".codex/auth.json", ".local/share/opencode/auth.json", ".config/opencode/auth.json",
-}
+var guardedNames = func() []string {
+	var out []string
+	for _, l := range strings.Split(credentialStoreList, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}()
 
 // credentialStores returns the stores below the current HOME, computed
 // again when HOME changes.
@@ -157,4 +168,16 @@ func NeedsPermission(root, tool string, args json.RawMessage) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("%s %s, which holds another program's credentials", tool, p.Path), true
+}
+
+// Forbidden is the refusal the model sees when real (a path Resolve gave,
+// for the path the model wrote) lies in deckhand's own home, whatever
+// serves the file: the disk, or an editor's buffers through ACP's fs/*
+// methods, which would otherwise hand over or replace auth.json. "" when
+// the path may be used.
+func Forbidden(real, path string) string {
+	if !isPrivate(real) {
+		return ""
+	}
+	return privateError(path).Output
 }

@@ -14,3 +14,10 @@ func leaderAttr() *syscall.SysProcAttr {
 func memberAttr(pgid int) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
 }
+
+// terminalAttr makes a process the leader of a new session whose
+// controlling terminal is its standard input (a PTY). When deckhand dies the
+// PTY's master is closed, which hangs up the session.
+func terminalAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+}

@@ -14,3 +14,12 @@ func leaderAttr() *syscall.SysProcAttr {
 func memberAttr(pgid int) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Pdeathsig: syscall.SIGKILL}
 }
+
+// terminalAttr makes a process the leader of a new session whose
+// controlling terminal is its standard input (a PTY), so that a ^C written
+// to the terminal interrupts it. The session is its own process group; the
+// kernel kills its leader when deckhand dies, and closing the PTY's master
+// hangs up the rest.
+func terminalAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0, Pdeathsig: syscall.SIGKILL}
+}

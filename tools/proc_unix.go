@@ -50,11 +50,7 @@ func (g *procGroup) attr() *syscall.SysProcAttr {
 
 // kill kills every process in the group, the watcher included.
 func (g *procGroup) kill(int) error {
-	err := syscall.Kill(-g.watcher.Process.Pid, syscall.SIGKILL)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
+	return killGroup(g.watcher.Process.Pid)
 }
 
 // release kills what is left of the group and reaps the watcher.
@@ -68,4 +64,13 @@ func (g *procGroup) release() {
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// killGroup kills every process of the process group pgid.
+func killGroup(pgid int) error {
+	err := syscall.Kill(-pgid, syscall.SIGKILL)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
 }

@@ -110,7 +110,7 @@ type page struct {
 // to count the lines and hash the content.
 func readPage(ctx context.Context, r io.Reader, first, limit int) (*page, error) {
 	h := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(r, h), 64<<10)
+	br := bufio.NewReaderSize(io.TeeReader(ctxReader{ctx, r}, h), 64<<10)
 	pg := &page{}
 	head, err := br.Peek(sniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -235,4 +235,19 @@ func cutRunes(b []byte, n int) ([]byte, bool) {
 		n--
 	}
 	return b, false
+}
+
+// ctxReader stops reading once ctx ends: the line count above checks only
+// every 4096 lines, and one line may be gigabytes long (16 GiB of reads
+// went on for seconds after a cancel).
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -17,8 +17,14 @@ func schemaOf(params any) map[string]any {
 	var required []string
 	for _, f := range paramFields(params) {
 		prop := map[string]any{"type": jsonKind(f.kind)}
+		if f.kind == reflect.Slice {
+			prop["items"] = map[string]any{"type": jsonKind(f.elem)}
+		}
 		if f.desc != "" {
 			prop["description"] = f.desc
+		}
+		if len(f.enum) > 0 {
+			prop["enum"] = f.enum
 		}
 		properties[f.name] = prop
 		if f.required {
@@ -51,6 +57,8 @@ type paramField struct {
 	name     string
 	desc     string
 	kind     reflect.Kind
+	elem     reflect.Kind // of a slice
+	enum     []string     // the values a string may take, from an `enum` tag
 	required bool
 }
 
@@ -80,13 +88,26 @@ func paramFields(params any) []paramField {
 		for ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
+		var elem reflect.Kind
+		if ft.Kind() == reflect.Slice {
+			elem = ft.Elem().Kind()
+			if jsonKind(elem) == "" || elem == reflect.Slice {
+				panic(fmt.Sprintf("tools: field %s has unsupported type %v", sf.Name, sf.Type))
+			}
+		}
 		if jsonKind(ft.Kind()) == "" {
 			panic(fmt.Sprintf("tools: field %s has unsupported type %v", sf.Name, sf.Type))
+		}
+		var enum []string
+		if e := sf.Tag.Get("enum"); e != "" {
+			enum = strings.Split(e, ",")
 		}
 		fields = append(fields, paramField{
 			name:     name,
 			desc:     sf.Tag.Get("desc"),
 			kind:     ft.Kind(),
+			elem:     elem,
+			enum:     enum,
 			required: !hasOption(opts, "omitempty"),
 		})
 	}
@@ -114,6 +135,8 @@ func jsonKind(k reflect.Kind) string {
 		return "integer"
 	case reflect.Float32, reflect.Float64:
 		return "number"
+	case reflect.Slice:
+		return "array"
 	default:
 		return ""
 	}

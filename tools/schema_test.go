@@ -104,12 +104,38 @@ func TestSchemaTypes(t *testing.T) {
 func TestSchemaRejectsUnsupportedTypes(t *testing.T) {
 	defer func() {
 		if recover() == nil {
-			t.Error("no panic for a slice field")
+			t.Error("no panic for a map field")
 		}
 	}()
 	schemaOf(struct {
-		L []string `json:"l"`
+		M map[string]string `json:"m"`
 	}{})
+}
+
+func TestSchemaRejectsNestedSlices(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a slice of slices")
+		}
+	}()
+	schemaOf(struct {
+		L [][]string `json:"l"`
+	}{})
+}
+
+func TestSchemaArraysAndEnums(t *testing.T) {
+	s := schemaOf(struct {
+		L []string `json:"l,omitempty" desc:"words"`
+		E string   `json:"e,omitempty" enum:"one,two"`
+	}{})
+	props := s["properties"].(map[string]any)
+	l := props["l"].(map[string]any)
+	if l["type"] != "array" || l["items"].(map[string]any)["type"] != "string" || l["description"] != "words" {
+		t.Errorf("array property %v", l)
+	}
+	if e := props["e"].(map[string]any)["enum"]; !slices.Equal(e.([]string), []string{"one", "two"}) {
+		t.Errorf("enum %v", e)
+	}
 }
 
 func TestDecodeArgs(t *testing.T) {

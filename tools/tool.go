@@ -35,6 +35,12 @@ type Tool interface {
 type Result struct {
 	Output  string
 	IsError bool
+	// Image, from view_image, goes to the model as an input_image in place
+	// of Output (which describes it for the editor).
+	Image *Image
+	// ExitCode is a command's exit status (bash), nil for other tools and
+	// for a command that did not end on its own (timed out, cancelled).
+	ExitCode *int
 }
 
 // Env is what every tool call runs against: the workspace root and the
@@ -44,6 +50,12 @@ type Env struct {
 	Root string
 	// Ledger records the file versions the model has read or written.
 	Ledger *Ledger
+	// Execs holds the session's commands that outlive a call
+	// (exec_command); Close kills them.
+	Execs *Execs
+	// Truncation is how much of a command's output the model gets
+	// (DefaultTruncation when zero).
+	Truncation TruncationPolicy
 	// Sandbox, when set, runs the call's command inside the OS sandbox.
 	Sandbox *CommandSandbox
 
@@ -79,7 +91,29 @@ func NewEnv(root string) (*Env, error) {
 		return nil, fmt.Errorf("workspace root %s: %w", real, ErrPrivateRoot)
 	}
 	sweepOnce(real, sweepDone)
-	return &Env{Root: real, Ledger: NewLedger()}, nil
+	return &Env{Root: real, Ledger: NewLedger(), Execs: NewExecs()}, nil
+}
+
+// Close kills the session's running commands, with everything they
+// started, and refuses new ones.
+func (env *Env) Close() {
+	if env.Execs != nil {
+		env.Execs.Close()
+	}
+}
+
+func (env *Env) execs() *Execs {
+	if env.Execs == nil {
+		env.Execs = NewExecs()
+	}
+	return env.Execs
+}
+
+func (env *Env) truncation() TruncationPolicy {
+	if env.Truncation.Limit <= 0 {
+		return DefaultTruncation
+	}
+	return env.Truncation
 }
 
 // ErrNotDir reports a workspace root that is not a directory.

@@ -85,7 +85,11 @@ func writeIn(dir *os.Root, name string, data []byte, perm fs.FileMode) (_ fs.Fil
 // followed).
 func createTemp(dir *os.Root, name string) (string, *os.File, error) {
 	for range tempTries {
-		tmp := "." + name + tempMarker + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(rand.Uint64(), 36)
+		pid, random := strconv.Itoa(os.Getpid()), strconv.FormatUint(rand.Uint64(), 36)
+		tmp := "." + name + tempMarker + pid + "-" + random
+		if tag := tempTag(name, pid, random); tag != "" {
+			tmp += "-" + tag // the sweep's proof that deckhand made it
+		}
 		f, err := dir.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		switch {
 		case err == nil:

@@ -48,6 +48,8 @@ func (sc *script) render(meta responseMeta) []sseEvent {
 			r.call(seg)
 		case segRaw:
 			r.raw(seg.text)
+		case segCustomCall:
+			r.customCall(seg)
 		case segCompaction:
 			item := obj{"id": seg.id, "type": "compaction", "encrypted_content": seg.encrypted}
 			idx := len(r.output)

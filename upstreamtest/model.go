@@ -177,6 +177,9 @@ func (s *Server) refuseCodex(h http.Header, body map[string]any) (int, any) {
 			}
 		}
 	}
+	if d := unpairedOutput(body); d != "" {
+		return detail(d)
+	}
 	model, _ := body["model"].(string)
 	s.mu.Lock()
 	entry, served := s.entryLocked(model)
@@ -230,6 +233,9 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request, queue *[]Repl
 	next := (*queue)[0]
 	*queue = (*queue)[1:]
 	s.mu.Unlock()
+	if next.answer != nil {
+		next = next.answer(body)
+	}
 
 	model, _ := body["model"].(string)
 	if model == "" {

@@ -13,6 +13,9 @@ type Reply struct {
 	body   string
 	header []string // key, value pairs
 	step   *script  // nil for an Error reply
+	// answer, when set, makes the reply from the request it answers
+	// (Answer, custom.go).
+	answer func(body map[string]any) Reply
 }
 
 // Error is a plain HTTP answer with status, body (served as application/json
@@ -58,6 +61,7 @@ const (
 	segMessage
 	segCall
 	segRaw
+	segCustomCall // custom.go
 	segCompaction
 	segRefusal
 )

@@ -31,6 +31,7 @@ type options struct {
 	port                                     int
 	logFile, logLevel                        string
 	allowAll, showVersion, asJSON            bool
+	liveWebSearch                            bool
 	noDelegate                               bool // refresh in this process (the helper itself)
 	allSessions                              bool
 	resume                                   resumeFlag
@@ -101,6 +102,8 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.logFile, "log-file", os.Getenv("DECKHAND_LOG_FILE"), "log to this file instead of stderr (DECKHAND_LOG_FILE)")
 	fs.StringVar(&o.logLevel, "log-level", env("DECKHAND_LOG_LEVEL", "info"), "debug, info, warn or error (DECKHAND_LOG_LEVEL)")
 	fs.BoolVar(&o.allowAll, "allow-all", false, "let write, edit and bash run without asking, when the editor cannot ask")
+	fs.BoolVar(&o.liveWebSearch, "live-web-search", os.Getenv("DECKHAND_LIVE_WEB_SEARCH") == "1",
+		"let the models' hosted web search reach the live web instead of the service's cache (DECKHAND_LIVE_WEB_SEARCH=1)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&o.asJSON, "json", false, "doctor: print the report as one JSON object")
 	fs.Var(&o.resume, "resume", "with exec: continue the last session of this workspace, or --resume=ID that one")

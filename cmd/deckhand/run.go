@@ -109,7 +109,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "demo":
 		return demo(ctx, &o, stdout, stderr)
 	case refreshHelperCommand:
-		return refreshLogin(ctx, &o, log, stdin, stdout)
+		return refreshLogin(ctx, &o, log, requestPipe(), stdout)
 	case "doctor":
 		return doctor(ctx, &o, log, rest, stdout, stderr)
 	case "help":
@@ -137,6 +137,7 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		Originator:      o.originator,
 		OAuthOriginator: o.oauthOriginator,
 		WireVersion:     o.wireVersion,
+		LiveWebSearch:   o.liveWebSearch,
 		Organization:    o.organization,
 		Project:         o.project,
 		AllowAll:        o.allowAll,

@@ -163,7 +163,6 @@ function H.setup_child(child, fake, dirs, extra)
     cmd = H.deckhand_bin,
     workspace_root = dirs.ws,
     open_browser = false,
-    review_grace_ms = 0,
     env = {
       DECKHAND_HOME = dirs.home,
       DECKHAND_AUTH_ISSUER = fake.issuer,

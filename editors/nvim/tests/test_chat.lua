@@ -57,6 +57,13 @@ T["a turn: text, reasoning apart from the reply, tool line paired with its resul
   H.wait_screen(child, { "The file greets the world.", "end_turn · 2 steps" })
 end
 
+T["a turn that ends while the chat is hidden is notified, with one step said in the singular"] = function()
+  start({ { text = "Quick answer." } })
+  child.lua("require('deckhand.chat').send('quick'); require('deckhand.chat').close()")
+  H.wait_for(child, "T.notes_text():find('the turn ended', 1, true)", "the end notification")
+  has(child.lua_get("T.notes_text()"), "deckhand: the turn ended (end_turn, 1 step).")
+end
+
 T["two calls of one step: each line paired with its own result and output"] = function()
   start({
     { text = "Looking.", calls = { { id = "c1", name = "read", arguments = { path = "hello.txt" } }, { id = "c2", name = "grep", arguments = { pattern = "wor+ld" } } } },

@@ -104,11 +104,22 @@ T[":'<,'>DeckhandAdd sends the selection with the next message; @file adds a fil
   eq(items[1].word, "@notes.md")
   eq(child.lua_get("(function() vim.api.nvim_set_current_line('see @no'); vim.api.nvim_win_set_cursor(0, {1, 7}); return require('deckhand.context').omnifunc(1, '') end)()"), 4)
   -- Typing @ in insert mode opens the completion of workspace files.
+  eq(child.lua_get("vim.go.completeopt"), "menu,preview") -- Neovim's default
+  child.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, {})")
   child.type_keys("i", "@")
   H.wait_for(child, "vim.fn.pumvisible() == 1", "the completion menu")
   local words = child.lua_get("vim.tbl_map(function(i) return i.word end, vim.fn.complete_info({ 'items' }).items)")
   eq(words, { "@notes.md", "@src/a.lua" })
-  child.type_keys("<C-e>", "<Esc>")
+  -- With Neovim's default 'completeopt' the first file is not put in by
+  -- itself: typing goes on narrowing the list, <C-n> <C-y> takes a file.
+  child.type_keys("n", "o")
+  eq(child.lua_get("vim.api.nvim_get_current_line()"), "@no")
+  child.type_keys("<C-n>", "<C-y>")
+  eq(child.lua_get("vim.api.nvim_get_current_line()"), "@notes.md")
+  child.type_keys("<Esc>")
+  eq(child.lua_get("vim.go.completeopt"), "menu,preview") -- the user's own again
+  child.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, {})")
+  child.type_keys("<Esc>")
   child.lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'look at these and @notes.md' })")
   child.type_keys("<Esc>", "<CR>")
   H.wait_chat(child, "Seen them.")
@@ -162,6 +173,52 @@ T["sessions: :DeckhandSessions lists through vim.ui.select and reopens a session
   has(reqs[#reqs], "Remember the number 42.")
 end
 
+T["a reopened session shows the model it uses and keeps its model and effort"] = function()
+  fake = H.start_fake({ { text = "Answered by b." }, { text = "Still b." } }, { api_models = { "gpt-5-a", "gpt-5-b" } })
+  dirs = H.new_dirs({ api_key = "sk-fake" })
+  H.setup_child(child, fake, dirs, { model = "gpt-5-b", reasoning_effort = "high" })
+  H.needs(child, "sessions")
+  child.cmd("DeckhandChat first")
+  H.wait_for(child, "#T.virt_lines() == 1 and not require('deckhand.chat').is_busy()", "the first turn")
+  -- Later, a Neovim whose setup names no model or effort reopens it.
+  child.lua("require('deckhand').config().model = nil; require('deckhand').config().reasoning_effort = nil")
+  child.lua("require('deckhand').stop(3000)")
+  H.wait_for(child, "require('deckhand').server_info() == nil", "deckhand to stop")
+  child.cmd("DeckhandNew")
+  child.cmd("DeckhandSessions")
+  H.wait_for(child, "T.waiting ~= nil", "the sessions picker")
+  child.lua("T.choose(...)", { child.lua_get("T.last_select()").labels[1] })
+  H.wait_chat(child, "Answered by b.")
+  has(child.lua_get("require('deckhand.chat').winbar()"), "gpt-5-b")
+  child.cmd("DeckhandChat second")
+  H.wait_chat(child, "Still b.")
+  local body = vim.json.decode(fake.model_requests()[2])
+  eq(body.model, "gpt-5-b")
+  eq(body.reasoning and body.reasoning.effort, "high")
+end
+
+T["a reopened session shows each turn as it happened: reasoning, text, then its tool, then more text"] = function()
+  start({
+    { reasoning = "Looking first.", text = "Let me look.", calls = { { id = "c1", name = "list", arguments = {} } } },
+    { text = "Nothing here." },
+  })
+  H.needs(child, "sessions")
+  child.cmd("DeckhandChat what is here?")
+  H.wait_for(child, "#T.virt_lines() == 1 and not require('deckhand.chat').is_busy()", "the turn")
+  local sid = child.lua_get("require('deckhand.chat').session_id()")
+  child.cmd("DeckhandNew")
+  child.lua("_G.opened = nil; require('deckhand.sessions').open(..., function(ok) _G.opened = ok end)", { sid })
+  H.wait_for(child, "_G.opened == true", "the session to reopen")
+  local text = child.lua_get("T.chat_text()")
+  local function at(s)
+    local i = text:find(s, 1, true)
+    assert(i, ("%q not in the reopened chat:\n%s"):format(s, text))
+    return i
+  end
+  local r, t1, tool, t2 = at("Looking first."), at("Let me look."), at("list ."), at("Nothing here.")
+  eq(r < t1 and t1 < tool and tool < t2, true)
+end
+
 T["undo: :DeckhandUndo restores the file of the last turn and reloads its buffer"] = function()
   start({
     { calls = { { id = "e1", name = "edit", arguments = { path = "hello.txt", oldString = "hello world", newString = "hello deckhand" } } } },
@@ -172,6 +229,7 @@ T["undo: :DeckhandUndo restores the file of the last turn and reloads its buffer
   local buf = child.lua_get("vim.api.nvim_get_current_buf()")
   child.cmd("DeckhandChat edit it")
   H.wait_for(child, "#T.floats() > 0", "the review float")
+  child.cmd("DeckhandReview")
   child.type_keys("a")
   H.wait_for(child, "#T.virt_lines() == 1 and not require('deckhand.chat').is_busy()", "the turn")
   eq(H.read_file(dirs.ws .. "/hello.txt"), "hello deckhand\n")

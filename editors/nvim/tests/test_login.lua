@@ -17,6 +17,23 @@ end
 
 local T = H.case_set(child)
 
+T["first run: the chat says there is no login before the first message; gl logs in and the hint goes"] = function()
+  start({ { text = "Logged in and answered." } })
+  child.cmd("DeckhandChat")
+  H.wait_screen(child, { "Not logged in · gl logs in" })
+  eq(child.lua_get("vim.api.nvim_get_current_buf()"), child.lua_get("require('deckhand.chat').input_buffer()"))
+  child.lua([[T.answers = { "Manually enter API key" }; T.input_answers = { "sk-fake" }]])
+  child.cmd("stopinsert")
+  child.type_keys("<Esc>", "gl")
+  H.wait_for(child, "T.notes_text():find('logged in with an API key', 1, true)", "the API key login")
+  local ok = vim.wait(H.TIMEOUT, function()
+    return not H.screen(child):find("Not logged in", 1, true)
+  end, 50)
+  eq(ok, true)
+  child.cmd("DeckhandChat hello")
+  H.wait_chat(child, "Logged in and answered.")
+end
+
 T["headless: picker shows the three labels, float shows code and URL, status becomes oauth"] = function()
   -- Three polls before approval: the float stays up long enough to be seen.
   start({}, { approve = 3 })

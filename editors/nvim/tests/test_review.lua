@@ -30,6 +30,12 @@ local function wait_float(what)
   return H.wait_for(child, "#T.floats() > 0 and T.floats()[1].title:find('deckhand wants', 1, true) and T.floats()[1]", what or "the review float")
 end
 
+-- The user goes to the review (it never takes the focus itself) and presses keys.
+local function review_keys(keys)
+  child.cmd("DeckhandReview")
+  child.type_keys(keys)
+end
+
 local function wait_turns(n)
   H.wait_for(child, ("#T.virt_lines() == %d and not require('deckhand.chat').is_busy()"):format(n), n .. " finished turns")
 end
@@ -53,11 +59,15 @@ T["edit: the float shows the diff; deny with a reason, then allow; the open buff
   has(f.text, "+hello deckhand")
   has(f.text, " second line")
   eq(child.lua_get("vim.bo[...].filetype", { f.buf }), "diff")
-  eq(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
-  has(child.lua_get("T.chat_text()"), "? edit hello.txt — waiting for your answer")
-  H.wait_screen(child, { "+hello deckhand", "a allow" })
+  -- Shown, but the cursor stays where the user was.
+  MiniTest.expect.no_equality(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
+  has(child.lua_get("T.chat_text()"), "? edit hello.txt — waiting for your answer: g1 allow")
+  H.wait_screen(child, { "+hello deckhand", ":DeckhandReview (g4 in the chat) to answer" })
 
   child.lua([[T.input_answers = { "keep the old greeting" }]])
+  child.cmd("DeckhandReview")
+  eq(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
+  H.wait_screen(child, { "a allow · A allow always" })
   child.type_keys("d")
   wait_turns(1)
   eq(child.lua_get("T.inputs"), { "Reason for deckhand (optional): " })
@@ -74,7 +84,7 @@ T["edit: the float shows the diff; deny with a reason, then allow; the open buff
 
   child.cmd("DeckhandChat do it anyway")
   wait_float()
-  child.type_keys("a")
+  review_keys("a")
   wait_turns(2)
   has(child.lua_get("T.chat_text()"), "✓ edit hello.txt")
   has(child.lua_get("T.chat_text()"), "(allowed)")
@@ -96,7 +106,7 @@ T["a buffer with unsaved changes is not reloaded and the user is warned"] = func
   has(f.title, "deckhand wants to write hello.txt (+1 −1)")
   has(f.text, "+written by deckhand")
   has(f.text, "-hello world")
-  child.type_keys("a")
+  review_keys("a")
   wait_turns(1)
   eq(H.read_file(dirs.ws .. "/hello.txt"), "written by deckhand\n")
   eq(buf_text(file_buf), "my unsaved edit")
@@ -126,14 +136,14 @@ T["bash: the float shows the whole long command with its length; after bash open
   -- The float scrolls: the window is shorter than the wrapped command.
   eq(child.lua_get("vim.wo[...].wrap", { f.win }), true)
   child.lua([[T.input_answers = { "" }]])
-  child.type_keys("d")
+  review_keys("d")
   wait_turns(1)
   has(child.lua_get("T.chat_text()"), ("(%d chars) — "):format(n))
   has(child.lua_get("vim.fn.getbufline(require('deckhand.chat').buffer(), T.row_of('✗ bash'))[1]"), "denied")
 
   child.cmd("DeckhandChat now the short one")
   wait_float()
-  child.type_keys("a")
+  review_keys("a")
   wait_turns(2)
   eq(H.read_file(dirs.ws .. "/hello.txt"), "changed by bash\n")
   H.wait_for(child, ("vim.api.nvim_buf_get_lines(%d, 0, -1, false)[1] == 'changed by bash'"):format(file_buf), "the buffer to reload after bash")
@@ -148,9 +158,24 @@ T["a permission request while the chat is hidden is notified, and the review flo
   local f = wait_float()
   has(f.title, "deckhand wants to write quiet.txt")
   has(child.lua_get("T.notes_text()"), "deckhand asks to run write")
-  child.type_keys("a")
+  has(child.lua_get("T.notes_text()"), ":DeckhandReview to answer")
+  review_keys("a")
   H.wait_for(child, "T.notes_text():find('the turn ended', 1, true)", "the end notification")
   eq(H.read_file(dirs.ws .. "/quiet.txt"), "q\n")
+end
+
+T["a command that exits non-zero is drawn as failed, with its exit code"] = function()
+  start({
+    { calls = { { id = "b1", name = "bash", arguments = { command = "echo failing; exit 3" } } } },
+    { text = "It failed." },
+  })
+  child.cmd("DeckhandChat run it")
+  wait_float()
+  review_keys("a")
+  wait_turns(1)
+  local line = child.lua_get("vim.fn.getbufline(require('deckhand.chat').buffer(), T.row_of('bash echo failing'))[1]")
+  has(line, "✗ bash")
+  has(line, "exit 3 · failing")
 end
 
 T["A allows the tool for the rest of the session: the second write is not asked"] = function()
@@ -161,7 +186,7 @@ T["A allows the tool for the rest of the session: the second write is not asked"
   })
   child.cmd("DeckhandChat write two files")
   wait_float()
-  child.type_keys("A")
+  review_keys("A")
   wait_turns(1)
   eq(H.read_file(dirs.ws .. "/one.txt"), "1\n")
   eq(H.read_file(dirs.ws .. "/two.txt"), "2\n")
@@ -171,24 +196,52 @@ T["A allows the tool for the rest of the session: the second write is not asked"
   eq(#child.lua_get("T.floats()"), 0)
 end
 
-T["a key pressed as the review opens does not answer it"] = function()
+-- The regression test of keys typed for the input answering the review: while
+-- the agent works the user types a sentence in the input; the review arrives
+-- mid-sentence and the rest of it (past any grace period) must go on into the
+-- input, not allow the write nor run as normal-mode commands.
+T["typing in the input while a review arrives: every key stays in the input, nothing is answered"] = function()
   start({
-    { calls = { { id = "w1", name = "write", arguments = { path = "x.txt", content = "x\n" } } } },
+    { text = "Looking at it first.", calls = { { id = "w1", name = "write", arguments = { path = "x.txt", content = "x\n" } } }, delayMs = 150 },
     { text = "Done." },
-  }, nil, { review_grace_ms = 60000 })
+  })
   child.cmd("DeckhandChat write x.txt")
-  local f = wait_float()
-  child.type_keys("A")
-  has(child.lua_get("T.notes_text()"), "the review just opened")
-  eq(child.lua_get("#T.floats()"), 1)
+  child.lua("require('deckhand.chat').open({ focus = 'input' })")
+  child.cmd("startinsert")
+  child.type_keys("Please also ")
+  wait_float()
+  vim.loop.sleep(600) -- longer than the 400 ms grace the float used to have
+  child.type_keys("ask the agent to keep the tests; dd then :q")
+  local input = child.lua_get("require('deckhand.chat').input_buffer()")
+  eq(buf_text(input), "Please also ask the agent to keep the tests; dd then :q")
+  eq(child.lua_get("vim.api.nvim_get_current_win()"), child.lua_get("require('deckhand.chat').input_win()"))
+  eq(child.lua_get("vim.fn.mode()"), "i")
   eq(child.lua_get("require('deckhand.permission').pending()"), 1)
   eq(H.read_file(dirs.ws .. "/x.txt"), nil)
-  -- Past the grace period the key answers.
-  child.lua("require('deckhand').config().review_grace_ms = 0")
-  child.type_keys("a")
+  eq(#child.lua_get("T.floats()"), 1)
+  -- Neither can a window command that cycles through windows land in it.
+  child.type_keys("<Esc>", "<C-w>w", "<C-w>w", "<C-w>w", "a")
+  eq(child.lua_get("require('deckhand.permission').pending()"), 1)
+  eq(H.read_file(dirs.ws .. "/x.txt"), nil)
+  -- The user goes there: now the key answers.
+  child.type_keys("<Esc>")
+  review_keys("a")
   wait_turns(1)
   eq(H.read_file(dirs.ws .. "/x.txt"), "x\n")
-  eq(f ~= nil, true)
+end
+
+T["g1 in the chat allows the waiting request without going to the float"] = function()
+  start({
+    { calls = { { id = "w1", name = "write", arguments = { path = "g.txt", content = "g\n" } } } },
+    { text = "Done." },
+  })
+  child.cmd("DeckhandChat write g.txt")
+  wait_float()
+  child.lua("require('deckhand.chat').open({ focus = 'chat' })")
+  child.type_keys("g1")
+  wait_turns(1)
+  eq(H.read_file(dirs.ws .. "/g.txt"), "g\n")
+  has(child.lua_get("T.chat_text()"), "(allowed)")
 end
 
 T[":DeckhandReview goes back to a review the user left"] = function()
@@ -198,8 +251,10 @@ T[":DeckhandReview goes back to a review the user left"] = function()
   })
   child.cmd("DeckhandChat write r.txt")
   local f = wait_float()
-  child.cmd("wincmd p")
   MiniTest.expect.no_equality(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
+  child.cmd("DeckhandReview")
+  eq(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
+  child.cmd("wincmd p")
   eq(child.lua_get("require('deckhand.permission').pending()"), 1)
   child.cmd("DeckhandReview")
   eq(child.lua_get("vim.api.nvim_get_current_win()"), f.win)
@@ -229,6 +284,10 @@ T["review = 'select' asks through vim.ui.select"] = function()
     { text = "Done." },
   }, nil, { review = "select" })
   child.cmd("DeckhandChat create out.txt")
+  H.wait_chat(child, "waiting for your answer")
+  -- The picker waits for the user to ask for it.
+  eq(child.lua_get("T.waiting"), vim.NIL)
+  child.cmd("DeckhandReview")
   H.wait_for(child, "T.waiting ~= nil", "the permission picker")
   local sel = child.lua_get("T.last_select()")
   eq(sel.labels, { "Allow", "Allow always", "Deny" })

@@ -81,6 +81,13 @@ tm new-session -d -s "$session" -x 140 -y 40 -c "$d/ws" \
   "env TERM=xterm-256color XDG_STATE_HOME=$d/state XDG_DATA_HOME=$d/data $NVIM_BIN -u $d/init.lua -i NONE -n hello.txt"
 wait_for "hello world"
 
+# 0. First run: the chat says there is no login before the first message.
+cmd DeckhandChat
+wait_for "Not logged in · gl logs in"
+dump first-run
+keys Escape
+cmd DeckhandToggle
+
 # 1. Log in with an API key (masked), then with the device code.
 cmd DeckhandLogin
 wait_for "Type number"
@@ -108,9 +115,12 @@ cmd "DeckhandChat change the greeting in hello.txt"
 wait_for "deckhand wants to edit hello.txt"
 wait_for "+hello deckhand"
 shows "-hello world" || fail "the diff lacks the removed line"
-shows "a allow" || fail "the float does not say its keys"
+shows ":DeckhandReview (g4 in the chat) to answer" || fail "the float does not say how to answer it"
 dump review
-sleep 0.5 # review keys count after a short grace period
+# The float does not take the cursor: the user goes there.
+cmd DeckhandReview
+wait_for "a allow"
+dump review-focused
 keys d
 wait_for "Reason for deckhand (optional):"
 keys 'keep the old greeting' Enter
@@ -124,7 +134,8 @@ grep -q "hello world" "$d/ws/hello.txt" || fail "the denied edit changed the fil
 # 3. Asked again: allowed; the open buffer shows the new text.
 cmd "DeckhandChat do it anyway"
 wait_for "deckhand wants to edit hello.txt"
-sleep 0.5
+cmd DeckhandReview
+wait_for "a allow"
 keys a
 wait_for "Changed the greeting."
 grep -q "hello deckhand" "$d/ws/hello.txt" || fail "the allowed edit did not change the file"
@@ -163,7 +174,18 @@ else
   echo "tui smoke: skipped sessions: this deckhand does not announce the sessions capability"
 fi
 
-# 5. :checkhealth deckhand and :help deckhand.
+# 5. The model picker and then the effort picker, with Neovim's own
+# vim.ui.select: the choice is said without a "Press ENTER" stop.
+cmd DeckhandModels
+wait_for "Type number"
+keys '1' Enter
+wait_for "Reasoning effort for"
+keys '1' Enter
+wait_for "chat uses"
+dump models
+shows "Press ENTER" && fail "the pickers end at a Press ENTER prompt"
+
+# 6. :checkhealth deckhand and :help deckhand.
 cmd "tabnew | checkhealth deckhand"
 wait_for "deckhand: binary"
 wait_for "logged in with ChatGPT"

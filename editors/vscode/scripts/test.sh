@@ -65,7 +65,7 @@ if [ "${DECKHAND_UI:-1}" != 0 ] && [ -f "$VSIX" ]; then
   fi
   if bash scripts/install-code-server.sh "$CACHE/code-server" >"$LOGS/cs.log" 2>&1 && [ -x /usr/lib/chromium/chromium ]; then
     CODE_SERVER=$CACHE/code-server/node_modules/.bin/code-server VSIX=$VSIX CHROMIUM=/usr/lib/chromium/chromium \
-      SHOT_DIR=$HERE/test-results node --test --test-concurrency=1 out/test/ui/*.test.js 2>&1 | tee "$LOGS/ui.log" | grep -E '^(not )?ok |^# (pass|fail|skipped)|screenshot:|rror'
+      SHOT_DIR=$HERE/test-results node --test --test-concurrency=1 out/test/ui/*.test.js 2>&1 | tee "$LOGS/ui.log" | grep -E '^(not )?ok |^# (pass|fail|skipped)|screenshot:|measure:|rror'
     count "$LOGS/ui.log"
   else
     tail -20 "$LOGS/cs.log"; echo "not ok - installing code-server or Chromium"; failed=$((failed + 1))

@@ -45,11 +45,18 @@ export class Chat {
   private readonly pending = new Map<string, Pending>();
   /** Before-contents of finished turns, for "open the change as a diff". */
   private readonly befores = new Map<string, Map<string, string | undefined>>();
-  private last?: { text: string; chips: Chip[] };
+  /** The last message sent, and its item in the transcript. */
+  private last?: { text: string; chips: Chip[]; itemId?: string };
+  private readonly appends = new Map<string, string>();
+  private appendTimer?: ReturnType<typeof setTimeout>;
+  /** How long streamed text is gathered before it goes to the views. */
+  static appendMs = 16;
   private readonly runningEmitter = new vscode.EventEmitter<boolean>();
   readonly onDidChangeRunning = this.runningEmitter.event;
   /** Called when the panel should come forward (a question for the user). */
   reveal: () => void = () => undefined;
+  /** Called when the number of questions waiting for the user changes; req is the one just asked. */
+  onWaiting: (count: number, req?: PermissionRequest) => void = () => undefined;
 
   constructor(
     private readonly host: Host,
@@ -71,6 +78,8 @@ export class Chat {
 
   /** Subscribes a view; it gets the whole transcript at once, then changes. */
   attach(post: (m: ToWebview) => void): vscode.Disposable {
+    // The transcript already holds the text not yet sent to the other views.
+    this.flushAppends();
     this.views.add(post);
     post({ type: "reset", items: this.items, input: this.input() });
     return { dispose: () => this.views.delete(post) };
@@ -78,7 +87,8 @@ export class Chat {
 
   input(): InputState {
     const loggedIn = !!this.host.authStatus && this.host.authStatus.type !== "none";
-    return { running: this.running, models: this.models, model: this.currentModel(), effort: this.effort, chips: this.chips, loggedIn };
+    const loginNeeded = this.host.authStatus?.type === "none";
+    return { running: this.running, models: this.models, model: this.currentModel(), effort: this.effort, chips: this.chips, loggedIn, loginNeeded };
   }
 
   /** Runs one turn; resolves with its result, or undefined when it did not complete. */
@@ -87,8 +97,9 @@ export class Chat {
       vscode.window.showWarningMessage("deckhand is still answering: press Stop first, or wait. Your message stays in the input.");
       return undefined;
     }
-    this.last = { text, chips };
-    this.add({ kind: "user", id: this.id(), text, chips: chips.map((c) => c.label) });
+    const userItem: Item = { kind: "user", id: this.id(), text, chips: chips.map((c) => c.label) };
+    this.last = { text, chips, itemId: userItem.id };
+    this.add(userItem);
     const source = new CancellationTokenSource();
     const turn: Turn = { source, sessionId: this.sessionId, before: new Map(), changed: new Set(), ranBash: false };
     this.setTurn(turn);
@@ -248,22 +259,26 @@ export class Chat {
       });
     });
     this.add(item);
+    // Told first: whether the chat was in sight decides whether to notify.
+    this.onWaiting(this.pending.size, req);
     this.reveal();
     if (req.tool === "edit" || req.tool === "write") this.openProposal(item.id).catch((e) => this.host.log.appendLine(`diff: ${e.message}`));
     return answer;
   }
 
-  /** The user's answer to a permission card (or its withdrawal). */
-  decide(id: string, decision: "allow" | "allowAlways" | "deny" | "withdrawn", reason?: string): void {
+  /** The user's answer to a permission card (or its withdrawal); resolves once its diff is closed. */
+  decide(id: string, decision: "allow" | "allowAlways" | "deny" | "withdrawn", reason?: string): Promise<void> {
     const p = this.pending.get(id);
-    if (!p) return;
+    if (!p) return Promise.resolve();
     this.pending.delete(id);
+    this.onWaiting(this.pending.size);
     p.item.state = decision;
     if (reason?.trim()) p.item.reason = reason.trim();
     this.update(p.item);
-    this.review.closeProposal(id);
+    const closed = this.review.closeProposal(id);
     this.host.log.appendLine(`permission ${p.req.tool}: ${decision}${p.item.reason ? ` (${p.item.reason})` : ""}`);
     p.resolve(decision === "withdrawn" ? { decision: "deny" } : { decision, reason: decision === "deny" ? p.item.reason : undefined });
+    return closed;
   }
 
   /** Opens the diff editor for a permission card's proposed change. */
@@ -321,14 +336,14 @@ export class Chat {
     switch (action) {
       case "login":
         if ((await login(this.host)) && this.last) {
-          this.drop(item);
+          this.dropFailed(item);
           await this.refreshModels();
           await this.send(this.last.text, this.last.chips);
         }
         break;
       case "resend":
         if (this.last) {
-          this.drop(item);
+          this.dropFailed(item);
           await this.send(this.last.text, this.last.chips);
         }
         break;
@@ -370,7 +385,7 @@ export class Chat {
         const last = this.items[this.items.length - 1];
         if (last && last.kind === kind) {
           last.text += e.text;
-          this.update(last);
+          this.append(last.id, e.text);
         } else {
           this.add({ kind, id: this.id(), text: e.text });
         }
@@ -396,7 +411,9 @@ export class Chat {
         }
         for (const p of changed ?? []) turn.changed.add(this.rel(p));
         if (card) {
-          card.status = e.ok ? "ok" : "failed";
+          // A command that ran but exited non-zero failed, though the tool worked.
+          card.status = e.ok && !e.exitCode ? "ok" : "failed";
+          card.exitCode = e.exitCode;
           card.output = e.output;
           card.error = e.error;
           card.changed = changed?.map((p) => this.rel(p));
@@ -432,11 +449,24 @@ export class Chat {
     const items: Item[] = [];
     for (const t of s.turns ?? []) {
       items.push({ kind: "user", id: this.id(), text: t.message });
-      for (const tool of t.tools ?? []) {
+      type Tool = NonNullable<typeof t.tools>[number];
+      const toolItem = (tool: Tool): Item => {
         const detail = tool.name === "bash" && typeof tool.arguments?.command === "string" ? (tool.arguments.command as string) : JSON.stringify(tool.arguments ?? {}, null, 2);
-        items.push({ kind: "tool", id: this.id(), callId: tool.callId, name: tool.name, summary: toolSummary(tool.name, tool.arguments), detail, status: tool.ok ? "ok" : "failed", output: tool.output });
+        return { kind: "tool", id: this.id(), callId: tool.callId, name: tool.name, summary: toolSummary(tool.name, tool.arguments), detail, status: tool.ok ? "ok" : "failed", output: tool.output };
+      };
+      if (t.steps?.length) {
+        // As it happened: reasoning, text and tools in their order.
+        const tools = new Map((t.tools ?? []).map((x) => [x.callId, x]));
+        for (const st of t.steps) {
+          if (st.kind === "reasoning") items.push({ kind: "thinking", id: this.id(), text: st.text ?? "" });
+          else if (st.kind === "text") items.push({ kind: "text", id: this.id(), text: st.text ?? "" });
+          else if (st.kind === "tool" && st.callId && tools.has(st.callId)) items.push(toolItem(tools.get(st.callId)!));
+        }
+      } else {
+        for (const tool of t.tools ?? []) items.push(toolItem(tool));
+        if (t.text) items.push({ kind: "text", id: this.id(), text: t.text });
       }
-      if (t.text) items.push({ kind: "text", id: this.id(), text: t.text });
+      if (t.error) items.push({ kind: "error", id: this.id(), text: t.error, actions: [] });
       const words = t.stopReason === "cancelled" ? "Stopped" : t.stopReason === "max_steps" ? "Stopped at the step limit" : "Done";
       items.push({ kind: "end", id: this.id(), turnId: t.turnId, stopReason: t.stopReason ?? "end_turn", summary: words, changed: [], canUndo: false });
     }
@@ -465,9 +495,16 @@ export class Chat {
     this.pushInput();
   }
 
-  private drop(item: Item | undefined): void {
+  /**
+   * Takes an error card away before its message is sent again, with the
+   * message itself when nothing came after it: sent again, it shows once.
+   */
+  private dropFailed(item: Item | undefined): void {
     if (!item) return;
-    this.items = this.items.filter((i) => i !== item);
+    const at = this.items.indexOf(item);
+    const user = this.items.findIndex((i) => i.id === this.last?.itemId);
+    const alone = user >= 0 && at > user && this.items.slice(user + 1, at).every((i) => i.kind === "notice");
+    this.items = this.items.filter((i, n) => i !== item && !(alone && n === user));
     this.broadcast({ type: "reset", items: this.items, input: this.input() });
   }
 
@@ -486,7 +523,27 @@ export class Chat {
     this.broadcast({ type: "item", item });
   }
 
+  /**
+   * Streamed text goes to the views as deltas, gathered for a frame's time:
+   * a long answer is thousands of small deltas, and sending the whole text
+   * with each made the panel's work grow with the square of its length.
+   */
+  private append(id: string, text: string): void {
+    this.appends.set(id, (this.appends.get(id) ?? "") + text);
+    this.appendTimer ??= setTimeout(() => this.flushAppends(), Chat.appendMs);
+  }
+
+  private flushAppends(): void {
+    if (this.appendTimer) clearTimeout(this.appendTimer);
+    this.appendTimer = undefined;
+    const pending = [...this.appends];
+    this.appends.clear();
+    for (const [id, text] of pending) for (const v of this.views) v({ type: "append", id, text });
+  }
+
   private broadcast(m: ToWebview): void {
+    // Whatever comes next was said after the text gathered so far.
+    this.flushAppends();
     for (const v of this.views) v(m);
   }
 

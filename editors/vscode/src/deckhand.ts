@@ -70,7 +70,10 @@ export interface LoadedTurn {
   message: string;
   text: string;
   tools?: { callId: string; name: string; arguments: Record<string, unknown>; ok: boolean; output: string }[];
+  /** What the turn did, in order (a deckhand that has them). */
+  steps?: { kind: "reasoning" | "text" | "tool"; text?: string; callId?: string }[];
   stopReason?: string;
+  error?: string;
 }
 
 export interface LoadedSession {
@@ -153,7 +156,7 @@ export type ChatEvent =
   | { kind: "started"; sessionId: string; turnId: string }
   | { kind: "delta" | "reasoning"; sessionId: string; turnId: string; text: string }
   | { kind: "toolCall"; sessionId: string; turnId: string; callId: string; name: string; arguments: Record<string, unknown> }
-  | { kind: "toolResult"; sessionId: string; turnId: string; callId: string; name: string; ok: boolean; output: string; error?: string; changedPaths?: string[] }
+  | { kind: "toolResult"; sessionId: string; turnId: string; callId: string; name: string; ok: boolean; output: string; error?: string; changedPaths?: string[]; exitCode?: number }
   | { kind: "compacted"; sessionId: string; turnId: string; beforeTokens: number; afterTokens: number };
 
 const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted"] as const;

@@ -34,6 +34,16 @@ export function activate(context: vscode.ExtensionContext): Api {
   c.reveal = () => {
     view.show(false).catch(() => undefined);
   };
+  c.onWaiting = (count, req) => {
+    view.setWaiting(count);
+    // Said where the user is looking when the chat was not (Cline does the same).
+    if (req && (!view.visible || vscode.window.state?.focused === false)) {
+      const what = req.tool === "bash" ? "run a command" : `${req.tool} ${typeof req.arguments?.path === "string" ? req.arguments.path : ""}`.trim();
+      vscode.window.showWarningMessage(`deckhand is waiting for your answer: ${what}`, "Review").then((pick) => {
+        if (pick === "Review") view.show(true).catch(() => undefined);
+      });
+    }
+  };
   const run =
     <A extends unknown[]>(f: (...a: A) => Promise<unknown>) =>
     async (...a: A) => {

@@ -44,18 +44,35 @@ export async function login(host: Host, methods?: LoginMethod[]): Promise<boolea
 }
 
 async function loginApiKey(host: Host, conn: Connection): Promise<boolean> {
-  const key = await vscode.window.showInputBox({
-    title: "deckhand: OpenAI API key",
-    prompt: "Paste your OpenAI API key (it is stored in deckhand's auth.json)",
-    password: true,
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() === "" ? "Enter a key, or press Escape to cancel." : undefined),
-  });
-  if (!key?.trim()) return false;
-  const res = await conn.connectApiKey(key.trim());
+  let problem = "";
+  let res;
+  for (;;) {
+    // A refused key asks again, saying why, instead of closing the box.
+    const key = await vscode.window.showInputBox({
+      title: "deckhand: OpenAI API key",
+      prompt: problem ? `${problem} Paste the key again, or press Escape to cancel.` : "Paste your OpenAI API key (it is stored in deckhand's auth.json)",
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() === "" ? "Enter a key, or press Escape to cancel." : undefined),
+    });
+    if (!key?.trim()) return false;
+    try {
+      res = await conn.connectApiKey(key.trim());
+      break;
+    } catch (err) {
+      if (!(err instanceof RpcError) || err.code !== ErrorCode.InvalidParams) throw err;
+      problem = plainWords(err.message);
+    }
+  }
   host.setStatus(res.status);
   vscode.window.showInformationMessage(`deckhand: logged in with ${statusText(res.status)}.`);
   return true;
+}
+
+/** A params error in the user's words: without the protocol's "Invalid params:" and the upstream's detail in parentheses. */
+function plainWords(message: string): string {
+  const s = message.replace(/^Invalid params:\s*/i, "").replace(/\s*\([^)]*\)/g, "").trim();
+  return (s.charAt(0).toUpperCase() + s.slice(1)).replace(/([^.])$/, "$1.");
 }
 
 async function loginHeadless(host: Host, conn: Connection): Promise<boolean> {

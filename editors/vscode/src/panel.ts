@@ -15,6 +15,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   private view?: vscode.WebviewView;
   private readonly disposables: vscode.Disposable[] = [];
   private sub?: vscode.Disposable;
+  private waiting = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -29,6 +30,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     this.view = view;
     view.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "dist"), vscode.Uri.joinPath(this.extensionUri, "media")] };
     view.webview.html = this.html(view.webview);
+    this.setWaiting(this.waiting);
     this.disposables.push(
       view.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)),
       view.onDidDispose(() => {
@@ -41,9 +43,19 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 
   /** Brings the view forward (the user is asked something, or ran a command). */
   async show(focusInput = false): Promise<void> {
-    if (this.view) this.view.show(!focusInput);
+    // The view's focus command moves the keyboard focus even when the view
+    // is already visible; WebviewView.show leaves it where it was then.
+    if (this.view && !focusInput) this.view.show(true);
     else await vscode.commands.executeCommand(`${viewId}.focus`);
     if (focusInput) this.post({ type: "focus" });
+  }
+
+  /** The count of questions waiting for the user, on the view and its activity-bar icon. */
+  setWaiting(count: number): void {
+    this.waiting = count;
+    // A badge of 0 is not drawn; undefined would leave the last one on the
+    // activity bar (VS Code never clears a webview view's badge activity).
+    if (this.view) this.view.badge = { value: count, tooltip: count ? `deckhand is waiting for your answer (${count})` : "" };
   }
 
   post(m: ToWebview): void {
@@ -68,7 +80,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
           await this.chat.reset();
           break;
         case "permission":
-          this.chat.decide(m.id, m.decision, m.reason);
+          // The diff closes without taking the focus (the user answered
+          // here; the webview puts the keys back in its input).
+          await this.chat.decide(m.id, m.decision, m.reason);
           break;
         case "openProposal":
           await this.chat.openProposal(m.id);
@@ -96,6 +110,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
           break;
         case "action":
           await this.chat.act(m.itemId, m.action);
+          break;
+        case "login":
+          await vscode.commands.executeCommand("deckhand.login");
           break;
         case "copy":
           await vscode.env.clipboard.writeText(m.text);
@@ -128,6 +145,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 <body>
 <main id="log" aria-live="polite"></main>
 <div id="empty">Ask deckhand about this workspace. It can read, search, edit files and run commands; edits and commands wait for your approval.</div>
+<div id="login" hidden>
+  <div class="title">Log in to start</div>
+  <div>deckhand works with your ChatGPT Plus/Pro plan or an OpenAI API key. Log in once; it is kept for every workspace.</div>
+  <button id="login-button" type="button">Log in</button>
+</div>
 <footer id="composer">
   <div id="working" hidden><span class="dots"><i></i><i></i><i></i></span> <span>deckhand is working…</span></div>
   <div id="chips"></div>
@@ -138,7 +160,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     <select id="effort" title="Reasoning effort" aria-label="Reasoning effort" hidden></select>
     <span class="grow"></span>
     <button id="new" class="secondary" title="Start a new conversation">New</button>
-    <button id="stop" class="secondary" disabled title="Stop the running turn">Stop</button>
+    <button id="stop" class="secondary" disabled title="Stop the running turn (Escape)">Stop</button>
     <button id="send" title="Send (Enter)">Send</button>
   </div>
 </footer>

@@ -28,17 +28,22 @@ export class Review implements vscode.TextDocumentContentProvider, vscode.Dispos
     await vscode.commands.executeCommand("vscode.diff", left, right, title, { preview: true, preserveFocus: true });
   }
 
-  /** Closes the proposal's diff once the user decided (or deckhand withdrew it). */
-  closeProposal(id: string): void {
+  /**
+   * Closes the proposal's diff once the user decided (or deckhand withdrew
+   * it), leaving the focus where it is; resolves once it is closed.
+   */
+  async closeProposal(id: string): Promise<void> {
     const prefix = `/proposal/${id}/`;
     const groups = (vscode.window as any).tabGroups as vscode.TabGroups | undefined;
     if (!groups) return;
+    const closing: Thenable<unknown>[] = [];
     for (const group of groups.all) {
       for (const tab of group.tabs) {
         const input = tab.input as { modified?: vscode.Uri } | undefined;
-        if (input?.modified?.scheme === scheme && input.modified.path.startsWith(prefix)) groups.close(tab).then(undefined, () => undefined);
+        if (input?.modified?.scheme === scheme && input.modified.path.startsWith(prefix)) closing.push(groups.close(tab, true).then(undefined, () => undefined));
       }
     }
+    await Promise.all(closing);
   }
 
   /** Opens a changed file against its content before the turn. */

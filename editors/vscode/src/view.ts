@@ -27,6 +27,8 @@ export type Item =
       output?: string;
       error?: string;
       changed?: string[];
+      /** A command's exit status. */
+      exitCode?: number;
     }
   | {
       kind: "permission";
@@ -60,11 +62,15 @@ export interface InputState {
   effort?: string;
   chips: Chip[];
   loggedIn: boolean;
+  /** deckhand said there is no login: the panel offers it before the first message. */
+  loginNeeded?: boolean;
 }
 
 export type ToWebview =
   | { type: "reset"; items: Item[]; input: InputState }
   | { type: "item"; item: Item }
+  /** More text for a text or thinking item the view already has. */
+  | { type: "append"; id: string; text: string }
   | { type: "input"; input: InputState }
   | { type: "files"; requestId: number; files: string[] }
   | { type: "focus" };
@@ -84,11 +90,35 @@ export type FromWebview =
   | { type: "attachFile"; path: string }
   | { type: "removeChip"; id: string }
   | { type: "action"; itemId: string; action: ItemAction["action"] }
-  | { type: "copy"; text: string };
+  | { type: "copy"; text: string }
+  | { type: "login" };
 
 /** Characters and lines of a command, said when it is too long to take in at a glance. */
 export function sizeNote(command: string): string {
   const lines = command.split("\n").length;
   if (command.length <= 200 && lines <= 4) return "";
   return `${command.length.toLocaleString("en-US")} characters, ${lines} line${lines === 1 ? "" : "s"}: scroll to read all of it`;
+}
+
+/** How much of text (from its start) holds only finished blocks. */
+export function finishedPrefix(text: string): number {
+  let cut = 0;
+  let fence = "";
+  let at = 0;
+  let blankBefore = false;
+  while (at < text.length) {
+    const nl = text.indexOf("\n", at);
+    if (nl < 0) break; // the last line is not complete yet
+    const line = text.slice(at, nl);
+    if (fence) {
+      if (line.trimStart().startsWith(fence) && line.trim().replace(/[`~]/g, "") === "") fence = "";
+    } else {
+      const open = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+      if (blankBefore && line.trim() !== "" && !/^[ \t]/.test(line)) cut = at;
+      if (open) fence = open[1];
+    }
+    blankBefore = !fence && line.trim() === "";
+    at = nl + 1;
+  }
+  return cut;
 }

@@ -94,6 +94,20 @@ test("login with an API key, then logout", async () => {
   assert.ok(vscode.shown.messages.some((m) => m.text === "deckhand: logged out."));
 });
 
+test("a refused API key asks again, in plain words, and the right one logs in", async () => {
+  await activate();
+  vscode.ui.quickPick = pick("Manually enter API key");
+  const keys = ["sk-wrong", "sk-fake"];
+  vscode.ui.inputBox = async () => keys.shift();
+  await vscode.commands.executeCommand("deckhand.login");
+  assert.equal(vscode.shown.inputBoxes.length, 2, "the box came back after the refused key");
+  const again = String(vscode.shown.inputBoxes[1].prompt);
+  assert.match(again, /OpenAI refused this key; check it and enter it again\. Paste the key again/);
+  assert.doesNotMatch(again, /Invalid params/);
+  assert.ok(!vscode.shown.messages.some((m) => m.level === "error"), JSON.stringify(vscode.shown.messages));
+  assert.match(status(), /deckhand: API key/);
+});
+
 test("login in the browser of another machine: a bad paste, then the right one", async () => {
   await activate();
   vscode.env.remoteName = "ssh-remote";
@@ -143,6 +157,49 @@ test("a turn becomes paired tool cards, markdown text and an end line; the view 
   await view.send({ type: "send", text: "and then?" });
   assert.equal(chat.sessionId, first);
   assert.equal(find(chat.items, "text").at(-1)!.text, "Second answer.");
+});
+
+test("a long answer goes to the view as deltas: what is posted adds up to the text, once", async () => {
+  const long = Array.from({ length: 200 }, (_, i) => `Paragraph ${i} says a few words about the answer.`).join("\n\n");
+  const { chat } = await activate([{ text: long }]);
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "write a lot" });
+  const item = find(chat.items, "text")[0];
+  assert.equal(item.text, long);
+  let rebuilt = "";
+  let sent = 0;
+  let appends = 0;
+  for (const m of view.posted) {
+    if (m.type === "item" && m.item.id === item.id) (rebuilt = m.item.text), (sent += m.item.text.length);
+    if (m.type === "append" && m.id === item.id) (rebuilt += m.text), (sent += m.text.length), appends++;
+  }
+  assert.equal(rebuilt, long, "the view can rebuild the text from what was posted");
+  assert.equal(sent, long.length, "each character was posted once");
+  assert.ok(appends > 0, "the text came as appends");
+});
+
+test("a command that exits non-zero is a failed card that says its exit code", async () => {
+  const { chat } = await activate([
+    { calls: [{ id: "b1", name: "bash", arguments: { command: "echo failing; exit 3" } }] },
+    { calls: [{ id: "b2", name: "bash", arguments: { command: "true" } }] },
+    { text: "ran both" },
+  ]);
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  const sent = view.send({ type: "send", text: "run them" });
+  for (let i = 0; i < 2; i++) {
+    await until("a permission card", () => find(chat.items, "permission").some((p) => p.state === "pending"));
+    const p = find(chat.items, "permission").find((x) => x.state === "pending")!;
+    await view.send({ type: "permission", id: p.id, decision: "allow" });
+  }
+  await sent;
+  const [failing, passing] = find(chat.items, "tool");
+  assert.equal(failing.status, "failed");
+  assert.equal(failing.exitCode, 3);
+  assert.equal(passing.status, "ok");
 });
 
 test("a bash card shows its output once allowed; permission shows the whole long command", async () => {
@@ -251,7 +308,7 @@ test("not logged in: an error card with Log in, which logs in and sends again", 
   assert.deepEqual(vscode.shown.quickPicks, [labels]);
   assert.equal(find(chat.items, "error").length, 0, "the error card goes once resolved");
   assert.equal(find(chat.items, "text").at(-1)?.text, "Hello after login.");
-  assert.equal(find(chat.items, "user").length, 2);
+  assert.deepEqual(find(chat.items, "user").map((u) => u.text), ["hello?"], "the message sent again shows once");
 });
 
 test("Stop ends a running turn and keeps the text so far; the input follows the running state", async () => {
@@ -374,6 +431,24 @@ test("history: a reloaded window reopens its conversation; the History view list
   await v2.send({ type: "send", text: "go on" });
   assert.equal(again.chat.sessionId, id);
   assert.equal(find(again.chat.items, "text").at(-1)!.text, "Continued.");
+});
+
+test("a reopened conversation shows each turn as it happened, in order (protocol 1.1 sessions)", async (t) => {
+  const { chat, host } = await activate([
+    { reasoning: "Looking first.", text: "Let me look.", calls: [{ id: "c1", name: "list", arguments: {} }] },
+    { text: "Nothing here." },
+  ]);
+  if (!(await host.connection()).has("sessions")) return skip(t, "this deckhand does not declare the sessions capability of protocol 1.1");
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "what is here?" });
+  const live = kinds(chat.items);
+  assert.deepEqual(live, ["user", "thinking", "text", "tool", "text", "end"]);
+  await chat.load(chat.sessionId!);
+  assert.deepEqual(kinds(chat.items), live);
+  assert.equal(find(chat.items, "thinking")[0].text, "Looking first.");
+  assert.deepEqual(find(chat.items, "text").map((x) => x.text), ["Let me look.", "Nothing here."]);
 });
 
 test("the binary: deckhand.path first, then the bundled one, then PATH", () => {

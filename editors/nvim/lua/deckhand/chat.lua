@@ -195,6 +195,26 @@ local function input_buffer()
       M.draw_input_hints()
     end,
   })
+  -- @ completion must not put the first file in by itself (with the default
+  -- 'completeopt', "@he" became "@README.mdhe"): while typing here the list
+  -- only narrows until a file is chosen. 'completeopt' is global before
+  -- Neovim 0.11, so the user's value is put back on leaving insert mode.
+  local saved
+  vim.api.nvim_create_autocmd("InsertEnter", {
+    buffer = buf,
+    callback = function()
+      saved = saved or vim.go.completeopt
+      vim.go.completeopt = "menu,menuone,noinsert,noselect"
+    end,
+  })
+  vim.api.nvim_create_autocmd({ "InsertLeave", "BufLeave" }, {
+    buffer = buf,
+    callback = function()
+      if saved then
+        vim.go.completeopt, saved = saved, nil
+      end
+    end,
+  })
   M.draw_input_hints()
   return buf
 end
@@ -353,6 +373,11 @@ function M.open(opts)
     vim.wo[iwin].number = false
     vim.wo[iwin].relativenumber = false
     vim.wo[iwin].signcolumn = "no"
+  end
+  -- Started now, so a missing login is said before the first message.
+  local dh = require("deckhand")
+  if dh.supported() and not dh.server_info() then
+    dh.ensure(function() end)
   end
   local focus = opts.focus == nil and "input" or opts.focus
   if focus == "input" then
@@ -562,7 +587,11 @@ end
 function M.result_summary(item)
   local r = item.result
   if not r then
-    return item.asking and "waiting for your answer" or nil
+    return item.asking and "waiting for your answer: g1 allow · g2 always · g3 deny · g4 review" or nil
+  end
+  if r.exit and r.exit ~= 0 then
+    local n = count_lines(r.output)
+    return ("exit %d · %s"):format(r.exit, n <= 2 and one_line(r.output, 60) or (n .. " lines"))
   end
   if not r.ok then
     return one_line(r.error or r.output or "failed", 80)
@@ -840,9 +869,17 @@ function M.draw_input_hints()
   end
   vim.api.nvim_buf_clear_namespace(buf, ns_input, 0, -1)
   local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  local logged_out = require("deckhand").logged_out()
+  if logged_out then
+    -- First run: the login comes before the first message, not after it.
+    vim.api.nvim_buf_set_extmark(buf, ns_input, 0, 0, {
+      virt_lines = { { { "Not logged in · gl logs in (ChatGPT Plus/Pro or an API key)", "DeckhandError" } } },
+      virt_lines_above = false,
+    })
+  end
   if #lines <= 1 and (lines[1] or "") == "" then
     vim.api.nvim_buf_set_extmark(buf, ns_input, 0, 0, {
-      virt_text = { { "Message deckhand · <CR> send · @ file · ? keys", "DeckhandHint" } },
+      virt_text = { { logged_out and "Log in first (gl) · then <CR> sends" or "Message deckhand · <CR> send · @ file · ? keys", "DeckhandHint" } },
       virt_text_pos = "overlay",
     })
   end
@@ -892,6 +929,11 @@ M.KEYS = {
   { "n", "gs", "pick a session to reopen", "sessions" },
   { "n", "gn", "start a new session", "new_session" },
   { "n", "gu", "undo the last turn's changes", "undo" },
+  { "n", "gl", "log in", "login" },
+  { "n", "g1", "allow the waiting request", "allow" },
+  { "n", "g2", "allow the waiting request's tool for the session", "allow_always" },
+  { "n", "g3", "deny the waiting request (asks for a reason)", "deny" },
+  { "n", "g4", "go to the waiting request's review", "review" },
   { "n", "?", "show these keys", "help" },
 }
 
@@ -937,6 +979,26 @@ end
 
 function actions.undo()
   require("deckhand.sessions").undo()
+end
+
+function actions.login()
+  require("deckhand").login()
+end
+
+function actions.allow()
+  require("deckhand.permission").answer_waiting("allow")
+end
+
+function actions.allow_always()
+  require("deckhand.permission").answer_waiting("allowAlways")
+end
+
+function actions.deny()
+  require("deckhand.permission").answer_waiting("deny")
+end
+
+function actions.review()
+  require("deckhand.permission").review()
 end
 
 function actions.help()
@@ -1013,7 +1075,9 @@ function handlers.toolResult(p)
   if not item then
     item = add({ kind = "tool", callId = p.callId, name = p.name, arguments = {} })
   end
-  item.result = { ok = p.ok, output = p.output, error = p.error, changedPaths = p.changedPaths }
+  -- A command that ran but exited non-zero failed, though the tool worked.
+  local exit = type(p.exitCode) == "number" and p.exitCode or nil
+  item.result = { ok = p.ok and (exit == nil or exit == 0), output = p.output, error = p.error, changedPaths = p.changedPaths, exit = exit }
   item.asking = nil
   local buf = buffer()
   draw_tool(buf, item)
@@ -1184,7 +1248,8 @@ function M.send(message)
       add({ kind = "text", text = result.text })
     end
     add({ kind = "footer", text = footer_text(result, c.model), group = result.stopReason == "end_turn" and "DeckhandFooter" or "DeckhandFooterWarn" })
-    notify_hidden(("deckhand: the turn ended (%s, %d steps)."):format(result.stopReason or "?", result.steps or 0))
+    local steps = result.steps or 0
+    notify_hidden(("deckhand: the turn ended (%s, %d %s)."):format(result.stopReason or "?", steps, steps == 1 and "step" or "steps"))
   end)
 end
 
@@ -1260,17 +1325,38 @@ function M.load_session(s)
   })
   for _, turn in ipairs(s.turns or {}) do
     table.insert(state.items, { kind = "user", text = turn.message or "" })
-    for _, t in ipairs(turn.tools or {}) do
-      table.insert(state.items, {
+    local tools = {}
+    local function tool_item(t)
+      return {
         kind = "tool",
         callId = t.callId,
         name = t.name,
         arguments = t.arguments,
         result = { ok = t.ok, output = t.output, error = t.error },
-      })
+      }
     end
-    if turn.text and turn.text ~= "" then
-      table.insert(state.items, { kind = "text", text = turn.text })
+    if type(turn.steps) == "table" and #turn.steps > 0 then
+      -- As it happened: reasoning, text and tools in their order.
+      for _, t in ipairs(turn.tools or {}) do
+        tools[t.callId] = t
+      end
+      for _, st in ipairs(turn.steps) do
+        if st.kind == "reasoning" or st.kind == "text" then
+          table.insert(state.items, { kind = st.kind, text = st.text or "" })
+        elseif st.kind == "tool" and tools[st.callId] then
+          table.insert(state.items, tool_item(tools[st.callId]))
+        end
+      end
+    else
+      for _, t in ipairs(turn.tools or {}) do
+        table.insert(state.items, tool_item(t))
+      end
+      if turn.text and turn.text ~= "" then
+        table.insert(state.items, { kind = "text", text = turn.text })
+      end
+    end
+    if type(turn.error) == "string" and turn.error ~= "" then
+      table.insert(state.items, { kind = "error", text = turn.error })
     end
     table.insert(state.items, { kind = "footer", text = "── " .. (turn.stopReason or "?") .. " ──" })
   end

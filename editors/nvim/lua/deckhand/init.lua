@@ -32,11 +32,9 @@ local defaults = {
   notify_hidden = true,
   -- reload unmodified buffers of files deckhand changed (warn on modified ones).
   reload_buffers = true,
-  -- "float": permission requests open the review float; "select": vim.ui.select.
+  -- "float": permission requests show the review float (never focused until
+  -- :DeckhandReview or g4); "select": vim.ui.select, opened by :DeckhandReview.
   review = "float",
-  -- keys in the review float count only this long after it opened (ms), so a
-  -- key typed for something else cannot answer it.
-  review_grace_ms = 400,
 }
 
 --- Everything the plugin holds while Neovim runs, in one place.
@@ -61,7 +59,23 @@ function M.setup(opts)
     return false
   end
   state.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
+  M.define_commands()
   return true
+end
+
+--- Defines the :Deckhand… commands when plugin/deckhand.lua has not run:
+--- a plugin manager that puts this directory on 'runtimepath' only after
+--- sourcing plugin files (lazy.nvim with a subdirectory of a repository, in
+--- its config function) would leave them undefined.
+function M.define_commands()
+  if vim.g.loaded_deckhand then
+    return
+  end
+  local here = debug.getinfo(1, "S").source:sub(2)
+  local file = vim.fn.fnamemodify(here, ":p:h:h:h") .. "/plugin/deckhand.lua"
+  if vim.uv.fs_stat(file) then
+    vim.cmd.source(vim.fn.fnameescape(file))
+  end
 end
 
 function M.config()
@@ -223,6 +237,7 @@ local function start()
     else
       state.ready, state.server = true, result
       state.auth = result and result.auth or state.auth
+      M.auth_changed()
       emit("deckhand/ready", result or {})
     end
     for _, cb in ipairs(waiting) do
@@ -315,6 +330,20 @@ end
 function M.set_auth(status)
   if type(status) == "table" then
     state.auth = status
+    M.auth_changed()
+  end
+end
+
+--- True when deckhand said there is no login (not while it is unknown).
+function M.logged_out()
+  return state.client ~= nil and type(state.auth) == "table" and state.auth.type == "none"
+end
+
+--- Redraws what depends on the login (the chat's input hint).
+function M.auth_changed()
+  local chat = package.loaded["deckhand.chat"]
+  if chat then
+    vim.schedule(chat.draw_input_hints)
   end
 end
 

@@ -2,9 +2,13 @@
 --- request opens a review float (one at a time, oldest first) showing what
 --- would happen: the unified diff of an edit or write (the server's preview,
 --- or one computed from the arguments when the server sends none), the whole
---- bash command with its length when long. Keys answer it: a allow, A allow
---- always, d deny (asks for an optional reason). A request deckhand withdrew
---- ($/cancelRequest, a cancelled turn) is dropped.
+--- bash command with its length when long. The float never takes the focus:
+--- whatever the user is typing stays where it was meant. It is answered only
+--- by keys pressed in the float after the user went there (:DeckhandReview or
+--- g4 in the chat), where a allows, A allows always, d denies (asks for an
+--- optional reason), or by the chat's own keys g1 (allow), g2 (allow always),
+--- g3 (deny). A request deckhand withdrew ($/cancelRequest, a cancelled turn)
+--- is dropped.
 local ui = require("deckhand.ui")
 
 local M = {}
@@ -153,8 +157,12 @@ function M.render(p)
   if p.description and p.description ~= "" and tool ~= "bash" and filetype == "diff" then
     table.insert(lines, 1, "# " .. p.description)
   end
-  return { title = title, lines = lines, filetype = filetype, footer = " a allow · A allow always · d deny (with a reason) · q deny " }
+  return { title = title, lines = lines, filetype = filetype, footer = M.FOOTER_FOCUSED }
 end
+
+-- The float's footer once the user is in it, and while they are elsewhere.
+M.FOOTER_FOCUSED = " a allow · A allow always · d deny (with a reason) · q deny "
+M.FOOTER_AWAY = " :DeckhandReview (g4 in the chat) to answer · g1 allow · g2 always · g3 deny "
 
 function M.thousands(n)
   local s = tostring(n)
@@ -166,13 +174,10 @@ local function open_view(entry)
   local r = M.render(entry.params)
   local buf = vim.api.nvim_create_buf(false, true)
   vim.bo[buf].bufhidden = "wipe"
-  if vim.fn.mode() ~= "n" then
-    vim.cmd("stopinsert")
-  end
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, r.lines)
   vim.bo[buf].modifiable = false
   vim.bo[buf].filetype = r.filetype
-  local width = math.max(40, vim.fn.strdisplaywidth(r.footer) + 2, vim.fn.strdisplaywidth(r.title) + 4)
+  local width = math.max(40, vim.fn.strdisplaywidth(M.FOOTER_AWAY) + 2, vim.fn.strdisplaywidth(r.title) + 4)
   for _, l in ipairs(r.lines) do
     width = math.max(width, vim.fn.strdisplaywidth(l) + 1)
   end
@@ -182,7 +187,10 @@ local function open_view(entry)
     rows = rows + math.max(1, math.ceil(vim.fn.strdisplaywidth(l) / width))
   end
   local height = math.max(3, math.min(rows, vim.o.lines - 8))
-  local win = vim.api.nvim_open_win(buf, true, {
+  -- Not entered and not focusable: neither the keys the user is typing nor
+  -- a window command that cycles through windows can land in it. M.review()
+  -- makes it focusable and enters it, on the user's request.
+  local win = vim.api.nvim_open_win(buf, false, {
     relative = "editor",
     row = math.max(0, math.floor((vim.o.lines - height) / 2) - 2),
     col = math.max(0, math.floor((vim.o.columns - width) / 2)),
@@ -191,8 +199,9 @@ local function open_view(entry)
     border = "rounded",
     title = " " .. r.title .. " ",
     title_pos = "center",
-    footer = r.footer,
+    footer = M.FOOTER_AWAY,
     footer_pos = "center",
+    focusable = false,
     zindex = 60,
   })
   vim.wo[win].wrap = true
@@ -200,18 +209,42 @@ local function open_view(entry)
   vim.wo[win].cursorline = true
   vim.wo[win].number = false
   vim.wo[win].foldenable = false
-  local v = { buf = buf, win = win, entry = entry, opened = vim.uv.now() }
+  local v = { buf = buf, win = win, entry = entry, entered = false }
   function v:close()
     if vim.api.nvim_win_is_valid(self.win) then
       pcall(vim.api.nvim_win_close, self.win, true)
     end
   end
-  -- A key typed for something else just as the float opened must not
-  -- answer it: answers count only after a short grace period.
+  --- Moves the user into the float: the only way its keys start to count.
+  function v:enter()
+    if not vim.api.nvim_win_is_valid(self.win) then
+      return false
+    end
+    vim.api.nvim_win_set_config(self.win, { focusable = true, footer = M.FOOTER_FOCUSED, footer_pos = "center" })
+    if vim.fn.mode() ~= "n" then
+      vim.cmd("stopinsert")
+    end
+    self.entered = true
+    vim.api.nvim_set_current_win(self.win)
+    return true
+  end
+  vim.api.nvim_create_autocmd("WinLeave", {
+    buffer = buf,
+    callback = function()
+      -- Left without answering: the request waits, and the float goes back
+      -- to being out of the way until the user asks for it again.
+      v.entered = false
+      vim.schedule(function()
+        if vim.api.nvim_win_is_valid(win) and vim.api.nvim_get_current_win() ~= win then
+          pcall(vim.api.nvim_win_set_config, win, { focusable = false, footer = M.FOOTER_AWAY, footer_pos = "center" })
+        end
+      end)
+    end,
+  })
+  -- A key counts only when the user is in the float because they went there.
   local function map(lhs, fn)
     vim.keymap.set("n", lhs, function()
-      if vim.uv.now() - v.opened < (require("deckhand").config().review_grace_ms or 0) then
-        ui.warn("deckhand: the review just opened; read it, then press " .. lhs .. " again.")
+      if not v.entered or vim.api.nvim_get_current_win() ~= v.win then
         return
       end
       fn()
@@ -224,12 +257,7 @@ local function open_view(entry)
     answer(entry, "allowAlways")
   end)
   map("d", function()
-    ui.input({ prompt = "Reason for deckhand (optional): " }, function(reason)
-      if reason == nil then
-        return -- the prompt was dismissed: still waiting for an answer
-      end
-      answer(entry, "deny", reason)
-    end)
+    M.deny_with_reason(entry)
   end)
   for _, lhs in ipairs({ "q", "<Esc>" }) do
     map(lhs, function()
@@ -237,8 +265,19 @@ local function open_view(entry)
     end)
   end
   -- Leaving the float without answering keeps the request; :DeckhandReview
-  -- brings it back.
+  -- brings the user back.
   return v
+end
+
+--- Asks for an optional reason, then denies (a dismissed prompt keeps the
+--- request waiting).
+function M.deny_with_reason(entry)
+  ui.input({ prompt = "Reason for deckhand (optional): " }, function(reason)
+    if reason == nil then
+      return
+    end
+    answer(entry, "deny", reason)
+  end)
 end
 
 local function show_select(entry)
@@ -248,7 +287,8 @@ local function show_select(entry)
     prompt = r.title .. ": " .. (p.description or ""),
     kind = "deckhand.permission",
   }, function(choice)
-    if queue[1] == entry then
+    -- A dismissed picker keeps the request waiting.
+    if choice and queue[1] == entry then
       answer(entry, DECISION[choice] or "deny")
     end
   end)
@@ -261,31 +301,51 @@ function show()
   end
   chat().asking(entry.params.callId, true)
   if require("deckhand").config().review == "select" then
-    show_select(entry)
-  else
-    close_view()
-    view = open_view(entry)
+    -- A picker takes the keys as it opens: it waits for :DeckhandReview.
+    return
   end
+  close_view()
+  view = open_view(entry)
 end
 
---- Opens the review of the waiting request again (after leaving its float).
+--- Takes the user to the waiting request: into its float (which only then
+--- answers keys), or the vim.ui.select picker when review = "select".
 function M.review()
-  if not queue[1] then
+  local entry = queue[1]
+  if not entry then
     ui.info("deckhand: no permission request is waiting.")
     return
   end
-  if view and vim.api.nvim_win_is_valid(view.win) then
-    vim.api.nvim_set_current_win(view.win)
+  if require("deckhand").config().review == "select" then
+    show_select(entry)
     return
   end
-  show()
+  if not (view and view.entry == entry and vim.api.nvim_win_is_valid(view.win)) then
+    show()
+  end
+  view:enter()
+end
+
+--- Answers the waiting request from the chat's keys (g1 allow, g2 allow
+--- always, g3 deny with an optional reason).
+function M.answer_waiting(decision)
+  local entry = queue[1]
+  if not entry then
+    ui.info("deckhand: no permission request is waiting.")
+    return
+  end
+  if decision == "deny" then
+    M.deny_with_reason(entry)
+  else
+    answer(entry, decision)
+  end
 end
 
 --- Queues a permission request; respond({decision, reason?}) is called once.
 function M.ask(params, respond, id)
   local entry = { params = params, respond = respond, id = id or params.callId }
   table.insert(queue, entry)
-  chat().notify_hidden(("deckhand asks to run %s: %s"):format(params.tool or "a tool", params.description or ""), vim.log.levels.WARN)
+  chat().notify_hidden(("deckhand asks to run %s: %s (:DeckhandReview to answer)"):format(params.tool or "a tool", params.description or ""), vim.log.levels.WARN)
   if #queue == 1 then
     -- Shown from the main loop's next turn, so the frame reader is never held.
     vim.schedule(show)

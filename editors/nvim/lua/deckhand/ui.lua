@@ -20,7 +20,15 @@ end
 
 --- Shows items with vim.ui.select; on_choice(item|nil, index|nil).
 function M.select(items, opts, on_choice)
-  vim.ui.select(items, opts, on_choice)
+  vim.ui.select(items, opts, function(item, idx)
+    -- Neovim's own select leaves its list in the message area: whatever
+    -- comes next (another picker, a message) would stop at "Press ENTER".
+    -- The choice is handled from the main loop, after a redraw clears it.
+    vim.schedule(function()
+      vim.cmd("redraw")
+      on_choice(item, idx)
+    end)
+  end)
 end
 
 --- True when vim.ui.input is Neovim's own (a plain command-line prompt), which

@@ -7,7 +7,7 @@
 import hljs from "highlight.js/lib/common";
 import MarkdownIt from "markdown-it";
 import type { FromWebview, InputState, Item, ToWebview } from "../view";
-import { sizeNote } from "../view";
+import { finishedPrefix, sizeNote } from "../view";
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): any; setState(s: any): void };
 
@@ -23,6 +23,8 @@ const effort = $<HTMLSelectElement>("effort");
 const chips = $<HTMLElement>("chips");
 const working = $<HTMLElement>("working");
 const complete = $<HTMLElement>("complete");
+const loginCard = $<HTMLElement>("login");
+$<HTMLButtonElement>("login-button").addEventListener("click", () => vscode.postMessage({ type: "login" }));
 
 const md = new MarkdownIt({
   html: false,
@@ -47,6 +49,7 @@ md.renderer.rules.fence = (tokens, idx, options, env, self) => {
 
 let input: InputState = { running: false, models: [], chips: [], loggedIn: false };
 const nodes = new Map<string, HTMLElement>();
+const items = new Map<string, Item>();
 const dirty = new Map<string, Item>();
 let frame = 0;
 let mustScroll: HTMLElement | undefined;
@@ -71,6 +74,36 @@ function markdown(target: HTMLElement, text: string): void {
   target.innerHTML = md.render(text);
 }
 
+// Streamed markdown is rendered in two parts: the finished blocks, each
+// rendered once and kept, and the open block at the end, rendered again as
+// text arrives. A block is finished at a blank line outside a fenced code
+// block when the next line starts a new block (not indented, which could be
+// a list item's continuation or indented code).
+interface Live {
+  done: number; // characters of the text rendered into blocks for good
+  blocks: HTMLElement;
+  open: HTMLElement;
+}
+const live = new WeakMap<HTMLElement, Live>();
+
+/** Renders text into target, reusing what an earlier call rendered of the same growing text. */
+function markdownLive(target: HTMLElement, text: string): void {
+  let s = live.get(target);
+  if (!s || text.length < s.done) {
+    s = { done: 0, blocks: el("div", "blocks"), open: el("div", "open") };
+    target.replaceChildren(s.blocks, s.open);
+    live.set(target, s);
+  }
+  const cut = s.done + finishedPrefix(text.slice(s.done));
+  if (cut > s.done) {
+    const chunk = el("div", "chunk");
+    chunk.innerHTML = md.render(text.slice(s.done, cut));
+    s.blocks.append(chunk);
+    s.done = cut;
+  }
+  s.open.innerHTML = md.render(text.slice(s.done));
+}
+
 function nearBottom(): boolean {
   return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
 }
@@ -90,14 +123,14 @@ function render(item: Item): HTMLElement {
     }
     case "text": {
       const d = el("div", "assistant md");
-      markdown(d, item.text);
+      markdownLive(d, item.text);
       return d;
     }
     case "thinking": {
       const d = el("details", "thinking");
       d.append(el("summary", "", "Thinking"));
       const body = el("div", "md");
-      markdown(body, item.text);
+      markdownLive(body, item.text);
       d.append(body);
       return d;
     }
@@ -107,7 +140,7 @@ function render(item: Item): HTMLElement {
       s.append(el("span", "icon", item.status === "running" ? "◌" : item.status === "ok" ? "✓" : "✗"));
       s.append(el("span", "name", item.name));
       s.append(el("span", "sum", item.summary));
-      if (item.status === "failed") s.append(el("span", "state", "failed"));
+      if (item.status === "failed") s.append(el("span", "state", item.exitCode ? `exit ${item.exitCode}` : "failed"));
       d.append(s);
       const body = el("div", "body");
       body.append(el("div", "label", item.name === "bash" ? "Command" : "Arguments"));
@@ -150,7 +183,11 @@ function render(item: Item): HTMLElement {
       reason.placeholder = "Reason for denying (optional, told to the model)";
       reason.setAttribute("aria-label", "Reason for denying");
       const row = el("div", "actions");
-      const decide = (decision: "allow" | "allowAlways" | "deny") => vscode.postMessage({ type: "permission", id: item.id, decision, reason: decision === "deny" ? reason.value : undefined });
+      const decide = (decision: "allow" | "allowAlways" | "deny") => {
+        vscode.postMessage({ type: "permission", id: item.id, decision, reason: decision === "deny" ? reason.value : undefined });
+        // The card's buttons go: the keys go back to the input, not to the page.
+        msg.focus();
+      };
       row.append(button("Allow", () => decide("allow")));
       row.append(button("Allow always", () => decide("allowAlways"), "secondary"));
       row.append(button("Deny", () => decide("deny"), "secondary danger"));
@@ -187,8 +224,22 @@ function render(item: Item): HTMLElement {
   }
 }
 
+/** The element streamed text of a text or thinking node goes into. */
+function textTarget(node: HTMLElement, item: Item): HTMLElement | undefined {
+  if (item.kind === "text") return node;
+  if (item.kind === "thinking") return node.querySelector<HTMLElement>(":scope > .md") ?? undefined;
+  return undefined;
+}
+
 function place(item: Item): void {
+  items.set(item.id, item);
   const old = nodes.get(item.id);
+  const target = old && (item.kind === "text" || item.kind === "thinking") ? textTarget(old, item) : undefined;
+  if (target && (item.kind === "text" || item.kind === "thinking")) {
+    // More of a streamed text: only its open block is drawn again.
+    markdownLive(target, item.text);
+    return;
+  }
   const node = render(item);
   node.dataset.id = item.id;
   // Keep what the user opened (a tool card, the thinking) open across updates.
@@ -236,6 +287,7 @@ log.addEventListener("click", (e) => {
 
 function applyInput(s: InputState): void {
   input = s;
+  loginCard.hidden = !s.loginNeeded;
   send.disabled = s.running;
   stop.disabled = !s.running;
   working.hidden = !s.running;
@@ -342,15 +394,34 @@ msg.addEventListener("keydown", (e) => {
     }
   }
   if (e.key === "Escape" && !complete.hidden) {
+    e.preventDefault(); // closes the completion; a second Escape stops the turn
     closeCompletion();
     return;
   }
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
     e.preventDefault();
     submit();
+    return;
+  }
+  // Shift+Tab from the input goes to the question waiting for the user.
+  if (e.key === "Tab" && e.shiftKey) {
+    const allow = log.querySelector<HTMLButtonElement>(".permission.pending .actions button");
+    if (allow) {
+      e.preventDefault();
+      allow.focus();
+    }
   }
 });
 msg.addEventListener("blur", () => setTimeout(closeCompletion, 150));
+
+// Escape stops the running turn (after closing the @ completion; not while
+// typing a reason for denying).
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Escape" || e.defaultPrevented || !input.running || !complete.hidden) return;
+  if ((e.target as HTMLElement | null)?.classList?.contains("reason")) return;
+  e.preventDefault();
+  vscode.postMessage({ type: "stop" });
+});
 
 // ---- messages from the extension ----
 
@@ -360,6 +431,7 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
     case "reset":
       log.replaceChildren();
       nodes.clear();
+      items.clear();
       dirty.clear();
       for (const item of m.items) place(item);
       empty.hidden = nodes.size > 0;
@@ -369,6 +441,14 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
     case "item":
       queue(m.item);
       break;
+    case "append": {
+      const item = dirty.get(m.id) ?? items.get(m.id);
+      if (item && (item.kind === "text" || item.kind === "thinking")) {
+        item.text += m.text;
+        queue(item);
+      }
+      break;
+    }
     case "input":
       applyInput(m.input);
       break;
@@ -384,3 +464,5 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
 const saved = vscode.getState();
 if (saved?.draft) msg.value = saved.draft;
 vscode.postMessage({ type: "ready" });
+// The keys are handled from here on (the UI tests wait for it before typing).
+document.body.dataset.ready = "1";

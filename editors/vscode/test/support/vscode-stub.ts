@@ -155,7 +155,8 @@ export class FakeWebviewView {
     options: {},
     cspSource: "vscode-webview:",
     asWebviewUri: (u: Uri) => u,
-    postMessage: async (m: unknown) => (this.posted.push(m), true),
+    // Serialized as VS Code does: what was posted does not change afterwards.
+    postMessage: async (m: unknown) => (this.posted.push(JSON.parse(JSON.stringify(m))), true),
     onDidReceiveMessage: (f: (m: unknown) => unknown) => ((this.receive = f), new Disposable()),
   };
   show(): void {

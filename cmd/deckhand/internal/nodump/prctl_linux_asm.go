@@ -1,0 +1,6 @@
+//go:build linux && (amd64 || arm64)
+
+package nodump
+
+// setNonDumpable is in assembly, so that this package imports nothing.
+func setNonDumpable() uintptr
