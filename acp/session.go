@@ -679,9 +679,9 @@ func titleOf(text string) string {
 	return line
 }
 
-// checkMedia refuses a prompt's image or audio with the reason: the model's
-// catalog entry takes no such input, or (an image for a model that takes
-// them) deckhand does not send images to the model yet.
+// checkMedia refuses a prompt's audio, and its images where the model's
+// catalog entry takes none (or no catalog describes the model), with the
+// reason.
 func (a *Agent) checkMedia(ctx context.Context, s *session, blocks []sdk.ContentBlock) error {
 	var image, audio bool
 	for _, b := range blocks {
@@ -707,5 +707,5 @@ func (a *Agent) checkMedia(ctx context.Context, s *session, blocks []sdk.Content
 		}
 		return invalidParams(fmt.Sprintf("images are not supported in prompts: no catalog says the model %s takes images", model))
 	}
-	return invalidParams(fmt.Sprintf("images are not supported in prompts yet: the model %s takes them, but deckhand does not pass them on", model))
+	return nil // the images go to the model as attachments
 }

@@ -71,6 +71,7 @@ it("initialize offers the three ways in and the capabilities", async () => {
     assert.deepEqual(res.authMethods?.map((m) => m.id), ["chat-gpt", "chat-gpt-device-code", "api-key"]);
     assert.ok(res.authMethods?.every((m) => (m as { type?: string }).type === undefined), "all are agent methods");
     assert.equal(res.agentCapabilities?.promptCapabilities?.embeddedContext, true);
+    assert.equal(res.agentCapabilities?.promptCapabilities?.image, true);
     assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.list, {});
     assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.resume, {});
     assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.close, {});
@@ -492,7 +493,7 @@ it("slash commands: the session announces /undo, /compact, /new and /status, and
 
 it("a ChatGPT session starts at its model's default effort, and /status and usage_update carry the plan's limits", async () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-acp-fake-")));
-  const fake = await startFake(dir, [{ text: "One.", usage: [500, 5] }], ["--rate-limits"]);
+  const fake = await startFake(dir, [{ text: "One.", usage: [500, 5] }, { text: "A dot." }], ["--rate-limits"]);
   const h = await start({ fake });
   try {
     await withAgent(h, async () => {
@@ -516,11 +517,12 @@ it("a ChatGPT session starts at its model's default effort, and /status and usag
       assert.match(status, /Logged in with ChatGPT/);
       assert.match(status, /reasoning effort low/);
       assert.match(status, /Plan limits \(plus\):\n- 5h: 12% used, resets \S+[^\n]*\n- weekly: 40% used/);
-      // Images and audio are refused with the model's reason, and the session goes on.
-      const image = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
-        prompt: [{ type: "text", text: "look" }, { type: "image", data: "AAAA", mimeType: "image/png" }] }));
-      assert.equal(image.code, -32602);
-      assert.match(image.message, /model gpt-6\.2-sol takes them, but deckhand does not pass them on/);
+      // The model takes images: a pasted one goes with the message; audio is refused with the reason.
+      const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+      const seen = await h.agent.request("session/prompt", { sessionId: s.sessionId,
+        prompt: [{ type: "text", text: "look" }, { type: "image", data: png, mimeType: "image/png" }] });
+      assert.equal(seen.stopReason, "end_turn");
+      assert.match(await lastModelRequest(h), /"image_url":"data:image\/png;base64,iVBORw0KGgo[^"]*","type":"input_image"/);
       const audio = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
         prompt: [{ type: "text", text: "hear" }, { type: "audio", data: "AAAA", mimeType: "audio/wav" }] }));
       assert.match(audio.message, /takes no audio input/);
