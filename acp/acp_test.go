@@ -22,7 +22,7 @@ func TestPromptPartsRefuses(t *testing.T) {
 		blocks []sdk.ContentBlock
 		err    string
 	}{
-		{"image", []sdk.ContentBlock{text("look"), sdk.ImageBlock("AAAA", "image/png")}, "images and audio"},
+		{"audio", []sdk.ContentBlock{text("hear"), sdk.AudioBlock("AAAA", "audio/wav")}, "audio"},
 		{"blank", []sdk.ContentBlock{text("  ")}, "no text"},
 		{"none", nil, "no text"},
 		{"unknown", []sdk.ContentBlock{text("hi"), {}}, "unknown type"},

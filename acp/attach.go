@@ -56,8 +56,11 @@ func promptParts(root string, blocks []sdk.ContentBlock) (string, []engine.Attac
 			atts = append(atts, engine.Attachment{Type: engine.AttachText, Title: title, Text: r.Text})
 		case b.Resource != nil:
 			return "", nil, invalidParams("binary resources are not supported in prompts; attach text files or links")
-		case b.Image != nil, b.Audio != nil:
-			return "", nil, invalidParams("images and audio are not supported in prompts (promptCapabilities says so)")
+		case b.Image != nil:
+			// Checked against the model's entry before (checkMedia).
+			atts = append(atts, engine.Attachment{Type: engine.AttachImage, MimeType: b.Image.MimeType, Data: b.Image.Data})
+		case b.Audio != nil:
+			return "", nil, invalidParams("audio is not supported in prompts (promptCapabilities says so)")
 		default:
 			return "", nil, invalidParams("a prompt content block has an unknown type; send text, resource_link or resource blocks")
 		}

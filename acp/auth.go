@@ -42,7 +42,7 @@ func (a *Agent) initialize(ctx context.Context, p sdk.InitializeRequest) (any, e
 		AgentInfo:       &sdk.Implementation{Name: "deckhand", Title: sdk.Ptr("deckhand"), Version: a.cfg.Version},
 		AgentCapabilities: sdk.AgentCapabilities{
 			LoadSession:        a.canLoad(),
-			PromptCapabilities: sdk.PromptCapabilities{EmbeddedContext: true},
+			PromptCapabilities: sdk.PromptCapabilities{EmbeddedContext: true, Image: true},
 			SessionCapabilities: sdk.SessionCapabilities{List: &sdk.SessionListCapabilities{},
 				Resume: &sdk.SessionResumeCapabilities{}, Close: &sdk.SessionCloseCapabilities{}},
 			Auth:            sdk.AgentAuthCapabilities{Logout: &sdk.LogoutCapabilities{}},

@@ -59,7 +59,7 @@ func (a *Agent) newSession(ctx context.Context, p sdk.NewSessionRequest) (any, e
 	if err != nil {
 		return nil, err
 	}
-	s := &session{id: id, cwd: realPath(p.Cwd), effort: "medium", updated: time.Now()}
+	s := &session{id: id, cwd: realPath(p.Cwd), effort: a.defaultEffort(ctx, ""), updated: time.Now()}
 	a.mu.Lock()
 	a.sessions[s.id] = s
 	a.mu.Unlock()
@@ -187,10 +187,8 @@ func (a *Agent) reopen(ctx context.Context, sid sdk.SessionId, cwd string, serve
 	s := a.sessions[id]
 	if s == nil {
 		// The model and effort are those the session chose: its last turn's.
+		// A session without a stored effort gets its model's default below.
 		s = &session{id: id, cwd: realPath(cwd), model: sum.Model, effort: sum.Effort, title: sum.Title, updated: sum.UpdatedAt}
-		if !slices.Contains(efforts, s.effort) {
-			s.effort = "medium"
-		}
 		a.sessions[id] = s
 	}
 	a.mu.Unlock()
@@ -203,7 +201,16 @@ func (a *Agent) reopen(ctx context.Context, sid sdk.SessionId, cwd string, serve
 	if !slices.ContainsFunc(models, func(m engine.Model) bool { return m.ID == s.model }) {
 		s.model = "" // not one of this login's models: the login's default
 	}
+	model, effort := s.model, s.effort
 	s.mu.Unlock()
+	if !slices.Contains(efforts, effort) {
+		effort = a.defaultEffort(ctx, model)
+		s.mu.Lock()
+		if !slices.Contains(efforts, s.effort) {
+			s.effort = effort
+		}
+		s.mu.Unlock()
+	}
 	if replay {
 		for _, t := range turns {
 			a.replay(s, t)
@@ -436,6 +443,25 @@ func (a *Agent) configOptions(ctx context.Context, s *session) ([]sdk.SessionCon
 	}, nil
 }
 
+// defaultEffort is the reasoning effort a session of model ("" : the
+// login's default model) starts with: the model's catalog default, medium
+// where no catalog says.
+func (a *Agent) defaultEffort(ctx context.Context, model string) string {
+	models, def, err := a.modelList(ctx)
+	if err != nil {
+		return "medium"
+	}
+	if model == "" {
+		model = def
+	}
+	for _, m := range models {
+		if m.ID == model && slices.Contains(efforts, m.DefaultEffort) {
+			return m.DefaultEffort
+		}
+	}
+	return "medium"
+}
+
 // modelList returns the login's models, asked once per connection.
 func (a *Agent) modelList(ctx context.Context) ([]engine.Model, string, error) {
 	a.mu.Lock()
@@ -541,6 +567,9 @@ func (a *Agent) prompt(ctx context.Context, pr promptRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.checkMedia(ctx, s, p.Prompt); err != nil {
+		return nil, err
+	}
 	text, atts, err := promptParts(a.rootOf(s.id), p.Prompt)
 	if err != nil {
 		return nil, err
@@ -638,7 +667,7 @@ func (a *Agent) noteUsage(s *session, u engine.Usage) {
 	}
 	s.noteUsage(u)
 	a.view.update(s.id, sdk.SessionUpdate{UsageUpdate: &sdk.SessionUsageUpdate{SessionUpdate: "usage_update",
-		Used: int(u.ContextTokens), Size: int(u.ContextWindow)}})
+		Used: int(u.ContextTokens), Size: int(u.ContextWindow), Meta: a.limitsMeta()}})
 }
 
 // titleOf is a session's title: the start of its first message.
@@ -648,4 +677,35 @@ func titleOf(text string) string {
 		line = string(r[:79]) + "…"
 	}
 	return line
+}
+
+// checkMedia refuses a prompt's audio, and its images where the model's
+// catalog entry takes none (or no catalog describes the model), with the
+// reason.
+func (a *Agent) checkMedia(ctx context.Context, s *session, blocks []sdk.ContentBlock) error {
+	var image, audio bool
+	for _, b := range blocks {
+		image = image || b.Image != nil
+		audio = audio || b.Audio != nil
+	}
+	if !image && !audio {
+		return nil
+	}
+	s.mu.Lock()
+	model := s.model
+	s.mu.Unlock()
+	if model == "" {
+		_, model, _ = a.modelList(ctx)
+	}
+	if audio {
+		return invalidParams(fmt.Sprintf("audio is not supported in prompts: the model %s takes no audio input", model))
+	}
+	mods, known := a.eng.InputModalities(ctx, model)
+	if !slices.Contains(mods, "image") {
+		if known {
+			return invalidParams(fmt.Sprintf("images are not supported in prompts: the model %s takes %s input only; pick a model that takes images", model, strings.Join(mods, " and ")))
+		}
+		return invalidParams(fmt.Sprintf("images are not supported in prompts: no catalog says the model %s takes images", model))
+	}
+	return nil // the images go to the model as attachments
 }

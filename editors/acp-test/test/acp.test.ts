@@ -71,6 +71,7 @@ it("initialize offers the three ways in and the capabilities", async () => {
     assert.deepEqual(res.authMethods?.map((m) => m.id), ["chat-gpt", "chat-gpt-device-code", "api-key"]);
     assert.ok(res.authMethods?.every((m) => (m as { type?: string }).type === undefined), "all are agent methods");
     assert.equal(res.agentCapabilities?.promptCapabilities?.embeddedContext, true);
+    assert.equal(res.agentCapabilities?.promptCapabilities?.image, true);
     assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.list, {});
     assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.resume, {});
     assert.deepEqual(res.agentCapabilities?.sessionCapabilities?.close, {});
@@ -243,6 +244,11 @@ it("a prompt streams thought and message chunks and ends the turn", async () => 
     assert.deepEqual((res as { usage?: unknown }).usage, { inputTokens: 1200, outputTokens: 34, totalTokens: 1234 });
     const usage = h.of(s.sessionId).find((u) => u.sessionUpdate === "usage_update") as { used: number; size: number } | undefined;
     assert.ok(usage && usage.size > 0 && usage.used > 0 && usage.used < usage.size, `usage_update ${JSON.stringify(usage)}`);
+    // An image, where no catalog says the model takes images, is refused with that reason.
+    const image = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
+      prompt: [{ type: "text", text: "look" }, { type: "image", data: "AAAA", mimeType: "image/png" }] }));
+    assert.equal(image.code, -32602);
+    assert.match(image.message, /no catalog says the model \S+ takes images/);
     // A block of a type ACP does not define is refused, not dropped.
     const unknown = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
       prompt: [{ type: "text", text: "and this?" }, { type: "video", data: "AAAA" } as unknown as acp.ContentBlock] }));
@@ -438,10 +444,11 @@ it("session/close cancels the turn and frees the session; session/resume brings 
   });
 });
 
-it("slash commands: the session announces /undo and /status, and deckhand answers them without the model", async () => {
+it("slash commands: the session announces /undo, /compact, /new and /status, and deckhand answers them", async () => {
   const h = await start({ steps: [
     { calls: [{ id: "w1", name: "write", arguments: { path: "a.txt", content: "new\n" } }] },
     { text: "Wrote it." },
+    { text: "Fresh." },
   ] });
   await withAgent(h, async () => {
     writeFileSync(join(h.workspace, "a.txt"), "old\n");
@@ -450,7 +457,7 @@ it("slash commands: the session announces /undo and /status, and deckhand answer
     const s = await h.newSession();
     // Announced right after session/new, before any prompt.
     const cmds = (await h.waitFor((n) => n.sessionId === s.sessionId && n.update.sessionUpdate === "available_commands_update")).update as acp.AvailableCommandsUpdate;
-    assert.deepEqual(cmds.availableCommands.map((c) => c.name), ["undo", "status"]);
+    assert.deepEqual(cmds.availableCommands.map((c) => c.name), ["undo", "compact", "new", "status"]);
     h.answers = ["allow_once"];
     await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "write a.txt" }] });
     assert.equal(readFileSync(join(h.workspace, "a.txt"), "utf8"), "new\n");
@@ -471,7 +478,59 @@ it("slash commands: the session announces /undo and /status, and deckhand answer
     assert.equal(readFileSync(join(h.workspace, "a.txt"), "utf8"), "old\n");
     assert.match(await say("/undo"), /Nothing was undone/);
     assert.equal((await h.fake.requests()).filter((r) => r.path.endsWith("/responses")).length, modelCalls, "a command went to the model");
+    // /compact asks the model for a compaction now; /new starts over, and the next request carries none of the earlier turns.
+    assert.match(await say("/compact"), /Compacted the conversation: about \d+ tokens before, \d+ now/);
+    assert.match(await lastModelRequest(h), /compaction_trigger/);
+    assert.match(await say("/new"), /Started over/);
+    const res = await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "fresh start" }] });
+    assert.equal(res.stopReason, "end_turn");
+    const last = await lastModelRequest(h);
+    assert.match(last, /fresh start/);
+    assert.doesNotMatch(last, /write a\.txt/);
+    assert.doesNotMatch(last, /compaction/);
   });
+});
+
+it("a ChatGPT session starts at its model's default effort, and /status and usage_update carry the plan's limits", async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "deckhand-acp-fake-")));
+  const fake = await startFake(dir, [{ text: "One.", usage: [500, 5] }, { text: "A dot." }], ["--rate-limits"]);
+  const h = await start({ fake });
+  try {
+    await withAgent(h, async () => {
+      await h.initialize();
+      await rejects(h.agent.request("authenticate", { methodId: "chat-gpt-device-code" }));
+      assert.deepEqual(await h.agent.request("authenticate", { methodId: "chat-gpt-device-code" }), {});
+      const s = await h.newSession();
+      // The catalog's first model says low.
+      assert.equal(s.configOptions?.find((o) => o.category === "thought_level")?.currentValue, "low");
+      await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "hi" }] });
+      const reqs = (await fake.requests()).filter((r) => r.path.endsWith("/responses"));
+      assert.equal((reqs[reqs.length - 1].body as { reasoning?: { effort?: string } }).reasoning?.effort, "low");
+      const usage = h.of(s.sessionId).find((u) => u.sessionUpdate === "usage_update") as { _meta?: Record<string, { planType?: string; windows: { name: string; usedPercent: number; windowMinutes: number }[] }> };
+      const limits = usage?._meta?.["deckhand/limits"];
+      assert.ok(limits, `usage_update ${JSON.stringify(usage)}`);
+      assert.equal(limits.planType, "plus");
+      assert.deepEqual(limits.windows.map((w) => [w.name, w.usedPercent, w.windowMinutes]), [["5h", 12, 300], ["weekly", 40, 10080]]);
+      const before = h.text(s.sessionId).length;
+      await h.agent.request("session/prompt", { sessionId: s.sessionId, prompt: [{ type: "text", text: "/status" }] });
+      const status = h.text(s.sessionId).slice(before);
+      assert.match(status, /Logged in with ChatGPT/);
+      assert.match(status, /reasoning effort low/);
+      assert.match(status, /Plan limits \(plus\):\n- 5h: 12% used, resets \S+[^\n]*\n- weekly: 40% used/);
+      // The model takes images: a pasted one goes with the message; audio is refused with the reason.
+      const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+      const seen = await h.agent.request("session/prompt", { sessionId: s.sessionId,
+        prompt: [{ type: "text", text: "look" }, { type: "image", data: png, mimeType: "image/png" }] });
+      assert.equal(seen.stopReason, "end_turn");
+      assert.match(await lastModelRequest(h), /"image_url":"data:image\/png;base64,iVBORw0KGgo[^"]*","type":"input_image"/);
+      const audio = await rejects(h.agent.request("session/prompt", { sessionId: s.sessionId,
+        prompt: [{ type: "text", text: "hear" }, { type: "audio", data: "AAAA", mimeType: "audio/wav" }] }));
+      assert.match(audio.message, /takes no audio input/);
+    });
+  } finally {
+    fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 it("model and reasoning effort are session config options", async () => {
