@@ -15,8 +15,10 @@ local ns_tool = vim.api.nvim_create_namespace("deckhand.chat.tools")
 local ns_fold = vim.api.nvim_create_namespace("deckhand.chat.folds")
 local ns_status = vim.api.nvim_create_namespace("deckhand.chat.status")
 local ns_input = vim.api.nvim_create_namespace("deckhand.chat.input")
+-- A running command's output so far, as virtual lines under its tool line.
+local ns_live = vim.api.nvim_create_namespace("deckhand.chat.live")
 
-M.ns = { text = ns, tool = ns_tool, fold = ns_fold, status = ns_status, input = ns_input }
+M.ns = { text = ns, tool = ns_tool, fold = ns_fold, status = ns_status, input = ns_input, live = ns_live }
 
 M.SPINNER = { "⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏" }
 M.ICONS = { pending = "◌", ok = "✓", failed = "✗", ask = "?" }
@@ -314,6 +316,10 @@ function M.winbar()
   title = title and one_line(title, 40) or "new session"
   local model = cfg().model or state.model or "default model"
   local s = (" deckhand · %s · %s"):format(title, model)
+  local limits = require("deckhand").limits_text()
+  if limits then
+    s = s .. " · " .. limits
+  end
   if state.busy then
     s = s .. " · " .. M.SPINNER[state.spinner]
   end
@@ -696,6 +702,35 @@ local function draw_tool(buf, item)
   end
 end
 
+--- How many of a running command's last output lines show under its line.
+M.LIVE_LINES = 8
+
+--- Draws (or clears, once the call has its result) the output a running
+--- command has streamed so far, under its tool line.
+local function draw_live(buf, item)
+  if item.live_mark then
+    pcall(vim.api.nvim_buf_del_extmark, buf, ns_live, item.live_mark)
+    item.live_mark = nil
+  end
+  if item.result or not item.live or item.live == "" or not item.mark then
+    return
+  end
+  local pos = vim.api.nvim_buf_get_extmark_by_id(buf, ns_tool, item.mark, {})
+  if not pos or not pos[1] then
+    return
+  end
+  local lines = vim.split(item.live:gsub("\n$", ""), "\n", { plain = true })
+  local virt = {}
+  if #lines > M.LIVE_LINES then
+    virt[#virt + 1] = { { ("  │ … %d lines above"):format(#lines - M.LIVE_LINES), "DeckhandFooter" } }
+    lines = vim.list_slice(lines, #lines - M.LIVE_LINES + 1, #lines)
+  end
+  for _, l in ipairs(lines) do
+    virt[#virt + 1] = { { "  │ " .. l:gsub("\r", ""), "DeckhandReasoning" } }
+  end
+  item.live_mark = vim.api.nvim_buf_set_extmark(buf, ns_live, pos[1], 0, { virt_lines = virt })
+end
+
 local function draw_footer(buf, item)
   local row = line_count(buf) - 1
   vim.api.nvim_buf_set_extmark(buf, ns, row, 0, {
@@ -730,7 +765,9 @@ local function draw(buf, item)
   elseif k == "tool" then
     item.mark = nil
     item.output_drawn = nil
+    item.live_mark = nil
     draw_tool(buf, item)
+    draw_live(buf, item)
   elseif k == "footer" then
     draw_footer(buf, item)
   elseif k == "error" then
@@ -751,7 +788,7 @@ function render_all(buf)
   edit(buf, function()
     vim.api.nvim_buf_set_lines(buf, 0, -1, false, {})
   end)
-  for _, n in ipairs({ ns, ns_tool, ns_fold, ns_status }) do
+  for _, n in ipairs({ ns, ns_tool, ns_fold, ns_status, ns_live }) do
     vim.api.nvim_buf_clear_namespace(buf, n, 0, -1)
   end
   state.mode = nil
@@ -1077,14 +1114,32 @@ function handlers.toolResult(p)
   end
   -- A command that ran but exited non-zero failed, though the tool worked.
   local exit = type(p.exitCode) == "number" and p.exitCode or nil
-  item.result = { ok = p.ok and (exit == nil or exit == 0), output = p.output, error = p.error, changedPaths = p.changedPaths, exit = exit }
+  -- The streamed output is whole; the result's copy (the model's) may be cut.
+  local output = p.output
+  if item.live and #item.live > #(output or "") then
+    output = item.live
+  end
+  item.result = { ok = p.ok and (exit == nil or exit == 0), output = output, error = p.error, changedPaths = p.changedPaths, exit = exit }
   item.asking = nil
   local buf = buffer()
+  draw_live(buf, item)
   draw_tool(buf, item)
   refresh_folds(buf)
   M.draw_status()
   follow(buf)
   require("deckhand.buffers").after_tool(p, item.arguments)
+end
+
+--- A running command's output as it comes: shown under its tool line.
+function handlers.toolOutput(p)
+  local item = state.tools[p.callId]
+  if not item or item.result or type(p.text) ~= "string" then
+    return
+  end
+  item.live = (item.live or "") .. p.text
+  local buf = buffer()
+  draw_live(buf, item)
+  follow(buf)
 end
 
 function handlers.compacted(p)
