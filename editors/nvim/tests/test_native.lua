@@ -55,6 +55,8 @@ T["apply_patch: the float lists every file with its action and diff; g1 from the
   eq(H.read_file(dirs.ws .. "/docs/new.txt"), "brand new\n")
   eq(H.read_file(dirs.ws .. "/hello.txt"), "hello patch\n")
   eq(H.read_file(dirs.ws .. "/old.txt"), nil)
+  -- The tool line names the files (+ added, - deleted), not the raw patch.
+  has(child.lua_get("T.chat_text()"), "✓ apply_patch +docs/new.txt hello.txt -old.txt")
 end
 
 T["exec_command: the review says it runs outside the sandbox and why; its output streams into the chat"] = function()
@@ -83,7 +85,9 @@ T["exec_command: the review says it runs outside the sandbox and why; its output
   assert(seen, "tick-1 never showed while the command ran:\n" .. H.screen(child))
   eq(seen.busy, true)
   MiniTest.expect.no_equality(seen.screen:find("tick-3", 1, true) and "tick-3 on screen" or nil, "tick-3 on screen")
-  has(table.concat(child.lua_get("T.virt_lines('live')"), "\n"), "tick-1")
+  -- Under its tool line: on the last line, above the status line.
+  local under = vim.list_extend(child.lua_get("T.virt_lines('live')"), child.lua_get("T.virt_lines('status')"))
+  has(table.concat(under, "\n"), "│ tick-1")
   wait_turns(1)
   has(child.lua_get("T.chat_text()"), "tick-3")
 end

@@ -562,8 +562,15 @@ end
 --- What a tool call is about, in a few words: the path, the command, the pattern.
 function M.tool_summary(name, args)
   args = type(args) == "table" and args or {}
-  if name == "bash" then
-    local cmd = tostring(args.command or "")
+  if name == "apply_patch" and type(args.input) == "string" then
+    local files = {}
+    for verb, path in args.input:gmatch("%*%*%* (%a+) File: ([^\n]+)") do
+      files[#files + 1] = ({ Add = "+", Delete = "-", Update = "" })[verb] .. vim.trim(path)
+    end
+    return #files > 0 and one_line(table.concat(files, " "), 60) or "(empty patch)"
+  end
+  if name == "bash" or name == "exec_command" then
+    local cmd = tostring((name == "bash" and args.command) or args.cmd or "")
     local lines = count_lines(cmd)
     local s = one_line(cmd, 60)
     if lines > 1 or vim.fn.strchars(cmd) > 60 then
@@ -712,7 +719,12 @@ local function draw_live(buf, item)
     pcall(vim.api.nvim_buf_del_extmark, buf, ns_live, item.live_mark)
     item.live_mark = nil
   end
+  local had = item.live_virt
+  item.live_virt = nil
   if item.result or not item.live or item.live == "" or not item.mark then
+    if had then
+      M.draw_status()
+    end
     return
   end
   local pos = vim.api.nvim_buf_get_extmark_by_id(buf, ns_tool, item.mark, {})
@@ -727,6 +739,12 @@ local function draw_live(buf, item)
   end
   for _, l in ipairs(lines) do
     virt[#virt + 1] = { { "  │ " .. l:gsub("\r", ""), "DeckhandReasoning" } }
+  end
+  if pos[1] == line_count(buf) - 1 then
+    -- On the last line: drawn with the status line, above it.
+    item.live_virt = virt
+    M.draw_status()
+    return
   end
   item.live_mark = vim.api.nvim_buf_set_extmark(buf, ns_live, pos[1], 0, { virt_lines = virt })
 end
@@ -857,9 +875,15 @@ function M.draw_status()
     parts[#parts + 1] = ("%ds"):format(os.time() - t.started)
   end
   parts[#parts + 1] = "<C-c> stops"
-  vim.api.nvim_buf_set_extmark(buf, ns_status, line_count(buf) - 1, 0, {
-    virt_lines = { { { table.concat(parts, " · "), "DeckhandStatus" } } },
-  })
+  -- A running command's output on the last line goes above the status line.
+  local virt = {}
+  for _, item in pairs(state.tools or {}) do
+    if item.live_virt and not item.result then
+      vim.list_extend(virt, item.live_virt)
+    end
+  end
+  virt[#virt + 1] = { { table.concat(parts, " · "), "DeckhandStatus" } }
+  vim.api.nvim_buf_set_extmark(buf, ns_status, line_count(buf) - 1, 0, { virt_lines = virt })
 end
 
 local function start_spinner()
