@@ -65,6 +65,13 @@ export function toolSummary(name: string, args: Record<string, unknown> | undefi
   switch (name) {
     case "bash":
       return firstLine(str("command"));
+    case "exec_command":
+      return firstLine(str("cmd"));
+    case "apply_patch": {
+      // The files the patch names: + added, - deleted.
+      const files = [...str("input").matchAll(/^\*\*\* (Add|Update|Delete) File: (.+)$/gm)].map((m) => ({ Add: "+", Delete: "-", Update: "" })[m[1] as "Add"] + m[2].trim());
+      return files.length ? firstLine(files.join(" ")) : "(empty patch)";
+    }
     case "read":
     case "write":
     case "edit":

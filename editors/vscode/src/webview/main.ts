@@ -276,7 +276,9 @@ function place(item: Item): void {
   const node = render(item);
   node.dataset.id = item.id;
   // Keep what the user opened (a tool card, the thinking) open across updates.
-  if (old instanceof HTMLDetailsElement && node instanceof HTMLDetailsElement) node.open = old.open;
+  // (A running command's card with output opens by itself, to show it coming.)
+  const live = item.kind === "tool" && item.status === "running" && !!item.output;
+  if (old instanceof HTMLDetailsElement && node instanceof HTMLDetailsElement && !live) node.open = old.open;
   if (item.kind === "tool") node.dataset.callId = item.callId;
   if (old) old.replaceWith(node);
   else {

@@ -39,7 +39,7 @@ before(() =>
         {
           id: "p1",
           name: "apply_patch",
-          input: "*** Begin Patch\n*** Update File: a.txt\n@@\n one\n-TWO\n+two again\n*** Add File: notes/new.md\n+# New notes\n+written by a patch\n*** Delete File: calc.ts\n*** End Patch",
+          input: "*** Begin Patch\n*** Update File: a.txt\n@@\n one\n-two\n+two again\n*** Add File: notes/new.md\n+# New notes\n+written by a patch\n*** Delete File: calc.ts\n*** End Patch",
         },
       ],
     },
