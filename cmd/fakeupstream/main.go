@@ -20,6 +20,9 @@
 //
 //	[{"reasoning": "…", "text": "…", "calls": [{"id": "c1", "name": "read", "arguments": {"path": "a.go"}}],
 //	  "delayMs": 20, "stall": false, "error": {"status": 429, "body": "{…}"}}]
+//
+// A call with "input" in place of "arguments" is a custom tool call (a
+// freeform tool such as apply_patch) whose input is that text.
 package main
 
 import (
