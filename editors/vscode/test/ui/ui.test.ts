@@ -283,8 +283,9 @@ test("an apply_patch review: every file in the card, the first in the diff edito
     const rows = card.locator(".files details.file summary");
     await rows.nth(2).waitFor({ timeout: step });
     assert.deepEqual(
-      (await rows.allInnerTexts()).map((s) => s.replace(/\s+/g, " ").trim()),
-      ["update a.txt Diff", "add notes/new.md Diff", "delete calc.ts Diff"],
+      // (innerText follows the badge's upper-case style.)
+      (await rows.allInnerTexts()).map((s) => s.replace(/\s+/g, " ").trim().toLowerCase()),
+      ["update a.txt diff", "add notes/new.md diff", "delete calc.ts diff"],
     );
     assert.match(await card.locator(".files pre.diff").first().innerText(), /\+two again/);
     await page.locator(".tabs-container .tab", { hasText: "a.txt: proposed update" }).waitFor({ timeout: step });
