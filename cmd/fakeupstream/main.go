@@ -20,6 +20,9 @@
 //
 //	[{"reasoning": "…", "text": "…", "calls": [{"id": "c1", "name": "read", "arguments": {"path": "a.go"}}],
 //	  "delayMs": 20, "stall": false, "error": {"status": 429, "body": "{…}"}}]
+//
+// A call with "input" in place of "arguments" is a custom tool call (a
+// freeform tool such as apply_patch) whose input is that text.
 package main
 
 import (
@@ -42,6 +45,9 @@ type call struct {
 	ID        string          `json:"id"`
 	Name      string          `json:"name"`
 	Arguments json.RawMessage `json:"arguments"`
+	// Input makes the call a custom_tool_call (a freeform tool such as
+	// apply_patch) whose input is this text, in place of arguments.
+	Input string `json:"input"`
 }
 
 type step struct {
@@ -195,6 +201,10 @@ func load(path string) ([]upstreamtest.Reply, error) {
 			b = b.Refusal(s.Refusal)
 		}
 		for _, c := range s.Calls {
+			if c.Input != "" {
+				b = b.CustomCall(c.ID, c.Name, c.Input)
+				continue
+			}
 			args := string(c.Arguments)
 			if args == "" {
 				args = "{}"

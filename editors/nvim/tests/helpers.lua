@@ -50,6 +50,9 @@ function H.start_fake(steps, opts)
   local oauth_port = 20000 + math.random(0, 9999)
   local cmd = { H.fake_bin, "--script", script, "--auto-approve", tostring(opts.approve or 1),
     "--allow-port", tostring(oauth_port) }
+  if opts.rate_limits then
+    cmd[#cmd + 1] = "--rate-limits"
+  end
   if opts.api_models then
     vim.list_extend(cmd, { "--api-models", table.concat(opts.api_models, ",") })
   end
@@ -138,6 +141,19 @@ function H.start_logged_in(child, steps, files, extra)
   local fake = H.start_fake(steps)
   local dirs = H.new_dirs({ api_key = "sk-fake", files = files })
   H.setup_child(child, fake, dirs, extra)
+  return fake, dirs
+end
+
+--- Like start_logged_in, but logged in with ChatGPT (the headless device
+--- flow against the fake), so that the models get their own tools
+--- (apply_patch, exec_command). fake_opts go to start_fake.
+function H.start_chatgpt(child, steps, files, fake_opts)
+  local fake = H.start_fake(steps, fake_opts)
+  local dirs = H.new_dirs({ files = files })
+  H.setup_child(child, fake, dirs)
+  child.lua([[T.answers = { "ChatGPT Plus/Pro (headless)" }]])
+  child.cmd("DeckhandLogin")
+  H.wait_for(child, "T.notes_text():find('logged in with ChatGPT', 1, true)", "the ChatGPT login")
   return fake, dirs
 end
 

@@ -43,16 +43,21 @@ cmd() { keys Escape; keys ":$1" Enter; }
 
 mkdir -p "$d/home" "$d/ws" "$d/rt/doc"
 printf 'hello world\nsecond line\n' >"$d/ws/hello.txt"
+printf 'old\n' >"$d/ws/old.txt"
 cat >"$d/script.json" <<'JSON'
 [
   {"calls": [{"id": "e1", "name": "edit", "arguments": {"path": "hello.txt", "oldString": "hello world", "newString": "hello deckhand"}}]},
   {"text": "Understood, I left it as it is."},
   {"calls": [{"id": "e2", "name": "edit", "arguments": {"path": "hello.txt", "oldString": "hello world", "newString": "hello deckhand"}}]},
-  {"text": "Changed the greeting."}
+  {"text": "Changed the greeting."},
+  {"calls": [{"id": "p1", "name": "apply_patch", "input": "*** Begin Patch\n*** Add File: notes/new.md\n+# New notes\n+written by a patch\n*** Update File: hello.txt\n@@\n-hello world\n+hello patch\n*** Delete File: old.txt\n*** End Patch"}]},
+  {"text": "Patched three files."},
+  {"calls": [{"id": "x1", "name": "exec_command", "arguments": {"cmd": "for i in 1 2 3 4 5 6; do echo step-$i; sleep 0.5; done", "sandbox_permissions": "require_escalated", "justification": "prints slowly, to show streaming", "yield_time_ms": 10000}}]},
+  {"text": "Counted."}
 ]
 JSON
 mkfifo "$d/in"
-"$DECKHAND_FAKEUPSTREAM" --script "$d/script.json" --auto-approve 3 <"$d/in" >"$d/urls" &
+"$DECKHAND_FAKEUPSTREAM" --script "$d/script.json" --auto-approve 3 --rate-limits <"$d/in" >"$d/urls" &
 exec 3>"$d/in"
 for _ in $(seq 1 100); do [ -s "$d/urls" ] && break; sleep 0.1; done
 url() { grep -o "\"$1\":\"[^\"]*\"" "$d/urls" | head -1 | cut -d'"' -f4; }
@@ -185,7 +190,39 @@ wait_for "chat uses"
 dump models
 shows "Press ENTER" && fail "the pickers end at a Press ENTER prompt"
 
-# 6. :checkhealth deckhand and :help deckhand.
+# 6. Protocol 1.2: an apply_patch review lists every file; a command's
+# output streams under its tool line; the plan limits are in the winbar.
+if grep -q '"nativeTools":true' "$d/caps"; then
+  cmd "DeckhandChat patch three files"
+  wait_for "deckhand wants to patch: change 3 files"
+  wait_for "# 1/3 add notes/new.md"
+  shows "# 2/3 update hello.txt" || fail "the patch review lacks hello.txt"
+  shows "# 3/3 delete old.txt" || fail "the patch review lacks old.txt"
+  dump patch-review
+  cmd DeckhandReview
+  wait_for "a allow"
+  keys a
+  wait_for "Patched three files."
+  [ -f "$d/ws/old.txt" ] && fail "the patch did not delete old.txt"
+  cmd "DeckhandChat count slowly"
+  wait_for "deckhand wants to run a command"
+  wait_for "# runs OUTSIDE the sandbox"
+  shows "# why: prints slowly, to show streaming" || fail "the command review lacks the justification"
+  dump exec-review
+  cmd DeckhandReview
+  wait_for "a allow"
+  keys a
+  wait_for "│ step-2"
+  shows "Counted." && fail "the output showed only once the command ended"
+  dump streaming
+  wait_for "Counted."
+  wait_for "5h 12% · weekly 40%"
+  dump limits
+else
+  echo "tui smoke: skipped 1.2: this deckhand does not announce nativeTools"
+fi
+
+# 7. :checkhealth deckhand and :help deckhand.
 cmd "tabnew | checkhealth deckhand"
 wait_for "deckhand: binary"
 wait_for "logged in with ChatGPT"

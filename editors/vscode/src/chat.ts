@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { Attachment, ChatEvent, ChatResult, Connection, LoadedSession, PermissionAnswer, PermissionRequest } from "./deckhand";
-import { errorView, toolSummary } from "./format";
+import { applyUnified, errorView, toolSummary } from "./format";
 import { Host } from "./host";
 import { login } from "./login";
 import { Review } from "./review";
@@ -238,9 +238,14 @@ export class Chat {
       description: req.description,
       state: "pending",
     };
-    if (req.tool === "bash") {
-      item.command = req.preview?.command ?? (typeof args.command === "string" ? args.command : JSON.stringify(args, null, 2));
+    if (req.tool === "apply_patch" && Array.isArray(req.preview?.files)) {
+      item.files = req.preview.files.map((f) => ({ path: f.path, action: f.action, movePath: f.movePath, diff: f.diff ?? "" }));
+    } else if (req.tool === "bash" || req.tool === "exec_command") {
+      const cmd = req.tool === "bash" ? args.command : args.cmd;
+      item.command = req.preview?.command ?? (typeof cmd === "string" ? cmd : JSON.stringify(args, null, 2));
       item.cwd = req.preview?.cwd;
+      if (typeof req.preview?.sandboxed === "boolean") item.sandboxed = req.preview.sandboxed;
+      if (req.preview?.justification) item.justification = req.preview.justification;
     } else if (typeof args.path === "string" || req.preview?.path) {
       item.path = req.preview?.path ?? (args.path as string);
       item.diff = req.preview?.diff;
@@ -262,7 +267,7 @@ export class Chat {
     // Told first: whether the chat was in sight decides whether to notify.
     this.onWaiting(this.pending.size, req);
     this.reveal();
-    if (req.tool === "edit" || req.tool === "write") this.openProposal(item.id).catch((e) => this.host.log.appendLine(`diff: ${e.message}`));
+    if (req.tool === "edit" || req.tool === "write" || item.files?.length) this.openProposal(item.id).catch((e) => this.host.log.appendLine(`diff: ${e.message}`));
     return answer;
   }
 
@@ -281,10 +286,20 @@ export class Chat {
     return closed;
   }
 
-  /** Opens the diff editor for a permission card's proposed change. */
-  async openProposal(id: string): Promise<void> {
+  /** Opens the diff editor for a permission card's proposed change (of a patch, its file number index). */
+  async openProposal(id: string, index = 0): Promise<void> {
     const p = this.pending.get(id);
     const item = p?.item ?? (this.items.find((i) => i.id === id) as Extract<Item, { kind: "permission" }> | undefined);
+    if (item?.files) {
+      const f = item.files[index];
+      if (!f) return;
+      const before = f.action === "add" ? "" : (readOrUndefined(this.abs(f.path)) ?? "");
+      const after = f.action === "delete" ? "" : (applyUnified(before, f.diff) ?? f.diff);
+      const shown = f.movePath ? `${f.path} → ${f.movePath}` : f.path;
+      const of = item.files.length > 1 ? `, file ${index + 1} of ${item.files.length}` : "";
+      await this.review.showProposal(id, f.path, before, after, `${shown}: proposed ${f.action} (deckhand${of})`);
+      return;
+    }
     if (!item?.path) return;
     const args = p?.req.arguments ?? {};
     const abs = this.abs(item.path);
@@ -397,8 +412,22 @@ export class Chat {
           const rel = this.rel(args.path);
           if (!turn.before.has(rel)) turn.before.set(rel, readOrUndefined(this.abs(rel)));
         }
-        if (e.name === "bash") turn.ranBash = true;
-        const detail = e.name === "bash" && typeof args.command === "string" ? args.command : JSON.stringify(args, null, 2);
+        if (e.name === "apply_patch" && typeof args.input === "string") {
+          // Each file the patch names, as it was, for the turn's diffs.
+          for (const m of args.input.matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$/gm)) {
+            const rel = this.rel(m[1].trim());
+            if (!turn.before.has(rel)) turn.before.set(rel, readOrUndefined(this.abs(rel)));
+          }
+        }
+        if (e.name === "bash" || e.name === "exec_command") turn.ranBash = true;
+        const detail =
+          e.name === "bash" && typeof args.command === "string"
+            ? args.command
+            : e.name === "exec_command" && typeof args.cmd === "string"
+              ? args.cmd
+              : e.name === "apply_patch" && typeof args.input === "string"
+                ? args.input
+                : JSON.stringify(args, null, 2);
         this.add({ kind: "tool", id: this.id(), callId: e.callId, name: e.name, summary: toolSummary(e.name, args), detail, status: "running" });
         break;
       }
@@ -414,9 +443,20 @@ export class Chat {
           // A command that ran but exited non-zero failed, though the tool worked.
           card.status = e.ok && !e.exitCode ? "ok" : "failed";
           card.exitCode = e.exitCode;
-          card.output = e.output;
+          // The streamed output is whole; the result's copy (the model's) may be cut.
+          if (!(card.streamed && (card.output ?? "").length > (e.output ?? "").length)) card.output = e.output;
           card.error = e.error;
           card.changed = changed?.map((p) => this.rel(p));
+          this.update(card);
+        }
+        break;
+      }
+      case "toolOutput": {
+        // A running command's output as it comes: the card shows it while it runs.
+        const card = [...this.items].reverse().find((i) => i.kind === "tool" && i.callId === e.callId) as Extract<Item, { kind: "tool" }> | undefined;
+        if (card && card.status === "running" && typeof e.text === "string") {
+          card.output = (card.output ?? "") + e.text;
+          card.streamed = true;
           this.update(card);
         }
         break;

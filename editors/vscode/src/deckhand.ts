@@ -24,6 +24,30 @@ export interface Capabilities {
   preview?: boolean;
   undo?: boolean;
   compaction?: boolean;
+  /** 1.2: account/limits and limits. */
+  limits?: boolean;
+}
+
+/** 1.2: one usage window of the plan, named by its length ("5h", "weekly"). */
+export interface LimitWindow {
+  name: string;
+  windowMinutes?: number;
+  usedPercent: number;
+  resetsAt?: string;
+}
+
+/** 1.2: what account/limits and limits carry. */
+export interface Limits {
+  planType?: string;
+  windows: LimitWindow[];
+}
+
+/** 1.2: one file of an apply_patch review. */
+export interface PreviewFile {
+  path: string;
+  action: "add" | "update" | "delete" | "move";
+  movePath?: string;
+  diff: string;
 }
 
 export interface InitializeResult {
@@ -140,7 +164,7 @@ export interface PermissionRequest {
   arguments: Record<string, unknown>;
   description: string;
   /** 1.1: the proposed change (edit, write) or the command and its directory (bash). */
-  preview?: { path?: string; diff?: string; command?: string; cwd?: string };
+  preview?: { path?: string; diff?: string; command?: string; cwd?: string; files?: PreviewFile[]; sandboxed?: boolean; justification?: string };
 }
 
 export type Decision = "allow" | "allowAlways" | "deny";
@@ -157,9 +181,10 @@ export type ChatEvent =
   | { kind: "delta" | "reasoning"; sessionId: string; turnId: string; text: string }
   | { kind: "toolCall"; sessionId: string; turnId: string; callId: string; name: string; arguments: Record<string, unknown> }
   | { kind: "toolResult"; sessionId: string; turnId: string; callId: string; name: string; ok: boolean; output: string; error?: string; changedPaths?: string[]; exitCode?: number }
-  | { kind: "compacted"; sessionId: string; turnId: string; beforeTokens: number; afterTokens: number };
+  | { kind: "compacted"; sessionId: string; turnId: string; beforeTokens: number; afterTokens: number }
+  | { kind: "toolOutput"; sessionId: string; turnId: string; callId: string; text: string };
 
-const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted"] as const;
+const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted", "toolOutput"] as const;
 
 export interface ConnectionOptions extends SpawnConfig {
   workspaceRoot?: string;
@@ -292,6 +317,16 @@ export class Connection {
       set.add(resolve);
       this.rpc.exited.then(() => reject(new Error("deckhand exited before the login finished: start the login again.")));
     });
+  }
+
+  /** The last known plan limits (1.2; windows is empty when none were reported). */
+  limits(): Promise<Limits> {
+    return this.rpc.request("limits", {});
+  }
+
+  /** Calls listener on every account/limits; the returned function unsubscribes. */
+  onLimits(listener: (l: Limits) => void): () => void {
+    return this.rpc.onNotification("account/limits", (p: Limits) => listener(p));
   }
 
   /** Calls listener on every auth/completed (status bar updates). */

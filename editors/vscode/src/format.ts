@@ -65,6 +65,13 @@ export function toolSummary(name: string, args: Record<string, unknown> | undefi
   switch (name) {
     case "bash":
       return firstLine(str("command"));
+    case "exec_command":
+      return firstLine(str("cmd"));
+    case "apply_patch": {
+      // The files the patch names: + added, - deleted.
+      const files = [...str("input").matchAll(/^\*\*\* (Add|Update|Delete) File: (.+)$/gm)].map((m) => ({ Add: "+", Delete: "-", Update: "" })[m[1] as "Add"] + m[2].trim());
+      return files.length ? firstLine(files.join(" ")) : "(empty patch)";
+    }
     case "read":
     case "write":
     case "edit":
@@ -101,4 +108,53 @@ export function errorView(code: number | undefined, message: string, data: any, 
     default:
       return { text: message, actions: [{ label: "Resend", action: "resend" }] };
   }
+}
+
+/** The plan's usage windows by name: "5h 12% · weekly 40%" ("" when none). */
+export function limitsText(windows: { name: string; usedPercent: number }[] | undefined): string {
+  return (windows ?? [])
+    .filter((w) => w && typeof w.name === "string" && typeof w.usedPercent === "number")
+    .map((w) => `${w.name} ${Math.round(w.usedPercent)}%`)
+    .join(" · ");
+}
+
+/**
+ * Applies a unified diff (deckhand's preview of one file) to the file's
+ * content; undefined when a hunk does not match, so the caller can fall back
+ * to showing the diff itself.
+ */
+export function applyUnified(before: string, diff: string): string | undefined {
+  const src = before === "" ? [] : before.replace(/\n$/, "").split("\n");
+  const out: string[] = [];
+  let at = 0; // next line of src to copy
+  let inHunk = false;
+  for (const line of diff.replace(/\n$/, "").split("\n")) {
+    const h = /^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@/.exec(line);
+    if (h) {
+      const start = Math.max(0, Number(h[1]) - (h[2] === "0" ? 0 : 1));
+      if (start < at) return undefined;
+      out.push(...src.slice(at, start));
+      at = start;
+      inHunk = true;
+      continue;
+    }
+    if (!inHunk || line.startsWith("\\")) continue;
+    const tag = line[0];
+    const text = line.slice(1);
+    if (tag === " " || tag === "-") {
+      if (src[at] !== text) return undefined;
+      at++;
+      if (tag === " ") out.push(text);
+    } else if (tag === "+") {
+      out.push(text);
+    } else if (line === "") {
+      if (src[at] !== "") return undefined;
+      out.push("");
+      at++;
+    } else {
+      return undefined;
+    }
+  }
+  out.push(...src.slice(at));
+  return out.length ? out.join("\n") + "\n" : "";
 }

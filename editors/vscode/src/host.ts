@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { AuthStatus, Connection, PermissionAnswer, PermissionRequest } from "./deckhand";
-import { statusText } from "./format";
+import { AuthStatus, Connection, Limits, PermissionAnswer, PermissionRequest } from "./deckhand";
+import { limitsText, statusText } from "./format";
 import { CancellationToken, ErrorCode, RpcError } from "./rpc";
 
 export const version = "0.2.0";
@@ -46,6 +46,8 @@ export class Host implements vscode.Disposable {
   private status?: AuthStatus;
   private model?: string;
   private running = false;
+  /** The plan's usage windows deckhand last reported (1.2). */
+  limits?: Limits;
   private readonly authEmitter = new vscode.EventEmitter<AuthStatus | undefined>();
   /** Fires when the login state changes (pickers, status bar). */
   readonly onDidChangeAuth = this.authEmitter.event;
@@ -113,10 +115,18 @@ export class Host implements vscode.Disposable {
       this.activeFlowId = undefined;
     });
     conn.onAuthCompleted((c) => this.setStatus(c.status));
+    conn.onLimits((l) => this.setLimits(l));
     const init = conn.initialized;
     this.serverRoot = init.workspaceRoot;
     this.log.appendLine(`${init.serverInfo.name} ${init.serverInfo.version}, workspace ${init.workspaceRoot ?? folder ?? ""}, capabilities ${JSON.stringify(init.capabilities ?? {})}`);
     this.setStatus(init.auth);
+    if (conn.has("limits")) {
+      // The last known limits: deckhand keeps them across restarts.
+      conn.limits().then(
+        (l) => this.setLimits(l),
+        (e) => this.log.appendLine(`limits: ${e.message}`),
+      );
+    }
     return conn;
   }
 
@@ -125,6 +135,12 @@ export class Host implements vscode.Disposable {
     this.status = s;
     this.render();
     if (changed) this.authEmitter.fire(s);
+  }
+
+  setLimits(l: Limits | undefined): void {
+    if (l && !Array.isArray(l.windows)) return;
+    this.limits = l;
+    this.render();
   }
 
   setModel(model: string | undefined): void {
@@ -143,12 +159,15 @@ export class Host implements vscode.Disposable {
     const icon = this.running ? "$(loading~spin)" : "$(hubot)";
     const parts = [statusText(s)];
     if (loggedIn && this.model) parts.push(this.model);
+    const limits = loggedIn ? limitsText(this.limits?.windows) : "";
+    if (limits) parts.push(limits);
     this.statusItem.text = `${icon} deckhand: ${parts.join(" · ")}`;
     this.statusItem.tooltip = this.running
       ? "deckhand is answering (click to open the chat)"
       : loggedIn
         ? "deckhand (click to open the chat)"
         : "deckhand is not logged in (click to open the chat and log in)";
+    if (limits) this.statusItem.tooltip += `\nPlan usage: ${limitsWithResets(this.limits?.windows ?? [])}`;
   }
 
   get authStatus(): AuthStatus | undefined {
@@ -175,4 +194,15 @@ function startFailure(bin: { command: string; origin: string }, detail: string):
     default:
       return `deckhand could not be started: this package has no deckhand binary for ${process.platform}-${process.arch} and none is on PATH (${why}). Install the package for this platform, or set deckhand.path to a deckhand binary.`;
   }
+}
+
+/** Each window with its use and when it resets, for the status bar's tooltip. */
+function limitsWithResets(windows: { name: string; usedPercent: number; resetsAt?: string }[]): string {
+  return windows
+    .map((w) => {
+      const at = w.resetsAt ? new Date(w.resetsAt) : undefined;
+      const when = at && !isNaN(at.getTime()) ? `, resets ${at.toLocaleString()}` : "";
+      return `${w.name} ${Math.round(w.usedPercent)}% used${when}`;
+    })
+    .join("; ");
 }

@@ -85,7 +85,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
           await this.chat.decide(m.id, m.decision, m.reason);
           break;
         case "openProposal":
-          await this.chat.openProposal(m.id);
+          await this.chat.openProposal(m.id, m.index ?? 0);
           break;
         case "openChange":
           await this.chat.openChange(m.turnId, m.path);

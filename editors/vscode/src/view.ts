@@ -29,6 +29,8 @@ export type Item =
       changed?: string[];
       /** A command's exit status. */
       exitCode?: number;
+      /** The output came as chat/toolOutput while the command ran. */
+      streamed?: boolean;
     }
   | {
       kind: "permission";
@@ -41,6 +43,11 @@ export type Item =
       cwd?: string;
       path?: string;
       diff?: string;
+      /** apply_patch: every file of the patch, in its order. */
+      files?: { path: string; action: string; movePath?: string; diff: string }[];
+      /** A command: whether it would run in the OS sandbox, and the model's reason to ask. */
+      sandboxed?: boolean;
+      justification?: string;
       state: "pending" | "allow" | "allowAlways" | "deny" | "withdrawn";
       reason?: string;
     }
@@ -81,7 +88,7 @@ export type FromWebview =
   | { type: "stop" }
   | { type: "new" }
   | { type: "permission"; id: string; decision: "allow" | "allowAlways" | "deny"; reason?: string }
-  | { type: "openProposal"; id: string }
+  | { type: "openProposal"; id: string; index?: number }
   | { type: "openChange"; turnId: string; path: string }
   | { type: "undo"; turnId: string }
   | { type: "model"; model: string }

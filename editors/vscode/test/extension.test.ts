@@ -22,9 +22,9 @@ const labels = ["ChatGPT Plus/Pro (browser)", "ChatGPT Plus/Pro (headless)", "Ma
 let fake: Fake | undefined;
 
 /** Starts a fake with steps and activates the extension against it. */
-async function activate(steps: Step[] = [], state = new vscode.Memento()) {
+async function activate(steps: Step[] = [], state = new vscode.Memento(), fakeArgs: string[] = []) {
   vscode.reset();
-  fake = await startFake(steps);
+  fake = await startFake(steps, fakeArgs);
   Object.assign(process.env, fake.env);
   vscode.config["deckhand.path"] = binaries().deckhand;
   vscode.workspace.workspaceFolders = [{ uri: vscode.Uri.file(fake.workspace) }];
@@ -37,6 +37,14 @@ async function loginWithKey(): Promise<void> {
   vscode.ui.quickPick = pick("Manually enter API key");
   vscode.ui.inputBox = async () => "sk-fake";
   await vscode.commands.executeCommand("deckhand.login");
+}
+
+/** Logs in with ChatGPT (the headless flow): the models then get their own tools (apply_patch, exec_command). */
+async function loginWithChatGPT(): Promise<void> {
+  vscode.ui.quickPick = pick("ChatGPT Plus/Pro (headless)");
+  vscode.ui.message = async () => undefined;
+  await vscode.commands.executeCommand("deckhand.login");
+  await until("the ChatGPT login", () => /deckhand: ChatGPT/.test(status()));
 }
 
 async function cleanup(): Promise<void> {
@@ -494,3 +502,102 @@ function fakeEditor(file: string, lines: string[], start: { line: number; charac
     },
   };
 }
+
+const patch = [
+  "*** Begin Patch",
+  "*** Update File: hello.txt",
+  "@@",
+  " first line",
+  "-hello world",
+  "+hello patch",
+  "*** Add File: docs/new.txt",
+  "+brand new",
+  "*** Delete File: old.txt",
+  "*** End Patch",
+].join("\n");
+
+test("apply_patch: the card lists every file with its action and diff; the diff editor opens on each; allowed, all apply", async () => {
+  const { chat } = await activate([{ calls: [{ id: "p1", name: "apply_patch", input: patch }] }, { text: "Patched." }]);
+  fs.writeFileSync(path.join(fake!.workspace, "hello.txt"), "first line\nhello world\nlast line\n");
+  fs.writeFileSync(path.join(fake!.workspace, "old.txt"), "old\n");
+  await loginWithChatGPT();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  const sent = view.send({ type: "send", text: "patch three files" });
+  await until("a permission card", () => find(chat.items, "permission").some((p) => p.state === "pending"));
+  const card = find(chat.items, "permission")[0];
+  assert.equal(card.tool, "apply_patch");
+  assert.deepEqual(
+    card.files!.map((f) => [f.action, f.path]),
+    [
+      ["update", "hello.txt"],
+      ["add", "docs/new.txt"],
+      ["delete", "old.txt"],
+    ],
+  );
+  assert.match(card.files![0].diff, /-hello world\n\+hello patch/);
+  assert.match(card.files![1].diff, /\+brand new/);
+  // The view got the card with every file.
+  const posted = view.posted.filter((m) => m.item?.kind === "permission" || m.items).flatMap((m) => (m.item ? [m.item] : m.items));
+  assert.ok(posted.some((i: Item) => i.kind === "permission" && i.files?.length === 3), JSON.stringify(view.posted).slice(0, 400));
+  // The first file opens in the diff editor at once, without the focus: the file against the patched content.
+  await until("the diff editor", () => vscode.shown.executed.some((e) => e.name === "vscode.diff"));
+  const first = vscode.shown.executed.find((e) => e.name === "vscode.diff")!;
+  assert.equal(vscode.documentText(first.args[0] as Stub.Uri), "first line\nhello world\nlast line\n");
+  assert.equal(vscode.documentText(first.args[1] as Stub.Uri), "first line\nhello patch\nlast line\n");
+  assert.match(first.args[2] as string, /hello\.txt: proposed update \(deckhand, file 1 of 3\)/);
+  assert.equal((first.args[3] as { preserveFocus?: boolean }).preserveFocus, true);
+  // Each other file on request.
+  await view.send({ type: "openProposal", id: card.id, index: 1 });
+  const second = vscode.shown.executed.filter((e) => e.name === "vscode.diff").at(-1)!;
+  assert.equal(vscode.documentText(second.args[0] as Stub.Uri), "");
+  assert.equal(vscode.documentText(second.args[1] as Stub.Uri), "brand new\n");
+  await view.send({ type: "permission", id: card.id, decision: "allow" });
+  await sent;
+  assert.equal(fs.readFileSync(path.join(fake!.workspace, "hello.txt"), "utf8"), "first line\nhello patch\nlast line\n");
+  assert.equal(fs.readFileSync(path.join(fake!.workspace, "docs/new.txt"), "utf8"), "brand new\n");
+  assert.equal(fs.existsSync(path.join(fake!.workspace, "old.txt")), false);
+  assert.deepEqual([...find(chat.items, "end")[0].changed].sort(), ["docs/new.txt", "hello.txt", "old.txt"]);
+});
+
+test("exec_command: the card says it runs outside the sandbox and why; its output streams into the card while it runs", async () => {
+  const cmd = "for i in 1 2 3; do echo tick-$i; sleep 0.4; done";
+  const { chat } = await activate([
+    { calls: [{ id: "x1", name: "exec_command", arguments: { cmd, sandbox_permissions: "require_escalated", justification: "needs to tick outside", yield_time_ms: 5000 } }] },
+    { text: "Ticked." },
+  ]);
+  await loginWithChatGPT();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  const sent = view.send({ type: "send", text: "tick" });
+  await until("a permission card", () => find(chat.items, "permission").some((p) => p.state === "pending"));
+  const card = find(chat.items, "permission")[0];
+  assert.equal(card.command, cmd);
+  assert.equal(card.sandboxed, false);
+  assert.equal(card.justification, "needs to tick outside");
+  await view.send({ type: "permission", id: card.id, decision: "allow" });
+  let seen: { output?: string; status: string } | undefined;
+  await until("tick-1 in the running card", () => {
+    const t = find(chat.items, "tool")[0];
+    if (t && /tick-1/.test(t.output ?? "")) seen = { output: t.output, status: t.status };
+    return !!seen;
+  });
+  assert.equal(seen!.status, "running");
+  assert.doesNotMatch(seen!.output ?? "", /tick-3/);
+  // The view was told while it ran.
+  assert.ok(view.posted.some((m) => m.item?.kind === "tool" && m.item.status === "running" && /tick-1/.test(m.item.output ?? "")), "the view got the running output");
+  await sent;
+  const tool = find(chat.items, "tool")[0];
+  assert.equal(tool.status, "ok");
+  assert.match(tool.output ?? "", /tick-1\ntick-2\ntick-3/);
+});
+
+test("plan limits: the status bar names each window with its use", async () => {
+  await activate([{ text: "Hi." }], new vscode.Memento(), ["--rate-limits"]);
+  await loginWithChatGPT();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "hello" });
+  await until("the limits in the status bar", () => /5h 12% · weekly 40%/.test(status()));
+  assert.match(vscode.shown.statusItems[0].tooltip ?? "", /5h 12% used, resets /);
+});

@@ -2,7 +2,7 @@
 
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { countdown, say, shortArgs, statusText, toolResultLine } from "../src/format";
+import { applyUnified, countdown, limitsText, say, shortArgs, statusText, toolResultLine, toolSummary } from "../src/format";
 
 test("countdown", () => {
   const now = Date.parse("2026-01-01T00:00:00Z");
@@ -35,4 +35,23 @@ test("statusText and toolResultLine", () => {
 test("say names deckhand once", () => {
   assert.equal(say("deckhand is not logged in."), "deckhand is not logged in.");
   assert.equal(say("The key was refused."), "deckhand: The key was refused.");
+});
+
+test("applyUnified: a preview's diff applied to the file, or undefined when it does not match", () => {
+  const before = "a\nb\nc\nd\ne\n";
+  const diff = "--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n@@ -5 +5,2 @@\n e\n+f\n";
+  assert.equal(applyUnified(before, diff), "a\nB\nc\nd\ne\nf\n");
+  assert.equal(applyUnified("", "--- /dev/null\n+++ b/n\n@@ -0,0 +1,2 @@\n+x\n+y\n"), "x\ny\n");
+  assert.equal(applyUnified("a\nX\nc\n", diff), undefined);
+});
+
+test("toolSummary: an apply_patch names its files, an exec_command its command", () => {
+  assert.equal(toolSummary("apply_patch", { input: "*** Begin Patch\n*** Add File: a.md\n+x\n*** Update File: b.go\n*** Delete File: c.txt\n*** End Patch" }), "+a.md b.go -c.txt");
+  assert.equal(toolSummary("exec_command", { cmd: "go test ./..." }), "go test ./...");
+});
+
+test("limitsText: each window by name with its rounded use", () => {
+  assert.equal(limitsText([{ name: "5h", usedPercent: 12.4 }, { name: "weekly", usedPercent: 40 }]), "5h 12% · weekly 40%");
+  assert.equal(limitsText([]), "");
+  assert.equal(limitsText(undefined), "");
 });

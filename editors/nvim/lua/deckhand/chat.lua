@@ -15,8 +15,10 @@ local ns_tool = vim.api.nvim_create_namespace("deckhand.chat.tools")
 local ns_fold = vim.api.nvim_create_namespace("deckhand.chat.folds")
 local ns_status = vim.api.nvim_create_namespace("deckhand.chat.status")
 local ns_input = vim.api.nvim_create_namespace("deckhand.chat.input")
+-- A running command's output so far, as virtual lines under its tool line.
+local ns_live = vim.api.nvim_create_namespace("deckhand.chat.live")
 
-M.ns = { text = ns, tool = ns_tool, fold = ns_fold, status = ns_status, input = ns_input }
+M.ns = { text = ns, tool = ns_tool, fold = ns_fold, status = ns_status, input = ns_input, live = ns_live }
 
 M.SPINNER = { "⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏" }
 M.ICONS = { pending = "◌", ok = "✓", failed = "✗", ask = "?" }
@@ -314,6 +316,10 @@ function M.winbar()
   title = title and one_line(title, 40) or "new session"
   local model = cfg().model or state.model or "default model"
   local s = (" deckhand · %s · %s"):format(title, model)
+  local limits = require("deckhand").limits_text()
+  if limits then
+    s = s .. " · " .. limits
+  end
   if state.busy then
     s = s .. " · " .. M.SPINNER[state.spinner]
   end
@@ -556,8 +562,15 @@ end
 --- What a tool call is about, in a few words: the path, the command, the pattern.
 function M.tool_summary(name, args)
   args = type(args) == "table" and args or {}
-  if name == "bash" then
-    local cmd = tostring(args.command or "")
+  if name == "apply_patch" and type(args.input) == "string" then
+    local files = {}
+    for verb, path in args.input:gmatch("%*%*%* (%a+) File: ([^\n]+)") do
+      files[#files + 1] = ({ Add = "+", Delete = "-", Update = "" })[verb] .. vim.trim(path)
+    end
+    return #files > 0 and one_line(table.concat(files, " "), 60) or "(empty patch)"
+  end
+  if name == "bash" or name == "exec_command" then
+    local cmd = tostring((name == "bash" and args.command) or args.cmd or "")
     local lines = count_lines(cmd)
     local s = one_line(cmd, 60)
     if lines > 1 or vim.fn.strchars(cmd) > 60 then
@@ -696,6 +709,46 @@ local function draw_tool(buf, item)
   end
 end
 
+--- How many of a running command's last output lines show under its line.
+M.LIVE_LINES = 8
+
+--- Draws (or clears, once the call has its result) the output a running
+--- command has streamed so far, under its tool line.
+local function draw_live(buf, item)
+  if item.live_mark then
+    pcall(vim.api.nvim_buf_del_extmark, buf, ns_live, item.live_mark)
+    item.live_mark = nil
+  end
+  local had = item.live_virt
+  item.live_virt = nil
+  if item.result or not item.live or item.live == "" or not item.mark then
+    if had then
+      M.draw_status()
+    end
+    return
+  end
+  local pos = vim.api.nvim_buf_get_extmark_by_id(buf, ns_tool, item.mark, {})
+  if not pos or not pos[1] then
+    return
+  end
+  local lines = vim.split(item.live:gsub("\n$", ""), "\n", { plain = true })
+  local virt = {}
+  if #lines > M.LIVE_LINES then
+    virt[#virt + 1] = { { ("  │ … %d lines above"):format(#lines - M.LIVE_LINES), "DeckhandFooter" } }
+    lines = vim.list_slice(lines, #lines - M.LIVE_LINES + 1, #lines)
+  end
+  for _, l in ipairs(lines) do
+    virt[#virt + 1] = { { "  │ " .. l:gsub("\r", ""), "DeckhandReasoning" } }
+  end
+  if pos[1] == line_count(buf) - 1 then
+    -- On the last line: drawn with the status line, above it.
+    item.live_virt = virt
+    M.draw_status()
+    return
+  end
+  item.live_mark = vim.api.nvim_buf_set_extmark(buf, ns_live, pos[1], 0, { virt_lines = virt })
+end
+
 local function draw_footer(buf, item)
   local row = line_count(buf) - 1
   vim.api.nvim_buf_set_extmark(buf, ns, row, 0, {
@@ -730,7 +783,9 @@ local function draw(buf, item)
   elseif k == "tool" then
     item.mark = nil
     item.output_drawn = nil
+    item.live_mark = nil
     draw_tool(buf, item)
+    draw_live(buf, item)
   elseif k == "footer" then
     draw_footer(buf, item)
   elseif k == "error" then
@@ -751,7 +806,7 @@ function render_all(buf)
   edit(buf, function()
     vim.api.nvim_buf_set_lines(buf, 0, -1, false, {})
   end)
-  for _, n in ipairs({ ns, ns_tool, ns_fold, ns_status }) do
+  for _, n in ipairs({ ns, ns_tool, ns_fold, ns_status, ns_live }) do
     vim.api.nvim_buf_clear_namespace(buf, n, 0, -1)
   end
   state.mode = nil
@@ -820,9 +875,15 @@ function M.draw_status()
     parts[#parts + 1] = ("%ds"):format(os.time() - t.started)
   end
   parts[#parts + 1] = "<C-c> stops"
-  vim.api.nvim_buf_set_extmark(buf, ns_status, line_count(buf) - 1, 0, {
-    virt_lines = { { { table.concat(parts, " · "), "DeckhandStatus" } } },
-  })
+  -- A running command's output on the last line goes above the status line.
+  local virt = {}
+  for _, item in pairs(state.tools or {}) do
+    if item.live_virt and not item.result then
+      vim.list_extend(virt, item.live_virt)
+    end
+  end
+  virt[#virt + 1] = { { table.concat(parts, " · "), "DeckhandStatus" } }
+  vim.api.nvim_buf_set_extmark(buf, ns_status, line_count(buf) - 1, 0, { virt_lines = virt })
 end
 
 local function start_spinner()
@@ -1077,14 +1138,32 @@ function handlers.toolResult(p)
   end
   -- A command that ran but exited non-zero failed, though the tool worked.
   local exit = type(p.exitCode) == "number" and p.exitCode or nil
-  item.result = { ok = p.ok and (exit == nil or exit == 0), output = p.output, error = p.error, changedPaths = p.changedPaths, exit = exit }
+  -- The streamed output is whole; the result's copy (the model's) may be cut.
+  local output = p.output
+  if item.live and #item.live > #(output or "") then
+    output = item.live
+  end
+  item.result = { ok = p.ok and (exit == nil or exit == 0), output = output, error = p.error, changedPaths = p.changedPaths, exit = exit }
   item.asking = nil
   local buf = buffer()
+  draw_live(buf, item)
   draw_tool(buf, item)
   refresh_folds(buf)
   M.draw_status()
   follow(buf)
   require("deckhand.buffers").after_tool(p, item.arguments)
+end
+
+--- A running command's output as it comes: shown under its tool line.
+function handlers.toolOutput(p)
+  local item = state.tools[p.callId]
+  if not item or item.result or type(p.text) ~= "string" then
+    return
+  end
+  item.live = (item.live or "") .. p.text
+  local buf = buffer()
+  draw_live(buf, item)
+  follow(buf)
 end
 
 function handlers.compacted(p)

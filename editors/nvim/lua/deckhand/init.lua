@@ -127,6 +127,9 @@ local function on_notification(method, params)
   if method == "auth/completed" and params.ok then
     M.set_auth(params.status)
   end
+  if method == "account/limits" then
+    M.set_limits(params)
+  end
   emit(method, params)
 end
 
@@ -239,6 +242,14 @@ local function start()
       state.auth = result and result.auth or state.auth
       M.auth_changed()
       emit("deckhand/ready", result or {})
+      if M.has("limits") then
+        -- The last known limits (kept by deckhand across restarts).
+        client:request("limits", {}, function(lerr, limits)
+          if not lerr then
+            M.set_limits(limits)
+          end
+        end)
+      end
     end
     for _, cb in ipairs(waiting) do
       cb(ierr)
@@ -326,6 +337,34 @@ function M.has(capability)
   return type(caps) == "table" and caps[capability] == true
 end
 
+--- Remembers the plan's usage windows deckhand last reported
+--- (account/limits, limits) and redraws what shows them.
+function M.set_limits(limits)
+  if type(limits) ~= "table" or type(limits.windows) ~= "table" then
+    return
+  end
+  state.limits = limits
+  vim.schedule(function()
+    vim.cmd("redrawstatus!")
+  end)
+end
+
+--- The plan's usage windows by name, "5h 12% · weekly 40%", or nil when
+--- deckhand has reported none.
+function M.limits_text()
+  local l = state.limits
+  if not (l and type(l.windows) == "table" and #l.windows > 0) then
+    return nil
+  end
+  local parts = {}
+  for _, w in ipairs(l.windows) do
+    if type(w) == "table" and w.name and type(w.usedPercent) == "number" then
+      parts[#parts + 1] = ("%s %d%%"):format(w.name, math.floor(w.usedPercent + 0.5))
+    end
+  end
+  return #parts > 0 and table.concat(parts, " · ") or nil
+end
+
 --- Remembers the last known login (for status()).
 function M.set_auth(status)
   if type(status) == "table" then
@@ -373,6 +412,10 @@ function M.status(opts)
   if info.context_tokens and info.context_window and info.context_window > 0 then
     parts[#parts + 1] = ("%d%%"):format(math.floor(info.context_tokens * 100 / info.context_window + 0.5))
   end
+  local limits = M.limits_text()
+  if limits then
+    parts[#parts + 1] = limits
+  end
   local text = table.concat(parts, " ")
   if opts and opts.table then
     return {
@@ -383,6 +426,7 @@ function M.status(opts)
       busy = info.busy == true,
       context_tokens = info.context_tokens,
       context_window = info.context_window,
+      limits = state.limits and state.limits.windows or nil,
       text = text,
     }
   end

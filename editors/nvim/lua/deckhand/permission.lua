@@ -120,15 +120,36 @@ function M.render(p)
   local preview = type(p.preview) == "table" and p.preview or {}
   local tool = p.tool or "a tool"
   local lines, filetype, title = {}, "diff", nil
-  if tool == "bash" then
-    local cmd = preview.command or args.command or ""
+  if tool == "apply_patch" and type(preview.files) == "table" then
+    return M.render_patch(p, preview.files)
+  end
+  if tool == "bash" or tool == "exec_command" then
+    local cmd = preview.command or args.command or args.cmd or ""
     local n = vim.fn.strchars(cmd)
     local count = select(2, cmd:gsub("\n", "")) + 1
-    title = ("deckhand wants to run bash (%s)"):format(n > 200 and ("%s characters, %d line%s"):format(M.thousands(n), count, count == 1 and "" or "s") or ("in " .. (preview.cwd or "the workspace")))
+    title = ("deckhand wants to run %s (%s)"):format(tool == "bash" and "bash" or "a command", n > 200 and ("%s characters, %d line%s"):format(M.thousands(n), count, count == 1 and "" or "s") or ("in " .. (preview.cwd or "the workspace")))
     lines = vim.split(cmd, "\n", { plain = true })
     filetype = "sh"
     if n > 200 then
       table.insert(lines, 1, ("# %s characters: read it all (j/k, <C-d>/<C-u> scroll) before allowing."):format(M.thousands(n)))
+    end
+    -- Where it runs and why: said above the command, as shell comments.
+    local head = {}
+    if preview.cwd and n > 200 then
+      head[#head + 1] = "# in " .. preview.cwd
+    end
+    if preview.sandboxed == true then
+      head[#head + 1] = "# runs sandboxed (writes only the workspace and temp folders, no network)"
+    elseif preview.sandboxed == false then
+      head[#head + 1] = "# runs OUTSIDE the sandbox (full access to your files and the network)"
+    end
+    if type(preview.justification) == "string" and preview.justification ~= "" then
+      for i, l in ipairs(vim.split(preview.justification, "\n", { plain = true })) do
+        head[#head + 1] = (i == 1 and "# why: " or "#      ") .. l
+      end
+    end
+    for i = #head, 1, -1 do
+      table.insert(lines, 1, head[i])
     end
   elseif tool == "edit" or tool == "write" then
     local path = preview.path or args.path or "?"
@@ -158,6 +179,44 @@ function M.render(p)
     table.insert(lines, 1, "# " .. p.description)
   end
   return { title = title, lines = lines, filetype = filetype, footer = M.FOOTER_FOCUSED }
+end
+
+local ACTION = { add = "add", update = "update", delete = "delete", move = "move" }
+
+--- The review of an apply_patch: every file of the patch, in its order, each
+--- under a line with its action and path, then its diff.
+function M.render_patch(p, files)
+  local lines, added, removed = {}, 0, 0
+  if p.description and p.description ~= "" then
+    lines[#lines + 1] = "# " .. p.description
+  end
+  for i, f in ipairs(files) do
+    if i > 1 or #lines > 0 then
+      lines[#lines + 1] = ""
+    end
+    local head = ("# %d/%d %s %s"):format(i, #files, ACTION[f.action] or tostring(f.action or "change"), tostring(f.path or "?"))
+    if f.movePath and f.movePath ~= "" then
+      head = head .. " → " .. f.movePath
+    end
+    lines[#lines + 1] = head
+    local diff = type(f.diff) == "string" and f.diff:gsub("\n$", "") or ""
+    if diff == "" then
+      lines[#lines + 1] = "(no change to the content)"
+    else
+      for _, l in ipairs(vim.split(diff, "\n", { plain = true })) do
+        lines[#lines + 1] = l
+        if l:sub(1, 1) == "+" and l:sub(1, 3) ~= "+++" then
+          added = added + 1
+        elseif l:sub(1, 1) == "-" and l:sub(1, 3) ~= "---" then
+          removed = removed + 1
+        end
+      end
+    end
+  end
+  local what = #files == 1 and ("%s %s"):format(ACTION[files[1].action] or "change", tostring(files[1].path or "?"))
+    or ("change %d files"):format(#files)
+  local title = ("deckhand wants to patch: %s (+%d −%d)"):format(what, added, removed)
+  return { title = title, lines = lines, filetype = "diff", footer = M.FOOTER_FOCUSED }
 end
 
 -- The float's footer once the user is in it, and while they are elsewhere.

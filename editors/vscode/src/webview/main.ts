@@ -146,8 +146,16 @@ function render(item: Item): HTMLElement {
       body.append(el("div", "label", item.name === "bash" ? "Command" : "Arguments"));
       body.append(el("pre", "detail", item.detail));
       if (item.error) body.append(el("div", "error-text", item.error));
-      if (item.status === "running") body.append(el("div", "label", "Running…"));
-      else {
+      if (item.status === "running") {
+        body.append(el("div", "label", "Running…"));
+        if (item.output?.length) {
+          // A command's output so far: the card opens on it and keeps its end in sight.
+          const live = el("pre", "output live", item.output);
+          body.append(live);
+          d.open = true;
+          requestAnimationFrame(() => (live.scrollTop = live.scrollHeight));
+        }
+      } else {
         body.append(el("div", "label", "Output"));
         body.append(el("pre", "output", item.output?.length ? item.output : "(no output)"));
       }
@@ -155,7 +163,13 @@ function render(item: Item): HTMLElement {
       return d;
     }
     case "permission": {
-      const what = item.path ? `${item.tool} ${item.path}` : item.tool;
+      const what = item.path
+        ? `${item.tool} ${item.path}`
+        : item.files
+          ? item.files.length === 1
+            ? `apply_patch (${item.files[0].action} ${item.files[0].path})`
+            : `apply_patch (${item.files.length} files)`
+          : item.tool;
       if (item.state !== "pending") {
         // Decided: one line, so the transcript stays about the work.
         const words = { allow: "Allowed", allowAlways: "Allowed always", deny: "Denied", withdrawn: "Not needed any more" }[item.state];
@@ -174,6 +188,25 @@ function render(item: Item): HTMLElement {
         d.append(el("pre", "command", item.command));
       }
       if (item.cwd) d.append(el("div", "cwd", `in ${item.cwd}`));
+      if (item.sandboxed === true) d.append(el("div", "sandbox in", "Runs sandboxed: writes only the workspace and temp folders, no network."));
+      if (item.sandboxed === false) d.append(el("div", "sandbox out", "Runs outside the sandbox: full access to your files and the network."));
+      if (item.justification) d.append(el("div", "why", `Why: ${item.justification}`));
+      if (item.files) {
+        // Every file of the patch: its action, its path (and where a move puts it), its diff.
+        const list = el("div", "files");
+        item.files.forEach((f, i) => {
+          const fd = el("details", `file ${f.action}`);
+          if (i === 0) fd.open = true;
+          const fs = el("summary");
+          fs.append(el("span", "action", f.action));
+          fs.append(el("span", "fpath", f.movePath ? `${f.path} → ${f.movePath}` : f.path));
+          fs.append(button("Diff", () => vscode.postMessage({ type: "openProposal", id: item.id, index: i }), "link"));
+          fd.append(fs);
+          fd.append(el("pre", "diff", f.diff || "(no change to the content)"));
+          list.append(fd);
+        });
+        d.append(list);
+      }
       if (item.path) {
         const row = el("div", "path");
         row.append(button("Show the diff again", () => vscode.postMessage({ type: "openProposal", id: item.id }), "link"));
@@ -243,7 +276,9 @@ function place(item: Item): void {
   const node = render(item);
   node.dataset.id = item.id;
   // Keep what the user opened (a tool card, the thinking) open across updates.
-  if (old instanceof HTMLDetailsElement && node instanceof HTMLDetailsElement) node.open = old.open;
+  // (A running command's card with output opens by itself, to show it coming.)
+  const live = item.kind === "tool" && item.status === "running" && !!item.output;
+  if (old instanceof HTMLDetailsElement && node instanceof HTMLDetailsElement && !live) node.open = old.open;
   if (item.kind === "tool") node.dataset.callId = item.callId;
   if (old) old.replaceWith(node);
   else {

@@ -13,7 +13,8 @@ const repo = path.resolve(__dirname, "..", "..", "..", "..", "..");
 export interface Step {
   text?: string;
   reasoning?: string;
-  calls?: { id: string; name: string; arguments: Record<string, unknown> }[];
+  /** A call with input is a custom tool call (apply_patch) whose input is that text. */
+  calls?: { id: string; name: string; arguments?: Record<string, unknown>; input?: string }[];
   delayMs?: number;
   stall?: boolean;
 }

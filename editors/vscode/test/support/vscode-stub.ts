@@ -46,7 +46,7 @@ export const shown = {
   inputBoxes: [] as { prompt?: string; password?: boolean }[],
   progress: [] as { title?: string; messages: string[] }[],
   channels: new Map<string, FakeOutputChannel>(),
-  statusItems: [] as { text: string }[],
+  statusItems: [] as { text: string; tooltip?: string }[],
   clipboard: "",
   opened: [] as string[],
   webviews: [] as { posted: unknown[] }[],

@@ -33,7 +33,30 @@ before(() =>
     { text: "Answered by the chosen model." },
     // history
     { text: "Remember this conversation." },
+    // apply_patch review (protocol 1.2)
+    {
+      calls: [
+        {
+          id: "p1",
+          name: "apply_patch",
+          input: "*** Begin Patch\n*** Update File: a.txt\n@@\n one\n-two\n+two again\n*** Add File: notes/new.md\n+# New notes\n+written by a patch\n*** Delete File: calc.ts\n*** End Patch",
+        },
+      ],
+    },
+    { text: "Patched three files." },
+    // a command whose output streams
+    {
+      calls: [
+        {
+          id: "x1",
+          name: "exec_command",
+          arguments: { cmd: "for i in 1 2 3 4 5 6; do echo step-$i; sleep 0.5; done", sandbox_permissions: "require_escalated", justification: "prints slowly, to show streaming", yield_time_ms: 10000 },
+        },
+      ],
+    },
+    { text: "Counted." },
   ], {
+    fakeArgs: ["--rate-limits"],
     files: {
       "a.txt": "one\ntwo\nthree\n",
       "calc.ts": "export function add(a: number, b: number) {\n  return a + b; // SELECTED-MARKER\n}\n",
@@ -249,3 +272,57 @@ test("the conversation comes back after a window reload, and is in History", opt
   });
 });
 
+
+test("an apply_patch review: every file in the card, the first in the diff editor; Allow applies them all", opts, (t) => {
+  if (!caps.nativeTools) return t.skip("this deckhand does not declare the nativeTools capability of protocol 1.2");
+  return ui("apply-patch", async () => {
+    const v = await openChat();
+    await send(v, "patch three files");
+    const card = v.locator(".permission.pending");
+    await card.waitFor({ timeout: step });
+    const rows = card.locator(".files details.file summary");
+    await rows.nth(2).waitFor({ timeout: step });
+    assert.deepEqual(
+      // (innerText follows the badge's upper-case style.)
+      (await rows.allInnerTexts()).map((s) => s.replace(/\s+/g, " ").trim().toLowerCase()),
+      ["update a.txt diff", "add notes/new.md diff", "delete calc.ts diff"],
+    );
+    assert.match(await card.locator(".files pre.diff").first().innerText(), /\+two again/);
+    await page.locator(".tabs-container .tab", { hasText: "a.txt: proposed update" }).waitFor({ timeout: step });
+    await page.locator(".monaco-diff-editor .editor.modified .view-lines").filter({ hasText: "two again" }).waitFor({ timeout: step });
+    await shot("apply-patch-review");
+    await card.locator(".files details.file").nth(1).getByRole("button", { name: "Diff" }).click();
+    await page.locator(".tabs-container .tab", { hasText: "notes/new.md: proposed add" }).waitFor({ timeout: step });
+    await card.getByRole("button", { name: "Allow", exact: true }).click();
+    await v.getByText("Patched three files.").waitFor({ timeout: step });
+    assert.equal(fs.readFileSync(path.join(fake.workspace, "a.txt"), "utf8"), "one\ntwo again\nthree\n");
+    assert.equal(fs.existsSync(path.join(fake.workspace, "calc.ts")), false);
+  });
+});
+
+test("a running command: the card says it leaves the sandbox and why, then shows its output as it comes", opts, (t) => {
+  if (!caps.nativeTools) return t.skip("this deckhand does not declare the nativeTools capability of protocol 1.2");
+  return ui("streaming", async () => {
+    const v = await openChat();
+    await send(v, "count slowly");
+    const card = v.locator(".permission.pending");
+    await card.waitFor({ timeout: step });
+    await card.locator(".sandbox.out").waitFor({ timeout: step });
+    assert.match(await card.locator(".why").innerText(), /prints slowly, to show streaming/);
+    await shot("exec-permission");
+    await card.getByRole("button", { name: "Allow", exact: true }).click();
+    const running = v.locator("details.tool.running pre.output.live");
+    await running.filter({ hasText: "step-2" }).waitFor({ timeout: step });
+    assert.doesNotMatch(await running.innerText(), /step-6/);
+    await shot("streaming-command");
+    await v.getByText("Counted.").waitFor({ timeout: step });
+  });
+});
+
+test("the limits meter: the status bar names each window with its use", opts, (t) => {
+  if (!caps.limits) return t.skip("this deckhand does not declare the limits capability of protocol 1.2");
+  return ui("limits", async () => {
+    await statusItem().filter({ hasText: "5h 12% · weekly 40%" }).waitFor({ timeout: step });
+    await shot("limits-meter");
+  });
+});

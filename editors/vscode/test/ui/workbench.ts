@@ -33,12 +33,14 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   /** Starts logged in with this API key (in deckhand's auth.json). */
   apiKey?: string;
+  /** Flags for the fake (--rate-limits). */
+  fakeArgs?: string[];
 }
 
 /** Starts the fake with steps, prepares the workspace and home, and opens the workbench. */
 export async function start(steps: Step[], o: StartOptions = {}): Promise<void> {
   const codeServer = need("CODE_SERVER");
-  fake = await startFake(steps);
+  fake = await startFake(steps, o.fakeArgs ?? []);
   for (const [name, text] of Object.entries(o.files ?? {})) fs.writeFileSync(path.join(fake.workspace, name), text);
   if (o.apiKey) fs.writeFileSync(path.join(fake.home, "auth.json"), JSON.stringify({ openai: { type: "api", key: o.apiKey } }), { mode: 0o600 });
   const settings = o.settings ?? {};
