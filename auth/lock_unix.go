@@ -13,7 +13,7 @@ import (
 // no error when another holder has the lock. The kernel drops the lock when
 // its holder dies, however it dies, so stale is not needed here.
 func TryLock(path string, stale time.Duration) (release func(), err error) {
-	f, err := openRegular(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := OpenRegular(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}

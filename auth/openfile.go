@@ -7,10 +7,10 @@ import (
 	"syscall"
 )
 
-// openRegular opens auth.json or its lock without blocking and refuses
-// anything but a regular file: a FIFO in its place made deckhand wait for
-// ever.
-func openRegular(path string, flag int, perm os.FileMode) (*os.File, error) {
+// OpenRegular opens a file of deckhand's own (auth.json, its lock, a
+// session file) without blocking, and refuses anything but a regular file:
+// a FIFO put in its place made a plain open wait for a writer for ever.
+func OpenRegular(path string, flag int, perm os.FileMode) (*os.File, error) {
 	f, err := os.OpenFile(path, flag|syscall.O_NONBLOCK, perm)
 	if err != nil {
 		return nil, err
@@ -32,7 +32,7 @@ const maxAuthFile = 16 << 20
 
 // readRegular reads a regular file of at most maxAuthFile bytes.
 func readRegular(path string) ([]byte, error) {
-	f, err := openRegular(path, os.O_RDONLY, 0)
+	f, err := OpenRegular(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}

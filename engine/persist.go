@@ -12,6 +12,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/tools"
+
+	"github.com/deckhand-dev/deckhand/auth"
 )
 
 // diskState is what a session knows of its file. The file is written only
@@ -237,7 +239,7 @@ func canonical(root string) string {
 // summary reads what a list shows of a session file.
 func (st *Store) summary(id string) SessionSummary {
 	sum := SessionSummary{SessionID: id}
-	f, err := openRegular(st.path(id), os.O_RDONLY, 0)
+	f, err := auth.OpenRegular(st.path(id), os.O_RDONLY, 0)
 	if err != nil {
 		sum.Broken, sum.Error = true, err.Error()
 		return sum

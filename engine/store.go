@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/deckhand-dev/deckhand/auth"
 )
 
 // Store keeps sessions on disk, one append-only JSON Lines file per session
@@ -248,7 +250,7 @@ func (st *Store) Load(id string) (*Stored, error) {
 	if !validID(id) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}
-	f, err := openRegular(st.path(id), os.O_RDONLY, 0)
+	f, err := auth.OpenRegular(st.path(id), os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &UnknownSessionError{SessionID: id}
 	}

@@ -42,7 +42,7 @@ type sessionFile struct {
 // on a line of its own. A missing file is created with header.
 func (st *Store) openFile(id string, known int64, header *Record) (*sessionFile, error) {
 	if known == 0 {
-		f, err := openRegular(st.path(id), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+		f, err := auth.OpenRegular(st.path(id), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("create the session file: %w", err)
 		}
@@ -59,7 +59,7 @@ func (st *Store) openFile(id string, known int64, header *Record) (*sessionFile,
 		syncDir(st.dir)
 		return sf, nil
 	}
-	f, err := openRegular(st.path(id), os.O_WRONLY|os.O_APPEND, 0)
+	f, err := auth.OpenRegular(st.path(id), os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open the session file: %w", err)
 	}
