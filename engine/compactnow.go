@@ -33,17 +33,7 @@ func (e *Engine) CompactSession(ctx context.Context, id, model, effort string) (
 	if err != nil {
 		return 0, 0, err
 	}
-	if t.model == "" {
-		t.model = e.defaultModel(ctx, cred)
-	}
-	t.codex = cred.Type == "oauth"
-	t.entry, _ = e.entryFor(ctx, cred, t.model)
-	if t.effort == "" {
-		t.effort = "medium"
-		if t.codex {
-			t.effort = t.entry.defaultEffort()
-		}
-	}
+	t.settle(ctx, cred)
 	t.window = e.contextWindow(ctx, cred, t.model)
 	before = t.contextTokens(history)
 	compacted, err := t.compact(ctx, cred, history)

@@ -119,17 +119,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		return TurnResult{}, err
 	}
 	t.credAt = time.Now()
-	if t.model == "" {
-		t.model = e.defaultModel(ctx, cred)
-	}
-	t.codex = cred.Type == "oauth"
-	t.entry, _ = e.entryFor(ctx, cred, t.model)
-	if t.effort == "" {
-		t.effort = "medium"
-		if t.codex {
-			t.effort = t.entry.defaultEffort()
-		}
-	}
+	t.settle(ctx, cred)
 
 	if t.images, err = t.attachedImages(req.Attachments); err != nil {
 		if created {
@@ -350,5 +340,23 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// settle fixes what the turn runs on once the login is known: the model
+// (the login's default when none was chosen), the branch, the model's
+// catalog entry and the effort (the entry's default when none was chosen).
+func (t *turn) settle(ctx context.Context, cred auth.Credential) {
+	e := t.e
+	if t.model == "" {
+		t.model = e.defaultModel(ctx, cred)
+	}
+	t.codex = cred.Type == "oauth"
+	t.entry, _ = e.entryFor(ctx, cred, t.model)
+	if t.effort == "" {
+		t.effort = "medium"
+		if t.codex {
+			t.effort = t.entry.defaultEffort()
+		}
 	}
 }
