@@ -88,13 +88,7 @@ func toolCall(id, tool string, args map[string]any) upstreamtest.Reply {
 func TestHostileACPClientFiles(t *testing.T) {
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
-	ws := t.TempDir()
-	home := filepath.Join(ws, ".local", "share", "deckhand")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	tok := fake.Mint()
-	writeOAuth(t, home, tok, "acct_test_1", farFuture())
+	ws, home, tok := homeInWorkspace(t, fake)
 	before, err := os.ReadFile(filepath.Join(home, "auth.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -182,13 +182,7 @@ func TestHostileChildrenDieWithDeckhand(t *testing.T) {
 func TestHostileHomeInWorkspace(t *testing.T) {
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
-	ws := t.TempDir()
-	home := filepath.Join(ws, ".local", "share", "deckhand")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	tok := fake.Mint()
-	writeOAuth(t, home, tok, "acct_test_1", farFuture())
+	ws, home, tok := homeInWorkspace(t, fake)
 	writeFile(t, ws, ".ssh/id_ed25519", "PRIVATE-KEY-MATERIAL\n")
 	writeFile(t, ws, ".codex/auth.json", `{"tokens":{"refresh_token":"CODEX-REFRESH"}}`)
 	writeFile(t, ws, "notes.txt", "refresh the page\n")
@@ -411,4 +405,18 @@ func TestHostileEditorNeverReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// homeInWorkspace makes a workspace that holds deckhand's home at the XDG
+// place (the workspace is the user's home) with a ChatGPT login in it.
+func homeInWorkspace(t *testing.T, fake *upstreamtest.Server) (ws, home string, tok upstreamtest.Tokens) {
+	t.Helper()
+	ws = t.TempDir()
+	home = filepath.Join(ws, ".local", "share", "deckhand")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tok = fake.Mint()
+	writeOAuth(t, home, tok, "acct_test_1", farFuture())
+	return ws, home, tok
 }
