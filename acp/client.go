@@ -52,6 +52,8 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 		c.toolResult(ev)
 	case engine.EventToolOutput:
 		c.toolOutput(ev)
+	case engine.EventNotSaved:
+		c.notSaved(ev)
 	}
 }
 
