@@ -73,7 +73,7 @@ func PlanPatch(env *Env, input string) ([]patch.Change, Result, bool) {
 	if err != nil {
 		return nil, patchFailed(err), false
 	}
-	changes, err := patch.Plan(envFiles{env}, env.Root, p)
+	changes, err := patch.Plan(filesOf(env), env.Root, p)
 	if err != nil {
 		return nil, patchFailed(err), false
 	}
@@ -83,7 +83,7 @@ func PlanPatch(env *Env, input string) ([]patch.Change, Result, bool) {
 // CommitPatch writes planned changes: all of them, or none.
 func CommitPatch(env *Env, changes []patch.Change) Result {
 	began := time.Now()
-	if err := patch.Commit(envFiles{env}, changes); err != nil {
+	if err := patch.Commit(filesOf(env), changes); err != nil {
 		return patchFailed(err)
 	}
 	return Result{Output: execShaped(0, time.Since(began), patch.Summary(changes))}
@@ -131,6 +131,15 @@ func execShaped(code int, took time.Duration, output string) string {
 // patchFailed is the model's answer for a patch that did not apply.
 func patchFailed(err error) Result {
 	return Result{Output: "apply_patch verification failed: " + err.Error(), IsError: true}
+}
+
+// filesOf is where a patch reads and writes: the editor's buffers when it
+// serves the files, else the disk.
+func filesOf(env *Env) patch.Files {
+	if env.Buffers != nil {
+		return bufferFiles{env}
+	}
+	return envFiles{env}
 }
 
 // envFiles is patch.Files over the workspace, with the tools' confinement.

@@ -63,18 +63,26 @@ func (t globTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 		return res, nil
 	}
 	info, err := os.Stat(real)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fail("directory %q not found", dir), nil
-		}
+	var matches []globMatch
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && env.Overlay.unsavedDir(real):
+		// Only the editor has it, unsaved: its files are all there is.
+	case errors.Is(err, fs.ErrNotExist):
+		return fail("directory %q not found", dir), nil
+	case err != nil:
 		return fail("cannot search %q: %v", dir, unwrapPathError(err)), nil
-	}
-	if !info.IsDir() {
+	case !info.IsDir():
 		return fail("%q is not a directory", dir), nil
+	default:
+		if matches, err = globFiles(ctx, env.Root, real, pattern); err != nil {
+			return Result{}, err
+		}
 	}
-	matches, err := globFiles(ctx, env.Root, real, pattern)
-	if err != nil {
-		return Result{}, err
+	// The files the editor holds that are not on disk yet match as well.
+	for _, p := range env.Overlay.unsaved(real) {
+		if at, ok := env.Overlay.unsavedFile(p); ok && p != real && doublestar.MatchUnvalidated(pattern, filepath.ToSlash(p[len(real)+1:])) {
+			matches = append(matches, globMatch{rel: env.rel(p), modTime: at})
+		}
 	}
 	if len(matches) == 0 {
 		return Result{Output: fmt.Sprintf("No files match %q in %s.", p.Pattern, env.where(real))}, nil

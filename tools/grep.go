@@ -67,22 +67,40 @@ func (t grepTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if !ok {
 		return res, nil
 	}
+	s := &search{
+		root:       env.Root,
+		matcher:    matcher,
+		include:    include,
+		maxMatches: cmp.Or(t.maxMatches, grepMaxMatches),
+		overlay:    env.Overlay,
+	}
 	info, err := os.Stat(real)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Not on disk: the editor may hold it, unsaved.
+		if _, ok := env.Overlay.unsavedFile(real); ok {
+			var buf scratch
+			s.hits, _ = s.file(real, env.rel(real), &buf)
+			return Result{Output: s.render(p.Pattern, env.where(real))}, nil
+		}
+		if env.Overlay.unsavedDir(real) {
+			if err := s.unsaved(ctx, env, real); err != nil {
+				return Result{}, err
+			}
+			return Result{Output: s.render(p.Pattern, env.where(real))}, nil
+		}
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fail("path %q not found", target), nil
 		}
 		return fail("cannot search %q: %v", target, unwrapPathError(err)), nil
 	}
-	s := &search{
-		root:       env.Root,
-		matcher:    matcher,
-		include:    include,
-		maxMatches: cmp.Or(t.maxMatches, grepMaxMatches),
-	}
 	switch {
 	case info.IsDir():
 		if err := s.dir(ctx, env.Root, real); err != nil {
+			return Result{}, err
+		}
+		if err := s.unsaved(ctx, env, real); err != nil {
 			return Result{}, err
 		}
 	case !info.Mode().IsRegular():

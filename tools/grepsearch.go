@@ -19,7 +19,8 @@ type search struct {
 	matcher    *lineMatcher
 	include    string
 	maxMatches int
-	root       string // the workspace: files are opened through it
+	root       string   // the workspace: files are opened through it
+	overlay    *Overlay // the editor's text of files it holds, read in place of the disk's
 
 	hits         []grepHit
 	found        atomic.Int64 // hits so far, across workers
@@ -107,7 +108,15 @@ func (s *search) full() bool {
 // file searches one file, reading it whole into buf (reused between the
 // files of one worker). A binary file returns errBinary.
 func (s *search) file(abs, rel string, buf *scratch) ([]grepHit, error) {
-	data, err := readInto(s.root, abs, &buf.data)
+	var data []byte
+	var err error
+	if text, ok := s.overlay.Text(abs); ok {
+		if data = []byte(text); len(data) > grepMaxFileSize {
+			data, err = nil, errTooLarge
+		}
+	} else {
+		data, err = readInto(s.root, abs, &buf.data)
+	}
 	if errors.Is(err, errTooLarge) {
 		s.skippedLarge.Add(1)
 	}
@@ -143,4 +152,22 @@ func readInto(root, path string, buf *[]byte) ([]byte, error) {
 	}
 	defer f.Close()
 	return readCapped(f, int(info.Size()), grepMaxFileSize, buf)
+}
+
+// unsaved searches the files below dir that the editor holds and the disk
+// does not have (files on disk were searched with the editor's text).
+func (s *search) unsaved(ctx context.Context, env *Env, dir string) error {
+	var buf scratch
+	for _, p := range env.Overlay.unsaved(dir) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if s.full() || p == dir || !s.includes(filepath.ToSlash(p[len(dir)+1:])) {
+			continue
+		}
+		if hits, err := s.file(p, env.rel(p), &buf); err == nil {
+			s.hits = append(s.hits, hits...)
+		}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -48,22 +49,31 @@ func (t listTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 		return res, nil
 	}
 	info, err := os.Stat(real)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fail("directory %q not found", p.Path), nil
-		}
+	onlyUnsaved := errors.Is(err, fs.ErrNotExist) && env.Overlay.unsavedDir(real)
+	switch {
+	case onlyUnsaved:
+	case errors.Is(err, fs.ErrNotExist):
+		return fail("directory %q not found", p.Path), nil
+	case err != nil:
 		return fail("cannot list %q: %v", p.Path, unwrapPathError(err)), nil
-	}
-	if !info.IsDir() {
+	case !info.IsDir():
 		return fail("%q is a file, not a directory: use read to see its content", p.Path), nil
 	}
 	limit := t.maxEntries
 	if limit <= 0 {
 		limit = listMaxEntries
 	}
-	tree, err := buildTree(ctx, env.Root, real, limit)
-	if err != nil {
-		return Result{}, err
+	tree := &tree{root: &treeNode{dir: true, expanded: true}}
+	if !onlyUnsaved {
+		if tree, err = buildTree(ctx, env.Root, real, limit); err != nil {
+			return Result{}, err
+		}
+	}
+	// The files the editor holds that are not on disk yet are listed too.
+	for _, f := range env.Overlay.unsaved(real) {
+		if f != real {
+			tree.root.addUnsaved(strings.Split(filepath.ToSlash(f[len(real)+1:]), "/"))
+		}
 	}
 	var b strings.Builder
 	b.WriteString(env.rel(real) + "/\n")
@@ -83,6 +93,7 @@ type treeNode struct {
 	link     string // target of a symbolic link
 	expanded bool
 	more     bool // expanded only in part
+	unsaved  bool // a file only the editor holds, not on disk
 	children []*treeNode
 }
 
@@ -143,11 +154,32 @@ func (n *treeNode) render(b *strings.Builder, depth int) {
 			b.WriteString("/ ...")
 		case c.dir:
 			b.WriteString("/")
+		case c.unsaved:
+			b.WriteString("  (in the editor, not saved to disk)")
 		}
 		b.WriteByte('\n')
 		c.render(b, depth+1)
 	}
 	if n.more {
 		b.WriteString(strings.Repeat("  ", depth) + "...\n")
+	}
+}
+
+// addUnsaved puts a file only the editor holds, at the path of segments
+// below n, in the tree in lexical order, with the directories it needs.
+func (n *treeNode) addUnsaved(segments []string) {
+	name := segments[0]
+	last := len(segments) == 1
+	i, found := slices.BinarySearchFunc(n.children, name, func(c *treeNode, name string) int { return strings.Compare(c.name, name) })
+	if found {
+		if !last && n.children[i].dir {
+			n.children[i].addUnsaved(segments[1:])
+		}
+		return
+	}
+	child := &treeNode{name: name, dir: !last, expanded: !last, unsaved: last}
+	n.children = slices.Insert(n.children, i, child)
+	if !last {
+		child.addUnsaved(segments[1:])
 	}
 }

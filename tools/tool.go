@@ -58,6 +58,11 @@ type Env struct {
 	Truncation TruncationPolicy
 	// Sandbox, when set, runs the call's command inside the OS sandbox.
 	Sandbox *CommandSandbox
+	// Buffers, when set, is where apply_patch reads and writes files: the
+	// editor's buffers (source.go). Overlay is the session's record of the
+	// files the editor holds, which grep, glob and list see.
+	Buffers Buffers
+	Overlay *Overlay
 
 	// beforeWrite, when set, runs after a write's path is resolved and
 	// checked and before anything is written: tests use it to change the
