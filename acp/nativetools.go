@@ -1,6 +1,7 @@
 package acp
 
 import (
+	"context"
 	"strings"
 
 	sdk "github.com/coder/acp-go-sdk"
@@ -19,7 +20,9 @@ const outputShown = 64 << 10
 // previewPatch is the content of an apply_patch call awaiting permission:
 // every file's diff; none when the patch cannot apply (the model is told).
 func (c *client) previewPatch(ev engine.TurnEvent) []sdk.ToolCallContent {
-	changes, ok := c.a.eng.PreviewPatch(ev.SessionID, ev.Arguments)
+	ctx, cancel := context.WithTimeout(context.Background(), previewWait)
+	changes, ok := c.a.eng.PreviewPatch(ctx, ev.SessionID, ev.Arguments)
+	cancel()
 	if !ok {
 		return nil
 	}

@@ -106,8 +106,8 @@ func (e *Engine) readForPreview(ctx context.Context, s *Session, real string) (s
 	if msg := tools.Forbidden(real, real); msg != "" {
 		return "", false, errors.New(msg)
 	}
-	if fc, ok := e.clientOf(s).(FileClient); ok && fc.ServesFiles(s.ID) {
-		text, err := fc.ReadTextFile(ctx, s.ID, real)
+	if b := buffersOf(ctx, e.clientOf(s), s); b != nil {
+		text, err := b.ReadText(real)
 		if err != nil {
 			// The client says no such file the way it likes; a file that is
 			// not on disk either is taken to be new.
@@ -129,4 +129,46 @@ func (e *Engine) readForPreview(ctx context.Context, s *Session, real string) (s
 	}
 	b, err := os.ReadFile(real)
 	return string(b), true, err
+}
+
+// clientBuffers is the client's fs/* as the tools' file source for one call
+// (tools.Buffers): what it reads and writes is kept in the session's
+// overlay, for grep, glob and list.
+type clientBuffers struct {
+	ctx context.Context
+	fc  FileClient
+	s   *Session
+}
+
+// buffersOf returns the files client serves for s, nil when it serves none.
+func buffersOf(ctx context.Context, client Client, s *Session) tools.Buffers {
+	fc, ok := client.(FileClient)
+	if !ok || !fc.ServesFiles(s.ID) {
+		return nil
+	}
+	return clientBuffers{ctx: ctx, fc: fc, s: s}
+}
+
+func (b clientBuffers) ReadText(path string) (string, error) {
+	text, err := b.fc.ReadTextFile(b.ctx, b.s.ID, path)
+	if err != nil {
+		return "", err
+	}
+	b.s.overlay.Record(path, text)
+	return text, nil
+}
+
+func (b clientBuffers) WriteText(path, content string) error {
+	if err := b.fc.WriteTextFile(b.ctx, b.s.ID, path, content); err != nil {
+		return err
+	}
+	b.s.overlay.Record(path, content)
+	return nil
+}
+
+// useClientFiles makes env read and write through the client's buffers
+// when it serves the session's files, and lets every tool see the files the
+// client holds.
+func (t *turn) useClientFiles(ctx context.Context, env *tools.Env) {
+	env.Buffers, env.Overlay = buffersOf(ctx, t.client, t.s), &t.s.overlay
 }

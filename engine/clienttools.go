@@ -31,11 +31,11 @@ func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled
 	root := t.s.root
 	switch c.Name {
 	case "read", "write", "edit":
-		fc, ok := t.client.(FileClient)
-		if !ok || !fc.ServesFiles(t.s.ID) {
+		b := buffersOf(ctx, t.client, t.s)
+		if b == nil {
 			return callOutcome{}, false
 		}
-		return t.fileCall(ctx, fc, root, c), true
+		return t.fileCall(b, root, c), true
 	case "bash":
 		tc, ok := t.client.(TerminalClient)
 		if !ok || !tc.ServesTerminals(t.s.ID) {
@@ -69,7 +69,7 @@ func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled
 	return callOutcome{}, false
 }
 
-func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c Item) callOutcome {
+func (t *turn) fileCall(fc tools.Buffers, root string, c Item) callOutcome {
 	var p struct {
 		Path       string `json:"path"`
 		Offset     int    `json:"offset"`
@@ -93,18 +93,18 @@ func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c Item)
 	rel, _ := filepath.Rel(root, real)
 	switch c.Name {
 	case "read":
-		text, err := fc.ReadTextFile(ctx, t.s.ID, real)
+		text, err := fc.ReadText(real)
 		if err != nil {
 			return callOutcome{output: fmt.Sprintf("cannot read %q: %v", p.Path, err)}
 		}
 		return callOutcome{output: numberLines(text, p.Offset, p.Limit), ok: true}
 	case "write":
-		if err := fc.WriteTextFile(ctx, t.s.ID, real, p.Content); err != nil {
+		if err := fc.WriteText(real, p.Content); err != nil {
 			return callOutcome{output: fmt.Sprintf("cannot write %q: %v", p.Path, err)}
 		}
 		return callOutcome{output: fmt.Sprintf("wrote %s (%d bytes) in the editor", rel, len(p.Content)), ok: true}
 	default: // edit
-		old, err := fc.ReadTextFile(ctx, t.s.ID, real)
+		old, err := fc.ReadText(real)
 		if err != nil && p.OldString != "" {
 			return callOutcome{output: fmt.Sprintf("cannot edit %q: %v", p.Path, err)}
 		}
@@ -123,7 +123,7 @@ func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c Item)
 				return callOutcome{output: msg}
 			}
 		}
-		if err := fc.WriteTextFile(ctx, t.s.ID, real, after); err != nil {
+		if err := fc.WriteText(real, after); err != nil {
 			return callOutcome{output: fmt.Sprintf("cannot write %q: %v", p.Path, err)}
 		}
 		return callOutcome{output: fmt.Sprintf("edited %s in the editor: replaced %d occurrence(s)", rel, count), ok: true}

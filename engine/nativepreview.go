@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -63,12 +64,16 @@ func execPreview(env *tools.Env, args string) (command, cwd, justification strin
 // TurnEvent carries them) would change, one FileChange per file, for a
 // client that shows changes as diffs: a move shows at its destination, a
 // deletion as the file emptied. ok is false when the patch cannot apply.
-func (e *Engine) PreviewPatch(sessionID string, args json.RawMessage) ([]FileChange, bool) {
+// The files are read through the client when it serves them (ctx bounds
+// that).
+func (e *Engine) PreviewPatch(ctx context.Context, sessionID string, args json.RawMessage) ([]FileChange, bool) {
 	s, ok := e.sessionOf(sessionID)
 	if !ok {
 		return nil, false
 	}
-	changes, _, ok := tools.PlanPatch(&tools.Env{Root: s.root, Ledger: s.ledger}, tools.PatchInput(args))
+	// Read as the patch will: through the client when it serves the files.
+	env := &tools.Env{Root: s.root, Ledger: s.ledger, Buffers: buffersOf(ctx, e.clientOf(s), s), Overlay: &s.overlay}
+	changes, _, ok := tools.PlanPatch(env, tools.PatchInput(args))
 	if !ok {
 		return nil, false
 	}

@@ -22,6 +22,9 @@ type Session struct {
 	ledger      *tools.Ledger
 	execs       *tools.Execs // commands of exec_command still running
 
+	// overlay holds the files the client's fs/* holds (clientsource.go).
+	overlay tools.Overlay
+
 	mu      sync.Mutex
 	history []Item
 	turn    *runningTurn
