@@ -40,8 +40,8 @@ const overlayMaxBytes = 32 << 20
 // the text deckhand last read or wrote through the editor, and what the disk
 // held then. An entry counts only while the disk is as it was when it was
 // recorded; a file changed on disk since (saved, or changed by a command) is
-// the disk's again. A nil Overlay records nothing. It is safe for concurrent
-// use.
+// the disk's again. The zero Overlay is empty and ready; a nil one records
+// nothing. It is safe for concurrent use.
 type Overlay struct {
 	mu    sync.Mutex
 	files map[string]*overlayFile
@@ -86,6 +86,9 @@ func (o *Overlay) Record(path, text string) {
 	o.dropLocked(path)
 	if len(text) > overlayMaxBytes {
 		return
+	}
+	if o.files == nil {
+		o.files = map[string]*overlayFile{}
 	}
 	o.seq++
 	o.files[path] = &overlayFile{text: text, disk: stamp, seq: o.seq, at: time.Now()}

@@ -63,6 +63,9 @@ type Env struct {
 	// files the editor holds, which grep, glob and list see.
 	Buffers Buffers
 	Overlay *Overlay
+	// Terminals, when set, is where exec_command runs its commands: the
+	// editor's terminals (terminal.go).
+	Terminals Terminals
 
 	// beforeWrite, when set, runs after a write's path is resolved and
 	// checked and before anything is written: tests use it to change the

@@ -122,7 +122,14 @@ func (execCommandTool) Run(ctx context.Context, env *Env, args json.RawMessage) 
 		return Result{}, err
 	}
 	began := time.Now()
-	proc, err := start(startSpec{dir: dir, shell: shellFor(p.Shell), login: p.Login != nil && *p.Login, tty: p.TTY, command: p.Cmd, sandbox: env.Sandbox})
+	var proc *process
+	var err error
+	if env.Terminals != nil {
+		// The editor runs it, in a terminal of its own (with bash).
+		proc, err = startOnTerminal(env.Terminals, p.Cmd, dir)
+	} else {
+		proc, err = start(startSpec{dir: dir, shell: shellFor(p.Shell), login: p.Login != nil && *p.Login, tty: p.TTY, command: p.Cmd, sandbox: env.Sandbox})
+	}
 	if err != nil {
 		return fail("cannot start the command: %v", err), nil
 	}

@@ -64,6 +64,7 @@ type process struct {
 
 	ended chan struct{} // closed once the command ended and its output is read
 	state *os.ProcessState
+	code  *int // the exit code of a command in an editor's terminal (terminal.go)
 }
 
 // Len is the number of live commands.
@@ -339,6 +340,9 @@ func (p *process) take() (head, tail []byte, omitted int64) {
 func (p *process) exitCode() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.code != nil {
+		return *p.code
+	}
 	if p.state == nil {
 		return -1
 	}
