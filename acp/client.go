@@ -31,6 +31,10 @@ type client struct {
 	// outputs a running command's output so far (nativetools.go).
 	patches map[string][]engine.FileChange
 	outputs map[string]*strings.Builder
+
+	// inTerminal holds the calls whose command runs in a terminal of the
+	// client's, which shows its output itself (delegate.go).
+	inTerminal sync.Map // call id -> terminal id
 }
 
 const methodUpdate = sdk.ClientMethodSessionUpdate
@@ -97,6 +101,7 @@ func (c *client) toolResult(ev engine.TurnEvent) {
 	delete(c.patches, ev.CallID)
 	delete(c.outputs, ev.CallID)
 	c.mu.Unlock()
+	c.inTerminal.Delete(ev.CallID)
 	status := sdk.ToolCallStatusCompleted
 	if !ev.OK {
 		status = sdk.ToolCallStatusFailed

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	sdk "github.com/coder/acp-go-sdk"
+
+	"github.com/deckhand-dev/deckhand/engine"
 )
 
 // The client's files and terminals (engine.FileClient, engine.TerminalClient).
@@ -96,4 +98,64 @@ func (c *client) RunCommand(ctx context.Context, sessionID, callID, command, dir
 		out.Output = "[output cut to its last 30 KiB]\n" + out.Output
 	}
 	return out.Output, status, nil
+}
+
+// execOutputLimit is how much of a command's output the client keeps for
+// exec_command, which polls it: as much as a local command keeps.
+const execOutputLimit = 1 << 20
+
+// StartTerminal implements engine.TerminalClient: exec_command's command
+// runs in a terminal of the client's, shown in the tool call, and polled
+// (terminal/output) until it ends, which may be after its call.
+func (c *client) StartTerminal(ctx context.Context, sessionID, callID, command, dir string) (engine.ClientTerminal, error) {
+	sid := sdk.SessionId(sessionID)
+	var created sdk.CreateTerminalResponse
+	if err := c.a.conn.Call(ctx, sdk.ClientMethodTerminalCreate, sdk.CreateTerminalRequest{
+		SessionId: sid, Command: "bash", Args: []string{"-c", command}, Cwd: sdk.Ptr(dir),
+		OutputByteLimit: sdk.Ptr(execOutputLimit)}, &created); err != nil {
+		return nil, err
+	}
+	c.inTerminal.Store(callID, created.TerminalId)
+	c.update(sessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
+		SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(callID),
+		Content: []sdk.ToolCallContent{sdk.ToolTerminalRef(created.TerminalId)}}})
+	return &terminal{c: c, ref: terminalRef{sid, created.TerminalId}}, nil
+}
+
+type terminalRef struct {
+	SessionID  sdk.SessionId `json:"sessionId"`
+	TerminalID string        `json:"terminalId"`
+}
+
+// terminal is a command in a terminal of the client's (engine.ClientTerminal).
+type terminal struct {
+	c   *client
+	ref terminalRef
+}
+
+func (t *terminal) Output(ctx context.Context) (string, bool, *int, error) {
+	var out sdk.TerminalOutputResponse
+	if err := t.c.a.conn.Call(ctx, sdk.ClientMethodTerminalOutput, t.ref, &out); err != nil {
+		return "", false, nil, err
+	}
+	if out.ExitStatus == nil {
+		return out.Output, out.Truncated, nil, nil
+	}
+	code := -1 // a signal
+	if out.ExitStatus.ExitCode != nil {
+		code = *out.ExitStatus.ExitCode
+	}
+	return out.Output, out.Truncated, &code, nil
+}
+
+func (t *terminal) Kill() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return t.c.a.conn.Call(ctx, sdk.ClientMethodTerminalKill, t.ref, nil)
+}
+
+func (t *terminal) Release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = t.c.a.conn.Call(ctx, sdk.ClientMethodTerminalRelease, t.ref, nil)
 }

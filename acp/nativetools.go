@@ -38,6 +38,9 @@ func (c *client) previewPatch(ev engine.TurnEvent) []sdk.ToolCallContent {
 
 // toolOutput shows a running command's output so far.
 func (c *client) toolOutput(ev engine.TurnEvent) {
+	if _, ok := c.inTerminal.Load(ev.CallID); ok {
+		return // the client's terminal, shown in the call, has it
+	}
 	c.mu.Lock()
 	b := c.outputs[ev.CallID]
 	if b == nil {

@@ -173,7 +173,7 @@ func (t *turn) planCommand(c Item) (plan *commandPlan, msg string) {
 // its own terminal (ACP), where deckhand's sandbox cannot reach.
 func (t *turn) commandOnClient(c Item) bool {
 	tc, ok := t.client.(TerminalClient)
-	return ok && c.Name == "bash" && tc.ServesTerminals(t.s.ID)
+	return ok && (c.Name == "bash" || c.Name == "exec_command") && tc.ServesTerminals(t.s.ID)
 }
 
 // ranSandboxed is what a call's result says of the sandbox: for a command,

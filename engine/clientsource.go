@@ -35,6 +35,19 @@ type TerminalClient interface {
 	// by SIGTERM"). When ctx reaches its deadline the command is killed and
 	// its output so far returned with a status that says so.
 	RunCommand(ctx context.Context, sessionID, callID, command, dir string) (output, status string, err error)
+	// StartTerminal runs the command of call callID with bash -c in dir,
+	// in a terminal shown in the call, and returns at once: exec_command's
+	// commands may outlive their call.
+	StartTerminal(ctx context.Context, sessionID, callID, command, dir string) (ClientTerminal, error)
+}
+
+// ClientTerminal is a command running in a terminal of the client's (the
+// tools' Terminal): its output so far (only its end when truncated) and,
+// once it ended, its exit code (-1 for a signal).
+type ClientTerminal interface {
+	Output(ctx context.Context) (output string, truncated bool, exit *int, err error)
+	Kill() error
+	Release()
 }
 
 // sessionOf finds a session by its id.
@@ -166,9 +179,25 @@ func (b clientBuffers) WriteText(path, content string) error {
 	return nil
 }
 
-// useClientFiles makes env read and write through the client's buffers
-// when it serves the session's files, and lets every tool see the files the
+// useClientSources makes env read and write through the client's buffers
+// when it serves the session's files, run exec_command's commands in its
+// terminals when it serves them, and lets every tool see the files the
 // client holds.
-func (t *turn) useClientFiles(ctx context.Context, env *tools.Env) {
+func (t *turn) useClientSources(ctx context.Context, env *tools.Env, c Item) {
 	env.Buffers, env.Overlay = buffersOf(ctx, t.client, t.s), &t.s.overlay
+	if tc, ok := t.client.(TerminalClient); ok && tc.ServesTerminals(t.s.ID) {
+		env.Terminals = clientTerminals{ctx: ctx, tc: tc, sessionID: t.s.ID, callID: c.CallID}
+	}
+}
+
+// clientTerminals is the client's terminal/* as the tools' command source
+// for one call (tools.Terminals).
+type clientTerminals struct {
+	ctx               context.Context
+	tc                TerminalClient
+	sessionID, callID string
+}
+
+func (c clientTerminals) Start(command, dir string) (tools.Terminal, error) {
+	return c.tc.StartTerminal(c.ctx, c.sessionID, c.callID, command, dir)
 }

@@ -161,7 +161,7 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are %s", c.Name, toolNames(t.toolList()))}
 	}
 	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger, Execs: t.s.execs, Truncation: t.truncation()}
-	t.useClientFiles(ctx, env)
+	t.useClientSources(ctx, env, c)
 	if !tool.ReadOnly() || t.guarded(c) {
 		if msg, ok := t.permit(ctx, c, tool, env); !ok {
 			return callOutcome{output: msg}

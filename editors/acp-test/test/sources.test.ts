@@ -179,6 +179,80 @@ it("apply_patch reads and writes the client's buffers, and deckhand's own folder
   }).finally(() => rmSync(dir, { recursive: true, force: true }));
 });
 
+/** A ChatGPT login (device code) on gpt-5.5, whose tools are apply_patch and exec_command. */
+async function codexSession(h: Harness): Promise<string> {
+  await rejects(h.agent.request("authenticate", { methodId: "chat-gpt-device-code" }));
+  await h.agent.request("authenticate", { methodId: "chat-gpt-device-code" });
+  const s = await h.newSession();
+  const model = s.configOptions!.find((o) => o.category === "model")!;
+  await h.agent.request("session/set_config_option", { sessionId: s.sessionId, configId: model.id, value: "gpt-5.5" });
+  return s.sessionId;
+}
+
+it("exec_command runs in the client's terminal, shown in the call; a command that outlives its call runs on until the session closes", async () => {
+  const steps = [
+    { calls: [{ id: "x1", name: "exec_command", arguments: { cmd: "npm test > made-here.txt" } }] },
+    { calls: [{ id: "x2", name: "exec_command", arguments: { cmd: "tail -f app.log", yield_time_ms: 250 } }] },
+    { text: "Ran them." },
+  ] as Step[];
+  const calls: string[] = [];
+  const terminals = new Map<string, { command: string; began: number; killed: boolean; polls: number }>();
+  const outputOf = (t: { command: string; began: number; killed: boolean }) => {
+    const n = Math.floor((Date.now() - t.began) / 100);
+    if (t.command.startsWith("-c npm")) {
+      const lines = Math.min(n, 5);
+      const output = Array.from({ length: lines }, (_, i) => `test ${i + 1} ok\n`).join("");
+      return { output, truncated: false, exitStatus: lines === 5 ? { exitCode: 2 } : undefined };
+    }
+    return { output: "log line\n".repeat(Math.min(n, 50)), truncated: false, exitStatus: t.killed ? { exitCode: null, signal: "SIGKILL" } : undefined };
+  };
+  const h = await start({
+    steps,
+    handlers: (app) => app
+      .onRequest("terminal/create", ({ params }) => {
+        const id = `t${terminals.size + 1}`;
+        calls.push(`create ${id}`);
+        terminals.set(id, { command: (params.args ?? []).join(" "), began: Date.now(), killed: false, polls: 0 });
+        assert.equal(params.command, "bash");
+        assert.equal(params.cwd, h.workspace);
+        return { terminalId: id };
+      })
+      .onRequest("terminal/output", ({ params }) => {
+        const t = terminals.get(params.terminalId)!;
+        t.polls++;
+        return outputOf(t);
+      })
+      .onRequest("terminal/kill", ({ params }) => { calls.push(`kill ${params.terminalId}`); terminals.get(params.terminalId)!.killed = true; return {}; })
+      .onRequest("terminal/release", ({ params }) => { calls.push(`release ${params.terminalId}`); return {}; })
+      .onRequest("terminal/wait_for_exit", () => { calls.push("wait"); return new Promise(() => {}); }),
+  });
+  await withAgent(h, async () => {
+    await h.initialize({ terminal: true });
+    const sid = await codexSession(h);
+    h.answers = ["allow_once", "allow_once"];
+    const res = await h.agent.request("session/prompt", { sessionId: sid, prompt: [{ type: "text", text: "run" }] });
+    assert.equal(res.stopReason, "end_turn");
+    assert.deepEqual([...terminals.values()].map((t) => t.command), ["-c npm test > made-here.txt", "-c tail -f app.log"]);
+    assert.ok(!existsSync(join(h.workspace, "made-here.txt")), "deckhand ran the command itself");
+    // The first ran to its end: its terminal was shown while it ran, its output and code are the result.
+    const updates = h.of(sid);
+    const shown = updates.findIndex((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "x1" && u.content?.some((c) => c.type === "terminal" && c.terminalId === "t1"));
+    const done = updates.findIndex((u) => u.sessionUpdate === "tool_call_update" && u.toolCallId === "x1" && u.status === "completed");
+    assert.ok(shown >= 0 && done > shown, "the terminal was not shown in the call while it ran");
+    const out = result(h, sid, "x1");
+    assert.match(out, /Process exited with code 2/, out);
+    assert.match(out, /test 1 ok[\s\S]*test 5 ok/, out);
+    assert.ok(terminals.get("t1")!.polls > 1, "the output was not polled while the command ran");
+    // The second yielded, still running; it is killed and released when the session closes.
+    assert.match(result(h, sid, "x2"), /Process running with session ID \d+[\s\S]*log line/);
+    assert.deepEqual(calls, ["create t1", "release t1", "create t2"]);
+    await h.agent.request("session/close", { sessionId: sid });
+    const deadline = Date.now() + 10_000;
+    while (!calls.includes("release t2") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(calls, ["create t1", "release t1", "create t2", "kill t2", "release t2"]);
+  });
+});
+
 async function rejects(p: Promise<unknown>): Promise<void> {
   await p.then(() => assert.fail("the request succeeded"), () => undefined);
 }
