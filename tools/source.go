@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/deckhand-dev/deckhand/tools/patch"
@@ -47,6 +48,7 @@ type Overlay struct {
 	files map[string]*overlayFile
 	bytes int
 	seq   uint64
+	count atomic.Int64 // len(files), read without the lock: grep asks for every file
 }
 
 type overlayFile struct {
@@ -93,6 +95,7 @@ func (o *Overlay) Record(path, text string) {
 	o.seq++
 	o.files[path] = &overlayFile{text: text, disk: stamp, seq: o.seq, at: time.Now()}
 	o.bytes += len(text)
+	o.count.Add(1)
 	for o.bytes > overlayMaxBytes {
 		oldest := ""
 		var seq uint64
@@ -119,13 +122,14 @@ func (o *Overlay) dropLocked(path string) {
 	if f, ok := o.files[path]; ok {
 		o.bytes -= len(f.text)
 		delete(o.files, path)
+		o.count.Add(-1)
 	}
 }
 
 // live returns the entry for path while the disk is as it was when it was
 // recorded; a stale entry is dropped.
 func (o *Overlay) live(path string) (*overlayFile, bool) {
-	if o == nil {
+	if o == nil || o.count.Load() == 0 {
 		return nil, false
 	}
 	o.mu.Lock()
@@ -158,7 +162,7 @@ func (o *Overlay) Text(path string) (string, bool) {
 // unsaved lists the files below dir (or dir itself) that the editor holds
 // and the disk does not have, in lexical order.
 func (o *Overlay) unsaved(dir string) []string {
-	if o == nil {
+	if o == nil || o.count.Load() == 0 {
 		return nil
 	}
 	o.mu.Lock()

@@ -1,6 +1,8 @@
 package tools
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -158,5 +160,24 @@ func TestApplyPatchThroughBuffers(t *testing.T) {
 	res = runTool(t, ApplyPatchTool(), env, "*** Begin Patch\n*** Update File: .local/share/deckhand/auth.json\n@@\n-{}\n+{\"x\":1}\n*** End Patch")
 	if !res.IsError || len(b.reads) != 0 {
 		t.Errorf("a patch of deckhand's home went to the editor: %+v, reads %v", res, b.reads)
+	}
+}
+
+// BenchmarkGrepOverlay greps Go's source tree with an overlay holding one
+// buffer, which every file of the walk is looked up in (compare
+// BenchmarkGrep, without one).
+func BenchmarkGrepOverlay(b *testing.B) {
+	env, err := NewEnv(goSource(b))
+	if err != nil {
+		b.Skip(err)
+	}
+	env.Overlay = NewOverlay()
+	env.Overlay.Record(filepath.Join(env.Root, "fmt", "print.go"), "package fmt\nfunc NewBuffer() {}\n")
+	args, _ := json.Marshal(map[string]string{"pattern": benchPattern})
+	for b.Loop() {
+		res, err := grepTool{maxMatches: 1 << 30}.Run(context.Background(), env, args)
+		if err != nil || res.IsError || !strings.Contains(res.Output, "fmt/print.go:2:func NewBuffer") {
+			b.Fatalf("%v %.200s", err, res.Output)
+		}
 	}
 }
