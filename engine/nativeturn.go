@@ -127,3 +127,32 @@ func (t *turn) reportWebSearch(o responses.ResponseOutputItemUnion) {
 	}
 	t.emit(TurnEvent{Kind: EventToolResult, CallID: ws.ID, Name: "web_search", OK: ok, Output: out})
 }
+
+// Source is a web page the answer cites.
+type Source struct {
+	URL   string
+	Title string
+}
+
+// noteCitations keeps the web pages a message of the answer cites (its
+// url_citation annotations, after a hosted web search), each once, for the
+// turn's result.
+func (t *turn) noteCitations(o responses.ResponseOutputItemUnion) {
+	if o.Type != "message" {
+		return
+	}
+	for _, c := range o.Content {
+		for _, a := range c.Annotations {
+			if a.Type != "url_citation" || a.URL == "" {
+				continue
+			}
+			seen := false
+			for _, s := range t.sources {
+				seen = seen || s.URL == a.URL
+			}
+			if !seen {
+				t.sources = append(t.sources, Source{URL: a.URL, Title: a.Title})
+			}
+		}
+	}
+}

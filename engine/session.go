@@ -136,6 +136,8 @@ type TurnResult struct {
 	Text       string
 	Steps      int
 	Usage      Usage
+	// Sources are the web pages the answer cites, in the order first cited.
+	Sources []Source
 }
 
 // NewSession starts an empty session with its own workspace root and

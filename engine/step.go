@@ -73,6 +73,7 @@ func (t *turn) stream(ctx context.Context, svc responses.ResponseService, params
 			t.emit(TurnEvent{Kind: EventDelta, Text: ev.Delta})
 		case "response.output_item.done":
 			t.reportWebSearch(ev.Item)
+			t.noteCitations(ev.Item)
 			if text, ok := refusalOf(ev.Item); ok {
 				refused = true
 				if !refusals[ev.Item.ID] {

@@ -56,6 +56,9 @@ type turn struct {
 	// emitMu keeps events in one file: a running command's output is
 	// reported from its reading goroutine (nativeturn.go).
 	emitMu sync.Mutex
+
+	// sources are the web pages the answer cites (nativeturn.go).
+	sources []Source
 }
 
 func (t *turn) emit(ev TurnEvent) {
@@ -148,6 +151,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	res, history, err := t.loop(ctx, cred, history)
 	t.closeCode() // no script runs past its turn
 	res.SessionID, res.TurnID = s.ID, t.id
+	res.Sources = t.sources
 	res.Usage.ContextTokens, res.Usage.ContextWindow = t.contextTokens(history), t.window
 	if ctx.Err() != nil {
 		// Cancelled: whatever ran is kept, every call gets an output.

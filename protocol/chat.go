@@ -46,6 +46,15 @@ type ChatResult struct {
 	Text       string `json:"text"`
 	Steps      int    `json:"steps"`
 	Usage      Usage  `json:"usage"`
+	// Sources are the web pages the answer cites (after a web search), in
+	// the order first cited; absent when it cites none.
+	Sources []Source `json:"sources,omitempty"`
+}
+
+// Source is a web page an answer cites.
+type Source struct {
+	URL   string `json:"url"`
+	Title string `json:"title,omitempty"`
 }
 
 // TurnRef is in every chat notification.

@@ -141,6 +141,7 @@ func (s *Server) registerChat() {
 			Text: res.Text, Steps: res.Steps,
 			Usage: protocol.Usage{InputTokens: res.Usage.InputTokens, OutputTokens: res.Usage.OutputTokens,
 				ContextTokens: res.Usage.ContextTokens, ContextWindow: res.Usage.ContextWindow},
+			Sources: wireSources(res.Sources),
 		}, nil
 	})
 	request(s, protocol.MethodCancel, true, func(ctx context.Context, p protocol.CancelParams) (any, error) {
@@ -183,4 +184,13 @@ func rfc3339(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// wireSources are the pages an answer cites; nil for none.
+func wireSources(sources []engine.Source) []protocol.Source {
+	var out []protocol.Source
+	for _, s := range sources {
+		out = append(out, protocol.Source{URL: s.URL, Title: s.Title})
+	}
+	return out
 }

@@ -57,6 +57,8 @@ func (sc *script) render(meta responseMeta) []sseEvent {
 			r.finish(idx, item)
 		case segRefusal:
 			r.refusal(seg)
+		case segWebSearch:
+			r.webSearch(seg)
 		}
 	}
 	usage := obj{
@@ -179,7 +181,12 @@ func (r *renderer) message(seg segment) {
 	r.emit("response.output_text.done", obj{
 		"item_id": seg.id, "output_index": idx, "content_index": 0, "text": seg.text, "logprobs": []any{},
 	})
-	part := obj{"type": "output_text", "text": seg.text, "annotations": []any{}, "logprobs": []any{}}
+	for i, a := range seg.annotations {
+		r.emit("response.output_text.annotation.added", obj{
+			"item_id": seg.id, "output_index": idx, "content_index": 0, "annotation_index": i, "annotation": a,
+		})
+	}
+	part := obj{"type": "output_text", "text": seg.text, "annotations": annotationsOf(seg), "logprobs": []any{}}
 	r.emit("response.content_part.done", obj{
 		"item_id": seg.id, "output_index": idx, "content_index": 0, "part": part,
 	})

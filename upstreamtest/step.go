@@ -64,6 +64,7 @@ const (
 	segCustomCall // custom.go
 	segCompaction
 	segRefusal
+	segWebSearch // websearch.go
 )
 
 // segment is one output item, or one raw event.
@@ -74,6 +75,10 @@ type segment struct {
 	encrypted string
 	callID    string
 	name      string
+	// sources and annotations: a web search's pages, a message's
+	// citations (websearch.go).
+	sources     []string
+	annotations []obj
 }
 
 type endKind int
