@@ -101,8 +101,9 @@ func (c *client) RunCommand(ctx context.Context, sessionID, callID, command, dir
 }
 
 // execOutputLimit is how much of a command's output the client keeps for
-// exec_command, which polls it: as much as a local command keeps.
-const execOutputLimit = 1 << 20
+// exec_command. Every poll carries all of it, so it is well below what a
+// local command keeps, and still far more than the model is shown.
+const execOutputLimit = 256 << 10
 
 // StartTerminal implements engine.TerminalClient: exec_command's command
 // runs in a terminal of the client's, shown in the tool call, and polled
