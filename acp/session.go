@@ -620,6 +620,7 @@ func (a *Agent) prompt(ctx context.Context, pr promptRequest) (any, error) {
 	}
 	u := res.Usage
 	a.noteUsage(s, u)
+	a.citeSources(s.id, res.Sources)
 	return sdk.PromptResponse{StopReason: stopReason(res.StopReason), Usage: &sdk.Usage{
 		InputTokens: int(u.InputTokens), OutputTokens: int(u.OutputTokens), TotalTokens: int(u.InputTokens + u.OutputTokens)}}, nil
 }

@@ -1,6 +1,7 @@
 package acp
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -54,6 +55,13 @@ func viewOf(root, name string, args json.RawMessage) toolView {
 		v.kind, v.title, v.mutating = sdk.ToolKindEdit, "Apply a patch", true
 	case "view_image":
 		v.kind, v.title = sdk.ToolKindRead, "View "+p.Path
+	case "web_search": // the service's search: what it looked for, or opened
+		var w struct{ Query, URL string }
+		_ = json.Unmarshal(args, &w)
+		v.kind, v.title = sdk.ToolKindFetch, "Search the web"
+		if q := cmp.Or(w.Query, w.URL); q != "" {
+			v.title = fmt.Sprintf("Search the web: %s", oneLine(q))
+		}
 	}
 	if p.Path != "" {
 		path := p.Path

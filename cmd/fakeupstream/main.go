@@ -22,7 +22,9 @@
 //	  "delayMs": 20, "stall": false, "error": {"status": 429, "body": "{…}"}}]
 //
 // A call with "input" in place of "arguments" is a custom tool call (a
-// freeform tool such as apply_patch) whose input is that text.
+// freeform tool such as apply_patch) whose input is that text. A step with
+// "webSearch": {"query", "sources": [urls]} makes a hosted web search before
+// its text, and "citations": [{"url", "title"}] the text's citations.
 package main
 
 import (
@@ -62,6 +64,16 @@ type step struct {
 	Incomplete string `json:"incomplete"`
 	// Usage is the [input, output] tokens the step reports.
 	Usage *[2]int `json:"usage"`
+	// WebSearch comes before the text: a hosted web search for query
+	// that read sources. Citations are url_citation annotations of the text.
+	WebSearch *struct {
+		Query   string   `json:"query"`
+		Sources []string `json:"sources"`
+	} `json:"webSearch"`
+	Citations []struct {
+		URL   string `json:"url"`
+		Title string `json:"title"`
+	} `json:"citations"`
 	Error *struct {
 		Status int    `json:"status"`
 		Body   string `json:"body"`
@@ -194,8 +206,14 @@ func load(path string) ([]upstreamtest.Reply, error) {
 		if s.Reasoning != "" {
 			b = b.Reasoning(s.Reasoning, "enc")
 		}
+		if s.WebSearch != nil {
+			b = b.WebSearch(s.WebSearch.Query, s.WebSearch.Sources...)
+		}
 		if s.Text != "" {
 			b = b.Text(s.Text)
+			for _, c := range s.Citations {
+				b = b.Cite(c.URL, c.Title)
+			}
 		}
 		if s.Refusal != "" {
 			b = b.Refusal(s.Refusal)

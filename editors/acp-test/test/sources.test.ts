@@ -253,6 +253,29 @@ it("exec_command runs in the client's terminal, shown in the call; a command tha
   });
 });
 
+it("a hosted web search is a tool call, and the pages the answer cites close the message as resource links", async () => {
+  const steps = [{
+    webSearch: { query: "deckhand release notes", sources: ["https://example.com/releases", "https://example.org/blog"] },
+    text: "Version 2 shipped in May.",
+    citations: [{ url: "https://example.com/releases", title: "Releases" }, { url: "https://example.org/blog", title: "The blog" }],
+  }] as unknown as Step[];
+  const h = await start({ steps });
+  await withAgent(h, async () => {
+    await h.initialize();
+    const sid = await codexSession(h);
+    const res = await h.agent.request("session/prompt", { sessionId: sid, prompt: [{ type: "text", text: "what shipped?" }] });
+    assert.equal(res.stopReason, "end_turn");
+    const call = h.of(sid).find((u) => u.sessionUpdate === "tool_call" && JSON.stringify(u.rawInput ?? {}).includes("deckhand release notes")) as acp.ToolCall | undefined;
+    assert.ok(call, "the search is not a tool call");
+    assert.equal(call.kind, "fetch");
+    assert.equal(call.title, "Search the web: deckhand release notes");
+    assert.match(h.text(sid), /^Version 2 shipped in May\.\n\nSources:\n$/);
+    const links = h.of(sid).filter((u) => u.sessionUpdate === "agent_message_chunk" && u.content.type === "resource_link")
+      .map((u) => (u as { content: acp.ResourceLink }).content);
+    assert.deepEqual(links.map((l) => [l.uri, l.title]), [["https://example.com/releases", "Releases"], ["https://example.org/blog", "The blog"]]);
+  });
+});
+
 async function rejects(p: Promise<unknown>): Promise<void> {
   await p.then(() => assert.fail("the request succeeded"), () => undefined);
 }
