@@ -47,21 +47,3 @@ func TestPreviewChange(t *testing.T) {
 		t.Error("a preview for an unknown session")
 	}
 }
-
-func TestNumberLines(t *testing.T) {
-	cases := []struct {
-		text          string
-		offset, limit int
-		want          string
-	}{
-		{"a\nb\n", 0, 0, "     1\ta\n     2\tb\n"},
-		{"a\r\nb", 2, 0, "     2\tb\n"},
-		{"a\nb\nc\n", 1, 2, "     1\ta\n     2\tb\n(1 more lines; read on with offset 3)\n"},
-		{"a\n", 5, 0, "(the file has 1 lines; offset 5 is past its end)"},
-	}
-	for _, c := range cases {
-		if got := numberLines(c.text, c.offset, c.limit); got != c.want {
-			t.Errorf("numberLines(%q, %d, %d) = %q, want %q", c.text, c.offset, c.limit, got, c.want)
-		}
-	}
-}

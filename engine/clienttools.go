@@ -4,38 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/deckhand-dev/deckhand/tools"
 )
 
-// clientReadLimit is how many lines a read through the client shows when the
-// call names no limit, as the read tool does.
-const clientReadLimit = 2000
-
-// A read through the client is capped as a read of the disk is: at most
-// clientReadMaxOutput bytes of output whatever the limit (one 50 MB line
-// went whole into the history), and a file edited through the client at
-// most clientEditMaxSize bytes, the edit tool's limit.
-const (
-	clientReadMaxOutput = 256 << 10
-	clientEditMaxSize   = 64 << 20
-)
-
-// runOnClient runs a read, write, edit or bash call through the client when
-// it serves files or terminals for the session (ACP's fs/* and terminal/*).
-// handled is false when deckhand's own tool must run.
+// runOnClient runs a bash call in the client's terminal when it serves
+// terminals for the session (ACP's terminal/*). handled is false when
+// deckhand's own tool must run. (The file tools, apply_patch and
+// exec_command run as ever, over the client's buffers and terminals as
+// their sources: clientsource.go.)
 func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled bool) {
 	root := t.s.root
 	switch c.Name {
-	case "read", "write", "edit":
-		b := buffersOf(ctx, t.client, t.s)
-		if b == nil {
-			return callOutcome{}, false
-		}
-		return t.fileCall(b, root, c), true
 	case "bash":
 		tc, ok := t.client.(TerminalClient)
 		if !ok || !tc.ServesTerminals(t.s.ID) {
@@ -67,102 +49,6 @@ func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled
 		return callOutcome{output: out + "[" + status + "]", ok: strings.HasPrefix(status, "exit status ")}, true
 	}
 	return callOutcome{}, false
-}
-
-func (t *turn) fileCall(fc tools.Buffers, root string, c Item) callOutcome {
-	var p struct {
-		Path       string `json:"path"`
-		Offset     int    `json:"offset"`
-		Limit      int    `json:"limit"`
-		Content    string `json:"content"`
-		OldString  string `json:"oldString"`
-		NewString  string `json:"newString"`
-		ReplaceAll bool   `json:"replaceAll"`
-	}
-	if err := json.Unmarshal([]byte(c.Arguments), &p); err != nil || strings.TrimSpace(p.Path) == "" {
-		return callOutcome{output: "invalid arguments: they must be one JSON object with a non-empty \"path\""}
-	}
-	real, err := tools.Resolve(root, p.Path)
-	if err != nil {
-		return callOutcome{output: fmt.Sprintf("%q is outside the workspace %s", p.Path, root)}
-	}
-	// deckhand's own home is off limits whatever serves the files.
-	if msg := tools.Forbidden(real, p.Path); msg != "" {
-		return callOutcome{output: msg}
-	}
-	rel, _ := filepath.Rel(root, real)
-	switch c.Name {
-	case "read":
-		text, err := fc.ReadText(real)
-		if err != nil {
-			return callOutcome{output: fmt.Sprintf("cannot read %q: %v", p.Path, err)}
-		}
-		return callOutcome{output: numberLines(text, p.Offset, p.Limit), ok: true}
-	case "write":
-		if err := fc.WriteText(real, p.Content); err != nil {
-			return callOutcome{output: fmt.Sprintf("cannot write %q: %v", p.Path, err)}
-		}
-		return callOutcome{output: fmt.Sprintf("wrote %s (%d bytes) in the editor", rel, len(p.Content)), ok: true}
-	default: // edit
-		old, err := fc.ReadText(real)
-		if err != nil && p.OldString != "" {
-			return callOutcome{output: fmt.Sprintf("cannot edit %q: %v", p.Path, err)}
-		}
-		if len(old) > clientEditMaxSize {
-			return callOutcome{output: fmt.Sprintf("%q is larger than %d MiB: edit changes smaller files only", p.Path, clientEditMaxSize>>20)}
-		}
-		if err != nil {
-			old = "" // creating a file with an empty oldString
-		} else if p.OldString == "" && old != "" {
-			return callOutcome{output: fmt.Sprintf("oldString is empty, but %q already exists: give the text to replace, or use write to replace the whole file", p.Path)}
-		}
-		after, count := p.NewString, 1
-		if p.OldString != "" {
-			var msg string
-			if after, count, msg = tools.ReplaceText(old, p.OldString, p.NewString, p.ReplaceAll, rel); msg != "" {
-				return callOutcome{output: msg}
-			}
-		}
-		if err := fc.WriteText(real, after); err != nil {
-			return callOutcome{output: fmt.Sprintf("cannot write %q: %v", p.Path, err)}
-		}
-		return callOutcome{output: fmt.Sprintf("edited %s in the editor: replaced %d occurrence(s)", rel, count), ok: true}
-	}
-}
-
-// numberLines shows text as the read tool does: each line after its 1-based
-// number and a tab, from line offset, at most limit lines.
-func numberLines(text string, offset, limit int) string {
-	if offset < 1 {
-		offset = 1
-	}
-	if limit <= 0 {
-		limit = clientReadLimit
-	}
-	lines := strings.SplitAfter(text, "\n")
-	if n := len(lines); n > 0 && lines[n-1] == "" {
-		lines = lines[:n-1]
-	}
-	if offset > len(lines) {
-		return fmt.Sprintf("(the file has %d lines; offset %d is past its end)", len(lines), offset)
-	}
-	var b strings.Builder
-	end := min(len(lines), offset-1+limit)
-	for i := offset - 1; i < end; i++ {
-		line := strings.TrimRight(lines[i], "\r\n")
-		if room := clientReadMaxOutput - b.Len() - 8; len(line) > room {
-			// The rest of the output, as the read tool stops at its cap.
-			fmt.Fprintf(&b, "%6d\t%s\n", i+1, cut(line, max(room, 0)))
-			fmt.Fprintf(&b, "(output capped at %d KiB in line %d; read on with offset %d)\n", clientReadMaxOutput>>10, i+1, i+2)
-			return b.String()
-		}
-		fmt.Fprintf(&b, "%6d\t%s", i+1, line)
-		b.WriteByte('\n')
-	}
-	if end < len(lines) {
-		fmt.Fprintf(&b, "(%d more lines; read on with offset %d)\n", len(lines)-end, end+1)
-	}
-	return b.String()
 }
 
 // previewFor is the preview of a permission request. A write or edit the

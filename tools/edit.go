@@ -62,6 +62,9 @@ func (t editTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
+	if env.Buffers != nil {
+		return editBuffer(env, real, p), nil
+	}
 	rel := env.rel(real)
 	info, err := os.Stat(real)
 	switch {

@@ -61,6 +61,9 @@ func (t readTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if !ok {
 		return res, nil
 	}
+	if env.Buffers != nil {
+		return readBuffer(ctx, env, real, p)
+	}
 	f, info, err := openRegular(env.Root, real)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -181,3 +181,66 @@ func BenchmarkGrepOverlay(b *testing.B) {
 		}
 	}
 }
+
+// read, write and edit over the editor's buffers answer as on disk, with
+// the editor's text.
+func TestFileToolsThroughBuffers(t *testing.T) {
+	env := newTestEnv(t, map[string]string{"a.txt": "on disk\n", "crlf.txt": "one\r\ntwo\r\n"})
+	env.Overlay = NewOverlay()
+	a := filepath.Join(env.Root, "a.txt")
+	b := &fakeBuffers{buffers: map[string]string{a: "line one\nunsaved two\n"}, overlay: env.Overlay}
+	env.Buffers = b
+
+	if res := runTool(t, readTool{}, env, map[string]any{"path": "a.txt"}); res.IsError || res.Output != "     1\tline one\n     2\tunsaved two\n" {
+		t.Errorf("read: %+v", res)
+	}
+	if res := runTool(t, readTool{}, env, map[string]any{"path": "a.txt", "offset": 5}); !res.IsError || !strings.Contains(res.Output, "past the end") {
+		t.Errorf("read past the end: %+v", res)
+	}
+	if res := runTool(t, readTool{}, env, map[string]any{"path": "none.txt"}); !res.IsError || !strings.Contains(res.Output, "not found") {
+		t.Errorf("read of a missing file: %+v", res)
+	}
+	res := runTool(t, editTool{}, env, map[string]any{"path": "a.txt", "oldString": "unsaved two", "newString": "edited two"})
+	if res.IsError || !strings.HasPrefix(res.Output, "edited a.txt in the editor: replaced 1 occurrence\n\n--- a/a.txt") {
+		t.Errorf("edit: %+v", res)
+	}
+	if b.buffers[a] != "line one\nedited two\n" {
+		t.Errorf("buffer after the edit: %q", b.buffers[a])
+	}
+	if res := runTool(t, editTool{}, env, map[string]any{"path": "a.txt", "oldString": "on disk", "newString": "x"}); !res.IsError {
+		t.Errorf("an edit matched the disk's text, not the buffer's: %+v", res)
+	}
+	// CRLF is kept, as on disk.
+	runTool(t, editTool{}, env, map[string]any{"path": "crlf.txt", "oldString": "two", "newString": "2"})
+	if got := b.buffers[filepath.Join(env.Root, "crlf.txt")]; got != "one\r\n2\r\n" {
+		t.Errorf("CRLF buffer after the edit: %q", got)
+	}
+	// A new file: written in the editor, found by glob, not on disk.
+	if res := runTool(t, writeTool{}, env, map[string]any{"path": "new/n.txt", "content": "fresh\n"}); res.IsError || !strings.Contains(res.Output, "created, in the editor") {
+		t.Errorf("write: %+v", res)
+	}
+	if _, err := os.Stat(filepath.Join(env.Root, "new")); err == nil {
+		t.Error("the write reached the disk")
+	}
+	if res := runTool(t, editTool{}, env, map[string]any{"path": "new/n.txt", "oldString": "fresh", "newString": "fresher"}); res.IsError {
+		t.Errorf("edit of a file only the editor holds: %+v", res)
+	}
+	if res := runTool(t, editTool{}, env, map[string]any{"path": "new/n.txt", "oldString": "", "newString": "again"}); !res.IsError || !strings.Contains(res.Output, "already exists") {
+		t.Errorf("edit creating a file the editor holds: %+v", res)
+	}
+	// deckhand's own folder: refused before the editor is asked.
+	t.Setenv("HOME", env.Root)
+	b.reads = nil
+	for _, tool := range []Tool{readTool{}, editTool{}} {
+		res := runTool(t, tool, env, map[string]any{"path": ".local/share/deckhand/auth.json", "oldString": "a", "newString": "b"})
+		if !res.IsError || len(b.reads) != 0 {
+			t.Errorf("%s of deckhand's login went to the editor: %+v", tool.Name(), res)
+		}
+	}
+	if res := runTool(t, writeTool{}, env, map[string]any{"path": ".local/share/deckhand/auth.json", "content": "{}"}); !res.IsError {
+		t.Errorf("write of deckhand's login: %+v", res)
+	}
+	if _, ok := b.buffers[filepath.Join(env.Root, ".local", "share", "deckhand", "auth.json")]; ok {
+		t.Error("deckhand's login was written in the editor")
+	}
+}

@@ -51,6 +51,9 @@ func (t writeTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Res
 		// it with a file would break that program silently.
 		return fail("%q is not a regular file (%s): not replaced; remove it first with bash if that is what you want", p.Path, kindOf(info.Mode())), nil
 	}
+	if env.Buffers != nil {
+		return writeBuffer(env, real, p), nil
+	}
 	created, res, ok := writeConfined(env, real, p.Path, []byte(p.Content))
 	if !ok {
 		return res, nil
