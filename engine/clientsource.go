@@ -3,11 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/deckhand-dev/deckhand/tools"
 )
@@ -69,80 +65,26 @@ type FileChange struct {
 
 // PreviewChange works out what a write or edit call would change, reading the
 // file as the call will (through a FileClient when it serves the session's
-// files). ok is false for other tools and for calls that would fail.
+// files): the tools' own proposal. ok is false for other tools, for calls
+// that would fail, and for files over previewLimit.
 func (e *Engine) PreviewChange(ctx context.Context, sessionID, tool string, args json.RawMessage) (FileChange, bool) {
-	var p struct {
-		Path       string `json:"path"`
-		Content    string `json:"content"`
-		OldString  string `json:"oldString"`
-		NewString  string `json:"newString"`
-		ReplaceAll bool   `json:"replaceAll"`
-	}
-	if (tool != "write" && tool != "edit") || json.Unmarshal(args, &p) != nil || strings.TrimSpace(p.Path) == "" {
+	if tool != "write" && tool != "edit" {
 		return FileChange{}, false
 	}
 	s, ok := e.sessionOf(sessionID)
 	if !ok {
 		return FileChange{}, false
 	}
-	real, err := tools.Resolve(s.root, p.Path)
-	if err != nil {
+	env := &tools.Env{Root: s.root, Ledger: s.ledger, Buffers: buffersOf(ctx, e.clientOf(s), s), Overlay: &s.overlay}
+	prop, _, ok := tools.Propose(env, tool, args)
+	if !ok || prop.TooLarge || len(prop.Before) > previewLimit || len(prop.After) > previewLimit {
 		return FileChange{}, false
 	}
-	old, exists, err := e.readForPreview(ctx, s, real)
-	if err != nil {
-		return FileChange{}, false
-	}
-	ch := FileChange{Path: real, OldText: old, Created: !exists}
-	switch {
-	case tool == "write":
-		ch.NewText = p.Content
-	case !exists && p.OldString == "":
-		ch.NewText = p.NewString
-	case !exists:
-		return FileChange{}, false
-	default:
-		after, _, msg := tools.ReplaceText(old, p.OldString, p.NewString, p.ReplaceAll, filepath.Base(real))
-		if msg != "" {
-			return FileChange{}, false
-		}
-		ch.NewText = after
-	}
-	return ch, true
+	return FileChange{Path: filepath.Join(s.root, filepath.FromSlash(prop.Path)), OldText: prop.Before, NewText: prop.After, Created: !prop.Existed}, true
 }
 
-// previewLimit bounds the files a preview reads.
+// previewLimit bounds the files a preview shows.
 const previewLimit = 4 << 20
-
-func (e *Engine) readForPreview(ctx context.Context, s *Session, real string) (string, bool, error) {
-	// deckhand's own home is never read, for a preview either.
-	if msg := tools.Forbidden(real, real); msg != "" {
-		return "", false, errors.New(msg)
-	}
-	if b := buffersOf(ctx, e.clientOf(s), s); b != nil {
-		text, err := b.ReadText(real)
-		if err != nil {
-			// The client says no such file the way it likes; a file that is
-			// not on disk either is taken to be new.
-			if _, serr := os.Stat(real); errors.Is(serr, os.ErrNotExist) {
-				return "", false, nil
-			}
-			return "", false, err
-		}
-		return text, true, nil
-	}
-	info, err := os.Stat(real)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return "", false, nil
-	case err != nil:
-		return "", false, err
-	case !info.Mode().IsRegular() || info.Size() > previewLimit:
-		return "", false, fmt.Errorf("%s: not a small regular file", real)
-	}
-	b, err := os.ReadFile(real)
-	return string(b), true, err
-}
 
 // clientBuffers is the client's fs/* as the tools' file source for one call
 // (tools.Buffers): what it reads and writes is kept in the session's

@@ -51,25 +51,8 @@ func (t *turn) runOnClient(ctx context.Context, c Item) (oc callOutcome, handled
 	return callOutcome{}, false
 }
 
-// previewFor is the preview of a permission request. A write or edit the
-// client serves is checked and shown against the client's text, not the
-// disk's (the face previews it through the client, PreviewChange).
+// previewFor is the preview of a permission request: the tools' own, which
+// reads a file the client serves through the client (clientsource.go).
 func (t *turn) previewFor(c Item, env *tools.Env) (*Preview, string, bool) {
-	if c.Name == "write" || c.Name == "edit" {
-		if fc, ok := t.client.(FileClient); ok && fc.ServesFiles(t.s.ID) {
-			// Never ask to write deckhand's own home: it would be refused.
-			var p struct {
-				Path string `json:"path"`
-			}
-			if json.Unmarshal([]byte(c.Arguments), &p) == nil && p.Path != "" {
-				if real, err := tools.Resolve(t.s.root, p.Path); err == nil {
-					if msg := tools.Forbidden(real, p.Path); msg != "" {
-						return nil, msg, false
-					}
-				}
-			}
-			return nil, "", true
-		}
-	}
 	return t.preview(c, env)
 }

@@ -105,3 +105,27 @@ func editBuffer(env *Env, real string, p editParams) Result {
 	}
 	return Result{Output: fmt.Sprintf("edited %s in the editor: replaced %d %s\n\n%s", rel, change.count, noun, diff)}
 }
+
+// currentBuffer is current (preview.go) over the editor's buffers: what a
+// write or edit would change is worked out against the editor's text.
+func (env *Env) currentBuffer(path string) (FileState, Result, bool) {
+	real, res, ok := env.resolve(path)
+	if !ok {
+		return FileState{}, res, false
+	}
+	st := FileState{Path: env.rel(real)}
+	if st.Path == "." {
+		return FileState{}, fail("%q is not a regular file: not changed", path), false
+	}
+	text, err := env.Buffers.ReadText(real)
+	switch {
+	case err != nil && env.missing(real):
+		return st, Result{}, true
+	case err != nil:
+		return FileState{}, fail("cannot read %q: the editor answered: %v", path, err), false
+	case len(text) > editMaxFileSize:
+		return FileState{}, fail("%q is larger than %d MiB: it cannot be changed here", path, editMaxFileSize>>20), false
+	}
+	st.Exists, st.Content = true, []byte(text)
+	return st, Result{}, true
+}

@@ -105,6 +105,9 @@ func Propose(env *Env, name string, args json.RawMessage) (Proposal, Result, boo
 // current reads the file a call names, for a proposal: a missing file is
 // not an error, anything the tools would refuse is.
 func (env *Env) current(path string) (FileState, Result, bool) {
+	if env.Buffers != nil {
+		return env.currentBuffer(path)
+	}
 	st, err := ReadState(env, path, editMaxFileSize)
 	switch {
 	case errors.Is(err, ErrOutsideWorkspace):

@@ -244,3 +244,22 @@ func TestFileToolsThroughBuffers(t *testing.T) {
 		t.Error("deckhand's login was written in the editor")
 	}
 }
+
+// A proposal (the review's diff) is worked out against the editor's text.
+func TestProposeThroughBuffers(t *testing.T) {
+	env := newTestEnv(t, map[string]string{"a.txt": "on disk\n"})
+	env.Overlay = NewOverlay()
+	a := filepath.Join(env.Root, "a.txt")
+	env.Buffers = &fakeBuffers{buffers: map[string]string{a: "in the buffer\n"}, overlay: env.Overlay}
+	prop, _, ok := Propose(env, "edit", json.RawMessage(`{"path":"a.txt","oldString":"buffer","newString":"editor"}`))
+	if !ok || prop.Before != "in the buffer\n" || prop.After != "in the editor\n" || !prop.Existed {
+		t.Errorf("edit proposal %+v %v", prop, ok)
+	}
+	if _, res, ok := Propose(env, "edit", json.RawMessage(`{"path":"a.txt","oldString":"on disk","newString":"x"}`)); ok || !res.IsError {
+		t.Errorf("an edit matching only the disk was proposed: %+v", res)
+	}
+	prop, _, ok = Propose(env, "write", json.RawMessage(`{"path":"b.txt","content":"b\n"}`))
+	if !ok || prop.Existed || prop.After != "b\n" {
+		t.Errorf("write proposal %+v %v", prop, ok)
+	}
+}
