@@ -21,16 +21,11 @@ type FileClient interface {
 }
 
 // TerminalClient is a Client that runs commands in terminals of its own
-// (ACP's terminal/*): the bash tool then runs there.
+// (ACP's terminal/*): bash and exec_command then run there.
 type TerminalClient interface {
 	Client
 	// ServesTerminals says whether the client runs commands for this session.
 	ServesTerminals(sessionID string) bool
-	// RunCommand runs the command of call callID with bash -c in dir and
-	// returns its output and a short exit status ("exit status 0", "killed
-	// by SIGTERM"). When ctx reaches its deadline the command is killed and
-	// its output so far returned with a status that says so.
-	RunCommand(ctx context.Context, sessionID, callID, command, dir string) (output, status string, err error)
 	// StartTerminal runs the command of call callID with bash -c in dir,
 	// in a terminal shown in the call, and returns at once: exec_command's
 	// commands may outlive their call.
@@ -42,6 +37,7 @@ type TerminalClient interface {
 // once it ended, its exit code (-1 for a signal).
 type ClientTerminal interface {
 	Output(ctx context.Context) (output string, truncated bool, exit *int, err error)
+	Wait(ctx context.Context) (exit int, err error)
 	Kill() error
 	Release()
 }
@@ -142,4 +138,10 @@ type clientTerminals struct {
 
 func (c clientTerminals) Start(command, dir string) (tools.Terminal, error) {
 	return c.tc.StartTerminal(c.ctx, c.sessionID, c.callID, command, dir)
+}
+
+// previewFor is the preview of a permission request: the tools' own, which
+// reads a file the client serves through the client.
+func (t *turn) previewFor(c Item, env *tools.Env) (*Preview, string, bool) {
+	return t.preview(c, env)
 }

@@ -168,12 +168,6 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 		}
 	}
 	watch := t.watch(c, env)
-	if oc, ok := t.runOnClient(ctx, c); ok {
-		// The editor ran it (through its buffers): what reached the disk
-		// is what undo can take back.
-		oc.changed = watch()
-		return oc
-	}
 	runCtx, flush := t.streamOutput(ctx, c)
 	res, err := tool.Run(runCtx, env, json.RawMessage(c.Arguments))
 	flush()

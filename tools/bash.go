@@ -79,6 +79,9 @@ func (t bashTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
+	if env.Terminals != nil {
+		return bashOnTerminal(ctx, env, p.Command, timeout, note)
+	}
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 

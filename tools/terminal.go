@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -27,6 +28,9 @@ type Terminal interface {
 	// truncated: the editor keeps a bounded amount) and, once it ended,
 	// its exit code (-1 for a signal).
 	Output(ctx context.Context) (output string, truncated bool, exit *int, err error)
+	// Wait waits for the command's end, or for ctx, and returns its exit
+	// code (-1 for a signal).
+	Wait(ctx context.Context) (exit int, err error)
 	// Kill ends the command; the terminal stays until Release.
 	Kill() error
 	// Release frees the terminal.
@@ -163,4 +167,48 @@ func newOutput(seen, out string, truncated bool) string {
 		}
 	}
 	return "[output cut by the editor's terminal]\n" + out
+}
+
+// bashOnTerminal is bash's run in an editor's terminal: the same limits,
+// output and statuses as on the local machine.
+func bashOnTerminal(ctx context.Context, env *Env, command string, timeout time.Duration, note string) (Result, error) {
+	t, err := env.Terminals.Start(command, env.Root)
+	if err != nil {
+		return fail("the editor could not run the command: %v", err), nil
+	}
+	defer t.Release()
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	code, err := t.Wait(runCtx)
+	ended := err == nil
+	if !ended {
+		if runCtx.Err() == nil {
+			return fail("the editor's terminal failed: %v", err), nil
+		}
+		_ = t.Kill()
+	}
+	// The output so far, whatever ended the wait.
+	octx, ocancel := context.WithTimeout(context.WithoutCancel(ctx), terminalCallWait)
+	defer ocancel()
+	text, truncated, _, oerr := t.Output(octx)
+	if oerr != nil && text == "" {
+		text = fmt.Sprintf("(the editor did not give the output: %v)\n", oerr)
+	}
+	out := newHeadTail(bashMaxOutput)
+	if truncated {
+		_, _ = out.Write([]byte("[the editor's terminal kept only the end of the output]\n"))
+	}
+	_, _ = out.Write([]byte(text))
+	output := note + out.String()
+	switch {
+	case ctx.Err() != nil:
+		return Result{Output: withStatus(output, "cancelled: the command was killed"), IsError: true}, ctx.Err()
+	case !ended:
+		return Result{Output: withStatus(output, fmt.Sprintf("timed out after %v: the command was killed", timeout)), IsError: true}, nil
+	}
+	status := fmt.Sprintf("exit code: %d", code)
+	if code < 0 {
+		status = "killed by a signal"
+	}
+	return Result{Output: withStatus(output, status), ExitCode: &code}, nil
 }

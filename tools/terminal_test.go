@@ -20,6 +20,7 @@ type fakeTerminals struct {
 	started  []string
 	killed   int
 	released int
+	waits    int
 	limit    int // keep only the last limit bytes (0: all)
 }
 
@@ -60,6 +61,22 @@ func (t *fakeTerminal) Output(context.Context) (string, bool, *int, error) {
 		return out, truncated, &code, nil
 	}
 	return out, truncated, nil, nil
+}
+
+func (t *fakeTerminal) Wait(ctx context.Context) (int, error) {
+	t.f.mu.Lock()
+	t.f.waits++
+	t.f.mu.Unlock()
+	for {
+		if _, _, exit, _ := t.Output(ctx); exit != nil {
+			return *exit, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 func (t *fakeTerminal) Kill() error {
@@ -145,5 +162,29 @@ func TestNewOutput(t *testing.T) {
 		if got := newOutput(c.seen, c.out, c.truncated); got != c.want {
 			t.Errorf("newOutput(%q, %q) = %q, want %q", c.seen, c.out, got, c.want)
 		}
+	}
+}
+
+// bash in the editor's terminal: waited for, its output and exit code as on
+// the local machine; killed when its time is out; released either way.
+func TestBashOnEditorTerminal(t *testing.T) {
+	env := newTestEnv(t, nil)
+	terms := &fakeTerminals{step: 10 * time.Millisecond, lines: 3, code: 3}
+	env.Terminals = terms
+	res := runTool(t, bashTool{}, env, map[string]any{"command": "make"})
+	if res.IsError || res.Output != "line 1\nline 2\nline 3\nexit code: 3" || res.ExitCode == nil || *res.ExitCode != 3 {
+		t.Errorf("bash: %+v", res)
+	}
+	if terms.started[0] != "make in "+env.Root || terms.waits != 1 || terms.released != 1 || terms.killed != 0 {
+		t.Errorf("started %v, waits %d, released %d, killed %d", terms.started, terms.waits, terms.released, terms.killed)
+	}
+	forever := &fakeTerminals{step: 10 * time.Millisecond}
+	env.Terminals = forever
+	res = runTool(t, bashTool{}, env, map[string]any{"command": "sleep 600", "timeoutMs": 100})
+	if !res.IsError || !strings.Contains(res.Output, "line 1\n") || !strings.Contains(res.Output, "timed out after 100ms") {
+		t.Errorf("bash past its time: %+v", res)
+	}
+	if forever.killed != 1 || forever.released != 1 {
+		t.Errorf("killed %d, released %d", forever.killed, forever.released)
 	}
 }
