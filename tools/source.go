@@ -221,8 +221,8 @@ func (f bufferFiles) ReadFile(name string) ([]byte, error) {
 		}
 		return nil, unwrapPathError(err)
 	}
-	if isPrivate(real) {
-		return nil, errors.New(privateError(name).Output)
+	if _, res, ok := f.env.resolve(name); !ok { // deckhand's own folder
+		return nil, errors.New(res.Output)
 	}
 	text, err := f.env.Buffers.ReadText(real)
 	if err != nil {

@@ -153,8 +153,7 @@ func TestApplyPatchThroughBuffers(t *testing.T) {
 		t.Errorf("glob after the patch: %q", res.Output)
 	}
 	// deckhand's own folders are out of reach through the editor too.
-	// (the workspace is the user's home, which holds deckhand's login).
-	t.Setenv("HOME", env.Root)
+	keepPrivate(t, env, filepath.Join(env.Root, ".local", "share", "deckhand"))
 	writeTestFile(t, filepath.Join(env.Root, ".local", "share", "deckhand", "auth.json"), "{}")
 	b.reads = nil
 	res = runTool(t, ApplyPatchTool(), env, "*** Begin Patch\n*** Update File: .local/share/deckhand/auth.json\n@@\n-{}\n+{\"x\":1}\n*** End Patch")
@@ -167,11 +166,11 @@ func TestApplyPatchThroughBuffers(t *testing.T) {
 // buffer, which every file of the walk is looked up in (compare
 // BenchmarkGrep, without one).
 func BenchmarkGrepOverlay(b *testing.B) {
-	env, err := NewEnv(goSource(b))
+	root, err := filepath.EvalSymlinks(goSource(b))
 	if err != nil {
 		b.Skip(err)
 	}
-	env.Overlay = NewOverlay()
+	env := &Env{Root: root, Ledger: NewLedger(), Overlay: NewOverlay()}
 	env.Overlay.Record(filepath.Join(env.Root, "fmt", "print.go"), "package fmt\nfunc NewBuffer() {}\n")
 	args, _ := json.Marshal(map[string]string{"pattern": benchPattern})
 	for b.Loop() {
@@ -229,7 +228,7 @@ func TestFileToolsThroughBuffers(t *testing.T) {
 		t.Errorf("edit creating a file the editor holds: %+v", res)
 	}
 	// deckhand's own folder: refused before the editor is asked.
-	t.Setenv("HOME", env.Root)
+	keepPrivate(t, env, filepath.Join(env.Root, ".local", "share", "deckhand"))
 	b.reads = nil
 	for _, tool := range []Tool{readTool{}, editTool{}} {
 		res := runTool(t, tool, env, map[string]any{"path": ".local/share/deckhand/auth.json", "oldString": "a", "newString": "b"})
@@ -262,4 +261,14 @@ func TestProposeThroughBuffers(t *testing.T) {
 	if !ok || prop.Existed || prop.After != "b\n" {
 		t.Errorf("write proposal %+v %v", prop, ok)
 	}
+}
+
+// keepPrivate makes dir deckhand's own folder for env's calls (the one
+// place these tests say how deckhand's home is known to the tools).
+func keepPrivate(t *testing.T, env *Env, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	KeepPrivate(dir)
 }
