@@ -65,6 +65,38 @@ end
 -- recomputes the folds (and keeps the ones the user opened open). Done once
 -- per tick of the main loop, and only when the chat has output blocks.
 local refresh_queued = false
+
+--- Closes the folds of output blocks drawn since the last refresh: Neovim
+--- gives a new fold the state of the fold before it, so once the user opened
+--- one, every later output came open. A later edit next to a block can make
+--- Neovim create its fold anew (open again): the folds closed here stay
+--- closed until the user presses a key in the chat (then they are theirs).
+local function close_new(buf, win, marks)
+  state.managed_folds = state.managed_folds or {}
+  for _, id in ipairs(marks) do
+    state.managed_folds[id] = true
+  end
+  for id in pairs(state.managed_folds) do
+    local pos = vim.api.nvim_buf_get_extmark_by_id(buf, ns_fold, id, {})
+    if pos and pos[1] then
+      vim.api.nvim_win_call(win, function()
+        local lnum = pos[1] + 1
+        if vim.fn.foldlevel(lnum) > 0 and vim.fn.foldclosed(lnum) == -1 then
+          vim.cmd(lnum .. "foldclose")
+        end
+      end)
+    else
+      state.managed_folds[id] = nil
+    end
+  end
+end
+
+vim.on_key(function()
+  if not state.own_keys and state.managed_folds and next(state.managed_folds) and state.buf and vim.api.nvim_get_current_buf() == state.buf then
+    state.managed_folds = {}
+  end
+end, vim.api.nvim_create_namespace("deckhand.chat.keys"))
+
 local function refresh_folds(buf)
   if refresh_queued or #vim.api.nvim_buf_get_extmarks(buf, ns_fold, 0, -1, { limit = 1 }) == 0 then
     return
@@ -72,9 +104,12 @@ local function refresh_folds(buf)
   refresh_queued = true
   vim.schedule(function()
     refresh_queued = false
+    local new = state.new_folds or {}
+    state.new_folds = {}
     if vim.api.nvim_buf_is_valid(buf) then
       for _, win in ipairs(vim.fn.win_findbuf(buf)) do
         vim.wo[win].foldmethod = "expr"
+        close_new(buf, win, new)
       end
     end
   end)
@@ -100,6 +135,9 @@ local function draw_footer(buf, item)
   local row = line_count(buf) - 1
   vim.api.nvim_buf_set_extmark(buf, ns, row, 0, {
     virt_lines = { { { item.text, item.group or "DeckhandFooter" } } },
+    -- Text put at this very spot (the next turn, when this line is empty)
+    -- goes after the footer, which stays under its own turn.
+    right_gravity = false,
   })
   state.mode = "footer"
 end

@@ -57,6 +57,9 @@ function M.send(message)
   local attachments, inline = require("deckhand.context").take(message)
   local shown = vim.list_extend({}, attachments)
   vim.list_extend(shown, inline.attachments)
+  -- Sending brings every chat window to the end and follows the answer,
+  -- even when the user had scrolled up to read.
+  state.follow = true
   P.add({ kind = "user", text = message, attachments = shown })
   if not M.visible() then
     M.open({ focus = false })
@@ -85,8 +88,9 @@ function M.send(message)
     require("deckhand.permission").drop_session(state.session_id)
     if err then
       state.last_failed = true
-      P.add({ kind = "error", text = err.message .. "  (gr sends it again)" })
-      notify_hidden("deckhand: the turn failed: " .. err.message, vim.log.levels.ERROR)
+      local msg = ui.local_times(err.message)
+      P.add({ kind = "error", text = msg .. "  (gr sends it again)" })
+      notify_hidden("deckhand: the turn failed: " .. msg, vim.log.levels.ERROR)
       dh.handle_error(err, function()
         M.retry()
       end)

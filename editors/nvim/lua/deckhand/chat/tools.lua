@@ -170,7 +170,9 @@ local function draw_tool(buf, item)
     P.edit(buf, function()
       vim.api.nvim_buf_set_lines(buf, row + 1, row + 1, false, block)
     end)
-    vim.api.nvim_buf_set_extmark(buf, ns_fold, row + 1, 0, { end_row = row + #block, end_col = 0 })
+    local fold = vim.api.nvim_buf_set_extmark(buf, ns_fold, row + 1, 0, { end_row = row + #block, end_col = 0 })
+    state.new_folds = state.new_folds or {}
+    table.insert(state.new_folds, fold)
     P.pending_fold = nil
     if at_end then
       state.mode = "tool"

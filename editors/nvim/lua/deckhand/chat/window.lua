@@ -178,9 +178,12 @@ local function to_end(win)
   local last = vim.api.nvim_buf_line_count(buf)
   vim.api.nvim_win_set_cursor(win, { last, 0 })
   -- Show the status and footer lines drawn under the last line.
-  vim.api.nvim_win_call(win, function()
+  -- (Keys of the plugin's own, not the user's: see on_key in draw.lua.)
+  state.own_keys = true
+  pcall(vim.api.nvim_win_call, win, function()
     vim.cmd("normal! zb")
   end)
+  state.own_keys = false
 end
 
 
@@ -260,6 +263,28 @@ local function style_chat_win(win)
   wo.fillchars = "fold: ,eob: "
   wo.winfixwidth = false
 end
+
+--- Keeps every chat window readable when the screen shrinks: Neovim takes
+--- the columns from the rightmost windows first, which left the chat one
+--- column wide at 60 columns. A chat beside other windows gets at least half
+--- the screen, up to 40 columns (the input area is in its column).
+function M.fit_width()
+  local want = math.min(40, math.floor(vim.o.columns / 2))
+  for _, win in ipairs(vim.fn.win_findbuf(state.buf or -1)) do
+    local width = vim.api.nvim_win_get_width(win)
+    -- (A chat as wide as the screen has nothing beside it to take from.)
+    if width < want and width < vim.o.columns then
+      pcall(vim.api.nvim_win_set_width, win, want)
+    end
+  end
+end
+
+vim.api.nvim_create_autocmd("VimResized", {
+  group = vim.api.nvim_create_augroup("deckhand.chat.resize", { clear = true }),
+  callback = function()
+    M.fit_width()
+  end,
+})
 
 --- Shows the chat and its input area in the current tab (a split when they
 --- are not on screen) and returns the chat's window. opts.focus: "input"
