@@ -241,6 +241,10 @@ local function start()
       state.ready, state.server = true, result
       state.auth = result and result.auth or state.auth
       M.auth_changed()
+      local warning = M.auth_warning()
+      if warning then
+        ui.login_note("deckhand: " .. warning, vim.log.levels.WARN)
+      end
       emit("deckhand/ready", result or {})
       if M.has("limits") then
         -- The last known limits (kept by deckhand across restarts).
@@ -294,7 +298,11 @@ end
 --- Shows an error; on -32000 (not logged in) opens the login picker with the
 --- methods it carries and runs retry after a successful login.
 function M.handle_error(err, retry)
-  ui.error(err.message)
+  if err.code == -32000 then
+    ui.login_note(err.message, vim.log.levels.ERROR)
+  else
+    ui.error(ui.local_times(err.message))
+  end
   if err.code == -32000 then
     local methods = type(err.data) == "table" and err.data.methods or nil
     require("deckhand.login").pick(methods, function(ok)
@@ -317,6 +325,14 @@ end
 
 --- "ChatGPT (account acct_1)" / "API key (stored)" / "not logged in".
 function M.describe_status(status)
+  local warning = type(status) == "table" and type(status.warning) == "string" and status.warning ~= "" and status.warning or nil
+  local s = M.describe_login(status)
+  -- Why a stored login was lost or cannot be used, and what to do (§4.1).
+  return warning and (s .. ". " .. warning) or s
+end
+
+--- The login alone, without the warning.
+function M.describe_login(status)
   if type(status) ~= "table" or status.type == "none" or status.type == nil then
     return "not logged in"
   end
@@ -371,6 +387,13 @@ function M.set_auth(status)
     state.auth = status
     M.auth_changed()
   end
+end
+
+--- auth.json's trouble as deckhand last reported it (AuthStatus.warning:
+--- a stored login lost or unusable, and what to do), or nil.
+function M.auth_warning()
+  local w = type(state.auth) == "table" and state.auth.warning or nil
+  return type(w) == "string" and w ~= "" and w or nil
 end
 
 --- True when deckhand said there is no login (not while it is unknown).

@@ -39,9 +39,9 @@ end
 local function finish(params, on_done)
   local dh = require("deckhand")
   if params.ok then
-    ui.info("deckhand: " .. dh.describe_status(params.status))
+    ui.login_note("deckhand: " .. dh.describe_status(params.status))
   else
-    ui.error(params.error and params.error.message or "The login did not complete.")
+    ui.login_note(params.error and params.error.message or "The login did not complete.", vim.log.levels.ERROR)
   end
   if on_done then
     on_done(params.ok == true)
@@ -108,7 +108,7 @@ function M.headless(on_done)
         vim.fn.setreg('"', flow.userCode)
       end,
     })
-    ui.info(("deckhand: enter code %s at %s"):format(flow.userCode, flow.verificationUrl))
+    ui.login_note(("deckhand: enter code %s at %s"):format(flow.userCode, flow.verificationUrl))
     on_completed(flow.flowId, function(params)
       close()
       finish(params, on_done)
@@ -180,7 +180,7 @@ function M.api_key(on_done)
         return on_done and on_done(false)
       end
       dh.set_auth(result.status)
-      ui.info("deckhand: " .. dh.describe_status(result.status))
+      ui.login_note("deckhand: " .. dh.describe_status(result.status))
       if on_done then
         on_done(true)
       end

@@ -13,6 +13,25 @@ function M.attachment_label(a)
   return a.title or a.type
 end
 
+--- Text cut at spaces into lines of at most width cells (virtual lines do
+--- not wrap).
+function M.wrap(text, width)
+  width = math.max(width or 80, 20)
+  local lines, cur = {}, ""
+  for word in tostring(text):gmatch("%S+") do
+    if cur ~= "" and vim.fn.strdisplaywidth(cur .. " " .. word) > width then
+      lines[#lines + 1] = cur
+      cur = word
+    else
+      cur = cur == "" and word or (cur .. " " .. word)
+    end
+  end
+  if cur ~= "" then
+    lines[#lines + 1] = cur
+  end
+  return lines
+end
+
 function M.draw_input_hints()
   local buf = state.input_buf
   if not buf or not vim.api.nvim_buf_is_valid(buf) then
@@ -20,7 +39,18 @@ function M.draw_input_hints()
   end
   vim.api.nvim_buf_clear_namespace(buf, ns_input, 0, -1)
   local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
-  local logged_out = require("deckhand").logged_out()
+  local dh = require("deckhand")
+  local logged_out = dh.logged_out()
+  local warning = dh.auth_warning()
+  if warning then
+    -- Why the stored login is gone or unusable (auth.json), said where the
+    -- user types, before "Not logged in".
+    local virt = {}
+    for _, l in ipairs(M.wrap("⚠ " .. warning, M.input_win() and vim.api.nvim_win_get_width(M.input_win()) - 1 or 80)) do
+      virt[#virt + 1] = { { l, "DeckhandFooterWarn" } }
+    end
+    vim.api.nvim_buf_set_extmark(buf, ns_input, 0, 0, { virt_lines = virt })
+  end
   if logged_out then
     -- First run: the login comes before the first message, not after it.
     vim.api.nvim_buf_set_extmark(buf, ns_input, 0, 0, {
