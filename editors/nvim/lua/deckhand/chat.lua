@@ -6,12 +6,13 @@
 --- resending, new sessions.
 ---
 --- The parts live in deckhand/chat/: core (state, namespaces, constants),
---- window (buffers, windows, winbar, folds), draw (the transcript in the
---- buffer, the status line), tools (tool cards), input (the input area and
---- the keys), stream (a running turn's notifications) and session (sending,
---- reopening). Each adds its public functions to the table returned here.
+--- window (buffers, windows, folds), bar (the winbar, warnings before a
+--- turn), draw (the transcript in the buffer, the status line), tools (tool
+--- cards), input (the input area and the keys), stream (a running turn's
+--- notifications) and session (sending, reopening). Each adds its public
+--- functions to the table returned here.
 local core = require("deckhand.chat.core")
-for _, part in ipairs({ "window", "draw", "tools", "input", "stream", "session" }) do
+for _, part in ipairs({ "window", "bar", "draw", "tools", "input", "stream", "session" }) do
   require("deckhand.chat." .. part)
 end
 return core.M

@@ -365,6 +365,11 @@ function M.set_limits(limits)
   end)
 end
 
+--- The plan's limits deckhand last reported ({planType, windows}), or nil.
+function M.limits()
+  return state.limits
+end
+
 --- The plan's usage windows by name, "5h 12% · weekly 40%", or nil when
 --- deckhand has reported none.
 function M.limits_text()

@@ -181,7 +181,7 @@ local function draw(buf, item)
   elseif k == "note" then
     open_block(buf)
     put(buf, item.text)
-    hl_line(buf, line_count(buf) - 1, "DeckhandNote")
+    hl_line(buf, line_count(buf) - 1, item.group or "DeckhandNote")
     state.mode = "note"
   end
 end

@@ -57,6 +57,9 @@ function M.send(message)
   local attachments, inline = require("deckhand.context").take(message)
   local shown = vim.list_extend({}, attachments)
   vim.list_extend(shown, inline.attachments)
+  for _, w in ipairs(M.turn_warnings()) do
+    P.add({ kind = "note", text = w, group = "DeckhandFooterWarn" })
+  end
   -- Sending brings every chat window to the end and follows the answer,
   -- even when the user had scrolled up to read.
   state.follow = true
@@ -100,6 +103,7 @@ function M.send(message)
     state.model = c.model or state.model
     local usage = result.usage or {}
     state.context_tokens, state.context_window = usage.contextTokens, usage.contextWindow
+    pcall(vim.cmd, "redrawstatus!") -- the context gauge in the winbar
     if not state.streamed and result.text and result.text ~= "" then
       P.add({ kind = "text", text = result.text })
     end

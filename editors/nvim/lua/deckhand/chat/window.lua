@@ -222,31 +222,6 @@ function M.foldtext()
   return ("    ▸ %d line%s of output (zo opens, zc closes)"):format(n, n == 1 and "" or "s")
 end
 
---- The chat window's winbar: the session (its first message), the model,
---- and a spinner while a turn runs.
-function M.winbar()
-  local title = state.title
-  if not title then
-    for _, item in ipairs(state.items) do
-      if item.kind == "user" then
-        title = item.text
-        break
-      end
-    end
-  end
-  title = title and P.one_line(title, 40) or "new session"
-  local model = P.cfg().model or state.model or "default model"
-  local s = (" deckhand · %s · %s"):format(title, model)
-  local limits = require("deckhand").limits_text()
-  if limits then
-    s = s .. " · " .. limits
-  end
-  if state.busy then
-    s = s .. " · " .. M.SPINNER[state.spinner]
-  end
-  return (s:gsub("%%", "%%%%"))
-end
-
 local function style_chat_win(win)
   local wo = vim.wo[win]
   wo.winbar = "%{%v:lua.require'deckhand.chat'.winbar()%}"
