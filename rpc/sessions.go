@@ -138,6 +138,7 @@ func serverCapabilities() *protocol.ServerCapabilities {
 	caps := &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
 	caps.NativeTools = true // the Codex tools (engine/nativeturn.go)
 	caps.Images = true      // image attachments (engine/images.go)
+	caps.Diagnostics = true // diagnostics/request (rpc/diagnostics.go)
 	return caps
 }
 

@@ -91,6 +91,8 @@ func flowError(state engine.FlowState, err error) *protocol.Error {
 type client struct {
 	conn *Conn
 	log  *zap.Logger
+	// diagnostics: the editor answers diagnostics/request (diagnostics.go).
+	diagnostics bool
 }
 
 func ref(ev engine.TurnEvent) protocol.TurnRef {
