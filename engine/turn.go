@@ -215,6 +215,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		history = append(history, step.items...)
 		t.s.meter.note(step.usage, len(history))
 		t.keep(history)
+		t.reportUsage(res.Usage, history) // usage.go
 		if step.stop != "" {
 			return end(step.stop, nil)
 		}
@@ -226,6 +227,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		history = append(history, t.runCalls(ctx, step.calls)...)
 		history = append(history, t.moreInstructions(t.env(), step.calls)...)
 		t.keep(history)
+		t.reportUsage(res.Usage, history)
 		if ctx.Err() != nil {
 			return end("", ctx.Err())
 		}

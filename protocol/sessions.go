@@ -79,6 +79,9 @@ type TranscriptTurn struct {
 	ChangedPaths []string `json:"changedPaths,omitempty"`
 	Undoable     bool     `json:"undoable,omitempty"`
 	Undone       bool     `json:"undone,omitempty"`
+	// Usage (additive) is what chat's result said of the turn: its tokens
+	// and how full the context window was after it.
+	Usage *Usage `json:"usage,omitempty"`
 }
 
 // TranscriptStep is one thing a transcript turn did: Kind "reasoning" or

@@ -57,6 +57,9 @@ func (s *Server) registerSessions() {
 			for _, c := range t.Tools {
 				tt.Tools = append(tt.Tools, transcriptTool(c))
 			}
+			if u := t.Usage; u != (engine.Usage{}) {
+				tt.Usage = &protocol.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, ContextTokens: u.ContextTokens, ContextWindow: u.ContextWindow}
+			}
 			for _, st := range t.Steps {
 				tt.Steps = append(tt.Steps, protocol.TranscriptStep{Kind: st.Kind, Text: st.Text, CallID: st.CallID})
 			}
