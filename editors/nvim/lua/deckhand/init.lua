@@ -35,6 +35,9 @@ local defaults = {
   -- "float": permission requests show the review float (never focused until
   -- :DeckhandReview or g4); "select": vim.ui.select, opened by :DeckhandReview.
   review = "float",
+  -- answer deckhand's diagnostics/request from vim.diagnostic (your language
+  -- servers), so the model hears of the problems its changes introduced.
+  diagnostics = true,
 }
 
 --- Everything the plugin holds while Neovim runs, in one place.
@@ -114,6 +117,10 @@ end
 local function on_request(method, params, respond, id)
   if method == "permission/request" then
     require("deckhand.permission").ask(params, respond, id)
+    return
+  end
+  if method == "diagnostics/request" and state.config.diagnostics ~= false then
+    require("deckhand.diagnostics").answer(params, respond)
     return
   end
   respond(nil, { code = -32601, message = "The editor does not serve " .. method .. "." })
@@ -230,7 +237,9 @@ local function start()
   client:request("initialize", {
     clientInfo = { name = "deckhand.nvim", version = "0.1.0" },
     workspaceRoot = root,
-    capabilities = { permissions = true, preview = true, changedPaths = true },
+    -- diagnostics (1.2): deckhand asks what vim.diagnostic reports for the
+    -- files a step changes, and tells the model the problems it introduced.
+    capabilities = { permissions = true, preview = true, changedPaths = true, diagnostics = cfg.diagnostics ~= false },
   }, function(ierr, result)
     local waiting = state.waiting
     state.waiting = {}
