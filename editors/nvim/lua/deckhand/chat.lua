@@ -9,10 +9,11 @@
 --- window (buffers, windows, folds), bar (the winbar, warnings before a
 --- turn), draw (the transcript in the buffer, the status line), tools (tool
 --- cards), input (the input area and the keys), stream (a running turn's
---- notifications) and session (sending, reopening). Each adds its public
---- functions to the table returned here.
+--- notifications), session (sending, cancelling) and turns (changed files,
+--- undo, a reopened session). Each adds its public functions to the table
+--- returned here.
 local core = require("deckhand.chat.core")
-for _, part in ipairs({ "window", "bar", "draw", "tools", "input", "stream", "session" }) do
+for _, part in ipairs({ "window", "bar", "draw", "tools", "input", "stream", "session", "turns" }) do
   require("deckhand.chat." .. part)
 end
 return core.M

@@ -133,6 +133,9 @@ function M.undo(cb)
       parts[#parts + 1] = ("skipped %s: %s"):format(s.path or "?", s.reason or "")
     end
     local text = table.concat(parts, "; ")
+    if #restored > 0 then
+      chat.undone()
+    end
     chat.add_note("↶ " .. text)
     ui.info("deckhand: " .. text)
     if cb then

@@ -11,7 +11,10 @@ local ns_input = vim.api.nvim_create_namespace("deckhand.chat.input")
 -- A running command's output so far, as virtual lines under its tool line.
 local ns_live = vim.api.nvim_create_namespace("deckhand.chat.live")
 
-M.ns = { text = ns, tool = ns_tool, fold = ns_fold, status = ns_status, input = ns_input, live = ns_live }
+-- The files a turn changed (and whether gu undoes them), under its footer.
+local ns_changes = vim.api.nvim_create_namespace("deckhand.chat.changes")
+
+M.ns = { text = ns, tool = ns_tool, fold = ns_fold, status = ns_status, input = ns_input, live = ns_live, changes = ns_changes }
 
 M.SPINNER = { "⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏" }
 M.ICONS = { pending = "◌", ok = "✓", failed = "✗", ask = "?" }

@@ -139,6 +139,7 @@ local function draw_footer(buf, item)
     -- goes after the footer, which stays under its own turn.
     right_gravity = false,
   })
+  P.draw_changes(buf, item, row)
   state.mode = "footer"
 end
 
@@ -191,7 +192,7 @@ local function render_all(buf)
   edit(buf, function()
     vim.api.nvim_buf_set_lines(buf, 0, -1, false, {})
   end)
-  for _, n in ipairs({ ns, ns_tool, ns_fold, ns_status, ns_live }) do
+  for _, n in ipairs({ ns, ns_tool, ns_fold, ns_status, ns_live, M.ns.changes }) do
     vim.api.nvim_buf_clear_namespace(buf, n, 0, -1)
   end
   state.mode = nil

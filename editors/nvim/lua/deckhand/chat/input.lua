@@ -9,6 +9,8 @@ function M.attachment_label(a)
     return ("%s:%d-%d"):format(a.path, a.range.startLine, a.range.endLine)
   elseif a.type == "file" then
     return a.path
+  elseif a.type == "image" then
+    return "image " .. (a.path or a.mimeType or "")
   end
   return a.title or a.type
 end

@@ -14,16 +14,16 @@ end
 
 local function footer_text(result, model)
   local usage = result.usage or {}
-  local steps = result.steps or 0
-  -- Short: virtual lines do not wrap in a narrow chat window.
-  local s = ("%s%s · %d %s · %s in / %s out"):format(
-    result.stopReason or "?",
-    model and (" · " .. model) or "",
-    steps,
-    steps == 1 and "step" or "steps",
-    M.count(usage.inputTokens),
-    M.count(usage.outputTokens)
-  )
+  local steps = result.steps
+  -- Short: virtual lines do not wrap in a narrow chat window. (A reopened
+  -- turn has no count of steps, and no usage when it did not end.)
+  local s = (result.stopReason or "?") .. (model and (" · " .. model) or "")
+  if steps then
+    s = s .. (" · %d %s"):format(steps, steps == 1 and "step" or "steps")
+  end
+  if usage.inputTokens or usage.outputTokens then
+    s = s .. (" · %s in / %s out"):format(M.count(usage.inputTokens), M.count(usage.outputTokens))
+  end
   if usage.contextTokens and usage.contextWindow and usage.contextWindow > 0 then
     s = s .. (" · context %d%%"):format(math.floor(usage.contextTokens * 100 / usage.contextWindow + 0.5))
   end
@@ -107,7 +107,7 @@ function M.send(message)
     if not state.streamed and result.text and result.text ~= "" then
       P.add({ kind = "text", text = result.text })
     end
-    P.add({ kind = "footer", text = footer_text(result, c.model), group = result.stopReason == "end_turn" and "DeckhandFooter" or "DeckhandFooterWarn" })
+    P.add(P.turn_changes({ kind = "footer", text = footer_text(result, c.model), group = result.stopReason == "end_turn" and "DeckhandFooter" or "DeckhandFooterWarn" }))
     local steps = result.steps or 0
     notify_hidden(("deckhand: the turn ended (%s, %d %s)."):format(result.stopReason or "?", steps, steps == 1 and "step" or "steps"))
   end)
@@ -165,66 +165,6 @@ function M.new_session()
   ui.info("deckhand: new session.")
 end
 M.reset = M.new_session
-
---- Shows a session's transcript (from sessions/load) and continues it.
-function M.load_session(s)
-  if state.busy then
-    ui.warn("deckhand is still answering: stop it with <C-c> first.")
-    return false
-  end
-  P.subscribe()
-  state.session_id = s.sessionId
-  state.title = s.title
-  state.sessions_last = true
-  state.items, state.tools = {}, {}
-  state.model = s.model
-  local n = #(s.turns or {})
-  table.insert(state.items, {
-    kind = "note",
-    text = ("Session “%s” · %d turn%s%s · continued"):format(s.title or "untitled", n, n == 1 and "" or "s", s.model and (" · " .. s.model) or ""),
-  })
-  for _, turn in ipairs(s.turns or {}) do
-    table.insert(state.items, { kind = "user", text = turn.message or "" })
-    local tools = {}
-    local function tool_item(t)
-      return {
-        kind = "tool",
-        callId = t.callId,
-        name = t.name,
-        arguments = t.arguments,
-        result = { ok = t.ok, output = t.output, error = t.error },
-      }
-    end
-    if type(turn.steps) == "table" and #turn.steps > 0 then
-      -- As it happened: reasoning, text and tools in their order.
-      for _, t in ipairs(turn.tools or {}) do
-        tools[t.callId] = t
-      end
-      for _, st in ipairs(turn.steps) do
-        if st.kind == "reasoning" or st.kind == "text" then
-          table.insert(state.items, { kind = st.kind, text = st.text or "" })
-        elseif st.kind == "tool" and tools[st.callId] then
-          table.insert(state.items, tool_item(tools[st.callId]))
-        end
-      end
-    else
-      for _, t in ipairs(turn.tools or {}) do
-        table.insert(state.items, tool_item(t))
-      end
-      if turn.text and turn.text ~= "" then
-        table.insert(state.items, { kind = "text", text = turn.text })
-      end
-    end
-    if type(turn.error) == "string" and turn.error ~= "" then
-      table.insert(state.items, { kind = "error", text = turn.error })
-    end
-    table.insert(state.items, { kind = "footer", text = "── " .. (turn.stopReason or "?") .. " ──" })
-  end
-  P.render_all(P.buffer())
-  state.follow = true
-  M.open({ focus = "input" })
-  return true
-end
 
 function M.add_note(text)
   P.add({ kind = "note", text = text })

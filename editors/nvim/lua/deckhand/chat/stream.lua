@@ -44,7 +44,15 @@ function handlers.toolResult(p)
   if item.live and #item.live > #(output or "") then
     output = item.live
   end
-  item.result = { ok = p.ok and (exit == nil or exit == 0), output = output, error = p.error, changedPaths = p.changedPaths, exit = exit }
+  item.result = {
+    ok = p.ok and (exit == nil or exit == 0),
+    output = output,
+    error = p.error,
+    changedPaths = p.changedPaths,
+    exit = exit,
+    sandboxed = p.sandboxed == true,
+  }
+  P.note_changed(p.changedPaths)
   item.asking = nil
   local buf = P.buffer()
   P.draw_live(buf, item)
@@ -65,6 +73,15 @@ function handlers.toolOutput(p)
   local buf = P.buffer()
   P.draw_live(buf, item)
   P.follow(buf)
+end
+
+--- The turn's tokens so far (1.2): the context gauge moves during a turn.
+function handlers.usage(p)
+  local usage = type(p.usage) == "table" and p.usage or {}
+  if type(usage.contextTokens) == "number" and type(usage.contextWindow) == "number" then
+    state.context_tokens, state.context_window = usage.contextTokens, usage.contextWindow
+    pcall(vim.cmd, "redrawstatus!")
+  end
 end
 
 function handlers.compacted(p)

@@ -100,6 +100,11 @@ local function tool_text(item)
   if r then
     s = s .. " — " .. r
   end
+  if item.result and item.result.sandboxed then
+    -- The command ran inside the sandbox (no network, writes only the
+    -- workspace and temp folders), as the result says (protocol §17).
+    s = s .. " · ran sandboxed"
+  end
   if item.decision and not (r and item.result and not item.result.ok and r:lower():find((item.decision:match(": (.*)$") or "denied"):lower(), 1, true)) then
     -- Said unless the result already says it (a denial with its reason).
     -- (Parentheses: markdown would conceal a [shortcut link].)
