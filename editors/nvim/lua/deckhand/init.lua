@@ -38,6 +38,12 @@ local defaults = {
   -- answer deckhand's diagnostics/request from vim.diagnostic (your language
   -- servers), so the model hears of the problems its changes introduced.
   diagnostics = true,
+  -- "on-request" | "untrusted" | "never": when commands ask first (protocol
+  -- 1.2; :DeckhandPolicy or gp picks it); deckhand's default when nil.
+  approval_policy = nil,
+  -- MCP servers this editor adds ({name = {command, args?, env?} | {url}}),
+  -- beside DECKHAND_HOME/config.json's and the workspace's .mcp.json.
+  mcp_servers = nil,
 }
 
 --- Everything the plugin holds while Neovim runs, in one place.
@@ -240,6 +246,8 @@ local function start()
     -- diagnostics (1.2): deckhand asks what vim.diagnostic reports for the
     -- files a step changes, and tells the model the problems it introduced.
     capabilities = { permissions = true, preview = true, changedPaths = true, diagnostics = cfg.diagnostics ~= false },
+    approvalPolicy = cfg.approval_policy,
+    mcpServers = cfg.mcp_servers,
   }, function(ierr, result)
     local waiting = state.waiting
     state.waiting = {}

@@ -51,7 +51,11 @@ end
 
 --- Parts other modules add to the bar: functions returning a part (variants,
 --- longest first, and a name) or nil.
-M.bar_extras = {}
+M.bar_extras = {
+  function()
+    return require("deckhand.policy").bar_part()
+  end,
+}
 
 -- The parts of the bar, in the order shown. Each has variants, longest
 -- first, and a name (see SHRINK); `keep` parts are never dropped.
@@ -132,7 +136,7 @@ end
 --- What a narrow bar gives up, in order: each step shortens that part to its
 --- next variant, or drops it after its last (the context gauge and the
 --- spinner are only shortened).
-M.SHRINK = { "title", "limits", "context", "model", "policy", "title", "title", "limits", "context", "policy" }
+M.SHRINK = { "title", "policy", "limits", "context", "policy", "model", "policy", "title", "title", "limits", "context" }
 
 --- The bar's text for a window width: parts shortened, then dropped, in the
 --- order of SHRINK, so that the context gauge, the plan's fullest window and

@@ -113,6 +113,7 @@ M.KEYS = {
   { "n", "gn", "start a new session", "new_session" },
   { "n", "gu", "undo the last turn's changes", "undo" },
   { "n", "gl", "log in", "login" },
+  { "n", "gp", "pick the approval policy", "policy" },
   { "n", "g1", "allow the waiting request", "allow" },
   { "n", "g2", "allow the waiting request's tool for the session", "allow_always" },
   { "n", "g3", "deny the waiting request (asks for a reason)", "deny" },
@@ -162,6 +163,10 @@ end
 
 function actions.undo()
   require("deckhand.sessions").undo()
+end
+
+function actions.policy()
+  require("deckhand.policy").pick()
 end
 
 function actions.login()

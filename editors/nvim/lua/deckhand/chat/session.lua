@@ -81,6 +81,7 @@ function M.send(message)
     message = inline.message,
     model = c.model,
     reasoningEffort = c.reasoning_effort,
+    approvalPolicy = c.approval_policy,
     attachments = #attachments > 0 and attachments or nil,
   }, function(err, result)
     if turn_id ~= state.turn_id then
