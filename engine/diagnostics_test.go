@@ -213,3 +213,20 @@ func TestDiagnosticsWaitEndsOnCancel(t *testing.T) {
 		t.Errorf("stop reason %q", res.StopReason)
 	}
 }
+
+// A step whose change was refused changed nothing: the editor is not asked.
+func TestDiagnosticsNotAskedWhenNothingChanges(t *testing.T) {
+	dc := &diagClient{serves: true}
+	e, fake := testEngine(t, tools.All()...)
+	e.cfg.AllowAll = false // and the editor cannot ask: the write is refused
+	if _, err := e.Attach(dc, e.root, false); err != nil {
+		t.Fatal(err)
+	}
+	fake.PushCodex(upstreamtest.Step().Call("w1", "write", `{"path":"a.go","content":"package a\n"}`).Reply(),
+		upstreamtest.Step().Call("e1", "edit", `{"path":"missing.go","oldString":"x","newString":"y"}`).Reply(),
+		upstreamtest.Text("done"))
+	chatOK(t, e, ChatRequest{Message: "write"})
+	if got := dc.requests(); len(got) != 0 {
+		t.Errorf("asked %v", got)
+	}
+}
