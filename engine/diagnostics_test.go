@@ -230,3 +230,28 @@ func TestDiagnosticsNotAskedWhenNothingChanges(t *testing.T) {
 		t.Errorf("asked %v", got)
 	}
 }
+
+// The largest answer the rpc face reads (2000 problems), before and after,
+// matched and told: what a step pays at most for the comparison.
+func BenchmarkDiagnosticsDiff(b *testing.B) {
+	var before, after []Diagnostic
+	for i := 0; i < 2000; i++ {
+		d := Diagnostic{Path: fmt.Sprintf("f%d.go", i%20), StartLine: i, Severity: SeverityWarning, Message: fmt.Sprintf("problem %d", i), Source: "lint"}
+		before = append(before, d)
+		d.StartLine += 3
+		if i%10 == 0 {
+			d.Severity, d.Message = SeverityError, fmt.Sprintf("new problem %d", i)
+		}
+		after = append(after, d)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		counts := map[diagKey]int{}
+		for _, d := range before {
+			counts[keyOf(d)]++
+		}
+		if note := diagnosticsNote(introduced(counts, after)); note == "" {
+			b.Fatal("nothing introduced")
+		}
+	}
+}
