@@ -207,6 +207,8 @@ func (t *turn) askDiagnostics(ctx context.Context, dc DiagnosticsClient, paths [
 	kept := got[:0:0]
 	for _, d := range got {
 		d.Path = relPath(root, d.Path)
+		// Cut alike before and after, a message still matches itself.
+		d.Message, d.Source = cut(oneLine(d.Message), diagMaxMessage), cut(oneLine(d.Source), 64)
 		if (d.Severity == SeverityError || d.Severity == SeverityWarning) && slices.Contains(paths, d.Path) {
 			kept = append(kept, d)
 		}

@@ -87,6 +87,7 @@ type diagClient struct {
 	recorder
 	serves  bool
 	hang    bool
+	fail    error // every answer is this error
 	mu      sync.Mutex
 	answers [][]Diagnostic
 	asked   [][]string
@@ -104,6 +105,9 @@ func (d *diagClient) Diagnostics(ctx context.Context, req DiagnosticsRequest) ([
 		ans, d.answers = d.answers[0], d.answers[1:]
 	}
 	d.mu.Unlock()
+	if d.fail != nil {
+		return nil, d.fail
+	}
 	if d.hang {
 		if d.waiting != nil {
 			d.waiting <- sessionID
@@ -231,8 +235,7 @@ func TestDiagnosticsNotAskedWhenNothingChanges(t *testing.T) {
 	}
 }
 
-// The largest answer the rpc face reads (2000 problems), before and after,
-// matched and told: what a step pays at most for the comparison.
+// A large answer (2000 problems), before and after, matched and told.
 func BenchmarkDiagnosticsDiff(b *testing.B) {
 	var before, after []Diagnostic
 	for i := 0; i < 2000; i++ {
@@ -253,5 +256,14 @@ func BenchmarkDiagnosticsDiff(b *testing.B) {
 		if note := diagnosticsNote(introduced(counts, after)); note == "" {
 			b.Fatal("nothing introduced")
 		}
+	}
+}
+
+// An editor that answers with an error is skipped for the step.
+func TestDiagnosticsEditorThatFails(t *testing.T) {
+	dc := &diagClient{serves: true, fail: fmt.Errorf("no language server")}
+	out := diagTurn(t, dc, time.Second)
+	if n := len(dc.requests()); n != 1 || strings.Contains(out, "language servers") {
+		t.Errorf("asked %d times; output %q", n, out)
 	}
 }
