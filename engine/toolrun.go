@@ -261,7 +261,7 @@ func (t *turn) report(c Item, oc callOutcome) {
 	if tool := t.tool(c.Name); tool != nil && !tool.ReadOnly() {
 		t.persistUndo(oc.changed)
 	}
-	t.recordCall(c, oc)
+	ev.Permission = t.recordCall(c, oc)
 	t.emit(ev)
 }
 
