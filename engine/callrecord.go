@@ -137,14 +137,17 @@ func (t *turn) permission(c Item, oc callOutcome) *CallPermission {
 	return &CallPermission{Decision: Deny, By: PermitPolicy, Reason: oc.output}
 }
 
-// recordCall writes what the session file keeps of a call's end.
-func (t *turn) recordCall(c Item, oc callOutcome) {
+// recordCall writes what the session file keeps of a call's end, and
+// returns the call's permission for its chat/toolResult: the live result
+// and the reopened call say the same.
+func (t *turn) recordCall(c Item, oc callOutcome) *CallPermission {
 	rec := &CallRecord{CallID: c.CallID, Permission: t.permission(c, oc), ChangedPaths: oc.changed,
 		Sandboxed: oc.sandboxed, ExitCode: oc.exit}
 	if rec.Permission == nil && len(rec.ChangedPaths) == 0 && rec.Sandboxed == nil && rec.ExitCode == nil {
-		return
+		return nil
 	}
 	t.record(&Record{Type: RecordCall, Call: rec})
+	return rec.Permission
 }
 
 // noteCall adds a call record to the transcript of the open turn.

@@ -97,10 +97,17 @@ func transcriptTool(c engine.StoredTool) protocol.TranscriptTool {
 	if !c.OK {
 		tt.Error = toolError(c.Output)
 	}
-	if p := c.Permission; p != nil {
-		tt.Permission = &protocol.TranscriptPermission{Decision: string(p.Decision), By: p.By, Reason: p.Reason}
-	}
+	tt.Permission = toolPermission(c.Permission)
 	return tt
+}
+
+// toolPermission is a call's permission as chat/toolResult and
+// sessions/load both give it.
+func toolPermission(p *engine.CallPermission) *protocol.TranscriptPermission {
+	if p == nil {
+		return nil
+	}
+	return &protocol.TranscriptPermission{Decision: string(p.Decision), By: p.By, Reason: p.Reason}
 }
 
 // toolError is the error chat/toolResult gives a failed call: its output,
