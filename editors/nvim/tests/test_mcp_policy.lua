@@ -61,7 +61,9 @@ T["the approval policy: picked with gp, shown in the bar, sent with the turn (ne
   child.cmd("DeckhandChat")
   -- The tests run deckhand without its sandbox: the bar says so.
   has(child.lua_get("require('deckhand.chat').bar_text(200)"), "policy on-request (no sandbox)")
-  has(child.lua_get(BAR), "on-request, no sandbox")
+  local bar = child.lua_get(BAR)
+  has(bar, "on-request")
+  has(bar, "no sandbox")
   child.lua("vim.api.nvim_set_current_win(require('deckhand.chat').chat_win())")
   child.lua([[T.answers = { "never: never asks; what would need asking is refused" }]])
   child.type_keys("gp")

@@ -71,6 +71,7 @@ local function parts()
     end
   end
   title = title or "new session"
+  list[#list + 1] = { "deckhand", name = "prefix" }
   list[#list + 1] = { P.one_line(title, 40), P.one_line(title, 20), P.one_line(title, 10), name = "title" }
   list[#list + 1] = { P.cfg().model or state.model or "default model", name = "model" }
   for _, extra in ipairs(M.bar_extras) do
@@ -119,9 +120,7 @@ local function parts()
   return list
 end
 
-local PREFIX = " deckhand · "
-
-local function width_of(list, chosen, prefix)
+local function width_of(list, chosen)
   local w, n = 0, 0
   for i, p in ipairs(list) do
     local v = p[chosen[i]]
@@ -130,13 +129,19 @@ local function width_of(list, chosen, prefix)
       n = n + 1
     end
   end
-  return w + math.max(n - 1, 0) * 3 + vim.fn.strdisplaywidth(prefix)
+  -- A space before, " · " between the parts.
+  return w + math.max(n - 1, 0) * 3 + 1
 end
 
 --- What a narrow bar gives up, in order: each step shortens that part to its
 --- next variant, or drops it after its last (the context gauge and the
---- spinner are only shortened).
-M.SHRINK = { "title", "policy", "limits", "context", "policy", "model", "policy", "title", "title", "limits", "context" }
+--- spinner are only shortened): the title first, then the long forms of the
+--- policy and the gauge, the policy, the plan's other windows, the word
+--- "deckhand", the model.
+M.SHRINK = {
+  "title", "title", "title", "policy", "context", "policy", "policy", "limits", "limits",
+  "prefix", "model", "context",
+}
 
 --- The bar's text for a window width: parts shortened, then dropped, in the
 --- order of SHRINK, so that the context gauge, the plan's fullest window and
@@ -149,13 +154,18 @@ function M.bar_text(width)
     index[p.name or i] = i
   end
   for _, name in ipairs(M.SHRINK) do
-    if width_of(list, chosen, PREFIX) <= width then
+    if width_of(list, chosen) <= width then
       break
     end
     local i = index[name]
     local p = i and list[i]
     if p and p[chosen[i]] and (p[chosen[i] + 1] or not p.keep) then
+      local was = p[chosen[i]]
       chosen[i] = chosen[i] + 1
+      -- (A variant no shorter than the one shown is no step.)
+      while p[chosen[i]] and p[chosen[i]] == was and (p[chosen[i] + 1] or not p.keep) do
+        chosen[i] = chosen[i] + 1
+      end
     end
   end
   local out = {}
@@ -166,8 +176,7 @@ function M.bar_text(width)
       out[#out + 1] = p.hl and ("%#" .. p.hl .. "#" .. v .. "%*") or v
     end
   end
-  local prefix = width_of(list, chosen, PREFIX) <= width and PREFIX or " "
-  return prefix .. table.concat(out, " · ")
+  return " " .. table.concat(out, " · ")
 end
 
 --- The chat window's winbar (an expression of 'winbar'), fitted to the
