@@ -39,8 +39,10 @@ local function buffer_of(path)
     buf = vim.fn.bufadd(abs)
   end
   if not vim.api.nvim_buf_is_loaded(buf) then
-    vim.bo[buf].buflisted = true
+    -- Kept loaded (its language server goes on checking it) but out of
+    -- the user's buffer list: they did not open it.
     pcall(vim.fn.bufload, buf)
+    vim.bo[buf].buflisted = false
     -- bufload skips the filetype (so no language server would start).
     if vim.bo[buf].filetype == "" then
       vim.api.nvim_buf_call(buf, function()

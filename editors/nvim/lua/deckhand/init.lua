@@ -247,7 +247,8 @@ local function start()
     -- files a step changes, and tells the model the problems it introduced.
     capabilities = { permissions = true, preview = true, changedPaths = true, diagnostics = cfg.diagnostics ~= false },
     approvalPolicy = cfg.approval_policy,
-    mcpServers = cfg.mcp_servers,
+    -- (An empty table would go as a JSON array.)
+    mcpServers = type(cfg.mcp_servers) == "table" and next(cfg.mcp_servers) and cfg.mcp_servers or nil,
   }, function(ierr, result)
     local waiting = state.waiting
     state.waiting = {}
