@@ -92,4 +92,18 @@ T["a plan window nearly used is said before the turn, once until it resets"] = f
   eq(n, 1)
 end
 
+T["the gauge moves during a turn (chat/usage), before the turn's result"] = function()
+  H.start_logged_in(child, {
+    { calls = { { id = "r1", name = "read", arguments = { path = "a.txt" } } }, usage = { 200000, 10 } },
+    { text = "Still thinking", stall = true },
+  }, { ["a.txt"] = "alpha\n" })
+  child.cmd("DeckhandChat read it")
+  H.wait_chat(child, "Still thinking")
+  eq(child.lua_get("require('deckhand.chat').is_busy()"), true)
+  local info = H.wait_for(child, "require('deckhand.chat').info().context_tokens and require('deckhand.chat').info()", "the gauge during the turn")
+  eq(info.context_tokens >= 200000, true)
+  has(child.lua_get("require('deckhand.chat').bar_text(200)"), "74%% of 272.0k")
+  child.lua("require('deckhand.chat').cancel()")
+end
+
 return T
