@@ -78,6 +78,27 @@ T["a reopened session reads as it did live: decisions with reasons, attachments,
   lacks(table.concat(child.lua_get("T.virt_lines('changes')"), "\n"), "gu undoes")
 end
 
+T["a call the session's earlier 'allow always' let run says so, live and reopened alike"] = function()
+  dirs = select(2, H.start_logged_in(child, {
+    { calls = { { id = "w1", name = "write", arguments = { path = "a.txt", content = "a\n" } } } },
+    { calls = { { id = "w2", name = "write", arguments = { path = "b.txt", content = "b\n" } } } },
+    { text = "Wrote both." },
+  }))
+  H.needs(child, "sessions")
+  child.cmd("DeckhandChat write two files")
+  H.wait_for(child, "#T.floats() > 0", "the first review")
+  child.lua("require('deckhand.permission').answer_waiting('allowAlways')")
+  wait_turns(1)
+  eq(H.read_file(dirs.ws .. "/b.txt"), "b\n")
+  local live = child.lua_get("T.chat_text()")
+  has(live, "✓ write a.txt (1 lines) — wrote")
+  has(live, "(always allowed)")
+  has(live, "(allowed for the session)")
+  reopen()
+  local text = child.lua_get("T.chat_text()")
+  eq(text:sub((text:find("## You", 1, true))), live)
+end
+
 T["a reopened session shows the context gauge of its last turn"] = function()
   dirs = select(2, H.start_logged_in(child, { { text = "Big.", usage = { 136000, 10 } } }))
   H.needs(child, "sessions")

@@ -37,21 +37,12 @@ function handlers.toolResult(p)
   if not item then
     item = P.add({ kind = "tool", callId = p.callId, name = p.name, arguments = {} })
   end
-  -- A command that ran but exited non-zero failed, though the tool worked.
-  local exit = type(p.exitCode) == "number" and p.exitCode or nil
   -- The streamed output is whole; the result's copy (the model's) may be cut.
   local output = p.output
   if item.live and #item.live > #(output or "") then
     output = item.live
   end
-  item.result = {
-    ok = p.ok and (exit == nil or exit == 0),
-    output = output,
-    error = p.error,
-    changedPaths = p.changedPaths,
-    exit = exit,
-    sandboxed = p.sandboxed == true,
-  }
+  P.apply_result(item, p, output)
   P.note_changed(p.changedPaths)
   item.asking = nil
   local buf = P.buffer()

@@ -117,23 +117,29 @@ function M.decision_text(perm)
   return nil
 end
 
-local function tool_item(t)
+--- Puts a tool result on its item: the same code for a live
+--- chat/toolResult and a reopened call of sessions/load, which carry the
+--- same fields (ok, output, error, exitCode, changedPaths, sandboxed,
+--- permission). output may be given when the streamed copy is longer.
+local function apply_result(item, t, output)
+  -- A command that ran but exited non-zero failed, though the tool worked.
   local exit = type(t.exitCode) == "number" and t.exitCode or nil
-  return {
-    kind = "tool",
-    callId = t.callId,
-    name = t.name,
-    arguments = t.arguments,
-    decision = M.decision_text(t.permission),
-    result = {
-      ok = t.ok and (exit == nil or exit == 0),
-      output = t.output,
-      error = t.error,
-      changedPaths = t.changedPaths,
-      exit = exit,
-      sandboxed = t.sandboxed == true,
-    },
+  item.result = {
+    ok = t.ok and (exit == nil or exit == 0),
+    output = output or t.output,
+    error = t.error,
+    changedPaths = t.changedPaths,
+    exit = exit,
+    sandboxed = t.sandboxed == true,
   }
+  -- Who let it run or refused it, and why (a live answer of the user's
+  -- already put the same words there).
+  item.decision = M.decision_text(t.permission) or item.decision
+  return item
+end
+
+local function tool_item(t)
+  return apply_result({ kind = "tool", callId = t.callId, name = t.name, arguments = t.arguments }, t)
 end
 
 local function turn_items(turn, model)
@@ -219,4 +225,5 @@ function M.load_session(s)
 end
 
 P.note_changed = note_changed
+P.apply_result = apply_result
 P.draw_changes = draw_changes
