@@ -111,7 +111,7 @@ function M.show()
       return
     end
     if not dh.has("mcp") then
-      ui.warn("deckhand: this deckhand has no MCP servers (no \"mcp\" capability); update it.")
+      ui.warn("deckhand: this deckhand cannot use MCP servers; update it.")
       return
     end
     subscribe()

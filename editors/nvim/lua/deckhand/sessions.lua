@@ -9,7 +9,7 @@ local M = {}
 local function needs(capability, what)
   local dh = require("deckhand")
   if dh.server_info() and not dh.has(capability) then
-    ui.warn(("deckhand: this deckhand does not serve %s (no %q capability); update it."):format(what, capability))
+    ui.warn(("deckhand: this deckhand does not offer %s; update it."):format(what))
     return false
   end
   return true
