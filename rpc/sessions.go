@@ -60,9 +60,7 @@ func (s *Server) registerSessions() {
 			if u := t.Usage; u != (engine.Usage{}) {
 				tt.Usage = &protocol.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, ContextTokens: u.ContextTokens, ContextWindow: u.ContextWindow}
 			}
-			for _, st := range t.Steps {
-				tt.Steps = append(tt.Steps, protocol.TranscriptStep{Kind: st.Kind, Text: st.Text, CallID: st.CallID})
-			}
+			tt.Steps = transcriptSteps(t)
 			res.Turns = append(res.Turns, tt)
 		}
 		return res, nil
@@ -87,6 +85,23 @@ func (s *Server) registerSessions() {
 		}
 		return protocol.SessionsCloseResult{Closed: ok}, nil
 	})
+}
+
+// transcriptSteps is what a stored turn did, in order, read from its
+// parts: texts and reasoning with their text, calls by callId.
+func transcriptSteps(t engine.StoredTurn) []protocol.TranscriptStep {
+	var steps []protocol.TranscriptStep
+	for _, p := range t.Parts {
+		switch p.Kind {
+		case engine.PartText, engine.PartReasoning:
+			steps = append(steps, protocol.TranscriptStep{Kind: string(p.Kind), Text: p.Text})
+		case engine.PartTool:
+			if p.Tool >= 0 && p.Tool < len(t.Tools) {
+				steps = append(steps, protocol.TranscriptStep{Kind: string(p.Kind), CallID: t.Tools[p.Tool].CallID})
+			}
+		}
+	}
+	return steps
 }
 
 // transcriptTool is a stored call as sessions/load gives it: what
