@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/deckhand-dev/deckhand/upstreamtest"
@@ -121,5 +123,80 @@ func TestLiveToolResultsMatchTheLoadedTranscript(t *testing.T) {
 	}
 	if ids := sameAsLive(t, p, tr.Turns[0].Tools); len(ids) != 5 {
 		t.Errorf("loaded calls %v, want the 5 that ran", ids)
+	}
+}
+
+// A code-mode turn reopened after a restart shows the calls its script
+// made, in the order it made them, right after the exec call, each naming
+// it as parentCallId and carrying what its live chat/toolResult did.
+func TestCodeModeNestedCallsSurviveARestart(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.New()
+	t.Cleanup(fake.Close)
+	home, ws := t.TempDir(), t.TempDir()
+	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
+	writeFile(t, ws, "seed.txt", "seed\n")
+	p := start(t, opts{fake: fake, home: home, ws: ws})
+	answers := []map[string]any{{"decision": "deny", "reason": "not that file"}, {"decision": "allow"}}
+	p.onRequest = func(m msg) any {
+		if m.Method != "permission/request" || len(answers) == 0 {
+			return nil
+		}
+		a := answers[0]
+		answers = answers[1:]
+		return a
+	}
+	p.initialize(true)
+	script := `const listing = await tools.exec_command({cmd: "ls"});
+try { await tools.apply_patch("*** Begin Patch\n*** Add File: no.txt\n+no\n*** End Patch") } catch (e) {}
+await tools.apply_patch("*** Begin Patch\n*** Add File: made.txt\n+from a script\n*** End Patch");
+return listing.includes("seed.txt");`
+	fake.PushCodex(upstreamtest.Step().Text("A script.").CustomCall("x1", "exec", script).Reply(), upstreamtest.Text("Done."))
+	r := p.chat(map[string]any{"message": "use a script"})
+	if r.StopReason != "end_turn" {
+		t.Fatalf("chat %+v", r)
+	}
+	order, _, _ := liveCalls(t, p)
+	if want := "x1 x1/1.1 x1/1.2 x1/1.3"; strings.Join(order, " ") != want {
+		t.Fatalf("live calls %v, want %s", order, want)
+	}
+	p.stop()
+
+	q := another(t, fake, home, ws)
+	var tr struct {
+		Turns []struct {
+			Steps []struct {
+				Kind   string `json:"kind"`
+				Text   string `json:"text"`
+				CallID string `json:"callId"`
+			} `json:"steps"`
+			Tools        []map[string]any `json:"tools"`
+			ChangedPaths []string         `json:"changedPaths"`
+		} `json:"turns"`
+	}
+	q.ok("sessions/load", map[string]any{"sessionId": r.SessionID}, &tr)
+	if len(tr.Turns) != 1 {
+		t.Fatalf("turns %+v", tr.Turns)
+	}
+	turn := tr.Turns[0]
+	var steps []string
+	for _, s := range turn.Steps {
+		steps = append(steps, s.Kind+":"+s.Text+s.CallID)
+	}
+	if want := []string{"text:A script.", "tool:x1", "tool:x1/1.1", "tool:x1/1.2", "tool:x1/1.3", "text:Done."}; fmt.Sprint(steps) != fmt.Sprint(want) {
+		t.Errorf("steps %q, want %q", steps, want)
+	}
+	if ids := sameAsLive(t, p, turn.Tools); strings.Join(ids, " ") != strings.Join(order, " ") {
+		t.Errorf("loaded calls %v, live %v", ids, order)
+	}
+	byID := map[string]map[string]any{}
+	for _, tool := range turn.Tools {
+		byID[tool["callId"].(string)] = tool
+	}
+	if denied, _ := byID["x1/1.2"]["permission"].(map[string]any); byID["x1/1.2"]["parentCallId"] != "x1" || denied["decision"] != "deny" || denied["reason"] != "not that file" {
+		t.Errorf("the denied nested patch loaded as %v", byID["x1/1.2"])
+	}
+	if strings.Join(turn.ChangedPaths, ",") != "made.txt" {
+		t.Errorf("the turn's changed paths %q", turn.ChangedPaths)
 	}
 }

@@ -241,6 +241,9 @@ type StoredTool struct {
 	ChangedPaths []string
 	Sandboxed    *bool
 	ExitCode     *int
+	// ParentCallID names the code-mode exec call whose script made this
+	// call ("" for the model's own calls).
+	ParentCallID string
 	done         bool
 }
 
@@ -447,7 +450,7 @@ func (b *builder) note(it Item) {
 	case ItemCall:
 		b.calls[it.CallID] = len(b.turn.Tools)
 		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartTool, Tool: len(b.turn.Tools)})
-		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: jsonArgs(it.Arguments)})
+		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: callArguments(it)}) // as chat/toolCall gave them
 	case ItemOutput:
 		if i, ok := b.calls[it.CallID]; ok {
 			c := &b.turn.Tools[i]

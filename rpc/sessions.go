@@ -108,7 +108,7 @@ func transcriptSteps(t engine.StoredTurn) []protocol.TranscriptStep {
 // chat/toolResult said of it live, and how it was let run.
 func transcriptTool(c engine.StoredTool) protocol.TranscriptTool {
 	tt := protocol.TranscriptTool{CallID: c.CallID, Name: c.Name, Arguments: c.Arguments, OK: c.OK, Output: c.Output,
-		ChangedPaths: c.ChangedPaths, Sandboxed: c.Sandboxed, ExitCode: c.ExitCode}
+		ChangedPaths: c.ChangedPaths, Sandboxed: c.Sandboxed, ExitCode: c.ExitCode, ParentCallID: c.ParentCallID}
 	if !c.OK {
 		tt.Error = toolError(c.Output)
 	}
