@@ -99,6 +99,26 @@ T["a call the session's earlier 'allow always' let run says so, live and reopene
   eq(text:sub((text:find("## You", 1, true))), live)
 end
 
+T["a code-mode script's calls go under its exec line, live and reopened alike"] = function()
+  local script = 'const out = await tools.exec_command({cmd: "echo nested"});\nreturn out;'
+  dirs = select(2, H.start_chatgpt(child, {
+    { text = "A script.", calls = { { id = "x1", name = "exec", input = script } } },
+    { text = "Done." },
+  }))
+  H.needs(child, "sessions")
+  child.cmd("DeckhandChat use a script")
+  H.wait_for(child, "#T.floats() > 0", "the nested command's review")
+  child.lua("require('deckhand.permission').answer_waiting('allow')")
+  wait_turns(1)
+  local live = child.lua_get("T.chat_text()")
+  has(live, "exec const out = await tools.exec_command")
+  has(live, "(2 lines)")
+  has(live, "\n  ↳ ✓ exec_command echo nested")
+  reopen()
+  local text = child.lua_get("T.chat_text()")
+  eq(text:sub((text:find("## You", 1, true))), live)
+end
+
 T["a reopened session shows the context gauge of its last turn"] = function()
   dirs = select(2, H.start_logged_in(child, { { text = "Big.", usage = { 136000, 10 } } }))
   H.needs(child, "sessions")

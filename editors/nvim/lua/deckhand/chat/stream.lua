@@ -23,7 +23,7 @@ function handlers.reasoning(p)
 end
 
 function handlers.toolCall(p)
-  local item = P.add({ kind = "tool", callId = p.callId, name = p.name, arguments = p.arguments })
+  local item = P.add({ kind = "tool", callId = p.callId, name = p.name, arguments = p.arguments, parent = p.parentCallId })
   state.tools[p.callId] = item
   state.turn = state.turn or {}
   state.turn.steps = (state.turn.steps or 0) + 1

@@ -31,6 +31,11 @@ end
 
 function M.tool_summary(name, args)
   args = type(args) == "table" and args or {}
+  if name == "exec" and type(args.input) == "string" then
+    -- A code-mode script: its first line and its length.
+    local n = P.count_lines(args.input)
+    return P.one_line(args.input, 60) .. (n > 1 and (" (%d lines)"):format(n) or "")
+  end
   if name == "apply_patch" and type(args.input) == "string" then
     local files = {}
     for verb, path in args.input:gmatch("%*%*%* (%a+) File: ([^\n]+)") do
@@ -95,7 +100,9 @@ local function tool_text(item)
   elseif item.asking then
     icon = M.ICONS.ask
   end
-  local s = ("%s %s %s"):format(icon, item.name, M.tool_summary(item.name, item.arguments))
+  -- A call a code-mode script made goes under its exec call (parentCallId).
+  local indent = item.parent and "  ↳ " or ""
+  local s = ("%s%s %s %s"):format(indent, icon, item.name, M.tool_summary(item.name, item.arguments))
   local r = M.result_summary(item)
   if r then
     s = s .. " — " .. r
@@ -110,7 +117,7 @@ local function tool_text(item)
     -- (Parentheses: markdown would conceal a [shortcut link].)
     s = s .. " (" .. item.decision .. ")"
   end
-  return s, #icon + 1 + #item.name
+  return s, #indent + #icon + 1 + #item.name
 end
 
 local function fence_for(text)

@@ -139,7 +139,7 @@ local function apply_result(item, t, output)
 end
 
 local function tool_item(t)
-  return apply_result({ kind = "tool", callId = t.callId, name = t.name, arguments = t.arguments }, t)
+  return apply_result({ kind = "tool", callId = t.callId, name = t.name, arguments = t.arguments, parent = t.parentCallId }, t)
 end
 
 local function turn_items(turn, model)
