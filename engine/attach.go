@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -37,6 +38,30 @@ const (
 	attachMaxFile  = 16 << 20  // a file read for an attachment
 	attachMaxCount = 64
 )
+
+// attached is what a chat's attachments come to, worked out once before the
+// turn asks anything of the model: the message as the model gets it, the
+// directories (relative to the root) of the files attached, whose
+// instructions join the turn, and the images as data URLs.
+type attached struct {
+	message string
+	dirs    []string
+	images  []string
+}
+
+// attach resolves a chat's attachments, each file once. Any attachment that
+// cannot be read makes the whole request invalid: nothing is sent.
+func attach(env *tools.Env, message string, atts []Attachment) (attached, error) {
+	msg, dirs, err := attachedMessage(env, message, atts)
+	if err != nil {
+		return attached{}, err
+	}
+	images, err := attachedImages(env, atts)
+	if err != nil {
+		return attached{}, err
+	}
+	return attached{message: msg, dirs: dirs, images: images}, nil
+}
 
 // attachedMessage is the user's message with its attachments, as the model
 // gets it, and the directories (relative to the root) of the files
@@ -119,7 +144,7 @@ func renderAttachment(env *tools.Env, a Attachment) (head, body, dir string, err
 		case !utf8.Valid(st.Content) || strings.IndexByte(string(st.Content), 0) >= 0:
 			return "", "", "", fmt.Errorf("%q is not a text file", a.Path)
 		}
-		_, dir, _ = confined(env, a.Path)
+		dir = filepath.Dir(filepath.FromSlash(st.Path)) // the file as resolved, inside the root
 		text := string(st.Content)
 		if a.StartLine == 0 {
 			return fmt.Sprintf("<file path=%q>", st.Path), text, dir, nil
