@@ -266,6 +266,6 @@ type nopClient struct{}
 
 func (nopClient) TurnEvent(TurnEvent)       {}
 func (nopClient) LoginCompleted(LoginEvent) {}
-func (nopClient) AskPermission(context.Context, PermissionRequest) (Decision, error) {
-	return Deny, nil
+func (nopClient) Review(context.Context, PermissionRequest) (Verdict, error) {
+	return Verdict{Decision: Deny}, nil
 }

@@ -206,48 +206,28 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 		return "", true
 	}
 	always := plan.alwaysKey(c.Name)
-	canAsk, allowAll := t.s.permissions, t.e.cfg.AllowAll
-	switch {
-	case t.s.allowedAlways(always):
+	if run, canAsk := t.unasked(always); run {
 		t.apply(plan, env)
 		return "", true
-	case canAsk:
-	case allowAll:
-		t.apply(plan, env)
-		return "", true
-	default:
+	} else if !canAsk {
 		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.Name), false
 	}
-	preview, msg, ok := t.previewFor(c, env)
+	preview, msg, ok := t.previewFor(ctx, c, env)
 	if !ok {
 		return msg, false // the call would fail: no need to ask
 	}
 	if plan != nil && preview != nil {
 		preview.Sandboxed, preview.Justification = &plan.Sandboxed, plan.justification
 	}
-	v, err := t.ask(ctx, PermissionRequest{
+	msg, ok = t.ask(ctx, always, PermissionRequest{
 		SessionID: t.s.ID, TurnID: t.id, CallID: c.CallID, Tool: c.Name,
 		Arguments: callArguments(c), Description: tools.Describe(c.Name, json.RawMessage(c.Arguments)),
 		Preview: preview,
 	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return "cancelled by the user", false
-		}
-		t.e.log.Warn("permission request failed", zap.String("tool", c.Name), zap.Error(err))
-		return "denied: the editor did not answer the permission request", false
-	}
-	switch v.Decision {
-	case AllowAlways:
-		t.s.allowAlways(always)
+	if ok {
 		t.apply(plan, env)
-		return "", true
-	case Allow:
-		t.apply(plan, env)
-		return "", true
-	default:
-		return denied(v), false
 	}
+	return msg, ok
 }
 
 func (t *turn) report(c Item, oc callOutcome) {
