@@ -149,14 +149,13 @@ func TestAuthMethods(t *testing.T) {
 		}
 		return out
 	}
-	t.Setenv("NO_BROWSER", "")
 	if got := strings.Join(ids(a.authMethods(false)), ","); got != "agent:chat-gpt,agent:chat-gpt-device-code,agent:api-key" {
 		t.Errorf("methods %s", got)
 	}
 	if got := strings.Join(ids(a.authMethods(true)), ","); got != "agent:chat-gpt,terminal:chat-gpt-device-code:login headless,agent:api-key" {
 		t.Errorf("methods with terminal auth %s", got)
 	}
-	t.Setenv("NO_BROWSER", "1")
+	a = New(Config{NoBrowser: true})
 	if got := strings.Join(ids(a.authMethods(false)), ","); got != "agent:chat-gpt-device-code,agent:api-key" {
 		t.Errorf("methods with NO_BROWSER %s", got)
 	}

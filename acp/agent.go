@@ -25,7 +25,10 @@ type Config struct {
 	// exited yields when the opener ends. nil, an error, or an opener that
 	// ends with an error hands the URL to the user instead.
 	OpenBrowser func(url string) (exited <-chan error, err error)
-	Log         *zap.Logger
+	// NoBrowser says no browser can be opened here (NO_BROWSER, read by
+	// cmd/deckhand): the browser login is not offered.
+	NoBrowser bool
+	Log       *zap.Logger
 }
 
 // Agent serves ACP on one connection.
