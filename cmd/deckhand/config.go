@@ -34,7 +34,8 @@ type options struct {
 	liveWebSearch                            bool
 	noDelegate                               bool // refresh in this process (the helper itself)
 	allSessions                              bool
-	noBrowser                                bool // NO_BROWSER: no browser can be opened here
+	noBrowser                                bool      // NO_BROWSER: no browser can be opened here
+	browserOut                               io.Writer // where a browser opener's output goes
 	resume                                   resumeFlag
 	maxSteps                                 int
 	portErr                                  error
