@@ -202,5 +202,5 @@ func capText(s string, n int) (string, bool) {
 // workspace is the tools' view of the session's workspace, with a ledger of
 // its own (attachments are not reads of the model's).
 func (s *Session) workspace() *tools.Env {
-	return &tools.Env{Root: s.root, Ledger: tools.NewLedger()}
+	return &tools.Env{Root: s.root, Ledger: tools.NewLedger(), Home: s.home}
 }

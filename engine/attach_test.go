@@ -10,9 +10,20 @@ import (
 	"github.com/deckhand-dev/deckhand/tools"
 )
 
+// testHome is a tools.Home for a test, closed when the test ends.
+func testHome(t *testing.T, cfg tools.HomeConfig) *tools.Home {
+	t.Helper()
+	h, err := tools.NewHome(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
 func attachEnv(t *testing.T, files map[string]string) *tools.Env {
 	t.Helper()
-	env, err := tools.NewEnv(t.TempDir())
+	env, err := testHome(t, tools.HomeConfig{}).NewEnv(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +66,7 @@ func TestAttachmentRefusals(t *testing.T) {
 	os.WriteFile(filepath.Join(outside, "secret"), []byte("s3cret\n"), 0o644)
 	env := attachEnv(t, map[string]string{"a.txt": "a\n", "bin": "\x00\x01", "home/auth.json": `{"s3cret":1}`})
 	os.Symlink(outside, filepath.Join(env.Root, "link"))
-	tools.KeepPrivate(filepath.Join(env.Root, "home")) // deckhand's home inside the workspace
+	env.Home = testHome(t, tools.HomeConfig{Dir: filepath.Join(env.Root, "home")}) // deckhand's home inside the workspace
 	tests := []struct {
 		name string
 		att  Attachment

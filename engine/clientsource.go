@@ -91,7 +91,7 @@ const previewLimit = 4 << 20
 
 func (e *Engine) readForPreview(ctx context.Context, s *Session, real string) (string, bool, error) {
 	// deckhand's own home is never read, for a preview either.
-	if msg := tools.Forbidden(real, real); msg != "" {
+	if msg := e.home.Forbidden(real, real); msg != "" {
 		return "", false, errors.New(msg)
 	}
 	if fc, ok := e.clientOf(s).(FileClient); ok && fc.ServesFiles(s.ID) {

@@ -87,7 +87,7 @@ func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c Item)
 		return callOutcome{output: fmt.Sprintf("%q is outside the workspace %s", p.Path, root)}
 	}
 	// deckhand's own home is off limits whatever serves the files.
-	if msg := tools.Forbidden(real, p.Path); msg != "" {
+	if msg := t.e.home.Forbidden(real, p.Path); msg != "" {
 		return callOutcome{output: msg}
 	}
 	rel, _ := filepath.Rel(root, real)
@@ -181,7 +181,7 @@ func (t *turn) previewFor(ctx context.Context, c Item, env *tools.Env) (*Preview
 			}
 			if json.Unmarshal([]byte(c.Arguments), &p) == nil && p.Path != "" {
 				if real, err := tools.Resolve(t.s.root, p.Path); err == nil {
-					if msg := tools.Forbidden(real, p.Path); msg != "" {
+					if msg := t.e.home.Forbidden(real, p.Path); msg != "" {
 						return nil, msg, false
 					}
 				}

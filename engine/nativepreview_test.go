@@ -10,7 +10,7 @@ import (
 )
 
 func TestPatchPreview(t *testing.T) {
-	env, err := tools.NewEnv(t.TempDir())
+	env, err := testHome(t, tools.HomeConfig{}).NewEnv(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -305,7 +305,7 @@ func (s *Session) undoLocked(ctx context.Context, turnID string, force bool) (Un
 			return UndoResult{}, fmt.Errorf("%w: turn %q was undone already (force undoes it again)", ErrInvalidParams, turnID)
 		}
 	}
-	env := &tools.Env{Root: root, Ledger: s.ledger}
+	env := &tools.Env{Root: root, Ledger: s.ledger, Home: s.home}
 	res := UndoResult{TurnID: tc.TurnID, RanBash: tc.RanBash, Restored: []string{}, Skipped: []UndoSkip{}}
 	for _, f := range tc.Files {
 		if err := ctx.Err(); err != nil {

@@ -146,6 +146,8 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		Sandbox:         detectSandbox(o),
 		ApprovalPolicy:  o.approvalPolicy,
 		SandboxMode:     o.sandboxMode,
+		UserHome:        o.userHome,
+		DataHome:        o.dataHome,
 	}
 	if openBrowser {
 		cfg.OpenBrowser = func(url string) error {
