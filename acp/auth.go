@@ -244,7 +244,11 @@ func (a *Agent) awaitFlow(ctx context.Context, method, flowID string, exited <-c
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	if exited != nil {
+		// The watch of the opener ends with this call, which waits for it.
+		watched := make(chan struct{})
+		defer func() { stop(nil); <-watched }()
 		go func() {
+			defer close(watched)
 			select {
 			case err := <-exited:
 				if err != nil {
