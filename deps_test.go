@@ -36,6 +36,9 @@ var allowed = map[string][]string{
 
 	// Made non-dumpable before anything else initialises: imports nothing.
 	"cmd/deckhand/internal/nodump": {},
+
+	// The editor's end of a JSON-RPC connection, for tests only.
+	"jsonrpc/jsonrpctest": {},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
@@ -78,6 +81,18 @@ func TestDependencyDirection(t *testing.T) {
 	for pkg := range allowed {
 		if !seen[pkg] {
 			t.Errorf("package %s is in the rules but was not listed by go list", pkg)
+		}
+	}
+}
+
+// Test kits are for tests: no package of the serving path, nor cmd, reaches
+// one.
+func TestNoTestKitInProduction(t *testing.T) {
+	for _, pkg := range append(serving, "cmd/deckhand") {
+		for _, dep := range goList(t, "-deps", "./"+pkg) {
+			if dep == module+"/jsonrpc/jsonrpctest" {
+				t.Errorf("%s reaches jsonrpc/jsonrpctest, a test kit", pkg)
+			}
 		}
 	}
 }
