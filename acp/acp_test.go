@@ -260,6 +260,7 @@ func TestPromptParts(t *testing.T) {
 	text, atts, err := promptParts(realPath(dir), []sdk.ContentBlock{
 		sdk.TextBlock("explain"),
 		sdk.ResourceLinkBlock("a.go", "file://"+file+"#L2-L4"),
+		sdk.ResourceLinkBlock("a.go", "file://"+file+"#L12"), // one line: that line, not the file
 		sdk.ResourceLinkBlock("docs", "https://example.com/docs"),
 		sdk.ResourceLinkBlock("dir", "file://"+dir),
 		sdk.ResourceBlock(sdk.EmbeddedResourceResource{TextResourceContents: &sdk.TextResourceContents{Uri: "file://" + file + "#L1:1", Text: "package a"}}),
@@ -273,6 +274,7 @@ func TestPromptParts(t *testing.T) {
 	}
 	want := []engine.Attachment{
 		{Type: engine.AttachFile, Path: file, StartLine: 2, EndLine: 4},
+		{Type: engine.AttachFile, Path: file, StartLine: 12, EndLine: 12},
 		{Type: engine.AttachSelection, Path: file, StartLine: 1, EndLine: 1, Text: "package a"},
 		{Type: engine.AttachText, Title: file, Text: "unsaved"},
 	}
