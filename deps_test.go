@@ -37,8 +37,10 @@ var allowed = map[string][]string{
 	// Made non-dumpable before anything else initialises: imports nothing.
 	"cmd/deckhand/internal/nodump": {},
 
-	// The editor's end of a JSON-RPC connection, for tests only.
+	// Test kits: the editor's end of a JSON-RPC connection, and an engine
+	// logged in to the fake with a recording client.
 	"jsonrpc/jsonrpctest": {},
+	"engine/enginetest":   {"engine", "auth", "upstreamtest"},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
@@ -90,8 +92,8 @@ func TestDependencyDirection(t *testing.T) {
 func TestNoTestKitInProduction(t *testing.T) {
 	for _, pkg := range append(serving, "cmd/deckhand") {
 		for _, dep := range goList(t, "-deps", "./"+pkg) {
-			if dep == module+"/jsonrpc/jsonrpctest" {
-				t.Errorf("%s reaches jsonrpc/jsonrpctest, a test kit", pkg)
+			if dep == module+"/jsonrpc/jsonrpctest" || dep == module+"/engine/enginetest" {
+				t.Errorf("%s reaches %s, a test kit", pkg, strings.TrimPrefix(dep, module+"/"))
 			}
 		}
 	}

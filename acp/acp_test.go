@@ -165,7 +165,11 @@ func TestAuthMethods(t *testing.T) {
 // has no login, and returns the client's end. At the test's end the input
 // is closed, and Run must return 0.
 func agentOverPipes(t *testing.T) *jsonrpctest.Client {
-	eng := engine.New(engine.Config{Home: t.TempDir(), Version: "test"})
+	return agentOn(t, engine.New(engine.Config{Home: t.TempDir(), Version: "test"}))
+}
+
+// agentOn is agentOverPipes with the engine given.
+func agentOn(t *testing.T, eng *engine.Engine) *jsonrpctest.Client {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan int, 1)

@@ -1,4 +1,4 @@
-package engine
+package engine_test
 
 import (
 	"context"
@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deckhand-dev/deckhand/tools"
+	. "github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/engine/enginetest"
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
 
@@ -37,11 +38,12 @@ func TestVerdicts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e, fake := testEngine(t, tools.All()...)
-			e.cfg.AllowAll = false
+			e, fake := enginetest.LoggedIn(t, Config{})
+			t.Cleanup(e.Close)
 			root := t.TempDir()
 			os.WriteFile(filepath.Join(root, "a.txt"), []byte("one\n"), 0o600)
-			ask := &asker{decision: c.verdict.Decision, reason: c.verdict.Reason, err: c.err}
+			ask := enginetest.NewRecorder(c.verdict)
+			ask.Answer(func(PermissionRequest) (Verdict, error) { return c.verdict, c.err })
 			id, err := e.NewSession(SessionOptions{Root: root, Permissions: true, Client: ask})
 			if err != nil {
 				t.Fatal(err)
@@ -53,15 +55,17 @@ func TestVerdicts(t *testing.T) {
 			if _, err := e.Chat(context.Background(), ChatRequest{SessionID: id, Message: "go"}); err != nil {
 				t.Fatal(err)
 			}
-			if len(ask.asked) != c.asked {
-				t.Errorf("asked %d times, want %d", len(ask.asked), c.asked)
+			asked := ask.Asked()
+			if len(asked) != c.asked {
+				t.Errorf("asked %d times, want %d", len(asked), c.asked)
 			}
 			got, _ := os.ReadFile(filepath.Join(root, "a.txt"))
 			if _, err := os.Stat(filepath.Join(root, "b.txt")); (string(got) == "two\n") != c.landed || (err == nil) != c.landed {
 				t.Errorf("a.txt %q, b.txt %v: want landed %v", got, err, c.landed)
 			}
 			outs := map[string]string{}
-			for _, it := range lastInput(t, fake) {
+			reqs := fake.RequestsTo("/backend-api/codex/responses")
+			for _, it := range reqs[len(reqs)-1].JSON()["input"].([]any) {
 				if m := it.(map[string]any); m["type"] == "function_call_output" {
 					outs[m["call_id"].(string)] = m["output"].(string)
 				}
@@ -71,7 +75,7 @@ func TestVerdicts(t *testing.T) {
 			}
 			// The first request shows the change whole, for a face that draws
 			// its own diff, and as a unified diff.
-			p := ask.asked[0].Preview
+			p := asked[0].Preview
 			want := FileChange{Path: filepath.Join(root, "a.txt"), OldText: "one\n", NewText: "two\n"}
 			if p == nil || len(p.Changes) != 1 || p.Changes[0] != want || !strings.Contains(p.Diff, "-one\n+two\n") {
 				t.Errorf("the request's preview: %+v", p)

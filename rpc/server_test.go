@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/deckhand-dev/deckhand/auth"
 	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/engine/enginetest"
 	"github.com/deckhand-dev/deckhand/jsonrpc/jsonrpctest"
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
@@ -32,16 +32,7 @@ type pipeServer struct {
 // serve runs a Server whose engine is logged in to a fake Codex backend.
 func serve(t *testing.T, lsp bool) *pipeServer {
 	t.Helper()
-	fake := upstreamtest.New()
-	t.Cleanup(fake.Close)
-	home := t.TempDir()
-	tok := fake.Mint()
-	if err := auth.NewStore(home).Save(auth.Credential{Type: "oauth", Access: tok.AccessToken, Refresh: tok.RefreshToken,
-		Expires: time.Now().Add(time.Hour), AccountID: "acct_test_1"}); err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New(engine.Config{Version: "test", Home: home, Issuer: fake.Issuer(), CodexBaseURL: fake.CodexBase(),
-		APIBaseURL: fake.APIBase(), RetryBase: time.Millisecond})
+	eng, fake := enginetest.LoggedIn(t, engine.Config{})
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	p := &pipeServer{fake: fake, ws: t.TempDir(), in: inW, done: make(chan int, 1)}
