@@ -51,7 +51,9 @@ func TestFlagsAndEnvironment(t *testing.T) {
 		{"oauth port by default", nil, nil, func(o *options) bool { return o.port == 1455 && o.portErr == nil }},
 		{"DECKHAND_OAUTH_PORT", map[string]string{"DECKHAND_OAUTH_PORT": "2000"}, nil, func(o *options) bool { return o.port == 2000 }},
 		{"a bad DECKHAND_OAUTH_PORT", map[string]string{"DECKHAND_OAUTH_PORT": "http"}, nil,
-			func(o *options) bool { return o.portErr != nil && strings.Contains(o.portErr.Error(), "DECKHAND_OAUTH_PORT") }},
+			func(o *options) bool {
+				return o.portErr != nil && strings.Contains(o.portErr.Error(), "DECKHAND_OAUTH_PORT")
+			}},
 		{"DECKHAND_OAUTH_PORT out of range", map[string]string{"DECKHAND_OAUTH_PORT": "70000"}, nil, func(o *options) bool { return o.portErr != nil }},
 		{"--oauth-port mends a bad variable", map[string]string{"DECKHAND_OAUTH_PORT": "http"}, []string{"--oauth-port", "3000"},
 			func(o *options) bool { return o.port == 3000 && o.portErr == nil }},
@@ -59,7 +61,9 @@ func TestFlagsAndEnvironment(t *testing.T) {
 		{"OPENAI_ORG_ID first", map[string]string{"OPENAI_ORG_ID": "org-a", "OPENAI_ORGANIZATION": "org-b"}, nil,
 			func(o *options) bool { return o.organization == "org-a" }},
 		{"sandbox variables", map[string]string{"DECKHAND_NO_SANDBOX": "1", "DECKHAND_APPROVAL_POLICY": "never", "DECKHAND_SANDBOX": "read-only"}, nil,
-			func(o *options) bool { return o.noSandbox && o.approvalPolicy == "never" && o.sandboxMode == "read-only" }},
+			func(o *options) bool {
+				return o.noSandbox && o.approvalPolicy == "never" && o.sandboxMode == "read-only"
+			}},
 		{"durations", nil, []string{"--browser-timeout", "3m", "--retry-delay", "1s"},
 			func(o *options) bool { return o.browserTimeout == 3*time.Minute && o.retryBase == time.Second }},
 		{"live web search", map[string]string{"DECKHAND_LIVE_WEB_SEARCH": "1"}, nil, func(o *options) bool { return o.liveWebSearch }},
