@@ -222,9 +222,6 @@ func (p *proc) Garbage(s string) {
 	p.garbage = append(p.garbage, s)
 }
 
-// write sends one frame in the connection's framing.
-func (p *proc) write(v any) { p.conn.Write(v) }
-
 func (p *proc) writeRaw(b []byte) { p.conn.WriteRaw(b) }
 
 // send starts a request and returns its id and the channel of its answer.
