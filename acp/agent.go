@@ -58,8 +58,7 @@ func New(cfg Config) *Agent {
 		cfg.Log = zap.NewNop()
 	}
 	a := &Agent{cfg: cfg, eng: cfg.Engine, log: cfg.Log, sessions: map[string]*session{}, flows: map[string]string{}}
-	a.view = &client{a: a, changes: map[string][]engine.FileChange{}, always: map[string]bool{},
-		outputs: map[string]*strings.Builder{}}
+	a.view = &client{a: a, always: map[string]bool{}, outputs: map[string]*strings.Builder{}}
 	return a
 }
 

@@ -21,10 +21,6 @@ type client struct {
 	a *Agent
 
 	mu sync.Mutex
-	// changes holds, by call id, the files a call the user allowed
-	// changes, as its permission request showed them: its result shows
-	// them again as diffs.
-	changes map[string][]engine.FileChange
 	// always holds the tools the user allowed for the rest of a session
 	// ("session id/tool"): their calls run without asking, so they start
 	// in_progress, not pending.
@@ -69,8 +65,6 @@ func (c *client) toolCall(ev engine.TurnEvent) {
 
 func (c *client) toolResult(ev engine.TurnEvent) {
 	c.mu.Lock()
-	changes := c.changes[ev.CallID]
-	delete(c.changes, ev.CallID)
 	delete(c.outputs, ev.CallID)
 	c.mu.Unlock()
 	status := sdk.ToolCallStatusCompleted
@@ -79,8 +73,8 @@ func (c *client) toolResult(ev engine.TurnEvent) {
 	}
 	var content []sdk.ToolCallContent
 	out := ev.Output
-	if ev.OK && len(changes) > 0 {
-		for _, ch := range changes {
+	if ev.OK && len(ev.Changes) > 0 {
+		for _, ch := range ev.Changes {
 			content = append(content, diffOf(ch))
 		}
 		out = withoutUnifiedDiff(out) // the diff content shows it
@@ -135,7 +129,6 @@ func (c *client) Review(ctx context.Context, req engine.PermissionRequest) (engi
 	v := viewOf(c.a.rootOf(req.SessionID), req.Tool, req.Arguments)
 	call := sdk.ToolCallUpdate{ToolCallId: sdk.ToolCallId(req.CallID), Title: sdk.Ptr(v.title), Kind: sdk.Ptr(v.kind),
 		Locations: v.locations, RawInput: req.Arguments}
-	var changes []engine.FileChange
 	if p := req.Preview; p != nil {
 		if p.Sandboxed != nil && !*p.Sandboxed {
 			title := v.title + " (outside the sandbox"
@@ -144,8 +137,7 @@ func (c *client) Review(ctx context.Context, req engine.PermissionRequest) (engi
 			}
 			call.Title = sdk.Ptr(title + ")")
 		}
-		changes = p.Changes
-		for _, ch := range changes {
+		for _, ch := range p.Changes {
 			call.Content = append(call.Content, diffOf(ch))
 		}
 	}
@@ -182,14 +174,11 @@ func (c *client) Review(ctx context.Context, req engine.PermissionRequest) (engi
 	if d == engine.Deny {
 		return deny, nil
 	}
-	c.mu.Lock()
 	if d == engine.AllowAlways {
+		c.mu.Lock()
 		c.always[req.SessionID+"/"+req.Tool] = true
+		c.mu.Unlock()
 	}
-	if len(changes) > 0 {
-		c.changes[req.CallID] = changes
-	}
-	c.mu.Unlock()
 	status := sdk.ToolCallStatusInProgress
 	c.update(req.SessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
 		SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(req.CallID), Status: &status}})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/deckhand-dev/deckhand/engine"
@@ -94,5 +95,49 @@ func TestReviewShowsTheEnginesPreview(t *testing.T) {
 	prompt()
 	if b, _ := os.ReadFile(file); string(b) != "two\n" || len(asked) != 2 {
 		t.Errorf("after a rejection: %q, %d requests", b, len(asked))
+	}
+
+	// Allowed for the session: the next write is not asked about, starts
+	// in_progress, and its result shows the engine's record of the change
+	// as a diff, not the unified diff again as text.
+	option = "allow_always"
+	fake.PushCodex(upstreamtest.Step().Call("w3", "write", `{"path":"a.txt","content":"three\n"}`).Reply(),
+		upstreamtest.Step().Call("w4", "write", `{"path":"a.txt","content":"four\n"}`).Reply(), upstreamtest.Text("done"))
+	prompt()
+	if len(asked) != 3 {
+		t.Fatalf("%d permission requests, want 3", len(asked))
+	}
+	statuses, done = nil, nil
+	var text string
+	for _, n := range c.Notifications("session/update") {
+		var u struct {
+			Update struct {
+				SessionUpdate, ToolCallID, Status string
+				Content                           []json.RawMessage
+			}
+		}
+		json.Unmarshal(n.Params, &u)
+		if u.Update.ToolCallID != "w4" {
+			continue
+		}
+		statuses = append(statuses, u.Update.SessionUpdate+":"+u.Update.Status)
+		for _, raw := range u.Update.Content {
+			var d diff
+			json.Unmarshal(raw, &d)
+			if d.Type == "diff" {
+				done = append(done, d)
+			} else {
+				text += string(raw)
+			}
+		}
+	}
+	if len(statuses) != 2 || statuses[0] != "tool_call:in_progress" || statuses[1] != "tool_call_update:completed" {
+		t.Errorf("the always-allowed call went %q", statuses)
+	}
+	if len(done) != 1 || done[0].Path != file || done[0].OldText == nil || *done[0].OldText != "three\n" || done[0].NewText != "four\n" {
+		t.Errorf("the always-allowed call's result shows %+v", done)
+	}
+	if strings.Contains(text, "@@") {
+		t.Errorf("the result repeats the diff as text: %s", text)
 	}
 }

@@ -66,6 +66,10 @@ type TurnEvent struct {
 	BeforeTokens, AfterTokens int64
 	// Limits are the plan limits the service reported (EventLimits).
 	Limits *Limits
+	// Changes are what a write, edit or apply_patch changed, each file
+	// whole before and after, for a face that draws its own diffs
+	// (EventToolResult); text files of at most 4 MiB only.
+	Changes []FileChange
 }
 
 // DisplayLimit is how much of a tool's output a TurnEvent carries.

@@ -18,9 +18,10 @@ import (
 type callOutcome struct {
 	output  string
 	ok      bool
-	changed []string // files a write, edit or apply_patch changed
-	exit    *int     // a command's exit status
-	image   string   // a view_image's picture, as a data: URL
+	changed []string     // files a write, edit or apply_patch changed
+	changes []FileChange // the same changes whole, text files only
+	exit    *int         // a command's exit status
+	image   string       // a view_image's picture, as a data: URL
 	// sandboxed says whether a command ran in the OS sandbox; nil when the
 	// call ran no command.
 	sandboxed *bool
@@ -170,20 +171,20 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 	if oc, ok := t.runOnClient(ctx, c); ok {
 		// The editor ran it (through its buffers): what reached the disk
 		// is what undo can take back.
-		oc.changed = watch()
+		oc.changed, oc.changes = watch()
 		return oc
 	}
 	runCtx, flush := t.streamOutput(ctx, c)
 	res, err := tool.Run(runCtx, env, json.RawMessage(c.Arguments))
 	flush()
-	changed := watch()
+	changed, changes := watch()
 	if err != nil {
 		if ctx.Err() != nil {
 			return callOutcome{output: "cancelled by the user", changed: changed}
 		}
 		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err), changed: changed}
 	}
-	oc = callOutcome{output: res.Output, ok: !res.IsError, changed: changed, sandboxed: ranSandboxed(c, env), exit: res.ExitCode}
+	oc = callOutcome{output: res.Output, ok: !res.IsError, changed: changed, changes: changes, sandboxed: ranSandboxed(c, env), exit: res.ExitCode}
 	if res.Image != nil {
 		oc.image = res.Image.DataURL()
 	}
@@ -231,7 +232,8 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 }
 
 func (t *turn) report(c Item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit}
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit,
+		Changes: oc.changes}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}
