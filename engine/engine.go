@@ -74,6 +74,10 @@ type Config struct {
 	// below them private, and ask before reaching other programs'
 	// credential stores below them (tools.Home). "" guards none there.
 	UserHome, DataHome string
+
+	// DiagnosticsWait bounds the editor's answer to one diagnostics
+	// request (DefaultDiagnosticsWait).
+	DiagnosticsWait time.Duration
 }
 
 func (c *Config) defaults() {

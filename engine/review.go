@@ -106,6 +106,9 @@ func (t *turn) unasked(key string) (run, canAsk bool) {
 // message is what the model is told when the call may not run.
 func (t *turn) ask(ctx context.Context, key string, req PermissionRequest) (string, bool) {
 	v, err := t.client.Review(ctx, req)
+	if err == nil {
+		t.verdicts.note(req.CallID, v) // for the session file (callrecord.go)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return "cancelled by the user", false
