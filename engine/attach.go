@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -162,24 +163,28 @@ func renderAttachment(env *tools.Env, a Attachment) (head, body, dir string, err
 	return "", "", "", fmt.Errorf("type %q is not an attachment type: use file, selection or text", a.Type)
 }
 
-// confined checks that path leads inside the workspace and returns it
-// relative to the root, with its directory.
+// confined checks that path leads inside the workspace, to a file outside
+// deckhand's home, resolving it once, and returns it relative to the root
+// with its directory.
 func confined(env *tools.Env, path string) (rel, dir string, err error) {
-	d, ok := dirOf(env, path, false)
-	if !ok {
+	real, err := tools.Resolve(env.Root, path)
+	switch {
+	case errors.Is(err, tools.ErrOutsideWorkspace):
 		return "", "", fmt.Errorf("%q is outside the workspace %s", path, env.Root)
-	}
-	st, err := tools.ReadState(env, path, 0)
-	if err != nil && !errors.Is(err, tools.ErrTooLarge) {
-		if errors.Is(err, tools.ErrOutsideWorkspace) {
-			return "", "", fmt.Errorf("%q is outside the workspace %s", path, env.Root)
-		}
+	case err != nil:
 		return "", "", fmt.Errorf("%q cannot be used: %v", path, err)
 	}
-	if st.Path == "" {
-		st.Path = path
+	if msg := env.Home.Forbidden(real, path); msg != "" {
+		return "", "", errors.New(msg)
 	}
-	return st.Path, d, nil
+	r, err := filepath.Rel(env.Root, real)
+	if err != nil || !filepath.IsLocal(r) {
+		return "", "", fmt.Errorf("%q cannot be used: it is not a file in the workspace", path)
+	}
+	if info, err := os.Stat(real); err == nil && info.IsDir() {
+		return "", "", fmt.Errorf("%q cannot be used: it is a directory", path)
+	}
+	return filepath.ToSlash(r), filepath.Dir(r), nil
 }
 
 // capText cuts s to at most n bytes, on a line break when one is near, with
