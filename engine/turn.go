@@ -90,7 +90,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if err != nil {
 		return TurnResult{}, err
 	}
-	message, attachedDirs, err := attachedMessage(s.workspace(), req.Message, req.Attachments)
+	att, err := attach(s.workspace(), req.Message, req.Attachments)
 	if err != nil {
 		if created {
 			e.dropSession(s.ID) // nobody has heard of it
@@ -128,7 +128,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	t.credAt = time.Now()
 	t.settle(ctx, cred)
 
-	if t.images, err = t.attachedImages(req.Attachments); err != nil {
+	if err = t.takeImages(att.images); err != nil {
 		if created {
 			e.dropSession(s.ID) // nobody has heard of it
 		}
@@ -142,7 +142,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if len(s.snapshotHistory()) == 0 {
 		pre = t.sessionContext(t.env())
 	}
-	for _, d := range attachedDirs {
+	for _, d := range att.dirs {
 		pre = append(pre, t.instructionsFor(t.env(), d)...)
 	}
 	// What the user undid since the last turn: the files are not what the
@@ -150,7 +150,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	for _, note := range s.takeUndoNotes() {
 		pre = append(pre, Item{Kind: ItemUser, Text: note})
 	}
-	history := t.open(req.Message, message, pre) // written to the session's file from here on
+	history := t.open(req.Message, att.message, pre) // written to the session's file from here on
 	history[len(history)-1].opens = t.id
 	res, history, err := t.loop(ctx, cred, history)
 	t.closeCode() // no script runs past its turn
