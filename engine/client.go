@@ -13,9 +13,11 @@ type Client interface {
 	TurnEvent(ev TurnEvent)
 	// LoginCompleted reports the end of a login flow.
 	LoginCompleted(ev LoginEvent)
-	// AskPermission asks the user whether a mutating tool may run. It is
-	// called only when the client declared it can answer.
-	AskPermission(ctx context.Context, req PermissionRequest) (Decision, error)
+	// Review asks the user whether a call may run and returns their verdict:
+	// allow, allow for the rest of the session, or deny with a reason. It is
+	// the one way the engine asks, and it is called only when the client
+	// declared it can answer. An error is taken as a denial.
+	Review(ctx context.Context, req PermissionRequest) (Verdict, error)
 }
 
 // EventKind says what a TurnEvent reports.
@@ -34,6 +36,10 @@ const (
 	// EventToolOutput carries a running command's output (Text) as it
 	// comes, at most every 100 ms per call.
 	EventToolOutput
+	// EventUsage says, after each model response and after each step's
+	// tool outputs, the turn's tokens so far and how full the context
+	// window is (Usage).
+	EventUsage
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and
@@ -59,11 +65,21 @@ type TurnEvent struct {
 	Sandboxed *bool
 	// ExitCode is a command's exit status (EventToolResult of bash).
 	ExitCode *int
+	// Permission is how a call that needed permission was let run or not
+	// (EventToolResult), as the session file keeps it; nil for calls that
+	// needed none.
+	Permission *CallPermission
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64
 	// Limits are the plan limits the service reported (EventLimits).
 	Limits *Limits
+	// Changes are what a write, edit or apply_patch changed, each file
+	// whole before and after, for a face that draws its own diffs
+	// (EventToolResult); text files of at most 4 MiB only.
+	Changes []FileChange
+	// Usage is the turn's usage so far (EventUsage).
+	Usage *Usage
 }
 
 // DisplayLimit is how much of a tool's output a TurnEvent carries.
@@ -89,6 +105,13 @@ type PermissionRequest struct {
 	// Preview shows what the call would do (a diff, the whole command); nil
 	// for calls that have none.
 	Preview *Preview
+}
+
+// Verdict is the user's answer to a PermissionRequest, with the reason of
+// a denial when they gave one.
+type Verdict struct {
+	Decision Decision
+	Reason   string
 }
 
 // Decision is the user's answer to a PermissionRequest.

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
-	"path/filepath"
 
 	"github.com/deckhand-dev/deckhand/tools"
 )
@@ -42,14 +40,6 @@ type ClientTerminal interface {
 	Release()
 }
 
-// sessionOf finds a session by its id.
-func (e *Engine) sessionOf(id string) (*Session, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, ok := e.sessions[id]
-	return s, ok
-}
-
 // FileChange is what a write or edit call will do to a file, for a client
 // that shows the change as a diff.
 type FileChange struct {
@@ -58,29 +48,6 @@ type FileChange struct {
 	NewText string
 	Created bool // the file does not exist yet
 }
-
-// PreviewChange works out what a write or edit call would change, reading the
-// file as the call will (through a FileClient when it serves the session's
-// files): the tools' own proposal. ok is false for other tools, for calls
-// that would fail, and for files over previewLimit.
-func (e *Engine) PreviewChange(ctx context.Context, sessionID, tool string, args json.RawMessage) (FileChange, bool) {
-	if tool != "write" && tool != "edit" {
-		return FileChange{}, false
-	}
-	s, ok := e.sessionOf(sessionID)
-	if !ok {
-		return FileChange{}, false
-	}
-	env := &tools.Env{Root: s.root, Ledger: s.ledger, Buffers: buffersOf(ctx, e.clientOf(s), s), Overlay: &s.overlay}
-	prop, _, ok := tools.Propose(env, tool, args)
-	if !ok || prop.TooLarge || len(prop.Before) > previewLimit || len(prop.After) > previewLimit {
-		return FileChange{}, false
-	}
-	return FileChange{Path: filepath.Join(s.root, filepath.FromSlash(prop.Path)), OldText: prop.Before, NewText: prop.After, Created: !prop.Existed}, true
-}
-
-// previewLimit bounds the files a preview shows.
-const previewLimit = 4 << 20
 
 // clientBuffers is the client's fs/* as the tools' file source for one call
 // (tools.Buffers): what it reads and writes is kept in the session's
@@ -142,6 +109,6 @@ func (c clientTerminals) Start(command, dir string) (tools.Terminal, error) {
 
 // previewFor is the preview of a permission request: the tools' own, which
 // reads a file the client serves through the client.
-func (t *turn) previewFor(c Item, env *tools.Env) (*Preview, string, bool) {
+func (t *turn) previewFor(ctx context.Context, c Item, env *tools.Env) (*Preview, string, bool) {
 	return t.preview(c, env)
 }

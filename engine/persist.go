@@ -11,8 +11,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/deckhand-dev/deckhand/tools"
-
 	"github.com/deckhand-dev/deckhand/auth"
 )
 
@@ -124,7 +122,7 @@ func (t *turn) open(message, sent string, pre []Item) []Item {
 			d.file = f
 		}
 	}
-	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel})
+	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel, Attachments: t.attachments})
 	if d.behind && d.file != nil {
 		// Records of an earlier turn were lost to a failed write: the
 		// whole history goes in again, as one record.
@@ -172,7 +170,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 		return nil, err
 	}
 	root := st.Summary.WorkspaceRoot
-	if _, err := tools.NewEnv(root); err != nil {
+	if _, err := e.home.NewEnv(root); err != nil {
 		return nil, &InvalidParamsError{Field: "sessionId",
 			Problem: fmt.Sprintf("names a session of the workspace %s, which is not a usable directory now", root)}
 	}
@@ -374,7 +372,7 @@ func (e *Engine) ResumeSession(id string, opts SessionOptions) error {
 	}
 	root := ""
 	if opts.Root != "" {
-		env, err := tools.NewEnv(opts.Root)
+		env, err := e.home.NewEnv(opts.Root)
 		if err != nil {
 			return &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 		}

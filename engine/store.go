@@ -82,6 +82,8 @@ type Record struct {
 	// default); DefaultModel says Model was the login's default, not chosen.
 	Effort       string `json:"effort,omitempty"`
 	DefaultModel bool   `json:"defaultModel,omitempty"`
+	// Attachments names what the message came with (callrecord.go).
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
 
 	Item  *Item  `json:"item,omitempty"`  // RecordItem
 	Items []Item `json:"items,omitempty"` // RecordHistory
@@ -92,6 +94,9 @@ type Record struct {
 	Error      string     `json:"error,omitempty"`
 	Steps      int        `json:"steps,omitempty"`
 	Usage      *Usage     `json:"usage,omitempty"`
+
+	// RecordCall (callrecord.go)
+	Call *CallRecord `json:"call,omitempty"`
 
 	// Data holds the body of record types added by other parts of the
 	// engine (a turn's undo snapshots, say), which the loader hands back
@@ -179,23 +184,30 @@ type SessionSummary struct {
 
 // StoredTurn is one turn of a transcript, for an editor to render again.
 type StoredTurn struct {
-	TurnID  string
-	Message string
-	Model   string
-	Effort  string
-	Text    string
-	Tools   []StoredTool
-	// Steps is what the turn did, in order: its reasoning, its texts and
-	// its calls (by CallID, in Tools), as an editor showed them live.
-	Steps      []StoredStep
+	TurnID     string
+	Message    string
+	Model      string
+	Effort     string
+	Text       string
+	Tools      []StoredTool
 	StopReason StopReason // "" while the turn runs, or when the process died in it
 	Error      string
 	// Usage is what the turn's end recorded: its tokens and how full the
 	// context window was after it.
 	Usage Usage
 	// Parts is what the turn did in the order it happened: its steps'
-	// text, reasoning summaries and calls (an index into Tools).
+	// text, reasoning summaries and calls (an index into Tools), as an
+	// editor showed them live. It is the one record of that order:
+	// sessions/load's steps and an ACP replay are both read from it.
 	Parts []TurnPart
+	// Attachments names what the message came with.
+	Attachments []AttachmentRef
+	// ChangedPaths lists the files the turn's write, edit and apply_patch
+	// calls changed; Undoable says undo can still put some back, Undone
+	// that it did.
+	ChangedPaths []string
+	Undoable     bool
+	Undone       bool
 }
 
 // PartKind says what a TurnPart is.
@@ -217,21 +229,22 @@ type TurnPart struct {
 }
 
 // StoredTool is one tool call of a turn.
-// StoredStep is one thing a turn did: Kind "reasoning" or "text" with its
-// Text, or "tool" with the CallID of one of the turn's Tools.
-type StoredStep struct {
-	Kind   string
-	Text   string
-	CallID string
-}
-
 type StoredTool struct {
 	CallID    string
 	Name      string
 	Arguments json.RawMessage
 	OK        bool
 	Output    string // cut to DisplayLimit
-	done      bool
+	// Permission, ChangedPaths, Sandboxed and ExitCode are what the call's
+	// record kept (callrecord.go); absent from older files.
+	Permission   *CallPermission
+	ChangedPaths []string
+	Sandboxed    *bool
+	ExitCode     *int
+	// ParentCallID names the code-mode exec call whose script made this
+	// call ("" for the model's own calls).
+	ParentCallID string
+	done         bool
 }
 
 // BrokenError: a session file cannot be read. The file is left alone.
@@ -371,7 +384,7 @@ func (b *builder) add(rec *Record, end int64) error {
 		b.s.Summary.CreatedAt, _ = time.Parse(time.RFC3339Nano, rec.At)
 	case RecordTurn:
 		b.closeTurn()
-		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model, Effort: rec.Effort})
+		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model, Effort: rec.Effort, Attachments: rec.Attachments})
 		b.turn = &b.s.Turns[len(b.s.Turns)-1]
 		b.calls = map[string]int{}
 		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
@@ -398,6 +411,8 @@ func (b *builder) add(rec *Record, end int64) error {
 			}
 			b.closeTurn()
 		}
+	case RecordCall:
+		b.noteCall(rec.Call)
 	case RecordSettings:
 		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
 		b.s.Summary.ChosenModel = rec.Model
@@ -422,7 +437,6 @@ func (b *builder) note(it Item) {
 	switch it.Kind {
 	case ItemReasoning:
 		if text := strings.Join(it.Summary, "\n\n"); text != "" {
-			b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "reasoning", Text: text})
 			b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartReasoning, Text: text})
 		}
 	case ItemAssistant:
@@ -433,12 +447,10 @@ func (b *builder) note(it Item) {
 		}
 		b.turn.Text += it.Text
 		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartText, Text: it.Text})
-		b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "text", Text: it.Text})
 	case ItemCall:
-		b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "tool", CallID: it.CallID})
 		b.calls[it.CallID] = len(b.turn.Tools)
 		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartTool, Tool: len(b.turn.Tools)})
-		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: jsonArgs(it.Arguments)})
+		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: callArguments(it)}) // as chat/toolCall gave them
 	case ItemOutput:
 		if i, ok := b.calls[it.CallID]; ok {
 			c := &b.turn.Tools[i]
@@ -468,6 +480,7 @@ func (b *builder) finish() {
 		}
 	}
 	b.s.Summary.Turns = len(b.s.Turns)
+	b.s.noteUndo()
 }
 
 // sanitize makes a stored history valid to send: an output only after its

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openai/openai-go/v3/responses"
@@ -53,6 +54,12 @@ type turn struct {
 	approvals approvals
 	// images are the message's attached images, as data URLs (images.go).
 	images []string
+	// attachments name the message's attachments and verdicts keep the
+	// user's answers, for the session file (callrecord.go).
+	attachments []AttachmentRef
+	verdicts    verdicts
+	// diag is the diagnostics exchange of the running step (diagnostics.go).
+	diag atomic.Pointer[diagStep]
 	// emitMu keeps events in one file: a running command's output is
 	// reported from its reading goroutine (nativeturn.go).
 	emitMu sync.Mutex
@@ -86,7 +93,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if err != nil {
 		return TurnResult{}, err
 	}
-	message, attachedDirs, err := attachedMessage(s.workspace(), req.Message, req.Attachments)
+	att, err := attach(s.workspace(), req.Message, req.Attachments)
 	if err != nil {
 		if created {
 			e.dropSession(s.ID) // nobody has heard of it
@@ -98,7 +105,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
 	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
-		approvals: e.approvalsFor(req)}
+		approvals: e.approvalsFor(req), attachments: attachmentRefs(req.Attachments)}
 	// A request that names no model or effort continues with the session's.
 	keptModel, keptEffort := s.choices()
 	if t.model == "" || t.effort == "" {
@@ -124,7 +131,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	t.credAt = time.Now()
 	t.settle(ctx, cred)
 
-	if t.images, err = t.attachedImages(req.Attachments); err != nil {
+	if err = t.takeImages(att.images); err != nil {
 		if created {
 			e.dropSession(s.ID) // nobody has heard of it
 		}
@@ -138,7 +145,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if len(s.snapshotHistory()) == 0 {
 		pre = t.sessionContext(t.env())
 	}
-	for _, d := range attachedDirs {
+	for _, d := range att.dirs {
 		pre = append(pre, t.instructionsFor(t.env(), d)...)
 	}
 	// What the user undid since the last turn: the files are not what the
@@ -146,7 +153,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	for _, note := range s.takeUndoNotes() {
 		pre = append(pre, Item{Kind: ItemUser, Text: note})
 	}
-	history := t.open(req.Message, message, pre) // written to the session's file from here on
+	history := t.open(req.Message, att.message, pre) // written to the session's file from here on
 	history[len(history)-1].opens = t.id
 	res, history, err := t.loop(ctx, cred, history)
 	t.closeCode() // no script runs past its turn
@@ -215,6 +222,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		history = append(history, step.items...)
 		t.s.meter.note(step.usage, len(history))
 		t.keep(history)
+		t.reportUsage(res.Usage, history) // usage.go
 		if step.stop != "" {
 			return end(step.stop, nil)
 		}
@@ -226,6 +234,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		history = append(history, t.runCalls(ctx, step.calls)...)
 		history = append(history, t.moreInstructions(t.env(), step.calls)...)
 		t.keep(history)
+		t.reportUsage(res.Usage, history)
 		if ctx.Err() != nil {
 			return end("", ctx.Err())
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -91,6 +90,8 @@ func flowError(state engine.FlowState, err error) *protocol.Error {
 type client struct {
 	conn *Conn
 	log  *zap.Logger
+	// diagnostics: the editor answers diagnostics/request (diagnostics.go).
+	diagnostics bool
 }
 
 func ref(ev engine.TurnEvent) protocol.TurnRef {
@@ -115,11 +116,13 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 		c.conn.Notify(protocol.NotifyChatCompacted, protocol.ChatCompactedParams{TurnRef: ref(ev), BeforeTokens: ev.BeforeTokens, AfterTokens: ev.AfterTokens})
 	case engine.EventToolOutput:
 		c.conn.Notify(protocol.NotifyChatToolOutput, protocol.ChatToolOutputParams{TurnRef: ref(ev), CallID: ev.CallID, Text: ev.Text})
+	case engine.EventUsage:
+		c.usage(ev) // usage.go
 	case engine.EventNotSaved:
 		c.conn.Notify(protocol.NotifyChatNotSaved, protocol.ChatNotSavedParams{TurnRef: ref(ev), Message: ev.Error})
 	case engine.EventToolResult:
 		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error, ChangedPaths: ev.ChangedPaths,
-			Sandboxed: ev.Sandboxed, ExitCode: ev.ExitCode, ParentCallID: ev.ParentCallID})
+			Sandboxed: ev.Sandboxed, ExitCode: ev.ExitCode, ParentCallID: ev.ParentCallID, Permission: toolPermission(ev.Permission)})
 	}
 }
 
@@ -154,23 +157,6 @@ func (c *client) LoginCompleted(ev engine.LoginEvent) {
 		p.Error = flowError(ev.State, ev.Err)
 	}
 	c.conn.Notify(protocol.NotifyAuthCompleted, p)
-}
-
-func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest) (engine.Decision, error) {
-	var res protocol.PermissionResult
-	err := c.conn.Call(ctx, protocol.RequestPermission, protocol.PermissionRequestParams{
-		SessionID: req.SessionID, TurnID: req.TurnID, CallID: req.CallID, Tool: req.Tool,
-		Arguments: json.RawMessage(req.Arguments), Description: req.Description,
-	}, &res)
-	if err != nil {
-		return engine.Deny, err
-	}
-	switch d := engine.Decision(res.Decision); d {
-	case engine.Allow, engine.AllowAlways, engine.Deny:
-		return d, nil
-	default:
-		return engine.Deny, fmt.Errorf("the editor answered the permission request with %q", res.Decision)
-	}
 }
 
 // accountLimits is the wire form of the engine's limits.

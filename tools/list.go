@@ -65,7 +65,7 @@ func (t listTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	}
 	tree := &tree{root: &treeNode{dir: true, expanded: true}}
 	if !onlyUnsaved {
-		if tree, err = buildTree(ctx, env.Root, real, limit); err != nil {
+		if tree, err = buildTree(ctx, env.Home, env.Root, real, limit); err != nil {
 			return Result{}, err
 		}
 	}
@@ -105,7 +105,7 @@ type tree struct {
 
 // buildTree lists start breadth first, so that a capped listing still shows
 // the top levels whole.
-func buildTree(ctx context.Context, root, start string, limit int) (*tree, error) {
+func buildTree(ctx context.Context, home *Home, root, start string, limit int) (*tree, error) {
 	type pending struct {
 		node  *treeNode
 		abs   string
@@ -120,7 +120,7 @@ func buildTree(ctx context.Context, root, start string, limit int) (*tree, error
 		}
 		cur := queue[0]
 		queue = queue[1:]
-		entries, rules, _ := readDirKept(root, cur.abs, cur.rel, cur.rules)
+		entries, rules, _ := readDirKept(home, root, cur.abs, cur.rel, cur.rules)
 		cur.node.expanded = true
 		for _, e := range entries {
 			if t.count == limit {

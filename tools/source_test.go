@@ -270,5 +270,5 @@ func keepPrivate(t *testing.T, env *Env, dir string) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	KeepPrivate(dir)
+	env.Home = newTestHome(t, HomeConfig{Dir: dir})
 }
