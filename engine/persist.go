@@ -63,7 +63,7 @@ func (s *Session) claimFile() error {
 				unlock()
 				return err
 			}
-			s.history, d.size = st.History, st.Size
+			s.history, d.size, s.dangling = st.History, st.Size, st.Dangling
 			s.loadUndo(st.Extra)
 		}
 	}
@@ -102,6 +102,7 @@ func (s *Session) releaseFile() {
 // and the message as the model gets it (sent: with its attachments).
 func (t *turn) open(message, sent string, pre []Item) []Item {
 	s := t.s
+	t.retryOf = s.takeRetry(t.retryOf, message)
 	user := Item{Kind: ItemUser, Text: sent, Images: t.images}
 	history := append(append(s.snapshotHistory(), pre...), user)
 	d := &s.disk
@@ -124,7 +125,7 @@ func (t *turn) open(message, sent string, pre []Item) []Item {
 			d.file = f
 		}
 	}
-	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel, Attachments: t.attachments})
+	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel, Attachments: t.attachments, RetryOf: t.retryOf})
 	if d.behind && d.file != nil {
 		// Records of an earlier turn were lost to a failed write: the
 		// whole history goes in again, as one record.
@@ -182,7 +183,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 		return s, nil
 	}
 	s := e.newSession(id, root, e.permissions, nil)
-	s.history, s.disk.size = st.History, st.Size
+	s.history, s.disk.size, s.dangling = st.History, st.Size, st.Dangling
 	s.model, s.effort = st.Summary.ChosenModel, st.Summary.Effort
 	s.loadUndo(st.Extra)
 	e.sessions[id] = s
