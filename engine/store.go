@@ -169,7 +169,7 @@ type Stored struct {
 	// Dangling is the last turn's message when that turn ended with
 	// nothing after it, for a retry to replace (retry.go).
 	Dangling dangling
-	Size    int64        // bytes read: the file's valid part
+	Size     int64 // bytes read: the file's valid part
 }
 
 // SessionSummary describes a stored session for a list.
