@@ -242,13 +242,28 @@ T["gr sends the last message again after an error"] = function()
   H.wait_chat(child, "**Error:**")
   eq(#child.lua_get("T.hl_rows('DeckhandError')"), 1)
   child.lua("vim.api.nvim_set_current_win(require('deckhand.chat').chat_win())")
+  -- What the resend asks deckhand: to replace the failed turn.
+  child.lua([[
+    local dh = require('deckhand')
+    local request = dh.request
+    dh.request = function(method, params, ...)
+      if method == 'chat' then _G.resent = params end
+      return request(method, params, ...)
+    end]])
   child.type_keys("gr")
   H.wait_chat(child, "Worked the second time.")
+  eq(child.lua_get("type(_G.resent.retryOf) == 'string' and _G.resent.retryOf:match('^turn_') ~= nil"), true)
   local reqs = fake.model_requests()
   eq(#reqs, 2)
-  has(reqs[2], "try this")
   has(reqs[1], "context line")
   has(reqs[2], "context line")
+  -- The resend replaces the failed turn: the model gets the message once,
+  -- and the chat shows it once, the error under it.
+  eq(select(2, reqs[2]:gsub("try this", "")), 1)
+  local text = child.lua_get("T.chat_text()")
+  eq(select(2, text:gsub("## You", "")), 1)
+  has(text, "## You\n\ntry this")
+  H.wait_for(child, "#T.virt_lines() == 1", "the footer")
 end
 
 -- Regression: :bd on the chat buffer lost the transcript, brought the buffer
