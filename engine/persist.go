@@ -249,6 +249,7 @@ func (st *Store) summary(id string) SessionSummary {
 	if info, err := f.Stat(); err == nil {
 		sum.UpdatedAt = info.ModTime()
 	}
+	last := "" // the last turn's id: a retry of it replaced it (retry.go)
 	err = readRecords(f, true, func(rec *Record, _ int64) error {
 		switch rec.Type {
 		case RecordSession:
@@ -261,7 +262,10 @@ func (st *Store) summary(id string) SessionSummary {
 			}
 			sum.Title, sum.WorkspaceRoot, sum.CreatedAt = b.s.Summary.Title, b.s.Summary.WorkspaceRoot, b.s.Summary.CreatedAt
 		case RecordTurn:
-			sum.Turns++
+			if rec.RetryOf == "" || rec.RetryOf != last {
+				sum.Turns++
+			}
+			last = rec.TurnID
 			sum.Model, sum.Effort = rec.Model, rec.Effort
 		case RecordSettings:
 			sum.Model, sum.Effort = rec.Model, rec.Effort

@@ -88,8 +88,8 @@ func (b *builder) retryRecord(retryOf string) (note string, ok bool) {
 // message dangling.
 func (b *builder) endDangling(t *StoredTurn, rec *Record) {
 	b.s.Dangling = dangling{}
-	if rec.StopReason != StopError && rec.StopReason != StopCancelled {
-		return
+	if rec.StopReason != StopError && (rec.StopReason != StopCancelled || rec.Text != "") {
+		return // a cancelled turn's partial answer stays: the user saw it
 	}
 	if ti := b.items; ti.n > 0 && ti.userOnly && !ti.replaced && len(b.s.History) > 0 {
 		b.s.Dangling = dangling{turn: t.TurnID, message: t.Message, at: len(b.s.History) - 1}

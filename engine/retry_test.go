@@ -105,6 +105,9 @@ func TestRetryReplacesAFailedTurn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if sums, err := e.ListSessions("", 0); err != nil || len(sums) != 1 || sums[0].Turns != len(turns) {
+				t.Errorf("ListSessions %+v, %v: want %d turns, as LoadSession", sums, err, len(turns))
+			}
 			var ids []string
 			for _, tt := range turns {
 				ids = append(ids, tt.TurnID)
@@ -139,5 +142,37 @@ func TestRetryKeepsATurnThatDidSomething(t *testing.T) {
 	_, turns, _ := e.LoadSession(failed.SessionID)
 	if len(turns) != 2 || turns[1].RetryOf != "" {
 		t.Errorf("transcript: %d turns, want both", len(turns))
+	}
+}
+
+// A turn the user stopped before the model said anything is replaced by
+// the same message sent again, as a failed one.
+func TestRetryReplacesAStoppedTurn(t *testing.T) {
+	e, fake := testEngine(t)
+	fake.PushCodex(upstreamtest.Step().Stall().Reply(), upstreamtest.Text("ok"))
+	done := make(chan TurnResult)
+	go func() {
+		res, _ := e.Chat(context.Background(), ChatRequest{Message: "fix the flaky test"})
+		done <- res
+	}()
+	<-fake.Stalled()
+	e.mu.Lock()
+	var ids []string
+	for id := range e.sessions {
+		ids = append(ids, id)
+	}
+	e.mu.Unlock()
+	for _, id := range ids {
+		e.CancelSession(id)
+	}
+	stopped := <-done
+	if stopped.StopReason != StopCancelled {
+		t.Fatalf("first turn %+v, want cancelled", stopped)
+	}
+	if _, err := e.Chat(context.Background(), ChatRequest{SessionID: stopped.SessionID, Message: "fix the flaky test"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(userTexts(t, fake), "fix the flaky test"); got != 1 {
+		t.Errorf("the model got the message %d times, want 1", got)
 	}
 }

@@ -163,7 +163,9 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		// Cancelled: whatever ran is kept, every call gets an output.
 		res.StopReason = StopCancelled
 		t.finish(repair(history, "cancelled by the user"), res, nil)
-		t.noteDangling(history, req.Message)
+		if res.Text == "" { // a partial answer the user saw stays
+			t.noteDangling(history, req.Message)
+		}
 		e.log.Info("turn cancelled", zap.String("session", s.ID), zap.String("turn", t.id), zap.Int("steps", res.Steps))
 		return res, nil
 	}
