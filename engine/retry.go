@@ -48,8 +48,8 @@ func (s *Session) takeRetry(retryOf, message string) string {
 // it, for a retry to replace. history is the session's, as the turn left it.
 func (t *turn) noteDangling(history []Item, message string) {
 	n := len(history)
-	if n == 0 || history[n-1].opens != t.id {
-		return
+	if n == 0 || history[n-1].opens != t.id || t.compactions > 0 {
+		return // (a compaction's history record: a loader could not tell it)
 	}
 	t.s.mu.Lock()
 	t.s.dangling = dangling{turn: t.id, message: message, at: n - 1}
