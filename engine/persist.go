@@ -11,8 +11,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/deckhand-dev/deckhand/tools"
-
 	"github.com/deckhand-dev/deckhand/auth"
 )
 
@@ -173,7 +171,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 		return nil, err
 	}
 	root := st.Summary.WorkspaceRoot
-	if _, err := tools.NewEnv(root); err != nil {
+	if _, err := e.home.NewEnv(root); err != nil {
 		return nil, &InvalidParamsError{Field: "sessionId",
 			Problem: fmt.Sprintf("names a session of the workspace %s, which is not a usable directory now", root)}
 	}
@@ -379,7 +377,7 @@ func (e *Engine) ResumeSession(id string, opts SessionOptions) error {
 	}
 	root := ""
 	if opts.Root != "" {
-		env, err := tools.NewEnv(opts.Root)
+		env, err := e.home.NewEnv(opts.Root)
 		if err != nil {
 			return &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 		}

@@ -93,7 +93,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if err != nil {
 		return TurnResult{}, err
 	}
-	message, attachedDirs, err := attachedMessage(s.workspace(), req.Message, req.Attachments)
+	att, err := attach(s.workspace(), req.Message, req.Attachments)
 	if err != nil {
 		if created {
 			e.dropSession(s.ID) // nobody has heard of it
@@ -131,7 +131,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	t.credAt = time.Now()
 	t.settle(ctx, cred)
 
-	if t.images, err = t.attachedImages(req.Attachments); err != nil {
+	if err = t.takeImages(att.images); err != nil {
 		if created {
 			e.dropSession(s.ID) // nobody has heard of it
 		}
@@ -145,7 +145,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if len(s.snapshotHistory()) == 0 {
 		pre = t.sessionContext(t.env())
 	}
-	for _, d := range attachedDirs {
+	for _, d := range att.dirs {
 		pre = append(pre, t.instructionsFor(t.env(), d)...)
 	}
 	// What the user undid since the last turn: the files are not what the
@@ -153,7 +153,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	for _, note := range s.takeUndoNotes() {
 		pre = append(pre, Item{Kind: ItemUser, Text: note})
 	}
-	history := t.open(req.Message, message, pre) // written to the session's file from here on
+	history := t.open(req.Message, att.message, pre) // written to the session's file from here on
 	history[len(history)-1].opens = t.id
 	res, history, err := t.loop(ctx, cred, history)
 	t.closeCode() // no script runs past its turn
