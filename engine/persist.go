@@ -61,7 +61,7 @@ func (s *Session) claimFile() error {
 				unlock()
 				return err
 			}
-			s.history, d.size = st.History, st.Size
+			s.history, d.size, s.dangling = st.History, st.Size, st.Dangling
 			s.loadUndo(st.Extra)
 		}
 	}
@@ -100,6 +100,7 @@ func (s *Session) releaseFile() {
 // and the message as the model gets it (sent: with its attachments).
 func (t *turn) open(message, sent string, pre []Item) []Item {
 	s := t.s
+	t.retryOf = s.takeRetry(t.retryOf, message)
 	user := Item{Kind: ItemUser, Text: sent, Images: t.images}
 	history := append(append(s.snapshotHistory(), pre...), user)
 	d := &s.disk
@@ -122,7 +123,7 @@ func (t *turn) open(message, sent string, pre []Item) []Item {
 			d.file = f
 		}
 	}
-	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel, Attachments: t.attachments})
+	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel, Attachments: t.attachments, RetryOf: t.retryOf})
 	if d.behind && d.file != nil {
 		// Records of an earlier turn were lost to a failed write: the
 		// whole history goes in again, as one record.
@@ -180,7 +181,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 		return s, nil
 	}
 	s := e.newSession(id, root, e.permissions, nil)
-	s.history, s.disk.size = st.History, st.Size
+	s.history, s.disk.size, s.dangling = st.History, st.Size, st.Dangling
 	s.model, s.effort = st.Summary.ChosenModel, st.Summary.Effort
 	s.loadUndo(st.Extra)
 	e.sessions[id] = s
@@ -246,6 +247,7 @@ func (st *Store) summary(id string) SessionSummary {
 	if info, err := f.Stat(); err == nil {
 		sum.UpdatedAt = info.ModTime()
 	}
+	last := "" // the last turn's id: a retry of it replaced it (retry.go)
 	err = readRecords(f, true, func(rec *Record, _ int64) error {
 		switch rec.Type {
 		case RecordSession:
@@ -258,7 +260,10 @@ func (st *Store) summary(id string) SessionSummary {
 			}
 			sum.Title, sum.WorkspaceRoot, sum.CreatedAt = b.s.Summary.Title, b.s.Summary.WorkspaceRoot, b.s.Summary.CreatedAt
 		case RecordTurn:
-			sum.Turns++
+			if rec.RetryOf == "" || rec.RetryOf != last {
+				sum.Turns++
+			}
+			last = rec.TurnID
 			sum.Model, sum.Effort = rec.Model, rec.Effort
 		case RecordSettings:
 			sum.Model, sum.Effort = rec.Model, rec.Effort

@@ -42,6 +42,9 @@ type Session struct {
 	// undoNotes are what undos did since the last turn, for the next one
 	// to tell the model.
 	undoNotes []string
+	// dangling is the message of the last turn when it ended with nothing
+	// after it, for a retry to replace (retry.go).
+	dangling dangling
 }
 
 // choices returns the model and effort the session's last turn chose.
@@ -103,6 +106,10 @@ type ChatRequest struct {
 	// ApprovalPolicy and Sandbox (1.2) set this turn's approval policy and
 	// sandbox mode; "" keeps the engine's (SetApprovals).
 	ApprovalPolicy, Sandbox string
+	// RetryOf names the turn this message replaces, when that turn ended
+	// before the model said anything (retry.go); "" replaces it only when
+	// the message is the same.
+	RetryOf string
 }
 
 // Usage counts tokens.

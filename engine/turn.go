@@ -58,6 +58,9 @@ type turn struct {
 	// user's answers, for the session file (callrecord.go).
 	attachments []AttachmentRef
 	verdicts    verdicts
+	// retryOf is the turn the request names to replace, then the one it
+	// did replace ("" for none), for the session file (retry.go).
+	retryOf string
 	// diag is the diagnostics exchange of the running step (diagnostics.go).
 	diag atomic.Pointer[diagStep]
 	// emitMu keeps events in one file: a running command's output is
@@ -105,7 +108,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
 	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
-		approvals: e.approvalsFor(req), attachments: attachmentRefs(req.Attachments)}
+		approvals: e.approvalsFor(req), attachments: attachmentRefs(req.Attachments), retryOf: req.RetryOf}
 	// A request that names no model or effort continues with the session's.
 	keptModel, keptEffort := s.choices()
 	if t.model == "" || t.effort == "" {
@@ -164,6 +167,9 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		// Cancelled: whatever ran is kept, every call gets an output.
 		res.StopReason = StopCancelled
 		t.finish(repair(history, "cancelled by the user"), res, nil)
+		if res.Text == "" { // a partial answer the user saw stays
+			t.noteDangling(history, req.Message)
+		}
 		e.log.Info("turn cancelled", zap.String("session", s.ID), zap.String("turn", t.id), zap.Int("steps", res.Steps))
 		return res, nil
 	}
@@ -174,6 +180,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 	t.finish(repair(history, "not run: the turn failed"), res, err)
 	if err != nil {
+		t.noteDangling(history, req.Message)
 		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))
 		return res, err
 	}

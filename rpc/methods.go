@@ -124,7 +124,7 @@ func (s *Server) registerChat() {
 	eng := s.cfg.Engine
 	request(s, protocol.MethodChat, true, func(ctx context.Context, p protocol.ChatParams) (any, error) {
 		req := engine.ChatRequest{SessionID: p.SessionID, Message: p.Message, Model: p.Model, Effort: p.ReasoningEffort,
-			Attachments: attachments(p.Attachments), ApprovalPolicy: p.ApprovalPolicy, Sandbox: p.Sandbox}
+			Attachments: attachments(p.Attachments), ApprovalPolicy: p.ApprovalPolicy, Sandbox: p.Sandbox, RetryOf: p.RetryOf}
 		res, err := eng.Chat(ctx, req) // checks req first
 		if err != nil {
 			return nil, err

@@ -132,4 +132,24 @@ T["a reopened session shows the context gauge of its last turn"] = function()
   has(child.lua_get("require('deckhand.chat').bar_text(200)"), "50%% of 272.0k") -- (a winbar escapes %)
 end
 
+T["a message sent again after a failure (gr) reopens once, the failure noted above the answer"] = function()
+  dirs = select(2, H.start_logged_in(child, {
+    { error = { status = 400, body = '{"error":{"message":"Bad things","type":"invalid_request_error"}}' } },
+    { text = "Worked the second time." },
+  }))
+  H.needs(child, "sessions")
+  child.cmd("DeckhandChat try this")
+  H.wait_chat(child, "**Error:**")
+  child.lua("require('deckhand.chat').retry()")
+  wait_turns(1)
+  reopen()
+  local text = child.lua_get("T.chat_text()")
+  text = text:sub((text:find("## You", 1, true)))
+  eq(select(2, text:gsub("## You", "")), 1)
+  has(text, "try this")
+  has(text, "Bad things  (sent again)")
+  has(text, "Worked the second time.")
+  lacks(text, "(gr sends it again)")
+end
+
 return T

@@ -131,10 +131,45 @@ end
 
 --- Tool arguments in one short line: path=a.go content="…".
 
+--- The width a chat window has for text: the narrowest showing buf, else
+--- the half screen a new chat split gets.
+local function text_width(buf)
+  local width
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    local info = vim.fn.getwininfo(win)[1]
+    local w = vim.api.nvim_win_get_width(win) - (info and info.textoff or 0)
+    width = math.min(width or w, w)
+  end
+  return width or math.floor(vim.o.columns / 2)
+end
+
+--- A footer as virtual lines of at most width columns: virtual lines do not
+--- wrap, so a long footer goes on under itself, broken after a " ·".
+function M.footer_lines(text, width)
+  local parts = vim.split(text, " · ", { plain = true })
+  local lines, cur = {}, parts[1]
+  for i = 2, #parts do
+    local joined = cur .. " · " .. parts[i]
+    -- (room for the " ·" that ends a line broken here)
+    if vim.fn.strdisplaywidth(joined) <= width - 2 or i == #parts and vim.fn.strdisplaywidth(joined) <= width then
+      cur = joined
+    else
+      lines[#lines + 1] = cur .. " ·"
+      cur = "   " .. parts[i]
+    end
+  end
+  lines[#lines + 1] = cur
+  return lines
+end
+
 local function draw_footer(buf, item)
   local row = line_count(buf) - 1
+  local virt = {}
+  for _, line in ipairs(M.footer_lines(item.text, text_width(buf))) do
+    virt[#virt + 1] = { { line, item.group or "DeckhandFooter" } }
+  end
   vim.api.nvim_buf_set_extmark(buf, ns, row, 0, {
-    virt_lines = { { { item.text, item.group or "DeckhandFooter" } } },
+    virt_lines = virt,
     -- Text put at this very spot (the next turn, when this line is empty)
     -- goes after the footer, which stays under its own turn.
     right_gravity = false,

@@ -41,8 +41,10 @@ end
 M.notify_hidden = notify_hidden
 
 --- Sends message in the chat session (a new one on first use); with no
---- message, opens the chat with the cursor in the input area.
-function M.send(message)
+--- message, opens the chat with the cursor in the input area. retry_of:
+--- the failed turn (its id, or true when deckhand never started it) this
+--- message replaces; the chat already shows the message, above the error.
+function M.send(message, retry_of)
   if not message or vim.trim(message) == "" then
     M.open({ focus = "input" })
     return
@@ -63,11 +65,13 @@ function M.send(message)
   -- Sending brings every chat window to the end and follows the answer,
   -- even when the user had scrolled up to read.
   state.follow = true
-  P.add({ kind = "user", text = message, attachments = shown })
+  if not retry_of then
+    P.add({ kind = "user", text = message, attachments = shown })
+  end
   if not M.visible() then
     M.open({ focus = false })
   end
-  state.last_message, state.last_failed = message, false
+  state.last_message, state.last_failed, state.started_turn = message, false, nil
   state.streamed, state.busy, state.tools = false, true, {}
   state.turn = { started = os.time(), steps = 0 }
   P.start_spinner()
@@ -83,6 +87,7 @@ function M.send(message)
     reasoningEffort = c.reasoning_effort,
     approvalPolicy = c.approval_policy,
     attachments = #attachments > 0 and attachments or nil,
+    retryOf = type(retry_of) == "string" and retry_of or nil,
   }, function(err, result)
     if turn_id ~= state.turn_id then
       return -- this turn was given up (deckhand stopped)
@@ -91,7 +96,9 @@ function M.send(message)
     P.stop_spinner()
     require("deckhand.permission").drop_session(state.session_id)
     if err then
-      state.last_failed = true
+      -- What gr replaces: the turn deckhand started, or true when it
+      -- failed before it started one.
+      state.last_failed = state.started_turn or true
       local msg = ui.local_times(err.message)
       P.add({ kind = "error", text = msg .. "  (gr sends it again)" })
       notify_hidden("deckhand: the turn failed: " .. msg, vim.log.levels.ERROR)
@@ -128,7 +135,7 @@ function M.retry()
   for _, a in ipairs(state.last_pending or {}) do
     table.insert(state.attachments, a)
   end
-  M.send(state.last_message)
+  M.send(state.last_message, state.last_failed or nil)
 end
 
 --- Stops the running turn of the chat session.

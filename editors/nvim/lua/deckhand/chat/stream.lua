@@ -7,6 +7,7 @@ local handlers = {}
 
 function handlers.started(p)
   state.session_id = p.sessionId
+  state.started_turn = p.turnId -- the turn gr replaces when it fails
   if state.cancel_pending then
     state.cancel_pending = false
     M.cancel()
@@ -96,7 +97,7 @@ local function subscribe()
   dh.on("deckhand/exit", function(p)
     if state.busy then
       state.busy = false
-      state.last_failed = true
+      state.last_failed = state.started_turn or true
       state.turn_id = (state.turn_id or 0) + 1 -- a late answer of the lost turn is ignored
       P.stop_spinner()
       P.add({ kind = "error", text = ("deckhand stopped (status %s) while answering; the next message starts it again (gr sends this one again)."):format(tostring(p and p.code)) })

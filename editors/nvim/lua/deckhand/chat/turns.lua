@@ -144,6 +144,10 @@ end
 
 local function turn_items(turn, model)
   local items = { { kind = "user", text = turn.message or "", attachments = type(turn.attachments) == "table" and turn.attachments or nil } }
+  if type(turn.retriedError) == "string" and turn.retriedError ~= "" then
+    -- The turn sent the message again after this failure (gr), as live.
+    items[#items + 1] = { kind = "error", text = ui.local_times(turn.retriedError) .. "  (sent again)" }
+  end
   local tools = {}
   if type(turn.steps) == "table" and #turn.steps > 0 then
     -- As it happened: reasoning, text and tools in their order.
