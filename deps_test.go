@@ -126,6 +126,7 @@ var thirdParty = map[string][]string{
 	"github.com/dop251/goja":                 {"tools/codemode"},
 	"github.com/modelcontextprotocol/go-sdk": {"tools/mcp", "tools/mcp/mcptest"},
 	"github.com/landlock-lsm/go-landlock":    {"tools/sandbox"},
+	"github.com/pkg/browser":                 {"cmd/deckhand"}, // its output is a package variable: only cmd sets it
 	"golang.org/x/term":                      {"cmd/deckhand"},
 	"golang.org/x/sys":                       {"cmd/deckhand", "engine", "tools", "tools/sandbox"},
 	"go.uber.org/zap":                        {"cmd/deckhand", "engine", "auth", "jsonrpc", "rpc", "acp"},
