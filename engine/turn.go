@@ -157,11 +157,15 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		return res, nil
 	}
 	err = e.explainModel(ctx, cred, err)
-	if refused := (*ModelNotServedError)(nil); errors.As(err, &refused) {
+	refused := (*ModelNotServedError)(nil)
+	if errors.As(err, &refused) {
 		// A model the service refused is not what the session goes on with.
 		s.choose(keptModel, keptEffort)
 	}
 	t.finish(repair(history, "not run: the turn failed"), res, err)
+	if refused != nil {
+		t.keepChoice(keptModel, keptEffort) // nor after a restart
+	}
 	if err != nil {
 		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))
 		return res, err
