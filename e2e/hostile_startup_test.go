@@ -26,7 +26,7 @@ import (
 // secret while another process of its user may still open
 // /proc/<pid>/fd/0 and keep it.
 func TestHostileStartupOrder(t *testing.T) {
-	bin := buildVariant(t, "purego", "0", "", 0o755)
+	bin := buildVariant(t, "purego", "0", nil, 0o755)
 	cmd := exec.Command(bin, "--version")
 	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
 	out, err := cmd.CombinedOutput()
@@ -367,29 +367,26 @@ func TestHostileAmbiguousFrames(t *testing.T) {
 // those installed execute-only (mode 0111), which makes the kernel set the
 // flag in execve itself.
 var startupVariants = []struct {
-	name, cgo, flags string
-	mode             os.FileMode
+	name, cgo string
+	flags     []string
+	mode      os.FileMode
 }{
-	{"cgo", "1", "", 0o755},
-	{"static", "1", "-tags=netgo,osusergo -ldflags=-linkmode=external -extldflags=-static", 0o755},
-	{"purego", "0", "", 0o755},
-	{"cgo-0111", "1", "", 0o111},
-	{"purego-0111", "0", "", 0o111},
+	{"cgo", "1", nil, 0o755},
+	{"static", "1", []string{"-tags=netgo,osusergo", "-ldflags=-linkmode=external -extldflags=-static"}, 0o755},
+	{"purego", "0", nil, 0o755},
+	{"cgo-0111", "1", nil, 0o111},
+	{"purego-0111", "0", nil, 0o111},
 }
 
 // buildVariant builds deckhand as a release would (no race detector), once
 // per test binary run.
-func buildVariant(tb testing.TB, name, cgo, flags string, mode os.FileMode) string {
+func buildVariant(tb testing.TB, name, cgo string, flags []string, mode os.FileMode) string {
 	tb.Helper()
 	out := filepath.Join(filepath.Dir(binary), "deckhand-"+name)
 	if _, err := os.Stat(out); err == nil {
 		return out
 	}
-	args := []string{"build", "-o", out}
-	if flags != "" {
-		tags, ld, _ := strings.Cut(flags, " ")
-		args = append(args, tags, ld)
-	}
+	args := append([]string{"build", "-o", out}, flags...)
 	build := exec.Command("go", append(args, "../cmd/deckhand")...)
 	build.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 	if b, err := build.CombinedOutput(); err != nil {
