@@ -53,6 +53,8 @@ type turn struct {
 	approvals approvals
 	// images are the message's attached images, as data URLs (images.go).
 	images []string
+	// offered are the tools the last request declared (offered.go).
+	offered offeredTools
 	// emitMu keeps events in one file: a running command's output is
 	// reported from its reading goroutine (nativeturn.go).
 	emitMu sync.Mutex
