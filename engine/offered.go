@@ -71,8 +71,16 @@ func (o *offeredTools) refuse(name string) (string, bool) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return fmt.Sprintf("unknown tool %q: it was not offered to this model; the tools are %s", name, strings.Join(names, ", ")), true
+	if len(names) > maxListed {
+		names = append(names[:maxListed], fmt.Sprintf("and %d more", len(names)-maxListed))
+	}
+	return fmt.Sprintf("unknown tool: there is no tool named %q among those offered to this model; the tools are %s",
+		name, strings.Join(names, ", ")), true
 }
+
+// maxListed bounds the tools an "unknown tool" answer names (MCP servers
+// may bring hundreds).
+const maxListed = 60
 
 // isOwnTool says whether name is one of deckhand's own tools (not a Codex
 // one, not an MCP server's).
