@@ -228,10 +228,10 @@ func startGrabberOf(t testing.TB, target string, cred *syscall.Credential, args 
 // not run. As root the attack proves nothing (root opens any process's
 // descriptors), so deckhand and the grabber run as the user nobody.
 //
-// The flag is set before main now, but the wait for a core and the Go
-// runtime's own start still come first, and a grabber spinning on a free
-// core wins them; the ids deckhand asks with are what stop the answers
-// then. The test logs whether the grabber got in.
+// The flag is set before the Go runtime starts (with cgo) or before main
+// (without), but the wait for a core still comes first, and a grabber
+// spinning on a free core usually wins it; the ids deckhand asks with are
+// what stop the answers then. The test logs whether the grabber got in.
 func TestHostileStartupGrab(t *testing.T) {
 	if _, err := os.Stat("/proc/sys/kernel/ns_last_pid"); err != nil {
 		t.Skipf("no /proc/sys/kernel/ns_last_pid (not Linux?): the grab cannot be tried: %v", err)
@@ -361,9 +361,9 @@ func TestHostileAmbiguousFrames(t *testing.T) {
 
 // startupVariants are the builds the start-up window is measured on:
 // cgo with the C constructor, dynamically linked (`make build` where a C
-// compiler is found) and static (`make build-static`, no dynamic loader
+// compiler is found) and static (an external static link, no dynamic loader
 // before the constructor); purego, the flag set by the first Go init
-// (CGO_ENABLED=0, as `make cross` builds the other releases); and each of
+// (CGO_ENABLED=0, as `make cross` builds the releases); and each of
 // those installed execute-only (mode 0111), which makes the kernel set the
 // flag in execve itself.
 var startupVariants = []struct {
