@@ -43,6 +43,7 @@ type turn struct {
 	entry        CatalogEntry    // the model's catalog entry (zero when none)
 	prefix       []Item          // the request's first items, made once per turn
 	code         codeCells       // code mode's cells (codemode.go)
+	offered      offeredTools    // the tools the last request declared (offered.go)
 	// compactions counts the turn's compactions (maxCompactions).
 	compactions int
 	// credAt is when the credential was read as the turn began; the
@@ -53,8 +54,6 @@ type turn struct {
 	approvals approvals
 	// images are the message's attached images, as data URLs (images.go).
 	images []string
-	// offered are the tools the last request declared (offered.go).
-	offered offeredTools
 	// emitMu keeps events in one file: a running command's output is
 	// reported from its reading goroutine (nativeturn.go).
 	emitMu sync.Mutex
