@@ -236,7 +236,7 @@ export interface Model {
   /** 1.1: marks the default entry. */
   default?: boolean;
   /** 1.1: the reasoningEffort values chat may send with this model. */
-  reasoningEfforts?: string[];
+  reasoningEfforts?: ReasoningEffort[];
   /** Extension. */
   description?: string;
   /** 1.2: the kind of tools the model is given. */

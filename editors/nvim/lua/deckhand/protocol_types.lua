@@ -191,7 +191,7 @@
 ---@field id string
 ---@field label? string
 ---@field default? boolean 1.1: marks the default entry.
----@field reasoningEfforts? string[] 1.1: the reasoningEffort values chat may send with this model.
+---@field reasoningEfforts? deckhand.protocol.ReasoningEffort[] 1.1: the reasoningEffort values chat may send with this model.
 ---@field description? string Extension.
 ---@field tools? "code"|"native"|"classic" 1.2: the kind of tools the model is given.
 ---@field defaultReasoningEffort? string 1.2: the effort of a chat that sends none.
