@@ -54,7 +54,8 @@ func TestTypeSpelling(t *testing.T) {
 	                       "env": {"type": "object", "additionalProperties": {"type": "string"}}, "any": {},
 	                       "arg": {"type": "object"}, "none": {"type": "object", "additionalProperties": false}},
 	        "required": ["kind"]},
-	  "U": {"oneOf": [{"$ref": "#/$defs/Base"}, {"$ref": "#/$defs/P"}]}
+	  "U": {"oneOf": [{"$ref": "#/$defs/Base"}, {"$ref": "#/$defs/P"}]},
+	  "E": {"allOf": [{"$ref": "#/$defs/Base"}], "unevaluatedProperties": false}
 	}}`
 	s, err := Parse([]byte(doc))
 	if err != nil {
@@ -68,6 +69,7 @@ func TestTypeSpelling(t *testing.T) {
 		"export interface Base {\n  id: number | string;\n}",
 		"/** A ping. */\nexport interface P extends Base {\n  kind: \"a\" | \"b\";\n  tags?: (\"x\" | \"y\")[];\n  env?: Record<string, string>;\n  any?: unknown;\n  arg?: Record<string, unknown>;\n  none?: Record<string, never>;\n}",
 		"export type U = Base | P;",
+		"export type E = Base;",
 		"\"ping\": { params: P; result: null };",
 		"export interface ClientNotifications {\n  /** (1.2, an extension) */\n  \"note\": undefined;\n}",
 		"export interface ServerNotifications {\n  /** (1.2, an extension) */\n  \"note\": undefined;\n}",
@@ -84,6 +86,7 @@ func TestTypeSpelling(t *testing.T) {
 		"---@class deckhand.protocol.Base\n---@field id integer|string\n",
 		"---A ping.\n---@class deckhand.protocol.P: deckhand.protocol.Base\n---@field kind \"a\"|\"b\"\n---@field tags? (\"x\"|\"y\")[]\n---@field env? table<string, string>\n---@field any? any\n---@field arg? table<string, any>\n---@field none? table\n",
 		"---@alias deckhand.protocol.U deckhand.protocol.Base|deckhand.protocol.P\n",
+		"---@class deckhand.protocol.E: deckhand.protocol.Base\n\n",
 		"--- - `ping`: deckhand.protocol.P -> nil. (1.0)\n---@alias deckhand.protocol.ClientRequest \"ping\"\n",
 	} {
 		if !strings.Contains(string(lua), want) {

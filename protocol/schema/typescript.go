@@ -90,14 +90,16 @@ func (s *Schema) tsDef(b *strings.Builder, def Def) error {
 		fmt.Fprintf(b, "export type %s = %s;\n\n", def.Name, t)
 		return nil
 	}
-	fmt.Fprintf(b, "export interface %s", def.Name)
-	if ext := s.extends(def.Schema); len(ext) > 0 {
-		b.WriteString(" extends " + strings.Join(ext, ", "))
-	}
+	ext := s.extends(def.Schema)
 	props := ownProperties(def.Schema)
-	if len(props) == 0 {
-		b.WriteString(" {}\n\n")
+	if len(props) == 0 && len(ext) > 0 {
+		// Nothing of its own: the same type under its own name.
+		fmt.Fprintf(b, "export type %s = %s;\n\n", def.Name, strings.Join(ext, " & "))
 		return nil
+	}
+	fmt.Fprintf(b, "export interface %s", def.Name)
+	if len(ext) > 0 {
+		b.WriteString(" extends " + strings.Join(ext, ", "))
 	}
 	b.WriteString(" {\n")
 	for _, p := range props {

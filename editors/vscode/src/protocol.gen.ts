@@ -335,7 +335,7 @@ export interface TurnRef {
   turnId: string;
 }
 
-export interface ChatStartedParams extends TurnRef {}
+export type ChatStartedParams = TurnRef;
 
 /** chat/delta and chat/reasoning: text of any size, to append. */
 export interface ChatTextParams extends TurnRef {
