@@ -368,3 +368,30 @@ func TestDocsMethodsMatchSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsErrorCodesMatchSchema: every code of the docs' error tables is
+// in x-errors, and every code of x-errors is in the docs.
+func TestDocsErrorCodesMatchSchema(t *testing.T) {
+	s := loadSchema(t)
+	raw, err := os.ReadFile(docsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inSchema := map[int]bool{}
+	for _, e := range s.Errors {
+		inSchema[e.Code] = true
+		if !bytes.Contains(raw, []byte(strconv.Itoa(e.Code))) {
+			t.Errorf("x-errors has %d (%s), which %s never names", e.Code, e.Name, docsPath)
+		}
+	}
+	rows := regexp.MustCompile(`(?m)^\| (-3\d{4}) \|`).FindAllSubmatch(raw, -1)
+	if len(rows) < 10 {
+		t.Fatalf("found %d rows of error tables in %s: the reader is broken", len(rows), docsPath)
+	}
+	for _, row := range rows {
+		code, _ := strconv.Atoi(string(row[1]))
+		if !inSchema[code] {
+			t.Errorf("%s lists error %d, which x-errors lacks", docsPath, code)
+		}
+	}
+}

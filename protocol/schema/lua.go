@@ -69,6 +69,11 @@ func (s *Schema) Lua() ([]byte, error) {
 		}
 		fmt.Fprintf(&b, "---@alias %s%s %s\n\n", LuaPrefix, g.name, strings.Join(names, "|"))
 	}
+	b.WriteString("---The protocol's error codes:\n")
+	for _, e := range s.Errors {
+		fmt.Fprintf(&b, "--- - %d %s: %s\n", e.Code, e.Name, oneLine(errorDoc(e)))
+	}
+	fmt.Fprintf(&b, "---@alias %sErrorCode integer\n", LuaPrefix)
 	return []byte(b.String()), nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -30,8 +31,19 @@ func Source() []byte { return slices.Clone(source) }
 type Schema struct {
 	Description string
 	Methods     []Method
+	Errors      []ErrorCode
 	Defs        []Def
 	defs        map[string]*Object
+}
+
+// ErrorCode is one entry of x-errors.
+type ErrorCode struct {
+	Code        int
+	Name        string // as in ErrorCodes.Name and Go's CodeName
+	Standard    bool   // JSON-RPC's or LSP's, not deckhand's own
+	Since       string
+	Description string
+	Data        *Object // the schema of its data; nil: none
 }
 
 // Method is one entry of x-methods.
@@ -139,6 +151,26 @@ func Parse(doc []byte) (*Schema, error) {
 			return nil, fmt.Errorf("parse schema: x-methods/%s: %w", name, err)
 		}
 		s.Methods = append(s.Methods, method)
+	}
+	errs := root.Obj("x-errors")
+	if errs == nil {
+		errs = &Object{}
+	}
+	for _, key := range errs.Keys {
+		e := errs.Obj(key)
+		code, err := strconv.Atoi(key)
+		if err != nil || e == nil || e.String("name") == "" {
+			return nil, fmt.Errorf("parse schema: x-errors/%s is not a code with a name", key)
+		}
+		std, _ := e.Values["standard"].(bool)
+		ec := ErrorCode{Code: code, Name: e.String("name"), Standard: std, Since: e.String("since"),
+			Description: e.String("description"), Data: e.Obj("data")}
+		if ref := ec.Data.String("$ref"); ec.Data != nil {
+			if _, ok := s.Ref(ref); !ok {
+				return nil, fmt.Errorf("parse schema: x-errors/%s: data must name an entry of $defs", key)
+			}
+		}
+		s.Errors = append(s.Errors, ec)
 	}
 	return s, nil
 }

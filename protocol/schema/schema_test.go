@@ -43,7 +43,8 @@ func firstDiffLine(a, b []byte) int {
 
 // The generators spell each construct of the schema; these pin how.
 func TestTypeSpelling(t *testing.T) {
-	doc := `{"x-methods": {
+	doc := `{"x-errors": {"-32099": {"name": "Gone", "since": "1.1", "description": "Gone.", "data": {"$ref": "#/$defs/Base"}}},
+	"x-methods": {
 	  "ping": {"from": "client", "kind": "request", "since": "1.0", "params": {"$ref": "#/$defs/P"}, "result": {"type": "null"}},
 	  "note": {"from": "both", "kind": "notification", "since": "1.2", "extension": true}
 	},
@@ -73,6 +74,7 @@ func TestTypeSpelling(t *testing.T) {
 		"\"ping\": { params: P; result: null };",
 		"export interface ClientNotifications {\n  /** (1.2, an extension) */\n  \"note\": undefined;\n}",
 		"export interface ServerNotifications {\n  /** (1.2, an extension) */\n  \"note\": undefined;\n}",
+		"export const ErrorCodes = {\n  /** Gone. data: Base. (1.1) */\n  Gone: -32099,\n} as const;",
 	} {
 		if !strings.Contains(string(ts), want) {
 			t.Errorf("TypeScript lacks\n%s\nin\n%s", want, ts)
@@ -88,6 +90,7 @@ func TestTypeSpelling(t *testing.T) {
 		"---@alias deckhand.protocol.U deckhand.protocol.Base|deckhand.protocol.P\n",
 		"---@class deckhand.protocol.E: deckhand.protocol.Base\n\n",
 		"--- - `ping`: deckhand.protocol.P -> nil. (1.0)\n---@alias deckhand.protocol.ClientRequest \"ping\"\n",
+		"--- - -32099 Gone: Gone. data: Base. (1.1)\n---@alias deckhand.protocol.ErrorCode integer\n",
 	} {
 		if !strings.Contains(string(lua), want) {
 			t.Errorf("Lua lacks\n%s\nin\n%s", want, lua)
@@ -121,6 +124,9 @@ func TestRefusesWhatItCannotSpell(t *testing.T) {
 		"bad version":              `{"x-methods": {"a": {"from": "client", "kind": "notification", "since": "2"}}, "$defs": {}}`,
 		"dangling params":          `{"x-methods": {"a": {"from": "client", "kind": "notification", "since": "1.0", "params": {"$ref": "#/$defs/X"}}}, "$defs": {}}`,
 		"duplicate key":            `{"x-methods": {}, "$defs": {"A": {"type": "string"}, "A": {"type": "integer"}}}`,
+		"error code not a number":  `{"x-errors": {"E": {"name": "E"}}, "x-methods": {}, "$defs": {}}`,
+		"error without a name":     `{"x-errors": {"-1": {}}, "x-methods": {}, "$defs": {}}`,
+		"error data dangling":      `{"x-errors": {"-1": {"name": "E", "data": {"$ref": "#/$defs/X"}}}, "x-methods": {}, "$defs": {}}`,
 	} {
 		if _, err := Parse([]byte(doc)); err == nil {
 			t.Errorf("%s: Parse took it", name)

@@ -550,3 +550,19 @@
 --- - `mcp/status`: deckhand.protocol.MCPServerStatus. One MCP server's entry, whenever its state or tools change. (1.2)
 ---@alias deckhand.protocol.ServerNotification "$/cancelRequest"|"auth/completed"|"chat/started"|"chat/delta"|"chat/reasoning"|"chat/toolCall"|"chat/toolResult"|"chat/notSaved"|"chat/compacted"|"chat/toolOutput"|"account/limits"|"mcp/status"
 
+---The protocol's error codes:
+--- - -32700 ParseError: A frame is not JSON, or its LSP headers are broken. (standard)
+--- - -32600 InvalidRequest: Not a JSON-RPC request, a frame over 64 MiB, a second initialize, a request after shutdown. (standard)
+--- - -32601 MethodNotFound: An unknown method. (standard)
+--- - -32602 InvalidParams: Wrong params, or an unknown sessionId or flowId. (standard)
+--- - -32603 InternalError: An unexpected internal failure; the server goes on. (standard)
+--- - -32800 RequestCancelled: The request was cancelled ($/cancelRequest, stdin EOF or exit). (standard)
+--- - -32002 ServerNotInitialized: A request before initialize. (1.0)
+--- - -32000 AuthRequired: Not logged in, or the login expired and could not be refreshed: open the login picker. data: AuthRequiredData. (1.0)
+--- - -32003 SessionBusy: A turn is already running on the session. data: SessionBusyData. (1.0)
+--- - -32010 UsageNotIncluded: The ChatGPT plan does not include Codex. data: UsageNotIncludedData. (1.0)
+--- - -32011 RateLimited: A rate or usage limit was reached. data: RateLimitData. (1.0)
+--- - -32012 UpstreamFailed: The model service failed after retries. data: UpstreamFailedData. (1.0)
+--- - -32013 ModelNotServed: The model is not served for this login. data: ModelNotServedData. (1.1)
+--- - -32014 MCPFailed: An MCP server or tool failed. data: MCPFailedData. (1.2)
+---@alias deckhand.protocol.ErrorCode integer
