@@ -395,3 +395,126 @@ func TestDocsErrorCodesMatchSchema(t *testing.T) {
 		}
 	}
 }
+
+// proseShape finds a method named in prose with the params and result it
+// is shown with: "`chat/toolOutput {callId, text}`", or "**`mcp/list`**
+// `{sessionId?}` → `{servers: [...]}`".
+var proseShape = regexp.MustCompile("`(\\$?[A-Za-z]+(?:/[A-Za-z]+)*)( \\{[^`]*\\})?`(?:\\*\\*)?(?: `(\\{[^`]*\\})`)?(?: → `(\\{[^`]*\\})`)?")
+
+var identifier = regexp.MustCompile(`^[A-Za-z_]+$`)
+
+// topKeys lists the keys of the outer object of a shape written in the
+// docs' shorthand ({a, b?, "c": 1, d: [{e}]}); ok is false when it is not
+// that shorthand.
+func topKeys(shape string) (keys []string, ok bool) {
+	shape = strings.TrimSpace(shape)
+	if !strings.HasPrefix(shape, "{") || !strings.HasSuffix(shape, "}") {
+		return nil, false
+	}
+	depth, start, inStr := 0, 1, false
+	entry := func(end int) bool {
+		e := strings.TrimSpace(shape[start:end])
+		if e == "" {
+			return true
+		}
+		k, _, _ := strings.Cut(e, ":")
+		k = strings.TrimSuffix(strings.Trim(strings.TrimSpace(k), `"`), "?")
+		k = strings.TrimSuffix(strings.Trim(k, `"`), "?")
+		if !identifier.MatchString(k) {
+			return false
+		}
+		keys = append(keys, k)
+		return true
+	}
+	for i, r := range shape {
+		switch {
+		case r == '"':
+			inStr = !inStr
+		case inStr:
+		case r == '{' || r == '[':
+			depth++
+		case r == '}' || r == ']':
+			depth--
+			if depth == 0 && !entry(i) {
+				return nil, false
+			}
+		case r == ',' && depth == 1:
+			if !entry(i) {
+				return nil, false
+			}
+			start = i + 1
+		}
+	}
+	return keys, true
+}
+
+// TestDocsProseShapesMatchSchema: where the prose shows a method with its
+// params or result in shorthand, each field it names is one the schema
+// gives that method.
+func TestDocsProseShapesMatchSchema(t *testing.T) {
+	s := loadSchema(t)
+	raw, err := os.ReadFile(docsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := map[string]schema.Method{}
+	for _, m := range s.Methods {
+		methods[m.Name] = m
+	}
+	// Paragraphs of prose, code blocks left out, lines joined.
+	var paras []string
+	var cur []string
+	inCode := false
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			inCode = !inCode
+			continue
+		}
+		if inCode || strings.TrimSpace(line) == "" {
+			if len(cur) > 0 {
+				paras = append(paras, strings.Join(cur, " "))
+				cur = nil
+			}
+			continue
+		}
+		cur = append(cur, strings.TrimSpace(line))
+	}
+	checked := 0
+	for _, p := range paras {
+		for _, m := range proseShape.FindAllStringSubmatch(p, -1) {
+			method, ok := methods[m[1]]
+			if !ok {
+				continue
+			}
+			params := m[2]
+			if params == "" {
+				params = m[3]
+			}
+			for _, part := range []struct{ name, shape string }{{"params", params}, {"result", m[4]}} {
+				keys, ok := topKeys(part.shape)
+				if !ok {
+					continue
+				}
+				o := method.Params
+				if part.name == "result" {
+					o = method.Result
+				}
+				def, _ := s.Ref(o.String("$ref"))
+				props := map[string]bool{}
+				for _, p := range s.Properties(def) {
+					props[p.Name] = true
+				}
+				for _, k := range keys {
+					checked++
+					if !props[k] {
+						t.Errorf("%s shows %s %s with %q, which the schema's %s lacks: %s", docsPath, m[1], part.name, k, def, m[0])
+					}
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("checked only %d fields: the reader is broken", checked)
+	}
+	t.Logf("%d fields of prose shapes checked", checked)
+}
