@@ -513,8 +513,26 @@ func TestDocsProseShapesMatchSchema(t *testing.T) {
 			}
 		}
 	}
-	if checked < 20 {
+	// Tables whose rows are a notification and its params (§6.2).
+	for _, row := range regexp.MustCompile("(?m)^\\| `([a-z]+/[A-Za-z]+)` \\| ([^|]*) \\|").FindAllSubmatch(raw, -1) {
+		method, ok := methods[string(row[1])]
+		if !ok || method.Kind != "notification" || method.Params == nil {
+			continue
+		}
+		def, _ := s.Ref(method.Params.String("$ref"))
+		props := map[string]bool{}
+		for _, p := range s.Properties(def) {
+			props[p.Name] = true
+		}
+		for _, f := range codeSpan.FindAllSubmatch(row[2], -1) {
+			checked++
+			if !props[string(f[1])] {
+				t.Errorf("%s's table gives %s the param %q, which the schema's %s lacks", docsPath, row[1], f[1], def)
+			}
+		}
+	}
+	if checked < 30 {
 		t.Fatalf("checked only %d fields: the reader is broken", checked)
 	}
-	t.Logf("%d fields of prose shapes checked", checked)
+	t.Logf("%d fields of prose shapes and tables checked", checked)
 }
