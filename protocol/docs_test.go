@@ -38,7 +38,7 @@ var notMethods = []string{"exec", "wait", "apply_patch", "exec_command", "write_
 // docExample is one frame or params/result block of the docs.
 type docExample struct {
 	line    int    // 1-based, where it starts
-	dir     string // "→" (to deckhand), "←" (from deckhand), "params", "result"
+	dir     string // "→" (to deckhand), "←" (from deckhand), "params", "result", "block" (a whole JSON block)
 	text    string
 	heading string
 	// methods are the methods the section names before the example, in
@@ -66,12 +66,25 @@ func readDocs(t *testing.T, s *schema.Schema) (examples []docExample, headingNam
 	var sectionMethods []string
 	var cur *docExample
 	depth := 0
+	blockStart, blockLang, blockFrames := 0, "", 0
 	for i, line := range lines {
 		trimmed := strings.TrimSpace(line)
 		if strings.HasPrefix(trimmed, "```") {
 			if cur != nil {
 				examples = append(examples, *cur) // unbalanced: reported when parsed
 				cur = nil
+			}
+			if !inCode {
+				blockStart, blockLang, blockFrames = i+1, strings.TrimPrefix(trimmed, "```"), len(examples)
+			} else if blockLang == "json" && blockFrames == len(examples) && !strings.Contains(heading, "fakeupstream") {
+				// A JSON block without frames that is one object: a
+				// message or a bare params or result (fakeupstream's own
+				// files are not the protocol).
+				text := strings.Join(lines[blockStart:i], "\n")
+				var obj map[string]any
+				if json.Unmarshal([]byte(text), &obj) == nil {
+					examples = append(examples, docExample{line: blockStart + 1, dir: "block", text: text, heading: heading, methods: slices.Clone(sectionMethods)})
+				}
 			}
 			inCode = !inCode
 			continue
@@ -204,6 +217,21 @@ func TestDocsExamplesMatchSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		checked++
+		if ex.dir == "block" {
+			// A message without its envelope, or a bare params object.
+			if raw, ok := frame["method"]; ok {
+				var method string
+				_ = json.Unmarshal(raw, &method)
+				if _, ok := methods[method]; !ok {
+					t.Errorf("%s: method %s is not in the schema", where, raw)
+					continue
+				}
+				validate(t, v.params(t, method), inst.(map[string]any)["params"], where, method+" params")
+				continue
+			}
+			checkBare(t, v, methods, ex, where, "params", inst)
+			continue
+		}
 		if _, ok := frame["jsonrpc"]; !ok {
 			// A bare object, after params:, result: or an arrow: the
 			// params (→) or result (←) of a method the section names.
