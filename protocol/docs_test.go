@@ -376,6 +376,21 @@ func TestDocsMethodsMatchSchema(t *testing.T) {
 		}
 		t.Errorf("%s names %q in a heading or in bold, which is not a method of the schema (nor one of its types or fields)", docsPath, name)
 	}
+	// Any code span in the prose that names a method of one of the
+	// schema's namespaces (chat/..., sessions/..., $/...) is a method.
+	namespaces := map[string]bool{}
+	for _, m := range s.Methods {
+		if ns, _, ok := strings.Cut(m.Name, "/"); ok {
+			namespaces[ns] = true
+		}
+	}
+	for _, span := range spans {
+		name, _, _ := strings.Cut(span, " ")
+		ns, rest, ok := strings.Cut(name, "/")
+		if ok && namespaces[ns] && methodLike.MatchString(name) && rest != "" && !inSchema[name] {
+			t.Errorf("%s names %q, which is not a method of the schema", docsPath, name)
+		}
+	}
 	named := map[string]bool{}
 	for _, span := range spans {
 		name, _, _ := strings.Cut(span, " ")
