@@ -211,6 +211,9 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 			if pending[def.Name+"."+f.name] {
 				t.Errorf("%s.%s is marked pending in this test, but the Go type has it now: take it out of pending", def.Name, f.name)
 			}
+			if p.Forbidden {
+				continue // this shape never carries it
+			}
 			if err := sameKind(s, f.typ, p.Schema); err != nil {
 				t.Errorf("%s field %q: %v", typ, f.name, err)
 			}

@@ -98,6 +98,9 @@ func (s *Schema) luaDef(b *strings.Builder, def Def) error {
 	}
 	b.WriteString("\n")
 	for _, p := range ownProperties(def.Schema) {
+		if p.Forbidden {
+			continue
+		}
 		t, err := s.typeExpr(luaDialect, p.Schema)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.Name, err)

@@ -222,6 +222,9 @@ type Property struct {
 	Name     string
 	Schema   *Object
 	Required bool
+	// Forbidden: the schema is false, the property must not be there (a
+	// field of the Go struct that this shape never carries).
+	Forbidden bool
 }
 
 // Properties lists the properties an object of type def may have: its own,
@@ -255,12 +258,18 @@ func (s *Schema) Properties(def string) []Property {
 		}
 		for _, name := range props.Keys {
 			req := slices.Contains(required, any(name))
+			forbidden := props.Values[name] == false
 			if i, ok := seen[name]; ok {
+				// In a union: required if every member requires it,
+				// forbidden if every member forbids it.
 				out[i].Required = out[i].Required && req
+				if out[i].Forbidden && !forbidden {
+					out[i].Schema, out[i].Forbidden = props.Obj(name), false
+				}
 				continue
 			}
 			seen[name] = len(out)
-			out = append(out, Property{Name: name, Schema: props.Obj(name), Required: req})
+			out = append(out, Property{Name: name, Schema: props.Obj(name), Required: req, Forbidden: forbidden})
 		}
 	}
 	walk(s.defs[def])

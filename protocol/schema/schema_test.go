@@ -56,7 +56,8 @@ func TestTypeSpelling(t *testing.T) {
 	                       "arg": {"type": "object"}, "none": {"type": "object", "additionalProperties": false}},
 	        "required": ["kind"]},
 	  "U": {"oneOf": [{"$ref": "#/$defs/Base"}, {"$ref": "#/$defs/P"}]},
-	  "E": {"allOf": [{"$ref": "#/$defs/Base"}], "unevaluatedProperties": false}
+	  "E": {"allOf": [{"$ref": "#/$defs/Base"}], "unevaluatedProperties": false},
+	  "F": {"type": "object", "properties": {"kept": {"type": "boolean"}, "gone": false}, "additionalProperties": false}
 	}}`
 	s, err := Parse([]byte(doc))
 	if err != nil {
@@ -71,6 +72,7 @@ func TestTypeSpelling(t *testing.T) {
 		"/** A ping. */\nexport interface P extends Base {\n  kind: \"a\" | \"b\";\n  tags?: (\"x\" | \"y\")[];\n  env?: Record<string, string>;\n  any?: unknown;\n  arg?: Record<string, unknown>;\n  none?: Record<string, never>;\n}",
 		"export type U = Base | P;",
 		"export type E = Base;",
+		"export interface F {\n  kept?: boolean;\n}",
 		"\"ping\": { params: P; result: null };",
 		"export interface ClientNotifications {\n  /** (1.2, an extension) */\n  \"note\": undefined;\n}",
 		"export interface ServerNotifications {\n  /** (1.2, an extension) */\n  \"note\": undefined;\n}",
@@ -89,6 +91,7 @@ func TestTypeSpelling(t *testing.T) {
 		"---A ping.\n---@class deckhand.protocol.P: deckhand.protocol.Base\n---@field kind \"a\"|\"b\"\n---@field tags? (\"x\"|\"y\")[]\n---@field env? table<string, string>\n---@field any? any\n---@field arg? table<string, any>\n---@field none? table\n",
 		"---@alias deckhand.protocol.U deckhand.protocol.Base|deckhand.protocol.P\n",
 		"---@class deckhand.protocol.E: deckhand.protocol.Base\n\n",
+		"---@class deckhand.protocol.F\n---@field kept? boolean\n\n",
 		"--- - `ping`: deckhand.protocol.P -> nil. (1.0)\n---@alias deckhand.protocol.ClientRequest \"ping\"\n",
 		"--- - -32099 Gone: Gone. data: Base. (1.1)\n---@alias deckhand.protocol.ErrorCode integer\n",
 	} {

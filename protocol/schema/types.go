@@ -178,7 +178,7 @@ func ownProperties(def *Object) []Property {
 				req = true
 			}
 		}
-		out = append(out, Property{Name: name, Schema: props.Obj(name), Required: req})
+		out = append(out, Property{Name: name, Schema: props.Obj(name), Required: req, Forbidden: props.Values[name] == false})
 	}
 	return out
 }

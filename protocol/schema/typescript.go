@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -99,7 +100,7 @@ func (s *Schema) tsDef(b *strings.Builder, def Def) error {
 		return nil
 	}
 	ext := s.extends(def.Schema)
-	props := ownProperties(def.Schema)
+	props := slices.DeleteFunc(ownProperties(def.Schema), func(p Property) bool { return p.Forbidden })
 	if len(props) == 0 && len(ext) > 0 {
 		// Nothing of its own: the same type under its own name.
 		fmt.Fprintf(b, "export type %s = %s;\n\n", def.Name, strings.Join(ext, " & "))
