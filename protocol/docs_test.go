@@ -23,11 +23,13 @@ import (
 const docsPath = "../docs/protocol.md"
 
 // illustrative lists the example lines that are not JSON on purpose: they
-// show the choice of values with a bar or mark an optional field with "?".
+// show the choice of values with a bar, mark an optional field with "?" or
+// leave fields out with "…".
 var illustrative = []string{
 	`"decision": "allow" | "allowAlways" | "deny"`,
 	`"sessionId"?: "ses_..."`,
 	`"stopReason": "end_turn" | "cancelled" | "max_steps"`,
+	`{…,"capabilities":{"sessions":true,…,"diagnostics":true}}`,
 }
 
 // notMethods are names in headings and bold code spans that are neither

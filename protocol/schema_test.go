@@ -74,6 +74,7 @@ var goTypes = map[string]reflect.Type{
 	"ChatToolOutputParams": reflect.TypeFor[protocol.ChatToolOutputParams](),
 	"ChatCompactedParams":  reflect.TypeFor[protocol.ChatCompactedParams](),
 	"ChatNotSavedParams":   reflect.TypeFor[protocol.ChatNotSavedParams](),
+	"ChatUsageParams":      reflect.TypeFor[protocol.ChatUsageParams](),
 	"CancelParams":         reflect.TypeFor[protocol.CancelParams](),
 	"CancelResult":         reflect.TypeFor[protocol.CancelResult](),
 
@@ -90,6 +91,8 @@ var goTypes = map[string]reflect.Type{
 	"TranscriptTurn":       reflect.TypeFor[protocol.TranscriptTurn](),
 	"TranscriptStep":       reflect.TypeFor[protocol.TranscriptStep](),
 	"TranscriptTool":       reflect.TypeFor[protocol.TranscriptTool](),
+	"TranscriptPermission": reflect.TypeFor[protocol.TranscriptPermission](),
+	"TranscriptAttachment": reflect.TypeFor[protocol.Attachment](),
 	"SessionsDeleteResult": reflect.TypeFor[protocol.SessionsDeleteResult](),
 	"SessionsCloseResult":  reflect.TypeFor[protocol.SessionsCloseResult](),
 	"UndoParams":           reflect.TypeFor[protocol.UndoParams](),
@@ -105,46 +108,41 @@ var goTypes = map[string]reflect.Type{
 	"MCPListParams":    reflect.TypeFor[protocol.MCPListParams](),
 	"MCPServerStatus":  reflect.TypeFor[protocol.MCPServerStatus](),
 	"MCPListResult":    reflect.TypeFor[protocol.MCPListResult](),
+
+	"DiagnosticsRequestParams": reflect.TypeFor[protocol.DiagnosticsRequestParams](),
+	"DiagnosticsResult":        reflect.TypeFor[protocol.DiagnosticsResult](),
+	"Diagnostic":               reflect.TypeFor[protocol.Diagnostic](),
 }
 
 // schemaOnly lists the object types of the schema that have no Go type of
 // their own, and why.
 var schemaOnly = map[string]string{
-	"ResponseError":            "the JSON-RPC error object, which package jsonrpc writes",
-	"FileAttachment":           "one shape of Attachment, a single Go struct",
-	"SelectionAttachment":      "one shape of Attachment, a single Go struct",
-	"TextAttachment":           "one shape of Attachment, a single Go struct",
-	"ImageFileAttachment":      "one shape of Attachment, a single Go struct",
-	"ImageDataAttachment":      "one shape of Attachment, a single Go struct",
-	"EmptyParams":              "params a method ignores",
-	"JSONObject":               "json.RawMessage",
-	"Provider":                 "a string enum",
-	"ApprovalPolicy":           "a string enum",
-	"SandboxMode":              "a string enum",
-	"OAuthMethod":              "a string enum",
-	"FlowState":                "a string enum",
-	"ReasoningEffort":          "a string enum",
-	"StopReason":               "a string enum",
-	"Decision":                 "a string enum",
-	"DiagnosticsResult":        pendingDiagnostics,
-	"Diagnostic":               pendingDiagnostics,
-	"DiagnosticsRequestParams": pendingDiagnostics,
+	"ResponseError":       "the JSON-RPC error object, which package jsonrpc writes",
+	"FileAttachment":      "one shape of Attachment, a single Go struct",
+	"SelectionAttachment": "one shape of Attachment, a single Go struct",
+	"TextAttachment":      "one shape of Attachment, a single Go struct",
+	"ImageFileAttachment": "one shape of Attachment, a single Go struct",
+	"ImageDataAttachment": "one shape of Attachment, a single Go struct",
+	"EmptyParams":         "params a method ignores",
+	"JSONObject":          "json.RawMessage",
+	"Provider":            "a string enum",
+	"ApprovalPolicy":      "a string enum",
+	"SandboxMode":         "a string enum",
+	"OAuthMethod":         "a string enum",
+	"FlowState":           "a string enum",
+	"ReasoningEffort":     "a string enum",
+	"StopReason":          "a string enum",
+	"Decision":            "a string enum",
+	"TranscriptSelection": "one shape of TranscriptAttachment, Go's Attachment",
+	"TranscriptText":      "one shape of TranscriptAttachment, Go's Attachment",
+	"TranscriptImageData": "one shape of TranscriptAttachment, Go's Attachment",
 }
 
-// pendingDiagnostics: the contract (1.2) fixes diagnostics/request and the
-// diagnostics capabilities; the schema has them already, and their Go
-// types, method constant and docs section come with the server side.
-const pendingDiagnostics = "fixed by the 1.2 contract; its Go type comes with the server side"
-
-// pending lists what the schema has and the Go types and docs do not have
-// yet. Each entry must still be missing: once it lands, take it out here
-// (and out of schemaOnly) so that the check covers it.
-var pending = map[string]bool{
-	"ClientCapabilities.diagnostics": true,
-	"ServerCapabilities.diagnostics": true,
-	"method diagnostics/request":     true,
-	"docs diagnostics/request":       true,
-}
+// pending lists what the schema has and the Go types or the docs do not
+// have yet ("Type.field", "method name", "docs name"). Each entry must
+// still be missing: once it lands, take it out here so that the check
+// covers it.
+var pending = map[string]bool{}
 
 func loadSchema(t *testing.T) *schema.Schema {
 	t.Helper()

@@ -228,51 +228,66 @@ type Property struct {
 }
 
 // Properties lists the properties an object of type def may have: its own,
-// those of the types it extends (allOf references), and, for a union
-// (oneOf references), those of every member, in order, each once.
-func (s *Schema) Properties(def string) []Property {
+// those of the types it extends (allOf references: required if any
+// requires it), and, for a union (oneOf or anyOf references), those of
+// every member (required only if every member requires it), in order,
+// each once.
+func (s *Schema) Properties(def string) []Property { return s.properties(s.defs[def]) }
+
+func (s *Schema) properties(o *Object) []Property {
+	if o == nil {
+		return nil
+	}
+	if name, ok := s.Ref(o.String("$ref")); ok {
+		return s.properties(s.defs[name])
+	}
 	var out []Property
-	seen := map[string]int{}
-	var walk func(o *Object)
-	walk = func(o *Object) {
-		if o == nil {
+	index := map[string]int{}
+	add := func(p Property, union bool) {
+		i, ok := index[p.Name]
+		if !ok {
+			index[p.Name] = len(out)
+			out = append(out, p)
 			return
 		}
-		if ref := o.String("$ref"); ref != "" {
-			if name, ok := s.Ref(ref); ok {
-				walk(s.defs[name])
-			}
-			return
+		if union {
+			out[i].Required = out[i].Required && p.Required
+		} else {
+			out[i].Required = out[i].Required || p.Required
 		}
-		for _, key := range []string{"allOf", "oneOf", "anyOf"} {
-			for _, m := range o.List(key) {
-				if mo, ok := m.(*Object); ok && mo.String("$ref") != "" {
-					walk(mo)
-				}
-			}
-		}
-		required := o.List("required")
-		props := o.Obj("properties")
-		if props == nil {
-			return
-		}
-		for _, name := range props.Keys {
-			req := slices.Contains(required, any(name))
-			forbidden := props.Values[name] == false
-			if i, ok := seen[name]; ok {
-				// In a union: required if every member requires it,
-				// forbidden if every member forbids it.
-				out[i].Required = out[i].Required && req
-				if out[i].Forbidden && !forbidden {
-					out[i].Schema, out[i].Forbidden = props.Obj(name), false
-				}
-				continue
-			}
-			seen[name] = len(out)
-			out = append(out, Property{Name: name, Schema: props.Obj(name), Required: req, Forbidden: forbidden})
+		if out[i].Forbidden && !p.Forbidden {
+			out[i].Schema, out[i].Forbidden = p.Schema, false
 		}
 	}
-	walk(s.defs[def])
+	for _, m := range o.List("allOf") {
+		if mo, ok := m.(*Object); ok && mo.String("$ref") != "" {
+			for _, p := range s.properties(mo) {
+				add(p, false)
+			}
+		}
+	}
+	for _, key := range []string{"oneOf", "anyOf"} {
+		var members [][]Property
+		for _, m := range o.List(key) {
+			if mo, ok := m.(*Object); ok && mo.String("$ref") != "" {
+				members = append(members, s.properties(mo))
+			}
+		}
+		for _, props := range members {
+			for _, p := range props {
+				// Required only where every member requires it.
+				for _, other := range members {
+					if !slices.ContainsFunc(other, func(q Property) bool { return q.Name == p.Name && q.Required }) {
+						p.Required = false
+					}
+				}
+				add(p, true)
+			}
+		}
+	}
+	for _, p := range ownProperties(o) {
+		add(p, false)
+	}
 	return out
 }
 

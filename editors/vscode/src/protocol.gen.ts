@@ -385,6 +385,11 @@ export interface ChatNotSavedParams extends TurnRef {
   message: string;
 }
 
+/** Extension: the last one of a turn equals its result's usage. */
+export interface ChatUsageParams extends TurnRef {
+  usage: Usage;
+}
+
 /** Any JSON object. */
 export type JSONObject = Record<string, unknown>;
 
@@ -494,6 +499,16 @@ export interface TranscriptTurn {
   /** error: the turn failed (error says why); empty: the turn running now. */
   stopReason: "end_turn" | "cancelled" | "max_steps" | "error" | "";
   error?: string;
+  /** Additive: what the message came with, without its content. */
+  attachments?: TranscriptAttachment[];
+  /** Additive: the files the turn's write, edit and apply_patch calls changed. */
+  changedPaths?: string[];
+  /** Additive: undo can still put some of changedPaths back. */
+  undoable?: boolean;
+  /** Additive: the turn was undone. */
+  undone?: boolean;
+  /** Additive: what chat's result said of the turn. */
+  usage?: Usage;
 }
 
 export interface TranscriptStep {
@@ -510,6 +525,42 @@ export interface TranscriptTool {
   arguments: JSONObject;
   ok: boolean;
   output: string;
+  /** Additive: as in chat/toolResult. */
+  error?: string;
+  /** Additive: as in chat/toolResult. */
+  changedPaths?: string[];
+  /** Additive: as in chat/toolResult. */
+  sandboxed?: boolean;
+  /** Additive: as in chat/toolResult. */
+  exitCode?: number;
+  /** Additive: for a call that needed permission. */
+  permission?: TranscriptPermission;
+}
+
+/** Additive: how a call that needed permission was let run or not. by: user (answered a permission/request; reason is theirs for a denial), session (allowed for the session earlier), policy (the approval policy and sandbox decided, or the editor cannot ask; reason is what the model was told of a refusal), allowAll (--allow-all). */
+export interface TranscriptPermission {
+  decision: Decision;
+  by: "user" | "session" | "policy" | "allowAll";
+  reason?: string;
+}
+
+/** Additive: an attachment of a transcript's message, as chat took it but without its content (no text, no image data). */
+export type TranscriptAttachment = FileAttachment | TranscriptSelection | TranscriptText | ImageFileAttachment | TranscriptImageData;
+
+export interface TranscriptSelection {
+  type: "selection";
+  path: string;
+  range: LineRange;
+}
+
+export interface TranscriptText {
+  type: "text";
+  title: string;
+}
+
+export interface TranscriptImageData {
+  type: "image";
+  mimeType: string;
 }
 
 export interface SessionsDeleteResult {
@@ -610,7 +661,10 @@ export interface MCPListResult {
 /** 1.2: the files a turn step changed. */
 export interface DiagnosticsRequestParams {
   sessionId: string;
+  /** Relative to the workspace root, as changedPaths are. */
   paths: string[];
+  /** Extension: before the step's calls run (answer at once), or after they changed the files (let the language servers settle first). */
+  when?: "before" | "after";
 }
 
 /** 1.2: what the editor's language servers say about those files, a moment after the change. */
@@ -700,6 +754,8 @@ export interface ServerNotifications {
   "chat/toolResult": ChatToolResultParams;
   /** The session could not be written to disk; it is kept in memory. (1.0, an extension) */
   "chat/notSaved": ChatNotSavedParams;
+  /** The turn's tokens so far and how full the context window is, after each model response and each step's tool outputs. (1.2, an extension) */
+  "chat/usage": ChatUsageParams;
   /** The session's history was compacted. (1.1) */
   "chat/compacted": ChatCompactedParams;
   /** A running command's output since the last one, at most every 100 ms per call. (1.2) */

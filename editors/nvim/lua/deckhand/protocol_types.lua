@@ -307,6 +307,10 @@
 ---@class deckhand.protocol.ChatNotSavedParams: deckhand.protocol.TurnRef
 ---@field message string
 
+---Extension: the last one of a turn equals its result's usage.
+---@class deckhand.protocol.ChatUsageParams: deckhand.protocol.TurnRef
+---@field usage deckhand.protocol.Usage
+
 ---Any JSON object.
 ---@alias deckhand.protocol.JSONObject table<string, any>
 
@@ -395,6 +399,11 @@
 ---@field steps? deckhand.protocol.TranscriptStep[] What the turn did in order, as it was shown live.
 ---@field stopReason "end_turn"|"cancelled"|"max_steps"|"error"|"" error: the turn failed (error says why); empty: the turn running now.
 ---@field error? string
+---@field attachments? deckhand.protocol.TranscriptAttachment[] Additive: what the message came with, without its content.
+---@field changedPaths? string[] Additive: the files the turn's write, edit and apply_patch calls changed.
+---@field undoable? boolean Additive: undo can still put some of changedPaths back.
+---@field undone? boolean Additive: the turn was undone.
+---@field usage? deckhand.protocol.Usage Additive: what chat's result said of the turn.
 
 ---@class deckhand.protocol.TranscriptStep
 ---@field kind "reasoning"|"text"|"tool"
@@ -408,6 +417,33 @@
 ---@field arguments deckhand.protocol.JSONObject
 ---@field ok boolean
 ---@field output string
+---@field error? string Additive: as in chat/toolResult.
+---@field changedPaths? string[] Additive: as in chat/toolResult.
+---@field sandboxed? boolean Additive: as in chat/toolResult.
+---@field exitCode? integer Additive: as in chat/toolResult.
+---@field permission? deckhand.protocol.TranscriptPermission Additive: for a call that needed permission.
+
+---Additive: how a call that needed permission was let run or not. by: user (answered a permission/request; reason is theirs for a denial), session (allowed for the session earlier), policy (the approval policy and sandbox decided, or the editor cannot ask; reason is what the model was told of a refusal), allowAll (--allow-all).
+---@class deckhand.protocol.TranscriptPermission
+---@field decision deckhand.protocol.Decision
+---@field by "user"|"session"|"policy"|"allowAll"
+---@field reason? string
+
+---Additive: an attachment of a transcript's message, as chat took it but without its content (no text, no image data).
+---@alias deckhand.protocol.TranscriptAttachment deckhand.protocol.FileAttachment|deckhand.protocol.TranscriptSelection|deckhand.protocol.TranscriptText|deckhand.protocol.ImageFileAttachment|deckhand.protocol.TranscriptImageData
+
+---@class deckhand.protocol.TranscriptSelection
+---@field type "selection"
+---@field path string
+---@field range deckhand.protocol.LineRange
+
+---@class deckhand.protocol.TranscriptText
+---@field type "text"
+---@field title string
+
+---@class deckhand.protocol.TranscriptImageData
+---@field type "image"
+---@field mimeType string
 
 ---@class deckhand.protocol.SessionsDeleteResult
 ---@field deleted boolean
@@ -491,7 +527,8 @@
 ---1.2: the files a turn step changed.
 ---@class deckhand.protocol.DiagnosticsRequestParams
 ---@field sessionId string
----@field paths string[]
+---@field paths string[] Relative to the workspace root, as changedPaths are.
+---@field when? "before"|"after" Extension: before the step's calls run (answer at once), or after they changed the files (let the language servers settle first).
 
 ---1.2: what the editor's language servers say about those files, a moment after the change.
 ---@class deckhand.protocol.DiagnosticsResult
@@ -544,11 +581,12 @@
 --- - `chat/toolCall`: deckhand.protocol.ChatToolCallParams. A complete tool call, about to run. (1.0)
 --- - `chat/toolResult`: deckhand.protocol.ChatToolResultParams. A tool call's result, cut for display. (1.0)
 --- - `chat/notSaved`: deckhand.protocol.ChatNotSavedParams. The session could not be written to disk; it is kept in memory. (1.0, an extension)
+--- - `chat/usage`: deckhand.protocol.ChatUsageParams. The turn's tokens so far and how full the context window is, after each model response and each step's tool outputs. (1.2, an extension)
 --- - `chat/compacted`: deckhand.protocol.ChatCompactedParams. The session's history was compacted. (1.1)
 --- - `chat/toolOutput`: deckhand.protocol.ChatToolOutputParams. A running command's output since the last one, at most every 100 ms per call. (1.2)
 --- - `account/limits`: deckhand.protocol.AccountLimits. The plan limits the service reported with a model response. (1.2)
 --- - `mcp/status`: deckhand.protocol.MCPServerStatus. One MCP server's entry, whenever its state or tools change. (1.2)
----@alias deckhand.protocol.ServerNotification "$/cancelRequest"|"auth/completed"|"chat/started"|"chat/delta"|"chat/reasoning"|"chat/toolCall"|"chat/toolResult"|"chat/notSaved"|"chat/compacted"|"chat/toolOutput"|"account/limits"|"mcp/status"
+---@alias deckhand.protocol.ServerNotification "$/cancelRequest"|"auth/completed"|"chat/started"|"chat/delta"|"chat/reasoning"|"chat/toolCall"|"chat/toolResult"|"chat/notSaved"|"chat/usage"|"chat/compacted"|"chat/toolOutput"|"account/limits"|"mcp/status"
 
 ---The protocol's error codes:
 --- - -32700 ParseError: A frame is not JSON, or its LSP headers are broken. (standard)
