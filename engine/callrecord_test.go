@@ -138,6 +138,10 @@ func TestLoadSessionOfAnOlderFile(t *testing.T) {
 	if t1 := s.Turns[0]; strings.Join(t1.ChangedPaths, ",") != "a.go" || !t1.Undone || t1.Undoable {
 		t.Errorf("first turn changed %q, undoable %v, undone %v", t1.ChangedPaths, t1.Undoable, t1.Undone)
 	}
+	// Its order comes from its items, as for a new file.
+	if p := s.Turns[0].Parts; len(p) != 1 || p[0].Kind != PartTool || s.Turns[0].Tools[p[0].Tool].CallID != "c1" {
+		t.Errorf("first turn's parts %+v", p)
+	}
 	if t2 := s.Turns[1]; t2.ChangedPaths != nil || t2.Undoable || t2.Undone {
 		t.Errorf("second turn %+v", t2)
 	}

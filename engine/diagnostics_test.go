@@ -87,6 +87,7 @@ type diagClient struct {
 	recorder
 	serves  bool
 	hang    bool
+	fail    error // every answer is this error
 	mu      sync.Mutex
 	answers [][]Diagnostic
 	asked   [][]string
@@ -104,6 +105,9 @@ func (d *diagClient) Diagnostics(ctx context.Context, req DiagnosticsRequest) ([
 		ans, d.answers = d.answers[0], d.answers[1:]
 	}
 	d.mu.Unlock()
+	if d.fail != nil {
+		return nil, d.fail
+	}
 	if d.hang {
 		if d.waiting != nil {
 			d.waiting <- sessionID
@@ -231,8 +235,7 @@ func TestDiagnosticsNotAskedWhenNothingChanges(t *testing.T) {
 	}
 }
 
-// The largest answer the rpc face reads (2000 problems), before and after,
-// matched and told: what a step pays at most for the comparison.
+// A large answer (2000 problems), before and after, matched and told.
 func BenchmarkDiagnosticsDiff(b *testing.B) {
 	var before, after []Diagnostic
 	for i := 0; i < 2000; i++ {
@@ -253,5 +256,60 @@ func BenchmarkDiagnosticsDiff(b *testing.B) {
 		if note := diagnosticsNote(introduced(counts, after)); note == "" {
 			b.Fatal("nothing introduced")
 		}
+	}
+}
+
+// An editor that answers with an error is skipped for the step.
+func TestDiagnosticsEditorThatFails(t *testing.T) {
+	dc := &diagClient{serves: true, fail: fmt.Errorf("no language server")}
+	out := diagTurn(t, dc, time.Second)
+	if n := len(dc.requests()); n != 1 || strings.Contains(out, "language servers") {
+		t.Errorf("asked %d times; output %q", n, out)
+	}
+}
+
+// A code-mode script's patches are followed like direct ones: before each
+// changes files the editor is asked about those not asked about yet in the
+// step, after the step about every file the script changed, and the model
+// finds what the changes introduced in the exec call's output.
+func TestDiagnosticsFollowNestedPatches(t *testing.T) {
+	old := Diagnostic{Path: "main.go", StartLine: 1, EndLine: 1, Severity: SeverityWarning, Message: "package comment missing", Source: "lint"}
+	moved := old
+	moved.StartLine = 2
+	dc := &diagClient{serves: true, answers: [][]Diagnostic{
+		{old}, // before main.go changes
+		nil,   // before b.go is made
+		{moved, {Path: "main.go", StartLine: 3, Severity: SeverityError, Message: "undefined: y", Source: "compiler"},
+			{Path: "b.go", StartLine: 1, Severity: SeverityError, Message: "expected 'package'", Source: "compiler"}},
+	}}
+	e, fake := testEngine(t)
+	if _, err := e.Attach(dc, e.root, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.root, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := `await tools.apply_patch("*** Begin Patch\n*** Update File: main.go\n@@\n-func main() {}\n+func main() { y() }\n*** End Patch");
+await tools.apply_patch("*** Begin Patch\n*** Add File: b.go\n+oops\n*** End Patch");
+return "patched";`
+	fake.PushCodex(upstreamtest.Step().CustomCall("x1", "exec", script).Reply(), upstreamtest.Text("done"))
+	chatOK(t, e, ChatRequest{Message: "patch"})
+	if b, _ := os.ReadFile(filepath.Join(e.root, "main.go")); !strings.Contains(string(b), "y()") {
+		t.Fatalf("the script's patch did not run: %q", b)
+	}
+	if got := fmt.Sprint(dc.requests()); got != "[[main.go false] [b.go false] [main.go b.go true]]" {
+		t.Errorf("asked %s", got)
+	}
+	out, ok := upstreamtest.CallOutput(fake.RequestsTo("/backend-api/codex/responses")[1].JSON(), "x1")
+	if !ok {
+		t.Fatalf("the second request lacks the exec's output")
+	}
+	for _, want := range []string{"patched", "main.go:3: error: undefined: y (compiler)", "b.go:1: error: expected 'package' (compiler)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the exec's output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "package comment missing") {
+		t.Errorf("the model was told of a problem that was there before:\n%s", out)
 	}
 }

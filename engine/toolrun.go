@@ -253,15 +253,24 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 	}
 }
 
-func (t *turn) report(c Item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit}
+func (t *turn) report(c Item, oc callOutcome) { t.reportCall(c, "", oc) }
+
+// reportCall records a call's end and tells the editor; parent is the
+// code-mode exec call whose script made it, if any. Direct and nested
+// calls report the same fields.
+func (t *turn) reportCall(c Item, parent string, oc callOutcome) {
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, ParentCallID: parent, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit),
+		ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}
 	if tool := t.tool(c.Name); tool != nil && !tool.ReadOnly() {
 		t.persistUndo(oc.changed)
 	}
-	t.recordCall(c, oc)
+	if parent != "" {
+		t.diagnosticsNested(c, oc.changed) // diagnostics.go
+	}
+	ev.Permission = t.recordCall(c, parent, oc)
 	t.emit(ev)
 }
 
