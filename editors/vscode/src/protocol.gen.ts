@@ -367,6 +367,8 @@ export interface ChatToolResultParams extends TurnRef {
   sandboxed?: boolean;
   /** Extension: a command's exit status; ok stays true for a command that ran and exited non-zero. */
   exitCode?: number;
+  /** Additive: for a call that needed permission, as sessions/load gives it. */
+  permission?: TranscriptPermission;
 }
 
 export interface ChatToolOutputParams extends TurnRef {
@@ -535,6 +537,8 @@ export interface TranscriptTool {
   exitCode?: number;
   /** Additive: for a call that needed permission. */
   permission?: TranscriptPermission;
+  /** Additive: as in chat/toolResult. */
+  parentCallId?: string;
 }
 
 /** Additive: how a call that needed permission was let run or not. by: user (answered a permission/request; reason is theirs for a denial), session (allowed for the session earlier), policy (the approval policy and sandbox decided, or the editor cannot ask; reason is what the model was told of a refusal), allowAll (--allow-all). */

@@ -293,6 +293,7 @@
 ---@field parentCallId? string 1.2: as in chat/toolCall.
 ---@field sandboxed? boolean Extension (1.2): whether a command that ran ran inside the OS sandbox.
 ---@field exitCode? integer Extension: a command's exit status; ok stays true for a command that ran and exited non-zero.
+---@field permission? deckhand.protocol.TranscriptPermission Additive: for a call that needed permission, as sessions/load gives it.
 
 ---@class deckhand.protocol.ChatToolOutputParams: deckhand.protocol.TurnRef
 ---@field callId string
@@ -422,6 +423,7 @@
 ---@field sandboxed? boolean Additive: as in chat/toolResult.
 ---@field exitCode? integer Additive: as in chat/toolResult.
 ---@field permission? deckhand.protocol.TranscriptPermission Additive: for a call that needed permission.
+---@field parentCallId? string Additive: as in chat/toolResult.
 
 ---Additive: how a call that needed permission was let run or not. by: user (answered a permission/request; reason is theirs for a denial), session (allowed for the session earlier), policy (the approval policy and sandbox decided, or the editor cannot ask; reason is what the model was told of a refusal), allowAll (--allow-all).
 ---@class deckhand.protocol.TranscriptPermission
