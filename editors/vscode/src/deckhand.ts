@@ -139,6 +139,7 @@ export class Connection {
     if (opts.model) params.model = opts.model;
     if (opts.reasoningEffort) params.reasoningEffort = opts.reasoningEffort;
     if (opts.attachments?.length) params.attachments = opts.attachments;
+    if (opts.retryOf) params.retryOf = opts.retryOf;
     return this.rpc.request("chat", params, token);
   }
 

@@ -305,6 +305,8 @@ export interface ChatParams extends Approvals {
   model?: string;
   reasoningEffort?: ReasoningEffort;
   attachments?: Attachment[];
+  /** Extension: a turn of the session that ended before the model said anything, which this message replaces (an editor's Resend). */
+  retryOf?: string;
 }
 
 export type StopReason = "end_turn" | "cancelled" | "max_steps";
@@ -511,6 +513,10 @@ export interface TranscriptTurn {
   undone?: boolean;
   /** Additive: what chat's result said of the turn. */
   usage?: Usage;
+  /** Extension: the failed turn this one replaced, which the transcript no longer lists. */
+  retryOf?: string;
+  /** Extension: how the replaced turn failed. */
+  retriedError?: string;
 }
 
 export interface TranscriptStep {

@@ -247,6 +247,7 @@
 ---@field model? string
 ---@field reasoningEffort? deckhand.protocol.ReasoningEffort
 ---@field attachments? deckhand.protocol.Attachment[]
+---@field retryOf? string Extension: a turn of the session that ended before the model said anything, which this message replaces (an editor's Resend).
 
 ---@alias deckhand.protocol.StopReason "end_turn"|"cancelled"|"max_steps"
 
@@ -405,6 +406,8 @@
 ---@field undoable? boolean Additive: undo can still put some of changedPaths back.
 ---@field undone? boolean Additive: the turn was undone.
 ---@field usage? deckhand.protocol.Usage Additive: what chat's result said of the turn.
+---@field retryOf? string Extension: the failed turn this one replaced, which the transcript no longer lists.
+---@field retriedError? string Extension: how the replaced turn failed.
 
 ---@class deckhand.protocol.TranscriptStep
 ---@field kind "reasoning"|"text"|"tool"
