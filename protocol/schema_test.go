@@ -127,7 +127,7 @@ var schemaOnly = map[string]string{
 	"Decision":            "a string enum",
 	"TranscriptSelection": "one shape of TranscriptAttachment, Go's Attachment",
 	"TranscriptText":      "one shape of TranscriptAttachment, Go's Attachment",
-	"TranscriptImageData": "one shape of TranscriptAttachment, Go's Attachment",
+	"TranscriptImage":     "one shape of TranscriptAttachment, Go's Attachment",
 }
 
 // pending lists what the schema has and the Go types or the docs do not

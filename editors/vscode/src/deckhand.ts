@@ -12,6 +12,10 @@ export type AuthStatus = protocol.AuthStatus;
 export type LoginMethod = protocol.Method;
 /** What a 1.1 server says it serves, in initialize's result. */
 export type Capabilities = protocol.ServerCapabilities;
+/** 1.2: one MCP server, as mcp/list and mcp/status say. */
+export type McpServer = protocol.MCPServerStatus;
+/** 1.2 §17: when the user is asked before a command runs. */
+export type ApprovalPolicy = protocol.ApprovalPolicy;
 export type LimitWindow = protocol.LimitWindow;
 /** 1.2: what account/limits and limits carry. */
 export type Limits = protocol.AccountLimits;
@@ -21,6 +25,8 @@ export type ModelInfo = protocol.Model;
 export type ModelsResult = protocol.ModelsResult;
 export type Attachment = protocol.Attachment;
 export type SessionInfo = protocol.SessionInfo;
+/** A call of a reopened turn, with what its chat/toolResult and its permission said (1.2). */
+export type LoadedTool = protocol.TranscriptTool;
 export type LoadedTurn = protocol.TranscriptTurn;
 export type LoadedSession = protocol.SessionsLoadResult;
 export type UndoResult = protocol.UndoResult;
@@ -42,6 +48,7 @@ export type ChatEvent =
   | ({ kind: "delta" | "reasoning" } & protocol.ChatTextParams)
   | ({ kind: "toolCall" } & protocol.ChatToolCallParams)
   | ({ kind: "toolResult" } & protocol.ChatToolResultParams)
+  | ({ kind: "usage" } & protocol.ChatUsageParams)
   | ({ kind: "compacted" } & protocol.ChatCompactedParams)
   | ({ kind: "toolOutput" } & protocol.ChatToolOutputParams);
 

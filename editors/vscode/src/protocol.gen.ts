@@ -555,7 +555,7 @@ export interface TranscriptPermission {
 }
 
 /** Additive: an attachment of a transcript's message, as chat took it but without its content (no text, no image data). */
-export type TranscriptAttachment = FileAttachment | TranscriptSelection | TranscriptText | ImageFileAttachment | TranscriptImageData;
+export type TranscriptAttachment = FileAttachment | TranscriptSelection | TranscriptText | TranscriptImage;
 
 export interface TranscriptSelection {
   type: "selection";
@@ -568,9 +568,11 @@ export interface TranscriptText {
   title: string;
 }
 
-export interface TranscriptImageData {
+/** An image: its path for a workspace file, its mimeType for a pasted one. */
+export interface TranscriptImage {
   type: "image";
-  mimeType: string;
+  path?: string;
+  mimeType?: string;
 }
 
 export interface SessionsDeleteResult {

@@ -435,7 +435,7 @@
 ---@field reason? string
 
 ---Additive: an attachment of a transcript's message, as chat took it but without its content (no text, no image data).
----@alias deckhand.protocol.TranscriptAttachment deckhand.protocol.FileAttachment|deckhand.protocol.TranscriptSelection|deckhand.protocol.TranscriptText|deckhand.protocol.ImageFileAttachment|deckhand.protocol.TranscriptImageData
+---@alias deckhand.protocol.TranscriptAttachment deckhand.protocol.FileAttachment|deckhand.protocol.TranscriptSelection|deckhand.protocol.TranscriptText|deckhand.protocol.TranscriptImage
 
 ---@class deckhand.protocol.TranscriptSelection
 ---@field type "selection"
@@ -446,9 +446,11 @@
 ---@field type "text"
 ---@field title string
 
----@class deckhand.protocol.TranscriptImageData
+---An image: its path for a workspace file, its mimeType for a pasted one.
+---@class deckhand.protocol.TranscriptImage
 ---@field type "image"
----@field mimeType string
+---@field path? string
+---@field mimeType? string
 
 ---@class deckhand.protocol.SessionsDeleteResult
 ---@field deleted boolean
