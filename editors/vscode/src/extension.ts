@@ -8,7 +8,7 @@ import { Chat } from "./chat";
 import { selectionChip } from "./context";
 import { say, statusText } from "./format";
 import { History, historyViewId } from "./history";
-import { Host } from "./host";
+import { extensionVersion, Host } from "./host";
 import { login } from "./login";
 import { ChatView, viewId } from "./panel";
 import { Review } from "./review";
@@ -23,12 +23,11 @@ export interface Api {
 }
 
 export function activate(context: vscode.ExtensionContext): Api {
-  let chat: Chat | undefined;
-  const h = new Host((req, token) => chat!.askPermission(req, token), context.extensionPath);
+  // The host asks the chat (made just below) when deckhand asks for permission.
+  const h: Host = new Host((req, token) => c.askPermission(req, token), context.extensionPath, extensionVersion(context));
   host = h;
   const review = new Review();
-  chat = new Chat(h, context.workspaceState, review);
-  const c = chat;
+  const c: Chat = new Chat(h, context.workspaceState, review);
   const view = new ChatView(context.extensionUri, c);
   const history = new History(h);
   c.reveal = () => {

@@ -11,7 +11,11 @@ import { AuthStatus, Connection, Limits, PermissionAnswer, PermissionRequest } f
 import { limitsText, statusText } from "./format";
 import { CancellationToken, ErrorCode, RpcError } from "./rpc";
 
-export const version = "0.2.0";
+/** The extension's version as its package.json says (sent as initialize's clientInfo). */
+export function extensionVersion(context: { extension?: { packageJSON?: { version?: unknown } } }): string {
+  const v = context.extension?.packageJSON?.version;
+  return typeof v === "string" && v ? v : "unknown";
+}
 
 export type PermissionPrompt = (req: PermissionRequest, token: CancellationToken) => Promise<PermissionAnswer>;
 
@@ -59,6 +63,8 @@ export class Host implements vscode.Disposable {
   constructor(
     private readonly permissions: PermissionPrompt,
     private readonly extensionPath?: string,
+    /** The extension's version (extensionVersion). */
+    readonly version = "unknown",
   ) {
     this.log = vscode.window.createOutputChannel("deckhand");
     this.statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
@@ -100,7 +106,7 @@ export class Host implements vscode.Disposable {
           command: bin.command,
           cwd: folder ?? os.homedir(),
           workspaceRoot: folder,
-          clientVersion: version,
+          clientVersion: this.version,
           onStderr: (text) => this.log.append(text),
         },
         this.permissions,
@@ -118,7 +124,7 @@ export class Host implements vscode.Disposable {
     conn.onLimits((l) => this.setLimits(l));
     const init = conn.initialized;
     this.serverRoot = init.workspaceRoot;
-    this.log.appendLine(`${init.serverInfo.name} ${init.serverInfo.version}, workspace ${init.workspaceRoot ?? folder ?? ""}, capabilities ${JSON.stringify(init.capabilities ?? {})}`);
+    this.log.appendLine(`deckhand-vscode ${this.version} with ${init.serverInfo.name} ${init.serverInfo.version}, workspace ${init.workspaceRoot ?? folder ?? ""}, capabilities ${JSON.stringify(init.capabilities ?? {})}`);
     this.setStatus(init.auth);
     if (conn.has("limits")) {
       // The last known limits: deckhand keeps them across restarts.

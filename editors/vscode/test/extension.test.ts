@@ -20,6 +20,11 @@ const { resolveBinary } = require("../src/host") as typeof import("../src/host")
 const labels = ["ChatGPT Plus/Pro (browser)", "ChatGPT Plus/Pro (headless)", "Manually enter API key"];
 
 let fake: Fake | undefined;
+/**
+ * The extension's package.json, as VS Code hands it to activate, with a
+ * version no source file could hold by accident.
+ */
+const manifest = { ...JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")), version: "7.7.7-test" };
 
 /** Starts a fake with steps and activates the extension against it. */
 async function activate(steps: Step[] = [], state = new vscode.Memento(), fakeArgs: string[] = []) {
@@ -28,7 +33,7 @@ async function activate(steps: Step[] = [], state = new vscode.Memento(), fakeAr
   Object.assign(process.env, fake.env);
   vscode.config["deckhand.path"] = binaries().deckhand;
   vscode.workspace.workspaceFolders = [{ uri: vscode.Uri.file(fake.workspace) }];
-  const api = ext.activate({ subscriptions: [], workspaceState: state, extensionUri: vscode.Uri.file("/ext"), extensionPath: undefined } as any);
+  const api = ext.activate({ subscriptions: [], workspaceState: state, extensionUri: vscode.Uri.file("/ext"), extensionPath: undefined, extension: { packageJSON: manifest } } as any);
   await api.host.connection();
   return api;
 }
@@ -64,6 +69,13 @@ const status = () => vscode.shown.statusItems[0].text;
 const pick = (label: string) => async (items: { label: string }[]) => items.find((i) => i.label === label);
 const kinds = (items: Item[]) => items.map((i) => i.kind);
 const find = <K extends Item["kind"]>(items: Item[], kind: K) => items.filter((i) => i.kind === kind) as Extract<Item, { kind: K }>[];
+
+test("the version sent to deckhand is package.json's", async () => {
+  const { host } = await activate();
+  assert.equal(host.version, manifest.version);
+  // The log names it as the first thing deckhand was told.
+  assert.ok((host.log as unknown as Stub.FakeOutputChannel).text.includes(`deckhand-vscode ${manifest.version} `), (host.log as unknown as Stub.FakeOutputChannel).text);
+});
 
 test("login headless: the picker's labels, the code toast, copy & open, the stored login", async () => {
   await activate();
@@ -180,8 +192,15 @@ test("a long answer goes to the view as deltas: what is posted adds up to the te
   let sent = 0;
   let appends = 0;
   for (const m of view.posted) {
-    if (m.type === "item" && m.item.id === item.id) (rebuilt = m.item.text), (sent += m.item.text.length);
-    if (m.type === "append" && m.id === item.id) (rebuilt += m.text), (sent += m.text.length), appends++;
+    if (m.type === "item" && m.item.id === item.id) {
+      rebuilt = m.item.text;
+      sent += m.item.text.length;
+    }
+    if (m.type === "append" && m.id === item.id) {
+      rebuilt += m.text;
+      sent += m.text.length;
+      appends++;
+    }
   }
   assert.equal(rebuilt, long, "the view can rebuild the text from what was posted");
   assert.equal(sent, long.length, "each character was posted once");

@@ -70,10 +70,6 @@ function button(label: string, onClick: () => void, cls = ""): HTMLButtonElement
   return b;
 }
 
-function markdown(target: HTMLElement, text: string): void {
-  target.innerHTML = md.render(text);
-}
-
 // Streamed markdown is rendered in two parts: the finished blocks, each
 // rendered once and kept, and the open block at the end, rendered again as
 // text arrives. A block is finished at a blank line outside a fenced code
