@@ -9,10 +9,10 @@ import * as vscode from "vscode";
 import { Attachment, ChatEvent, ChatResult, Connection, LoadedSession, PermissionAnswer, PermissionRequest } from "./deckhand";
 import { applyUnified, errorView, toolSummary } from "./format";
 import { Host } from "./host";
-import { login } from "./login";
+import { flowAction, login } from "./login";
 import { Review } from "./review";
 import { CancellationToken, CancellationTokenSource, ErrorCode, RpcError } from "./rpc";
-import { Chip, InputState, Item, ItemAction, ModelChoice, ToWebview } from "./view";
+import { Chip, FlowAction, InputState, Item, ItemAction, ModelChoice, ToWebview } from "./view";
 
 interface Turn {
   source: CancellationTokenSource;
@@ -62,7 +62,10 @@ export class Chat {
     private readonly host: Host,
     private readonly state: vscode.Memento,
     private readonly review: Review,
-  ) {}
+  ) {
+    // The panel offers the actions of a login flow while it waits for the user.
+    host.onDidChangeLoginFlow(() => this.pushInput());
+  }
 
   get running(): boolean {
     return this.turn !== undefined;
@@ -88,7 +91,9 @@ export class Chat {
   input(): InputState {
     const loggedIn = !!this.host.authStatus && this.host.authStatus.type !== "none";
     const loginNeeded = this.host.authStatus?.type === "none";
-    return { running: this.running, models: this.models, model: this.currentModel(), effort: this.effort, chips: this.chips, loggedIn, loginNeeded };
+    const f = this.host.loginFlow;
+    const loginFlow = f ? { method: f.method, code: f.code, url: f.url } : undefined;
+    return { running: this.running, models: this.models, model: this.currentModel(), effort: this.effort, chips: this.chips, loggedIn, loginNeeded, loginFlow, authWarning: this.host.authStatus?.warning };
   }
 
   /** Runs one turn; resolves with its result, or undefined when it did not complete. */
@@ -345,6 +350,16 @@ export class Chat {
     }
   }
 
+  /** A button of the login flow the panel shows. */
+  flowAction(action: FlowAction): Promise<void> {
+    return flowAction(this.host, action);
+  }
+
+  /** The user's time zone, reported by the chat view. */
+  setTimeZone(tz: string | undefined): void {
+    this.host.setTimeZone(tz);
+  }
+
   /** An error card's button. */
   async act(itemId: string, action: ItemAction["action"]): Promise<void> {
     const item = this.items.find((i) => i.id === itemId);
@@ -480,7 +495,7 @@ export class Chat {
 
   private fail(err: unknown): void {
     const e = err as RpcError;
-    const view = errorView(e?.code, e?.message ?? String(err), e?.data);
+    const view = errorView(e?.code, e?.message ?? String(err), e?.data, new Date(), this.host.timeZone);
     this.add({ kind: "error", id: this.id(), text: view.text, actions: view.actions });
     this.reveal();
   }

@@ -15,6 +15,8 @@ export interface AuthStatus {
   source?: "stored" | "env";
   accountId?: string;
   expiresAt?: string;
+  /** A stored login that was lost or cannot be used: one sentence, why and what to do. */
+  warning?: string;
 }
 
 /** What a 1.1 server says it serves, in initialize's result. */

@@ -65,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): Api {
       if (!running) history.refresh();
     }),
     h.onDidChangeAuth(() => c.refreshModels()),
+    // A login flow's code and buttons are in the chat: bring it forward.
+    h.onDidChangeLoginFlow((f) => f && view.show(false).catch(() => undefined)),
     vscode.commands.registerCommand("deckhand.focus", run(() => view.show(true))),
     vscode.commands.registerCommand("deckhand.login", run(async () => (await login(h)) && c.refreshModels())),
     vscode.commands.registerCommand(

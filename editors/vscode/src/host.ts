@@ -8,13 +8,23 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { AuthStatus, Connection, Limits, PermissionAnswer, PermissionRequest } from "./deckhand";
-import { limitsText, statusText } from "./format";
+import { limitsText, localTime, statusWords } from "./format";
 import { CancellationToken, ErrorCode, RpcError } from "./rpc";
 
 /** The extension's version as its package.json says (sent as initialize's clientInfo). */
 export function extensionVersion(context: { extension?: { packageJSON?: { version?: unknown } } }): string {
   const v = context.extension?.packageJSON?.version;
   return typeof v === "string" && v ? v : "unknown";
+}
+
+/** A login flow that waits for the user: what the chat panel shows and offers. */
+export interface LoginFlow {
+  flowId: string;
+  method: "headless" | "browser";
+  /** headless: the code to enter at url. */
+  code?: string;
+  url: string;
+  expiresAt?: string;
 }
 
 export type PermissionPrompt = (req: PermissionRequest, token: CancellationToken) => Promise<PermissionAnswer>;
@@ -59,6 +69,18 @@ export class Host implements vscode.Disposable {
   activeFlowId?: string;
   /** The workspace root as deckhand resolved it (symbolic links followed). */
   serverRoot?: string;
+  /** The login flow waiting for the user, as the chat panel offers its actions. */
+  loginFlow?: LoginFlow;
+  private readonly flowEmitter = new vscode.EventEmitter<LoginFlow | undefined>();
+  readonly onDidChangeLoginFlow = this.flowEmitter.event;
+  /**
+   * The user's time zone, as the chat view (which runs where the user is)
+   * reports it. The extension host can run elsewhere (code-server, a remote
+   * window) in another zone, often UTC.
+   */
+  timeZone?: string;
+  private readonly zoneEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeTimeZone = this.zoneEmitter.event;
 
   constructor(
     private readonly permissions: PermissionPrompt,
@@ -149,6 +171,24 @@ export class Host implements vscode.Disposable {
     this.render();
   }
 
+  setLoginFlow(f: LoginFlow | undefined): void {
+    this.loginFlow = f;
+    this.flowEmitter.fire(f);
+  }
+
+  /** Takes the user's time zone (an IANA name); an unknown one is ignored. */
+  setTimeZone(tz: string | undefined): void {
+    if (!tz || tz === this.timeZone) return;
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    } catch {
+      return;
+    }
+    this.timeZone = tz;
+    this.render();
+    this.zoneEmitter.fire();
+  }
+
   setModel(model: string | undefined): void {
     this.model = model;
     this.render();
@@ -163,17 +203,20 @@ export class Host implements vscode.Disposable {
     const s = this.status;
     const loggedIn = !!s && s.type !== "none";
     const icon = this.running ? "$(loading~spin)" : "$(hubot)";
-    const parts = [statusText(s)];
+    const parts = [statusWords(s)];
     if (loggedIn && this.model) parts.push(this.model);
     const limits = loggedIn ? limitsText(this.limits?.windows) : "";
     if (limits) parts.push(limits);
-    this.statusItem.text = `${icon} deckhand: ${parts.join(" · ")}`;
+    // A stored login that cannot be used: said where the login state is.
+    const warn = s?.warning ? "$(warning) " : "";
+    this.statusItem.text = `${icon} deckhand: ${warn}${parts.join(" · ")}`;
     this.statusItem.tooltip = this.running
       ? "deckhand is answering (click to open the chat)"
       : loggedIn
         ? "deckhand (click to open the chat)"
         : "deckhand is not logged in (click to open the chat and log in)";
-    if (limits) this.statusItem.tooltip += `\nPlan usage: ${limitsWithResets(this.limits?.windows ?? [])}`;
+    if (limits) this.statusItem.tooltip += `\nPlan usage: ${limitsWithResets(this.limits?.windows ?? [], this.timeZone)}`;
+    if (s?.warning) this.statusItem.tooltip += `\n${s.warning}`;
   }
 
   get authStatus(): AuthStatus | undefined {
@@ -187,6 +230,8 @@ export class Host implements vscode.Disposable {
     this.statusItem.dispose();
     this.log.dispose();
     this.authEmitter.dispose();
+    this.flowEmitter.dispose();
+    this.zoneEmitter.dispose();
   }
 }
 
@@ -203,11 +248,11 @@ function startFailure(bin: { command: string; origin: string }, detail: string):
 }
 
 /** Each window with its use and when it resets, for the status bar's tooltip. */
-function limitsWithResets(windows: { name: string; usedPercent: number; resetsAt?: string }[]): string {
+function limitsWithResets(windows: { name: string; usedPercent: number; resetsAt?: string }[], timeZone?: string): string {
   return windows
     .map((w) => {
-      const at = w.resetsAt ? new Date(w.resetsAt) : undefined;
-      const when = at && !isNaN(at.getTime()) ? `, resets ${at.toLocaleString()}` : "";
+      const at = w.resetsAt ? localTime(w.resetsAt, timeZone, "dateTime") : "";
+      const when = at ? `, resets ${at}` : "";
       return `${w.name} ${Math.round(w.usedPercent)}% used${when}`;
     })
     .join("; ");

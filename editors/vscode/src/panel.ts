@@ -66,6 +66,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     try {
       switch (m?.type) {
         case "ready":
+          this.chat.setTimeZone(m.timeZone);
           // A (re)loaded webview gets the whole state; the old subscription goes.
           this.sub?.dispose();
           this.sub = this.chat.attach((msg) => this.post(msg));
@@ -114,6 +115,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         case "login":
           await vscode.commands.executeCommand("deckhand.login");
           break;
+        case "loginFlow":
+          await this.chat.flowAction(m.action);
+          break;
         case "copy":
           await vscode.env.clipboard.writeText(m.text);
           vscode.window.setStatusBarMessage("deckhand: copied", 2000);
@@ -147,9 +151,16 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 <div id="empty">Ask deckhand about this workspace. It can read, search, edit files and run commands; edits and commands wait for your approval.</div>
 <div id="login" hidden>
   <div class="title">Log in to start</div>
+  <div id="login-warning" class="warning" hidden></div>
   <div>deckhand works with your ChatGPT Plus/Pro plan or an OpenAI API key. Log in once; it is kept for every workspace.</div>
   <button id="login-button" type="button">Log in</button>
 </div>
+<div id="flow" hidden role="status">
+  <div class="title">Finish the login</div>
+  <div id="flow-text"></div>
+  <div id="flow-actions" class="actions"></div>
+</div>
+<div id="auth-warning" class="warning" role="alert" hidden></div>
 <footer id="composer">
   <div id="working" hidden><span class="dots"><i></i><i></i><i></i></span> <span>deckhand is working…</span></div>
   <div id="chips"></div>

@@ -71,7 +71,14 @@ export interface InputState {
   loggedIn: boolean;
   /** deckhand said there is no login: the panel offers it before the first message. */
   loginNeeded?: boolean;
+  /** A login flow waiting for the user: the panel shows its code or URL and its actions until it ends. */
+  loginFlow?: { method: "headless" | "browser"; code?: string; url: string };
+  /** AuthStatus.warning: a stored login that was lost or cannot be used. */
+  authWarning?: string;
 }
+
+/** What the panel's login-flow buttons ask for. */
+export type FlowAction = "copyOpen" | "openUrl" | "copyUrl" | "paste" | "cancel";
 
 export type ToWebview =
   | { type: "reset"; items: Item[]; input: InputState }
@@ -83,7 +90,9 @@ export type ToWebview =
   | { type: "focus" };
 
 export type FromWebview =
-  | { type: "ready" }
+  /** timeZone: the user's (IANA name), where the view runs. */
+  | { type: "ready"; timeZone?: string }
+  | { type: "loginFlow"; action: FlowAction }
   | { type: "send"; text: string }
   | { type: "stop" }
   | { type: "new" }

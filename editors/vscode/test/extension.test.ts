@@ -16,6 +16,7 @@ import type * as Stub from "./support/vscode-stub";
 const vscode = require("vscode") as typeof Stub;
 const ext = require("../src/extension") as typeof import("../src/extension");
 const { resolveBinary } = require("../src/host") as typeof import("../src/host");
+const { errorView } = require("../src/format") as typeof import("../src/format");
 
 const labels = ["ChatGPT Plus/Pro (browser)", "ChatGPT Plus/Pro (headless)", "Manually enter API key"];
 
@@ -27,9 +28,10 @@ let fake: Fake | undefined;
 const manifest = { ...JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")), version: "7.7.7-test" };
 
 /** Starts a fake with steps and activates the extension against it. */
-async function activate(steps: Step[] = [], state = new vscode.Memento(), fakeArgs: string[] = []) {
+async function activate(steps: Step[] = [], state = new vscode.Memento(), fakeArgs: string[] = [], prepare?: (f: Fake) => void) {
   vscode.reset();
   fake = await startFake(steps, fakeArgs);
+  prepare?.(fake);
   Object.assign(process.env, fake.env);
   vscode.config["deckhand.path"] = binaries().deckhand;
   vscode.workspace.workspaceFolders = [{ uri: vscode.Uri.file(fake.workspace) }];
@@ -77,29 +79,87 @@ test("the version sent to deckhand is package.json's", async () => {
   assert.ok((host.log as unknown as Stub.FakeOutputChannel).text.includes(`deckhand-vscode ${manifest.version} `), (host.log as unknown as Stub.FakeOutputChannel).text);
 });
 
-test("login headless: the picker's labels, the code toast, copy & open, the stored login", async () => {
+test("login headless: the picker's labels, the code and copy & open in the chat, the stored login; no toast stays", async () => {
   await activate();
   assert.match(status(), /deckhand: not logged in/);
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
   vscode.ui.quickPick = pick("ChatGPT Plus/Pro (headless)");
-  vscode.ui.message = async (m) => (m.items.includes("Copy code & open") ? "Copy code & open" : undefined);
-  await vscode.commands.executeCommand("deckhand.login");
+  // A user who answers no notification: whatever has buttons stays open.
+  vscode.ui.message = () => new Promise(() => undefined);
+  const done = vscode.commands.executeCommand("deckhand.login");
+  const flowOf = (m: any) => (m.type === "input" || m.type === "reset" ? m.input.loginFlow : undefined);
+  await until("the code in the chat", () => view.posted.some(flowOf));
+  const flow = view.posted.map(flowOf).find(Boolean);
+  assert.equal(flow.method, "headless");
+  assert.match(flow.code, /^[A-Z0-9]{4}-[A-Z0-9]{4,}$/);
+  assert.ok(flow.url.startsWith(fake!.issuer), flow.url);
+  await view.send({ type: "loginFlow", action: "copyOpen" });
+  assert.equal(vscode.shown.clipboard, flow.code);
+  assert.deepEqual(vscode.shown.opened, [flow.url]);
+  await done;
   assert.deepEqual(vscode.shown.quickPicks, [labels]);
-  const toast = vscode.shown.messages.find((m) => m.items.includes("Copy code & open"));
-  assert.ok(toast, JSON.stringify(vscode.shown.messages));
-  const code = /enter code (\S+) at (\S+)/.exec(toast.text);
-  assert.ok(code, toast.text);
-  assert.ok(code[2].startsWith(fake!.issuer), code[2]);
-  await until("clipboard", () => vscode.shown.clipboard !== "");
-  assert.equal(vscode.shown.clipboard, code[1]);
-  assert.deepEqual(vscode.shown.opened, [code[2]]);
-  assert.match(vscode.shown.progress[0].title ?? "", new RegExp(code[1]));
+  assert.match(vscode.shown.progress[0].title ?? "", new RegExp(flow.code));
   assert.match(vscode.shown.progress[0].messages[0], /expires in \d+:\d\d/);
   assert.ok(vscode.shown.messages.some((m) => m.level === "info" && /logged in with ChatGPT/.test(m.text)));
+  // Logged in: nothing of the flow is left on screen.
+  const open = vscode.shown.messages.filter((m) => m.open);
+  assert.deepEqual(open, [], "a notification of the login stays after it");
+  const last = view.posted.filter((m) => m.type === "input").pop();
+  assert.equal(last.input.loginFlow, undefined, "the chat still shows the code");
   assert.match(status(), /deckhand: ChatGPT/);
   // The login is deckhand's: stored in its home as an OAuth entry.
   const auth = JSON.parse(fs.readFileSync(path.join(fake!.home, "auth.json"), "utf8"));
   assert.equal(auth.openai.type, "oauth");
   assert.ok(auth.openai.refresh, "a refresh token is stored");
+});
+
+test("an unusable stored login: its warning is on the status bar and in the chat", async () => {
+  const { host } = await activate([], undefined, [], (f) =>
+    fs.writeFileSync(path.join(f.home, "auth.json"), JSON.stringify({ openai: { type: "weird" } }), { mode: 0o600 }),
+  );
+  const warning = host.authStatus?.warning ?? "";
+  assert.match(warning, /cannot use; log in again/);
+  assert.match(status(), /\$\(warning\)/);
+  assert.ok(vscode.shown.statusItems[0].tooltip?.includes(warning), vscode.shown.statusItems[0].tooltip);
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  const input = view.posted.filter((m) => m.type === "input" || m.type === "reset").pop().input;
+  assert.equal(input.authWarning, warning);
+  assert.equal(input.loginNeeded, true);
+  // The Status command says it too.
+  vscode.ui.message = async () => undefined;
+  await vscode.commands.executeCommand("deckhand.status");
+  assert.ok(vscode.shown.messages.some((m) => m.text.includes("cannot use")), JSON.stringify(vscode.shown.messages));
+  // A new login replaces the entry: the warning goes.
+  await loginWithKey();
+  assert.doesNotMatch(status(), /warning/);
+});
+
+test("times are the user's: the zone the chat view reports, not the extension host's", async () => {
+  const tz = process.env.TZ;
+  process.env.TZ = "UTC"; // the extension host of a code-server in a container
+  try {
+    const { host, history } = await activate();
+    const session = { sessionId: "ses_x", title: "t", workspaceRoot: "/", createdAt: "2026-12-07T18:30:00Z", updatedAt: "2026-12-07T18:30:00Z", turns: 1 };
+    const view = vscode.openView("deckhand.chatView");
+    await view.send({ type: "ready", timeZone: "Asia/Tokyo" });
+    assert.equal(host.timeZone, "Asia/Tokyo");
+    // 18:30 UTC is 03:30 the next morning in Tokyo.
+    assert.match(String(history.getTreeItem(session).description), /12\/8\/26, 3:30\sAM/);
+    const limit = errorView(-32011, "limit", { resetsAt: "2026-12-07T18:30:00Z" }, new Date(), host.timeZone);
+    assert.match(limit.text, /Try again at 03:30\sAM/);
+    await loginWithKey();
+    await until("the stored limits read", () => host.limits !== undefined);
+    host.setLimits({ windows: [{ name: "5h", usedPercent: 10, resetsAt: "2026-12-07T18:30:00Z" }] });
+    assert.match(vscode.shown.statusItems[0].tooltip ?? "", /resets 12\/8\/26, 3:30\sAM/);
+    // A zone the view could not name is ignored.
+    await view.send({ type: "ready", timeZone: "Not/AZone" });
+    assert.equal(host.timeZone, "Asia/Tokyo");
+  } finally {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  }
 });
 
 test("login with an API key, then logout", async () => {
@@ -132,8 +192,9 @@ test("login in the browser of another machine: a bad paste, then the right one",
   await activate();
   vscode.env.remoteName = "ssh-remote";
   vscode.ui.quickPick = pick("ChatGPT Plus/Pro (browser)");
-  let offers = 0;
-  vscode.ui.message = async (m) => (m.items.includes("Paste redirect URL") && offers++ === 0 ? "Paste redirect URL" : undefined);
+  vscode.ui.message = () => new Promise(() => undefined);
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
   const pastes = ["http://localhost:1455/auth/callback?code=x&state=wrong"];
   vscode.ui.inputBox = async () => {
     if (pastes.length) return pastes.shift();
@@ -141,7 +202,12 @@ test("login in the browser of another machine: a bad paste, then the right one",
     const res = await fetch(vscode.shown.opened[0], { redirect: "manual" });
     return res.headers.get("location") ?? "";
   };
-  await vscode.commands.executeCommand("deckhand.login");
+  const done = vscode.commands.executeCommand("deckhand.login");
+  await until("the flow in the chat", () => view.posted.some((m) => m.type === "input" && m.input.loginFlow?.method === "browser"));
+  // The chat's "Paste redirect URL": a bad paste is refused and asked again.
+  await view.send({ type: "loginFlow", action: "paste" });
+  await done;
+  assert.deepEqual(vscode.shown.messages.filter((m) => m.open), [], "a notification of the login stays after it");
   assert.equal(vscode.shown.opened.length, 1);
   assert.ok(vscode.shown.opened[0].startsWith(`${fake!.issuer}/oauth/authorize?`), vscode.shown.opened[0]);
   assert.equal(vscode.shown.inputBoxes.length, 2);

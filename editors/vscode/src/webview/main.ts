@@ -24,6 +24,12 @@ const chips = $<HTMLElement>("chips");
 const working = $<HTMLElement>("working");
 const complete = $<HTMLElement>("complete");
 const loginCard = $<HTMLElement>("login");
+const loginWarning = $<HTMLElement>("login-warning");
+const flowCard = $<HTMLElement>("flow");
+const flowText = $<HTMLElement>("flow-text");
+const flowActions = $<HTMLElement>("flow-actions");
+const authWarning = $<HTMLElement>("auth-warning");
+let shownFlow = "";
 $<HTMLButtonElement>("login-button").addEventListener("click", () => vscode.postMessage({ type: "login" }));
 
 const md = new MarkdownIt({
@@ -316,9 +322,40 @@ log.addEventListener("click", (e) => {
 
 // ---- composer ----
 
+/** The login flow waiting for the user: its code or URL and its buttons, until it ends. */
+function applyFlow(f: InputState["loginFlow"]): void {
+  const key = f ? `${f.method} ${f.code ?? ""} ${f.url}` : "";
+  flowCard.hidden = !f;
+  if (key === shownFlow) return; // keeps a button the user is about to press in place
+  shownFlow = key;
+  if (!f) return flowActions.replaceChildren();
+  const act = (action: "copyOpen" | "openUrl" | "copyUrl" | "paste" | "cancel") => () => vscode.postMessage({ type: "loginFlow", action });
+  if (f.method === "headless") {
+    flowText.replaceChildren(el("div", "", "Enter this code on the page below, on any device:"), el("div", "code", f.code ?? ""), el("div", "url", f.url));
+    flowActions.replaceChildren(button("Copy code & open", act("copyOpen")), button("Cancel", act("cancel"), "secondary"));
+  } else {
+    flowText.replaceChildren(
+      el("div", "", "Sign in in your browser. If it did not open, open the page; if the browser is on another machine, paste the address it ended on."),
+      el("div", "url", f.url),
+    );
+    flowActions.replaceChildren(
+      button("Open URL", act("openUrl")),
+      button("Copy URL", act("copyUrl"), "secondary"),
+      button("Paste redirect URL", act("paste"), "secondary"),
+      button("Cancel", act("cancel"), "secondary"),
+    );
+  }
+}
+
 function applyInput(s: InputState): void {
   input = s;
-  loginCard.hidden = !s.loginNeeded;
+  applyFlow(s.loginFlow);
+  loginCard.hidden = !s.loginNeeded || !!s.loginFlow;
+  // A stored login that cannot be used: on the login card, or on its own when another login is in use.
+  loginWarning.hidden = !s.authWarning;
+  loginWarning.textContent = s.authWarning ?? "";
+  authWarning.hidden = !s.authWarning || !!s.loginNeeded;
+  authWarning.textContent = s.authWarning ?? "";
   send.disabled = s.running;
   stop.disabled = !s.running;
   working.hidden = !s.running;
@@ -494,6 +531,6 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
 
 const saved = vscode.getState();
 if (saved?.draft) msg.value = saved.draft;
-vscode.postMessage({ type: "ready" });
+vscode.postMessage({ type: "ready", timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
 // The keys are handled from here on (the UI tests wait for it before typing).
 document.body.dataset.ready = "1";

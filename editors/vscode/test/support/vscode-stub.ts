@@ -10,6 +10,8 @@ export interface Message {
   items: string[];
   modal: boolean;
   detail?: string;
+  /** Still on screen: a toast stays until the user answers or dismisses it. */
+  open?: boolean;
 }
 
 export class FakeOutputChannel {
@@ -209,9 +211,10 @@ function message(level: Message["level"]) {
       modal = !!opts.modal;
       detail = opts.detail;
     }
-    const m: Message = { level, text, items: rest as string[], modal, detail };
+    // A toast without buttons goes by itself; one with buttons stays until answered.
+    const m: Message = { level, text, items: rest as string[], modal, detail, open: rest.length > 0 };
     shown.messages.push(m);
-    return ui.message(m);
+    return Promise.resolve(ui.message(m)).finally(() => (m.open = false));
   };
 }
 

@@ -78,21 +78,26 @@ test("first run: the chat offers the login before any message", opts, () =>
     await page.keyboard.press("Escape");
   }));
 
-test("login: the picker, the device code, the status bar", opts, () =>
+test("login: the picker, the device code in the chat, the status bar; no toast of the flow stays", opts, () =>
   ui("login", async () => {
     await runCommand("deckhand: Login");
     const rows = await quickPickRows(labels.length);
     assert.deepEqual(rows, labels);
     await page.locator(`.quick-input-list .monaco-list-row[aria-label="${labels[1]}"]`).click();
-    const toast = page.locator(".notification-toast", {
-      hasText: "deckhand login: enter code",
-      has: page.getByRole("button", { name: "Copy code & open" }),
-    });
-    await toast.waitFor({ timeout: step });
-    assert.match(await toast.innerText(), /enter code [A-Z0-9]{4}-[A-Z0-9]{4,} at /);
+    // The code and its button are in the chat; the one notification counts down.
+    const flow = chatFrame().locator("#flow");
+    await flow.waitFor({ state: "visible", timeout: step });
+    assert.match(await flow.locator(".code").innerText(), /^[A-Z0-9]{4}-[A-Z0-9]{4,}$/);
+    await flow.getByRole("button", { name: "Copy code & open" }).waitFor({ timeout: step });
+    const progress = page.locator(".notification-toast", { hasText: "deckhand login: enter code" });
+    await progress.waitFor({ timeout: step }).catch(() => undefined); // the fake may already have finished
+    await shot("login-flow");
     await statusItem().filter({ hasText: "ChatGPT" }).waitFor({ timeout: step });
-    await page.keyboard.press("Escape");
+    await flow.waitFor({ state: "hidden", timeout: step });
     await chatFrame().locator("#login").waitFor({ state: "hidden", timeout: step });
+    // Logged in: nothing of the flow stays on screen.
+    await progress.waitFor({ state: "detached", timeout: step });
+    assert.equal(await page.locator(".notification-toast", { hasText: "Copy code" }).count(), 0);
   }));
 
 test("the chat view renders markdown, highlighted code with Copy, collapsed thinking", opts, () =>
