@@ -7,12 +7,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { Attachment, ChatEvent, ChatResult, Connection, LoadedSession, PermissionAnswer, PermissionRequest } from "./deckhand";
-import { applyUnified, errorView, toolSummary } from "./format";
+import { applyUnified, errorView, localTime, toolSummary } from "./format";
 import { Host } from "./host";
 import { flowAction, login } from "./login";
 import { Review } from "./review";
 import { CancellationToken, CancellationTokenSource, ErrorCode, RpcError } from "./rpc";
-import { Chip, FlowAction, InputState, Item, ItemAction, ModelChoice, ToWebview } from "./view";
+import { Chip, FlowAction, InputState, Item, ItemAction, ModelChoice, nearlyUsedPercent, ToWebview } from "./view";
 
 interface Turn {
   source: CancellationTokenSource;
@@ -41,6 +41,10 @@ export class Chat {
   models: ModelChoice[] = [];
   private turn?: Turn;
   private nextId = 1;
+  /** The conversation's size against the model's window, from the last chat result (§15.6). */
+  private context?: { tokens: number; window: number };
+  /** Plan windows already warned of, by name and reset time: warned once each. */
+  private readonly warned = new Set<string>();
   private readonly views = new Set<(m: ToWebview) => void>();
   private readonly pending = new Map<string, Pending>();
   /** Before-contents of finished turns, for "open the change as a diff". */
@@ -65,6 +69,8 @@ export class Chat {
   ) {
     // The panel offers the actions of a login flow while it waits for the user.
     host.onDidChangeLoginFlow(() => this.pushInput());
+    host.onDidChangeLimits(() => this.pushInput());
+    host.onDidChangeTimeZone(() => this.pushInput());
   }
 
   get running(): boolean {
@@ -93,7 +99,24 @@ export class Chat {
     const loginNeeded = this.host.authStatus?.type === "none";
     const f = this.host.loginFlow;
     const loginFlow = f ? { method: f.method, code: f.code, url: f.url } : undefined;
-    return { running: this.running, models: this.models, model: this.currentModel(), effort: this.effort, chips: this.chips, loggedIn, loginNeeded, loginFlow, authWarning: this.host.authStatus?.warning };
+    const limits = loggedIn
+      ? (this.host.limits?.windows ?? [])
+          .filter((w) => typeof w?.name === "string" && typeof w.usedPercent === "number")
+          .map((w) => ({ name: w.name, usedPercent: w.usedPercent, resets: w.resetsAt ? localTime(w.resetsAt, this.host.timeZone, "dateTime") || undefined : undefined }))
+      : undefined;
+    return {
+      running: this.running,
+      models: this.models,
+      model: this.currentModel(),
+      effort: this.effort,
+      chips: this.chips,
+      loggedIn,
+      loginNeeded,
+      loginFlow,
+      authWarning: this.host.authStatus?.warning,
+      context: this.context,
+      limits: limits?.length ? limits : undefined,
+    };
   }
 
   /** Runs one turn; resolves with its result, or undefined when it did not complete. */
@@ -102,6 +125,7 @@ export class Chat {
       vscode.window.showWarningMessage("deckhand is still answering: press Stop first, or wait. Your message stays in the input.");
       return undefined;
     }
+    this.warnNearlyUsed();
     const userItem: Item = { kind: "user", id: this.id(), text, chips: chips.map((c) => c.label) };
     this.last = { text, chips, itemId: userItem.id };
     this.add(userItem);
@@ -132,6 +156,29 @@ export class Chat {
     }
   }
 
+  /**
+   * Before a turn: a plan window at 90% or more is said in the transcript,
+   * once per window until it resets, so a turn that stops at the limit
+   * does not come as a surprise.
+   */
+  private warnNearlyUsed(): void {
+    if (!this.host.authStatus || this.host.authStatus.type === "none") return;
+    for (const w of this.host.limits?.windows ?? []) {
+      if (typeof w?.usedPercent !== "number" || w.usedPercent < nearlyUsedPercent) continue;
+      const key = `${w.name} ${w.resetsAt ?? ""}`;
+      if (this.warned.has(key)) continue;
+      this.warned.add(key);
+      const at = w.resetsAt ? localTime(w.resetsAt, this.host.timeZone, "dateTime") : "";
+      const used = w.usedPercent >= 100 ? "used up" : `${Math.floor(w.usedPercent)}% used`;
+      this.add({
+        kind: "notice",
+        id: this.id(),
+        warning: true,
+        text: `Your plan's ${w.name} window is ${used}${at ? ` (it resets ${at})` : ""}: this turn may stop at the limit.`,
+      });
+    }
+  }
+
   /** Stops the running turn; false when none runs. */
   async cancel(): Promise<boolean> {
     const turn = this.turn;
@@ -153,6 +200,7 @@ export class Chat {
     this.items = [];
     this.chips = [];
     this.befores.clear();
+    this.context = undefined;
     await this.state.update(keys.session, undefined);
     this.broadcast({ type: "reset", items: this.items, input: this.input() });
   }
@@ -165,6 +213,7 @@ export class Chat {
     this.items = this.render(s);
     this.sessionId = s.sessionId;
     this.befores.clear();
+    this.context = undefined;
     await this.state.update(keys.session, s.sessionId);
     this.broadcast({ type: "reset", items: this.items, input: this.input() });
   }
@@ -485,6 +534,8 @@ export class Chat {
   private finish(conn: Connection, turn: Turn, r: ChatResult): void {
     const changed = [...turn.changed];
     this.befores.set(r.turnId, turn.before);
+    const { contextTokens, contextWindow } = r.usage ?? {};
+    if (typeof contextTokens === "number" && typeof contextWindow === "number" && contextWindow > 0) this.context = { tokens: contextTokens, window: contextWindow };
     const words = r.stopReason === "cancelled" ? "Stopped" : r.stopReason === "max_steps" ? "Stopped at the step limit" : "Done";
     const tokens = r.usage.inputTokens + r.usage.outputTokens;
     let summary = `${words} · ${r.steps} step${r.steps === 1 ? "" : "s"}`;

@@ -62,6 +62,9 @@ export class Host implements vscode.Disposable {
   private running = false;
   /** The plan's usage windows deckhand last reported (1.2). */
   limits?: Limits;
+  private readonly limitsEmitter = new vscode.EventEmitter<Limits | undefined>();
+  /** Fires when deckhand reports the plan's limits (the chat's meters). */
+  readonly onDidChangeLimits = this.limitsEmitter.event;
   private readonly authEmitter = new vscode.EventEmitter<AuthStatus | undefined>();
   /** Fires when the login state changes (pickers, status bar). */
   readonly onDidChangeAuth = this.authEmitter.event;
@@ -169,6 +172,7 @@ export class Host implements vscode.Disposable {
     if (l && !Array.isArray(l.windows)) return;
     this.limits = l;
     this.render();
+    this.limitsEmitter.fire(l);
   }
 
   setLoginFlow(f: LoginFlow | undefined): void {
@@ -231,6 +235,7 @@ export class Host implements vscode.Disposable {
     this.log.dispose();
     this.authEmitter.dispose();
     this.flowEmitter.dispose();
+    this.limitsEmitter.dispose();
     this.zoneEmitter.dispose();
   }
 }

@@ -174,6 +174,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     <button id="stop" class="secondary" disabled title="Stop the running turn (Escape)">Stop</button>
     <button id="send" title="Send (Enter)">Send</button>
   </div>
+  <div id="meters" hidden></div>
 </footer>
 <script nonce="${nonce}" src="${script}"></script>
 </body></html>`;

@@ -53,7 +53,7 @@ export type Item =
     }
   | { kind: "end"; id: string; turnId: string; stopReason: string; summary: string; changed: string[]; canUndo: boolean; undone?: string }
   | { kind: "error"; id: string; text: string; actions: ItemAction[] }
-  | { kind: "notice"; id: string; text: string };
+  | { kind: "notice"; id: string; text: string; warning?: boolean };
 
 export interface ModelChoice {
   id: string;
@@ -75,7 +75,14 @@ export interface InputState {
   loginFlow?: { method: "headless" | "browser"; code?: string; url: string };
   /** AuthStatus.warning: a stored login that was lost or cannot be used. */
   authWarning?: string;
+  /** The conversation's size against the model's context window, after the last turn. */
+  context?: { tokens: number; window: number };
+  /** The plan's usage windows, shortest first; resets in the user's zone. */
+  limits?: { name: string; usedPercent: number; resets?: string }[];
 }
+
+/** A plan window this full is warned of before a turn. */
+export const nearlyUsedPercent = 90;
 
 /** What the panel's login-flow buttons ask for. */
 export type FlowAction = "copyOpen" | "openUrl" | "copyUrl" | "paste" | "cancel";

@@ -686,3 +686,45 @@ test("plan limits: the status bar names each window with its use", async () => {
   await until("the limits in the status bar", () => /5h 12% · weekly 40%/.test(status()));
   assert.match(vscode.shown.statusItems[0].tooltip ?? "", /5h 12% used, resets /);
 });
+
+test("the panel's meters: the context against the window after a turn, and the plan's windows", async () => {
+  await activate([{ text: "Hi." }], new vscode.Memento(), ["--rate-limits"]);
+  await loginWithChatGPT();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "hello" });
+  const lastInput = () => view.posted.filter((m) => m.type === "input" || m.type === "reset").pop().input;
+  await until("the plan's windows in the panel", () => (lastInput().limits ?? []).length === 2);
+  const input = lastInput();
+  assert.deepEqual(
+    input.limits.map((w: { name: string; usedPercent: number }) => [w.name, w.usedPercent]),
+    [["5h", 12], ["weekly", 40]],
+  );
+  assert.ok(input.limits[0].resets, "a window says when it resets");
+  // The context gauge: what chat's usage said (§15.6).
+  assert.ok(input.context, JSON.stringify(input));
+  assert.ok(input.context.tokens > 0 && input.context.window >= input.context.tokens, JSON.stringify(input.context));
+  // New: a new conversation has no size yet.
+  await view.send({ type: "new" });
+  assert.equal(lastInput().context, undefined);
+});
+
+test("a plan window 90% used is warned of before the turn, once until it resets", async () => {
+  const resetsAt = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, "Z");
+  const { chat } = await activate([{ text: "One." }, { text: "Two." }], new vscode.Memento(), [], (f) =>
+    fs.writeFileSync(
+      path.join(f.home, "limits.json"),
+      JSON.stringify({ planType: "plus", windows: [{ name: "5h", windowMinutes: 300, usedPercent: 93.4, resetsAt }, { name: "weekly", windowMinutes: 10080, usedPercent: 50 }] }),
+    ),
+  );
+  await loginWithKey();
+  await until("the stored limits", () => (chat.input().limits ?? []).length === 2);
+  await chat.send("first");
+  const notices = find(chat.items, "notice");
+  assert.equal(notices.length, 1, JSON.stringify(chat.items));
+  assert.equal(notices[0].warning, true);
+  assert.match(notices[0].text, /5h window is 93% used \(it resets .+\): this turn may stop at the limit/);
+  assert.deepEqual(kinds(chat.items).slice(0, 2), ["notice", "user"], "the warning comes before the turn");
+  await chat.send("second");
+  assert.equal(find(chat.items, "notice").length, 1, "warned once");
+});

@@ -7,7 +7,7 @@
 import hljs from "highlight.js/lib/common";
 import MarkdownIt from "markdown-it";
 import type { FromWebview, InputState, Item, ToWebview } from "../view";
-import { finishedPrefix, sizeNote } from "../view";
+import { finishedPrefix, nearlyUsedPercent, sizeNote } from "../view";
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): any; setState(s: any): void };
 
@@ -29,6 +29,7 @@ const flowCard = $<HTMLElement>("flow");
 const flowText = $<HTMLElement>("flow-text");
 const flowActions = $<HTMLElement>("flow-actions");
 const authWarning = $<HTMLElement>("auth-warning");
+const meters = $<HTMLElement>("meters");
 let shownFlow = "";
 $<HTMLButtonElement>("login-button").addEventListener("click", () => vscode.postMessage({ type: "login" }));
 
@@ -254,8 +255,11 @@ function render(item: Item): HTMLElement {
       d.append(row);
       return d;
     }
-    case "notice":
-      return el("div", "notice", item.text);
+    case "notice": {
+      const d = el("div", item.warning ? "notice warning" : "notice", item.text);
+      if (item.warning) d.setAttribute("role", "alert");
+      return d;
+    }
   }
 }
 
@@ -347,8 +351,36 @@ function applyFlow(f: InputState["loginFlow"]): void {
   }
 }
 
+/** One meter: a label, a bar filled to pct, the number; "high" at 90% and over. */
+function meter(cls: string, label: string, pct: number, title: string): HTMLElement {
+  const m = el("span", `meter ${cls}${pct >= nearlyUsedPercent ? " high" : ""}`);
+  m.title = title;
+  const bar = el("span", "gauge");
+  const fill = el("i");
+  fill.style.width = `${Math.max(0, Math.min(100, pct))}%`;
+  bar.append(fill);
+  m.append(el("span", "label", label), bar, el("span", "pct", `${Math.round(pct)}%`));
+  return m;
+}
+
+/** The context gauge and the plan's windows under the input. */
+function applyMeters(s: InputState): void {
+  const parts: HTMLElement[] = [];
+  if (s.context) {
+    const { tokens, window: size } = s.context;
+    const pct = (tokens / size) * 100;
+    parts.push(meter("context", "Context", pct, `${tokens.toLocaleString()} of the model's ${size.toLocaleString()} tokens (deckhand compacts the conversation at 90%)`));
+  }
+  for (const w of s.limits ?? []) {
+    parts.push(meter("limit", w.name, w.usedPercent, `Your plan's ${w.name} window: ${Math.round(w.usedPercent)}% used${w.resets ? `, resets ${w.resets}` : ""}`));
+  }
+  meters.replaceChildren(...parts);
+  meters.hidden = !parts.length;
+}
+
 function applyInput(s: InputState): void {
   input = s;
+  applyMeters(s);
   applyFlow(s.loginFlow);
   loginCard.hidden = !s.loginNeeded || !!s.loginFlow;
   // A stored login that cannot be used: on the login card, or on its own when another login is in use.

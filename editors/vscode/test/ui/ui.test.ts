@@ -324,10 +324,22 @@ test("a running command: the card says it leaves the sandbox and why, then shows
   });
 });
 
-test("the limits meter: the status bar names each window with its use", opts, (t) => {
+test("the limits meter: the status bar names each window with its use; the panel shows them with the context gauge", opts, (t) => {
   if (!caps.limits) return t.skip("this deckhand does not declare the limits capability of protocol 1.2");
   return ui("limits", async () => {
     await statusItem().filter({ hasText: "5h 12% · weekly 40%" }).waitFor({ timeout: step });
+    const v = await openChat();
+    const meters = v.locator("#meters");
+    await meters.locator(".meter.limit", { hasText: "5h" }).waitFor({ timeout: step });
+    assert.deepEqual(
+      (await meters.locator(".meter.limit").allInnerTexts()).map((s) => s.replace(/\s+/g, " ").trim()),
+      ["5h 12%", "weekly 40%"],
+    );
+    // After a turn the conversation's size against the model's window.
+    const ctx = meters.locator(".meter.context");
+    await ctx.waitFor({ timeout: step });
+    assert.match(await ctx.innerText(), /Context\s+\d+%/);
+    assert.match((await ctx.getAttribute("title")) ?? "", /of the model's [\d,]+ tokens/);
     await shot("limits-meter");
   });
 });
