@@ -241,7 +241,7 @@ func TestNotificationsInOrder(t *testing.T) {
 			kinds = append(kinds, m.Method)
 		}
 	}
-	want := []string{"chat/started", "chat/reasoning", "chat/delta", "chat/toolCall", "chat/toolResult", "chat/delta"}
+	want := []string{"chat/started", "chat/reasoning", "chat/delta", "chat/usage", "chat/toolCall", "chat/toolResult", "chat/usage", "chat/delta", "chat/usage"}
 	if !slices.Equal(kinds, want) {
 		t.Errorf("notification order %v, want %v", kinds, want)
 	}

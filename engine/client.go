@@ -34,6 +34,10 @@ const (
 	// EventToolOutput carries a running command's output (Text) as it
 	// comes, at most every 100 ms per call.
 	EventToolOutput
+	// EventUsage says, after each model response and after each step's
+	// tool outputs, the turn's tokens so far and how full the context
+	// window is (Usage).
+	EventUsage
 )
 
 // TurnEvent is one step of a turn's progress. Text is set for EventDelta and
@@ -64,6 +68,8 @@ type TurnEvent struct {
 	BeforeTokens, AfterTokens int64
 	// Limits are the plan limits the service reported (EventLimits).
 	Limits *Limits
+	// Usage is the turn's usage so far (EventUsage).
+	Usage *Usage
 }
 
 // DisplayLimit is how much of a tool's output a TurnEvent carries.

@@ -68,6 +68,10 @@ type Config struct {
 	// on-request and workspace-write).
 	Sandbox                     sandbox.Sandbox
 	ApprovalPolicy, SandboxMode string
+
+	// DiagnosticsWait bounds the editor's answer to one diagnostics
+	// request (DefaultDiagnosticsWait).
+	DiagnosticsWait time.Duration
 }
 
 func (c *Config) defaults() {

@@ -89,7 +89,12 @@ func (t *turn) preview(c Item, env *tools.Env) (p *Preview, msg string, ok bool)
 
 // ask puts a permission request to the client, through Review when it can
 // pass on a reason.
-func (t *turn) ask(ctx context.Context, req PermissionRequest) (Verdict, error) {
+func (t *turn) ask(ctx context.Context, req PermissionRequest) (v Verdict, err error) {
+	defer func() {
+		if err == nil {
+			t.verdicts.note(req.CallID, v) // for the session file (callrecord.go)
+		}
+	}()
 	if r, ok := t.client.(Reviewer); ok {
 		return r.Review(ctx, req)
 	}

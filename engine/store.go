@@ -82,6 +82,8 @@ type Record struct {
 	// default); DefaultModel says Model was the login's default, not chosen.
 	Effort       string `json:"effort,omitempty"`
 	DefaultModel bool   `json:"defaultModel,omitempty"`
+	// Attachments names what the message came with (callrecord.go).
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
 
 	Item  *Item  `json:"item,omitempty"`  // RecordItem
 	Items []Item `json:"items,omitempty"` // RecordHistory
@@ -92,6 +94,9 @@ type Record struct {
 	Error      string     `json:"error,omitempty"`
 	Steps      int        `json:"steps,omitempty"`
 	Usage      *Usage     `json:"usage,omitempty"`
+
+	// RecordCall (callrecord.go)
+	Call *CallRecord `json:"call,omitempty"`
 
 	// Data holds the body of record types added by other parts of the
 	// engine (a turn's undo snapshots, say), which the loader hands back
@@ -196,6 +201,14 @@ type StoredTurn struct {
 	// Parts is what the turn did in the order it happened: its steps'
 	// text, reasoning summaries and calls (an index into Tools).
 	Parts []TurnPart
+	// Attachments names what the message came with.
+	Attachments []AttachmentRef
+	// ChangedPaths lists the files the turn's write, edit and apply_patch
+	// calls changed; Undoable says undo can still put some back, Undone
+	// that it did.
+	ChangedPaths []string
+	Undoable     bool
+	Undone       bool
 }
 
 // PartKind says what a TurnPart is.
@@ -231,7 +244,13 @@ type StoredTool struct {
 	Arguments json.RawMessage
 	OK        bool
 	Output    string // cut to DisplayLimit
-	done      bool
+	// Permission, ChangedPaths, Sandboxed and ExitCode are what the call's
+	// record kept (callrecord.go); absent from older files.
+	Permission   *CallPermission
+	ChangedPaths []string
+	Sandboxed    *bool
+	ExitCode     *int
+	done         bool
 }
 
 // BrokenError: a session file cannot be read. The file is left alone.
@@ -371,7 +390,7 @@ func (b *builder) add(rec *Record, end int64) error {
 		b.s.Summary.CreatedAt, _ = time.Parse(time.RFC3339Nano, rec.At)
 	case RecordTurn:
 		b.closeTurn()
-		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model, Effort: rec.Effort})
+		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model, Effort: rec.Effort, Attachments: rec.Attachments})
 		b.turn = &b.s.Turns[len(b.s.Turns)-1]
 		b.calls = map[string]int{}
 		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
@@ -398,6 +417,8 @@ func (b *builder) add(rec *Record, end int64) error {
 			}
 			b.closeTurn()
 		}
+	case RecordCall:
+		b.noteCall(rec.Call)
 	case RecordSettings:
 		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
 		b.s.Summary.ChosenModel = rec.Model
@@ -468,6 +489,7 @@ func (b *builder) finish() {
 		}
 	}
 	b.s.Summary.Turns = len(b.s.Turns)
+	b.s.noteUndo()
 }
 
 // sanitize makes a stored history valid to send: an output only after its

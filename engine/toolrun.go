@@ -33,6 +33,7 @@ type callOutcome struct {
 // from the turn's goroutine, as each call ends.
 func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	outcomes := make([]callOutcome, len(calls))
+	diag := t.diagnosticsBefore(ctx, calls) // diagnostics.go
 	limit := t.refuseExtraCalls(calls, outcomes)
 	for i := 0; i < limit; {
 		j := i + 1
@@ -48,6 +49,7 @@ func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	for i, c := range calls {
 		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok, Custom: c.Custom, Image: outcomes[i].image, Images: outcomes[i].images}
 	}
+	t.diagnosticsAfter(ctx, diag, calls, outcomes, out)
 	return out
 }
 
@@ -258,6 +260,7 @@ func (t *turn) report(c Item, oc callOutcome) {
 	if tool := t.tool(c.Name); tool != nil && !tool.ReadOnly() {
 		t.persistUndo(oc.changed)
 	}
+	t.recordCall(c, oc)
 	t.emit(ev)
 }
 

@@ -53,6 +53,10 @@ type turn struct {
 	approvals approvals
 	// images are the message's attached images, as data URLs (images.go).
 	images []string
+	// attachments name the message's attachments and verdicts keep the
+	// user's answers, for the session file (callrecord.go).
+	attachments []AttachmentRef
+	verdicts    verdicts
 	// emitMu keeps events in one file: a running command's output is
 	// reported from its reading goroutine (nativeturn.go).
 	emitMu sync.Mutex
@@ -95,7 +99,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
 	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
-		approvals: e.approvalsFor(req)}
+		approvals: e.approvalsFor(req), attachments: attachmentRefs(req.Attachments)}
 	// A request that names no model or effort continues with the session's.
 	keptModel, keptEffort := s.choices()
 	if t.model == "" || t.effort == "" {
@@ -211,6 +215,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		history = append(history, step.items...)
 		t.s.meter.note(step.usage, len(history))
 		t.keep(history)
+		t.reportUsage(res.Usage, history) // usage.go
 		if step.stop != "" {
 			return end(step.stop, nil)
 		}
@@ -222,6 +227,7 @@ func (t *turn) loop(ctx context.Context, cred auth.Credential, history []Item) (
 		history = append(history, t.runCalls(ctx, step.calls)...)
 		history = append(history, t.moreInstructions(t.env(), step.calls)...)
 		t.keep(history)
+		t.reportUsage(res.Usage, history)
 		if ctx.Err() != nil {
 			return end("", ctx.Err())
 		}

@@ -10,6 +10,8 @@ type ClientInfo struct {
 type ClientCapabilities struct {
 	// Permissions: the editor answers permission/request.
 	Permissions bool `json:"permissions,omitempty"`
+	// Diagnostics (1.2): the editor answers diagnostics/request.
+	Diagnostics bool `json:"diagnostics,omitempty"`
 }
 
 // InitializeParams are the params of initialize.
@@ -60,6 +62,9 @@ type ServerCapabilities struct {
 	Sandbox *SandboxCapability `json:"sandbox,omitempty"`
 	// MCP (1.2): MCP servers' tools join the loop; mcp/list, mcp/status.
 	MCP bool `json:"mcp,omitempty"`
+	// Diagnostics (1.2): a client with capabilities.diagnostics is asked
+	// diagnostics/request.
+	Diagnostics bool `json:"diagnostics,omitempty"`
 }
 
 // CancelRequestParams are the params of $/cancelRequest.

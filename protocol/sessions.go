@@ -70,6 +70,18 @@ type TranscriptTurn struct {
 	Steps      []TranscriptStep `json:"steps,omitempty"`
 	StopReason string           `json:"stopReason"`
 	Error      string           `json:"error,omitempty"`
+	// Attachments (additive) name what the message came with, as chat's
+	// attachments without their content (no text, no image data).
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// ChangedPaths (additive) lists the files the turn's write, edit and
+	// apply_patch calls changed; Undoable says undo can still take them
+	// back, Undone that it did.
+	ChangedPaths []string `json:"changedPaths,omitempty"`
+	Undoable     bool     `json:"undoable,omitempty"`
+	Undone       bool     `json:"undone,omitempty"`
+	// Usage (additive) is what chat's result said of the turn: its tokens
+	// and how full the context window was after it.
+	Usage *Usage `json:"usage,omitempty"`
 }
 
 // TranscriptStep is one thing a transcript turn did: Kind "reasoning" or
@@ -87,6 +99,28 @@ type TranscriptTool struct {
 	Arguments json.RawMessage `json:"arguments"`
 	OK        bool            `json:"ok"`
 	Output    string          `json:"output"`
+	// Error, ChangedPaths, Sandboxed and ExitCode (additive) are as in
+	// chat/toolResult.
+	Error        string   `json:"error,omitempty"`
+	ChangedPaths []string `json:"changedPaths,omitempty"`
+	Sandboxed    *bool    `json:"sandboxed,omitempty"`
+	ExitCode     *int     `json:"exitCode,omitempty"`
+	// Permission (additive) is how a call that needed permission was let
+	// run or not; absent for calls that needed none.
+	Permission *TranscriptPermission `json:"permission,omitempty"`
+}
+
+// TranscriptPermission is the permission decision of a transcript's call.
+// Decision is "allow", "allowAlways" or "deny"; By is "user" (the user
+// answered a permission/request), "session" (allowed for the session
+// earlier), "policy" (the approval policy and sandbox decided, or the
+// editor cannot ask) or "allowAll" (deckhand runs with --allow-all).
+// Reason is the user's reason for a denial, or what the model was told of
+// a refusal nobody was asked about.
+type TranscriptPermission struct {
+	Decision string `json:"decision"`
+	By       string `json:"by"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // SessionsDeleteResult is the result of sessions/delete.

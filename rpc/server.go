@@ -154,7 +154,8 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 	if err := s.cfg.Engine.SetMCPServers(mcpServers(p.MCPServers)); err != nil {
 		return nil, err
 	}
-	root, err := s.cfg.Engine.Attach(&client{conn: s.conn, log: s.log}, root, perms)
+	diag := p.Capabilities != nil && p.Capabilities.Diagnostics
+	root, err := s.cfg.Engine.Attach(&client{conn: s.conn, log: s.log, diagnostics: diag}, root, perms)
 	if err != nil {
 		return nil, err
 	}

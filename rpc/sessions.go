@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"path/filepath"
+	"unicode/utf8"
 
 	"github.com/deckhand-dev/deckhand/engine"
 	"github.com/deckhand-dev/deckhand/protocol"
@@ -51,9 +52,13 @@ func (s *Server) registerSessions() {
 			Model: sum.Model, ReasoningEffort: sum.Effort, Turns: make([]protocol.TranscriptTurn, 0, len(turns))}
 		for _, t := range turns {
 			tt := protocol.TranscriptTurn{TurnID: t.TurnID, Message: t.Message, Text: t.Text, StopReason: wireStop(t.StopReason),
-				Error: t.Error, Tools: make([]protocol.TranscriptTool, 0, len(t.Tools))}
+				Error: t.Error, Tools: make([]protocol.TranscriptTool, 0, len(t.Tools)),
+				Attachments: transcriptAttachments(t.Attachments), ChangedPaths: t.ChangedPaths, Undoable: t.Undoable, Undone: t.Undone}
 			for _, c := range t.Tools {
-				tt.Tools = append(tt.Tools, protocol.TranscriptTool{CallID: c.CallID, Name: c.Name, Arguments: c.Arguments, OK: c.OK, Output: c.Output})
+				tt.Tools = append(tt.Tools, transcriptTool(c))
+			}
+			if u := t.Usage; u != (engine.Usage{}) {
+				tt.Usage = &protocol.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, ContextTokens: u.ContextTokens, ContextWindow: u.ContextWindow}
 			}
 			for _, st := range t.Steps {
 				tt.Steps = append(tt.Steps, protocol.TranscriptStep{Kind: st.Kind, Text: st.Text, CallID: st.CallID})
@@ -84,6 +89,46 @@ func (s *Server) registerSessions() {
 	})
 }
 
+// transcriptTool is a stored call as sessions/load gives it: what
+// chat/toolResult said of it live, and how it was let run.
+func transcriptTool(c engine.StoredTool) protocol.TranscriptTool {
+	tt := protocol.TranscriptTool{CallID: c.CallID, Name: c.Name, Arguments: c.Arguments, OK: c.OK, Output: c.Output,
+		ChangedPaths: c.ChangedPaths, Sandboxed: c.Sandboxed, ExitCode: c.ExitCode}
+	if !c.OK {
+		tt.Error = toolError(c.Output)
+	}
+	if p := c.Permission; p != nil {
+		tt.Permission = &protocol.TranscriptPermission{Decision: string(p.Decision), By: p.By, Reason: p.Reason}
+	}
+	return tt
+}
+
+// toolError is the error chat/toolResult gives a failed call: its output,
+// cut to 512 bytes on a rune boundary.
+func toolError(out string) string {
+	if len(out) <= 512 {
+		return out
+	}
+	n := 512
+	for n > 0 && !utf8.RuneStart(out[n]) {
+		n--
+	}
+	return out[:n]
+}
+
+// transcriptAttachments names a turn's attachments as chat took them.
+func transcriptAttachments(refs []engine.AttachmentRef) []protocol.Attachment {
+	var out []protocol.Attachment
+	for _, r := range refs {
+		a := protocol.Attachment{Type: r.Type, Path: r.Path, Title: r.Title, MimeType: r.MimeType}
+		if r.StartLine > 0 {
+			a.Range = &protocol.LineRange{StartLine: r.StartLine, EndLine: r.EndLine}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // workspaceRoot is the root initialize fixed.
 func (s *Server) workspaceRoot() string {
 	s.mu.Lock()
@@ -96,6 +141,7 @@ func serverCapabilities() *protocol.ServerCapabilities {
 	caps := &protocol.ServerCapabilities{Sessions: true, Attachments: true, Preview: true, Undo: true, Compaction: true, Limits: true, MCP: true}
 	caps.NativeTools = true // the Codex tools (engine/nativeturn.go)
 	caps.Images = true      // image attachments (engine/images.go)
+	caps.Diagnostics = true // diagnostics/request (rpc/diagnostics.go)
 	return caps
 }
 

@@ -91,6 +91,8 @@ func flowError(state engine.FlowState, err error) *protocol.Error {
 type client struct {
 	conn *Conn
 	log  *zap.Logger
+	// diagnostics: the editor answers diagnostics/request (diagnostics.go).
+	diagnostics bool
 }
 
 func ref(ev engine.TurnEvent) protocol.TurnRef {
@@ -115,6 +117,8 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 		c.conn.Notify(protocol.NotifyChatCompacted, protocol.ChatCompactedParams{TurnRef: ref(ev), BeforeTokens: ev.BeforeTokens, AfterTokens: ev.AfterTokens})
 	case engine.EventToolOutput:
 		c.conn.Notify(protocol.NotifyChatToolOutput, protocol.ChatToolOutputParams{TurnRef: ref(ev), CallID: ev.CallID, Text: ev.Text})
+	case engine.EventUsage:
+		c.usage(ev) // usage.go
 	case engine.EventNotSaved:
 		c.conn.Notify(protocol.NotifyChatNotSaved, protocol.ChatNotSavedParams{TurnRef: ref(ev), Message: ev.Error})
 	case engine.EventToolResult:

@@ -1,0 +1,266 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/deckhand-dev/deckhand/tools"
+)
+
+// Diagnostics from the editor (PROTOCOL 1.2): around a step whose calls
+// change files, the editor is asked what its language servers report for
+// those files, once before the calls run and once after; the problems the
+// change introduced are added to the output the model gets of the step's
+// last call that changed files.
+
+// Diagnostic is one problem an editor's language server reports.
+type Diagnostic struct {
+	Path               string // relative to the workspace root, as asked
+	StartLine, EndLine int    // 1-based
+	Severity           string // SeverityError or SeverityWarning
+	Message            string
+	Source             string // the language server or linter ("" when unknown)
+}
+
+// Diagnostic severities; an editor's others (information, hints) are not
+// passed on.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// DiagnosticsClient is a Client that reports its language servers'
+// problems for files of the workspace.
+type DiagnosticsClient interface {
+	// ServesDiagnostics says whether the editor of the session answers
+	// Diagnostics.
+	ServesDiagnostics(sessionID string) bool
+	Diagnostics(ctx context.Context, req DiagnosticsRequest) ([]Diagnostic, error)
+}
+
+// DiagnosticsRequest asks for the problems of Paths (relative to the
+// root); After says the step's calls changed them (the editor may let its
+// language servers settle first), false that they are about to run.
+type DiagnosticsRequest struct {
+	SessionID string
+	Paths     []string
+	After     bool
+}
+
+// Bounds of the diagnostics exchange.
+const (
+	// DefaultDiagnosticsWait is how long the editor has to answer one
+	// request (it may wait for its language servers to settle); past it
+	// the step goes on without diagnostics.
+	DefaultDiagnosticsWait = 5 * time.Second
+	// diagMaxProblems and diagMaxBytes bound what the model is told.
+	diagMaxProblems = 50
+	diagMaxBytes    = 8 << 10
+	// diagMaxMessage bounds one problem's message.
+	diagMaxMessage = 500
+)
+
+// fileChangers are the tools whose calls change files whose paths their
+// arguments name.
+var fileChangers = map[string]bool{"write": true, "edit": true, "apply_patch": true}
+
+// diagBefore is what the editor reported before a step's calls ran.
+type diagBefore struct {
+	client DiagnosticsClient
+	counts map[diagKey]int
+}
+
+// diagKey is what matches a problem before and after a change: not its
+// lines, which an edit above it moves.
+type diagKey struct{ path, severity, source, message string }
+
+func keyOf(d Diagnostic) diagKey { return diagKey{d.Path, d.Severity, d.Source, d.Message} }
+
+// diagnosticsBefore asks the editor about the files the step's calls
+// would change, before they run; nil when it is not to be asked, or did
+// not answer (the step then goes without diagnostics).
+func (t *turn) diagnosticsBefore(ctx context.Context, calls []Item) *diagBefore {
+	dc, ok := t.client.(DiagnosticsClient)
+	if !ok || !dc.ServesDiagnostics(t.s.ID) {
+		return nil
+	}
+	env := t.env()
+	var paths []string
+	for _, c := range calls {
+		for _, p := range changeTargets(c, env) {
+			if !slices.Contains(paths, p) {
+				paths = append(paths, p)
+			}
+		}
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	got, ok := t.askDiagnostics(ctx, dc, paths, false)
+	if !ok {
+		return nil
+	}
+	b := &diagBefore{client: dc, counts: map[diagKey]int{}}
+	for _, d := range got {
+		b.counts[keyOf(d)]++
+	}
+	return b
+}
+
+// diagnosticsAfter asks the editor again about the files the step's calls
+// changed and adds what the change introduced to the output of the last
+// call that changed files.
+func (t *turn) diagnosticsAfter(ctx context.Context, b *diagBefore, calls []Item, outcomes []callOutcome, out []Item) {
+	if b == nil {
+		return
+	}
+	var changed []string
+	last := -1
+	for i, c := range calls {
+		if !fileChangers[c.Name] || len(outcomes[i].changed) == 0 {
+			continue
+		}
+		last = i
+		for _, p := range outcomes[i].changed {
+			if !slices.Contains(changed, p) {
+				changed = append(changed, p)
+			}
+		}
+	}
+	if last < 0 || ctx.Err() != nil {
+		return
+	}
+	got, ok := t.askDiagnostics(ctx, b.client, changed, true)
+	if !ok {
+		return
+	}
+	if note := diagnosticsNote(introduced(b.counts, got)); note != "" {
+		out[last].Text += "\n\n" + note
+	}
+}
+
+// askDiagnostics asks the editor, within the wait; ok is false when it
+// did not answer in time, failed, or the turn was cancelled. Only errors
+// and warnings of the paths asked about are kept.
+func (t *turn) askDiagnostics(ctx context.Context, dc DiagnosticsClient, paths []string, after bool) ([]Diagnostic, bool) {
+	wait := t.e.cfg.DiagnosticsWait
+	if wait <= 0 {
+		wait = DefaultDiagnosticsWait
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	got, err := dc.Diagnostics(ctx, DiagnosticsRequest{SessionID: t.s.ID, Paths: paths, After: after})
+	if err != nil {
+		t.e.log.Info("no diagnostics from the editor for this step", zap.String("session", t.s.ID), zap.Strings("paths", paths), zap.Error(err))
+		return nil, false
+	}
+	root := t.s.root
+	kept := got[:0:0]
+	for _, d := range got {
+		d.Path = relPath(root, d.Path)
+		if (d.Severity == SeverityError || d.Severity == SeverityWarning) && slices.Contains(paths, d.Path) {
+			kept = append(kept, d)
+		}
+	}
+	return kept, true
+}
+
+// introduced is what after holds that before did not: each problem of
+// before matches one equal problem of after, whatever its lines.
+func introduced(before map[diagKey]int, after []Diagnostic) []Diagnostic {
+	left := make(map[diagKey]int, len(before))
+	for k, n := range before {
+		left[k] = n
+	}
+	var out []Diagnostic
+	for _, d := range after {
+		if k := keyOf(d); left[k] > 0 {
+			left[k]--
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// diagnosticsNote tells the model the problems its change introduced,
+// errors first, at most diagMaxProblems of them in diagMaxBytes.
+func diagnosticsNote(ds []Diagnostic) string {
+	if len(ds) == 0 {
+		return ""
+	}
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		if a.Severity != b.Severity {
+			if a.Severity == SeverityError {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	var b strings.Builder
+	b.WriteString("The editor's language servers report problems this change introduced:\n")
+	shown := 0
+	for _, d := range ds {
+		var line strings.Builder
+		line.WriteString(d.Path)
+		if d.StartLine > 0 {
+			fmt.Fprintf(&line, ":%d", d.StartLine)
+		}
+		fmt.Fprintf(&line, ": %s: %s", d.Severity, cut(oneLine(d.Message), diagMaxMessage))
+		if d.Source != "" {
+			fmt.Fprintf(&line, " (%s)", cut(oneLine(d.Source), 64))
+		}
+		line.WriteByte('\n')
+		if shown == diagMaxProblems || b.Len()+line.Len() > diagMaxBytes-64 {
+			break
+		}
+		b.WriteString(line.String())
+		shown++
+	}
+	if rest := len(ds) - shown; rest > 0 {
+		fmt.Fprintf(&b, "(%d more not shown)\n", rest)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// changeTargets are the paths, relative to the root, that call c would
+// change: a write's or edit's path, every file of a patch.
+func changeTargets(c Item, env *tools.Env) []string {
+	if !fileChangers[c.Name] {
+		return nil
+	}
+	var paths []string
+	if c.Name == "apply_patch" {
+		paths = tools.PatchPaths(env, tools.PatchInput(json.RawMessage(c.Arguments)))
+	} else if p, ok := tools.Target(c.Name, json.RawMessage(c.Arguments)); ok {
+		paths = []string{p}
+	}
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		if real, err := tools.Resolve(env.Root, p); err == nil {
+			out = append(out, relPath(env.Root, real))
+		}
+	}
+	return out
+}
+
+// relPath is path relative to root, with slashes, as changedPaths give
+// it; a relative path is taken as it is.
+func relPath(root, path string) string {
+	if filepath.IsAbs(path) {
+		if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "..") {
+			path = rel
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(path))
+}
