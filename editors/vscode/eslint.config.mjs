@@ -23,6 +23,12 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
+    // The UI tests' stand-in linter extension and the tests' MCP server, plain CommonJS.
+    files: ["test/ui/fakelint/**/*.js", "test/support/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", exports: "writable", process: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["scripts/**/*.mjs", "eslint.config.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },

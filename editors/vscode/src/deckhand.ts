@@ -28,7 +28,26 @@ export interface Capabilities {
   compaction?: boolean;
   /** 1.2: account/limits and limits. */
   limits?: boolean;
+  /** 1.2: diagnostics/request (§20). */
+  diagnostics?: boolean;
+  /** 1.2: mcp/list and mcp/status (§18). */
+  mcp?: boolean;
+  /** 1.2 §17.2: the OS sandbox commands run in ("none": every command asks). */
+  sandbox?: { kind: "landlock" | "seatbelt" | "none" | string; networkClosed?: boolean; reason?: string };
 }
+
+/** 1.2: one MCP server, as mcp/list and mcp/status say. */
+export interface McpServer {
+  name: string;
+  source: "config" | "workspace" | "client" | string;
+  transport: "stdio" | "http" | "sse" | string;
+  status: "starting" | "ready" | "failed" | "stopped" | string;
+  error?: string;
+  tools: string[];
+}
+
+/** 1.2 §17: when the user is asked before a command runs. */
+export type ApprovalPolicy = "untrusted" | "on-request" | "never";
 
 /** 1.2: one usage window of the plan, named by its length ("5h", "weekly"). */
 export interface LimitWindow {
@@ -91,11 +110,32 @@ export interface SessionInfo {
   error?: string;
 }
 
+/** A call of a reopened turn, with what its chat/toolResult and its permission said (1.2). */
+export interface LoadedTool {
+  callId: string;
+  name: string;
+  arguments: Record<string, unknown>;
+  ok: boolean;
+  output: string;
+  error?: string;
+  changedPaths?: string[];
+  sandboxed?: boolean;
+  exitCode?: number;
+  /** by: "user" (a permission/request answered), "session", "policy" or "allowAll". */
+  permission?: { decision: Decision; by: "user" | "session" | "policy" | "allowAll" | string; reason?: string };
+}
+
 export interface LoadedTurn {
   turnId: string;
   message: string;
   text: string;
-  tools?: { callId: string; name: string; arguments: Record<string, unknown>; ok: boolean; output: string }[];
+  tools?: LoadedTool[];
+  /** What the message came with, without the content (1.2). */
+  attachments?: ({ type: "file" | "selection"; path: string; range?: { startLine: number; endLine: number } } | { type: "text"; title: string } | { type: "image"; path?: string; mimeType?: string })[];
+  changedPaths?: string[];
+  undoable?: boolean;
+  undone?: boolean;
+  usage?: ChatResult["usage"];
   /** What the turn did, in order (a deckhand that has them). */
   steps?: { kind: "reasoning" | "text" | "tool"; text?: string; callId?: string }[];
   stopReason?: string;
@@ -120,6 +160,7 @@ export interface UndoResult {
 
 export interface ChatOptions {
   sessionId?: string;
+  approvalPolicy?: ApprovalPolicy;
   model?: string;
   reasoningEffort?: string;
   attachments?: Attachment[];
@@ -182,16 +223,19 @@ export type ChatEvent =
   | { kind: "started"; sessionId: string; turnId: string }
   | { kind: "delta" | "reasoning"; sessionId: string; turnId: string; text: string }
   | { kind: "toolCall"; sessionId: string; turnId: string; callId: string; name: string; arguments: Record<string, unknown> }
-  | { kind: "toolResult"; sessionId: string; turnId: string; callId: string; name: string; ok: boolean; output: string; error?: string; changedPaths?: string[]; exitCode?: number }
+  | { kind: "toolResult"; sessionId: string; turnId: string; callId: string; name: string; ok: boolean; output: string; error?: string; changedPaths?: string[]; exitCode?: number; sandboxed?: boolean }
+  | { kind: "usage"; sessionId: string; turnId: string; usage: ChatResult["usage"] }
   | { kind: "compacted"; sessionId: string; turnId: string; beforeTokens: number; afterTokens: number }
   | { kind: "toolOutput"; sessionId: string; turnId: string; callId: string; text: string };
 
-const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted", "toolOutput"] as const;
+const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted", "toolOutput", "usage"] as const;
 
 export interface ConnectionOptions extends SpawnConfig {
   workspaceRoot?: string;
   clientVersion: string;
   onStderr?: (text: string) => void;
+  /** Answers diagnostics/request (1.2 §20); given, initialize declares capabilities.diagnostics. */
+  diagnostics?: (params: any, token: CancellationToken) => Promise<unknown>;
 }
 
 /** Connection is one initialized deckhand process. */
@@ -221,11 +265,16 @@ export class Connection {
       const a = await permissions(params, token);
       return a.decision === "deny" && a.reason ? { decision: "deny", reason: a.reason } : { decision: a.decision };
     });
+    const capabilities: Record<string, boolean> = { permissions: true };
+    if (opts.diagnostics) {
+      rpc.onRequest("diagnostics/request", (params, token) => opts.diagnostics!(params, token));
+      capabilities.diagnostics = true;
+    }
     try {
       conn.initialized = await rpc.request<InitializeResult>("initialize", {
         clientInfo: { name: "deckhand-vscode", version: opts.clientVersion },
         workspaceRoot: opts.workspaceRoot,
-        capabilities: { permissions: true },
+        capabilities,
       });
     } catch (err) {
       await rpc.close(1000);
@@ -279,6 +328,7 @@ export class Connection {
     if (opts.sessionId) params.sessionId = opts.sessionId;
     if (opts.model) params.model = opts.model;
     if (opts.reasoningEffort) params.reasoningEffort = opts.reasoningEffort;
+    if (opts.approvalPolicy) params.approvalPolicy = opts.approvalPolicy;
     if (opts.attachments?.length) params.attachments = opts.attachments;
     return this.rpc.request("chat", params, token);
   }
@@ -319,6 +369,16 @@ export class Connection {
       set.add(resolve);
       this.rpc.exited.then(() => reject(new Error("deckhand exited before the login finished: start the login again.")));
     });
+  }
+
+  /** The MCP servers of a session (or those a session would start), with their state and tools (1.2 §18). */
+  mcpList(sessionId?: string): Promise<{ servers: McpServer[] }> {
+    return this.rpc.request("mcp/list", sessionId ? { sessionId } : {});
+  }
+
+  /** Calls listener on every mcp/status (one server's new state or tools). */
+  onMcpStatus(listener: (s: McpServer & { sessionId: string }) => void): () => void {
+    return this.rpc.onNotification("mcp/status", (p: McpServer & { sessionId: string }) => listener(p));
   }
 
   /** The last known plan limits (1.2; windows is empty when none were reported). */

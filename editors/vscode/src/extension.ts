@@ -10,6 +10,7 @@ import { say, statusText } from "./format";
 import { History, historyViewId } from "./history";
 import { extensionVersion, Host } from "./host";
 import { login } from "./login";
+import { showMcpServers } from "./mcp";
 import { ChatView, viewId } from "./panel";
 import { Review } from "./review";
 
@@ -112,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): Api {
       }),
     ),
     vscode.commands.registerCommand("deckhand.refreshHistory", () => history.refresh()),
+    vscode.commands.registerCommand("deckhand.mcpServers", run(() => showMcpServers(h, c.sessionId))),
     vscode.commands.registerCommand("deckhand.openSession", run(async (id: string) => (await c.load(id), view.show(false)))),
     vscode.commands.registerCommand(
       "deckhand.deleteSession",

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { AuthStatus, Connection, Limits, PermissionAnswer, PermissionRequest } from "./deckhand";
+import { answerDiagnostics, DiagnosticsParams, WireDiagnostic } from "./diagnostics";
 import { limitsText, localTime, statusWords } from "./format";
 import { CancellationToken, ErrorCode, RpcError } from "./rpc";
 
@@ -68,6 +69,8 @@ export class Host implements vscode.Disposable {
   private readonly authEmitter = new vscode.EventEmitter<AuthStatus | undefined>();
   /** Fires when the login state changes (pickers, status bar). */
   readonly onDidChangeAuth = this.authEmitter.event;
+  /** Told each diagnostics/request answered (the chat says what the model was told). */
+  onDiagnostics: (params: DiagnosticsParams, answer: WireDiagnostic[]) => void = () => undefined;
   /** The login flow waiting for the user, so deckhand.cancel can stop it. */
   activeFlowId?: string;
   /** The workspace root as deckhand resolved it (symbolic links followed). */
@@ -133,6 +136,13 @@ export class Host implements vscode.Disposable {
           workspaceRoot: folder,
           clientVersion: this.version,
           onStderr: (text) => this.log.append(text),
+          diagnostics: async (params, token) => {
+            const root = this.serverRoot ?? folder ?? os.homedir();
+            const answer = await answerDiagnostics(root, params, token);
+            this.log.appendLine(`diagnostics ${params?.when ?? ""} ${JSON.stringify(params?.paths ?? [])}: ${answer.diagnostics.length} problem(s)`);
+            this.onDiagnostics(params, answer.diagnostics);
+            return answer;
+          },
         },
         this.permissions,
       );

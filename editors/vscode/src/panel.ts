@@ -100,6 +100,12 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         case "effort":
           await this.chat.setEffort(m.effort);
           break;
+        case "policy":
+          await this.chat.setApprovalPolicy(m.policy);
+          break;
+        case "mcp":
+          await vscode.commands.executeCommand("deckhand.mcpServers");
+          break;
         case "files":
           this.post({ type: "files", requestId: m.requestId, files: await findFiles(m.query) });
           break;
@@ -169,6 +175,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   <div id="bar">
     <select id="model" title="Model" aria-label="Model" hidden></select>
     <select id="effort" title="Reasoning effort" aria-label="Reasoning effort" hidden></select>
+    <select id="policy" aria-label="Approval policy" hidden>
+      <option value="on-request">Ask: outside the sandbox</option>
+      <option value="untrusted">Ask: all but read-only</option>
+      <option value="never">Ask: never</option>
+    </select>
     <span class="grow"></span>
     <button id="new" class="secondary" title="Start a new conversation">New</button>
     <button id="stop" class="secondary" disabled title="Stop the running turn (Escape)">Stop</button>

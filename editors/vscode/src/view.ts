@@ -31,6 +31,8 @@ export type Item =
       exitCode?: number;
       /** The output came as chat/toolOutput while the command ran. */
       streamed?: boolean;
+      /** A command: whether it ran inside the OS sandbox (chat/toolResult's sandboxed, 1.2). */
+      sandboxed?: boolean;
     }
   | {
       kind: "permission";
@@ -79,6 +81,8 @@ export interface InputState {
   context?: { tokens: number; window: number };
   /** The plan's usage windows, shortest first; resets in the user's zone. */
   limits?: { name: string; usedPercent: number; resets?: string }[];
+  /** The approval policy of the next turns (1.2 §17); with the sandbox deckhand has, shown when it has one. */
+  policy?: { value: "untrusted" | "on-request" | "never"; sandbox: string; reason?: string };
 }
 
 /** A plan window this full is warned of before a turn. */
@@ -109,6 +113,8 @@ export type FromWebview =
   | { type: "undo"; turnId: string }
   | { type: "model"; model: string }
   | { type: "effort"; effort: string }
+  | { type: "policy"; policy: string }
+  | { type: "mcp" }
   | { type: "files"; requestId: number; query: string }
   | { type: "attachFile"; path: string }
   | { type: "removeChip"; id: string }

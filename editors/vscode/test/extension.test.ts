@@ -728,3 +728,184 @@ test("a plan window 90% used is warned of before the turn, once until it resets"
   await chat.send("second");
   assert.equal(find(chat.items, "notice").length, 1, "warned once");
 });
+
+/**
+ * What the panel shows of items, in the order it shows them (a permission
+ * card goes just before its call's card, as the view places it), without ids
+ * and what only a live turn knows (its step count, streaming).
+ */
+function shape(items: Item[]): unknown[] {
+  const ordered: Item[] = [];
+  for (const i of items) {
+    const call = i.kind === "permission" && i.callId ? ordered.findIndex((x) => x.kind === "tool" && x.callId === i.callId) : -1;
+    if (call >= 0) ordered.splice(call, 0, i);
+    else ordered.push(i);
+  }
+  return ordered.map((i) => {
+    switch (i.kind) {
+      case "user":
+        return { kind: i.kind, text: i.text, chips: i.chips ?? [] };
+      case "permission":
+        return { kind: i.kind, tool: i.tool, state: i.state, reason: i.reason, path: i.path, callId: i.callId };
+      case "tool":
+        return { kind: i.kind, name: i.name, status: i.status, summary: i.summary, exitCode: i.exitCode, changed: i.changed, sandboxed: i.sandboxed };
+      case "end":
+        return { kind: i.kind, stopReason: i.stopReason, changed: i.changed, canUndo: i.canUndo, undone: !!i.undone };
+      case "error":
+        return { kind: i.kind };
+      default:
+        return { kind: i.kind, text: i.text };
+    }
+  });
+}
+
+test("a reopened session after a restart is shown as it was live: attachments, decisions with reasons, changed files, Undo", async (t) => {
+  const { host, chat } = await activate([
+    {
+      text: "First the config.",
+      calls: [{ id: "w1", name: "write", arguments: { path: "config.toml", content: "x=1\n" } }],
+    },
+    { text: "Then main.go.", calls: [{ id: "e1", name: "edit", arguments: { path: "main.go", oldString: "func main() {}", newString: "func main() { println(1) }" } }] },
+    { text: "Done." },
+  ]);
+  if (!(await host.connection()).has("undo")) return skip(t, "this deckhand does not declare the undo capability of protocol 1.1");
+  fs.writeFileSync(path.join(fake!.workspace, "main.go"), "package main\n\nfunc main() {}\n");
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  chat.addChip({ id: "s:main.go:3-3", label: "main.go:3", attachment: { type: "selection", path: "main.go", range: { startLine: 3, endLine: 3 }, text: "func main() {}" } });
+  const answer = async (decision: string, reason?: string) => {
+    await until("a permission card", () => find(chat.items, "permission").some((p) => p.state === "pending"));
+    const p = find(chat.items, "permission").find((x) => x.state === "pending")!;
+    await view.send({ type: "permission", id: p.id, decision, reason });
+  };
+  const sent = view.send({ type: "send", text: "tidy this" });
+  await answer("deny", "not the config, please");
+  await answer("allow");
+  await sent;
+  const live = shape(chat.items);
+  assert.deepEqual(
+    live.filter((x: any) => x.kind === "permission").map((x: any) => [x.tool, x.state, x.reason]),
+    [["write", "deny", "not the config, please"], ["edit", "allow", undefined]],
+  );
+  // deckhand restarts: what the panel shows comes from the session's file alone.
+  await (await host.connection()).close();
+  await chat.load(chat.sessionId!);
+  assert.deepEqual(shape(chat.items), live);
+  const end = find(chat.items, "end")[0];
+  assert.deepEqual(end.changed, ["main.go"]);
+  assert.equal(end.canUndo, true);
+  // Undo from the reopened turn puts the file back.
+  await view.send({ type: "undo", turnId: end.turnId });
+  assert.equal(fs.readFileSync(path.join(fake!.workspace, "main.go"), "utf8"), "package main\n\nfunc main() {}\n");
+  await chat.load(chat.sessionId!);
+  const again = find(chat.items, "end")[0];
+  assert.equal(again.canUndo, false, "an undone turn offers no Undo");
+  assert.ok(again.undone);
+});
+
+test("diagnostics from the editor: the error an edit introduced reaches the model's next request, an old warning does not (protocol 1.2 §20)", async (t) => {
+  const { host, chat } = await activate([
+    { calls: [{ id: "e1", name: "edit", arguments: { path: "main.go", oldString: "func main() {}", newString: "func main() { y }" } }] },
+    { text: "Edited." },
+  ]);
+  if (!(await host.connection()).has("diagnostics")) return skip(t, "this deckhand does not declare the diagnostics capability of protocol 1.2");
+  const file = path.join(fake!.workspace, "main.go");
+  fs.writeFileSync(file, "package main\n\nfunc main() {}\n");
+  const uri = vscode.Uri.file(file);
+  const at = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 5 } });
+  const old = { severity: vscode.DiagnosticSeverity.Warning, message: "exported function main should have comment", source: "golint", range: at(2) };
+  const hint = { severity: vscode.DiagnosticSeverity.Hint, message: "HINT-MARKER", range: at(0) };
+  // A language server of the test: it has an old warning, and finds an
+  // error once the file says y, a moment after the change.
+  vscode.setDiagnostics(uri, [old, hint]);
+  const watcher = fs.watch(file, () =>
+    setTimeout(() => {
+      const text = fs.readFileSync(file, "utf8");
+      vscode.setDiagnostics(uri, text.includes("{ y }") ? [old, hint, { severity: vscode.DiagnosticSeverity.Error, message: "undefined: y", source: "compiler", range: at(2) }] : [old, hint]);
+    }, 150),
+  );
+  try {
+    await loginWithKey();
+    const view = vscode.openView("deckhand.chatView");
+    await view.send({ type: "ready" });
+    const sent = view.send({ type: "send", text: "use y" });
+    await until("a permission card", () => find(chat.items, "permission").some((p) => p.state === "pending"));
+    await view.send({ type: "permission", id: find(chat.items, "permission")[0].id, decision: "allow" });
+    await sent;
+  } finally {
+    watcher.close();
+  }
+  const bodies = await fake!.modelRequests();
+  assert.equal(bodies.length, 2);
+  const told = JSON.stringify(bodies[1].input);
+  assert.match(told, /main\.go:3: error: undefined: y \(compiler\)/);
+  assert.ok(!told.includes("should have comment"), "an old problem was told as new");
+  assert.ok(!told.includes("HINT-MARKER"), "a hint was told");
+  // The panel says what the model was told.
+  const notice = find(chat.items, "notice").find((n) => n.text.includes("undefined: y"));
+  assert.ok(notice, JSON.stringify(chat.items));
+  assert.match(notice.text, /main\.go:3: error: undefined: y \(compiler\)/);
+});
+
+test("the approval policy chosen in the panel goes with the turn: under never, a command without a sandbox is refused without asking (protocol 1.2 §17)", async (t) => {
+  const { host, chat } = await activate([{ calls: [{ id: "b1", name: "bash", arguments: { command: "echo hi" } }] }, { text: "Refused then." }]);
+  const sandbox = (await host.connection()).initialized.capabilities?.sandbox;
+  if (!sandbox) return skip(t, "this deckhand does not declare the sandbox capability of protocol 1.2");
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  const lastInput = () => view.posted.filter((m) => m.type === "input" || m.type === "reset").pop().input;
+  assert.equal(lastInput().policy?.value, "on-request", "deckhand's default until the user picks one");
+  assert.equal(lastInput().policy?.sandbox, sandbox.kind);
+  await view.send({ type: "policy", policy: "never" });
+  assert.equal(lastInput().policy.value, "never");
+  await view.send({ type: "policy", policy: "sometimes" }); // not a policy: nothing changes
+  assert.equal(lastInput().policy.value, "never");
+  // Whatever asks is denied, so that a turn that asks still ends.
+  let asked = 0;
+  const answering = setInterval(() => {
+    for (const p of find(chat.items, "permission").filter((x) => x.state === "pending")) {
+      asked++;
+      view.send({ type: "permission", id: p.id, decision: "deny" });
+    }
+  }, 20);
+  try {
+    await view.send({ type: "send", text: "say hi" });
+  } finally {
+    clearInterval(answering);
+  }
+  assert.equal(asked, 0, "the command asked");
+  const bodies = await fake!.modelRequests();
+  if (sandbox.kind === "none") assert.match(JSON.stringify(bodies[1].input), /approval policy is \\"never\\"/);
+});
+
+test("MCP servers: the quick pick lists each server with its state and tools, following mcp/status (protocol 1.2 §18)", async (t) => {
+  const { host } = await activate([{ text: "Hi." }], new vscode.Memento(), [], (f) =>
+    fs.writeFileSync(
+      path.join(f.home, "config.json"),
+      JSON.stringify({ mcpServers: { testmcp: { command: process.execPath, args: [path.join(__dirname, "..", "..", "test", "support", "mcp-server.js")] }, broken: { command: "/nonexistent/mcp-server" } } }),
+    ),
+  );
+  if (!(await host.connection()).has("mcp")) return skip(t, "this deckhand does not declare the mcp capability of protocol 1.2");
+  await loginWithKey();
+  const picks: { items: { label: string; description?: string; detail?: string }[]; hide(): void }[] = [];
+  vscode.ui.createQuickPick = (p) => picks.push(p);
+  // Before any message: the servers a conversation would start.
+  const first = vscode.commands.executeCommand("deckhand.mcpServers");
+  await until("the servers listed", () => (picks[0]?.items.length ?? 0) === 2);
+  assert.deepEqual(picks[0].items.map((i) => i.label), ["$(circle-outline) broken", "$(circle-outline) testmcp"]);
+  assert.match(picks[0].items[1].description ?? "", /not started yet · 0 tools · stdio, from deckhand's config/);
+  // A message starts them: the open pick follows their state.
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "hello" });
+  await until("testmcp ready in the open pick", () => picks[0].items.some((i) => i.label === "$(pass-filled) testmcp"));
+  const ready = picks[0].items.find((i) => i.label.endsWith("testmcp"))!;
+  assert.match(ready.description ?? "", /ready · 2 tools/);
+  assert.equal(ready.detail, "add, echo");
+  await until("broken failed", () => picks[0].items.some((i) => i.label === "$(error) broken"));
+  assert.match(picks[0].items.find((i) => i.label.endsWith("broken"))!.detail ?? "", /^Failed: /);
+  picks[0].hide();
+  await first;
+});

@@ -20,6 +20,7 @@ const send = $<HTMLButtonElement>("send");
 const stop = $<HTMLButtonElement>("stop");
 const model = $<HTMLSelectElement>("model");
 const effort = $<HTMLSelectElement>("effort");
+const policy = $<HTMLSelectElement>("policy");
 const chips = $<HTMLElement>("chips");
 const working = $<HTMLElement>("working");
 const complete = $<HTMLElement>("complete");
@@ -144,6 +145,12 @@ function render(item: Item): HTMLElement {
       s.append(el("span", "name", item.name));
       s.append(el("span", "sum", item.summary));
       if (item.status === "failed") s.append(el("span", "state", item.exitCode ? `exit ${item.exitCode}` : "failed"));
+      // Whether a command ran inside the OS sandbox (1.2).
+      if (item.sandboxed !== undefined) {
+        const b = el("span", item.sandboxed ? "sandbox-badge in" : "sandbox-badge out", item.sandboxed ? "sandboxed" : "unsandboxed");
+        b.title = item.sandboxed ? "Ran sandboxed: it could write only the workspace and temp folders, with no network." : "Ran outside the sandbox, with your full access.";
+        s.append(b);
+      }
       d.append(s);
       const body = el("div", "body");
       body.append(el("div", "label", item.name === "bash" ? "Command" : "Arguments"));
@@ -378,9 +385,21 @@ function applyMeters(s: InputState): void {
   meters.hidden = !parts.length;
 }
 
+const policyWords: Record<string, string> = {
+  "on-request": "Commands run in the sandbox without asking; one that needs more (writing outside the workspace, the network) asks first.",
+  untrusted: "Every command asks first, but a short list of read-only ones (ls, cat, grep, git status...), which run in the sandbox.",
+  never: "Nothing asks: commands run in the sandbox, and the model is refused anything outside it.",
+};
+
 function applyInput(s: InputState): void {
   input = s;
   applyMeters(s);
+  policy.hidden = !s.policy;
+  if (s.policy) {
+    policy.value = s.policy.value;
+    const none = s.policy.sandbox === "none" ? `\nThis machine has no sandbox${s.policy.reason ? ` (${s.policy.reason})` : ""}: every command asks${s.policy.value === "never" ? ", and under Ask: never none runs" : ""}.` : "";
+    policy.title = `Approval policy: ${policyWords[s.policy.value] ?? ""}\nFile edits always show their diff first.${none}`;
+  }
   applyFlow(s.loginFlow);
   loginCard.hidden = !s.loginNeeded || !!s.loginFlow;
   // A stored login that cannot be used: on the login card, or on its own when another login is in use.
@@ -424,6 +443,7 @@ stop.addEventListener("click", () => vscode.postMessage({ type: "stop" }));
 $<HTMLButtonElement>("new").addEventListener("click", () => vscode.postMessage({ type: "new" }));
 model.addEventListener("change", () => vscode.postMessage({ type: "model", model: model.value }));
 effort.addEventListener("change", () => vscode.postMessage({ type: "effort", effort: effort.value }));
+policy.addEventListener("change", () => vscode.postMessage({ type: "policy", policy: policy.value }));
 
 // @ completion of workspace files
 let requestId = 0;

@@ -9,6 +9,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
+import type { FrameLocator } from "playwright-core";
 import { caps, chatFrame, fake, openChat, openWorkbench, opts, page, quickPickRows, runCommand, send, shot, start, statusItem, step, stop, ui } from "./workbench";
 
 const labels = ["ChatGPT Plus/Pro (browser)", "ChatGPT Plus/Pro (headless)", "Manually enter API key"];
@@ -55,10 +56,15 @@ before(() =>
       ],
     },
     { text: "Counted." },
+    // diagnostics from the editor: an edit that breaks lint.ts
+    { calls: [{ id: "d1", name: "edit", arguments: { path: "lint.ts", oldString: "= 1", newString: "= BROKEN" } }] },
+    { text: "Linted." },
   ], {
+    extensions: [path.join(__dirname, "..", "..", "..", "test", "ui", "fakelint")],
     fakeArgs: ["--rate-limits"],
     files: {
       "a.txt": "one\ntwo\nthree\n",
+      "lint.ts": "// checked by fakelint\nexport const ok = 1;\n",
       "calc.ts": "export function add(a: number, b: number) {\n  return a + b; // SELECTED-MARKER\n}\n",
     },
   }),
@@ -175,16 +181,6 @@ test("the deny reason reached the model", opts, (t) => {
   assert.ok(JSON.stringify(deniedTurnBody?.input ?? "").includes("REASON-MARKER"), "the model was told the reason");
 });
 
-test("Undo puts the edited file back", opts, (t) => {
-  if (!caps.undo) return t.skip("this deckhand does not declare the undo capability of protocol 1.1");
-  return ui("undo", async () => {
-    const end = chatFrame().locator(".end").last();
-    await end.getByRole("button", { name: "Undo" }).click();
-    await end.locator(".undone", { hasText: "Restored a.txt" }).waitFor({ timeout: step });
-    assert.equal(fs.readFileSync(path.join(fake.workspace, "a.txt"), "utf8"), "one\ntwo\nthree\n");
-  });
-});
-
 test("while a turn runs: spinner, Send disabled, Stop enabled, the draft kept", opts, () =>
   ui("stop", async () => {
     const v = await openChat();
@@ -249,6 +245,55 @@ test("the model picker lists models; the choice reaches the model and the status
     assert.equal(bodies[bodies.length - 1].model, chosen);
     await shot("model-picker");
   }));
+
+test("a reopened session is shown as it was live: decisions with reasons, attachments, changed files, Undo", opts, (t) => {
+  if (!caps.sessions) return t.skip("this deckhand does not declare the sessions capability of protocol 1.1");
+  return ui("reopen", async () => {
+    const v = await openChat();
+    const live = await transcript(v);
+    assert.ok(live.some((x) => x === "permission decided deny|✗ Denied: edit a.txt (reason: REASON-MARKER keep it lower case)"), live.join("\n"));
+    assert.ok(live.some((x) => x.startsWith("user|") && x.includes("calc.ts:2")), live.join("\n"));
+    assert.ok(live.some((x) => x.startsWith("end|") && x.includes("a.txt") && x.includes("Undo")), live.join("\n"));
+    await v.locator("#log > *").first().evaluate((e) => e.setAttribute("data-live", "1"));
+    await v.locator(".end", { hasText: "a.txt" }).last().scrollIntoViewIfNeeded();
+    await shot("session-live");
+    // Reopened from History: the panel is drawn again from sessions/load.
+    await page.locator(".pane-header", { hasText: "History" }).click();
+    await page.locator(".monaco-list-row", { hasText: "make a plan" }).first().click({ timeout: step });
+    await v.locator("#log > [data-live]").waitFor({ state: "detached", timeout: step });
+    await v.locator(".end").last().waitFor({ timeout: step });
+    assert.deepEqual(await transcript(v), live);
+    await v.locator(".end", { hasText: "a.txt" }).last().scrollIntoViewIfNeeded();
+    await shot("session-reopened");
+    await page.locator(".pane-header", { hasText: "History" }).click(); // folded again
+  });
+});
+
+/** What the panel shows, one line a card: its kind and what the user reads on it (not a turn's step count). */
+async function transcript(v: FrameLocator): Promise<string[]> {
+  return v.locator("#log > *").evaluateAll((nodes) =>
+    nodes.map((n: any) => {
+      const cls = String(n.className).replace(/\b(open)\b/g, "").trim();
+      const text = (sel: string) => [...n.querySelectorAll(sel)].map((e: any) => String(e.innerText).trim()).join(" ");
+      if (cls.startsWith("end")) return `end|${text(".changed button")}|${n.querySelector(".undone") ? "undone" : ""}`;
+      if (cls.startsWith("user")) return `user|${text(".body")}|${text(".chip")}`;
+      if (cls.startsWith("tool")) return `${cls}|${text("summary")}`;
+      if (cls.startsWith("permission")) return `${cls}|${String(n.innerText).replace(/\s+/g, " ").trim()}`;
+      return `${cls}|${String(n.innerText).replace(/\s+/g, " ").trim().slice(0, 200)}`;
+    }),
+  );
+}
+
+test("Undo puts the edited file back", opts, (t) => {
+  if (!caps.undo) return t.skip("this deckhand does not declare the undo capability of protocol 1.1");
+  return ui("undo", async () => {
+    // The edit's turn, reopened just before: its Undo is there as it was live.
+    const end = chatFrame().locator(".end", { has: chatFrame().getByRole("button", { name: "a.txt" }) }).last();
+    await end.getByRole("button", { name: "Undo" }).click();
+    await end.locator(".undone", { hasText: "Restored a.txt" }).waitFor({ timeout: step });
+    assert.equal(fs.readFileSync(path.join(fake.workspace, "a.txt"), "utf8"), "one\ntwo\nthree\n");
+  });
+});
 
 test("New clears the panel", opts, () =>
   ui("new", async () => {
@@ -341,5 +386,30 @@ test("the limits meter: the status bar names each window with its use; the panel
     assert.match(await ctx.innerText(), /Context\s+\d+%/);
     assert.match((await ctx.getAttribute("title")) ?? "", /of the model's [\d,]+ tokens/);
     await shot("limits-meter");
+  });
+});
+
+test("diagnostics round trip: an edit's new error, from another extension's DiagnosticCollection, reaches the model", opts, (t) => {
+  if (!caps.diagnostics) return t.skip("this deckhand does not declare the diagnostics capability of protocol 1.2");
+  return ui("diagnostics", async () => {
+    const v = await openChat();
+    await send(v, "break lint.ts");
+    const card = v.locator(".permission.pending");
+    await card.waitFor({ timeout: step });
+    await card.getByRole("button", { name: "Allow", exact: true }).click();
+    await v.getByText("Linted.").waitFor({ timeout: step });
+    const bodies = await fake.modelRequests();
+    const told = JSON.stringify(bodies[bodies.length - 1].input);
+    assert.match(told, /lint\.ts:2: error: BROKEN is not defined \(fakelint\)/);
+    const notice = v.locator(".notice.warning", { hasText: "BROKEN is not defined" });
+    await notice.waitFor({ timeout: step });
+    // The file in the editor, with the problem the model was told of.
+    await page.keyboard.press("F1");
+    await page.locator(".quick-input-widget input").fill("lint.ts");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "lint.ts" }).first().click({ timeout: step });
+    await page.locator(".editor-instance .monaco-editor .view-lines", { hasText: "BROKEN" }).waitFor({ timeout: step });
+    await page.locator(".squiggly-error").first().waitFor({ timeout: step });
+    await notice.scrollIntoViewIfNeeded();
+    await shot("diagnostics-round-trip");
   });
 });

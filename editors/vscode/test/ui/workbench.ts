@@ -35,6 +35,8 @@ export interface StartOptions {
   apiKey?: string;
   /** Flags for the fake (--rate-limits). */
   fakeArgs?: string[];
+  /** Folders of other extensions to install beside deckhand's (test/ui/fakelint). */
+  extensions?: string[];
 }
 
 /** Starts the fake with steps, prepares the workspace and home, and opens the workbench. */
@@ -59,6 +61,13 @@ export async function start(steps: Step[], o: StartOptions = {}): Promise<void> 
   const PATH = (process.env.PATH ?? "").split(path.delimiter).filter((d) => d && !fs.existsSync(path.join(d, "deckhand"))).join(path.delimiter);
   const env = { ...fake.env, HOME: root, PATH };
   execFileSync(codeServer, [...args, "--install-extension", need("VSIX")], { stdio: "inherit", env });
+  for (const dir of o.extensions ?? []) {
+    // Packaged as VS Code installs them; vsce comes with the extension's dev dependencies.
+    const vsix = path.join(root, `${path.basename(dir)}.vsix`);
+    const vsce = path.join(__dirname, "..", "..", "..", "node_modules", ".bin", "vsce");
+    execFileSync(vsce, ["package", "--allow-missing-repository", "--skip-license", "--no-dependencies", "-o", vsix], { cwd: dir, stdio: "ignore" });
+    execFileSync(codeServer, [...args, "--install-extension", vsix], { stdio: "inherit", env });
+  }
   const bundled = fs.readdirSync(path.join(root, "ext")).find((d) => d.startsWith("deckhand-dev.deckhand"));
   assert.ok(bundled && fs.existsSync(path.join(root, "ext", bundled, "bin", "deckhand")), "the package holds the deckhand binary");
   const log = fs.openSync(path.join(root, "code-server.log"), "w");
