@@ -25,7 +25,7 @@ export default tseslint.config(
   {
     // The UI tests' stand-in linter extension and the tests' MCP server, plain CommonJS.
     files: ["test/ui/fakelint/**/*.js", "test/support/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", exports: "writable", process: "readonly" } },
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", exports: "writable", process: "readonly", setInterval: "readonly", clearInterval: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {

@@ -70,9 +70,14 @@ export async function answerDiagnostics(root: string, p: DiagnosticsParams, canc
   return { diagnostics: out };
 }
 
-/** Waits (within settleMaxMs) until each open document holds what its file on disk holds. */
+/**
+ * Waits (a third of settleMaxMs at most) until each open document holds
+ * what its file on disk holds: servers that check the editor's copy see the
+ * change from then on. Those that read the disk do not need it, so the wait
+ * is bounded well inside the whole.
+ */
 async function inSync(docs: (vscode.TextDocument | undefined)[], files: string[], cancelled?: { isCancellationRequested: boolean }): Promise<void> {
-  const end = Date.now() + settleMaxMs;
+  const end = Date.now() + settleMaxMs / 3;
   const stale = () =>
     docs.some((d, i) => {
       if (!d || d.isDirty || typeof d.getText !== "function") return false; // unsaved edits of the user's own: not the disk's

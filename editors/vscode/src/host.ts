@@ -75,6 +75,8 @@ export class Host implements vscode.Disposable {
   activeFlowId?: string;
   /** The workspace root as deckhand resolved it (symbolic links followed). */
   serverRoot?: string;
+  /** The sandbox deckhand puts commands in (1.2 §17.2); undefined before 1.2. */
+  sandbox?: { kind: string; networkClosed?: boolean; reason?: string };
   /** The login flow waiting for the user, as the chat panel offers its actions. */
   loginFlow?: LoginFlow;
   private readonly flowEmitter = new vscode.EventEmitter<LoginFlow | undefined>();
@@ -159,6 +161,7 @@ export class Host implements vscode.Disposable {
     conn.onLimits((l) => this.setLimits(l));
     const init = conn.initialized;
     this.serverRoot = init.workspaceRoot;
+    this.sandbox = init.capabilities?.sandbox;
     this.log.appendLine(`deckhand-vscode ${this.version} with ${init.serverInfo.name} ${init.serverInfo.version}, workspace ${init.workspaceRoot ?? folder ?? ""}, capabilities ${JSON.stringify(init.capabilities ?? {})}`);
     this.setStatus(init.auth);
     if (conn.has("limits")) {
