@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -142,4 +143,27 @@ func TestDiagnosticsEditorThatNeverAnswers(t *testing.T) {
 	}
 	// The unanswered request was withdrawn.
 	p.waitFor("", func(m msg) bool { return m.Method == "$/cancelRequest" }, 5*time.Second)
+}
+
+// A flood of problems reaches the model cut to 50 in 8 KiB, errors first.
+func TestDiagnosticsHugeAnswerIsCapped(t *testing.T) {
+	t.Parallel()
+	var flood []any
+	for i := 0; i < 3000; i++ {
+		flood = append(flood, diag(i+1, "warning", fmt.Sprintf("w%d %s", i, strings.Repeat("long ", 400)), "lint"))
+	}
+	flood = append(flood, diag(3, "error", "undefined: y", "compiler"))
+	ed := &diagEditor{answers: []any{map[string]any{"diagnostics": []any{}}, map[string]any{"diagnostics": flood}}}
+	fake, p, _ := diagServer(t, ed, true)
+	p.chat(map[string]any{"message": "call y"})
+	out := outputsOf(input(t, fake.RequestsTo(codexPath), 1))["e1"]
+	_, note, ok := strings.Cut(out, "The editor's language servers report")
+	if !ok {
+		t.Fatalf("no note in %.300q", out)
+	}
+	lines := strings.Split(note, "\n")
+	if len(note) > 8<<10 || len(lines) > 52 || !strings.HasPrefix(lines[1], "main.go:3: error: undefined: y") ||
+		!strings.HasSuffix(lines[len(lines)-1], "more not shown)") {
+		t.Errorf("note of %d bytes, %d lines: %.400q ... %q", len(note), len(lines), note, lines[len(lines)-1])
+	}
 }

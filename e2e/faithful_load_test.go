@@ -18,6 +18,7 @@ type faithfulTranscript struct {
 		TurnID      string `json:"turnId"`
 		Message     string `json:"message"`
 		StopReason  string `json:"stopReason"`
+		Error       string `json:"error"`
 		Attachments []struct {
 			Type  string `json:"type"`
 			Path  string `json:"path"`
@@ -52,8 +53,8 @@ type faithfulTranscript struct {
 
 // A turn with an attachment, a call the user denied with a reason and an
 // edit they allowed comes back from sessions/load, after deckhand
-// restarted, with all of it in the order it happened; after an undo it
-// says the turn was undone.
+// restarted, with all of it in the order it happened, and a turn that
+// failed with its error; after an undo it says the turn was undone.
 func TestSessionsLoadIsFaithfulAfterRestart(t *testing.T) {
 	t.Parallel()
 	fake := upstreamtest.New()
@@ -86,13 +87,21 @@ func TestSessionsLoadIsFaithfulAfterRestart(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(ws, "main.go")); !strings.Contains(string(b), "println(1)") {
 		t.Fatalf("the allowed edit did not run: %q", b)
 	}
+	// A second turn fails: it is kept with its error.
+	fake.PushCodex(upstreamtest.Error(403, `{"error":{"type":"usage_not_included","message":"Upgrade to Plus to continue using Codex"}}`))
+	if _, werr := p.call("chat", map[string]any{"sessionId": r.SessionID, "message": "and again"}); werr == nil {
+		t.Fatalf("the second turn did not fail")
+	}
 	p.stop()
 
 	q := another(t, fake, home, ws)
 	var tr faithfulTranscript
 	q.ok("sessions/load", map[string]any{"sessionId": r.SessionID}, &tr)
-	if len(tr.Turns) != 1 {
+	if len(tr.Turns) != 2 {
 		t.Fatalf("turns %+v", tr.Turns)
+	}
+	if failed := tr.Turns[1]; failed.Message != "and again" || failed.StopReason != "error" || failed.Error == "" {
+		t.Errorf("the failed turn: %+v", failed)
 	}
 	turn := tr.Turns[0]
 	var steps []string

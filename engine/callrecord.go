@@ -3,6 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/deckhand-dev/deckhand/tools/sandbox"
@@ -27,6 +29,16 @@ type CallRecord struct {
 	ChangedPaths []string        `json:"changedPaths,omitempty"`
 	Sandboxed    *bool           `json:"sandboxed,omitempty"`
 	ExitCode     *int            `json:"exitCode,omitempty"`
+	// A call nested in a code-mode exec script has no history item of its
+	// own (the model sees only the script's output), so its record says
+	// the rest: the exec call that made it, its name and arguments, and
+	// what the editor was shown of its result (Output cut to
+	// DisplayLimit).
+	ParentCallID string          `json:"parentCallId,omitempty"`
+	Name         string          `json:"name,omitempty"`
+	Arguments    json.RawMessage `json:"arguments,omitempty"`
+	OK           bool            `json:"ok,omitempty"`
+	Output       string          `json:"output,omitempty"`
 }
 
 // CallPermission is how a call that needed permission was let run, or not.
@@ -137,19 +149,32 @@ func (t *turn) permission(c Item, oc callOutcome) *CallPermission {
 	return &CallPermission{Decision: Deny, By: PermitPolicy, Reason: oc.output}
 }
 
-// recordCall writes what the session file keeps of a call's end.
-func (t *turn) recordCall(c Item, oc callOutcome) {
+// recordCall writes what the session file keeps of a call's end, and
+// returns the call's permission for its chat/toolResult: the live result
+// and the reopened call say the same.
+// A nested call (parent is the exec call that made it) is always recorded,
+// whole.
+func (t *turn) recordCall(c Item, parent string, oc callOutcome) *CallPermission {
 	rec := &CallRecord{CallID: c.CallID, Permission: t.permission(c, oc), ChangedPaths: oc.changed,
 		Sandboxed: oc.sandboxed, ExitCode: oc.exit}
-	if rec.Permission == nil && len(rec.ChangedPaths) == 0 && rec.Sandboxed == nil && rec.ExitCode == nil {
-		return
+	if parent != "" {
+		rec.ParentCallID, rec.Name, rec.Arguments = parent, c.Name, callArguments(c)
+		rec.OK, rec.Output = oc.ok, cut(oc.output, DisplayLimit)
+	} else if rec.Permission == nil && len(rec.ChangedPaths) == 0 && rec.Sandboxed == nil && rec.ExitCode == nil {
+		return nil
 	}
 	t.record(&Record{Type: RecordCall, Call: rec})
+	return rec.Permission
 }
 
-// noteCall adds a call record to the transcript of the open turn.
+// noteCall adds a call record to the transcript of the open turn: what a
+// call's item does not say, or a whole nested call.
 func (b *builder) noteCall(rec *CallRecord) {
 	if b.turn == nil || rec == nil {
+		return
+	}
+	if rec.ParentCallID != "" {
+		b.noteNested(rec)
 		return
 	}
 	i, ok := b.calls[rec.CallID]
@@ -158,6 +183,57 @@ func (b *builder) noteCall(rec *CallRecord) {
 	}
 	c := &b.turn.Tools[i]
 	c.Permission, c.ChangedPaths, c.Sandboxed, c.ExitCode = rec.Permission, rec.ChangedPaths, rec.Sandboxed, rec.ExitCode
+}
+
+// noteNested adds a call a code-mode script made where its record came:
+// after the exec (or wait) call that was running it, as the editor saw
+// it live. A record is written as its call ends, so calls a script made at
+// once (Promise.all) and that ended out of order are put back in the order
+// the script made them, which their ids say.
+func (b *builder) noteNested(rec *CallRecord) {
+	if _, dup := b.calls[rec.CallID]; dup {
+		return
+	}
+	t := b.turn
+	i := len(t.Tools)
+	b.calls[rec.CallID] = i
+	t.Tools = append(t.Tools, StoredTool{CallID: rec.CallID, Name: rec.Name, Arguments: rec.Arguments, OK: rec.OK, Output: rec.Output,
+		ParentCallID: rec.ParentCallID, Permission: rec.Permission, ChangedPaths: rec.ChangedPaths, Sandboxed: rec.Sandboxed,
+		ExitCode: rec.ExitCode, done: true})
+	t.Parts = append(t.Parts, TurnPart{Kind: PartTool, Tool: i})
+	// Move it before the calls of the same script just before it that it
+	// was made before.
+	for k := len(t.Parts) - 1; k > 0 && i > 0; k, i = k-1, i-1 {
+		prev := t.Parts[k-1]
+		if prev.Kind != PartTool || prev.Tool != i-1 || t.Tools[i-1].ParentCallID != rec.ParentCallID ||
+			!nestedBefore(rec.CallID, t.Tools[i-1].CallID) {
+			break
+		}
+		t.Tools[i-1], t.Tools[i] = t.Tools[i], t.Tools[i-1]
+		b.calls[t.Tools[i-1].CallID], b.calls[t.Tools[i].CallID] = i-1, i
+	}
+}
+
+// nestedBefore says whether nested call id a was made before b: ids are
+// "<parent>/<cell>.<n>", numbered in the order the script made them.
+func nestedBefore(a, b string) bool {
+	ca, na, oka := nestedSeq(a)
+	cb, nb, okb := nestedSeq(b)
+	if !oka || !okb {
+		return false
+	}
+	return ca < cb || ca == cb && na < nb
+}
+
+func nestedSeq(id string) (cell, n int, ok bool) {
+	i := strings.LastIndexByte(id, '/')
+	c, m, found := strings.Cut(id[i+1:], ".")
+	if !found {
+		return 0, 0, false
+	}
+	cell, err1 := strconv.Atoi(c)
+	n, err2 := strconv.Atoi(m)
+	return cell, n, err1 == nil && err2 == nil
 }
 
 // noteUndo fills each turn's changed files and undo state from the undo

@@ -138,6 +138,10 @@ func TestLoadSessionOfAnOlderFile(t *testing.T) {
 	if t1 := s.Turns[0]; strings.Join(t1.ChangedPaths, ",") != "a.go" || !t1.Undone || t1.Undoable {
 		t.Errorf("first turn changed %q, undoable %v, undone %v", t1.ChangedPaths, t1.Undoable, t1.Undone)
 	}
+	// Its order comes from its items, as for a new file.
+	if p := s.Turns[0].Parts; len(p) != 1 || p[0].Kind != PartTool || s.Turns[0].Tools[p[0].Tool].CallID != "c1" {
+		t.Errorf("first turn's parts %+v", p)
+	}
 	if t2 := s.Turns[1]; t2.ChangedPaths != nil || t2.Undoable || t2.Undone {
 		t.Errorf("second turn %+v", t2)
 	}
@@ -150,4 +154,35 @@ func tinyPNG(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+// "Allow for the session" once: the next call runs unasked, by the session;
+// an editor that cannot ask, without --allow-all, refuses by policy.
+func TestLoadSessionSaysSessionAndPolicy(t *testing.T) {
+	e, fake := testEngine(t, tools.All()...)
+	rev := &reviewer{verdicts: []Verdict{{Decision: AllowAlways}}}
+	if _, err := e.Attach(rev, e.root, true); err != nil {
+		t.Fatal(err)
+	}
+	fake.PushCodex(upstreamtest.Step().Call("w1", "write", `{"path":"a.txt","content":"x"}`).Reply(),
+		upstreamtest.Step().Call("w2", "write", `{"path":"b.txt","content":"y"}`).Reply(), upstreamtest.Text("ok"))
+	res := chatOK(t, e, ChatRequest{Message: "write two"})
+	_, turns, _ := e.LoadSession(res.SessionID)
+	if p := turns[0].Tools[0].Permission; p == nil || p.Decision != AllowAlways || p.By != PermitUser {
+		t.Errorf("first write %+v", p)
+	}
+	if p := turns[0].Tools[1].Permission; p == nil || p.Decision != Allow || p.By != PermitSession {
+		t.Errorf("second write %+v", p)
+	}
+
+	e.cfg.AllowAll = false
+	if _, err := e.Attach(&recorder{}, e.root, false); err != nil {
+		t.Fatal(err)
+	}
+	fake.PushCodex(upstreamtest.Step().Call("w3", "write", `{"path":"c.txt","content":"z"}`).Reply(), upstreamtest.Text("ok"))
+	res = chatOK(t, e, ChatRequest{Message: "write"})
+	_, turns, _ = e.LoadSession(res.SessionID)
+	if p := turns[0].Tools[0].Permission; p == nil || p.Decision != Deny || p.By != PermitPolicy || !strings.Contains(p.Reason, "cannot ask") {
+		t.Errorf("refused write %+v", p)
+	}
 }

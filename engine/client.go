@@ -63,6 +63,10 @@ type TurnEvent struct {
 	Sandboxed *bool
 	// ExitCode is a command's exit status (EventToolResult of bash).
 	ExitCode *int
+	// Permission is how a call that needed permission was let run or not
+	// (EventToolResult), as the session file keeps it; nil for calls that
+	// needed none.
+	Permission *CallPermission
 	// BeforeTokens and AfterTokens size the history around a compaction
 	// (EventCompacted).
 	BeforeTokens, AfterTokens int64

@@ -137,15 +137,7 @@ func (n nestedCalls) Call(ctx context.Context, call codemode.Call) (codemode.Res
 		defer t.code.one.Unlock()
 	}
 	oc := t.run(ctx, c)
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, ParentCallID: call.Parent, Name: c.Name, OK: oc.ok,
-		Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed}
-	if !oc.ok {
-		ev.Error = cut(oc.output, 512)
-	}
-	if tool := t.tool(c.Name); tool != nil && !tool.ReadOnly() {
-		t.persistUndo(oc.changed)
-	}
-	t.emit(ev)
+	t.reportCall(c, call.Parent, oc) // recorded for sessions/load too
 	if err := ctx.Err(); err != nil {
 		return codemode.Result{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -16,9 +17,9 @@ import (
 
 // Diagnostics from the editor (PROTOCOL 1.2): around a step whose calls
 // change files, the editor is asked what its language servers report for
-// those files, once before the calls run and once after; the problems the
-// change introduced are added to the output the model gets of the step's
-// last call that changed files.
+// those files, once before the first of them changes a file and once after
+// the step's calls ran; the problems the change introduced are added to
+// the output the model gets of the step's last call that changed files.
 
 // Diagnostic is one problem an editor's language server reports.
 type Diagnostic struct {
@@ -77,6 +78,47 @@ type diagBefore struct {
 	counts map[diagKey]int
 }
 
+// diagStep is the diagnostics exchange of the step running now: the editor
+// is asked before the first of its calls that passed permission changes a
+// file, so a step whose changes were all denied asks nothing.
+type diagStep struct {
+	mu     sync.Mutex
+	calls  []Item
+	asked  bool
+	before *diagBefore // nil: not asked, or no answer
+}
+
+// diagnosticsBeforeChange is called as call c is about to change files:
+// the first time in a step, the editor is asked about every file the
+// step's calls would change.
+func (t *turn) diagnosticsBeforeChange(ctx context.Context, c Item) {
+	st := t.diag.Load()
+	if st == nil || !fileChangers[c.Name] {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.asked {
+		return
+	}
+	st.asked = true
+	st.before = t.diagnosticsBefore(ctx, st.calls)
+}
+
+// diagnosticsStep starts the exchange of a step, and returns the function
+// that ends it once the calls ran (diagnosticsAfter).
+func (t *turn) diagnosticsStep(calls []Item) func(ctx context.Context, outcomes []callOutcome, out []Item) {
+	st := &diagStep{calls: calls}
+	t.diag.Store(st)
+	return func(ctx context.Context, outcomes []callOutcome, out []Item) {
+		t.diag.CompareAndSwap(st, nil)
+		st.mu.Lock()
+		b := st.before
+		st.mu.Unlock()
+		t.diagnosticsAfter(ctx, b, calls, outcomes, out)
+	}
+}
+
 // diagKey is what matches a problem before and after a change: not its
 // lines, which an edit above it moves.
 type diagKey struct{ path, severity, source, message string }
@@ -84,8 +126,8 @@ type diagKey struct{ path, severity, source, message string }
 func keyOf(d Diagnostic) diagKey { return diagKey{d.Path, d.Severity, d.Source, d.Message} }
 
 // diagnosticsBefore asks the editor about the files the step's calls
-// would change, before they run; nil when it is not to be asked, or did
-// not answer (the step then goes without diagnostics).
+// would change, before they change them; nil when it is not to be asked,
+// or did not answer (the step then goes without diagnostics).
 func (t *turn) diagnosticsBefore(ctx context.Context, calls []Item) *diagBefore {
 	dc, ok := t.client.(DiagnosticsClient)
 	if !ok || !dc.ServesDiagnostics(t.s.ID) {
@@ -165,6 +207,8 @@ func (t *turn) askDiagnostics(ctx context.Context, dc DiagnosticsClient, paths [
 	kept := got[:0:0]
 	for _, d := range got {
 		d.Path = relPath(root, d.Path)
+		// Cut alike before and after, a message still matches itself.
+		d.Message, d.Source = cut(oneLine(d.Message), diagMaxMessage), cut(oneLine(d.Source), 64)
 		if (d.Severity == SeverityError || d.Severity == SeverityWarning) && slices.Contains(paths, d.Path) {
 			kept = append(kept, d)
 		}

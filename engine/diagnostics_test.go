@@ -87,6 +87,7 @@ type diagClient struct {
 	recorder
 	serves  bool
 	hang    bool
+	fail    error // every answer is this error
 	mu      sync.Mutex
 	answers [][]Diagnostic
 	asked   [][]string
@@ -104,6 +105,9 @@ func (d *diagClient) Diagnostics(ctx context.Context, req DiagnosticsRequest) ([
 		ans, d.answers = d.answers[0], d.answers[1:]
 	}
 	d.mu.Unlock()
+	if d.fail != nil {
+		return nil, d.fail
+	}
 	if d.hang {
 		if d.waiting != nil {
 			d.waiting <- sessionID
@@ -211,5 +215,55 @@ func TestDiagnosticsWaitEndsOnCancel(t *testing.T) {
 	}
 	if res := <-done; res.StopReason != StopCancelled {
 		t.Errorf("stop reason %q", res.StopReason)
+	}
+}
+
+// A step whose change was refused changed nothing: the editor is not asked.
+func TestDiagnosticsNotAskedWhenNothingChanges(t *testing.T) {
+	dc := &diagClient{serves: true}
+	e, fake := testEngine(t, tools.All()...)
+	e.cfg.AllowAll = false // and the editor cannot ask: the write is refused
+	if _, err := e.Attach(dc, e.root, false); err != nil {
+		t.Fatal(err)
+	}
+	fake.PushCodex(upstreamtest.Step().Call("w1", "write", `{"path":"a.go","content":"package a\n"}`).Reply(),
+		upstreamtest.Step().Call("e1", "edit", `{"path":"missing.go","oldString":"x","newString":"y"}`).Reply(),
+		upstreamtest.Text("done"))
+	chatOK(t, e, ChatRequest{Message: "write"})
+	if got := dc.requests(); len(got) != 0 {
+		t.Errorf("asked %v", got)
+	}
+}
+
+// A large answer (2000 problems), before and after, matched and told.
+func BenchmarkDiagnosticsDiff(b *testing.B) {
+	var before, after []Diagnostic
+	for i := 0; i < 2000; i++ {
+		d := Diagnostic{Path: fmt.Sprintf("f%d.go", i%20), StartLine: i, Severity: SeverityWarning, Message: fmt.Sprintf("problem %d", i), Source: "lint"}
+		before = append(before, d)
+		d.StartLine += 3
+		if i%10 == 0 {
+			d.Severity, d.Message = SeverityError, fmt.Sprintf("new problem %d", i)
+		}
+		after = append(after, d)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		counts := map[diagKey]int{}
+		for _, d := range before {
+			counts[keyOf(d)]++
+		}
+		if note := diagnosticsNote(introduced(counts, after)); note == "" {
+			b.Fatal("nothing introduced")
+		}
+	}
+}
+
+// An editor that answers with an error is skipped for the step.
+func TestDiagnosticsEditorThatFails(t *testing.T) {
+	dc := &diagClient{serves: true, fail: fmt.Errorf("no language server")}
+	out := diagTurn(t, dc, time.Second)
+	if n := len(dc.requests()); n != 1 || strings.Contains(out, "language servers") {
+		t.Errorf("asked %d times; output %q", n, out)
 	}
 }

@@ -184,22 +184,21 @@ type SessionSummary struct {
 
 // StoredTurn is one turn of a transcript, for an editor to render again.
 type StoredTurn struct {
-	TurnID  string
-	Message string
-	Model   string
-	Effort  string
-	Text    string
-	Tools   []StoredTool
-	// Steps is what the turn did, in order: its reasoning, its texts and
-	// its calls (by CallID, in Tools), as an editor showed them live.
-	Steps      []StoredStep
+	TurnID     string
+	Message    string
+	Model      string
+	Effort     string
+	Text       string
+	Tools      []StoredTool
 	StopReason StopReason // "" while the turn runs, or when the process died in it
 	Error      string
 	// Usage is what the turn's end recorded: its tokens and how full the
 	// context window was after it.
 	Usage Usage
 	// Parts is what the turn did in the order it happened: its steps'
-	// text, reasoning summaries and calls (an index into Tools).
+	// text, reasoning summaries and calls (an index into Tools), as an
+	// editor showed them live. It is the one record of that order:
+	// sessions/load's steps and an ACP replay are both read from it.
 	Parts []TurnPart
 	// Attachments names what the message came with.
 	Attachments []AttachmentRef
@@ -230,14 +229,6 @@ type TurnPart struct {
 }
 
 // StoredTool is one tool call of a turn.
-// StoredStep is one thing a turn did: Kind "reasoning" or "text" with its
-// Text, or "tool" with the CallID of one of the turn's Tools.
-type StoredStep struct {
-	Kind   string
-	Text   string
-	CallID string
-}
-
 type StoredTool struct {
 	CallID    string
 	Name      string
@@ -250,6 +241,9 @@ type StoredTool struct {
 	ChangedPaths []string
 	Sandboxed    *bool
 	ExitCode     *int
+	// ParentCallID names the code-mode exec call whose script made this
+	// call ("" for the model's own calls).
+	ParentCallID string
 	done         bool
 }
 
@@ -443,7 +437,6 @@ func (b *builder) note(it Item) {
 	switch it.Kind {
 	case ItemReasoning:
 		if text := strings.Join(it.Summary, "\n\n"); text != "" {
-			b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "reasoning", Text: text})
 			b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartReasoning, Text: text})
 		}
 	case ItemAssistant:
@@ -454,12 +447,10 @@ func (b *builder) note(it Item) {
 		}
 		b.turn.Text += it.Text
 		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartText, Text: it.Text})
-		b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "text", Text: it.Text})
 	case ItemCall:
-		b.turn.Steps = append(b.turn.Steps, StoredStep{Kind: "tool", CallID: it.CallID})
 		b.calls[it.CallID] = len(b.turn.Tools)
 		b.turn.Parts = append(b.turn.Parts, TurnPart{Kind: PartTool, Tool: len(b.turn.Tools)})
-		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: jsonArgs(it.Arguments)})
+		b.turn.Tools = append(b.turn.Tools, StoredTool{CallID: it.CallID, Name: it.Name, Arguments: callArguments(it)}) // as chat/toolCall gave them
 	case ItemOutput:
 		if i, ok := b.calls[it.CallID]; ok {
 			c := &b.turn.Tools[i]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/deckhand-dev/deckhand/auth"
@@ -31,6 +32,9 @@ func (st *Store) lock(id string) (release func(), err error) {
 
 // sessionFile is a session's file, open for appending during one turn.
 type sessionFile struct {
+	// mu orders appends: a code-mode script's nested calls record their
+	// ends from its own goroutines, beside the turn's.
+	mu   sync.Mutex
 	f    *os.File
 	size int64 // bytes of valid records in the file
 	err  error // the first failed write; nothing is written after it
@@ -79,7 +83,12 @@ func (st *Store) openFile(id string, known int64, header *Record) (*sessionFile,
 
 // append writes one record as one line, in one write.
 func (sf *sessionFile) append(rec *Record) {
-	if sf == nil || sf.err != nil {
+	if sf == nil {
+		return
+	}
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
+	if sf.err != nil {
 		return
 	}
 	if rec.At == "" && (rec.Type == RecordSession || rec.Type == RecordTurn || rec.Type == RecordEnd) {
@@ -105,6 +114,8 @@ func (sf *sessionFile) sync() error {
 	if sf == nil {
 		return nil
 	}
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
 	if sf.err != nil {
 		return sf.err
 	}

@@ -33,7 +33,7 @@ type callOutcome struct {
 // from the turn's goroutine, as each call ends.
 func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	outcomes := make([]callOutcome, len(calls))
-	diag := t.diagnosticsBefore(ctx, calls) // diagnostics.go
+	diagnose := t.diagnosticsStep(calls) // diagnostics.go
 	limit := t.refuseExtraCalls(calls, outcomes)
 	for i := 0; i < limit; {
 		j := i + 1
@@ -49,7 +49,7 @@ func (t *turn) runCalls(ctx context.Context, calls []Item) []Item {
 	for i, c := range calls {
 		out[i] = Item{Kind: ItemOutput, CallID: c.CallID, Name: c.Name, Text: outcomes[i].output, OK: outcomes[i].ok, Custom: c.Custom, Image: outcomes[i].image, Images: outcomes[i].images}
 	}
-	t.diagnosticsAfter(ctx, diag, calls, outcomes, out)
+	diagnose(ctx, outcomes, out)
 	return out
 }
 
@@ -168,6 +168,7 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 			return callOutcome{output: msg}
 		}
 	}
+	t.diagnosticsBeforeChange(ctx, c) // diagnostics.go
 	watch := t.watch(c, env)
 	if oc, ok := t.runOnClient(ctx, c); ok {
 		// The editor ran it (through its buffers): what reached the disk
@@ -252,15 +253,21 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 	}
 }
 
-func (t *turn) report(c Item, oc callOutcome) {
-	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit), ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit}
+func (t *turn) report(c Item, oc callOutcome) { t.reportCall(c, "", oc) }
+
+// reportCall records a call's end and tells the editor; parent is the
+// code-mode exec call whose script made it, if any. Direct and nested
+// calls report the same fields.
+func (t *turn) reportCall(c Item, parent string, oc callOutcome) {
+	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, ParentCallID: parent, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit),
+		ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}
 	if tool := t.tool(c.Name); tool != nil && !tool.ReadOnly() {
 		t.persistUndo(oc.changed)
 	}
-	t.recordCall(c, oc)
+	ev.Permission = t.recordCall(c, parent, oc)
 	t.emit(ev)
 }
 

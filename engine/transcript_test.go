@@ -29,8 +29,12 @@ func TestLoadSessionStepsInOrder(t *testing.T) {
 		t.Fatalf("turns %+v, %v", turns, err)
 	}
 	var got []string
-	for _, s := range turns[0].Steps {
-		got = append(got, s.Kind+":"+s.Text+s.CallID)
+	for _, p := range turns[0].Parts {
+		call := ""
+		if p.Kind == PartTool {
+			call = turns[0].Tools[p.Tool].CallID
+		}
+		got = append(got, string(p.Kind)+":"+p.Text+call)
 	}
 	want := []string{"reasoning:Looking at the tree first.", "text:Let me look.", "tool:c1", "text:Found nothing."}
 	if fmt.Sprint(got) != fmt.Sprint(want) {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openai/openai-go/v3/responses"
@@ -57,6 +58,8 @@ type turn struct {
 	// user's answers, for the session file (callrecord.go).
 	attachments []AttachmentRef
 	verdicts    verdicts
+	// diag is the diagnostics exchange of the running step (diagnostics.go).
+	diag atomic.Pointer[diagStep]
 	// emitMu keeps events in one file: a running command's output is
 	// reported from its reading goroutine (nativeturn.go).
 	emitMu sync.Mutex

@@ -95,6 +95,10 @@ type ChatToolResultParams struct {
 	// ExitCode is a command's exit status (bash): ok stays true for a
 	// command that ran and exited non-zero, so an editor says it failed.
 	ExitCode *int `json:"exitCode,omitempty"`
+	// Permission (additive) is how a call that needed permission was let
+	// run or not, as sessions/load gives it: a live call and a reopened
+	// one render from the same fields.
+	Permission *TranscriptPermission `json:"permission,omitempty"`
 }
 
 // ToolResultDisplayLimit is how much of a tool's output chat/toolResult carries.

@@ -108,6 +108,9 @@ type TranscriptTool struct {
 	// Permission (additive) is how a call that needed permission was let
 	// run or not; absent for calls that needed none.
 	Permission *TranscriptPermission `json:"permission,omitempty"`
+	// ParentCallID (additive) names the code-mode exec call whose script
+	// made this call, as in chat/toolResult.
+	ParentCallID string `json:"parentCallId,omitempty"`
 }
 
 // TranscriptPermission is the permission decision of a transcript's call.

@@ -8,15 +8,12 @@ import (
 	"github.com/deckhand-dev/deckhand/protocol"
 )
 
-// diagMaxAnswer bounds the problems read from one diagnostics answer; the
-// engine tells the model far fewer.
-const diagMaxAnswer = 2000
-
 // ServesDiagnostics says whether the editor declared capabilities.diagnostics.
 func (c *client) ServesDiagnostics(string) bool { return c.diagnostics }
 
 // Diagnostics asks the editor what its language servers report for paths
-// (diagnostics/request). An entry without a path or a message is dropped.
+// (diagnostics/request). An entry without a path or a message is dropped;
+// the frame limit bounds the answer, and the engine what the model is told.
 func (c *client) Diagnostics(ctx context.Context, req engine.DiagnosticsRequest) ([]engine.Diagnostic, error) {
 	when := "before"
 	if req.After {
@@ -26,11 +23,8 @@ func (c *client) Diagnostics(ctx context.Context, req engine.DiagnosticsRequest)
 	if err := c.conn.Call(ctx, protocol.RequestDiagnostics, protocol.DiagnosticsRequestParams{SessionID: req.SessionID, Paths: req.Paths, When: when}, &res); err != nil {
 		return nil, err
 	}
-	out := make([]engine.Diagnostic, 0, min(len(res.Diagnostics), diagMaxAnswer))
+	out := make([]engine.Diagnostic, 0, len(res.Diagnostics))
 	for _, d := range res.Diagnostics {
-		if len(out) == diagMaxAnswer {
-			break
-		}
 		if strings.TrimSpace(d.Path) == "" || strings.TrimSpace(d.Message) == "" {
 			continue
 		}

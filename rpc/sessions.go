@@ -60,9 +60,7 @@ func (s *Server) registerSessions() {
 			if u := t.Usage; u != (engine.Usage{}) {
 				tt.Usage = &protocol.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, ContextTokens: u.ContextTokens, ContextWindow: u.ContextWindow}
 			}
-			for _, st := range t.Steps {
-				tt.Steps = append(tt.Steps, protocol.TranscriptStep{Kind: st.Kind, Text: st.Text, CallID: st.CallID})
-			}
+			tt.Steps = transcriptSteps(t)
 			res.Turns = append(res.Turns, tt)
 		}
 		return res, nil
@@ -89,18 +87,42 @@ func (s *Server) registerSessions() {
 	})
 }
 
+// transcriptSteps is what a stored turn did, in order, read from its
+// parts: texts and reasoning with their text, calls by callId.
+func transcriptSteps(t engine.StoredTurn) []protocol.TranscriptStep {
+	var steps []protocol.TranscriptStep
+	for _, p := range t.Parts {
+		switch p.Kind {
+		case engine.PartText, engine.PartReasoning:
+			steps = append(steps, protocol.TranscriptStep{Kind: string(p.Kind), Text: p.Text})
+		case engine.PartTool:
+			if p.Tool >= 0 && p.Tool < len(t.Tools) {
+				steps = append(steps, protocol.TranscriptStep{Kind: string(p.Kind), CallID: t.Tools[p.Tool].CallID})
+			}
+		}
+	}
+	return steps
+}
+
 // transcriptTool is a stored call as sessions/load gives it: what
 // chat/toolResult said of it live, and how it was let run.
 func transcriptTool(c engine.StoredTool) protocol.TranscriptTool {
 	tt := protocol.TranscriptTool{CallID: c.CallID, Name: c.Name, Arguments: c.Arguments, OK: c.OK, Output: c.Output,
-		ChangedPaths: c.ChangedPaths, Sandboxed: c.Sandboxed, ExitCode: c.ExitCode}
+		ChangedPaths: c.ChangedPaths, Sandboxed: c.Sandboxed, ExitCode: c.ExitCode, ParentCallID: c.ParentCallID}
 	if !c.OK {
 		tt.Error = toolError(c.Output)
 	}
-	if p := c.Permission; p != nil {
-		tt.Permission = &protocol.TranscriptPermission{Decision: string(p.Decision), By: p.By, Reason: p.Reason}
-	}
+	tt.Permission = toolPermission(c.Permission)
 	return tt
+}
+
+// toolPermission is a call's permission as chat/toolResult and
+// sessions/load both give it.
+func toolPermission(p *engine.CallPermission) *protocol.TranscriptPermission {
+	if p == nil {
+		return nil
+	}
+	return &protocol.TranscriptPermission{Decision: string(p.Decision), By: p.By, Reason: p.Reason}
 }
 
 // toolError is the error chat/toolResult gives a failed call: its output,

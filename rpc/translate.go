@@ -123,7 +123,7 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 		c.conn.Notify(protocol.NotifyChatNotSaved, protocol.ChatNotSavedParams{TurnRef: ref(ev), Message: ev.Error})
 	case engine.EventToolResult:
 		c.conn.Notify(protocol.NotifyChatToolResult, protocol.ChatToolResultParams{TurnRef: ref(ev), CallID: ev.CallID, Name: ev.Name, OK: ev.OK, Output: ev.Output, Error: ev.Error, ChangedPaths: ev.ChangedPaths,
-			Sandboxed: ev.Sandboxed, ExitCode: ev.ExitCode, ParentCallID: ev.ParentCallID})
+			Sandboxed: ev.Sandboxed, ExitCode: ev.ExitCode, ParentCallID: ev.ParentCallID, Permission: toolPermission(ev.Permission)})
 	}
 }
 
