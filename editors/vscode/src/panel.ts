@@ -175,17 +175,20 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   <div id="bar">
     <select id="model" title="Model" aria-label="Model" hidden></select>
     <select id="effort" title="Reasoning effort" aria-label="Reasoning effort" hidden></select>
-    <select id="policy" aria-label="Approval policy" hidden>
-      <option value="on-request">Ask: outside the sandbox</option>
-      <option value="untrusted">Ask: all but read-only</option>
-      <option value="never">Ask: never</option>
-    </select>
+
     <span class="grow"></span>
     <button id="new" class="secondary" title="Start a new conversation">New</button>
     <button id="stop" class="secondary" disabled title="Stop the running turn (Escape)">Stop</button>
     <button id="send" title="Send (Enter)">Send</button>
   </div>
-  <div id="meters" hidden></div>
+  <div id="under">
+    <select id="policy" aria-label="Approval policy" hidden>
+      <option value="on-request">Ask outside the sandbox</option>
+      <option value="untrusted">Ask for all but read-only</option>
+      <option value="never">Never ask</option>
+    </select>
+    <div id="meters" hidden></div>
+  </div>
 </footer>
 <script nonce="${nonce}" src="${script}"></script>
 </body></html>`;

@@ -397,7 +397,7 @@ function applyInput(s: InputState): void {
   policy.hidden = !s.policy;
   if (s.policy) {
     policy.value = s.policy.value;
-    const none = s.policy.sandbox === "none" ? `\nThis machine has no sandbox${s.policy.reason ? ` (${s.policy.reason})` : ""}: every command asks${s.policy.value === "never" ? ", and under Ask: never none runs" : ""}.` : "";
+    const none = s.policy.sandbox === "none" ? `\nThis machine has no sandbox${s.policy.reason ? ` (${s.policy.reason})` : ""}: every command asks${s.policy.value === "never" ? ", and with Never ask none runs" : ""}.` : "";
     policy.title = `Approval policy: ${policyWords[s.policy.value] ?? ""}\nFile edits always show their diff first.${none}`;
   }
   applyFlow(s.loginFlow);

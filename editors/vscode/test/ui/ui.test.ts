@@ -61,6 +61,9 @@ before(() =>
     { text: "Linted." },
   ], {
     extensions: [path.join(__dirname, "..", "..", "..", "test", "ui", "fakelint")],
+    homeFiles: {
+      "config.json": JSON.stringify({ mcpServers: { testmcp: { command: process.execPath, args: [path.join(__dirname, "..", "..", "..", "test", "support", "mcp-server.js")] } } }),
+    },
     fakeArgs: ["--rate-limits"],
     files: {
       "a.txt": "one\ntwo\nthree\n",
@@ -411,5 +414,38 @@ test("diagnostics round trip: an edit's new error, from another extension's Diag
     await page.locator(".squiggly-error").first().waitFor({ timeout: step });
     await notice.scrollIntoViewIfNeeded();
     await shot("diagnostics-round-trip");
+  });
+});
+
+test("MCP servers: the quick pick lists the conversation's servers with their state and tools", opts, (t) => {
+  if (!caps.mcp) return t.skip("this deckhand does not declare the mcp capability of protocol 1.2");
+  return ui("mcp", async () => {
+    await runCommand("deckhand: MCP Servers");
+    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "testmcp" });
+    await row.waitFor({ timeout: step });
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "ready · 2 tools" }).waitFor({ timeout: step });
+    assert.match(await row.innerText(), /add, echo/);
+    await shot("mcp-servers");
+    await page.keyboard.press("Escape");
+  });
+});
+
+test("the approval policy picker: the choice stays for the workspace; a command card says whether it ran sandboxed", opts, (t) => {
+  if (!caps.sandbox) return t.skip("this deckhand does not declare the sandbox capability of protocol 1.2");
+  return ui("policy", async () => {
+    const v = await openChat();
+    const select = v.locator("select#policy");
+    await select.waitFor({ state: "visible", timeout: step });
+    assert.equal(await select.inputValue(), "on-request");
+    assert.match((await select.getAttribute("title")) ?? "", /Approval policy: Commands run in the sandbox without asking/);
+    await select.selectOption("untrusted");
+    await v.locator("select#policy[title*='Every command asks first']").waitFor({ timeout: step });
+    // The earlier command ran outside the (turned off) sandbox: its card says so.
+    const badge = v.locator("details.tool .sandbox-badge").last();
+    await badge.waitFor({ timeout: step });
+    assert.match(await badge.innerText(), /^(sandboxed|unsandboxed)$/);
+    await badge.scrollIntoViewIfNeeded();
+    await shot("approval-policy");
+    await select.selectOption("on-request");
   });
 });

@@ -35,6 +35,8 @@ export interface StartOptions {
   apiKey?: string;
   /** Flags for the fake (--rate-limits). */
   fakeArgs?: string[];
+  /** Files written into deckhand's home (config.json), by name. */
+  homeFiles?: Record<string, string>;
   /** Folders of other extensions to install beside deckhand's (test/ui/fakelint). */
   extensions?: string[];
 }
@@ -44,6 +46,7 @@ export async function start(steps: Step[], o: StartOptions = {}): Promise<void> 
   const codeServer = need("CODE_SERVER");
   fake = await startFake(steps, o.fakeArgs ?? []);
   for (const [name, text] of Object.entries(o.files ?? {})) fs.writeFileSync(path.join(fake.workspace, name), text);
+  for (const [name, text] of Object.entries(o.homeFiles ?? {})) fs.writeFileSync(path.join(fake.home, name), text, { mode: 0o600 });
   if (o.apiKey) fs.writeFileSync(path.join(fake.home, "auth.json"), JSON.stringify({ openai: { type: "api", key: o.apiKey } }), { mode: 0o600 });
   const settings = o.settings ?? {};
   caps = await capabilities(fake.env);
