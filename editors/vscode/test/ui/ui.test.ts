@@ -10,8 +10,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import type { FrameLocator } from "playwright-core";
+import * as os from "node:os";
 import { caps, chatFrame, fake, openChat, openWorkbench, opts, page, quickPickRows, runCommand, send, shot, start, statusItem, step, stop, ui } from "./workbench";
 
+const shotDir = process.env.SHOT_DIR ?? path.join(os.tmpdir(), "deckhand-ui-shots");
 const labels = ["ChatGPT Plus/Pro (browser)", "ChatGPT Plus/Pro (headless)", "Manually enter API key"];
 
 before(() =>
@@ -260,6 +262,7 @@ test("a reopened session is shown as it was live: decisions with reasons, attach
     await v.locator("#log > *").first().evaluate((e) => e.setAttribute("data-live", "1"));
     await v.locator(".end", { hasText: "a.txt" }).last().scrollIntoViewIfNeeded();
     await shot("session-live");
+    const liveShot = await page.locator(".part.sidebar").screenshot();
     // Reopened from History: the panel is drawn again from sessions/load.
     await page.locator(".pane-header", { hasText: "History" }).click();
     await page.locator(".monaco-list-row", { hasText: "make a plan" }).first().click({ timeout: step });
@@ -268,9 +271,27 @@ test("a reopened session is shown as it was live: decisions with reasons, attach
     assert.deepEqual(await transcript(v), live);
     await v.locator(".end", { hasText: "a.txt" }).last().scrollIntoViewIfNeeded();
     await shot("session-reopened");
+    await besideEachOther("session-live-vs-reopened", [
+      ["Live", liveShot],
+      ["Reopened from History", await page.locator(".part.sidebar").screenshot()],
+    ]);
     await page.locator(".pane-header", { hasText: "History" }).click(); // folded again
   });
 });
+
+/** One picture of several screenshots side by side, each under its caption. */
+async function besideEachOther(name: string, shots: [string, Buffer][]): Promise<void> {
+  const p = await page.context().newPage();
+  try {
+    const cells = shots.map(([caption, png]) => `<figure><figcaption>${caption}</figcaption><img src="data:image/png;base64,${png.toString("base64")}"></figure>`).join("");
+    await p.setContent(`<body style="margin:0;display:flex;gap:16px;padding:8px;background:#ddd;font:14px sans-serif">${cells}</body>`);
+    await p.locator("img").last().waitFor();
+    fs.mkdirSync(shotDir, { recursive: true });
+    await p.screenshot({ path: path.join(shotDir, `${name}.png`), fullPage: true });
+  } finally {
+    await p.close();
+  }
+}
 
 /** What the panel shows, one line a card: its kind and what the user reads on it (not a turn's step count). */
 async function transcript(v: FrameLocator): Promise<string[]> {
