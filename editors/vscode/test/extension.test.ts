@@ -784,6 +784,8 @@ test("a reopened session after a restart is shown as it was live: attachments, d
   await answer("allow");
   await sent;
   const live = shape(chat.items);
+  const gauge = chat.input().context;
+  assert.ok(gauge && gauge.tokens > 0, "the gauge after the turn");
   assert.deepEqual(
     live.filter((x: any) => x.kind === "permission").map((x: any) => [x.tool, x.state, x.reason]),
     [["write", "deny", "not the config, please"], ["edit", "allow", undefined]],
@@ -792,6 +794,7 @@ test("a reopened session after a restart is shown as it was live: attachments, d
   await (await host.connection()).close();
   await chat.load(chat.sessionId!);
   assert.deepEqual(shape(chat.items), live);
+  assert.deepEqual(chat.input().context, gauge, "the gauge of a reopened session, at once");
   const end = find(chat.items, "end")[0];
   assert.deepEqual(end.changed, ["main.go"]);
   assert.equal(end.canUndo, true);
@@ -908,4 +911,19 @@ test("MCP servers: the quick pick lists each server with its state and tools, fo
   assert.match(picks[0].items.find((i) => i.label.endsWith("broken"))!.detail ?? "", /^Failed: /);
   picks[0].hide();
   await first;
+});
+
+test("the context gauge moves during a turn (chat/usage), before its result", async () => {
+  const { chat } = await activate([
+    { text: "Looking.", calls: [{ id: "l1", name: "list", arguments: {} }] },
+    { text: "Seen." },
+  ]);
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "look" });
+  const midTurn = view.posted.filter((m) => m.type === "input" && m.input.running && m.input.context);
+  assert.ok(midTurn.length > 0, "no gauge while the turn ran");
+  assert.ok(midTurn[0].input.context.window > 0);
+  assert.deepEqual(chat.input().context !== undefined, true);
 });
