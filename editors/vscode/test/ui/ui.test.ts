@@ -264,8 +264,10 @@ test("a reopened session is shown as it was live: decisions with reasons, attach
     await shot("session-live");
     const liveShot = await page.locator(".part.sidebar").screenshot();
     // Reopened from History: the panel is drawn again from sessions/load.
-    await page.locator(".pane-header", { hasText: "History" }).click();
+    const history = page.locator(".pane-header", { hasText: "History" });
+    await history.click();
     await page.locator(".monaco-list-row", { hasText: "make a plan" }).first().click({ timeout: step });
+    await history.click(); // folded again, as the later cases expect it
     await v.locator("#log > [data-live]").waitFor({ state: "detached", timeout: step });
     await v.locator(".end").last().waitFor({ timeout: step });
     assert.deepEqual(await transcript(v), live);
@@ -275,13 +277,12 @@ test("a reopened session is shown as it was live: decisions with reasons, attach
       ["Live", liveShot],
       ["Reopened from History", await page.locator(".part.sidebar").screenshot()],
     ]);
-    await page.locator(".pane-header", { hasText: "History" }).click(); // folded again
   });
 });
 
 /** One picture of several screenshots side by side, each under its caption. */
 async function besideEachOther(name: string, shots: [string, Buffer][]): Promise<void> {
-  const p = await page.context().newPage();
+  const p = await page.context().browser()!.newPage();
   try {
     const cells = shots.map(([caption, png]) => `<figure><figcaption>${caption}</figcaption><img src="data:image/png;base64,${png.toString("base64")}"></figure>`).join("");
     await p.setContent(`<body style="margin:0;display:flex;gap:16px;padding:8px;background:#ddd;font:14px sans-serif">${cells}</body>`);
