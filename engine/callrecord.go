@@ -30,9 +30,10 @@ type CallRecord struct {
 	Sandboxed    *bool           `json:"sandboxed,omitempty"`
 	ExitCode     *int            `json:"exitCode,omitempty"`
 	// A call nested in a code-mode exec script has no history item of its
-	// own (the model sees only the script's output), so its record says
-	// the rest: the exec call that made it, its name and arguments, and
-	// what the editor was shown of its result (Output cut to
+	// own (the model sees only the script's output), nor has a hosted web
+	// search (the service ran it), so their record says the rest: the
+	// exec call that made it (none for a search), its name and arguments,
+	// and what the editor was shown of its result (Output cut to
 	// DisplayLimit).
 	ParentCallID string          `json:"parentCallId,omitempty"`
 	Name         string          `json:"name,omitempty"`
@@ -173,8 +174,8 @@ func (b *builder) noteCall(rec *CallRecord) {
 	if b.turn == nil || rec == nil {
 		return
 	}
-	if rec.ParentCallID != "" {
-		b.noteNested(rec)
+	if rec.Name != "" {
+		b.noteWhole(rec)
 		return
 	}
 	i, ok := b.calls[rec.CallID]
@@ -185,12 +186,13 @@ func (b *builder) noteCall(rec *CallRecord) {
 	c.Permission, c.ChangedPaths, c.Sandboxed, c.ExitCode = rec.Permission, rec.ChangedPaths, rec.Sandboxed, rec.ExitCode
 }
 
-// noteNested adds a call a code-mode script made where its record came:
-// after the exec (or wait) call that was running it, as the editor saw
-// it live. A record is written as its call ends, so calls a script made at
-// once (Promise.all) and that ended out of order are put back in the order
-// the script made them, which their ids say.
-func (b *builder) noteNested(rec *CallRecord) {
+// noteWhole adds a call that has no history item where its record came: a
+// call a code-mode script made comes after the exec (or wait) call that
+// was running it, as the editor saw it live; a web search, before the
+// text of its step. A record is written as its call ends, so calls a
+// script made at once (Promise.all) and that ended out of order are put
+// back in the order the script made them, which their ids say.
+func (b *builder) noteWhole(rec *CallRecord) {
 	if _, dup := b.calls[rec.CallID]; dup {
 		return
 	}
@@ -205,7 +207,7 @@ func (b *builder) noteNested(rec *CallRecord) {
 	// was made before.
 	for k := len(t.Parts) - 1; k > 0 && i > 0; k, i = k-1, i-1 {
 		prev := t.Parts[k-1]
-		if prev.Kind != PartTool || prev.Tool != i-1 || t.Tools[i-1].ParentCallID != rec.ParentCallID ||
+		if rec.ParentCallID == "" || prev.Kind != PartTool || prev.Tool != i-1 || t.Tools[i-1].ParentCallID != rec.ParentCallID ||
 			!nestedBefore(rec.CallID, t.Tools[i-1].CallID) {
 			break
 		}

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/tools"
+	"github.com/deckhand-dev/deckhand/tools/codemode"
 )
 
 // Diagnostics from the editor (PROTOCOL 1.2): around a step whose calls
@@ -20,6 +21,11 @@ import (
 // those files, once before the first of them changes a file and once after
 // the step's calls ran; the problems the change introduced are added to
 // the output the model gets of the step's last call that changed files.
+// The file calls of a code-mode script count as the step's, told in the
+// output of its exec (or wait) call. Commands are not followed: what one
+// changed is known only by watching the whole workspace (git status and
+// the command's output are guesses), which would cost every command a
+// walk of the tree.
 
 // Diagnostic is one problem an editor's language server reports.
 type Diagnostic struct {
@@ -86,11 +92,18 @@ type diagStep struct {
 	calls  []Item
 	asked  bool
 	before *diagBefore // nil: not asked, or no answer
+	// covered are the paths asked about before; nested lists the files
+	// the write, edit and apply_patch calls of a code-mode script changed
+	// during the step (diagnosticsNested).
+	covered []string
+	nested  []string
 }
 
 // diagnosticsBeforeChange is called as call c is about to change files:
 // the first time in a step, the editor is asked about every file the
-// step's calls would change.
+// step's calls would change. A call a code-mode script makes is not one of
+// the step's (what a script will change is known only as it runs): it
+// asks, before its change, about those of its files not asked about yet.
 func (t *turn) diagnosticsBeforeChange(ctx context.Context, c Item) {
 	st := t.diag.Load()
 	if st == nil || !fileChangers[c.Name] {
@@ -98,11 +111,56 @@ func (t *turn) diagnosticsBeforeChange(ctx context.Context, c Item) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.asked {
+	own := slices.ContainsFunc(st.calls, func(s Item) bool { return s.CallID == c.CallID })
+	if !own && lastCodeCall(st.calls) < 0 {
+		return // a script left running by an earlier step: no output of this one tells the model
+	}
+	if !st.asked {
+		st.asked = true
+		calls := st.calls
+		if !own {
+			calls = append(slices.Clip(calls), c)
+		}
+		st.before, st.covered = t.diagnosticsBefore(ctx, calls)
 		return
 	}
-	st.asked = true
-	st.before = t.diagnosticsBefore(ctx, st.calls)
+	if own || st.before == nil {
+		return // asked already, or the editor did not answer: skipped for the step
+	}
+	var paths []string
+	for _, p := range changeTargets(c, t.env()) {
+		if !slices.Contains(st.covered, p) && !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return
+	}
+	got, ok := t.askDiagnostics(ctx, st.before.client, paths, false)
+	if !ok {
+		st.before = nil
+		return
+	}
+	st.covered = append(st.covered, paths...)
+	for _, d := range got {
+		st.before.counts[keyOf(d)]++
+	}
+}
+
+// diagnosticsNested notes the files a call of a code-mode script changed,
+// for the end of the step's exchange.
+func (t *turn) diagnosticsNested(c Item, changed []string) {
+	st := t.diag.Load()
+	if st == nil || !fileChangers[c.Name] || len(changed) == 0 {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, p := range changed {
+		if !slices.Contains(st.nested, p) {
+			st.nested = append(st.nested, p)
+		}
+	}
 }
 
 // diagnosticsStep starts the exchange of a step, and returns the function
@@ -113,9 +171,9 @@ func (t *turn) diagnosticsStep(calls []Item) func(ctx context.Context, outcomes 
 	return func(ctx context.Context, outcomes []callOutcome, out []Item) {
 		t.diag.CompareAndSwap(st, nil)
 		st.mu.Lock()
-		b := st.before
+		b, nested := st.before, st.nested
 		st.mu.Unlock()
-		t.diagnosticsAfter(ctx, b, calls, outcomes, out)
+		t.diagnosticsAfter(ctx, b, calls, outcomes, out, nested)
 	}
 }
 
@@ -126,12 +184,13 @@ type diagKey struct{ path, severity, source, message string }
 func keyOf(d Diagnostic) diagKey { return diagKey{d.Path, d.Severity, d.Source, d.Message} }
 
 // diagnosticsBefore asks the editor about the files the step's calls
-// would change, before they change them; nil when it is not to be asked,
-// or did not answer (the step then goes without diagnostics).
-func (t *turn) diagnosticsBefore(ctx context.Context, calls []Item) *diagBefore {
+// would change, before they change them, and says which paths it asked
+// about; nil when it is not to be asked, or did not answer (the step then
+// goes without diagnostics).
+func (t *turn) diagnosticsBefore(ctx context.Context, calls []Item) (*diagBefore, []string) {
 	dc, ok := t.client.(DiagnosticsClient)
 	if !ok || !dc.ServesDiagnostics(t.s.ID) {
-		return nil
+		return nil, nil
 	}
 	env := t.env()
 	var paths []string
@@ -143,34 +202,46 @@ func (t *turn) diagnosticsBefore(ctx context.Context, calls []Item) *diagBefore 
 		}
 	}
 	if len(paths) == 0 {
-		return nil
+		return nil, nil
 	}
 	got, ok := t.askDiagnostics(ctx, dc, paths, false)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	b := &diagBefore{client: dc, counts: map[diagKey]int{}}
 	for _, d := range got {
 		b.counts[keyOf(d)]++
 	}
-	return b
+	return b, paths
 }
 
 // diagnosticsAfter asks the editor again about the files the step's calls
 // changed and adds what the change introduced to the output of the last
-// call that changed files.
-func (t *turn) diagnosticsAfter(ctx context.Context, b *diagBefore, calls []Item, outcomes []callOutcome, out []Item) {
+// call that changed files. The files a code-mode script changed (nested)
+// count as changed by the step's last exec or wait call: its output is
+// what the model gets of them.
+func (t *turn) diagnosticsAfter(ctx context.Context, b *diagBefore, calls []Item, outcomes []callOutcome, out []Item, nested []string) {
 	if b == nil {
 		return
 	}
 	var changed []string
-	last := -1
+	last, code := -1, -1
+	if len(nested) > 0 {
+		code = lastCodeCall(calls)
+	}
 	for i, c := range calls {
-		if !fileChangers[c.Name] || len(outcomes[i].changed) == 0 {
+		mine := outcomes[i].changed
+		if !fileChangers[c.Name] {
+			mine = nil
+		}
+		if i == code {
+			mine = append(slices.Clip(mine), nested...)
+		}
+		if len(mine) == 0 {
 			continue
 		}
 		last = i
-		for _, p := range outcomes[i].changed {
+		for _, p := range mine {
 			if !slices.Contains(changed, p) {
 				changed = append(changed, p)
 			}
@@ -186,6 +257,16 @@ func (t *turn) diagnosticsAfter(ctx context.Context, b *diagBefore, calls []Item
 	if note := diagnosticsNote(introduced(b.counts, got)); note != "" {
 		out[last].Text += "\n\n" + note
 	}
+}
+
+// lastCodeCall is the index of the last exec or wait call among calls, or -1.
+func lastCodeCall(calls []Item) int {
+	for i := len(calls) - 1; i >= 0; i-- {
+		if n := calls[i].Name; n == codemode.ExecName || n == codemode.WaitName {
+			return i
+		}
+	}
+	return -1
 }
 
 // askDiagnostics asks the editor, within the wait; ok is false when it

@@ -267,3 +267,49 @@ func TestDiagnosticsEditorThatFails(t *testing.T) {
 		t.Errorf("asked %d times; output %q", n, out)
 	}
 }
+
+// A code-mode script's patches are followed like direct ones: before each
+// changes files the editor is asked about those not asked about yet in the
+// step, after the step about every file the script changed, and the model
+// finds what the changes introduced in the exec call's output.
+func TestDiagnosticsFollowNestedPatches(t *testing.T) {
+	old := Diagnostic{Path: "main.go", StartLine: 1, EndLine: 1, Severity: SeverityWarning, Message: "package comment missing", Source: "lint"}
+	moved := old
+	moved.StartLine = 2
+	dc := &diagClient{serves: true, answers: [][]Diagnostic{
+		{old}, // before main.go changes
+		nil,   // before b.go is made
+		{moved, {Path: "main.go", StartLine: 3, Severity: SeverityError, Message: "undefined: y", Source: "compiler"},
+			{Path: "b.go", StartLine: 1, Severity: SeverityError, Message: "expected 'package'", Source: "compiler"}},
+	}}
+	e, fake := testEngine(t)
+	if _, err := e.Attach(dc, e.root, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.root, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := `await tools.apply_patch("*** Begin Patch\n*** Update File: main.go\n@@\n-func main() {}\n+func main() { y() }\n*** End Patch");
+await tools.apply_patch("*** Begin Patch\n*** Add File: b.go\n+oops\n*** End Patch");
+return "patched";`
+	fake.PushCodex(upstreamtest.Step().CustomCall("x1", "exec", script).Reply(), upstreamtest.Text("done"))
+	chatOK(t, e, ChatRequest{Message: "patch"})
+	if b, _ := os.ReadFile(filepath.Join(e.root, "main.go")); !strings.Contains(string(b), "y()") {
+		t.Fatalf("the script's patch did not run: %q", b)
+	}
+	if got := fmt.Sprint(dc.requests()); got != "[[main.go false] [b.go false] [main.go b.go true]]" {
+		t.Errorf("asked %s", got)
+	}
+	out, ok := upstreamtest.CallOutput(fake.RequestsTo("/backend-api/codex/responses")[1].JSON(), "x1")
+	if !ok {
+		t.Fatalf("the second request lacks the exec's output")
+	}
+	for _, want := range []string{"patched", "main.go:3: error: undefined: y (compiler)", "b.go:1: error: expected 'package' (compiler)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the exec's output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "package comment missing") {
+		t.Errorf("the model was told of a problem that was there before:\n%s", out)
+	}
+}

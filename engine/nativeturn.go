@@ -125,5 +125,7 @@ func (t *turn) reportWebSearch(o responses.ResponseOutputItemUnion) {
 	if !ok {
 		out = "the search ended " + string(ws.Status)
 	}
-	t.emit(TurnEvent{Kind: EventToolResult, CallID: ws.ID, Name: "web_search", OK: ok, Output: out})
+	// Kept for sessions/load, as it was shown (callrecord.go).
+	t.record(&Record{Type: RecordCall, Call: &CallRecord{CallID: ws.ID, Name: "web_search", Arguments: raw, OK: ok, Output: cut(out, DisplayLimit)}})
+	t.emit(TurnEvent{Kind: EventToolResult, CallID: ws.ID, Name: "web_search", OK: ok, Output: cut(out, DisplayLimit)})
 }

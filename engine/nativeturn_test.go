@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -120,5 +121,17 @@ func TestWebSearchIsReported(t *testing.T) {
 	}
 	if result == nil || !result.OK || !strings.Contains(result.Output, "https://go.dev/doc/go1.26") {
 		t.Errorf("result %+v", result)
+	}
+	// A reopened session shows the search where it was, before the text.
+	e.CloseSession(id)
+	_, turns, err := e.LoadSession(id)
+	if err != nil || len(turns) != 1 {
+		t.Fatalf("turns %+v, %v", turns, err)
+	}
+	if got := fmt.Sprint(partsOf(turns[0])); got != "[tool:ws_1< text:Go 1.26 is out.]" {
+		t.Fatalf("parts %s", got)
+	}
+	if c := turns[0].Tools[0]; result != nil && (c.Name != "web_search" || c.OK != result.OK || c.Output != result.Output || string(c.Arguments) != string(call.Arguments)) {
+		t.Errorf("loaded search %+v, live %+v", c, result)
 	}
 }

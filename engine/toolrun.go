@@ -267,6 +267,9 @@ func (t *turn) reportCall(c Item, parent string, oc callOutcome) {
 	if tool := t.tool(c.Name); tool != nil && !tool.ReadOnly() {
 		t.persistUndo(oc.changed)
 	}
+	if parent != "" {
+		t.diagnosticsNested(c, oc.changed) // diagnostics.go
+	}
 	ev.Permission = t.recordCall(c, parent, oc)
 	t.emit(ev)
 }
