@@ -36,6 +36,11 @@ var allowed = map[string][]string{
 
 	// Made non-dumpable before anything else initialises: imports nothing.
 	"cmd/deckhand/internal/nodump": {},
+
+	// Test kits: the editor's end of a JSON-RPC connection, and an engine
+	// logged in to the fake with a recording client.
+	"jsonrpc/jsonrpctest": {},
+	"engine/enginetest":   {"engine", "auth", "upstreamtest"},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
@@ -82,6 +87,18 @@ func TestDependencyDirection(t *testing.T) {
 	}
 }
 
+// Test kits are for tests: no package of the serving path, nor cmd, reaches
+// one.
+func TestNoTestKitInProduction(t *testing.T) {
+	for _, pkg := range append(serving, "cmd/deckhand") {
+		for _, dep := range goList(t, "-deps", "./"+pkg) {
+			if dep == module+"/jsonrpc/jsonrpctest" || dep == module+"/engine/enginetest" {
+				t.Errorf("%s reaches %s, a test kit", pkg, strings.TrimPrefix(dep, module+"/"))
+			}
+		}
+	}
+}
+
 func TestServingPathNeverImportsTheFake(t *testing.T) {
 	for _, pkg := range serving {
 		for _, dep := range goList(t, "-deps", "./"+pkg) {
@@ -109,7 +126,6 @@ var thirdParty = map[string][]string{
 	"github.com/dop251/goja":                 {"tools/codemode"},
 	"github.com/modelcontextprotocol/go-sdk": {"tools/mcp", "tools/mcp/mcptest"},
 	"github.com/landlock-lsm/go-landlock":    {"tools/sandbox"},
-	"github.com/pkg/browser":                 {"cmd/deckhand"},
 	"golang.org/x/term":                      {"cmd/deckhand"},
 	"golang.org/x/sys":                       {"cmd/deckhand", "engine", "tools", "tools/sandbox"},
 	"go.uber.org/zap":                        {"cmd/deckhand", "engine", "auth", "jsonrpc", "rpc", "acp"},

@@ -1,7 +1,6 @@
 package acp
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,6 +12,7 @@ import (
 	sdk "github.com/coder/acp-go-sdk"
 
 	"github.com/deckhand-dev/deckhand/engine"
+	"github.com/deckhand-dev/deckhand/jsonrpc/jsonrpctest"
 )
 
 func TestPromptPartsRefuses(t *testing.T) {
@@ -149,59 +149,27 @@ func TestAuthMethods(t *testing.T) {
 		}
 		return out
 	}
-	t.Setenv("NO_BROWSER", "")
 	if got := strings.Join(ids(a.authMethods(false)), ","); got != "agent:chat-gpt,agent:chat-gpt-device-code,agent:api-key" {
 		t.Errorf("methods %s", got)
 	}
 	if got := strings.Join(ids(a.authMethods(true)), ","); got != "agent:chat-gpt,terminal:chat-gpt-device-code:login headless,agent:api-key" {
 		t.Errorf("methods with terminal auth %s", got)
 	}
-	t.Setenv("NO_BROWSER", "1")
+	a = New(Config{NoBrowser: true})
 	if got := strings.Join(ids(a.authMethods(false)), ","); got != "agent:chat-gpt-device-code,agent:api-key" {
 		t.Errorf("methods with NO_BROWSER %s", got)
 	}
 }
 
-// session drives an Agent over pipes with an engine that has no login.
-type pipeSession struct {
-	t   *testing.T
-	in  *io.PipeWriter
-	out *bufio.Reader
+// agentOverPipes serves an Agent over in-memory pipes, with an engine that
+// has no login, and returns the client's end. At the test's end the input
+// is closed, and Run must return 0.
+func agentOverPipes(t *testing.T) *jsonrpctest.Client {
+	return agentOn(t, engine.New(engine.Config{Home: t.TempDir(), Version: "test"}))
 }
 
-func (p *pipeSession) send(s string) {
-	p.t.Helper()
-	if _, err := io.WriteString(p.in, s+"\n"); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-func (p *pipeSession) next() map[string]any {
-	p.t.Helper()
-	line, err := p.out.ReadString('\n')
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(line), &m); err != nil {
-		p.t.Fatalf("%q: %v", line, err)
-	}
-	return m
-}
-
-func (p *pipeSession) expectError(code float64) string {
-	p.t.Helper()
-	m := p.next()
-	e, _ := m["error"].(map[string]any)
-	if e == nil || e["code"] != code {
-		p.t.Fatalf("got %v, want error %v", m, code)
-	}
-	return e["message"].(string)
-}
-
-func TestAgentOverPipes(t *testing.T) {
-	home, ws := t.TempDir(), t.TempDir()
-	eng := engine.New(engine.Config{Home: home, Version: "test"})
+// agentOn is agentOverPipes with the engine given.
+func agentOn(t *testing.T, eng *engine.Engine) *jsonrpctest.Client {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan int, 1)
@@ -209,47 +177,52 @@ func TestAgentOverPipes(t *testing.T) {
 		done <- New(Config{Engine: eng, Version: "test"}).Run(context.Background(), inR, outW)
 		outW.Close()
 	}()
-	p := &pipeSession{t: t, in: inW, out: bufio.NewReader(outR)}
-
-	p.send(`{"jsonrpc":"2.0","id":1,"method":"session/new","params":{"cwd":"` + ws + `","mcpServers":[]}}`)
-	if msg := p.expectError(-32600); !strings.Contains(msg, "initialize") {
-		t.Errorf("before initialize: %q", msg)
-	}
-	p.send(`{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"protocolVersion":1}}`)
-	if m := p.next(); m["result"].(map[string]any)["protocolVersion"] != float64(1) {
-		t.Fatalf("initialize: %v", m)
-	}
-	p.send(`{"jsonrpc":"2.0","id":3,"method":"session/new","params":{"cwd":"` + ws + `","mcpServers":[]}}`)
-	p.expectError(-32000)
-	p.send(`{"jsonrpc":"2.0","id":4,"method":"authenticate","params":{"methodId":"api-key","_meta":{"api-key":{"apiKey":"sk-test"}}}}`)
-	if m := p.next(); m["result"] == nil {
-		t.Fatalf("authenticate: %v", m)
-	}
-	p.send(`{"jsonrpc":"2.0","id":5,"method":"session/new","params":{"cwd":"relative/dir","mcpServers":[]}}`)
-	if msg := p.expectError(-32602); !strings.Contains(msg, "absolute") {
-		t.Errorf("relative cwd: %q", msg)
-	}
-	p.send(`{"jsonrpc":"2.0","id":6,"method":"session/prompt","params":{"sessionId":"ses_none","prompt":[{"type":"text","text":"hi"}]}}`)
-	p.expectError(-32002)
-	p.send(`{"jsonrpc":"2.0","id":7,"method":"session/prompt","params":{"sessionId":42}}`)
-	p.expectError(-32602)
-	p.send(`this is not json`)
-	p.expectError(-32700)
-	p.send(`{"jsonrpc":"2.0","id":8,"method":"session/cancel_everything","params":{}}`)
-	p.expectError(-32601)
-	p.send(`{"jsonrpc":"2.0","method":"session/cancel","params":{"sessionId":"ses_none"}}`) // ignored
-	p.send(`{"jsonrpc":"2.0","id":9,"method":"logout","params":{}}`)
-	if m := p.next(); m["id"] != float64(9) || m["result"] == nil {
-		t.Fatalf("logout: %v", m)
-	}
-	inW.Close()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("Run returned %d at the end of the input", code)
+	c := jsonrpctest.Start(t, inW, outR, false)
+	t.Cleanup(func() {
+		inW.Close()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("Run returned %d at the end of the input", code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return at the end of the input")
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return at the end of the input")
+	})
+	return c
+}
+
+// apiKeyLogin is authenticate's params for a login with an API key.
+var apiKeyLogin = map[string]any{"methodId": "api-key", "_meta": map[string]any{"api-key": map[string]any{"apiKey": "sk-test"}}}
+
+func TestAgentOverPipes(t *testing.T) {
+	ws := t.TempDir()
+	c := agentOverPipes(t)
+	newSession := map[string]any{"cwd": ws, "mcpServers": []any{}}
+	if e := c.Fails("session/new", newSession, -32600); !strings.Contains(e.Message, "initialize") {
+		t.Errorf("before initialize: %q", e.Message)
+	}
+	var init struct{ ProtocolVersion int }
+	if c.OK("initialize", map[string]any{"protocolVersion": 1}, &init); init.ProtocolVersion != 1 {
+		t.Fatalf("initialize: %+v", init)
+	}
+	c.Fails("session/new", newSession, -32000)
+	var res map[string]any
+	if c.OK("authenticate", apiKeyLogin, &res); res == nil {
+		t.Fatal("authenticate answered null")
+	}
+	if e := c.Fails("session/new", map[string]any{"cwd": "relative/dir", "mcpServers": []any{}}, -32602); !strings.Contains(e.Message, "absolute") {
+		t.Errorf("relative cwd: %q", e.Message)
+	}
+	c.Fails("session/prompt", map[string]any{"sessionId": "ses_none", "prompt": []any{map[string]any{"type": "text", "text": "hi"}}}, -32002)
+	c.Fails("session/prompt", map[string]any{"sessionId": 42}, -32602)
+	c.WriteRaw([]byte("this is not json"))
+	c.WaitFor("", func(m jsonrpctest.Message) bool { return m.Error != nil && m.Error.Code == -32700 }, 10*time.Second)
+	c.Fails("session/cancel_everything", map[string]any{}, -32601)
+	c.Notify("session/cancel", map[string]any{"sessionId": "ses_none"}) // ignored
+	res = nil
+	if c.OK("logout", map[string]any{}, &res); res == nil {
+		t.Fatal("logout answered null")
 	}
 }
 
@@ -291,6 +264,7 @@ func TestPromptParts(t *testing.T) {
 	text, atts, err := promptParts(realPath(dir), []sdk.ContentBlock{
 		sdk.TextBlock("explain"),
 		sdk.ResourceLinkBlock("a.go", "file://"+file+"#L2-L4"),
+		sdk.ResourceLinkBlock("a.go", "file://"+file+"#L12"), // one line: that line, not the file
 		sdk.ResourceLinkBlock("docs", "https://example.com/docs"),
 		sdk.ResourceLinkBlock("dir", "file://"+dir),
 		sdk.ResourceBlock(sdk.EmbeddedResourceResource{TextResourceContents: &sdk.TextResourceContents{Uri: "file://" + file + "#L1:1", Text: "package a"}}),
@@ -304,6 +278,7 @@ func TestPromptParts(t *testing.T) {
 	}
 	want := []engine.Attachment{
 		{Type: engine.AttachFile, Path: file, StartLine: 2, EndLine: 4},
+		{Type: engine.AttachFile, Path: file, StartLine: 12, EndLine: 12},
 		{Type: engine.AttachSelection, Path: file, StartLine: 1, EndLine: 1, Text: "package a"},
 		{Type: engine.AttachText, Title: file, Text: "unsaved"},
 	}

@@ -25,7 +25,10 @@ type Config struct {
 	// exited yields when the opener ends. nil, an error, or an opener that
 	// ends with an error hands the URL to the user instead.
 	OpenBrowser func(url string) (exited <-chan error, err error)
-	Log         *zap.Logger
+	// NoBrowser says no browser can be opened here (NO_BROWSER, read by
+	// cmd/deckhand): the browser login is not offered.
+	NoBrowser bool
+	Log       *zap.Logger
 }
 
 // Agent serves ACP on one connection.
@@ -55,8 +58,7 @@ func New(cfg Config) *Agent {
 		cfg.Log = zap.NewNop()
 	}
 	a := &Agent{cfg: cfg, eng: cfg.Engine, log: cfg.Log, sessions: map[string]*session{}, flows: map[string]string{}}
-	a.view = &client{a: a, pending: map[string]engine.FileChange{}, always: map[string]bool{},
-		patches: map[string][]engine.FileChange{}, outputs: map[string]*strings.Builder{}}
+	a.view = &client{a: a, always: map[string]bool{}, outputs: map[string]*strings.Builder{}}
 	return a
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	sdk "github.com/coder/acp-go-sdk"
@@ -65,7 +64,7 @@ func (a *Agent) authMethods(terminalAuth bool) []sdk.AuthMethod {
 			Description: sdk.Ptr("Runs `deckhand login headless` in a terminal: enter the code it shows at the URL it names, on any device.")}}
 	}
 	methods := []sdk.AuthMethod{browser, headless, apiKey}
-	if os.Getenv("NO_BROWSER") != "" {
+	if a.cfg.NoBrowser {
 		methods = methods[1:]
 	}
 	return methods
@@ -245,7 +244,11 @@ func (a *Agent) awaitFlow(ctx context.Context, method, flowID string, exited <-c
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	if exited != nil {
+		// The watch of the opener ends with this call, which waits for it.
+		watched := make(chan struct{})
+		defer func() { stop(nil); <-watched }()
 		go func() {
+			defer close(watched)
 			select {
 			case err := <-exited:
 				if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	sdk "github.com/coder/acp-go-sdk"
 	"go.uber.org/zap"
@@ -21,15 +20,12 @@ import (
 type client struct {
 	a *Agent
 
-	mu      sync.Mutex
-	pending map[string]engine.FileChange // call id -> the change it makes
+	mu sync.Mutex
 	// always holds the tools the user allowed for the rest of a session
 	// ("session id/tool"): their calls run without asking, so they start
 	// in_progress, not pending.
 	always map[string]bool
-	// patches holds an apply_patch call's changes, one per file, and
-	// outputs a running command's output so far (nativetools.go).
-	patches map[string][]engine.FileChange
+	// outputs holds a running command's output so far (nativetools.go).
 	outputs map[string]*strings.Builder
 }
 
@@ -55,44 +51,20 @@ func (c *client) TurnEvent(ev engine.TurnEvent) {
 	}
 }
 
-// previewWait bounds the reading of a file for a diff shown before a call.
-const previewWait = 10 * time.Second
-
 func (c *client) toolCall(ev engine.TurnEvent) {
 	v := viewOf(c.a.rootOf(ev.SessionID), ev.Name, ev.Arguments)
 	status := sdk.ToolCallStatusInProgress
-	var content []sdk.ToolCallContent
-	if v.mutating && ev.Name == "apply_patch" {
-		if !c.allowedAlways(ev.SessionID, ev.Name) {
-			status = sdk.ToolCallStatusPending // until the user allows it
-		}
-		content = c.previewPatch(ev)
-	} else if v.mutating {
-		if !c.allowedAlways(ev.SessionID, ev.Name) {
-			status = sdk.ToolCallStatusPending // until the user allows it
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), previewWait)
-		ch, ok := c.a.eng.PreviewChange(ctx, ev.SessionID, ev.Name, ev.Arguments)
-		cancel()
-		if ok {
-			c.mu.Lock()
-			c.pending[ev.CallID] = ch
-			c.mu.Unlock()
-			content = []sdk.ToolCallContent{diffOf(ch)}
-		}
+	if v.mutating && !c.allowedAlways(ev.SessionID, ev.Name) {
+		status = sdk.ToolCallStatusPending // until the user allows it
 	}
 	c.update(ev.SessionID, sdk.SessionUpdate{ToolCall: &sdk.SessionUpdateToolCall{
 		SessionUpdate: "tool_call", ToolCallId: sdk.ToolCallId(ev.CallID), Title: v.title, Kind: v.kind,
-		Status: status, Locations: v.locations, RawInput: ev.Arguments, Content: content,
+		Status: status, Locations: v.locations, RawInput: ev.Arguments,
 	}})
 }
 
 func (c *client) toolResult(ev engine.TurnEvent) {
 	c.mu.Lock()
-	ch, changed := c.pending[ev.CallID]
-	delete(c.pending, ev.CallID)
-	patch := c.patches[ev.CallID]
-	delete(c.patches, ev.CallID)
 	delete(c.outputs, ev.CallID)
 	c.mu.Unlock()
 	status := sdk.ToolCallStatusCompleted
@@ -101,14 +73,11 @@ func (c *client) toolResult(ev engine.TurnEvent) {
 	}
 	var content []sdk.ToolCallContent
 	out := ev.Output
-	if ev.OK && changed {
-		content = append(content, diffOf(ch))
-		out = withoutUnifiedDiff(out) // the diff content shows it
-	}
-	if ev.OK {
-		for _, ch := range patch {
+	if ev.OK && len(ev.Changes) > 0 {
+		for _, ch := range ev.Changes {
 			content = append(content, diffOf(ch))
 		}
+		out = withoutUnifiedDiff(out) // the diff content shows it
 	}
 	if out := strings.TrimSpace(out); out != "" {
 		content = append(content, sdk.ToolContent(sdk.TextBlock(fenced(out))))
@@ -154,32 +123,31 @@ const (
 	optionReject = "reject"
 )
 
-// AskPermission implements engine.Client with session/request_permission.
-func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest) (engine.Decision, error) {
+// Review implements engine.Client with session/request_permission: the
+// call is shown with the changes the engine previewed, as diffs.
+func (c *client) Review(ctx context.Context, req engine.PermissionRequest) (engine.Verdict, error) {
 	v := viewOf(c.a.rootOf(req.SessionID), req.Tool, req.Arguments)
 	call := sdk.ToolCallUpdate{ToolCallId: sdk.ToolCallId(req.CallID), Title: sdk.Ptr(v.title), Kind: sdk.Ptr(v.kind),
 		Locations: v.locations, RawInput: req.Arguments}
-	if p := req.Preview; p != nil && p.Sandboxed != nil && !*p.Sandboxed {
-		title := v.title + " (outside the sandbox"
-		if p.Justification != "" {
-			title += ": " + p.Justification
+	if p := req.Preview; p != nil {
+		if p.Sandboxed != nil && !*p.Sandboxed {
+			title := v.title + " (outside the sandbox"
+			if p.Justification != "" {
+				title += ": " + p.Justification
+			}
+			call.Title = sdk.Ptr(title + ")")
 		}
-		call.Title = sdk.Ptr(title + ")")
+		for _, ch := range p.Changes {
+			call.Content = append(call.Content, diffOf(ch))
+		}
 	}
-	c.mu.Lock()
-	if ch, ok := c.pending[req.CallID]; ok {
-		call.Content = []sdk.ToolCallContent{diffOf(ch)}
-	}
-	for _, ch := range c.patches[req.CallID] {
-		call.Content = append(call.Content, diffOf(ch))
-	}
-	c.mu.Unlock()
 	var res struct {
 		Outcome struct {
 			Outcome  string `json:"outcome"`
 			OptionID string `json:"optionId"`
 		} `json:"outcome"`
 	}
+	deny := engine.Verdict{Decision: engine.Deny}
 	err := c.a.conn.Call(ctx, sdk.ClientMethodSessionRequestPermission, sdk.RequestPermissionRequest{
 		SessionId: sdk.SessionId(req.SessionID), ToolCall: call,
 		Options: []sdk.PermissionOption{
@@ -189,7 +157,7 @@ func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest
 		},
 	}, &res)
 	if err != nil {
-		return engine.Deny, err
+		return deny, err
 	}
 	d := engine.Deny
 	if res.Outcome.Outcome == "selected" {
@@ -200,20 +168,21 @@ func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest
 			d = engine.AllowAlways
 		case optionReject:
 		default:
-			return engine.Deny, fmt.Errorf("the client chose the unknown permission option %q", res.Outcome.OptionID)
+			return deny, fmt.Errorf("the client chose the unknown permission option %q", res.Outcome.OptionID)
 		}
+	}
+	if d == engine.Deny {
+		return deny, nil
 	}
 	if d == engine.AllowAlways {
 		c.mu.Lock()
 		c.always[req.SessionID+"/"+req.Tool] = true
 		c.mu.Unlock()
 	}
-	if d != engine.Deny {
-		status := sdk.ToolCallStatusInProgress
-		c.update(req.SessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
-			SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(req.CallID), Status: &status}})
-	}
-	return d, nil
+	status := sdk.ToolCallStatusInProgress
+	c.update(req.SessionID, sdk.SessionUpdate{ToolCallUpdate: &sdk.SessionToolCallUpdate{
+		SessionUpdate: "tool_call_update", ToolCallId: sdk.ToolCallId(req.CallID), Status: &status}})
+	return engine.Verdict{Decision: d}, nil
 }
 
 func (c *client) allowedAlways(sessionID, tool string) bool {

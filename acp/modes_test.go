@@ -1,13 +1,11 @@
 package acp
 
 import (
-	"bufio"
-	"context"
-	"io"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/deckhand-dev/deckhand/engine"
+	"time"
 )
 
 func TestModes(t *testing.T) {
@@ -35,41 +33,39 @@ func TestModes(t *testing.T) {
 // TestSetModeOverPipes: session/new offers the modes, session/set_mode
 // takes a known one and refuses the rest.
 func TestSetModeOverPipes(t *testing.T) {
-	home, ws := t.TempDir(), t.TempDir()
-	eng := engine.New(engine.Config{Home: home, Version: "test"})
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		New(Config{Engine: eng, Version: "test"}).Run(context.Background(), inR, outW)
-		outW.Close()
-	}()
-	defer func() { inW.Close(); <-done }()
-	p := &pipeSession{t: t, in: inW, out: bufio.NewReader(outR)}
-	p.send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":1}}`)
-	p.next()
-	p.send(`{"jsonrpc":"2.0","id":2,"method":"authenticate","params":{"methodId":"api-key","_meta":{"api-key":{"apiKey":"sk-test"}}}}`)
-	p.next()
-	p.send(`{"jsonrpc":"2.0","id":3,"method":"session/new","params":{"cwd":"` + ws + `","mcpServers":[]}}`)
-	res, _ := p.next()["result"].(map[string]any)
-	modes, _ := res["modes"].(map[string]any)
-	if modes["currentModeId"] != "auto" || len(modes["availableModes"].([]any)) != 3 {
-		t.Fatalf("session/new modes: %v", res["modes"])
+	ws := t.TempDir()
+	c := agentOverPipes(t)
+	c.OK("initialize", map[string]any{"protocolVersion": 1}, nil)
+	c.OK("authenticate", apiKeyLogin, nil)
+	id, answer := c.Send("session/new", map[string]any{"cwd": ws, "mcpServers": []any{}})
+	raw, werr := c.Await(answer, "session/new")
+	if werr != nil {
+		t.Fatal(werr)
 	}
-	id := res["sessionId"].(string)
+	var res struct {
+		SessionID string
+		Modes     struct {
+			CurrentModeID  string `json:"currentModeId"`
+			AvailableModes []any
+		}
+	}
+	if json.Unmarshal(raw, &res); res.Modes.CurrentModeID != "auto" || len(res.Modes.AvailableModes) != 3 {
+		t.Fatalf("session/new modes: %s", raw)
+	}
 	// The session's commands are announced right after its answer.
-	if m := p.next(); m["method"] != "session/update" {
-		t.Fatalf("after session/new: %v, want the commands' announcement", m)
+	c.WaitFor("session/update", nil, 10*time.Second)
+	got := c.Received()
+	for i, m := range got {
+		if m.Method == "" && string(m.ID) == strconv.Itoa(id) && (i+1 == len(got) || got[i+1].Method != "session/update") {
+			t.Fatalf("after session/new: %+v, want the commands' announcement", got[i+1:])
+		}
 	}
-	p.send(`{"jsonrpc":"2.0","id":4,"method":"session/set_mode","params":{"sessionId":"` + id + `","modeId":"yolo"}}`)
-	if msg := p.expectError(-32602); !strings.Contains(msg, "full-access") {
-		t.Errorf("unknown mode: %q", msg)
+	if e := c.Fails("session/set_mode", map[string]any{"sessionId": res.SessionID, "modeId": "yolo"}, -32602); !strings.Contains(e.Message, "full-access") {
+		t.Errorf("unknown mode: %q", e.Message)
 	}
-	p.send(`{"jsonrpc":"2.0","id":5,"method":"session/set_mode","params":{"sessionId":"` + id + `","modeId":"read-only"}}`)
-	if m := p.next(); m["result"] == nil {
-		t.Fatalf("set_mode: %v", m)
+	var set map[string]any
+	if c.OK("session/set_mode", map[string]any{"sessionId": res.SessionID, "modeId": "read-only"}, &set); set == nil {
+		t.Fatal("set_mode answered null")
 	}
-	p.send(`{"jsonrpc":"2.0","id":6,"method":"session/set_mode","params":{"sessionId":"ses_none","modeId":"auto"}}`)
-	p.expectError(-32002)
+	c.Fails("session/set_mode", map[string]any{"sessionId": "ses_none", "modeId": "auto"}, -32002)
 }

@@ -8,30 +8,13 @@ import (
 	"github.com/deckhand-dev/deckhand/engine"
 )
 
-// The Codex models' tools in ACP: an apply_patch shows one diff per file
-// before it runs (and after), and a running command's output is the tool
-// call's content while it comes.
+// The Codex models' tools in ACP: a running command's output is the tool
+// call's content while it comes. (An apply_patch shows one diff per file
+// before it runs, and after, as every change does: client.go.)
 
 // outputShown bounds the output of a running command a tool call shows: its
 // end is kept.
 const outputShown = 64 << 10
-
-// previewPatch is the content of an apply_patch call awaiting permission:
-// every file's diff; none when the patch cannot apply (the model is told).
-func (c *client) previewPatch(ev engine.TurnEvent) []sdk.ToolCallContent {
-	changes, ok := c.a.eng.PreviewPatch(ev.SessionID, ev.Arguments)
-	if !ok {
-		return nil
-	}
-	c.mu.Lock()
-	c.patches[ev.CallID] = changes
-	c.mu.Unlock()
-	content := make([]sdk.ToolCallContent, 0, len(changes))
-	for _, ch := range changes {
-		content = append(content, diffOf(ch))
-	}
-	return content
-}
 
 // toolOutput shows a running command's output so far.
 func (c *client) toolOutput(ev engine.TurnEvent) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deckhand-dev/deckhand/jsonrpc/jsonrpctest"
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
 
@@ -77,8 +78,9 @@ func startUnread(tb testing.TB) *unread {
 	go func() { u.exited <- cmd.Wait() }()
 	tb.Cleanup(func() { cmd.Process.Kill() })
 	fake.PushCodex(upstreamtest.Step().Text("flood ").EndlessText().Reply())
-	fmt.Fprintf(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"workspaceRoot":%q,"capabilities":{}}}`+"\n", cmd.Dir)
-	fmt.Fprintln(stdin, `{"jsonrpc":"2.0","id":2,"method":"chat","params":{"message":"hi"}}`)
+	c := jsonrpctest.NewConn(tb, stdin, false, nil) // writes only: the answers are never read
+	c.Send("initialize", map[string]any{"workspaceRoot": cmd.Dir, "capabilities": map[string]any{}})
+	c.Send("chat", map[string]any{"message": "hi"})
 	deadline := time.Now().Add(30 * time.Second)
 	for len(fake.RequestsTo(codexPath)) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)

@@ -128,7 +128,7 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 	}
 }
 
-// pkg/browser lets the opened browser print to stdout; that must never
+// The browser opener may print to stdout; that must never
 // reach the protocol stream.
 func TestBrowserOutputKeptOffStdout(t *testing.T) {
 	fake := upstreamtest.New()

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deckhand-dev/deckhand/jsonrpc/jsonrpctest"
 	"github.com/deckhand-dev/deckhand/tools/mcp/mcptest"
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
@@ -46,22 +46,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// msg is any frame deckhand sends.
-type msg struct {
-	ID     json.RawMessage `json:"id,omitempty"`
-	Method string          `json:"method,omitempty"`
-	Params json.RawMessage `json:"params,omitempty"`
-	Result json.RawMessage `json:"result,omitempty"`
-	Error  *wireError      `json:"error,omitempty"`
-}
-
-type wireError struct {
-	Code    int             `json:"code"`
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data,omitempty"`
-}
-
-func (e *wireError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
+// msg is any frame deckhand sends; wireError an error answer.
+type (
+	msg       = jsonrpctest.Message
+	wireError = jsonrpctest.Error
+)
 
 // proc is a running deckhand and the editor's end of its pipes.
 type proc struct {
@@ -73,11 +62,11 @@ type proc struct {
 	ws      string
 	logFile string
 
-	mu      sync.Mutex
-	nextID  int
-	pending map[string]chan msg
-	notes   []msg
-	noteC   chan struct{} // signalled on every new notification
+	conn *jsonrpctest.Conn // the wire: framing, ids, answers
+
+	mu    sync.Mutex
+	notes []msg
+	noteC chan struct{} // signalled on every new notification
 	// onRequest answers server-to-client requests; nil answers nothing.
 	onRequest func(m msg) any
 	// onNote sees every notification as it arrives (benchmarks).
@@ -109,7 +98,7 @@ func start(t testing.TB, o opts) *proc {
 	if o.ws == "" {
 		o.ws = t.TempDir()
 	}
-	p := &proc{t: t, lsp: o.lsp, home: o.home, ws: o.ws, pending: map[string]chan msg{},
+	p := &proc{t: t, lsp: o.lsp, home: o.home, ws: o.ws,
 		noteC: make(chan struct{}, 1), exited: make(chan struct{})}
 	p.logFile = filepath.Join(t.TempDir(), "deckhand.log")
 	args := append([]string{"--log-file", p.logFile, "--log-level", "debug"}, o.args...)
@@ -141,6 +130,7 @@ func start(t testing.TB, o opts) *proc {
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
+	p.conn = jsonrpctest.NewConn(t, p.stdin, o.lsp, p)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -190,193 +180,77 @@ func (p *proc) read(stdout io.Reader) {
 		}
 		close(p.exited)
 	}()
-	r := bufio.NewReaderSize(stdout, 1<<16)
-	for {
-		frame, err := p.readFrame(r)
-		if err != nil {
-			return
-		}
-		var m msg
-		if json.Unmarshal(frame, &m) != nil {
-			p.mu.Lock()
-			p.garbage = append(p.garbage, string(frame))
-			p.mu.Unlock()
-			continue
-		}
-		p.dispatch(m)
-	}
+	p.conn.Read(stdout)
 }
 
-func (p *proc) readFrame(r *bufio.Reader) ([]byte, error) {
-	if !p.lsp {
-		line, err := r.ReadBytes('\n')
-		if err != nil {
-			if len(bytes.TrimSpace(line)) > 0 {
-				p.mu.Lock()
-				p.garbage = append(p.garbage, string(line))
-				p.mu.Unlock()
-			}
-			return nil, err
-		}
-		return line, nil
+// Request records a request of deckhand's and answers it with onRequest
+// (jsonrpctest.Handler).
+func (p *proc) Request(m msg) any {
+	p.mu.Lock()
+	p.requests = append(p.requests, m)
+	h := p.onRequest
+	p.mu.Unlock()
+	if h == nil {
+		return nil
 	}
-	length := -1
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		if line == "\r\n" {
-			break
-		}
-		k, v, ok := strings.Cut(strings.TrimRight(line, "\r\n"), ":")
-		if !ok || !strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
-			p.mu.Lock()
-			p.garbage = append(p.garbage, line)
-			p.mu.Unlock()
-			continue
-		}
-		if length, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
-			return nil, err
-		}
-	}
-	buf := make([]byte, length)
-	_, err := io.ReadFull(r, buf)
-	return buf, err
+	return h(m)
 }
 
-func (p *proc) dispatch(m msg) {
-	switch {
-	case m.Method != "" && len(m.ID) > 0: // a server-to-client request
-		p.mu.Lock()
-		p.requests = append(p.requests, m)
-		h := p.onRequest
-		p.mu.Unlock()
-		if h != nil {
-			if res := h(m); res != nil {
-				p.write(map[string]any{"jsonrpc": "2.0", "id": m.ID, "result": res})
-			}
-		}
-	case m.Method != "":
-		p.mu.Lock()
-		p.notes = append(p.notes, m)
-		h := p.onNote
-		p.mu.Unlock()
-		if h != nil {
-			h(m)
-		}
-		select {
-		case p.noteC <- struct{}{}:
-		default:
-		}
+// Notification records a notification, or an answer to a raw frame, kept
+// for inspection (jsonrpctest.Handler).
+func (p *proc) Notification(m msg) {
+	p.mu.Lock()
+	p.notes = append(p.notes, m)
+	h := p.onNote
+	p.mu.Unlock()
+	if h != nil && m.Method != "" {
+		h(m)
+	}
+	select {
+	case p.noteC <- struct{}{}:
 	default:
-		p.mu.Lock()
-		ch := p.pending[string(m.ID)]
-		delete(p.pending, string(m.ID))
-		p.mu.Unlock()
-		if ch != nil {
-			ch <- m
-		} else {
-			p.mu.Lock()
-			p.notes = append(p.notes, m) // an answer to a raw frame: kept for inspection
-			p.mu.Unlock()
-			select {
-			case p.noteC <- struct{}{}:
-			default:
-			}
-		}
 	}
 }
 
-// write sends one frame in the connection's framing.
-func (p *proc) write(v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.writeRaw(b)
-}
+// Answer is an answer to one of the test's requests (jsonrpctest.Handler).
+func (p *proc) Answer(msg) {}
 
-func (p *proc) writeRaw(b []byte) {
-	var frame []byte
-	if p.lsp {
-		frame = append([]byte(fmt.Sprintf("Content-Length: %d\r\n\r\n", len(b))), b...)
-	} else {
-		frame = append(append([]byte{}, b...), '\n')
-	}
+// Garbage records stdout bytes that are not a frame (jsonrpctest.Handler).
+func (p *proc) Garbage(s string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.stdin.Write(frame)
+	p.garbage = append(p.garbage, s)
 }
 
+func (p *proc) writeRaw(b []byte) { p.conn.WriteRaw(b) }
+
 // send starts a request and returns its id and the channel of its answer.
-func (p *proc) send(method string, params any) (int, chan msg) {
-	p.mu.Lock()
-	p.nextID++
-	id := p.nextID
-	ch := make(chan msg, 1)
-	p.pending[strconv.Itoa(id)] = ch
-	p.mu.Unlock()
-	m := map[string]any{"jsonrpc": "2.0", "id": id, "method": method}
-	if params != nil {
-		m["params"] = params
-	}
-	p.write(m)
-	return id, ch
-}
+func (p *proc) send(method string, params any) (int, chan msg) { return p.conn.Send(method, params) }
 
 // call sends a request and waits for its answer.
 func (p *proc) call(method string, params any) (json.RawMessage, *wireError) {
 	p.t.Helper()
-	_, ch := p.send(method, params)
-	return p.await(ch, method)
+	return p.conn.Call(method, params)
 }
 
 func (p *proc) await(ch chan msg, what string) (json.RawMessage, *wireError) {
 	p.t.Helper()
-	select {
-	case m := <-ch:
-		return m.Result, m.Error
-	case <-time.After(60 * time.Second):
-		p.t.Fatalf("no answer to %s within 60 s", what)
-		return nil, nil
-	}
+	return p.conn.Await(ch, what)
 }
 
 // ok calls and fails the test on an error answer; it decodes into out.
 func (p *proc) ok(method string, params any, out any) {
 	p.t.Helper()
-	res, err := p.call(method, params)
-	if err != nil {
-		p.t.Fatalf("%s: %v", method, err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(res, out); err != nil {
-			p.t.Fatalf("%s: decoding %s: %v", method, res, err)
-		}
-	}
+	p.conn.OK(method, params, out)
 }
 
 // fails calls and expects an error with the given code.
 func (p *proc) fails(method string, params any, code int) *wireError {
 	p.t.Helper()
-	res, err := p.call(method, params)
-	if err == nil {
-		p.t.Fatalf("%s: want error %d, got result %s", method, code, res)
-	}
-	if err.Code != code {
-		p.t.Fatalf("%s: want error %d, got %d %q", method, code, err.Code, err.Message)
-	}
-	return err
+	return p.conn.Fails(method, params, code)
 }
 
-func (p *proc) notify(method string, params any) {
-	m := map[string]any{"jsonrpc": "2.0", "method": method}
-	if params != nil {
-		m["params"] = params
-	}
-	p.write(m)
-}
+func (p *proc) notify(method string, params any) { p.conn.Notify(method, params) }
 
 // initialize says hello with the given capabilities.
 func (p *proc) initialize(permissions bool) map[string]any {

@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -37,6 +39,30 @@ const (
 	attachMaxFile  = 16 << 20  // a file read for an attachment
 	attachMaxCount = 64
 )
+
+// attached is what a chat's attachments come to, worked out once before the
+// turn asks anything of the model: the message as the model gets it, the
+// directories (relative to the root) of the files attached, whose
+// instructions join the turn, and the images as data URLs.
+type attached struct {
+	message string
+	dirs    []string
+	images  []string
+}
+
+// attach resolves a chat's attachments, each file once. Any attachment that
+// cannot be read makes the whole request invalid: nothing is sent.
+func attach(env *tools.Env, message string, atts []Attachment) (attached, error) {
+	msg, dirs, err := attachedMessage(env, message, atts)
+	if err != nil {
+		return attached{}, err
+	}
+	images, err := attachedImages(env, atts)
+	if err != nil {
+		return attached{}, err
+	}
+	return attached{message: msg, dirs: dirs, images: images}, nil
+}
 
 // attachedMessage is the user's message with its attachments, as the model
 // gets it, and the directories (relative to the root) of the files
@@ -119,7 +145,7 @@ func renderAttachment(env *tools.Env, a Attachment) (head, body, dir string, err
 		case !utf8.Valid(st.Content) || strings.IndexByte(string(st.Content), 0) >= 0:
 			return "", "", "", fmt.Errorf("%q is not a text file", a.Path)
 		}
-		_, dir, _ = confined(env, a.Path)
+		dir = filepath.Dir(filepath.FromSlash(st.Path)) // the file as resolved, inside the root
 		text := string(st.Content)
 		if a.StartLine == 0 {
 			return fmt.Sprintf("<file path=%q>", st.Path), text, dir, nil
@@ -137,24 +163,28 @@ func renderAttachment(env *tools.Env, a Attachment) (head, body, dir string, err
 	return "", "", "", fmt.Errorf("type %q is not an attachment type: use file, selection or text", a.Type)
 }
 
-// confined checks that path leads inside the workspace and returns it
-// relative to the root, with its directory.
+// confined checks that path leads inside the workspace, to a file outside
+// deckhand's home, resolving it once, and returns it relative to the root
+// with its directory.
 func confined(env *tools.Env, path string) (rel, dir string, err error) {
-	d, ok := dirOf(env, path, false)
-	if !ok {
+	real, err := tools.Resolve(env.Root, path)
+	switch {
+	case errors.Is(err, tools.ErrOutsideWorkspace):
 		return "", "", fmt.Errorf("%q is outside the workspace %s", path, env.Root)
-	}
-	st, err := tools.ReadState(env, path, 0)
-	if err != nil && !errors.Is(err, tools.ErrTooLarge) {
-		if errors.Is(err, tools.ErrOutsideWorkspace) {
-			return "", "", fmt.Errorf("%q is outside the workspace %s", path, env.Root)
-		}
+	case err != nil:
 		return "", "", fmt.Errorf("%q cannot be used: %v", path, err)
 	}
-	if st.Path == "" {
-		st.Path = path
+	if msg := env.Home.Forbidden(real, path); msg != "" {
+		return "", "", errors.New(msg)
 	}
-	return st.Path, d, nil
+	r, err := filepath.Rel(env.Root, real)
+	if err != nil || !filepath.IsLocal(r) {
+		return "", "", fmt.Errorf("%q cannot be used: it is not a file in the workspace", path)
+	}
+	if info, err := os.Stat(real); err == nil && info.IsDir() {
+		return "", "", fmt.Errorf("%q cannot be used: it is a directory", path)
+	}
+	return filepath.ToSlash(r), filepath.Dir(r), nil
 }
 
 // capText cuts s to at most n bytes, on a line break when one is near, with
@@ -177,5 +207,5 @@ func capText(s string, n int) (string, bool) {
 // workspace is the tools' view of the session's workspace, with a ledger of
 // its own (attachments are not reads of the model's).
 func (s *Session) workspace() *tools.Env {
-	return &tools.Env{Root: s.root, Ledger: tools.NewLedger()}
+	return &tools.Env{Root: s.root, Ledger: tools.NewLedger(), Home: s.home}
 }

@@ -10,9 +10,20 @@ import (
 	"github.com/deckhand-dev/deckhand/tools"
 )
 
+// testHome is a tools.Home for a test, closed when the test ends.
+func testHome(t *testing.T, cfg tools.HomeConfig) *tools.Home {
+	t.Helper()
+	h, err := tools.NewHome(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
 func attachEnv(t *testing.T, files map[string]string) *tools.Env {
 	t.Helper()
-	env, err := tools.NewEnv(t.TempDir())
+	env, err := testHome(t, tools.HomeConfig{}).NewEnv(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +64,9 @@ func TestAttachedMessage(t *testing.T) {
 func TestAttachmentRefusals(t *testing.T) {
 	outside := t.TempDir()
 	os.WriteFile(filepath.Join(outside, "secret"), []byte("s3cret\n"), 0o644)
-	env := attachEnv(t, map[string]string{"a.txt": "a\n", "bin": "\x00\x01", "home/auth.json": `{"s3cret":1}`})
+	env := attachEnv(t, map[string]string{"a.txt": "a\n", "bin": "\x00\x01", "home/auth.json": `{"s3cret":1}`, "docs/readme.txt": "r"})
 	os.Symlink(outside, filepath.Join(env.Root, "link"))
-	tools.KeepPrivate(filepath.Join(env.Root, "home")) // deckhand's home inside the workspace
+	env.Home = testHome(t, tools.HomeConfig{Dir: filepath.Join(env.Root, "home")}) // deckhand's home inside the workspace
 	tests := []struct {
 		name string
 		att  Attachment
@@ -71,6 +82,10 @@ func TestAttachmentRefusals(t *testing.T) {
 		{"unknown type", Attachment{Type: "video", Path: "a.txt"}, "not an attachment type"},
 		{"blank text", Attachment{Type: AttachText, Text: " "}, "non-blank"},
 		{"deckhand's home", Attachment{Type: AttachFile, Path: "home/auth.json"}, "deckhand's own data folder"},
+		{"selection in deckhand's home", Attachment{Type: AttachSelection, Path: "home/auth.json", StartLine: 1, EndLine: 1, Text: "x"}, "deckhand's own data folder"},
+		{"selection of a directory", Attachment{Type: AttachSelection, Path: "docs", StartLine: 1, EndLine: 1, Text: "x"}, "directory"},
+		{"selection of the root", Attachment{Type: AttachSelection, Path: ".", StartLine: 1, EndLine: 1, Text: "x"}, "directory"},
+		{"selection outside by link", Attachment{Type: AttachSelection, Path: "link/secret", StartLine: 1, EndLine: 1, Text: "x"}, "outside the workspace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,9 +13,11 @@ type Client interface {
 	TurnEvent(ev TurnEvent)
 	// LoginCompleted reports the end of a login flow.
 	LoginCompleted(ev LoginEvent)
-	// AskPermission asks the user whether a mutating tool may run. It is
-	// called only when the client declared it can answer.
-	AskPermission(ctx context.Context, req PermissionRequest) (Decision, error)
+	// Review asks the user whether a call may run and returns their verdict:
+	// allow, allow for the rest of the session, or deny with a reason. It is
+	// the one way the engine asks, and it is called only when the client
+	// declared it can answer. An error is taken as a denial.
+	Review(ctx context.Context, req PermissionRequest) (Verdict, error)
 }
 
 // EventKind says what a TurnEvent reports.
@@ -72,6 +74,10 @@ type TurnEvent struct {
 	BeforeTokens, AfterTokens int64
 	// Limits are the plan limits the service reported (EventLimits).
 	Limits *Limits
+	// Changes are what a write, edit or apply_patch changed, each file
+	// whole before and after, for a face that draws its own diffs
+	// (EventToolResult); text files of at most 4 MiB only.
+	Changes []FileChange
 	// Usage is the turn's usage so far (EventUsage).
 	Usage *Usage
 }
@@ -99,6 +105,13 @@ type PermissionRequest struct {
 	// Preview shows what the call would do (a diff, the whole command); nil
 	// for calls that have none.
 	Preview *Preview
+}
+
+// Verdict is the user's answer to a PermissionRequest, with the reason of
+// a denial when they gave one.
+type Verdict struct {
+	Decision Decision
+	Reason   string
 }
 
 // Decision is the user's answer to a PermissionRequest.

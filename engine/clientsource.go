@@ -37,14 +37,6 @@ type TerminalClient interface {
 	RunCommand(ctx context.Context, sessionID, callID, command, dir string) (output, status string, err error)
 }
 
-// sessionOf finds a session by its id.
-func (e *Engine) sessionOf(id string) (*Session, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, ok := e.sessions[id]
-	return s, ok
-}
-
 // FileChange is what a write or edit call will do to a file, for a client
 // that shows the change as a diff.
 type FileChange struct {
@@ -54,10 +46,10 @@ type FileChange struct {
 	Created bool // the file does not exist yet
 }
 
-// PreviewChange works out what a write or edit call would change, reading the
+// previewChange works out what a write or edit call would change, reading the
 // file as the call will (through a FileClient when it serves the session's
 // files). ok is false for other tools and for calls that would fail.
-func (e *Engine) PreviewChange(ctx context.Context, sessionID, tool string, args json.RawMessage) (FileChange, bool) {
+func (e *Engine) previewChange(ctx context.Context, s *Session, tool string, args json.RawMessage) (FileChange, bool) {
 	var p struct {
 		Path       string `json:"path"`
 		Content    string `json:"content"`
@@ -66,10 +58,6 @@ func (e *Engine) PreviewChange(ctx context.Context, sessionID, tool string, args
 		ReplaceAll bool   `json:"replaceAll"`
 	}
 	if (tool != "write" && tool != "edit") || json.Unmarshal(args, &p) != nil || strings.TrimSpace(p.Path) == "" {
-		return FileChange{}, false
-	}
-	s, ok := e.sessionOf(sessionID)
-	if !ok {
 		return FileChange{}, false
 	}
 	real, err := tools.Resolve(s.root, p.Path)
@@ -103,7 +91,7 @@ const previewLimit = 4 << 20
 
 func (e *Engine) readForPreview(ctx context.Context, s *Session, real string) (string, bool, error) {
 	// deckhand's own home is never read, for a preview either.
-	if msg := tools.Forbidden(real, real); msg != "" {
+	if msg := e.home.Forbidden(real, real); msg != "" {
 		return "", false, errors.New(msg)
 	}
 	if fc, ok := e.clientOf(s).(FileClient); ok && fc.ServesFiles(s.ID) {

@@ -15,10 +15,7 @@ func TestPreviewChange(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "a.txt"), []byte("one\ntwo\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	id, err := e.NewSession(SessionOptions{Root: root})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := e.newSession("ses_preview", root, false, nil)
 	cases := []struct {
 		name, tool, args string
 		ok               bool
@@ -38,13 +35,10 @@ func TestPreviewChange(t *testing.T) {
 		{"bad args", "edit", `[1]`, false, FileChange{}},
 	}
 	for _, c := range cases {
-		got, ok := e.PreviewChange(context.Background(), id, c.tool, json.RawMessage(c.args))
+		got, ok := e.previewChange(context.Background(), s, c.tool, json.RawMessage(c.args))
 		if ok != c.ok || got != c.want {
 			t.Errorf("%s: got %+v %v, want %+v %v", c.name, got, ok, c.want, c.ok)
 		}
-	}
-	if _, ok := e.PreviewChange(context.Background(), "ses_none", "write", json.RawMessage(`{"path":"a.txt","content":"x"}`)); ok {
-		t.Error("a preview for an unknown session")
 	}
 }
 

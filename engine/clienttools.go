@@ -87,7 +87,7 @@ func (t *turn) fileCall(ctx context.Context, fc FileClient, root string, c Item)
 		return callOutcome{output: fmt.Sprintf("%q is outside the workspace %s", p.Path, root)}
 	}
 	// deckhand's own home is off limits whatever serves the files.
-	if msg := tools.Forbidden(real, p.Path); msg != "" {
+	if msg := t.e.home.Forbidden(real, p.Path); msg != "" {
 		return callOutcome{output: msg}
 	}
 	rel, _ := filepath.Rel(root, real)
@@ -165,10 +165,14 @@ func numberLines(text string, offset, limit int) string {
 	return b.String()
 }
 
+// previewWait bounds the reading of a file through the client for a
+// preview.
+const previewWait = 10 * time.Second
+
 // previewFor is the preview of a permission request. A write or edit the
 // client serves is checked and shown against the client's text, not the
-// disk's (the face previews it through the client, PreviewChange).
-func (t *turn) previewFor(c Item, env *tools.Env) (*Preview, string, bool) {
+// disk's.
+func (t *turn) previewFor(ctx context.Context, c Item, env *tools.Env) (*Preview, string, bool) {
 	if c.Name == "write" || c.Name == "edit" {
 		if fc, ok := t.client.(FileClient); ok && fc.ServesFiles(t.s.ID) {
 			// Never ask to write deckhand's own home: it would be refused.
@@ -177,12 +181,20 @@ func (t *turn) previewFor(c Item, env *tools.Env) (*Preview, string, bool) {
 			}
 			if json.Unmarshal([]byte(c.Arguments), &p) == nil && p.Path != "" {
 				if real, err := tools.Resolve(t.s.root, p.Path); err == nil {
-					if msg := tools.Forbidden(real, p.Path); msg != "" {
+					if msg := t.e.home.Forbidden(real, p.Path); msg != "" {
 						return nil, msg, false
 					}
 				}
 			}
-			return nil, "", true
+			ctx, cancel := context.WithTimeout(ctx, previewWait)
+			ch, ok := t.e.previewChange(ctx, t.s, c.Name, json.RawMessage(c.Arguments))
+			cancel()
+			if !ok {
+				return nil, "", true // the tool says what is wrong when it runs
+			}
+			rel, _ := filepath.Rel(t.s.root, ch.Path)
+			return &Preview{Path: filepath.ToSlash(rel), Diff: tools.Diff(filepath.ToSlash(rel), !ch.Created, ch.OldText, ch.NewText),
+				Changes: []FileChange{ch}}, "", true
 		}
 	}
 	return t.preview(c, env)

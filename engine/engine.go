@@ -69,6 +69,12 @@ type Config struct {
 	Sandbox                     sandbox.Sandbox
 	ApprovalPolicy, SandboxMode string
 
+	// UserHome is the user's home folder ($HOME) and DataHome
+	// $XDG_DATA_HOME when set: the tools keep deckhand's default homes
+	// below them private, and ask before reaching other programs'
+	// credential stores below them (tools.Home). "" guards none there.
+	UserHome, DataHome string
+
 	// DiagnosticsWait bounds the editor's answer to one diagnostics
 	// request (DefaultDiagnosticsWait).
 	DiagnosticsWait time.Duration
@@ -130,6 +136,7 @@ type Engine struct {
 	issuer *auth.Client
 	tokens *auth.TokenSource
 	tools  []tools.Tool
+	home   *tools.Home // deckhand's home as the tools know it; it owns their sweeps
 
 	ctx     context.Context // the engine's life
 	cancel  context.CancelFunc
@@ -154,8 +161,8 @@ type Engine struct {
 // New builds an engine. Nothing runs until a client attaches.
 func New(cfg Config) *Engine {
 	cfg.defaults()
-	tools.KeepPrivate(cfg.Home)
-	if err := tools.UseTempKey(cfg.Home); err != nil {
+	home, err := tools.NewHome(tools.HomeConfig{Dir: cfg.Home, UserHome: cfg.UserHome, DataHome: cfg.DataHome})
+	if err != nil {
 		cfg.Log.Debug("no key for temporary files: interrupted writes are not swept", zap.Error(err))
 	}
 	tightenHome(cfg.Home, cfg.Log)
@@ -177,6 +184,7 @@ func New(cfg Config) *Engine {
 		issuer:   issuer,
 		tokens:   newTokenSource(store, issuer, cfg),
 		tools:    tools.All(),
+		home:     home,
 		ctx:      ctx,
 		cancel:   cancel,
 		flows:    map[string]*flow{},
@@ -208,7 +216,7 @@ const Originator = "deckhand"
 // the client can answer permission requests. NewSession gives a session its
 // own. Attach returns the root, cleaned and with symlinks resolved.
 func (e *Engine) Attach(c Client, workspaceRoot string, permissions bool) (string, error) {
-	env, err := tools.NewEnv(workspaceRoot)
+	env, err := e.home.NewEnv(workspaceRoot)
 	if err != nil {
 		return "", &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 	}
@@ -234,6 +242,7 @@ func (e *Engine) Close() {
 		x.Close() // commands die with deckhand's exit, and what they started
 	}
 	e.wg.Wait()
+	e.home.Close() // the sweeps of temporary files stop
 	e.closeMCP()
 	e.tokens.Close() // a refresh in flight still saves its rotated token
 	// A refreshed login a full disk kept in memory: one last try.
@@ -270,6 +279,6 @@ type nopClient struct{}
 
 func (nopClient) TurnEvent(TurnEvent)       {}
 func (nopClient) LoginCompleted(LoginEvent) {}
-func (nopClient) AskPermission(context.Context, PermissionRequest) (Decision, error) {
-	return Deny, nil
+func (nopClient) Review(context.Context, PermissionRequest) (Verdict, error) {
+	return Verdict{Decision: Deny}, nil
 }

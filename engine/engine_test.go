@@ -25,8 +25,8 @@ func (r *recorder) TurnEvent(ev TurnEvent) {
 	r.events = append(r.events, ev)
 }
 func (r *recorder) LoginCompleted(LoginEvent) {}
-func (r *recorder) AskPermission(context.Context, PermissionRequest) (Decision, error) {
-	return Allow, nil
+func (r *recorder) Review(context.Context, PermissionRequest) (Verdict, error) {
+	return Verdict{Decision: Allow}, nil
 }
 
 // testEngine is an engine logged in to a fake Codex backend, with the given

@@ -31,8 +31,8 @@ func textAttachments(atts []Attachment) []Attachment {
 }
 
 // attachedImages reads the message's images as data URLs. Any that cannot
-// be read, or images for a model that takes none, make the request invalid.
-func (t *turn) attachedImages(atts []Attachment) ([]string, error) {
+// be read make the request invalid.
+func attachedImages(env *tools.Env, atts []Attachment) ([]string, error) {
 	var urls []string
 	for i, a := range atts {
 		if a.Type != AttachImage {
@@ -41,16 +41,23 @@ func (t *turn) attachedImages(atts []Attachment) ([]string, error) {
 		if len(urls) == maxImages {
 			return nil, fmt.Errorf("%w: attachments: at most %d images can go with one message", ErrInvalidParams, maxImages)
 		}
-		im, err := loadAttachedImage(t.s.workspace(), a)
+		im, err := loadAttachedImage(env, a)
 		if err != nil {
 			return nil, fmt.Errorf("%w: attachments[%d]: %v", ErrInvalidParams, i, err)
 		}
 		urls = append(urls, im.DataURL())
 	}
-	if len(urls) > 0 && !slices.Contains(t.entry.InputModalities, "image") {
-		return nil, fmt.Errorf("%w: attachments: the model %s does not take images", ErrInvalidParams, t.model)
-	}
 	return urls, nil
+}
+
+// takeImages gives the turn the message's images; images for a model that
+// takes none make the request invalid.
+func (t *turn) takeImages(urls []string) error {
+	if len(urls) > 0 && !slices.Contains(t.entry.InputModalities, "image") {
+		return fmt.Errorf("%w: attachments: the model %s does not take images", ErrInvalidParams, t.model)
+	}
+	t.images = urls
+	return nil
 }
 
 func loadAttachedImage(env *tools.Env, a Attachment) (tools.Image, error) {

@@ -44,7 +44,7 @@ func (e *Engine) InstructionFiles() []string {
 	if root == "" {
 		return nil
 	}
-	env := &tools.Env{Root: root, Ledger: tools.NewLedger()}
+	env := &tools.Env{Root: root, Ledger: tools.NewLedger(), Home: e.home}
 	st, err := tools.ReadState(env, instructionFile, 1)
 	found := st.Exists || errors.Is(err, tools.ErrTooLarge) // larger than the byte asked for
 	if !found {
@@ -254,5 +254,5 @@ func pathArg(args string) string {
 
 // env is the tools' view of the session's workspace.
 func (t *turn) env() *tools.Env {
-	return &tools.Env{Root: t.s.root, Ledger: t.s.ledger}
+	return &tools.Env{Root: t.s.root, Ledger: t.s.ledger, Home: t.e.home}
 }

@@ -336,12 +336,10 @@ func (e *Engine) approveMCP(root, hash string) {
 // askMCPConfig asks the user whether the workspace's .mcp.json may start
 // its servers. The message says why not when they may not.
 func (t *turn) askMCPConfig(ctx context.Context, path, hash string, servers []MCPServer) (string, bool) {
-	switch {
-	case t.s.permissions:
-	case t.e.cfg.AllowAll:
+	if run, canAsk := t.unasked(""); run {
 		t.e.approveMCP(t.s.root, hash)
 		return "", true
-	default:
+	} else if !canAsk {
 		return "not started: the workspace's .mcp.json must be allowed first, and this editor cannot ask", false
 	}
 	names := make([]string, 0, len(servers))
@@ -349,13 +347,12 @@ func (t *turn) askMCPConfig(ctx context.Context, path, hash string, servers []MC
 		names = append(names, s.Name)
 	}
 	args, _ := json.Marshal(map[string]any{"path": path, "servers": names})
-	v, err := t.ask(ctx, PermissionRequest{
+	if _, ok := t.ask(ctx, "", PermissionRequest{
 		SessionID: t.s.ID, TurnID: t.id, CallID: newID("mcpconfig"), Tool: MCPConfigTool,
 		Arguments:   args,
 		Description: "Start the MCP servers that the workspace's .mcp.json configures",
 		Preview:     &Preview{Path: path, MCPServers: servers},
-	})
-	if err != nil || (v.Decision != Allow && v.Decision != AllowAlways) {
+	}); !ok {
 		return "not started: the workspace's .mcp.json was not allowed", false
 	}
 	t.e.approveMCP(t.s.root, hash)

@@ -200,33 +200,15 @@ func tailOf(s string, n int) string {
 // permitMCP asks the user whether an MCP call may run (the server is not
 // trusted), with its server, tool and arguments.
 func (t *turn) permitMCP(ctx context.Context, c Item, tool mcp.Tool) (string, bool) {
-	switch {
-	case t.s.allowedAlways(c.Name):
+	if run, canAsk := t.unasked(c.Name); run {
 		return "", true
-	case t.s.permissions:
-	case t.e.cfg.AllowAll:
-		return "", true
-	default:
+	} else if !canAsk {
 		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, the MCP server %s is not trusted in config.json, and deckhand was not started with --allow-all", c.Name, tool.Server), false
 	}
 	args := jsonArgs(c.Arguments)
-	v, err := t.ask(ctx, PermissionRequest{
+	return t.ask(ctx, c.Name, PermissionRequest{
 		SessionID: t.s.ID, TurnID: t.id, CallID: c.CallID, Tool: c.Name, Arguments: args,
 		Description: fmt.Sprintf("Run %s of the MCP server %s", tool.Tool, tool.Server),
 		Preview:     &Preview{MCP: &MCPCall{Server: tool.Server, Tool: tool.Tool, Arguments: args}},
 	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return "cancelled by the user", false
-		}
-		return "denied: the editor did not answer the permission request", false
-	}
-	switch v.Decision {
-	case AllowAlways:
-		t.s.allowAlways(c.Name)
-		return "", true
-	case Allow:
-		return "", true
-	}
-	return denied(v), false
 }

@@ -21,12 +21,14 @@ type PreviewFile struct {
 }
 
 // patchPreview works out the files a patch changes, each with its diff
-// (cut past previewMaxDiff in all); when the patch cannot apply, ok is
-// false and msg is what the model gets instead of a question to the user.
-func patchPreview(env *tools.Env, input string) (files []PreviewFile, msg string, ok bool) {
+// (cut past previewMaxDiff in all) and whole before and after (a move
+// shows at its destination, a deletion as the file emptied); when the
+// patch cannot apply, ok is false and msg is what the model gets instead
+// of a question to the user.
+func patchPreview(env *tools.Env, input string) (files []PreviewFile, whole []FileChange, msg string, ok bool) {
 	changes, res, ok := tools.PlanPatch(env, input)
 	if !ok {
-		return nil, res.Output, false
+		return nil, nil, res.Output, false
 	}
 	budget := previewMaxDiff
 	for _, c := range changes {
@@ -36,8 +38,14 @@ func patchPreview(env *tools.Env, input string) (files []PreviewFile, msg string
 		}
 		budget = max(0, budget-len(diff))
 		files = append(files, PreviewFile{Path: c.Path, Action: string(c.Action), MovePath: c.MovePath, Diff: diff})
+		path := c.Path
+		if c.MovePath != "" {
+			path = c.MovePath
+		}
+		whole = append(whole, FileChange{Path: filepath.Join(env.Root, filepath.FromSlash(path)),
+			OldText: c.Before, NewText: c.After, Created: !c.Existed})
 	}
-	return files, "", true
+	return files, whole, "", true
 }
 
 // execPreview reads an exec_command call for its question: the whole
@@ -57,31 +65,4 @@ func execPreview(env *tools.Env, args string) (command, cwd, justification strin
 		}
 	}
 	return req.Command, cwd, req.Justification
-}
-
-// PreviewPatch works out what an apply_patch call (its arguments as
-// TurnEvent carries them) would change, one FileChange per file, for a
-// client that shows changes as diffs: a move shows at its destination, a
-// deletion as the file emptied. ok is false when the patch cannot apply.
-func (e *Engine) PreviewPatch(sessionID string, args json.RawMessage) ([]FileChange, bool) {
-	s, ok := e.sessionOf(sessionID)
-	if !ok {
-		return nil, false
-	}
-	changes, _, ok := tools.PlanPatch(&tools.Env{Root: s.root, Ledger: s.ledger}, tools.PatchInput(args))
-	if !ok {
-		return nil, false
-	}
-	out := make([]FileChange, 0, len(changes))
-	for _, c := range changes {
-		path := c.Path
-		if c.MovePath != "" {
-			path = c.MovePath
-		}
-		out = append(out, FileChange{
-			Path:    filepath.Join(s.root, filepath.FromSlash(path)),
-			OldText: c.Before, NewText: c.After, Created: !c.Existed,
-		})
-	}
-	return out, true
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestPatchPreview(t *testing.T) {
-	env, err := tools.NewEnv(t.TempDir())
+	env, err := testHome(t, tools.HomeConfig{}).NewEnv(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func TestPatchPreview(t *testing.T) {
 		}
 	}
 	input := "*** Begin Patch\n*** Add File: n.txt\n+new\n*** Update File: a.txt\n@@\n one\n-two\n+2\n*** Update File: old.txt\n*** Move to: sub/new.txt\n*** Delete File: gone.txt\n*** End Patch"
-	files, msg, ok := patchPreview(env, input)
+	files, whole, msg, ok := patchPreview(env, input)
 	if !ok {
 		t.Fatal(msg)
 	}
@@ -38,10 +38,26 @@ func TestPatchPreview(t *testing.T) {
 			t.Errorf("file %d: %+v\nwant %+v", i, files[i], want[i])
 		}
 	}
+	// Whole before and after, for a face that draws its own diff: a move
+	// at its destination, a deletion as the file emptied.
+	wantWhole := []FileChange{
+		{Path: filepath.Join(env.Root, "n.txt"), NewText: "new\n", Created: true},
+		{Path: filepath.Join(env.Root, "a.txt"), OldText: "one\ntwo\n", NewText: "one\n2\n"},
+		{Path: filepath.Join(env.Root, "sub", "new.txt"), OldText: "o\n", NewText: "o\n"},
+		{Path: filepath.Join(env.Root, "gone.txt"), OldText: "g\n"},
+	}
+	if len(whole) != len(wantWhole) {
+		t.Fatalf("whole %+v", whole)
+	}
+	for i := range wantWhole {
+		if whole[i] != wantWhole[i] {
+			t.Errorf("change %d: %+v\nwant %+v", i, whole[i], wantWhole[i])
+		}
+	}
 	if _, err := os.Stat(filepath.Join(env.Root, "n.txt")); err == nil {
 		t.Error("the preview wrote a file")
 	}
-	if _, msg, ok := patchPreview(env, "*** Begin Patch\n*** Update File: a.txt\n-zzz\n+y\n*** End Patch"); ok || !strings.Contains(msg, "apply_patch verification failed") {
+	if _, _, msg, ok := patchPreview(env, "*** Begin Patch\n*** Update File: a.txt\n-zzz\n+y\n*** End Patch"); ok || !strings.Contains(msg, "apply_patch verification failed") {
 		t.Errorf("a patch that cannot apply: ok %v, %q", ok, msg)
 	}
 	cmd, cwd, why := execPreview(env, `{"cmd":"make test && rm -rf build","workdir":"sub","justification":"needs network"}`)

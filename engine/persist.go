@@ -11,8 +11,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/deckhand-dev/deckhand/tools"
-
 	"github.com/deckhand-dev/deckhand/auth"
 )
 
@@ -63,7 +61,7 @@ func (s *Session) claimFile() error {
 				unlock()
 				return err
 			}
-			s.history, d.size = st.History, st.Size
+			s.history, d.size, s.dangling = st.History, st.Size, st.Dangling
 			s.loadUndo(st.Extra)
 		}
 	}
@@ -102,6 +100,7 @@ func (s *Session) releaseFile() {
 // and the message as the model gets it (sent: with its attachments).
 func (t *turn) open(message, sent string, pre []Item) []Item {
 	s := t.s
+	t.retryOf = s.takeRetry(t.retryOf, message)
 	user := Item{Kind: ItemUser, Text: sent, Images: t.images}
 	history := append(append(s.snapshotHistory(), pre...), user)
 	d := &s.disk
@@ -124,7 +123,7 @@ func (t *turn) open(message, sent string, pre []Item) []Item {
 			d.file = f
 		}
 	}
-	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel, Attachments: t.attachments})
+	d.file.append(&Record{Type: RecordTurn, TurnID: t.id, Message: message, Model: t.model, Effort: t.chosenEffort, DefaultModel: t.defaultModel, Attachments: t.attachments, RetryOf: t.retryOf})
 	if d.behind && d.file != nil {
 		// Records of an earlier turn were lost to a failed write: the
 		// whole history goes in again, as one record.
@@ -172,7 +171,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 		return nil, err
 	}
 	root := st.Summary.WorkspaceRoot
-	if _, err := tools.NewEnv(root); err != nil {
+	if _, err := e.home.NewEnv(root); err != nil {
 		return nil, &InvalidParamsError{Field: "sessionId",
 			Problem: fmt.Sprintf("names a session of the workspace %s, which is not a usable directory now", root)}
 	}
@@ -182,7 +181,7 @@ func (e *Engine) resume(id string) (*Session, error) {
 		return s, nil
 	}
 	s := e.newSession(id, root, e.permissions, nil)
-	s.history, s.disk.size = st.History, st.Size
+	s.history, s.disk.size, s.dangling = st.History, st.Size, st.Dangling
 	s.model, s.effort = st.Summary.ChosenModel, st.Summary.Effort
 	s.loadUndo(st.Extra)
 	e.sessions[id] = s
@@ -248,6 +247,7 @@ func (st *Store) summary(id string) SessionSummary {
 	if info, err := f.Stat(); err == nil {
 		sum.UpdatedAt = info.ModTime()
 	}
+	last := "" // the last turn's id: a retry of it replaced it (retry.go)
 	err = readRecords(f, true, func(rec *Record, _ int64) error {
 		switch rec.Type {
 		case RecordSession:
@@ -260,7 +260,10 @@ func (st *Store) summary(id string) SessionSummary {
 			}
 			sum.Title, sum.WorkspaceRoot, sum.CreatedAt = b.s.Summary.Title, b.s.Summary.WorkspaceRoot, b.s.Summary.CreatedAt
 		case RecordTurn:
-			sum.Turns++
+			if rec.RetryOf == "" || rec.RetryOf != last {
+				sum.Turns++
+			}
+			last = rec.TurnID
 			sum.Model, sum.Effort = rec.Model, rec.Effort
 		case RecordSettings:
 			sum.Model, sum.Effort = rec.Model, rec.Effort
@@ -374,7 +377,7 @@ func (e *Engine) ResumeSession(id string, opts SessionOptions) error {
 	}
 	root := ""
 	if opts.Root != "" {
-		env, err := tools.NewEnv(opts.Root)
+		env, err := e.home.NewEnv(opts.Root)
 		if err != nil {
 			return &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 		}

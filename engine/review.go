@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+
+	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/tools"
 )
@@ -28,20 +31,11 @@ type Preview struct {
 	// servers a workspace's .mcp.json would start (with Path).
 	MCP        *MCPCall
 	MCPServers []MCPServer
-}
-
-// Verdict is the user's answer to a permission request, with the reason of
-// a denial when they gave one.
-type Verdict struct {
-	Decision Decision
-	Reason   string
-}
-
-// Reviewer is a Client that can pass on the reason of a denial. The engine
-// asks through Review when its client has it, through AskPermission
-// otherwise.
-type Reviewer interface {
-	Review(ctx context.Context, req PermissionRequest) (Verdict, error)
+	// Changes holds each file a write, edit or apply_patch changes, whole
+	// before and after, read as the call will read it (through the
+	// client's buffers when it serves the session's files), for a face
+	// that shows a change as a diff of its own.
+	Changes []FileChange
 }
 
 // previewMaxDiff bounds the diff a permission request carries; a longer one
@@ -71,13 +65,18 @@ func (t *turn) preview(c Item, env *tools.Env) (p *Preview, msg string, ok bool)
 		if len(diff) > previewMaxDiff {
 			diff = fmt.Sprintf("%s\n… (the diff is cut here: %d more bytes are not shown)\n", cut(diff, previewMaxDiff), len(diff)-previewMaxDiff)
 		}
-		return &Preview{Path: prop.Path, Diff: diff}, "", true
+		p := &Preview{Path: prop.Path, Diff: diff}
+		if !prop.TooLarge {
+			p.Changes = []FileChange{{Path: filepath.Join(env.Root, filepath.FromSlash(prop.Path)),
+				OldText: prop.Before, NewText: prop.After, Created: !prop.Existed}}
+		}
+		return p, "", true
 	case "apply_patch":
-		files, msg, ok := patchPreview(env, tools.PatchInput(json.RawMessage(c.Arguments)))
+		files, changes, msg, ok := patchPreview(env, tools.PatchInput(json.RawMessage(c.Arguments)))
 		if !ok {
 			return nil, msg, false
 		}
-		return &Preview{Files: files}, "", true
+		return &Preview{Files: files, Changes: changes}, "", true
 	case "exec_command":
 		// Sandboxed and Justification come from the command's plan
 		// (toolrun.go), as for bash.
@@ -87,19 +86,46 @@ func (t *turn) preview(c Item, env *tools.Env) (p *Preview, msg string, ok bool)
 	return nil, "", true
 }
 
-// ask puts a permission request to the client, through Review when it can
-// pass on a reason.
-func (t *turn) ask(ctx context.Context, req PermissionRequest) (v Verdict, err error) {
-	defer func() {
-		if err == nil {
-			t.verdicts.note(req.CallID, v) // for the session file (callrecord.go)
-		}
-	}()
-	if r, ok := t.client.(Reviewer); ok {
-		return r.Review(ctx, req)
+// unasked says whether a call may run without asking: the session allowed
+// key for good (key "" is never remembered), or deckhand runs with
+// --allow-all and the editor cannot ask. canAsk says whether the user can
+// be asked when it may not.
+func (t *turn) unasked(key string) (run, canAsk bool) {
+	switch {
+	case key != "" && t.s.allowedAlways(key):
+		return true, false
+	case t.s.permissions:
+		return false, true
+	default:
+		return t.e.cfg.AllowAll, false
 	}
-	d, err := t.client.AskPermission(ctx, req)
-	return Verdict{Decision: d}, err
+}
+
+// ask puts req to the user through the client's Review, the one way the
+// engine asks, and remembers under key an allow for the session. The
+// message is what the model is told when the call may not run.
+func (t *turn) ask(ctx context.Context, key string, req PermissionRequest) (string, bool) {
+	v, err := t.client.Review(ctx, req)
+	if err == nil {
+		t.verdicts.note(req.CallID, v) // for the session file (callrecord.go)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return "cancelled by the user", false
+		}
+		t.e.log.Warn("permission request failed", zap.String("tool", req.Tool), zap.Error(err))
+		return "denied: the editor did not answer the permission request", false
+	}
+	switch v.Decision {
+	case AllowAlways:
+		if key != "" {
+			t.s.allowAlways(key)
+		}
+		return "", true
+	case Allow:
+		return "", true
+	}
+	return denied(v), false
 }
 
 // denied is what the model is told of a denial.

@@ -21,6 +21,7 @@ type Session struct {
 	client      Client // nil: the engine's attached client
 	ledger      *tools.Ledger
 	execs       *tools.Execs // commands of exec_command still running
+	home        *tools.Home  // deckhand's home as the tools know it (the engine's)
 
 	mu      sync.Mutex
 	history []Item
@@ -38,6 +39,9 @@ type Session struct {
 	// undoNotes are what undos did since the last turn, for the next one
 	// to tell the model.
 	undoNotes []string
+	// dangling is the message of the last turn when it ended with nothing
+	// after it, for a retry to replace (retry.go).
+	dangling dangling
 }
 
 // choices returns the model and effort the session's last turn chose.
@@ -99,6 +103,10 @@ type ChatRequest struct {
 	// ApprovalPolicy and Sandbox (1.2) set this turn's approval policy and
 	// sandbox mode; "" keeps the engine's (SetApprovals).
 	ApprovalPolicy, Sandbox string
+	// RetryOf names the turn this message replaces, when that turn ended
+	// before the model said anything (retry.go); "" replaces it only when
+	// the message is the same.
+	RetryOf string
 }
 
 // Usage counts tokens.
@@ -138,7 +146,7 @@ type TurnResult struct {
 // NewSession starts an empty session with its own workspace root and
 // permission capability, and returns its id.
 func (e *Engine) NewSession(opts SessionOptions) (string, error) {
-	env, err := tools.NewEnv(opts.Root)
+	env, err := e.home.NewEnv(opts.Root)
 	if err != nil {
 		return "", &InvalidParamsError{Field: "workspaceRoot", Problem: "is not a usable directory (" + err.Error() + ")"}
 	}
@@ -155,7 +163,7 @@ func (e *Engine) NewSession(opts SessionOptions) (string, error) {
 }
 
 func (e *Engine) newSession(id, root string, permissions bool, c Client) *Session {
-	return &Session{ID: id, root: root, permissions: permissions, client: c,
+	return &Session{ID: id, root: root, permissions: permissions, client: c, home: e.home,
 		ledger: tools.NewLedger(), execs: tools.NewExecs(), always: map[string]bool{}, disk: diskState{store: e.saved, log: e.log}, used: time.Now()}
 }
 

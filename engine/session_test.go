@@ -20,13 +20,15 @@ type asker struct {
 	mu       sync.Mutex
 	asked    []PermissionRequest
 	decision Decision
+	reason   string
+	err      error
 }
 
-func (a *asker) AskPermission(_ context.Context, req PermissionRequest) (Decision, error) {
+func (a *asker) Review(_ context.Context, req PermissionRequest) (Verdict, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.asked = append(a.asked, req)
-	return a.decision, nil
+	return Verdict{Decision: a.decision, Reason: a.reason}, a.err
 }
 
 func TestSessionsHaveTheirOwnRootAndPermissions(t *testing.T) {

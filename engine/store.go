@@ -48,7 +48,9 @@ const (
 	// RecordSession is the header, the first line: SessionID, WorkspaceRoot,
 	// Title, Version, At.
 	RecordSession RecordType = "session"
-	// RecordTurn opens a turn: TurnID, Message, Model, Effort, At.
+	// RecordTurn opens a turn: TurnID, Message, Model, Effort, At, and
+	// RetryOf when it replaces a turn that ended before the model said
+	// anything (retry.go).
 	RecordTurn RecordType = "turn"
 	// RecordItem is one history item of the open turn: TurnID, Item.
 	RecordItem RecordType = "item"
@@ -84,6 +86,9 @@ type Record struct {
 	DefaultModel bool   `json:"defaultModel,omitempty"`
 	// Attachments names what the message came with (callrecord.go).
 	Attachments []AttachmentRef `json:"attachments,omitempty"`
+	// RetryOf names the turn this one replaces (retry.go); a loader that
+	// does not know it keeps both messages, as deckhand once did.
+	RetryOf string `json:"retryOf,omitempty"`
 
 	Item  *Item  `json:"item,omitempty"`  // RecordItem
 	Items []Item `json:"items,omitempty"` // RecordHistory
@@ -161,7 +166,10 @@ type Stored struct {
 	History []Item       // what the next request sends, repaired
 	Turns   []StoredTurn // the transcript, every turn ever run
 	Extra   []Record     // records of types this loader does not know
-	Size    int64        // bytes read: the file's valid part
+	// Dangling is the last turn's message when that turn ended with
+	// nothing after it, for a retry to replace (retry.go).
+	Dangling dangling
+	Size     int64 // bytes read: the file's valid part
 }
 
 // SessionSummary describes a stored session for a list.
@@ -208,6 +216,10 @@ type StoredTurn struct {
 	ChangedPaths []string
 	Undoable     bool
 	Undone       bool
+	// RetryOf names the turn this one replaced, which ended before the
+	// model said anything, and RetriedError is how that turn ended.
+	RetryOf      string
+	RetriedError string
 }
 
 // PartKind says what a TurnPart is.
@@ -365,6 +377,7 @@ type builder struct {
 	s     Stored
 	turn  *StoredTurn
 	calls map[string]int // call id -> index in turn.Tools
+	items turnItems      // what the open turn added (retry.go)
 }
 
 func (b *builder) add(rec *Record, end int64) error {
@@ -384,9 +397,14 @@ func (b *builder) add(rec *Record, end int64) error {
 		b.s.Summary.CreatedAt, _ = time.Parse(time.RFC3339Nano, rec.At)
 	case RecordTurn:
 		b.closeTurn()
+		note, retried := b.retryRecord(rec.RetryOf)
 		b.s.Turns = append(b.s.Turns, StoredTurn{TurnID: rec.TurnID, Message: rec.Message, Model: rec.Model, Effort: rec.Effort, Attachments: rec.Attachments})
 		b.turn = &b.s.Turns[len(b.s.Turns)-1]
+		if retried {
+			b.turn.RetryOf, b.turn.RetriedError = rec.RetryOf, note
+		}
 		b.calls = map[string]int{}
+		b.items = turnItems{userOnly: true}
 		b.s.Summary.Model, b.s.Summary.Effort = rec.Model, rec.Effort
 		b.s.Summary.ChosenModel = rec.Model
 		if rec.DefaultModel {
@@ -400,6 +418,8 @@ func (b *builder) add(rec *Record, end int64) error {
 			return err
 		}
 		b.s.History = append(b.s.History, *rec.Item)
+		b.items.n++
+		b.items.userOnly = b.items.userOnly && rec.Item.Kind == ItemUser
 		b.note(*rec.Item)
 	case RecordEnd:
 		if b.turn != nil && b.turn.TurnID == rec.TurnID {
@@ -409,6 +429,7 @@ func (b *builder) add(rec *Record, end int64) error {
 			if rec.Usage != nil {
 				b.turn.Usage = *rec.Usage
 			}
+			b.endDangling(b.turn, rec)
 			b.closeTurn()
 		}
 	case RecordCall:
@@ -423,6 +444,7 @@ func (b *builder) add(rec *Record, end int64) error {
 			}
 		}
 		b.s.History = append([]Item(nil), rec.Items...)
+		b.items.replaced = true
 	default:
 		b.s.Extra = append(b.s.Extra, *rec)
 	}

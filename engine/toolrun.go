@@ -18,9 +18,10 @@ import (
 type callOutcome struct {
 	output  string
 	ok      bool
-	changed []string // files a write, edit or apply_patch changed
-	exit    *int     // a command's exit status
-	image   string   // a view_image's picture, as a data: URL
+	changed []string     // files a write, edit or apply_patch changed
+	changes []FileChange // the same changes whole, text files only
+	exit    *int         // a command's exit status
+	image   string       // a view_image's picture, as a data: URL
 	// sandboxed says whether a command ran in the OS sandbox; nil when the
 	// call ran no command.
 	sandboxed *bool
@@ -162,7 +163,7 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 	if tool == nil {
 		return callOutcome{output: fmt.Sprintf("there is no tool named %q; the tools are %s", c.Name, toolNames(t.toolList()))}
 	}
-	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger, Execs: t.s.execs, Truncation: t.truncation()}
+	env := &tools.Env{Root: t.s.root, Ledger: t.s.ledger, Execs: t.s.execs, Truncation: t.truncation(), Home: t.e.home}
 	if !tool.ReadOnly() || t.guarded(c) {
 		if msg, ok := t.permit(ctx, c, tool, env); !ok {
 			return callOutcome{output: msg}
@@ -173,20 +174,20 @@ func (t *turn) run(ctx context.Context, c Item) (oc callOutcome) {
 	if oc, ok := t.runOnClient(ctx, c); ok {
 		// The editor ran it (through its buffers): what reached the disk
 		// is what undo can take back.
-		oc.changed = watch()
+		oc.changed, oc.changes = watch()
 		return oc
 	}
 	runCtx, flush := t.streamOutput(ctx, c)
 	res, err := tool.Run(runCtx, env, json.RawMessage(c.Arguments))
 	flush()
-	changed := watch()
+	changed, changes := watch()
 	if err != nil {
 		if ctx.Err() != nil {
 			return callOutcome{output: "cancelled by the user", changed: changed}
 		}
 		return callOutcome{output: fmt.Sprintf("tool %s failed: %v", c.Name, err), changed: changed}
 	}
-	oc = callOutcome{output: res.Output, ok: !res.IsError, changed: changed, sandboxed: ranSandboxed(c, env), exit: res.ExitCode}
+	oc = callOutcome{output: res.Output, ok: !res.IsError, changed: changed, changes: changes, sandboxed: ranSandboxed(c, env), exit: res.ExitCode}
 	if res.Image != nil {
 		oc.image = res.Image.DataURL()
 	}
@@ -209,48 +210,28 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 		return "", true
 	}
 	always := plan.alwaysKey(c.Name)
-	canAsk, allowAll := t.s.permissions, t.e.cfg.AllowAll
-	switch {
-	case t.s.allowedAlways(always):
+	if run, canAsk := t.unasked(always); run {
 		t.apply(plan, env)
 		return "", true
-	case canAsk:
-	case allowAll:
-		t.apply(plan, env)
-		return "", true
-	default:
+	} else if !canAsk {
 		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.Name), false
 	}
-	preview, msg, ok := t.previewFor(c, env)
+	preview, msg, ok := t.previewFor(ctx, c, env)
 	if !ok {
 		return msg, false // the call would fail: no need to ask
 	}
 	if plan != nil && preview != nil {
 		preview.Sandboxed, preview.Justification = &plan.Sandboxed, plan.justification
 	}
-	v, err := t.ask(ctx, PermissionRequest{
+	msg, ok = t.ask(ctx, always, PermissionRequest{
 		SessionID: t.s.ID, TurnID: t.id, CallID: c.CallID, Tool: c.Name,
 		Arguments: callArguments(c), Description: tools.Describe(c.Name, json.RawMessage(c.Arguments)),
 		Preview: preview,
 	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return "cancelled by the user", false
-		}
-		t.e.log.Warn("permission request failed", zap.String("tool", c.Name), zap.Error(err))
-		return "denied: the editor did not answer the permission request", false
-	}
-	switch v.Decision {
-	case AllowAlways:
-		t.s.allowAlways(always)
+	if ok {
 		t.apply(plan, env)
-		return "", true
-	case Allow:
-		t.apply(plan, env)
-		return "", true
-	default:
-		return denied(v), false
 	}
+	return msg, ok
 }
 
 func (t *turn) report(c Item, oc callOutcome) { t.reportCall(c, "", oc) }
@@ -260,7 +241,8 @@ func (t *turn) report(c Item, oc callOutcome) { t.reportCall(c, "", oc) }
 // calls report the same fields.
 func (t *turn) reportCall(c Item, parent string, oc callOutcome) {
 	ev := TurnEvent{Kind: EventToolResult, CallID: c.CallID, ParentCallID: parent, Name: c.Name, OK: oc.ok, Output: cut(oc.output, DisplayLimit),
-		ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit}
+		ChangedPaths: oc.changed, Sandboxed: oc.sandboxed, ExitCode: oc.exit,
+		Changes: oc.changes}
 	if !oc.ok {
 		ev.Error = cut(oc.output, 512)
 	}

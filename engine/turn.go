@@ -58,6 +58,9 @@ type turn struct {
 	// user's answers, for the session file (callrecord.go).
 	attachments []AttachmentRef
 	verdicts    verdicts
+	// retryOf is the turn the request names to replace, then the one it
+	// did replace ("" for none), for the session file (retry.go).
+	retryOf string
 	// diag is the diagnostics exchange of the running step (diagnostics.go).
 	diag atomic.Pointer[diagStep]
 	// emitMu keeps events in one file: a running command's output is
@@ -90,7 +93,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if err != nil {
 		return TurnResult{}, err
 	}
-	message, attachedDirs, err := attachedMessage(s.workspace(), req.Message, req.Attachments)
+	att, err := attach(s.workspace(), req.Message, req.Attachments)
 	if err != nil {
 		if created {
 			e.dropSession(s.ID) // nobody has heard of it
@@ -102,7 +105,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	stop := context.AfterFunc(e.ctx, cancel) // engine closing
 	defer stop()
 	t := &turn{e: e, s: s, id: newID("turn"), model: req.Model, effort: req.Effort, client: e.clientOf(s),
-		approvals: e.approvalsFor(req), attachments: attachmentRefs(req.Attachments)}
+		approvals: e.approvalsFor(req), attachments: attachmentRefs(req.Attachments), retryOf: req.RetryOf}
 	// A request that names no model or effort continues with the session's.
 	keptModel, keptEffort := s.choices()
 	if t.model == "" || t.effort == "" {
@@ -128,7 +131,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	t.credAt = time.Now()
 	t.settle(ctx, cred)
 
-	if t.images, err = t.attachedImages(req.Attachments); err != nil {
+	if err = t.takeImages(att.images); err != nil {
 		if created {
 			e.dropSession(s.ID) // nobody has heard of it
 		}
@@ -142,7 +145,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	if len(s.snapshotHistory()) == 0 {
 		pre = t.sessionContext(t.env())
 	}
-	for _, d := range attachedDirs {
+	for _, d := range att.dirs {
 		pre = append(pre, t.instructionsFor(t.env(), d)...)
 	}
 	// What the user undid since the last turn: the files are not what the
@@ -150,7 +153,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	for _, note := range s.takeUndoNotes() {
 		pre = append(pre, Item{Kind: ItemUser, Text: note})
 	}
-	history := t.open(req.Message, message, pre) // written to the session's file from here on
+	history := t.open(req.Message, att.message, pre) // written to the session's file from here on
 	history[len(history)-1].opens = t.id
 	res, history, err := t.loop(ctx, cred, history)
 	t.closeCode() // no script runs past its turn
@@ -160,6 +163,9 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		// Cancelled: whatever ran is kept, every call gets an output.
 		res.StopReason = StopCancelled
 		t.finish(repair(history, "cancelled by the user"), res, nil)
+		if res.Text == "" { // a partial answer the user saw stays
+			t.noteDangling(history, req.Message)
+		}
 		e.log.Info("turn cancelled", zap.String("session", s.ID), zap.String("turn", t.id), zap.Int("steps", res.Steps))
 		return res, nil
 	}
@@ -170,6 +176,7 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 	}
 	t.finish(repair(history, "not run: the turn failed"), res, err)
 	if err != nil {
+		t.noteDangling(history, req.Message)
 		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))
 		return res, err
 	}

@@ -1,14 +1,17 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/deckhand-dev/deckhand/tools"
 )
@@ -149,11 +152,12 @@ func (s *Session) RestoreChanges(turns []UndoTurn) {
 // watch prepares to record what call c changes: it keeps the state of the
 // file a write or edit names, or of every file a patch names, notes a
 // command run (bash, exec_command), and returns the function to call once
-// the tool ran, which records the changes and lists the changed paths.
-func (t *turn) watch(c Item, env *tools.Env) func() []string {
+// the tool ran, which records the changes and lists the changed paths,
+// with each change whole when the file is text (changeShown).
+func (t *turn) watch(c Item, env *tools.Env) func() ([]string, []FileChange) {
 	if c.Name == "bash" || c.Name == "exec_command" || c.Name == "write_stdin" {
 		t.s.undo.ranBash(t.id)
-		return func() []string { return nil }
+		return func() ([]string, []FileChange) { return nil, nil }
 	}
 	var paths []string
 	if c.Name == "apply_patch" {
@@ -161,47 +165,70 @@ func (t *turn) watch(c Item, env *tools.Env) func() []string {
 	} else if path, ok := tools.Target(c.Name, json.RawMessage(c.Arguments)); ok {
 		paths = []string{path}
 	}
-	watches := make([]func() (string, bool), 0, len(paths))
+	watches := make([]func() (string, *FileChange, bool), 0, len(paths))
 	for _, path := range paths {
 		if w := t.watchFile(env, path); w != nil {
 			watches = append(watches, w)
 		}
 	}
-	return func() []string {
+	return func() ([]string, []FileChange) {
 		var changed []string
+		var changes []FileChange
 		for _, w := range watches {
-			if path, ok := w(); ok {
+			if path, ch, ok := w(); ok {
 				changed = append(changed, path)
+				if ch != nil {
+					changes = append(changes, *ch)
+				}
 			}
 		}
-		return changed
+		return changed, changes
 	}
+}
+
+// changeShown bounds each side of a change a tool result carries whole.
+const changeShown = 4 << 20
+
+// shownChange is a file's change, whole, for a face that draws its own
+// diff; nil when either side is not text or is too large.
+func shownChange(root string, before tools.FileState, after tools.FileState) *FileChange {
+	for _, st := range []tools.FileState{before, after} {
+		if len(st.Content) > changeShown || !utf8.Valid(st.Content) || bytes.IndexByte(st.Content, 0) >= 0 {
+			return nil
+		}
+	}
+	return &FileChange{Path: filepath.Join(root, filepath.FromSlash(after.Path)),
+		OldText: string(before.Content), NewText: string(after.Content), Created: !before.Exists}
 }
 
 // watchFile snapshots one file a call may change; the function it returns
 // records the file's change in the turn's undo record, and reports the
 // file's path when it changed. nil: nothing can be written there.
-func (t *turn) watchFile(env *tools.Env, path string) func() (string, bool) {
+func (t *turn) watchFile(env *tools.Env, path string) func() (string, *FileChange, bool) {
 	before, berr := tools.ReadState(env, path, undoMaxFile)
 	if berr != nil && !errors.Is(berr, tools.ErrTooLarge) {
 		// Nothing can be written there either (outside, not a file).
 		return nil
 	}
-	return func() (string, bool) {
+	return func() (string, *FileChange, bool) {
 		after, err := tools.ReadState(env, path, undoMaxFile)
-		if errors.Is(err, tools.ErrTooLarge) {
+		large := errors.Is(err, tools.ErrTooLarge)
+		if large {
 			after, err = tools.FileState{Path: after.Path, Exists: true}, nil
 		}
 		if err != nil {
-			return "", false
+			return "", nil, false
 		}
 		if after.Path == "" {
 			after.Path = before.Path
 		}
-		if t.s.undo.record(t.id, before, berr, after) {
-			return after.Path, true
+		if !t.s.undo.record(t.id, before, berr, after) {
+			return "", nil, false
 		}
-		return "", false
+		if berr != nil || large {
+			return after.Path, nil, true
+		}
+		return after.Path, shownChange(env.Root, before, after), true
 	}
 }
 
@@ -305,7 +332,7 @@ func (s *Session) undoLocked(ctx context.Context, turnID string, force bool) (Un
 			return UndoResult{}, fmt.Errorf("%w: turn %q was undone already (force undoes it again)", ErrInvalidParams, turnID)
 		}
 	}
-	env := &tools.Env{Root: root, Ledger: s.ledger}
+	env := &tools.Env{Root: root, Ledger: s.ledger, Home: s.home}
 	res := UndoResult{TurnID: tc.TurnID, RanBash: tc.RanBash, Restored: []string{}, Skipped: []UndoSkip{}}
 	for _, f := range tc.Files {
 		if err := ctx.Err(); err != nil {

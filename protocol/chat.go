@@ -26,6 +26,10 @@ type ChatParams struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// Approvals (1.2) hold for this turn.
 	Approvals
+	// RetryOf (extension) names a turn of the session that ended before
+	// the model said anything: this message replaces it (an editor's
+	// Resend). A turn it cannot replace is ignored.
+	RetryOf string `json:"retryOf,omitempty"`
 }
 
 // Usage counts tokens.

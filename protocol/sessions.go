@@ -82,6 +82,10 @@ type TranscriptTurn struct {
 	// Usage (additive) is what chat's result said of the turn: its tokens
 	// and how full the context window was after it.
 	Usage *Usage `json:"usage,omitempty"`
+	// RetryOf (extension) names the failed turn this one replaced, which
+	// the transcript no longer lists, and RetriedError is how it failed.
+	RetryOf      string `json:"retryOf,omitempty"`
+	RetriedError string `json:"retriedError,omitempty"`
 }
 
 // TranscriptStep is one thing a transcript turn did: Kind "reasoning" or

@@ -58,8 +58,8 @@ func preview(p *engine.Preview) *protocol.Preview {
 	return out
 }
 
-// Review asks the editor, with the call's preview, and passes on the reason
-// of a denial.
+// Review implements engine.Client with permission/request: the editor is
+// asked, with the call's preview, and the reason of a denial is passed on.
 func (c *client) Review(ctx context.Context, req engine.PermissionRequest) (engine.Verdict, error) {
 	var res protocol.PermissionResult
 	err := c.conn.Call(ctx, protocol.RequestPermission, protocol.PermissionRequestParams{

@@ -124,11 +124,8 @@ func (s *Server) registerChat() {
 	eng := s.cfg.Engine
 	request(s, protocol.MethodChat, true, func(ctx context.Context, p protocol.ChatParams) (any, error) {
 		req := engine.ChatRequest{SessionID: p.SessionID, Message: p.Message, Model: p.Model, Effort: p.ReasoningEffort,
-			Attachments: attachments(p.Attachments), ApprovalPolicy: p.ApprovalPolicy, Sandbox: p.Sandbox}
-		if err := eng.CheckChat(req); err != nil {
-			return nil, err
-		}
-		res, err := eng.Chat(ctx, req)
+			Attachments: attachments(p.Attachments), ApprovalPolicy: p.ApprovalPolicy, Sandbox: p.Sandbox, RetryOf: p.RetryOf}
+		res, err := eng.Chat(ctx, req) // checks req first
 		if err != nil {
 			return nil, err
 		}

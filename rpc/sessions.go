@@ -53,7 +53,8 @@ func (s *Server) registerSessions() {
 		for _, t := range turns {
 			tt := protocol.TranscriptTurn{TurnID: t.TurnID, Message: t.Message, Text: t.Text, StopReason: wireStop(t.StopReason),
 				Error: t.Error, Tools: make([]protocol.TranscriptTool, 0, len(t.Tools)),
-				Attachments: transcriptAttachments(t.Attachments), ChangedPaths: t.ChangedPaths, Undoable: t.Undoable, Undone: t.Undone}
+				Attachments: transcriptAttachments(t.Attachments), ChangedPaths: t.ChangedPaths, Undoable: t.Undoable, Undone: t.Undone,
+				RetryOf: t.RetryOf, RetriedError: t.RetriedError}
 			for _, c := range t.Tools {
 				tt.Tools = append(tt.Tools, transcriptTool(c))
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -158,23 +157,6 @@ func (c *client) LoginCompleted(ev engine.LoginEvent) {
 		p.Error = flowError(ev.State, ev.Err)
 	}
 	c.conn.Notify(protocol.NotifyAuthCompleted, p)
-}
-
-func (c *client) AskPermission(ctx context.Context, req engine.PermissionRequest) (engine.Decision, error) {
-	var res protocol.PermissionResult
-	err := c.conn.Call(ctx, protocol.RequestPermission, protocol.PermissionRequestParams{
-		SessionID: req.SessionID, TurnID: req.TurnID, CallID: req.CallID, Tool: req.Tool,
-		Arguments: json.RawMessage(req.Arguments), Description: req.Description,
-	}, &res)
-	if err != nil {
-		return engine.Deny, err
-	}
-	switch d := engine.Decision(res.Decision); d {
-	case engine.Allow, engine.AllowAlways, engine.Deny:
-		return d, nil
-	default:
-		return engine.Deny, fmt.Errorf("the editor answered the permission request with %q", res.Decision)
-	}
 }
 
 // accountLimits is the wire form of the engine's limits.

@@ -55,7 +55,7 @@ func timeCommand(b *testing.B, dir, name string, args ...string) (time.Duration,
 
 func benchTool(b *testing.B, tool Tool, args string, other func(dir string) (time.Duration, int), unit string) {
 	src := goSource(b)
-	env, err := NewEnv(src)
+	env, err := newTestHome(b, HomeConfig{}).NewEnv(src)
 	if err != nil {
 		b.Skipf("GOROOT/src: %v", err)
 	}

@@ -20,6 +20,12 @@
 // a write goes through an os.Root on the workspace: a directory swapped for a
 // link to the outside after the path was checked makes the write fail.
 //
+// deckhand's own home is off limits to every tool, and other programs'
+// credential stores need the user's leave: both come from a Home, made once
+// from the configuration by whoever runs the tools and carried by every
+// Env. The package keeps no state of its own: the Home also holds the key
+// that tags temporary files and owns the sweeps of those left behind.
+//
 // The package imports no other deckhand package; the engine runs the tools
 // through the Tool interface and decides about permission prompts itself.
 package tools

@@ -72,7 +72,7 @@ func (t globTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if !info.IsDir() {
 		return fail("%q is not a directory", dir), nil
 	}
-	matches, err := globFiles(ctx, env.Root, real, pattern)
+	matches, err := globFiles(ctx, env.Home, env.Root, real, pattern)
 	if err != nil {
 		return Result{}, err
 	}
@@ -104,11 +104,11 @@ type globMatch struct {
 
 // globFiles returns the files below dir whose path relative to dir matches
 // pattern (a valid doublestar pattern), with paths relative to root.
-func globFiles(ctx context.Context, root, dir, pattern string) ([]globMatch, error) {
+func globFiles(ctx context.Context, home *Home, root, dir, pattern string) ([]globMatch, error) {
 	prune := newGlobPruner(pattern)
 	prefix := len(dir) + 1
 	var matches []globMatch
-	err := walkTree(ctx, root, dir, func(e walkEntry) error {
+	err := walkTree(ctx, home, root, dir, func(e walkEntry) error {
 		if e.entry.IsDir() {
 			if !prune.mayEnter(e.depth, e.entry.Name()) {
 				return errSkipDir

@@ -76,6 +76,7 @@ func (t grepTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	}
 	s := &search{
 		root:       env.Root,
+		home:       env.Home,
 		matcher:    matcher,
 		include:    include,
 		maxMatches: cmp.Or(t.maxMatches, grepMaxMatches),

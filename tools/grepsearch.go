@@ -20,6 +20,7 @@ type search struct {
 	include    string
 	maxMatches int
 	root       string // the workspace: files are opened through it
+	home       *Home  // what the walk leaves out
 
 	hits         []grepHit
 	found        atomic.Int64 // hits so far, across workers
@@ -72,7 +73,7 @@ func (s *search) dir(ctx context.Context, root, dir string) error {
 		})
 	}
 	prefix := len(dir) + 1
-	walkErr := walkTree(ctx, root, dir, func(e walkEntry) error {
+	walkErr := walkTree(ctx, s.home, root, dir, func(e walkEntry) error {
 		if s.full() {
 			return errStopWalk
 		}

@@ -9,11 +9,23 @@ import (
 	"testing"
 )
 
+// newTestHome is a Home for a test, closed when the test ends.
+func newTestHome(t testing.TB, cfg HomeConfig) *Home {
+	t.Helper()
+	h, err := NewHome(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
 // newTestEnv makes a workspace in a temporary directory holding files
-// (path -> content; a path ending in "/" makes a directory).
+// (path -> content; a path ending in "/" makes a directory). Its Home
+// keeps nothing private and sweeps nothing.
 func newTestEnv(t *testing.T, files map[string]string) *Env {
 	t.Helper()
-	env, err := NewEnv(t.TempDir())
+	env, err := newTestHome(t, HomeConfig{}).NewEnv(t.TempDir())
 	if err != nil {
 		t.Fatalf("NewEnv: %v", err)
 	}

@@ -105,8 +105,7 @@ func TestHostileOtherAgentsCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_DATA_HOME", "")
+	h := newTestHome(t, HomeConfig{UserHome: home})
 	for _, want := range []string{".claude/.credentials.json", ".config/github-copilot", ".gemini/oauth_creds.json", ".pgpass", ".vault-token"} {
 		if !slices.Contains(guardedNames, want) {
 			t.Errorf("%s is not in the list of credential stores", want)
@@ -119,13 +118,13 @@ func TestHostileOtherAgentsCredentials(t *testing.T) {
 		}
 		writeTestFile(t, filepath.Join(home, file), "SECRET")
 		args, _ := json.Marshal(map[string]string{"path": file})
-		if _, ask := NeedsPermission(home, "read", args); !ask {
+		if _, ask := h.NeedsPermission(home, "read", args); !ask {
 			t.Errorf("reading %s does not ask", file)
 		}
 	}
 	args, _ := json.Marshal(map[string]string{"path": "notes.txt"})
 	writeTestFile(t, filepath.Join(home, "notes.txt"), "x")
-	if _, ask := NeedsPermission(home, "read", args); ask {
+	if _, ask := h.NeedsPermission(home, "read", args); ask {
 		t.Errorf("an ordinary file asks")
 	}
 }

@@ -61,7 +61,7 @@ func (t listTool) Run(ctx context.Context, env *Env, args json.RawMessage) (Resu
 	if limit <= 0 {
 		limit = listMaxEntries
 	}
-	tree, err := buildTree(ctx, env.Root, real, limit)
+	tree, err := buildTree(ctx, env.Home, env.Root, real, limit)
 	if err != nil {
 		return Result{}, err
 	}
@@ -94,7 +94,7 @@ type tree struct {
 
 // buildTree lists start breadth first, so that a capped listing still shows
 // the top levels whole.
-func buildTree(ctx context.Context, root, start string, limit int) (*tree, error) {
+func buildTree(ctx context.Context, home *Home, root, start string, limit int) (*tree, error) {
 	type pending struct {
 		node  *treeNode
 		abs   string
@@ -109,7 +109,7 @@ func buildTree(ctx context.Context, root, start string, limit int) (*tree, error
 		}
 		cur := queue[0]
 		queue = queue[1:]
-		entries, rules, _ := readDirKept(root, cur.abs, cur.rel, cur.rules)
+		entries, rules, _ := readDirKept(home, root, cur.abs, cur.rel, cur.rules)
 		cur.node.expanded = true
 		for _, e := range entries {
 			if t.count == limit {

@@ -187,7 +187,7 @@ func ReadState(env *Env, path string, limit int) (FileState, error) {
 	if err != nil {
 		return FileState{}, err
 	}
-	if isPrivate(real) {
+	if env.Home.isPrivate(real) {
 		return FileState{}, fmt.Errorf("%q: %w", path, ErrPrivate)
 	}
 	st := FileState{Path: env.rel(real)}
@@ -240,7 +240,7 @@ func RestoreState(env *Env, st FileState) error {
 	if err != nil {
 		return err
 	}
-	if isPrivate(real) {
+	if env.Home.isPrivate(real) {
 		return fmt.Errorf("%q: %w", st.Path, ErrPrivate)
 	}
 	if !st.Exists {

@@ -138,7 +138,7 @@ func TestReadAndRestoreState(t *testing.T) {
 // with the workspace around it.
 func TestStateRefusesDeckhandsHome(t *testing.T) {
 	env := newTestEnv(t, map[string]string{"dh/auth.json": `{"openai":{"key":"sk-secret"}}`, "a.txt": "a"})
-	KeepPrivate(filepath.Join(env.Root, "dh"))
+	env.Home = newTestHome(t, HomeConfig{Dir: filepath.Join(env.Root, "dh")})
 	if st, err := ReadState(env, "dh/auth.json", 1<<20); !errors.Is(err, ErrPrivate) || len(st.Content) != 0 {
 		t.Errorf("ReadState in deckhand's home: %v", err)
 	}

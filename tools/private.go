@@ -1,10 +1,10 @@
 package tools
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,26 +19,76 @@ import (
 //     path in one needs the user's permission, read-only or not, and walks
 //     that start outside one leave it out.
 
-var private struct {
-	sync.RWMutex
-	dirs []string // real paths
+// Home is deckhand's own home as the tools know it, and what follows from
+// it: the places no tool reaches (the home, and deckhand's default homes
+// under the user's), the credential stores of other programs under the
+// user's home, the key that tags temporary files (sweep.go), and the sweeps
+// of left-behind temporary files it starts. It is made once, from the
+// configuration, by whoever runs the tools (the engine), and every Env
+// carries it; Close stops its sweeps and waits for them. A nil *Home keeps
+// nothing private, guards nothing and sweeps nothing.
+type Home struct {
+	private []string // real paths: deckhand's home and its default ones
+	guarded []string // real paths: other programs' credential stores
+	key     []byte   // tags temporary files; nil: none is tagged
+
+	ctx    context.Context // ends the sweeps
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	swept  map[string]bool // the roots swept or being swept
+	// sweepDone, when set, hears how many files each sweep removed (tests).
+	sweepDone func(removed int)
 }
 
-// KeepPrivate adds dir (deckhand's home) to the places no tool reaches.
-// It applies process-wide: one deckhand has one home.
-func KeepPrivate(dir string) {
-	if dir == "" {
+// HomeConfig says where the homes are.
+type HomeConfig struct {
+	// Dir is deckhand's home (its auth.json); its temporary-file key is
+	// kept there.
+	Dir string
+	// UserHome is the user's home folder ($HOME): other programs'
+	// credential stores, and deckhand's default home, are below it.
+	UserHome string
+	// DataHome is $XDG_DATA_HOME when it is set: opencode's login and
+	// deckhand's default home are below it.
+	DataHome string
+}
+
+// NewHome makes the tools' view of deckhand's home. The Home is usable
+// even when err is set: err says that the key for temporary files could
+// not be had (an unwritable home), and interrupted writes are then not
+// swept.
+func NewHome(cfg HomeConfig) (*Home, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Home{ctx: ctx, cancel: cancel, swept: map[string]bool{}}
+	if cfg.Dir != "" {
+		h.private = append(h.private, realPath(cfg.Dir))
+	}
+	if cfg.UserHome != "" {
+		for _, n := range guardedNames {
+			h.guarded = append(h.guarded, realPath(filepath.Join(cfg.UserHome, n)))
+		}
+		h.private = append(h.private, realPath(filepath.Join(cfg.UserHome, ".local/share/deckhand")))
+	}
+	if cfg.DataHome != "" {
+		h.guarded = append(h.guarded, realPath(filepath.Join(cfg.DataHome, "opencode/auth.json")))
+		h.private = append(h.private, realPath(filepath.Join(cfg.DataHome, "deckhand")))
+	}
+	if cfg.Dir == "" {
+		return h, nil
+	}
+	key, err := loadTempKey(cfg.Dir)
+	h.key = key
+	return h, err
+}
+
+// Close stops the sweeps in progress and waits for them.
+func (h *Home) Close() {
+	if h == nil {
 		return
 	}
-	real := realPath(dir)
-	private.Lock()
-	defer private.Unlock()
-	for _, d := range private.dirs {
-		if d == real {
-			return
-		}
-	}
-	private.dirs = append(private.dirs, real)
+	h.cancel()
+	h.wg.Wait()
 }
 
 // realPath is path made absolute with its links resolved, as far as it
@@ -54,34 +104,17 @@ func realPath(path string) string {
 	return abs
 }
 
-// isPrivate reports whether real lies in deckhand's home, the one given to
-// KeepPrivate or the default one.
-func isPrivate(real string) bool {
-	private.RLock()
-	defer private.RUnlock()
-	for _, d := range private.dirs {
-		if within(d, real) {
-			return true
-		}
+// isPrivate reports whether real lies in deckhand's home.
+func (h *Home) isPrivate(real string) bool {
+	if h == nil {
+		return false
 	}
-	for _, d := range credentialStores().deckhand {
+	for _, d := range h.private {
 		if within(d, real) {
 			return true
 		}
 	}
 	return false
-}
-
-// stores is the credential stores of the current HOME.
-type stores struct {
-	home     string
-	deckhand []string // deckhand's default homes
-	guarded  []string
-}
-
-var storeCache struct {
-	sync.Mutex
-	s *stores
 }
 
 // credentialStoreList is the list of other programs' credential stores, as
@@ -101,33 +134,12 @@ var guardedNames = func() []string {
 	return out
 }()
 
-// credentialStores returns the stores below the current HOME, computed
-// again when HOME changes.
-func credentialStores() *stores {
-	home := os.Getenv("HOME")
-	storeCache.Lock()
-	defer storeCache.Unlock()
-	if s := storeCache.s; s != nil && s.home == home {
-		return s
-	}
-	s := &stores{home: home}
-	if home != "" {
-		for _, n := range guardedNames {
-			s.guarded = append(s.guarded, realPath(filepath.Join(home, n)))
-		}
-		s.deckhand = append(s.deckhand, realPath(filepath.Join(home, ".local/share/deckhand")))
-	}
-	if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
-		s.guarded = append(s.guarded, realPath(filepath.Join(xdg, "opencode/auth.json")))
-		s.deckhand = append(s.deckhand, realPath(filepath.Join(xdg, "deckhand")))
-	}
-	storeCache.s = s
-	return s
-}
-
 // isGuarded reports whether real lies in another program's credential store.
-func isGuarded(real string) bool {
-	for _, d := range credentialStores().guarded {
+func (h *Home) isGuarded(real string) bool {
+	if h == nil {
+		return false
+	}
+	for _, d := range h.guarded {
 		if within(d, real) {
 			return true
 		}
@@ -138,14 +150,17 @@ func isGuarded(real string) bool {
 // hiddenFromWalk reports whether a walk leaves out the entry at abs (a
 // child of dir): deckhand's home always, a credential store unless the
 // walk is already inside one. A link is judged by where it leads.
-func hiddenFromWalk(dir, abs string, link bool) bool {
+func (h *Home) hiddenFromWalk(dir, abs string, link bool) bool {
+	if h == nil {
+		return false
+	}
 	if link {
 		abs = realPath(abs)
 	}
-	if isPrivate(abs) {
+	if h.isPrivate(abs) {
 		return true
 	}
-	return isGuarded(abs) && !isGuarded(dir)
+	return h.isGuarded(abs) && !h.isGuarded(dir)
 }
 
 // privateError is what the model sees for a path in deckhand's home.
@@ -156,7 +171,7 @@ func privateError(path string) Result {
 // NeedsPermission reports whether a call of a read-only tool must still ask
 // the user: its path is in another program's credential store. The
 // description says which.
-func NeedsPermission(root, tool string, args json.RawMessage) (string, bool) {
+func (h *Home) NeedsPermission(root, tool string, args json.RawMessage) (string, bool) {
 	var p struct {
 		Path string `json:"path"`
 	}
@@ -164,7 +179,7 @@ func NeedsPermission(root, tool string, args json.RawMessage) (string, bool) {
 		return "", false
 	}
 	real, err := Resolve(root, p.Path)
-	if err != nil || !isGuarded(real) {
+	if err != nil || !h.isGuarded(real) {
 		return "", false
 	}
 	return fmt.Sprintf("%s %s, which holds another program's credentials", tool, p.Path), true
@@ -175,8 +190,8 @@ func NeedsPermission(root, tool string, args json.RawMessage) (string, bool) {
 // serves the file: the disk, or an editor's buffers through ACP's fs/*
 // methods, which would otherwise hand over or replace auth.json. "" when
 // the path may be used.
-func Forbidden(real, path string) string {
-	if !isPrivate(real) {
+func (h *Home) Forbidden(real, path string) string {
+	if !h.isPrivate(real) {
 		return ""
 	}
 	return privateError(path).Output

@@ -139,7 +139,7 @@ func (env *Env) resolve(path string) (string, Result, bool) {
 		}
 		return "", fail("cannot resolve %q: %v", path, unwrapPathError(err)), false
 	}
-	if isPrivate(real) {
+	if env.Home.isPrivate(real) {
 		return "", privateError(path), false
 	}
 	return real, Result{}, true

@@ -129,7 +129,7 @@ func TestResolveRootThroughLink(t *testing.T) {
 	writeTestFile(t, filepath.Join(real, "f.txt"), "x")
 	link := filepath.Join(t.TempDir(), "ws")
 	symlink(t, real, link)
-	env, err := NewEnv(link)
+	env, err := newTestHome(t, HomeConfig{}).NewEnv(link)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,11 +148,15 @@ func TestNewEnvChecksRoot(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")
 	writeTestFile(t, file, "x")
-	if _, err := NewEnv(file); !errors.Is(err, ErrNotDir) {
+	h := newTestHome(t, HomeConfig{Dir: filepath.Join(dir, "home")})
+	if _, err := h.NewEnv(file); !errors.Is(err, ErrNotDir) {
 		t.Errorf("NewEnv(file) = %v, want ErrNotDir", err)
 	}
-	if _, err := NewEnv(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := h.NewEnv(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("NewEnv(missing) = %v", err)
+	}
+	if _, err := h.NewEnv(filepath.Join(dir, "home")); !errors.Is(err, ErrPrivateRoot) {
+		t.Errorf("NewEnv(deckhand's home) = %v, want ErrPrivateRoot", err)
 	}
 }
 

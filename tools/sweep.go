@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"sync"
 )
 
 // A write that is interrupted (deckhand killed between creating its
@@ -36,88 +35,80 @@ const sweepLimit = 20000
 // tempKeyFile is the key's file in deckhand's home.
 const tempKeyFile = "temp-key"
 
-var tempKey struct {
-	sync.RWMutex
-	key []byte
-}
-
-// UseTempKey loads the key that tags temporary files from deckhand's home,
+// loadTempKey loads the key that tags temporary files from deckhand's home,
 // creating it the first time. Without it (an unwritable home), temporary
 // files carry no valid tag and the sweep removes nothing.
-func UseTempKey(home string) error {
+func loadTempKey(home string) ([]byte, error) {
 	path := filepath.Join(home, tempKeyFile)
 	key, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && len(key) != 32 {
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
 		if err := os.MkdirAll(home, 0o700); err != nil {
-			return err
+			return nil, err
 		}
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) { // another process made it meanwhile
 			if key, err = os.ReadFile(path); err != nil || len(key) != 32 {
-				return errors.New("the temp-file key in deckhand's home is unreadable")
+				return nil, errors.New("the temp-file key in deckhand's home is unreadable")
 			}
 		} else if err != nil {
-			return err
+			return nil, err
 		} else {
 			_, werr := f.Write(key)
 			if cerr := f.Close(); werr != nil || cerr != nil {
 				os.Remove(path)
-				return errors.Join(werr, cerr)
+				return nil, errors.Join(werr, cerr)
 			}
 		}
 	} else if err != nil {
-		return err
+		return nil, err
 	}
-	tempKey.Lock()
-	tempKey.key = key
-	tempKey.Unlock()
-	return nil
+	return key, nil
 }
 
 // tempTag is the tag of a temporary file's name, "" without a key.
-func tempTag(name, pid, random string) string {
-	tempKey.RLock()
-	key := tempKey.key
-	tempKey.RUnlock()
-	if key == nil {
+func (h *Home) tempTag(name, pid, random string) string {
+	if h == nil || h.key == nil {
 		return ""
 	}
-	m := hmac.New(sha256.New, key)
+	m := hmac.New(sha256.New, h.key)
 	m.Write([]byte(name + "\x00" + pid + "\x00" + random))
 	return hex.EncodeToString(m.Sum(nil))[:16]
 }
 
-var swept sync.Map // root -> struct{}
-
-// sweepOnce starts the sweep of root unless this process did it already.
-// done, when not nil, is called when it ends (tests).
-func sweepOnce(root string, done func(removed int)) {
-	if _, loaded := swept.LoadOrStore(root, struct{}{}); loaded {
+// sweepOnce starts the sweep of root unless this home did it already. The
+// sweep runs on its own goroutine, which Close stops and waits for.
+func (h *Home) sweepOnce(root string) {
+	if h == nil || h.key == nil {
+		return // no tag can be checked: nothing would be removed
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.swept[root] || h.ctx.Err() != nil {
 		return
 	}
+	h.swept[root] = true
+	h.wg.Add(1)
 	go func() {
-		n := sweepTemps(root)
-		if done != nil {
-			done(n)
+		defer h.wg.Done()
+		n := h.sweepTemps(h.ctx, root)
+		if h.sweepDone != nil {
+			h.sweepDone(n)
 		}
 	}()
 }
 
-// sweepDone is set by tests to learn when a sweep ended.
-var sweepDone func(removed int)
-
 // sweepTemps removes the temporary files left below root by writers that
-// are gone, and returns how many.
-func sweepTemps(root string) int {
+// are gone, and returns how many; it stops when ctx ends.
+func (h *Home) sweepTemps(ctx context.Context, root string) int {
 	removed, seen := 0, 0
 	r, err := os.OpenRoot(root)
 	if err != nil {
 		return 0
 	}
 	defer r.Close()
-	_ = walkTree(context.Background(), root, root, func(e walkEntry) error {
+	_ = walkTree(ctx, h, root, root, func(e walkEntry) error {
 		seen++
 		if seen > sweepLimit {
 			return errStopWalk
@@ -129,7 +120,7 @@ func sweepTemps(root string) int {
 		if m == nil {
 			return nil
 		}
-		if tag := tempTag(m[1], m[2], m[3]); tag == "" || !hmac.Equal([]byte(tag), []byte(m[4])) || !leftBehind(m[2]) {
+		if tag := h.tempTag(m[1], m[2], m[3]); tag == "" || !hmac.Equal([]byte(tag), []byte(m[4])) || !leftBehind(m[2]) {
 			return nil
 		}
 		if r.Remove(e.rel) == nil {

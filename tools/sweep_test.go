@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,15 +18,11 @@ func TestSweepRemovesTempsOfGoneWriters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := UseTempKey(t.TempDir()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tempKey.Lock(); tempKey.key = nil; tempKey.Unlock() })
+	h := newTestHome(t, HomeConfig{Dir: t.TempDir()})
 	tagged := func(name, pid, random string) string {
-		return "." + name + tempMarker + pid + "-" + random + "-" + tempTag(name, pid, random)
+		return "." + name + tempMarker + pid + "-" + random + "-" + h.tempTag(name, pid, random)
 	}
-	swept.Store(root, struct{}{}) // no sweep of NewEnv's racing this one
-	env := &Env{Root: root}
+	env := &Env{Root: root, Home: h}
 	files := map[string]bool{ // name -> kept
 		"a.txt":                              true,
 		tagged("a.txt", "999999999", "k3j2"): false, // stale: no such process
@@ -45,7 +42,7 @@ func TestSweepRemovesTempsOfGoneWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := sweepTemps(env.Root); n != 2 {
+	if n := h.sweepTemps(context.Background(), env.Root); n != 2 {
 		t.Errorf("removed %d files, want 2", n)
 	}
 	for name, want := range files {
@@ -58,22 +55,81 @@ func TestSweepRemovesTempsOfGoneWriters(t *testing.T) {
 
 // A write's temporary file carries a tag the sweep accepts.
 func TestTempNamesAreTagged(t *testing.T) {
-	if err := UseTempKey(t.TempDir()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tempKey.Lock(); tempKey.key = nil; tempKey.Unlock() })
+	h := newTestHome(t, HomeConfig{Dir: t.TempDir()})
 	r, err := os.OpenRoot(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	name, f, err := createTemp(r, "x.go")
+	name, f, err := createTemp(h, r, "x.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
 	m := tempName.FindStringSubmatch(name)
-	if m == nil || m[1] != "x.go" || tempTag(m[1], m[2], m[3]) != m[4] {
+	if m == nil || m[1] != "x.go" || h.tempTag(m[1], m[2], m[3]) != m[4] {
 		t.Errorf("temporary name %q does not carry a valid tag", name)
+	}
+}
+
+// The first workspace a Home opens at a root is swept once, on a goroutine
+// the Home owns: Close waits for it, and no sweep starts after Close. Two
+// Homes share nothing: the key of one does not vouch for the other's files.
+func TestSweepIsOwnedByItsHome(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewHome(HomeConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := newTestHome(t, HomeConfig{Dir: t.TempDir()})
+	stale := func(home *Home, name string) string {
+		n := "." + name + tempMarker + "999999999-k3j2-" + home.tempTag(name, "999999999", "k3j2")
+		writeTestFile(t, filepath.Join(root, n), "x")
+		return n
+	}
+	mine, theirs := stale(h, "a.txt"), stale(other, "b.txt")
+	done := make(chan int, 2)
+	h.sweepDone = func(n int) { done <- n }
+	if _, err := h.NewEnv(root); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.NewEnv(root); err != nil { // the same root again: no second sweep
+		t.Fatal(err)
+	}
+	select {
+	case n := <-done:
+		if n != 1 {
+			t.Errorf("the sweep removed %d files, want 1", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sweep did not end")
+	}
+	if _, err := os.Lstat(filepath.Join(root, mine)); err == nil {
+		t.Error("the home's own stale file is still there")
+	}
+	if _, err := os.Lstat(filepath.Join(root, theirs)); err != nil {
+		t.Error("a file tagged under another key was removed")
+	}
+	// Close stops a sweep in progress and waits for it to end.
+	if _, err := h.NewEnv(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	select {
+	case <-done:
+	default:
+		t.Fatal("Close returned before the sweep ended")
+	}
+	if len(done) != 0 {
+		t.Error("a root was swept twice")
+	}
+	if _, err := h.NewEnv(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	if len(done) != 0 {
+		t.Error("a sweep started after Close")
 	}
 }

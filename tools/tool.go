@@ -58,6 +58,9 @@ type Env struct {
 	Truncation TruncationPolicy
 	// Sandbox, when set, runs the call's command inside the OS sandbox.
 	Sandbox *CommandSandbox
+	// Home is deckhand's own home, which no tool reaches; nil guards
+	// nothing (private.go).
+	Home *Home
 
 	// beforeWrite, when set, runs after a write's path is resolved and
 	// checked and before anything is written: tests use it to change the
@@ -65,10 +68,11 @@ type Env struct {
 	beforeWrite func()
 }
 
-// NewEnv checks that root is an existing directory and returns an Env for it
-// with an empty Ledger. Root is made absolute and its symbolic links are
-// resolved, so that confinement compares real paths.
-func NewEnv(root string) (*Env, error) {
+// NewEnv checks that root is an existing directory outside deckhand's home
+// and returns an Env for it with an empty Ledger, starting the sweep of the
+// temporary files interrupted writes left there. Root is made absolute and
+// its symbolic links are resolved, so that confinement compares real paths.
+func (h *Home) NewEnv(root string) (*Env, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("workspace root: %w", err)
@@ -87,11 +91,11 @@ func NewEnv(root string) (*Env, error) {
 	if real == string(filepath.Separator) || filepath.Dir(real) == real {
 		return nil, fmt.Errorf("workspace root %s: %w", real, ErrWholeDisk)
 	}
-	if isPrivate(real) {
+	if h.isPrivate(real) {
 		return nil, fmt.Errorf("workspace root %s: %w", real, ErrPrivateRoot)
 	}
-	sweepOnce(real, sweepDone)
-	return &Env{Root: real, Ledger: NewLedger(), Execs: NewExecs()}, nil
+	h.sweepOnce(real)
+	return &Env{Root: real, Ledger: NewLedger(), Execs: NewExecs(), Home: h}, nil
 }
 
 // Close kills the session's running commands, with everything they

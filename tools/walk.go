@@ -53,7 +53,7 @@ func relSlash(root, p string) string {
 // rules exclude and without FIFOs, sockets and devices, along with the
 // rules in force for those entries (rules plus the directory's own
 // .gitignore). An unreadable directory has no entries.
-func readDirKept(root, abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignoreRules, error) {
+func readDirKept(home *Home, root, abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignoreRules, error) {
 	entries, err := readDirIn(root, abs)
 	if err != nil && len(entries) == 0 {
 		return nil, rules, err
@@ -70,7 +70,7 @@ func readDirKept(root, abs, rel string, rules ignoreRules) ([]fs.DirEntry, ignor
 		if name == ".git" || !walkable(e.Type()) {
 			continue
 		}
-		if hiddenFromWalk(abs, filepath.Join(abs, name), e.Type()&fs.ModeSymlink != 0) {
+		if home.hiddenFromWalk(abs, filepath.Join(abs, name), e.Type()&fs.ModeSymlink != 0) {
 			continue
 		}
 		if len(rules.patterns) > 0 && rules.ignored(joinRel(rel, name), name, e.IsDir()) {
@@ -115,8 +115,8 @@ var (
 // lexical order, a directory before its contents. Symbolic links are
 // visited but never followed. Unreadable directories are skipped. It
 // returns ctx.Err() when ctx ends first.
-func walkTree(ctx context.Context, root, start string, visit func(walkEntry) error) error {
-	w := walker{ctx: ctx, visit: visit, root: root}
+func walkTree(ctx context.Context, home *Home, root, start string, visit func(walkEntry) error) error {
+	w := walker{ctx: ctx, visit: visit, home: home, root: root}
 	err := w.dir(start, relSlash(root, start), rulesAbove(root, start), 1)
 	if errors.Is(err, errStopWalk) {
 		return nil
@@ -125,6 +125,7 @@ func walkTree(ctx context.Context, root, start string, visit func(walkEntry) err
 }
 
 type walker struct {
+	home  *Home
 	root  string
 	ctx   context.Context
 	visit func(walkEntry) error
@@ -134,7 +135,7 @@ func (w *walker) dir(abs, rel string, rules ignoreRules, depth int) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	entries, rules, _ := readDirKept(w.root, abs, rel, rules)
+	entries, rules, _ := readDirKept(w.home, w.root, abs, rel, rules)
 	for _, e := range entries {
 		name := e.Name()
 		child := walkEntry{abs: abs + string(filepath.Separator) + name, rel: joinRel(rel, name), depth: depth, entry: e}

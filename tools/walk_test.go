@@ -40,7 +40,7 @@ func ignoreFixture(t *testing.T) *Env {
 func walkFiles(t *testing.T, env *Env, start string) []string {
 	t.Helper()
 	var files []string
-	err := walkTree(context.Background(), env.Root, filepath.Join(env.Root, start), func(e walkEntry) error {
+	err := walkTree(context.Background(), env.Home, env.Root, filepath.Join(env.Root, start), func(e walkEntry) error {
 		if !e.entry.IsDir() {
 			files = append(files, e.rel)
 		}
@@ -107,7 +107,7 @@ func TestWalkStopsOnCancel(t *testing.T) {
 	env := newTestEnv(t, map[string]string{"a/b/c.txt": ""})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := walkTree(ctx, env.Root, env.Root, func(walkEntry) error { return nil })
+	err := walkTree(ctx, env.Home, env.Root, env.Root, func(walkEntry) error { return nil })
 	if err != context.Canceled {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}

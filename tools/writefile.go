@@ -46,7 +46,7 @@ func (env *Env) writeAtomic(real string, data []byte, perm fs.FileMode) error {
 		return env.escaped(real, err)
 	}
 	defer dir.Close()
-	info, err := writeIn(dir, filepath.Base(real), data, perm)
+	info, err := writeIn(env.Home, dir, filepath.Base(real), data, perm)
 	if err != nil {
 		return env.escaped(real, err)
 	}
@@ -57,8 +57,8 @@ func (env *Env) writeAtomic(real string, data []byte, perm fs.FileMode) error {
 // writeIn writes data to name in dir through a temporary file and a rename,
 // and returns what the file written looked like before the rename (which
 // changes neither its size nor its modification time).
-func writeIn(dir *os.Root, name string, data []byte, perm fs.FileMode) (_ fs.FileInfo, err error) {
-	tmp, f, err := createTemp(dir, name)
+func writeIn(home *Home, dir *os.Root, name string, data []byte, perm fs.FileMode) (_ fs.FileInfo, err error) {
+	tmp, f, err := createTemp(home, dir, name)
 	if err != nil {
 		return nil, err
 	}
@@ -83,11 +83,11 @@ func writeIn(dir *os.Root, name string, data []byte, perm fs.FileMode) (_ fs.Fil
 // createTemp creates a new temporary file for name in dir, with a random
 // name that no other file has (O_EXCL: not even a link, which is not
 // followed).
-func createTemp(dir *os.Root, name string) (string, *os.File, error) {
+func createTemp(home *Home, dir *os.Root, name string) (string, *os.File, error) {
 	for range tempTries {
 		pid, random := strconv.Itoa(os.Getpid()), strconv.FormatUint(rand.Uint64(), 36)
 		tmp := "." + name + tempMarker + pid + "-" + random
-		if tag := tempTag(name, pid, random); tag != "" {
+		if tag := home.tempTag(name, pid, random); tag != "" {
 			tmp += "-" + tag // the sweep's proof that deckhand made it
 		}
 		f, err := dir.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)

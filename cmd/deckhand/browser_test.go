@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -26,7 +27,7 @@ func fakeOpener(t *testing.T, script string) string {
 // returns while the opener runs, and exited reports the end later.
 func TestOpenBrowserDoesNotWait(t *testing.T) {
 	dir := fakeOpener(t, `echo "$1" > "$(dirname "$0")/opened"; echo noise; while [ ! -e "$(dirname "$0")/release" ]; do sleep 0.05; done`)
-	exited, err := startBrowser("http://localhost:1/auth?x=1")
+	exited, err := startBrowser("http://localhost:1/auth?x=1", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestOpenBrowserDoesNotWait(t *testing.T) {
 
 func TestOpenBrowserFailure(t *testing.T) {
 	fakeOpener(t, "echo 'xdg-open: no method available for opening' >&2\nexit 3\n")
-	exited, err := startBrowser("http://localhost:1/")
+	exited, err := startBrowser("http://localhost:1/", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,9 @@ type options struct {
 	liveWebSearch                            bool
 	noDelegate                               bool // refresh in this process (the helper itself)
 	allSessions                              bool
+	noBrowser                                bool      // NO_BROWSER: no browser can be opened here
+	browserOut                               io.Writer // where a browser opener's output goes
+	userHome, dataHome                       string    // $HOME and $XDG_DATA_HOME, for the tools' guards
 	resume                                   resumeFlag
 	maxSteps                                 int
 	portErr                                  error
@@ -85,6 +88,9 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 		o.wireVersion = v
 		return nil
 	})
+	o.noBrowser = os.Getenv("NO_BROWSER") != ""
+	o.userHome, _ = os.UserHomeDir()
+	o.dataHome = os.Getenv("XDG_DATA_HOME")
 	o.organization = env("OPENAI_ORG_ID", os.Getenv("OPENAI_ORGANIZATION"))
 	o.project = env("OPENAI_PROJECT_ID", os.Getenv("OPENAI_PROJECT"))
 	fs.Func("oauth-port", "browser-login callback port (DECKHAND_OAUTH_PORT, default 1455, falling back to 1457 when busy)", func(v string) error {

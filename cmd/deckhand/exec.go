@@ -56,9 +56,10 @@ func (t *terminal) TurnEvent(ev engine.TurnEvent) {
 
 func (t *terminal) LoginCompleted(engine.LoginEvent) {}
 
-func (t *terminal) AskPermission(ctx context.Context, req engine.PermissionRequest) (engine.Decision, error) {
+// Review implements engine.Client: the person at the terminal answers.
+func (t *terminal) Review(ctx context.Context, req engine.PermissionRequest) (engine.Verdict, error) {
 	if t.ask == nil {
-		return engine.Deny, nil
+		return engine.Verdict{Decision: engine.Deny}, nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -70,15 +71,15 @@ func (t *terminal) AskPermission(ctx context.Context, req engine.PermissionReque
 	fmt.Fprintf(t.prompt, "%s — allow? [y]es, [n]o, [a]lways for %s: ", req.Description, req.Tool)
 	line, err := t.ask.ReadString('\n')
 	if err != nil && line == "" {
-		return engine.Deny, nil
+		return engine.Verdict{Decision: engine.Deny}, nil
 	}
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
-		return engine.Allow, nil
+		return engine.Verdict{Decision: engine.Allow}, nil
 	case "a", "always":
-		return engine.AllowAlways, nil
+		return engine.Verdict{Decision: engine.AllowAlways}, nil
 	default:
-		return engine.Deny, nil
+		return engine.Verdict{Decision: engine.Deny}, nil
 	}
 }
 

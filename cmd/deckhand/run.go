@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/pkg/browser"
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
@@ -38,9 +37,6 @@ Flags:
 // Run is deckhand: it parses the arguments and runs the command they name.
 // It returns the process's exit status.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	// pkg/browser lets the opened browser write to our stdout, which carries
-	// the protocol: send it to stderr instead.
-	browser.Stdout, browser.Stderr = stderr, stderr
 	if len(args) > 0 && args[0] == sandbox.Command {
 		// The re-exec that sandboxes one command: nothing of deckhand runs.
 		return sandbox.Main(args[1:], stderr)
@@ -150,10 +146,12 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		Sandbox:         detectSandbox(o),
 		ApprovalPolicy:  o.approvalPolicy,
 		SandboxMode:     o.sandboxMode,
+		UserHome:        o.userHome,
+		DataHome:        o.dataHome,
 	}
 	if openBrowser {
 		cfg.OpenBrowser = func(url string) error {
-			_, err := startBrowser(url) // its exit is not waited for
+			_, err := startBrowser(url, o.browserOut) // its exit is not waited for
 			return err
 		}
 	}

@@ -28,6 +28,8 @@ local commands = {
   DeckhandSessions = { function() require("deckhand.sessions").pick() end, {} },
   DeckhandUndo = { function() require("deckhand.sessions").undo() end, {} },
   DeckhandReview = { function() require("deckhand.permission").review() end, {} },
+  DeckhandMcp = { function() require("deckhand.mcp").show() end, {} },
+  DeckhandPolicy = { function() require("deckhand.policy").pick() end, {} },
   DeckhandAdd = {
     function(_, o)
       if o.range > 0 then

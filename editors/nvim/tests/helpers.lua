@@ -53,6 +53,9 @@ function H.start_fake(steps, opts)
   if opts.rate_limits then
     cmd[#cmd + 1] = "--rate-limits"
   end
+  if opts.context_window then
+    vim.list_extend(cmd, { "--context-window", tostring(opts.context_window) })
+  end
   if opts.api_models then
     vim.list_extend(cmd, { "--api-models", table.concat(opts.api_models, ",") })
   end

@@ -64,12 +64,34 @@ function T.last_select()
   return T.selects[#T.selects]
 end
 
--- The virtual lines of the chat buffer (footers, status), one string each.
+-- The virtual lines of the chat buffer (footers, status), one string per
+-- mark: a footer broken over lines to fit the window reads as one line
+-- again (its lines joined, the indent of the later ones dropped).
 function T.virt_lines(name)
   local chat = require("deckhand.chat")
   local buf = chat.buffer()
   local out = {}
   for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, chat.ns[name or "text"], 0, -1, { details = true })) do
+    local lines = {}
+    for i, vl in ipairs(m[4].virt_lines or {}) do
+      local s = ""
+      for _, chunk in ipairs(vl) do
+        s = s .. chunk[1]
+      end
+      lines[#lines + 1] = i > 1 and (s:gsub("^   ", "")) or s
+    end
+    if #lines > 0 then
+      out[#out + 1] = table.concat(lines, " ")
+    end
+  end
+  return out
+end
+
+-- The virtual lines of the chat buffer as drawn, one string each.
+function T.screen_virt_lines(name)
+  local chat = require("deckhand.chat")
+  local out = {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(chat.buffer(), chat.ns[name or "text"], 0, -1, { details = true })) do
     for _, vl in ipairs(m[4].virt_lines or {}) do
       local s = ""
       for _, chunk in ipairs(vl) do

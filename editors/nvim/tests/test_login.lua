@@ -164,4 +164,17 @@ T["models lists the catalog and sets the chat model"] = function()
   eq(child.lua_get("require('deckhand').config().model"), "gpt-5-fake-beta")
 end
 
+T["a refused API key is said without protocol words and asked for again"] = function()
+  start({ { text = "Hello with the right key." } })
+  child.lua([[T.answers = { "Manually enter API key" }; T.input_answers = { "sk-wrong", "sk-fake" }]])
+  child.cmd("DeckhandLogin")
+  H.wait_for(child, "T.notes_text():find('logged in with an API key', 1, true)", "the second key's login")
+  eq(child.lua_get("T.inputs"), { "OpenAI API key: ", "OpenAI API key (try again): " })
+  local notes = child.lua_get("T.notes_text()")
+  expect.no_equality(notes:find("refused", 1, true), nil)
+  eq(notes:find("Invalid params", 1, true), nil)
+  child.cmd("DeckhandChat hello")
+  H.wait_chat(child, "Hello with the right key.")
+end
+
 return T

@@ -7,7 +7,7 @@ local eq = MiniTest.expect.equality
 local has = H.has
 
 local child = MiniTest.new_child_neovim()
-local fake, dirs
+local _, dirs -- the fake stops with the case (case_set)
 
 local T = H.case_set(child)
 
@@ -32,7 +32,7 @@ local PATCH = table.concat({
 }, "\n")
 
 T["apply_patch: the float lists every file with its action and diff; g1 from the chat allows it"] = function()
-  fake, dirs = H.start_chatgpt(child, {
+  _, dirs = H.start_chatgpt(child, {
     { calls = { { id = "p1", name = "apply_patch", input = PATCH } } },
     { text = "Patched." },
   }, { ["hello.txt"] = "hello world\n", ["old.txt"] = "old\n" })
@@ -61,7 +61,7 @@ end
 
 T["exec_command: the review says it runs outside the sandbox and why; its output streams into the chat"] = function()
   local cmd = "for i in 1 2 3; do echo tick-$i; sleep 0.4; done"
-  fake, dirs = H.start_chatgpt(child, {
+  _, dirs = H.start_chatgpt(child, {
     { calls = { { id = "x1", name = "exec_command", arguments = {
       cmd = cmd, sandbox_permissions = "require_escalated", justification = "needs to tick outside", yield_time_ms = 5000 } } } },
     { text = "Ticked." },
@@ -93,7 +93,7 @@ T["exec_command: the review says it runs outside the sandbox and why; its output
 end
 
 T["plan limits: each window by name in the chat's winbar and in status()"] = function()
-  fake, dirs = H.start_chatgpt(child, { { text = "Hi." } }, nil, { rate_limits = true })
+  _, dirs = H.start_chatgpt(child, { { text = "Hi." } }, nil, { rate_limits = true })
   child.cmd("DeckhandChat hello")
   wait_turns(1)
   local st = H.wait_for(child, "require('deckhand').status():find('5h', 1, true) and require('deckhand').status()", "the limits in status()")

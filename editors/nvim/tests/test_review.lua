@@ -4,7 +4,7 @@
 -- warning) of open buffers after write, edit and bash.
 local H = require("helpers")
 local eq = MiniTest.expect.equality
-local has, lacks = H.has, H.lacks
+local has = H.has
 
 local child = MiniTest.new_child_neovim()
 local fake, dirs

@@ -106,4 +106,29 @@ T["setup refuses an old Neovim with a clear message"] = function()
   eq(said:find("needs Neovim 0.10 or newer", 1, true) ~= nil, true)
 end
 
+
+T["a long footer goes on under itself, broken after a ' ·', each line within the width"] = function()
+  local chat = require("deckhand.chat")
+  local text = "── end_turn · gpt-6.2-sol · 12 steps · 48.2k in / 1520 out · context 18% · send more to continue"
+  local lines = chat.footer_lines(text, 40)
+  eq(#lines > 1, true)
+  for i, l in ipairs(lines) do
+    eq(vim.fn.strdisplaywidth(l) <= 40, true)
+    if i < #lines then
+      eq(l:sub(-3), " ·")
+    end
+    if i > 1 then
+      eq(l:sub(1, 3), "   ")
+    end
+  end
+  -- Nothing is lost: the lines read as the footer again.
+  local joined = lines[1]
+  for i = 2, #lines do
+    joined = joined .. " " .. lines[i]:sub(4)
+  end
+  eq(joined, text)
+  -- A footer that fits stays one line.
+  eq(chat.footer_lines("── end_turn · 1 step", 40), { "── end_turn · 1 step" })
+end
+
 return T

@@ -44,6 +44,7 @@ cmd() { keys Escape; keys ":$1" Enter; }
 mkdir -p "$d/home" "$d/ws" "$d/rt/doc"
 printf 'hello world\nsecond line\n' >"$d/ws/hello.txt"
 printf 'old\n' >"$d/ws/old.txt"
+printf -- '-- TODO: tidy\nx = 1\n' >"$d/ws/main.txt"
 cat >"$d/script.json" <<'JSON'
 [
   {"calls": [{"id": "e1", "name": "edit", "arguments": {"path": "hello.txt", "oldString": "hello world", "newString": "hello deckhand"}}]},
@@ -53,7 +54,9 @@ cat >"$d/script.json" <<'JSON'
   {"calls": [{"id": "p1", "name": "apply_patch", "input": "*** Begin Patch\n*** Add File: notes/new.md\n+# New notes\n+written by a patch\n*** Update File: hello.txt\n@@\n-hello world\n+hello patch\n*** Delete File: old.txt\n*** End Patch"}]},
   {"text": "Patched three files."},
   {"calls": [{"id": "x1", "name": "exec_command", "arguments": {"cmd": "for i in 1 2 3 4 5 6; do echo step-$i; sleep 0.5; done", "sandbox_permissions": "require_escalated", "justification": "prints slowly, to show streaming", "yield_time_ms": 10000}}]},
-  {"text": "Counted."}
+  {"text": "Counted.", "usage": [230000, 100]},
+  {"calls": [{"id": "d1", "name": "edit", "arguments": {"path": "main.txt", "oldString": "x = 1", "newString": "x = undefined_name"}}]},
+  {"text": "Edited main.txt."}
 ]
 JSON
 mkfifo "$d/in"
@@ -71,6 +74,28 @@ vim.opt.runtimepath:prepend("$here")
 vim.opt.runtimepath:append("$d/rt")
 vim.cmd("helptags $d/rt/doc")
 vim.o.swapfile = false
+-- A language server of the test's own for main.txt: an error on a line
+-- that uses undefined_name, a warning on a TODO, published through
+-- vim.diagnostic a moment after each change, as a real one does.
+local ls = vim.api.nvim_create_namespace("smoke.ls")
+local function check(buf)
+  local list = {}
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    if l:find("undefined_name", 1, true) then
+      list[#list + 1] = { lnum = i - 1, col = 0, severity = vim.diagnostic.severity.ERROR, message = "undefined: undefined_name", source = "smokels" }
+    elseif l:find("TODO", 1, true) then
+      list[#list + 1] = { lnum = i - 1, col = 0, severity = vim.diagnostic.severity.WARN, message = "a TODO is left", source = "smokels" }
+    end
+  end
+  vim.defer_fn(function() vim.diagnostic.set(ls, buf, list) end, 200)
+end
+vim.api.nvim_create_autocmd("BufReadPost", {
+  pattern = "*/main.txt",
+  callback = function(ev)
+    check(ev.buf)
+    vim.api.nvim_buf_attach(ev.buf, false, { on_lines = function(_, b) vim.schedule(function() check(b) end) end })
+  end,
+})
 require("deckhand").setup({
   cmd = "$DECKHAND_BIN",
   workspace_root = "$d/ws",
@@ -167,6 +192,11 @@ else
   echo "tui smoke: skipped undo: this deckhand does not announce the undo capability"
 fi
 if grep -q '"sessions":true' "$d/caps"; then
+  # The live transcript, kept in a buffer on the left, beside the session
+  # reopened on the right: they read the same (decisions and reasons,
+  # changed files, undone).
+  dump live
+  cmd 'lua local l = vim.api.nvim_buf_get_lines(require("deckhand.chat").buffer(), 0, -1, false); vim.cmd("wincmd t | enew"); vim.api.nvim_buf_set_lines(0, 0, -1, false, vim.list_extend({"(live, copied)"}, l)); vim.bo.filetype = "markdown"; vim.bo.modified = false; vim.bo.buftype = "nofile"'
   cmd DeckhandNew
   cmd DeckhandSessions
   wait_for "Type number"
@@ -174,7 +204,10 @@ if grep -q '"sessions":true' "$d/caps"; then
   keys '1' Enter
   wait_for "## You"
   wait_for "change the greeting in hello.txt"
+  wait_for "changed hello.txt · undone"
+  wait_for "(live, copied)"
   dump sessions
+  dump reopened-beside-live
 else
   echo "tui smoke: skipped sessions: this deckhand does not announce the sessions capability"
 fi
@@ -218,6 +251,36 @@ if grep -q '"nativeTools":true' "$d/caps"; then
   wait_for "Counted."
   wait_for "5h 12% · weekly 40%"
   dump limits
+  # The context gauge: the last turn reported 230k tokens in.
+  wait_for "ctx ▰▰"
+  dump gauge
+
+  # 6b. Diagnostics from the editor: main.txt open on the left with its
+  # language server's warning; the edit introduces an error, which deckhand
+  # tells the model (it is in the session's history: the reopened call's
+  # output shows it).
+  keys Escape
+  keys C-w t
+  cmd "edit $d/ws/main.txt"
+  wait_for "a TODO is left"
+  cmd "DeckhandChat break main.txt"
+  wait_for "deckhand wants to edit main.txt"
+  cmd DeckhandReview
+  wait_for "a allow"
+  keys a
+  wait_for "Edited main.txt."
+  wait_for "undefined: undefined_name"
+  dump diagnostics-live
+  cmd DeckhandNew
+  cmd DeckhandSessions
+  wait_for "Type number"
+  keys '1' Enter
+  wait_for "Edited main.txt."
+  cmd 'lua vim.api.nvim_set_current_win(require("deckhand.chat").chat_win()); local r = vim.fn.search("✓ edit main.txt"); vim.cmd((r + 1) .. "foldopen"); vim.cmd("normal! zt")'
+  wait_for "language servers report problems this change introduced"
+  shows "main.txt:2: error: undefined: undefined_name (smokels)" || fail "the reopened call lacks what the model was told"
+  shows "warning: a TODO is left" && fail "the model was told of a problem that was there before"
+  dump diagnostics-reopened
 else
   echo "tui smoke: skipped 1.2: this deckhand does not announce nativeTools"
 fi

@@ -51,8 +51,8 @@ export class Chat {
   private readonly pending = new Map<string, Pending>();
   /** Before-contents of finished turns, for "open the change as a diff". */
   private readonly befores = new Map<string, Map<string, string | undefined>>();
-  /** The last message sent, and its item in the transcript. */
-  private last?: { text: string; chips: Chip[]; itemId?: string };
+  /** The last message sent, its item in the transcript, and its turn when it failed (what Resend replaces). */
+  private last?: { text: string; chips: Chip[]; itemId?: string; failedTurn?: string };
   private readonly appends = new Map<string, string>();
   private appendTimer?: ReturnType<typeof setTimeout>;
   /**
@@ -171,14 +171,14 @@ export class Chat {
   }
 
   /** Runs one turn; resolves with its result, or undefined when it did not complete. */
-  async send(text: string, chips: Chip[] = this.takeChips()): Promise<ChatResult | undefined> {
+  async send(text: string, chips: Chip[] = this.takeChips(), retryOf?: string): Promise<ChatResult | undefined> {
     if (this.turn) {
       vscode.window.showWarningMessage("deckhand is still answering: press Stop first, or wait. Your message stays in the input.");
       return undefined;
     }
     this.warnNearlyUsed();
     const userItem: Item = { kind: "user", id: this.id(), text, chips: chips.map((c) => c.label) };
-    this.last = { text, chips, itemId: userItem.id };
+    const last = (this.last = { text, chips, itemId: userItem.id, failedTurn: undefined as string | undefined });
     this.add(userItem);
     const source = new CancellationTokenSource();
     const turn: Turn = { source, sessionId: this.sessionId, before: new Map(), changed: new Set(), ranBash: false };
@@ -191,13 +191,14 @@ export class Chat {
       off = conn.onChat((e) => this.onEvent(turn, e));
       // A 1.1 deckhand has no policies: it is not sent one.
       const approvalPolicy = conn.initialized.capabilities?.sandbox ? this.approvalPolicy : undefined;
-      const result = await conn.chat(message, { sessionId: turn.sessionId, model: this.currentModel(), reasoningEffort: this.effort, attachments, approvalPolicy }, source.token);
+      const result = await conn.chat(message, { sessionId: turn.sessionId, model: this.currentModel(), reasoningEffort: this.effort, attachments, retryOf, approvalPolicy }, source.token);
       this.adopt(result.sessionId);
       this.finish(conn, turn, result);
       return result;
     } catch (err) {
       // A turn that failed after chat/started leaves a usable session.
       if (turn.sessionId) this.adopt(turn.sessionId);
+      last.failedTurn = turn.turnId;
       if (!(err instanceof RpcError && err.code === ErrorCode.RequestCancelled)) this.fail(err);
       else this.add({ kind: "notice", id: this.id(), text: "Stopped." });
       return undefined;
@@ -472,13 +473,13 @@ export class Chat {
         if ((await login(this.host)) && this.last) {
           this.dropFailed(item);
           await this.refreshModels();
-          await this.send(this.last.text, this.last.chips);
+          await this.send(this.last.text, this.last.chips, this.last.failedTurn);
         }
         break;
       case "resend":
         if (this.last) {
           this.dropFailed(item);
-          await this.send(this.last.text, this.last.chips);
+          await this.send(this.last.text, this.last.chips, this.last.failedTurn);
         }
         break;
       case "chooseModel":

@@ -164,6 +164,8 @@ export interface ChatOptions {
   model?: string;
   reasoningEffort?: string;
   attachments?: Attachment[];
+  /** The failed turn this message replaces (extension: deckhand drops it). */
+  retryOf?: string;
 }
 
 export interface ConnectResult {
@@ -330,6 +332,7 @@ export class Connection {
     if (opts.reasoningEffort) params.reasoningEffort = opts.reasoningEffort;
     if (opts.approvalPolicy) params.approvalPolicy = opts.approvalPolicy;
     if (opts.attachments?.length) params.attachments = opts.attachments;
+    if (opts.retryOf) params.retryOf = opts.retryOf;
     return this.rpc.request("chat", params, token);
   }
 

@@ -404,6 +404,31 @@ test("not logged in: an error card with Log in, which logs in and sends again", 
   assert.deepEqual(find(chat.items, "user").map((u) => u.text), ["hello?"], "the message sent again shows once");
 });
 
+test("Resend after an upstream failure replaces the failed turn: the model and the reopened session get the message once", async () => {
+  const limit = JSON.stringify({ type: "error", error: { type: "usage_limit_reached", message: "The usage limit has been reached", resets_in_seconds: 60 }, status_code: 429 });
+  const { host, chat } = await activate([{ error: { status: 429, body: limit } }, { text: "Worked the second time." }]);
+  await loginWithKey();
+  // What the extension asks deckhand: the resend names the turn it replaces.
+  const conn = await host.connection();
+  const opts: any[] = [];
+  const chatCall = conn.chat.bind(conn);
+  conn.chat = (message, o, token) => (opts.push(o), chatCall(message, o, token));
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "try this" });
+  const err = find(chat.items, "error")[0];
+  assert.ok(err?.actions.some((a) => a.action === "resend"), JSON.stringify(chat.items));
+  await view.send({ type: "action", itemId: err.id, action: "resend" });
+  assert.equal(find(chat.items, "text").at(-1)?.text, "Worked the second time.");
+  assert.match(String(opts[1]?.retryOf), /^turn_/, JSON.stringify(opts));
+  const bodies = await fake!.modelRequests();
+  assert.equal(bodies.length, 2);
+  const sent = JSON.stringify(bodies[1].input);
+  assert.equal(sent.split("try this").length - 1, 1, sent);
+  await chat.load(chat.sessionId!);
+  assert.deepEqual(find(chat.items, "user").map((u) => u.text), ["try this"], "the reopened session shows the message once");
+});
+
 test("Stop ends a running turn and keeps the text so far; the input follows the running state", async () => {
   const { chat } = await activate([{ text: "Partial answer", stall: true }]);
   await loginWithKey();

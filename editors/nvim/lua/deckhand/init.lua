@@ -35,6 +35,15 @@ local defaults = {
   -- "float": permission requests show the review float (never focused until
   -- :DeckhandReview or g4); "select": vim.ui.select, opened by :DeckhandReview.
   review = "float",
+  -- answer deckhand's diagnostics/request from vim.diagnostic (your language
+  -- servers), so the model hears of the problems its changes introduced.
+  diagnostics = true,
+  -- "on-request" | "untrusted" | "never": when commands ask first (protocol
+  -- 1.2; :DeckhandPolicy or gp picks it); deckhand's default when nil.
+  approval_policy = nil,
+  -- MCP servers this editor adds ({name = {command, args?, env?} | {url}}),
+  -- beside DECKHAND_HOME/config.json's and the workspace's .mcp.json.
+  mcp_servers = nil,
 }
 
 --- Everything the plugin holds while Neovim runs, in one place.
@@ -114,6 +123,10 @@ end
 local function on_request(method, params, respond, id)
   if method == "permission/request" then
     require("deckhand.permission").ask(params, respond, id)
+    return
+  end
+  if method == "diagnostics/request" and state.config.diagnostics ~= false then
+    require("deckhand.diagnostics").answer(params, respond)
     return
   end
   respond(nil, { code = -32601, message = "The editor does not serve " .. method .. "." })
@@ -230,7 +243,12 @@ local function start()
   client:request("initialize", {
     clientInfo = { name = "deckhand.nvim", version = "0.1.0" },
     workspaceRoot = root,
-    capabilities = { permissions = true, preview = true, changedPaths = true },
+    -- diagnostics (1.2): deckhand asks what vim.diagnostic reports for the
+    -- files a step changes, and tells the model the problems it introduced.
+    capabilities = { permissions = true, preview = true, changedPaths = true, diagnostics = cfg.diagnostics ~= false },
+    approvalPolicy = cfg.approval_policy,
+    -- (An empty table would go as a JSON array.)
+    mcpServers = type(cfg.mcp_servers) == "table" and next(cfg.mcp_servers) and cfg.mcp_servers or nil,
   }, function(ierr, result)
     local waiting = state.waiting
     state.waiting = {}
@@ -241,6 +259,10 @@ local function start()
       state.ready, state.server = true, result
       state.auth = result and result.auth or state.auth
       M.auth_changed()
+      local warning = M.auth_warning()
+      if warning then
+        ui.login_note("deckhand: " .. warning, vim.log.levels.WARN)
+      end
       emit("deckhand/ready", result or {})
       if M.has("limits") then
         -- The last known limits (kept by deckhand across restarts).
@@ -294,7 +316,11 @@ end
 --- Shows an error; on -32000 (not logged in) opens the login picker with the
 --- methods it carries and runs retry after a successful login.
 function M.handle_error(err, retry)
-  ui.error(err.message)
+  if err.code == -32000 then
+    ui.login_note(err.message, vim.log.levels.ERROR)
+  else
+    ui.error(ui.local_times(err.message))
+  end
   if err.code == -32000 then
     local methods = type(err.data) == "table" and err.data.methods or nil
     require("deckhand.login").pick(methods, function(ok)
@@ -317,6 +343,14 @@ end
 
 --- "ChatGPT (account acct_1)" / "API key (stored)" / "not logged in".
 function M.describe_status(status)
+  local warning = type(status) == "table" and type(status.warning) == "string" and status.warning ~= "" and status.warning or nil
+  local s = M.describe_login(status)
+  -- Why a stored login was lost or cannot be used, and what to do (§4.1).
+  return warning and (s .. ". " .. warning) or s
+end
+
+--- The login alone, without the warning.
+function M.describe_login(status)
   if type(status) ~= "table" or status.type == "none" or status.type == nil then
     return "not logged in"
   end
@@ -349,6 +383,11 @@ function M.set_limits(limits)
   end)
 end
 
+--- The plan's limits deckhand last reported ({planType, windows}), or nil.
+function M.limits()
+  return state.limits
+end
+
 --- The plan's usage windows by name, "5h 12% · weekly 40%", or nil when
 --- deckhand has reported none.
 function M.limits_text()
@@ -371,6 +410,13 @@ function M.set_auth(status)
     state.auth = status
     M.auth_changed()
   end
+end
+
+--- auth.json's trouble as deckhand last reported it (AuthStatus.warning:
+--- a stored login lost or unusable, and what to do), or nil.
+function M.auth_warning()
+  local w = type(state.auth) == "table" and state.auth.warning or nil
+  return type(w) == "string" and w ~= "" and w or nil
 end
 
 --- True when deckhand said there is no login (not while it is unknown).

@@ -39,9 +39,9 @@ end
 local function finish(params, on_done)
   local dh = require("deckhand")
   if params.ok then
-    ui.info("deckhand: " .. dh.describe_status(params.status))
+    ui.login_note("deckhand: " .. dh.describe_status(params.status))
   else
-    ui.error(params.error and params.error.message or "The login did not complete.")
+    ui.login_note(params.error and params.error.message or "The login did not complete.", vim.log.levels.ERROR)
   end
   if on_done then
     on_done(params.ok == true)
@@ -108,7 +108,7 @@ function M.headless(on_done)
         vim.fn.setreg('"', flow.userCode)
       end,
     })
-    ui.info(("deckhand: enter code %s at %s"):format(flow.userCode, flow.verificationUrl))
+    ui.login_note(("deckhand: enter code %s at %s"):format(flow.userCode, flow.verificationUrl))
     on_completed(flow.flowId, function(params)
       close()
       finish(params, on_done)
@@ -167,20 +167,32 @@ function M.browser(on_done)
   end)
 end
 
-function M.api_key(on_done)
+--- How many times a refused key is asked for again.
+M.KEY_TRIES = 3
+
+function M.api_key(on_done, tries)
   local dh = require("deckhand")
-  ui.input_secret("OpenAI API key: ", function(key)
+  tries = tries or 1
+  ui.input_secret(tries > 1 and "OpenAI API key (try again): " or "OpenAI API key: ", function(key)
     if not key or vim.trim(key) == "" then
       ui.warn("deckhand: no API key entered; nothing changed.")
       return on_done and on_done(false)
     end
     dh.request("connect", { provider = "openai", method = "apiKey", apiKey = vim.trim(key) }, function(err, result)
       if err then
-        ui.error(err.message)
+        -- Said as the user reads it (not "Invalid params: …"); a refused
+        -- key is asked for again rather than closing the prompt.
+        local msg = tostring(err.message):gsub("^Invalid params: ", "")
+        ui.login_note("deckhand: " .. msg, vim.log.levels.ERROR)
+        if err.code == -32602 and tries < M.KEY_TRIES then
+          return vim.schedule(function()
+            M.api_key(on_done, tries + 1)
+          end)
+        end
         return on_done and on_done(false)
       end
       dh.set_auth(result.status)
-      ui.info("deckhand: " .. dh.describe_status(result.status))
+      ui.login_note("deckhand: " .. dh.describe_status(result.status))
       if on_done then
         on_done(true)
       end

@@ -119,7 +119,8 @@ function M.render(p)
   local args = type(p.arguments) == "table" and p.arguments or {}
   local preview = type(p.preview) == "table" and p.preview or {}
   local tool = p.tool or "a tool"
-  local lines, filetype, title = {}, "diff", nil
+  local lines, title
+  local filetype = "diff"
   if tool == "apply_patch" and type(preview.files) == "table" then
     return M.render_patch(p, preview.files)
   end

@@ -9,7 +9,7 @@ local M = {}
 local function needs(capability, what)
   local dh = require("deckhand")
   if dh.server_info() and not dh.has(capability) then
-    ui.warn(("deckhand: this deckhand does not serve %s (no %q capability); update it."):format(what, capability))
+    ui.warn(("deckhand: this deckhand does not offer %s; update it."):format(what))
     return false
   end
   return true
@@ -133,6 +133,9 @@ function M.undo(cb)
       parts[#parts + 1] = ("skipped %s: %s"):format(s.path or "?", s.reason or "")
     end
     local text = table.concat(parts, "; ")
+    if #restored > 0 then
+      chat.undone()
+    end
     chat.add_note("↶ " .. text)
     ui.info("deckhand: " .. text)
     if cb then

@@ -18,6 +18,24 @@ function M.error(msg)
   vim.notify(msg, vim.log.levels.ERROR, { title = TITLE })
 end
 
+-- The last message about the login, so the next one replaces it.
+local login_record
+
+--- A message about the login ("enter code …", "not logged in", "logged
+--- in …"). They share one id, so a notifier that replaces by id (snacks'
+--- id, nvim-notify's replace, fidget's key) shows only the latest: once
+--- logged in, the code and the "not logged in" are gone.
+function M.login_note(msg, level)
+  local opts = { title = TITLE, id = "deckhand.login", key = "deckhand.login", replace = login_record }
+  local ok, record = pcall(vim.notify, msg, level or vim.log.levels.INFO, opts)
+  if not ok and opts.replace ~= nil then
+    -- (nvim-notify refuses to replace a notification already dismissed.)
+    opts.replace = nil
+    ok, record = pcall(vim.notify, msg, level or vim.log.levels.INFO, opts)
+  end
+  login_record = ok and type(record) == "table" and record or nil
+end
+
 --- Shows items with vim.ui.select; on_choice(item|nil, index|nil).
 function M.select(items, opts, on_choice)
   vim.ui.select(items, opts, function(item, idx)
@@ -127,6 +145,52 @@ function Float:close()
     pcall(vim.api.nvim_win_close, self.win, true)
   end
   self.win = nil
+end
+
+--- The Unix time of an RFC 3339 instant ("2026-12-07T18:00:00Z", or with an
+--- offset), nil when it is not one.
+function M.epoch(at)
+  if type(at) ~= "string" then
+    return nil
+  end
+  local y, mo, d, h, mi, s = at:match("^(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)")
+  if not y then
+    return nil
+  end
+  -- os.time reads a table as local time; shift by the local UTC offset.
+  local t = os.time({ year = y, month = mo, day = d, hour = h, min = mi, sec = s })
+  t = t + os.time(os.date("*t", t)) - os.time(os.date("!*t", t))
+  local sign, zh, zm = at:match("([+-])(%d%d):?(%d%d)$")
+  if sign then
+    t = t - (tonumber(zh) * 3600 + tonumber(zm) * 60) * (sign == "+" and 1 or -1)
+  end
+  return t
+end
+
+--- An instant as the user's clock shows it: "21:00" today, "Tue 8 Dec 21:00"
+--- another day.
+function M.local_time(at, now)
+  local t = M.epoch(at)
+  if not t then
+    return at
+  end
+  if os.date("%Y-%m-%d", t) == os.date("%Y-%m-%d", now or os.time()) then
+    return os.date("%H:%M", t)
+  end
+  return (os.date("%a %d %b %H:%M", t):gsub(" 0(%d) ", " %1 "))
+end
+
+--- Text with every RFC 3339 instant in it (deckhand's messages say when a
+--- limit resets in UTC) put in the user's local time.
+function M.local_times(text)
+  if type(text) ~= "string" then
+    return text
+  end
+  return (text:gsub("%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d[%.%d]*Z", function(at)
+    return M.local_time(at)
+  end):gsub("%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d[%.%d]*[+-]%d%d:%d%d", function(at)
+    return M.local_time(at)
+  end))
 end
 
 --- "14:59" for the time left until an RFC 3339 UTC instant, nil when unknown.

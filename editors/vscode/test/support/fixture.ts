@@ -17,6 +17,8 @@ export interface Step {
   calls?: { id: string; name: string; arguments?: Record<string, unknown>; input?: string }[];
   delayMs?: number;
   stall?: boolean;
+  /** The model service answers this HTTP error instead. */
+  error?: { status: number; body: string };
 }
 
 let built: { deckhand: string; fake: string } | undefined;
