@@ -52,12 +52,14 @@ export type ChatEvent =
   | ({ kind: "compacted" } & protocol.ChatCompactedParams)
   | ({ kind: "toolOutput" } & protocol.ChatToolOutputParams);
 
-const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted", "toolOutput"] as const;
+const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted", "toolOutput", "usage"] as const;
 
 export interface ConnectionOptions extends SpawnConfig {
   workspaceRoot?: string;
   clientVersion: string;
   onStderr?: (text: string) => void;
+  /** Answers diagnostics/request (1.2 §20); given, initialize declares capabilities.diagnostics. */
+  diagnostics?: (params: any, token: CancellationToken) => Promise<unknown>;
 }
 
 /** Connection is one initialized deckhand process. */
@@ -87,11 +89,16 @@ export class Connection {
       const a = await permissions(params, token);
       return a.decision === "deny" && a.reason ? { decision: "deny", reason: a.reason } : { decision: a.decision };
     });
+    const capabilities: Record<string, boolean> = { permissions: true };
+    if (opts.diagnostics) {
+      rpc.onRequest("diagnostics/request", (params, token) => opts.diagnostics!(params, token));
+      capabilities.diagnostics = true;
+    }
     try {
       conn.initialized = await rpc.request<InitializeResult>("initialize", {
         clientInfo: { name: "deckhand-vscode", version: opts.clientVersion },
         workspaceRoot: opts.workspaceRoot,
-        capabilities: { permissions: true },
+        capabilities,
       });
     } catch (err) {
       await rpc.close(1000);
@@ -145,6 +152,7 @@ export class Connection {
     if (opts.sessionId) params.sessionId = opts.sessionId;
     if (opts.model) params.model = opts.model;
     if (opts.reasoningEffort) params.reasoningEffort = opts.reasoningEffort;
+    if (opts.approvalPolicy) params.approvalPolicy = opts.approvalPolicy;
     if (opts.attachments?.length) params.attachments = opts.attachments;
     if (opts.retryOf) params.retryOf = opts.retryOf;
     return this.rpc.request("chat", params, token);
@@ -186,6 +194,16 @@ export class Connection {
       set.add(resolve);
       this.rpc.exited.then(() => reject(new Error("deckhand exited before the login finished: start the login again.")));
     });
+  }
+
+  /** The MCP servers of a session (or those a session would start), with their state and tools (1.2 §18). */
+  mcpList(sessionId?: string): Promise<{ servers: McpServer[] }> {
+    return this.rpc.request("mcp/list", sessionId ? { sessionId } : {});
+  }
+
+  /** Calls listener on every mcp/status (one server's new state or tools). */
+  onMcpStatus(listener: (s: McpServer & { sessionId: string }) => void): () => void {
+    return this.rpc.onNotification("mcp/status", (p: McpServer & { sessionId: string }) => listener(p));
   }
 
   /** The last known plan limits (1.2; windows is empty when none were reported). */
