@@ -47,9 +47,11 @@ hostile:
 
 # The long storms: 300 rounds of deckhand processes killed (kill -9), and
 # their refresh helpers sent hangups and terminates, in the middle of
-# refreshing a rotating token; none may lose the login.
+# refreshing a rotating token; none may lose the login. Then 735 SIGTERMs
+# at any moment of a start, a turn or the sandbox's exec, on the race build
+# and the cgo, static and pure-Go ones; none may crash.
 soak:
-	DECKHAND_SOAK=1 $(GO) test -count=1 -timeout 30m -run 'TestRefreshStorm' -v ./e2e/
+	DECKHAND_SOAK=1 $(GO) test -count=1 -timeout 40m -run 'TestRefreshStorm|TestHostileSigtermStorm' -v ./e2e/
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 60s ./jsonrpc/

@@ -41,6 +41,10 @@ var allowed = map[string][]string{
 	// logged in to the fake with a recording client.
 	"jsonrpc/jsonrpctest": {},
 	"engine/enginetest":   {"engine", "auth", "upstreamtest"},
+
+	// The protocol's JSON Schema and the generator of the editors' types.
+	"protocol/schema":     {},
+	"protocol/schema/gen": {"protocol/schema"},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
@@ -126,9 +130,13 @@ var thirdParty = map[string][]string{
 	"github.com/dop251/goja":                 {"tools/codemode"},
 	"github.com/modelcontextprotocol/go-sdk": {"tools/mcp", "tools/mcp/mcptest"},
 	"github.com/landlock-lsm/go-landlock":    {"tools/sandbox"},
+	"github.com/pkg/browser":                 {"cmd/deckhand"}, // its output is a package variable: only cmd sets it
 	"golang.org/x/term":                      {"cmd/deckhand"},
 	"golang.org/x/sys":                       {"cmd/deckhand", "engine", "tools", "tools/sandbox"},
 	"go.uber.org/zap":                        {"cmd/deckhand", "engine", "auth", "jsonrpc", "rpc", "acp"},
+	// Validates docs/protocol.md's examples against the protocol's schema:
+	// protocol's tests only, never a package.
+	"github.com/santhosh-tekuri/jsonschema/v6": {},
 }
 
 // heavy lists packages no production code may import, though their module

@@ -128,8 +128,8 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 	}
 }
 
-// The browser opener may print to stdout; that must never
-// reach the protocol stream.
+// The browser opener pkg/browser starts may print to stdout; that must
+// never reach the protocol stream.
 func TestBrowserOutputKeptOffStdout(t *testing.T) {
 	fake := upstreamtest.New()
 	defer fake.Close()

@@ -2,10 +2,14 @@ package e2e
 
 import (
 	"bufio"
+	"debug/buildinfo"
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,13 +19,15 @@ import (
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
 
-// TestHostileStartupOrder: deckhand is made non-dumpable by the first
-// package initialised after the Go runtime, before os and syscall, and
-// before any other package of deckhand or its libraries: nothing of deckhand
-// reads stdin, opens a file or learns a secret while another process of its
-// user may still open /proc/<pid>/fd/0 and keep it.
+// TestHostileStartupOrder: built without cgo (the releases), deckhand is
+// made non-dumpable by the first package initialised after the Go runtime,
+// before os and syscall, and before any other package of deckhand or its
+// libraries: nothing of deckhand reads stdin, opens a file or learns a
+// secret while another process of its user may still open
+// /proc/<pid>/fd/0 and keep it.
 func TestHostileStartupOrder(t *testing.T) {
-	cmd := exec.Command(binary, "--version")
+	bin := buildVariant(t, "purego", "0", nil, 0o755)
+	cmd := exec.Command(bin, "--version")
 	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -56,8 +62,102 @@ func TestHostileStartupOrder(t *testing.T) {
 	t.Fatalf("%s never ran: deckhand becomes non-dumpable only in main, 10-60 ms after exec:\n%s", nodump, tail(string(out), 2000))
 }
 
+// TestHostileStartupConstructor: built with cgo (`make build` where a C
+// compiler is found; the e2e binary), deckhand is made non-dumpable by a C
+// constructor, before the Go runtime starts: the first entry of the
+// executable's .init_array, which the C start-up code runs before main.
+func TestHostileStartupConstructor(t *testing.T) {
+	if !builtWithCgo(t, binary) {
+		t.Skip("deckhand was built without cgo here (no C compiler?): TestHostileStartupOrder covers that build")
+	}
+	f, err := elf.Open(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var early uint64
+	for _, s := range syms {
+		if s.Name == "deckhand_nodump_early" && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
+			early = s.Value
+		}
+	}
+	if early == 0 {
+		t.Fatal("no function deckhand_nodump_early in the cgo build: the flag waits for the Go runtime")
+	}
+	inits := f.Section(".init_array")
+	if inits == nil {
+		t.Fatal("no .init_array")
+	}
+	data, err := inits.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ctors []uint64
+	for i := 0; i+8 <= len(data); i += 8 {
+		ctors = append(ctors, f.ByteOrder.Uint64(data[i:]))
+	}
+	if len(ctors) == 0 || ctors[0] != early {
+		t.Fatalf("deckhand_nodump_early (%#x) is not the first constructor of the executable: .init_array %#x", early, ctors)
+	}
+}
+
+// builtWithCgo reads the build settings the Go linker records.
+func builtWithCgo(t *testing.T, bin string) bool {
+	t.Helper()
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range info.Settings {
+		if s.Key == "CGO_ENABLED" {
+			return s.Value == "1"
+		}
+	}
+	return false
+}
+
+// TestHostileStartupExecOnly: what closes the window. Installed
+// execute-only (mode 0111: its user may run it, not read it), deckhand is
+// made non-dumpable by the kernel in execve itself; a grabber spinning on
+// the next pids gets nothing in 12 launches (it gets nearly all of them
+// otherwise: BenchmarkHostileStartupWindow).
+func TestHostileStartupExecOnly(t *testing.T) {
+	if _, err := os.Stat("/proc/sys/kernel/ns_last_pid"); err != nil {
+		t.Skipf("no /proc/sys/kernel/ns_last_pid (not Linux?): the grab cannot be tried: %v", err)
+	}
+	cred := unprivileged(t)
+	bin := filepath.Join(filepath.Dir(binary), "deckhand-0111")
+	data, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o111); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(bin, 0o111); err != nil {
+		t.Fatal(err)
+	}
+	home := ownedDir(t, cred)
+	stop := startGrabberOf(t, bin, cred)
+	for i := 0; i < 12; i++ {
+		cmd := exec.Command(bin, "--version")
+		cmd.Env = []string{"HOME=" + home, "DECKHAND_HOME=" + home, "PATH=/usr/bin:/bin"}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+	}
+	if got := stop(); len(got) > 0 {
+		t.Errorf("an execute-only deckhand was still dumpable after exec: %q", got)
+	}
+}
+
 // grabber builds the attacker of the start-up tests once per run.
-func grabber(t *testing.T) string {
+func grabber(t testing.TB) string {
 	t.Helper()
 	g := filepath.Join(filepath.Dir(binary), "grabber")
 	if _, err := os.Stat(g); err != nil {
@@ -71,9 +171,15 @@ func grabber(t *testing.T) string {
 
 // startGrabber runs the grabber as cred, watching for the next deckhand;
 // stop ends it and returns the lines it printed.
-func startGrabber(t *testing.T, cred *syscall.Credential, args ...string) (stop func() []string) {
+func startGrabber(t testing.TB, cred *syscall.Credential, args ...string) (stop func() []string) {
 	t.Helper()
-	g := exec.Command(grabber(t), append(args, binary)...)
+	return startGrabberOf(t, binary, cred, args...)
+}
+
+// startGrabberOf is startGrabber watching for the given executable.
+func startGrabberOf(t testing.TB, target string, cred *syscall.Credential, args ...string) (stop func() []string) {
+	t.Helper()
+	g := exec.Command(grabber(t), append(args, target)...)
 	g.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	gin, err := g.StdinPipe()
 	if err != nil {
@@ -122,10 +228,10 @@ func startGrabber(t *testing.T, cred *syscall.Credential, args ...string) (stop 
 // not run. As root the attack proves nothing (root opens any process's
 // descriptors), so deckhand and the grabber run as the user nobody.
 //
-// The flag is set before main now, but the wait for a core and the Go
-// runtime's own start still come first, and a grabber spinning on a free
-// core wins them; the ids deckhand asks with are what stop the answers
-// then. The test logs whether the grabber got in.
+// The flag is set before the Go runtime starts (with cgo) or before main
+// (without), but the wait for a core still comes first, and a grabber
+// spinning on a free core usually wins it; the ids deckhand asks with are
+// what stop the answers then. The test logs whether the grabber got in.
 func TestHostileStartupGrab(t *testing.T) {
 	if _, err := os.Stat("/proc/sys/kernel/ns_last_pid"); err != nil {
 		t.Skipf("no /proc/sys/kernel/ns_last_pid (not Linux?): the grab cannot be tried: %v", err)
@@ -172,9 +278,10 @@ func TestHostileStartupGrab(t *testing.T) {
 // TestHostileInjectedPermissionAnswers: a process that got hold of
 // deckhand's stdin (through the start-up window, or any other way) writes
 // answers to permission requests it never saw: allowAlways for every id it
-// can guess, before the editor answers. deckhand must take an answer only
-// for an id it issued and still waits on, once, so the user's deny stands
-// and the command does not run.
+// can guess, before the editor answers, and a second answer to the id the
+// editor already denied. deckhand must take an answer only for an id it
+// issued and still waits on, once, so the user's deny stands and the
+// command does not run.
 func TestHostileInjectedPermissionAnswers(t *testing.T) {
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
@@ -197,7 +304,10 @@ func TestHostileInjectedPermissionAnswers(t *testing.T) {
 		p.mu.Lock()
 		p.stdin.Write([]byte(spray.String()))
 		p.mu.Unlock()
-		return map[string]any{"decision": "deny"}
+		// The editor denies; a second answer to the same id (allowAlways)
+		// must not count.
+		p.writeRaw([]byte(`{"jsonrpc":"2.0","id":` + string(m.ID) + `,"result":{"decision":"deny"}}`))
+		return map[string]any{"decision": "allowAlways"}
 	}
 	p.initialize(true)
 	fake.PushCodex(bashCall("b1", "touch pwned1"), bashCall("b2", "touch pwned2"), upstreamtest.Text("done"))
@@ -246,5 +356,95 @@ func TestHostileAmbiguousFrames(t *testing.T) {
 	m := p.waitFor("", func(m msg) bool { return m.Error != nil || len(m.Result) > 0 }, 10*time.Second)
 	if m.Error == nil || m.Error.Code != -32600 {
 		t.Errorf("a request with id -0 was answered %+v", m)
+	}
+}
+
+// startupVariants are the builds the start-up window is measured on:
+// cgo with the C constructor, dynamically linked (`make build` where a C
+// compiler is found) and static (an external static link, no dynamic loader
+// before the constructor); purego, the flag set by the first Go init
+// (CGO_ENABLED=0, as `make cross` builds the releases); and each of
+// those installed execute-only (mode 0111), which makes the kernel set the
+// flag in execve itself.
+var startupVariants = []struct {
+	name, cgo string
+	flags     []string
+	mode      os.FileMode
+}{
+	{"cgo", "1", nil, 0o755},
+	{"static", "1", []string{"-tags=netgo,osusergo", "-ldflags=-linkmode=external -extldflags=-static"}, 0o755},
+	{"purego", "0", nil, 0o755},
+	{"cgo-0111", "1", nil, 0o111},
+	{"purego-0111", "0", nil, 0o111},
+}
+
+// buildVariant builds deckhand as a release would (no race detector), once
+// per test binary run.
+func buildVariant(tb testing.TB, name, cgo string, flags []string, mode os.FileMode) string {
+	tb.Helper()
+	out := filepath.Join(filepath.Dir(binary), "deckhand-"+name)
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	args := append([]string{"build", "-o", out}, flags...)
+	build := exec.Command("go", append(args, "../cmd/deckhand")...)
+	build.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+	if b, err := build.CombinedOutput(); err != nil {
+		tb.Fatalf("building deckhand (%s): %v\n%s", name, err, b)
+	}
+	if err := os.Chmod(out, mode); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// BenchmarkHostileStartupWindow measures the start-up window: a grabber of
+// deckhand's user spins on the next pids, and for each deckhand it sees
+// while it may still read the process's exe link (still dumpable) it opens
+// fd 0. Each iteration is one launch; grabbed/launch is the share of
+// launches whose stdin the grabber got, for each of startupVariants.
+// Run as root it drops both to the user nobody, as the attack needs.
+//
+//	go test -run '^$' -bench HostileStartupWindow -benchtime 300x ./e2e/
+func BenchmarkHostileStartupWindow(b *testing.B) {
+	if _, err := os.Stat("/proc/sys/kernel/ns_last_pid"); err != nil {
+		b.Skipf("no /proc/sys/kernel/ns_last_pid (not Linux?): %v", err)
+	}
+	for _, v := range startupVariants {
+		b.Run(v.name, func(b *testing.B) {
+			bin := buildVariant(b, v.name, v.cgo, v.flags, v.mode)
+			cred := unprivileged(b)
+			home := ownedDir(b, cred)
+			stop := startGrabberOf(b, bin, cred)
+			launched := map[string]bool{}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				cmd := exec.Command(bin, "--version")
+				cmd.Env = []string{"HOME=" + home, "DECKHAND_HOME=" + home, "PATH=/usr/bin:/bin"}
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+				launched[strconv.Itoa(cmd.Process.Pid)] = true
+			}
+			b.StopTimer()
+			grabbed := 0
+			var open []int
+			for _, l := range stop() {
+				if f := strings.Fields(l); len(f) >= 7 && launched[f[0]] && f[1] == "fd0" && f[2] == "opened" {
+					grabbed++
+					us, _ := strconv.Atoi(f[6])
+					open = append(open, us)
+				}
+			}
+			sort.Ints(open)
+			median := 0
+			if len(open) > 0 {
+				median = open[len(open)/2]
+			}
+			b.ReportMetric(float64(grabbed)/float64(b.N), "grabbed/launch")
+			b.ReportMetric(float64(median), "open-us-median")
+			b.Logf("%s: the grabber opened fd 0 of %d of %d launches; it stayed open for %d us more (median of those)", v.name, grabbed, b.N, median)
+		})
 	}
 }

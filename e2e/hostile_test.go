@@ -28,7 +28,7 @@ func bashCall(id, command string) upstreamtest.Reply {
 }
 
 // ownedDir is a new directory the given user owns, readable by nobody else.
-func ownedDir(t *testing.T, cred *syscall.Credential) string {
+func ownedDir(t testing.TB, cred *syscall.Credential) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "deckhand-hostile-")
 	if err != nil {
@@ -46,7 +46,7 @@ func ownedDir(t *testing.T, cred *syscall.Credential) string {
 // unprivileged is the user a test runs deckhand as: nobody when the tests
 // run as root (root may read any /proc entry, so the attack needs a normal
 // user), else the current user, which is the real case already.
-func unprivileged(t *testing.T) *syscall.Credential {
+func unprivileged(t testing.TB) *syscall.Credential {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		return nil

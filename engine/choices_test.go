@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/deckhand-dev/deckhand/upstreamtest"
@@ -78,5 +79,33 @@ func TestSessionWithoutAChoiceFollowsTheDefault(t *testing.T) {
 	// The effort is the default model's own, as at the first turn.
 	if m, eff := sentModelEffort(t, fake); m != first || eff != firstEffort {
 		t.Errorf("sent %q/%q, want %q/%q", m, eff, first, firstEffort)
+	}
+}
+
+// A model the service refused (-32013) is not what the session goes on
+// with: not in memory, and not once the session is read from its file
+// again, as after a restart.
+func TestRefusedModelIsNotKept(t *testing.T) {
+	e, fake := testEngine(t)
+	fake.PushCodex(upstreamtest.Text("one"), upstreamtest.Text("two"))
+	res, err := e.Chat(context.Background(), ChatRequest{Message: "first", Model: "gpt-6.1-terra", Effort: "high"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Chat(context.Background(), ChatRequest{SessionID: res.SessionID, Message: "second", Model: "gpt-9"})
+	var refused *ModelNotServedError
+	if !errors.As(err, &refused) {
+		t.Fatalf("gpt-9: %v, want a ModelNotServedError", err)
+	}
+	e.CloseSession(res.SessionID) // out of memory: the next turn reads the file
+	sum, _, err := e.LoadSession(res.SessionID)
+	if err != nil || sum.ChosenModel != "gpt-6.1-terra" || sum.Effort != "high" {
+		t.Errorf("after the refusal the file says %+v (%v); want gpt-6.1-terra/high", sum, err)
+	}
+	if _, err := e.Chat(context.Background(), ChatRequest{SessionID: res.SessionID, Message: "third"}); err != nil {
+		t.Fatalf("the reopened session continued with the refused model: %v", err)
+	}
+	if m, eff := sentModelEffort(t, fake); m != "gpt-6.1-terra" || eff != "high" {
+		t.Errorf("the reopened session sent %q/%q, want gpt-6.1-terra/high", m, eff)
 	}
 }

@@ -44,7 +44,10 @@ func testEngine(t *testing.T, ts ...tools.Tool) (*Engine, *upstreamtest.Server) 
 	e := New(Config{Version: "test", Home: home, Issuer: fake.Issuer(), CodexBaseURL: fake.CodexBase(),
 		APIBaseURL: fake.APIBase(), AllowAll: true, RetryBase: time.Millisecond})
 	if len(ts) > 0 {
+		// A model is offered only its entry's tools: the test's own tools
+		// need an entry that names none of the official client's.
 		e.tools = ts
+		classicCatalog(fake)
 	}
 	if _, err := e.Attach(&recorder{}, t.TempDir(), false); err != nil {
 		t.Fatal(err)

@@ -163,6 +163,18 @@ func (t *turn) finish(history []Item, res TurnResult, err error) {
 	t.e.evict()
 }
 
+// keepChoice writes the model and effort the session goes on with after a
+// turn whose model the service refused: that turn's record names the
+// refused model, and a session read from its file continues with the last
+// one named.
+func (t *turn) keepChoice(model, effort string) {
+	d := &t.s.disk
+	d.file.append(&Record{Type: RecordSettings, At: now(), Model: model, Effort: effort})
+	if err := d.file.sync(); err != nil {
+		t.e.log.Warn("session file", zap.String("session", t.s.ID), zap.Error(err))
+	}
+}
+
 // resume makes a stored session resident. It works in the workspace it was
 // started in; a new client's capability applies.
 func (e *Engine) resume(id string) (*Session, error) {

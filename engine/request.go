@@ -69,11 +69,15 @@ const (
 
 // toolDefs are the tool definitions a model is given: the tools its
 // catalog entry names (nativeturn.go), and the hosted web search.
+// The names are remembered: a call of any other tool is refused
+// (offered.go).
 func (t *turn) toolDefs() []responses.ToolUnionParam {
+	list, mcpDefs := t.toolList(), t.mcpToolDefs()
+	t.offered.remember(list, mcpDefs, t.native(), codeMode(t.entry))
 	if codeMode(t.entry) { // the tools nested in exec (codemode.go)
-		return codeModeDefs(t.toolList(), t.mcpToolDefs())
+		return codeModeDefs(list, mcpDefs)
 	}
-	return append(declareTools(t.toolList(), t.webSearch()), t.mcpToolDefs()...)
+	return append(declareTools(list, t.webSearch()), mcpDefs...)
 }
 
 // placeTools puts defs where the request carries them: top-level, or for a

@@ -209,6 +209,7 @@ func TestCancelDuringTokenRefresh(t *testing.T) {
 // request, not only on a 401.
 func TestEachStepRefreshesAnExpiringToken(t *testing.T) {
 	e, fake := testEngine(t)
+	classicCatalog(fake) // the hook below is offered
 	fake.PushCodex(upstreamtest.Step().Call("c1", "list", `{}`).Reply(), upstreamtest.Text("done"))
 	// Between the two steps, the stored token comes within the refresh
 	// margin: its own exp does (the stored expires alone does not decide).

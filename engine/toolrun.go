@@ -76,7 +76,7 @@ func (t *turn) runBatch(ctx context.Context, calls []Item, i, j int, outcomes []
 				release := t.e.toolSlot(ctx)
 				defer release()
 			}
-			results <- done{k, t.run(ctx, calls[k])}
+			results <- done{k, t.runOffered(ctx, calls[k])}
 		}()
 	}
 	finished := make([]bool, j-i)
@@ -140,6 +140,16 @@ func jsonArgs(args string) json.RawMessage {
 	}
 	b, _ := json.Marshal(map[string]string{"raw": args})
 	return b
+}
+
+// runOffered runs a call of the model's step: one naming a tool the
+// request did not offer gets an error output and runs nothing.
+func (t *turn) runOffered(ctx context.Context, c Item) callOutcome {
+	if msg, refused := t.offered.refuse(c.Name); refused {
+		t.e.log.Warn("the model called a tool it was not offered", zap.String("tool", cut(c.Name, 100)))
+		return callOutcome{output: msg}
+	}
+	return t.run(ctx, c)
 }
 
 // run runs one call; it never fails the turn.

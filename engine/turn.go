@@ -44,6 +44,7 @@ type turn struct {
 	entry        CatalogEntry    // the model's catalog entry (zero when none)
 	prefix       []Item          // the request's first items, made once per turn
 	code         codeCells       // code mode's cells (codemode.go)
+	offered      offeredTools    // the tools the last request declared (offered.go)
 	// compactions counts the turn's compactions (maxCompactions).
 	compactions int
 	// credAt is when the credential was read as the turn began; the
@@ -174,11 +175,15 @@ func (e *Engine) Chat(ctx context.Context, req ChatRequest) (TurnResult, error) 
 		return res, nil
 	}
 	err = e.explainModel(ctx, cred, err)
-	if refused := (*ModelNotServedError)(nil); errors.As(err, &refused) {
+	refused := (*ModelNotServedError)(nil)
+	if errors.As(err, &refused) {
 		// A model the service refused is not what the session goes on with.
 		s.choose(keptModel, keptEffort)
 	}
 	t.finish(repair(history, "not run: the turn failed"), res, err)
+	if refused != nil {
+		t.keepChoice(keptModel, keptEffort) // nor after a restart
+	}
 	if err != nil {
 		t.noteDangling(history, req.Message)
 		e.log.Warn("turn failed", zap.String("session", s.ID), zap.String("turn", t.id), zap.Error(err))

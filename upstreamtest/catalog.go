@@ -28,6 +28,10 @@ type CatalogModel struct {
 	ContextWindow int
 	// Template is model_messages.instructions_template ("" : none).
 	Template string
+	// Classic leaves out shell_type, apply_patch_tool_type and web search:
+	// an entry that names no tools of the official client, so deckhand
+	// offers its own (read, write, edit, bash ...). Not Lite.
+	Classic bool
 }
 
 // ref is a reference entry: Lite unless it is gpt-5.5, as in 0.171.0.
@@ -163,6 +167,11 @@ func (s *Server) handleCodexModels(w http.ResponseWriter, r *http.Request) {
 		}
 		if m.Lite {
 			entry["tool_mode"] = "code_mode_only"
+		}
+		if m.Classic {
+			delete(entry, "shell_type")
+			delete(entry, "apply_patch_tool_type")
+			delete(entry, "web_search_tool_type")
 		}
 		if m.ContextWindow > 0 {
 			entry["context_window"] = m.ContextWindow

@@ -30,5 +30,5 @@ func serveACP(ctx context.Context, o *options, log *zap.Logger, args []string, s
 	eng := newEngine(o, log, false) // the face opens the browser, to know when it cannot
 	defer eng.Close()
 	log.Info("deckhand serving ACP on stdio", zap.String("version", version), zap.String("home", o.home))
-	return acp.New(acp.Config{Engine: eng, Version: version, OpenBrowser: func(url string) (<-chan error, error) { return startBrowser(url, stderr) }, NoBrowser: o.noBrowser, Log: log}).Run(ctx, stdin, stdout)
+	return acp.New(acp.Config{Engine: eng, Version: version, OpenBrowser: startBrowser, NoBrowser: o.noBrowser, Log: log}).Run(ctx, stdin, stdout)
 }

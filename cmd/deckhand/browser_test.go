@@ -1,12 +1,12 @@
 package main
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fakeOpener puts an xdg-open running script first on PATH.
@@ -26,19 +26,41 @@ func fakeOpener(t *testing.T, script string) string {
 // An opener that stays in the foreground does not hold OpenBrowser: it
 // returns while the opener runs, and exited reports the end later.
 func TestOpenBrowserDoesNotWait(t *testing.T) {
-	dir := fakeOpener(t, `echo "$1" > "$(dirname "$0")/opened"; echo noise; while [ ! -e "$(dirname "$0")/release" ]; do sleep 0.05; done`)
-	exited, err := startBrowser("http://localhost:1/auth?x=1", io.Discard)
-	if err != nil {
-		t.Fatal(err)
+	dir := fakeOpener(t, `echo "$1" > "$(dirname "$0")/opened"; while [ ! -e "$(dirname "$0")/release" ]; do sleep 0.05; done`)
+	release := func() {
+		if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type started struct {
+		exited <-chan error
+		err    error
+	}
+	returned := make(chan started, 1)
+	go func() {
+		exited, err := startBrowser("http://localhost:1/auth?x=1")
+		returned <- started{exited, err}
+	}()
+	var exited <-chan error
+	select {
+	case s := <-returned:
+		if s.err != nil {
+			t.Fatal(s.err)
+		}
+		exited = s.exited
+	case <-time.After(30 * time.Second):
+		// Not a timing target: the opener only ends when released, so a
+		// startBrowser that waits for it would never return at all.
+		release()
+		<-returned
+		t.Fatal("startBrowser waited for the opener to end")
 	}
 	select {
 	case err := <-exited:
 		t.Fatalf("the opener ended before it was released: %v", err)
 	default:
 	}
-	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if err := <-exited; err != nil {
 		t.Errorf("exited = %v, want nil", err)
 	}
@@ -50,7 +72,7 @@ func TestOpenBrowserDoesNotWait(t *testing.T) {
 
 func TestOpenBrowserFailure(t *testing.T) {
 	fakeOpener(t, "echo 'xdg-open: no method available for opening' >&2\nexit 3\n")
-	exited, err := startBrowser("http://localhost:1/", io.Discard)
+	exited, err := startBrowser("http://localhost:1/")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,9 +34,8 @@ type options struct {
 	liveWebSearch                            bool
 	noDelegate                               bool // refresh in this process (the helper itself)
 	allSessions                              bool
-	noBrowser                                bool      // NO_BROWSER: no browser can be opened here
-	browserOut                               io.Writer // where a browser opener's output goes
-	userHome, dataHome                       string    // $HOME and $XDG_DATA_HOME, for the tools' guards
+	noBrowser                                bool   // NO_BROWSER: no browser can be opened here
+	userHome, dataHome                       string // $HOME and $XDG_DATA_HOME, for the tools' guards
 	resume                                   resumeFlag
 	maxSteps                                 int
 	portErr                                  error

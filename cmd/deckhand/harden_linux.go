@@ -14,9 +14,10 @@ import (
 // belong to root and it cannot be ptrace-attached by the user. Children are
 // not affected: execve makes them dumpable again.
 //
-// The flag is set by package nodump before any other package initialises
-// (see there why so early); this checks that it holds, and sets it here if
-// the early call failed or did not take.
+// The flag is set by package nodump before the Go runtime (with cgo) or
+// before any other package initialises (without; see there why so early);
+// this checks that it holds, and sets it here if the early call failed or
+// did not take.
 func harden() error {
 	if nodump.Errno() == 0 {
 		if d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0); err == nil && d == 0 {

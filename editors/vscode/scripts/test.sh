@@ -1,5 +1,6 @@
 #!/bin/bash
 # Runs every test of the VS Code extension and ends with "N passed, N failed":
+#   lint     ESLint over the sources, tests and scripts (eslint.config.mjs)
 #   layer 1  node:test with a stubbed vscode module, against the real deckhand
 #   layer 2  the linux-x64 package (bundled extension + deckhand binary) with vsce
 #   layer 3  that package in a real workbench (code-server + Chromium +
@@ -40,6 +41,13 @@ if [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.packa
   npm ci --ignore-scripts --no-audit --no-fund >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 fi
 npx tsc -p . && npx tsc -p tsconfig.webview.json && node scripts/bundle.mjs || { echo "0 passed, 1 failed"; exit 1; }
+
+echo "== lint: eslint (eslint.config.mjs)"
+if npx eslint --max-warnings 0 . >"$LOGS/lint.log" 2>&1; then
+  echo "ok - eslint"; passed=$((passed + 1))
+else
+  cat "$LOGS/lint.log"; echo "not ok - eslint"; failed=$((failed + 1))
+fi
 
 echo "== layer 1: node:test (stubbed vscode, real deckhand)"
 node --test --require ./out/test/support/vscode-stub-register.js out/test/*.test.js 2>&1 | tee "$LOGS/unit.log" | grep -E '^(not )?ok |^# (pass|fail)'

@@ -6,13 +6,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { Attachment, ChatEvent, ChatResult, Connection, LoadedSession, PermissionAnswer, PermissionRequest } from "./deckhand";
-import { applyUnified, errorView, toolSummary } from "./format";
+import { ApprovalPolicy, Attachment, ChatEvent, ChatResult, Connection, LoadedSession, LoadedTool, LoadedTurn, PermissionAnswer, PermissionRequest } from "./deckhand";
+import { DiagnosticsParams, introduced, WireDiagnostic } from "./diagnostics";
+import { applyUnified, errorView, localTime, toolSummary } from "./format";
 import { Host } from "./host";
-import { login } from "./login";
+import { flowAction, login } from "./login";
 import { Review } from "./review";
 import { CancellationToken, CancellationTokenSource, ErrorCode, RpcError } from "./rpc";
-import { Chip, InputState, Item, ItemAction, ModelChoice, ToWebview } from "./view";
+import { Chip, FlowAction, InputState, Item, ItemAction, ModelChoice, nearlyUsedPercent, ToWebview } from "./view";
 
 interface Turn {
   source: CancellationTokenSource;
@@ -31,7 +32,8 @@ interface Pending {
   resolve(a: PermissionAnswer): void;
 }
 
-const keys = { session: "deckhand.sessionId", model: "deckhand.model", effort: "deckhand.effort" };
+const keys = { session: "deckhand.sessionId", model: "deckhand.model", effort: "deckhand.effort", policy: "deckhand.approvalPolicy" };
+const policies = ["untrusted", "on-request", "never"] as const;
 
 export class Chat {
   /** The session follow-up messages go to. */
@@ -41,6 +43,10 @@ export class Chat {
   models: ModelChoice[] = [];
   private turn?: Turn;
   private nextId = 1;
+  /** The conversation's size against the model's window, from the last chat result (§15.6). */
+  private context?: { tokens: number; window: number };
+  /** Plan windows already warned of, by name and reset time: warned once each. */
+  private readonly warned = new Set<string>();
   private readonly views = new Set<(m: ToWebview) => void>();
   private readonly pending = new Map<string, Pending>();
   /** Before-contents of finished turns, for "open the change as a diff". */
@@ -49,8 +55,13 @@ export class Chat {
   private last?: { text: string; chips: Chip[]; itemId?: string; failedTurn?: string };
   private readonly appends = new Map<string, string>();
   private appendTimer?: ReturnType<typeof setTimeout>;
-  /** How long streamed text is gathered before it goes to the views. */
-  static appendMs = 16;
+  /**
+   * How long streamed text is gathered before it goes to the views. Each
+   * message crosses the workbench's main thread (under code-server the
+   * webview's too) and costs the view a render; 20 a second reads as smooth
+   * and leaves that thread time for the user's clicks.
+   */
+  static appendMs = 50;
   private readonly runningEmitter = new vscode.EventEmitter<boolean>();
   readonly onDidChangeRunning = this.runningEmitter.event;
   /** Called when the panel should come forward (a question for the user). */
@@ -62,7 +73,43 @@ export class Chat {
     private readonly host: Host,
     private readonly state: vscode.Memento,
     private readonly review: Review,
-  ) {}
+  ) {
+    // The panel offers the actions of a login flow while it waits for the user.
+    host.onDidChangeLoginFlow(() => this.pushInput());
+    host.onDidChangeLimits(() => this.pushInput());
+    host.onDidChangeTimeZone(() => this.pushInput());
+    host.onDiagnostics = (p, answer) => this.onDiagnostics(p, answer);
+  }
+
+  /** The last "before" answer of the running turn's step, by path. */
+  private diagBefore = new Map<string, WireDiagnostic[]>();
+
+  /**
+   * After a step changed files, what deckhand tells the model of the
+   * problems the change introduced, said in the transcript too (the tool's
+   * card was drawn before deckhand added them to its output).
+   */
+  private onDiagnostics(p: DiagnosticsParams, answer: WireDiagnostic[]): void {
+    const turn = this.turn;
+    if (!turn || (turn.sessionId && p?.sessionId !== turn.sessionId)) return;
+    const paths = Array.isArray(p?.paths) ? p.paths : [];
+    if (p.when === "before") {
+      for (const x of paths) this.diagBefore.set(x, answer.filter((d) => d.path === x));
+      return;
+    }
+    const before = paths.flatMap((x) => this.diagBefore.get(x) ?? []);
+    for (const x of paths) this.diagBefore.delete(x);
+    const fresh = introduced(before, answer);
+    if (!fresh.length) return;
+    const shown = fresh.slice(0, 5).map((d) => `${d.path}:${d.range.startLine}: ${d.severity}: ${d.message}${d.source ? ` (${d.source})` : ""}`);
+    if (fresh.length > shown.length) shown.push(`(${fresh.length - shown.length} more)`);
+    this.add({
+      kind: "notice",
+      id: this.id(),
+      warning: true,
+      text: `The language servers report ${fresh.length === 1 ? "a problem" : `${fresh.length} problems`} this change introduced; deckhand told the model:\n${shown.join("\n")}`,
+    });
+  }
 
   get running(): boolean {
     return this.turn !== undefined;
@@ -74,6 +121,18 @@ export class Chat {
 
   get effort(): string | undefined {
     return this.state.get<string>(keys.effort) || undefined;
+  }
+
+  /** The approval policy chosen for this workspace; deckhand's default (on-request) when none. */
+  get approvalPolicy(): ApprovalPolicy | undefined {
+    const p = this.state.get<string>(keys.policy);
+    return policies.includes(p as ApprovalPolicy) ? (p as ApprovalPolicy) : undefined;
+  }
+
+  async setApprovalPolicy(p: string): Promise<void> {
+    if (!policies.includes(p as ApprovalPolicy)) return;
+    await this.state.update(keys.policy, p === "on-request" ? undefined : p);
+    this.pushInput();
   }
 
   /** Subscribes a view; it gets the whole transcript at once, then changes. */
@@ -88,7 +147,27 @@ export class Chat {
   input(): InputState {
     const loggedIn = !!this.host.authStatus && this.host.authStatus.type !== "none";
     const loginNeeded = this.host.authStatus?.type === "none";
-    return { running: this.running, models: this.models, model: this.currentModel(), effort: this.effort, chips: this.chips, loggedIn, loginNeeded };
+    const f = this.host.loginFlow;
+    const loginFlow = f ? { method: f.method, code: f.code, url: f.url } : undefined;
+    const limits = loggedIn
+      ? (this.host.limits?.windows ?? [])
+          .filter((w) => typeof w?.name === "string" && typeof w.usedPercent === "number")
+          .map((w) => ({ name: w.name, usedPercent: w.usedPercent, resets: w.resetsAt ? localTime(w.resetsAt, this.host.timeZone, "dateTime") || undefined : undefined }))
+      : undefined;
+    return {
+      running: this.running,
+      models: this.models,
+      model: this.currentModel(),
+      effort: this.effort,
+      chips: this.chips,
+      loggedIn,
+      loginNeeded,
+      loginFlow,
+      authWarning: this.host.authStatus?.warning,
+      context: this.context,
+      limits: limits?.length ? limits : undefined,
+      policy: this.host.sandbox ? { value: this.approvalPolicy ?? "on-request", sandbox: this.host.sandbox.kind, reason: this.host.sandbox.reason } : undefined,
+    };
   }
 
   /** Runs one turn; resolves with its result, or undefined when it did not complete. */
@@ -97,6 +176,7 @@ export class Chat {
       vscode.window.showWarningMessage("deckhand is still answering: press Stop first, or wait. Your message stays in the input.");
       return undefined;
     }
+    this.warnNearlyUsed();
     const userItem: Item = { kind: "user", id: this.id(), text, chips: chips.map((c) => c.label) };
     const last = (this.last = { text, chips, itemId: userItem.id, failedTurn: undefined as string | undefined });
     this.add(userItem);
@@ -109,7 +189,9 @@ export class Chat {
       conn = await this.host.connection();
       const { message, attachments } = this.compose(conn, text, chips);
       off = conn.onChat((e) => this.onEvent(turn, e));
-      const result = await conn.chat(message, { sessionId: turn.sessionId, model: this.currentModel(), reasoningEffort: this.effort, attachments, retryOf }, source.token);
+      // A 1.1 deckhand has no policies: it is not sent one.
+      const approvalPolicy = conn.initialized.capabilities?.sandbox ? this.approvalPolicy : undefined;
+      const result = await conn.chat(message, { sessionId: turn.sessionId, model: this.currentModel(), reasoningEffort: this.effort, attachments, retryOf, approvalPolicy }, source.token);
       this.adopt(result.sessionId);
       this.finish(conn, turn, result);
       return result;
@@ -125,6 +207,29 @@ export class Chat {
       this.withdrawAll();
       this.setTurn(undefined);
       source.dispose();
+    }
+  }
+
+  /**
+   * Before a turn: a plan window at 90% or more is said in the transcript,
+   * once per window until it resets, so a turn that stops at the limit
+   * does not come as a surprise.
+   */
+  private warnNearlyUsed(): void {
+    if (!this.host.authStatus || this.host.authStatus.type === "none") return;
+    for (const w of this.host.limits?.windows ?? []) {
+      if (typeof w?.usedPercent !== "number" || w.usedPercent < nearlyUsedPercent) continue;
+      const key = `${w.name} ${w.resetsAt ?? ""}`;
+      if (this.warned.has(key)) continue;
+      this.warned.add(key);
+      const at = w.resetsAt ? localTime(w.resetsAt, this.host.timeZone, "dateTime") : "";
+      const used = w.usedPercent >= 100 ? "used up" : `${Math.floor(w.usedPercent)}% used`;
+      this.add({
+        kind: "notice",
+        id: this.id(),
+        warning: true,
+        text: `Your plan's ${w.name} window is ${used}${at ? ` (it resets ${at})` : ""}: this turn may stop at the limit.`,
+      });
     }
   }
 
@@ -149,6 +254,7 @@ export class Chat {
     this.items = [];
     this.chips = [];
     this.befores.clear();
+    this.context = undefined;
     await this.state.update(keys.session, undefined);
     this.broadcast({ type: "reset", items: this.items, input: this.input() });
   }
@@ -158,9 +264,12 @@ export class Chat {
     if (this.turn) throw new Error("deckhand is still answering: stop the turn before opening another conversation.");
     const conn = await this.host.connection();
     const s = await conn.loadSession(sessionId);
-    this.items = this.render(s);
+    this.items = this.render(s, conn.has("undo"));
     this.sessionId = s.sessionId;
     this.befores.clear();
+    // The gauge at once: the last turn's usage as its result had it.
+    this.context = undefined;
+    for (const t of s.turns ?? []) this.context = contextOf(t.usage) ?? this.context;
     await this.state.update(keys.session, s.sessionId);
     this.broadcast({ type: "reset", items: this.items, input: this.input() });
   }
@@ -346,6 +455,16 @@ export class Chat {
     }
   }
 
+  /** A button of the login flow the panel shows. */
+  flowAction(action: FlowAction): Promise<void> {
+    return flowAction(this.host, action);
+  }
+
+  /** The user's time zone, reported by the chat view. */
+  setTimeZone(tz: string | undefined): void {
+    this.host.setTimeZone(tz);
+  }
+
   /** An error card's button. */
   async act(itemId: string, action: ItemAction["action"]): Promise<void> {
     const item = this.items.find((i) => i.id === itemId);
@@ -421,15 +540,7 @@ export class Chat {
           }
         }
         if (e.name === "bash" || e.name === "exec_command") turn.ranBash = true;
-        const detail =
-          e.name === "bash" && typeof args.command === "string"
-            ? args.command
-            : e.name === "exec_command" && typeof args.cmd === "string"
-              ? args.cmd
-              : e.name === "apply_patch" && typeof args.input === "string"
-                ? args.input
-                : JSON.stringify(args, null, 2);
-        this.add({ kind: "tool", id: this.id(), callId: e.callId, name: e.name, summary: toolSummary(e.name, args), detail, status: "running" });
+        this.add({ kind: "tool", id: this.id(), callId: e.callId, name: e.name, summary: toolSummary(e.name, args), detail: toolDetail(e.name, args), status: "running" });
         break;
       }
       case "toolResult": {
@@ -444,6 +555,7 @@ export class Chat {
           // A command that ran but exited non-zero failed, though the tool worked.
           card.status = e.ok && !e.exitCode ? "ok" : "failed";
           card.exitCode = e.exitCode;
+          if (typeof e.sandboxed === "boolean") card.sandboxed = e.sandboxed;
           // The streamed output is whole; the result's copy (the model's) may be cut.
           if (!(card.streamed && (card.output ?? "").length > (e.output ?? "").length)) card.output = e.output;
           card.error = e.error;
@@ -462,6 +574,15 @@ export class Chat {
         }
         break;
       }
+      case "usage": {
+        // Mid-turn (chat/usage): the gauge moves as the turn fills the context.
+        const next = contextOf(e.usage);
+        if (next) {
+          this.context = next;
+          this.pushInput();
+        }
+        break;
+      }
       case "compacted":
         this.add({ kind: "notice", id: this.id(), text: `The conversation was compacted to fit the model's context (${e.beforeTokens.toLocaleString()} → ${e.afterTokens.toLocaleString()} tokens).` });
         break;
@@ -471,29 +592,52 @@ export class Chat {
   private finish(conn: Connection, turn: Turn, r: ChatResult): void {
     const changed = [...turn.changed];
     this.befores.set(r.turnId, turn.before);
-    const words = r.stopReason === "cancelled" ? "Stopped" : r.stopReason === "max_steps" ? "Stopped at the step limit" : "Done";
-    const tokens = r.usage.inputTokens + r.usage.outputTokens;
-    let summary = `${words} · ${r.steps} step${r.steps === 1 ? "" : "s"}`;
-    if (tokens > 0) summary += ` · ${tokens.toLocaleString("en-US")} tokens`;
-    if (turn.ranBash && changed.length) summary += " · what bash changed is not listed";
+    this.context = contextOf(r.usage) ?? this.context;
+    const summary = endSummary(r.stopReason, r.steps, r.usage, turn.ranBash && changed.length > 0);
     this.add({ kind: "end", id: this.id(), turnId: r.turnId, stopReason: r.stopReason, summary, changed, canUndo: changed.length > 0 && conn.has("undo") });
   }
 
   private fail(err: unknown): void {
     const e = err as RpcError;
-    const view = errorView(e?.code, e?.message ?? String(err), e?.data);
+    const view = errorView(e?.code, e?.message ?? String(err), e?.data, new Date(), this.host.timeZone);
     this.add({ kind: "error", id: this.id(), text: view.text, actions: view.actions });
     this.reveal();
   }
 
-  private render(s: LoadedSession): Item[] {
+  /**
+   * A stored session as the panel showed it live: the message's
+   * attachments, each call's permission decision (and the reason for a
+   * denial) just before it, its exit code and whether it ran sandboxed, the
+   * files the turn changed and its Undo while it can be undone.
+   */
+  private render(s: LoadedSession, canUndo: boolean): Item[] {
     const items: Item[] = [];
     for (const t of s.turns ?? []) {
-      items.push({ kind: "user", id: this.id(), text: t.message });
-      type Tool = NonNullable<typeof t.tools>[number];
-      const toolItem = (tool: Tool): Item => {
-        const detail = tool.name === "bash" && typeof tool.arguments?.command === "string" ? (tool.arguments.command as string) : JSON.stringify(tool.arguments ?? {}, null, 2);
-        return { kind: "tool", id: this.id(), callId: tool.callId, name: tool.name, summary: toolSummary(tool.name, tool.arguments), detail, status: tool.ok ? "ok" : "failed", output: tool.output };
+      const chips = (t.attachments ?? []).map(attachmentLabel).filter((l) => l);
+      items.push({ kind: "user", id: this.id(), text: t.message, chips: chips.length ? chips : [] });
+      let ranBash = false;
+      const toolItems = (tool: LoadedTool): Item[] => {
+        const args = tool.arguments ?? {};
+        if (tool.name === "bash" || tool.name === "exec_command") ranBash = true;
+        const out: Item[] = [];
+        // Live, a question the user answered stays as one line before its call.
+        if (tool.permission?.by === "user") out.push(this.decidedPermission(tool));
+        const card: Extract<Item, { kind: "tool" }> = {
+          kind: "tool",
+          id: this.id(),
+          callId: tool.callId,
+          name: tool.name,
+          summary: toolSummary(tool.name, args),
+          detail: toolDetail(tool.name, args),
+          status: tool.ok && !tool.exitCode ? "ok" : "failed",
+          output: tool.output,
+        };
+        if (tool.error) card.error = tool.error;
+        if (typeof tool.exitCode === "number") card.exitCode = tool.exitCode;
+        if (typeof tool.sandboxed === "boolean") card.sandboxed = tool.sandboxed;
+        if (tool.changedPaths) card.changed = tool.changedPaths.map((p) => this.rel(p));
+        out.push(card);
+        return out;
       };
       if (t.steps?.length) {
         // As it happened: reasoning, text and tools in their order.
@@ -501,17 +645,50 @@ export class Chat {
         for (const st of t.steps) {
           if (st.kind === "reasoning") items.push({ kind: "thinking", id: this.id(), text: st.text ?? "" });
           else if (st.kind === "text") items.push({ kind: "text", id: this.id(), text: st.text ?? "" });
-          else if (st.kind === "tool" && st.callId && tools.has(st.callId)) items.push(toolItem(tools.get(st.callId)!));
+          else if (st.kind === "tool" && st.callId && tools.has(st.callId)) items.push(...toolItems(tools.get(st.callId)!));
         }
       } else {
-        for (const tool of t.tools ?? []) items.push(toolItem(tool));
+        for (const tool of t.tools ?? []) items.push(...toolItems(tool));
         if (t.text) items.push({ kind: "text", id: this.id(), text: t.text });
       }
       if (t.error) items.push({ kind: "error", id: this.id(), text: t.error, actions: [] });
-      const words = t.stopReason === "cancelled" ? "Stopped" : t.stopReason === "max_steps" ? "Stopped at the step limit" : "Done";
-      items.push({ kind: "end", id: this.id(), turnId: t.turnId, stopReason: t.stopReason ?? "end_turn", summary: words, changed: [], canUndo: false });
+      const changed = (t.changedPaths ?? []).map((p) => this.rel(p));
+      const stop = t.stopReason ?? "end_turn";
+      const end: Extract<Item, { kind: "end" }> = {
+        kind: "end",
+        id: this.id(),
+        turnId: t.turnId,
+        stopReason: stop,
+        summary: endSummary(stop, undefined, t.usage, ranBash && changed.length > 0),
+        changed,
+        canUndo: canUndo && !!t.undoable && !t.undone && changed.length > 0,
+      };
+      if (t.undone) end.undone = "Undone.";
+      items.push(end);
     }
     return items;
+  }
+
+  /** The one-line card of a permission the user answered, as it stays after the answer. */
+  private decidedPermission(tool: LoadedTool): Item {
+    const args = tool.arguments ?? {};
+    const item: Extract<Item, { kind: "permission" }> = {
+      kind: "permission",
+      id: this.id(),
+      callId: tool.callId,
+      tool: tool.name,
+      description: "",
+      state: tool.permission!.decision,
+    };
+    if (tool.permission?.decision === "deny" && tool.permission.reason) item.reason = tool.permission.reason;
+    if (tool.name === "apply_patch" && typeof args.input === "string") {
+      item.files = [...args.input.matchAll(/^\*\*\* (Add|Update|Delete) File: (.+)$/gm)].map((m) => ({ path: m[2].trim(), action: m[1].toLowerCase(), diff: "" }));
+    } else if (tool.name === "bash" || tool.name === "exec_command") {
+      item.command = toolDetail(tool.name, args);
+    } else if (typeof args.path === "string") {
+      item.path = args.path;
+    }
+    return item;
   }
 
   private adopt(sessionId: string): void {
@@ -609,6 +786,40 @@ export class Chat {
     }
     return p;
   }
+}
+
+/** What a tool card shows when expanded: the whole command or patch, else the arguments. */
+function toolDetail(name: string, args: Record<string, unknown>): string {
+  if (name === "bash" && typeof args.command === "string") return args.command;
+  if (name === "exec_command" && typeof args.cmd === "string") return args.cmd;
+  if (name === "apply_patch" && typeof args.input === "string") return args.input;
+  return JSON.stringify(args, null, 2);
+}
+
+/** A turn's end line: how it stopped, its steps (known live), its tokens. */
+function endSummary(stopReason: string, steps: number | undefined, usage: ChatResult["usage"] | undefined, bashChanged: boolean): string {
+  const words = stopReason === "cancelled" ? "Stopped" : stopReason === "max_steps" ? "Stopped at the step limit" : stopReason === "error" ? "Failed" : "Done";
+  let summary = words;
+  if (typeof steps === "number") summary += ` · ${steps} step${steps === 1 ? "" : "s"}`;
+  const tokens = (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
+  if (tokens > 0) summary += ` · ${tokens.toLocaleString("en-US")} tokens`;
+  if (bashChanged) summary += " · what bash changed is not listed";
+  return summary;
+}
+
+/** The context gauge's numbers from a usage, when it has them (§15.6). */
+function contextOf(u: ChatResult["usage"] | undefined): { tokens: number; window: number } | undefined {
+  if (typeof u?.contextTokens === "number" && typeof u.contextWindow === "number" && u.contextWindow > 0) return { tokens: u.contextTokens, window: u.contextWindow };
+  return undefined;
+}
+
+/** A reopened message's attachment as its chip was labelled when it was sent. */
+function attachmentLabel(a: NonNullable<LoadedTurn["attachments"]>[number]): string {
+  if (a.type === "text") return a.title;
+  if (a.type === "image") return a.path ? path.basename(a.path) : "image";
+  const base = path.basename(a.path);
+  if (!a.range) return base;
+  return `${base}:${a.range.startLine === a.range.endLine ? a.range.startLine : `${a.range.startLine}-${a.range.endLine}`}`;
 }
 
 function readOrUndefined(p: string): string | undefined {

@@ -2,196 +2,64 @@
 // protocol's request and notification shapes, and the bookkeeping of login
 // flows. No VS Code import, so the tests use it directly.
 
+import type * as protocol from "./protocol.gen";
 import { CancellationToken, RpcClient, SpawnConfig } from "./rpc";
 
-export interface LoginMethod {
-  id: "browser" | "headless" | "apiKey" | string;
-  label: string;
-}
-
-export interface AuthStatus {
-  provider: string;
-  type: "none" | "api" | "oauth";
-  source?: "stored" | "env";
-  accountId?: string;
-  expiresAt?: string;
-}
-
+// The protocol's types are generated from its schema
+// (protocol/schema/deckhand.schema.json); these are the names the extension
+// knows them by.
+export type AuthStatus = protocol.AuthStatus;
+export type LoginMethod = protocol.Method;
 /** What a 1.1 server says it serves, in initialize's result. */
-export interface Capabilities {
-  sessions?: boolean;
-  attachments?: boolean;
-  preview?: boolean;
-  undo?: boolean;
-  compaction?: boolean;
-  /** 1.2: account/limits and limits. */
-  limits?: boolean;
-}
-
-/** 1.2: one usage window of the plan, named by its length ("5h", "weekly"). */
-export interface LimitWindow {
-  name: string;
-  windowMinutes?: number;
-  usedPercent: number;
-  resetsAt?: string;
-}
-
+export type Capabilities = protocol.ServerCapabilities;
+/** 1.2: one MCP server, as mcp/list and mcp/status say. */
+export type McpServer = protocol.MCPServerStatus;
+/** 1.2 §17: when the user is asked before a command runs. */
+export type ApprovalPolicy = protocol.ApprovalPolicy;
+export type LimitWindow = protocol.LimitWindow;
 /** 1.2: what account/limits and limits carry. */
-export interface Limits {
-  planType?: string;
-  windows: LimitWindow[];
-}
-
-/** 1.2: one file of an apply_patch review. */
-export interface PreviewFile {
-  path: string;
-  action: "add" | "update" | "delete" | "move";
-  movePath?: string;
-  diff: string;
-}
-
-export interface InitializeResult {
-  serverInfo: { name: string; version: string };
-  protocolVersion: number;
-  auth: AuthStatus;
-  workspaceRoot?: string;
-  capabilities?: Capabilities;
-  instructions?: string[];
-}
-
-export interface ModelInfo {
-  id: string;
-  label?: string;
-  default?: boolean;
-  reasoningEfforts?: string[];
-}
-
-export interface ModelsResult {
-  models: ModelInfo[];
-  default?: string;
-  source?: "live" | "builtin";
-}
-
-export type Attachment =
-  | { type: "file"; path: string; range?: { startLine: number; endLine: number } }
-  | { type: "selection"; path: string; range: { startLine: number; endLine: number }; text: string }
-  | { type: "text"; title: string; text: string };
-
-export interface SessionInfo {
-  sessionId: string;
-  title: string;
-  workspaceRoot: string;
-  model?: string;
-  createdAt: string;
-  updatedAt: string;
-  turns: number;
-  broken?: boolean;
-  error?: string;
-}
-
-export interface LoadedTurn {
-  turnId: string;
-  message: string;
-  text: string;
-  tools?: { callId: string; name: string; arguments: Record<string, unknown>; ok: boolean; output: string }[];
-  /** What the turn did, in order (a deckhand that has them). */
-  steps?: { kind: "reasoning" | "text" | "tool"; text?: string; callId?: string }[];
-  stopReason?: string;
-  error?: string;
-}
-
-export interface LoadedSession {
-  sessionId: string;
-  title: string;
-  workspaceRoot: string;
-  model?: string;
-  turns: LoadedTurn[];
-}
-
-export interface UndoResult {
-  turnId: string;
-  restored: string[];
-  skipped: { path: string; reason: string }[];
-  /** Said when the turn also ran bash, whose changes are not undone. */
-  message?: string;
-}
-
-export interface ChatOptions {
-  sessionId?: string;
-  model?: string;
-  reasoningEffort?: string;
-  attachments?: Attachment[];
-  /** The failed turn this message replaces (extension: deckhand drops it). */
-  retryOf?: string;
-}
-
-export interface ConnectResult {
-  provider: string;
-  methods: LoginMethod[];
-  status: AuthStatus;
-}
-
-export interface OAuthStart {
-  flowId: string;
-  method: "browser" | "headless";
-  url?: string;
-  userCode?: string;
-  verificationUrl?: string;
-  intervalSeconds?: number;
-  expiresAt: string;
-}
-
-export interface AuthCompleted {
-  flowId: string;
-  method: string;
-  ok: boolean;
-  error?: { code: number; message: string };
-  status: AuthStatus;
-}
-
-export interface ChatResult {
-  sessionId: string;
-  turnId: string;
-  stopReason: "end_turn" | "cancelled" | "max_steps";
-  text: string;
-  steps: number;
-  usage: { inputTokens: number; outputTokens: number; contextTokens?: number; contextWindow?: number };
-}
-
-export interface PermissionRequest {
-  sessionId: string;
-  turnId: string;
-  callId: string;
-  tool: string;
-  arguments: Record<string, unknown>;
-  description: string;
-  /** 1.1: the proposed change (edit, write) or the command and its directory (bash). */
-  preview?: { path?: string; diff?: string; command?: string; cwd?: string; files?: PreviewFile[]; sandboxed?: boolean; justification?: string };
-}
-
-export type Decision = "allow" | "allowAlways" | "deny";
-
+export type Limits = protocol.AccountLimits;
+export type PreviewFile = protocol.PreviewFile;
+export type InitializeResult = protocol.InitializeResult;
+export type ModelInfo = protocol.Model;
+export type ModelsResult = protocol.ModelsResult;
+export type Attachment = protocol.Attachment;
+export type SessionInfo = protocol.SessionInfo;
+/** A call of a reopened turn, with what its chat/toolResult and its permission said (1.2). */
+export type LoadedTool = protocol.TranscriptTool;
+export type LoadedTurn = protocol.TranscriptTurn;
+export type LoadedSession = protocol.SessionsLoadResult;
+export type UndoResult = protocol.UndoResult;
+export type ConnectResult = protocol.ConnectResult;
+export type OAuthStart = protocol.StartOAuthResult;
+export type AuthCompleted = protocol.AuthCompletedParams;
+export type ChatResult = protocol.ChatResult;
+export type PermissionRequest = protocol.PermissionRequestParams;
+export type Decision = protocol.Decision;
 /** The answer to a permission request; a reason only goes with a deny. */
-export interface PermissionAnswer {
-  decision: Decision;
-  reason?: string;
-}
+export type PermissionAnswer = protocol.PermissionResult;
+
+/** chat's params besides the message; the effort is one the model's entry lists. */
+export type ChatOptions = Omit<protocol.ChatParams, "message" | "reasoningEffort"> & { reasoningEffort?: string };
 
 /** The chat notifications, each with the fields its method adds. */
 export type ChatEvent =
-  | { kind: "started"; sessionId: string; turnId: string }
-  | { kind: "delta" | "reasoning"; sessionId: string; turnId: string; text: string }
-  | { kind: "toolCall"; sessionId: string; turnId: string; callId: string; name: string; arguments: Record<string, unknown> }
-  | { kind: "toolResult"; sessionId: string; turnId: string; callId: string; name: string; ok: boolean; output: string; error?: string; changedPaths?: string[]; exitCode?: number }
-  | { kind: "compacted"; sessionId: string; turnId: string; beforeTokens: number; afterTokens: number }
-  | { kind: "toolOutput"; sessionId: string; turnId: string; callId: string; text: string };
+  | ({ kind: "started" } & protocol.ChatStartedParams)
+  | ({ kind: "delta" | "reasoning" } & protocol.ChatTextParams)
+  | ({ kind: "toolCall" } & protocol.ChatToolCallParams)
+  | ({ kind: "toolResult" } & protocol.ChatToolResultParams)
+  | ({ kind: "usage" } & protocol.ChatUsageParams)
+  | ({ kind: "compacted" } & protocol.ChatCompactedParams)
+  | ({ kind: "toolOutput" } & protocol.ChatToolOutputParams);
 
-const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted", "toolOutput"] as const;
+const chatKinds = ["started", "delta", "reasoning", "toolCall", "toolResult", "compacted", "toolOutput", "usage"] as const;
 
 export interface ConnectionOptions extends SpawnConfig {
   workspaceRoot?: string;
   clientVersion: string;
   onStderr?: (text: string) => void;
+  /** Answers diagnostics/request (1.2 §20); given, initialize declares capabilities.diagnostics. */
+  diagnostics?: (params: any, token: CancellationToken) => Promise<unknown>;
 }
 
 /** Connection is one initialized deckhand process. */
@@ -221,11 +89,16 @@ export class Connection {
       const a = await permissions(params, token);
       return a.decision === "deny" && a.reason ? { decision: "deny", reason: a.reason } : { decision: a.decision };
     });
+    const capabilities: Record<string, boolean> = { permissions: true };
+    if (opts.diagnostics) {
+      rpc.onRequest("diagnostics/request", (params, token) => opts.diagnostics!(params, token));
+      capabilities.diagnostics = true;
+    }
     try {
       conn.initialized = await rpc.request<InitializeResult>("initialize", {
         clientInfo: { name: "deckhand-vscode", version: opts.clientVersion },
         workspaceRoot: opts.workspaceRoot,
-        capabilities: { permissions: true },
+        capabilities,
       });
     } catch (err) {
       await rpc.close(1000);
@@ -279,6 +152,7 @@ export class Connection {
     if (opts.sessionId) params.sessionId = opts.sessionId;
     if (opts.model) params.model = opts.model;
     if (opts.reasoningEffort) params.reasoningEffort = opts.reasoningEffort;
+    if (opts.approvalPolicy) params.approvalPolicy = opts.approvalPolicy;
     if (opts.attachments?.length) params.attachments = opts.attachments;
     if (opts.retryOf) params.retryOf = opts.retryOf;
     return this.rpc.request("chat", params, token);
@@ -320,6 +194,16 @@ export class Connection {
       set.add(resolve);
       this.rpc.exited.then(() => reject(new Error("deckhand exited before the login finished: start the login again.")));
     });
+  }
+
+  /** The MCP servers of a session (or those a session would start), with their state and tools (1.2 §18). */
+  mcpList(sessionId?: string): Promise<{ servers: McpServer[] }> {
+    return this.rpc.request("mcp/list", sessionId ? { sessionId } : {});
+  }
+
+  /** Calls listener on every mcp/status (one server's new state or tools). */
+  onMcpStatus(listener: (s: McpServer & { sessionId: string }) => void): () => void {
+    return this.rpc.onNotification("mcp/status", (p: McpServer & { sessionId: string }) => listener(p));
   }
 
   /** The last known plan limits (1.2; windows is empty when none were reported). */

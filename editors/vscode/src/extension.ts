@@ -8,8 +8,9 @@ import { Chat } from "./chat";
 import { selectionChip } from "./context";
 import { say, statusText } from "./format";
 import { History, historyViewId } from "./history";
-import { Host } from "./host";
+import { extensionVersion, Host } from "./host";
 import { login } from "./login";
+import { showMcpServers } from "./mcp";
 import { ChatView, viewId } from "./panel";
 import { Review } from "./review";
 
@@ -23,12 +24,11 @@ export interface Api {
 }
 
 export function activate(context: vscode.ExtensionContext): Api {
-  let chat: Chat | undefined;
-  const h = new Host((req, token) => chat!.askPermission(req, token), context.extensionPath);
+  // The host asks the chat (made just below) when deckhand asks for permission.
+  const h: Host = new Host((req, token) => c.askPermission(req, token), context.extensionPath, extensionVersion(context));
   host = h;
   const review = new Review();
-  chat = new Chat(h, context.workspaceState, review);
-  const c = chat;
+  const c: Chat = new Chat(h, context.workspaceState, review);
   const view = new ChatView(context.extensionUri, c);
   const history = new History(h);
   c.reveal = () => {
@@ -66,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): Api {
       if (!running) history.refresh();
     }),
     h.onDidChangeAuth(() => c.refreshModels()),
+    // A login flow's code and buttons are in the chat: bring it forward.
+    h.onDidChangeLoginFlow((f) => f && view.show(false).catch(() => undefined)),
     vscode.commands.registerCommand("deckhand.focus", run(() => view.show(true))),
     vscode.commands.registerCommand("deckhand.login", run(async () => (await login(h)) && c.refreshModels())),
     vscode.commands.registerCommand(
@@ -111,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): Api {
       }),
     ),
     vscode.commands.registerCommand("deckhand.refreshHistory", () => history.refresh()),
+    vscode.commands.registerCommand("deckhand.mcpServers", run(() => showMcpServers(h, c.sessionId))),
     vscode.commands.registerCommand("deckhand.openSession", run(async (id: string) => (await c.load(id), view.show(false)))),
     vscode.commands.registerCommand(
       "deckhand.deleteSession",

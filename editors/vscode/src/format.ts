@@ -33,9 +33,29 @@ export function stopLine(r: ChatResult): string {
 
 /** The login state in words, for the status bar and the status command. */
 export function statusText(s: AuthStatus | undefined): string {
+  return statusWords(s) + (s?.warning ? ` (${s.warning.replace(/\.$/, "")})` : "");
+}
+
+/** The login state alone, without its warning (the status bar's short form). */
+export function statusWords(s: AuthStatus | undefined): string {
   if (!s || s.type === "none") return "not logged in";
   if (s.type === "api") return s.source === "env" ? "API key (OPENAI_API_KEY)" : "API key";
   return s.accountId ? `ChatGPT (${s.accountId})` : "ChatGPT";
+}
+
+/**
+ * A time from the wire (RFC 3339) in the user's zone: timeZone when the
+ * chat view reported one, else this process's. "" when it does not parse.
+ */
+export function localTime(at: string | number | Date, timeZone?: string, style: "time" | "dateTime" = "time"): string {
+  const d = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(d.getTime())) return "";
+  const opts: Intl.DateTimeFormatOptions = style === "time" ? { hour: "2-digit", minute: "2-digit" } : { dateStyle: "short", timeStyle: "short" };
+  try {
+    return d.toLocaleString([], { ...opts, timeZone });
+  } catch {
+    return d.toLocaleString([], opts);
+  }
 }
 
 /** "mm:ss" left until an RFC 3339 time, "expired" once past it. */
@@ -87,7 +107,7 @@ export function toolSummary(name: string, args: Record<string, unknown> | undefi
 }
 
 /** An error as the panel shows it: the user's words and the action that helps. */
-export function errorView(code: number | undefined, message: string, data: any, now: Date = new Date()): { text: string; actions: { label: string; action: "login" | "resend" | "chooseModel" | "openLog" }[] } {
+export function errorView(code: number | undefined, message: string, data: any, now: Date = new Date(), timeZone?: string): { text: string; actions: { label: string; action: "login" | "resend" | "chooseModel" | "openLog" }[] } {
   switch (code) {
     case -32000:
       return { text: "You are not logged in to OpenAI (or the login expired). Log in, and your message is sent again.", actions: [{ label: "Log in", action: "login" }] };
@@ -96,7 +116,7 @@ export function errorView(code: number | undefined, message: string, data: any, 
     case -32011: {
       let when = "";
       const at = data?.resetsAt ? Date.parse(data.resetsAt) : data?.retryAfterSeconds ? now.getTime() + Number(data.retryAfterSeconds) * 1000 : NaN;
-      if (!Number.isNaN(at)) when = ` Try again at ${new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`;
+      if (!Number.isNaN(at)) when = ` Try again at ${localTime(at, timeZone)}.`;
       return { text: `The usage limit of this login is reached.${when || " Try again later."}`, actions: [{ label: "Resend", action: "resend" }] };
     }
     case -32013: {

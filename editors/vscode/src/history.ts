@@ -3,6 +3,7 @@
 
 import * as vscode from "vscode";
 import { SessionInfo } from "./deckhand";
+import { localTime } from "./format";
 import { Host } from "./host";
 
 export const historyViewId = "deckhand.historyView";
@@ -13,7 +14,10 @@ export class History implements vscode.TreeDataProvider<SessionInfo> {
   /** Set when deckhand keeps no sessions, so the view can say so. */
   message?: string;
 
-  constructor(private readonly host: Host) {}
+  constructor(private readonly host: Host) {
+    // The dates are the user's: drawn again once the chat view says where the user is.
+    host.onDidChangeTimeZone(() => this.refresh());
+  }
 
   refresh(): void {
     this.changed.fire();
@@ -21,8 +25,7 @@ export class History implements vscode.TreeDataProvider<SessionInfo> {
 
   getTreeItem(s: SessionInfo): vscode.TreeItem {
     const item = new vscode.TreeItem(s.title || "(untitled)", vscode.TreeItemCollapsibleState.None);
-    const when = new Date(s.updatedAt);
-    item.description = `${Number.isNaN(when.getTime()) ? "" : when.toLocaleString([], { dateStyle: "short", timeStyle: "short" })} · ${s.turns} turn${s.turns === 1 ? "" : "s"}`;
+    item.description = `${localTime(s.updatedAt, this.host.timeZone, "dateTime")} · ${s.turns} turn${s.turns === 1 ? "" : "s"}`;
     item.tooltip = s.broken ? `This conversation cannot be read: ${s.error ?? "unknown error"}` : `${s.title}\n${s.model ?? ""}\n${s.sessionId}`;
     item.iconPath = new vscode.ThemeIcon(s.broken ? "warning" : "comment-discussion");
     item.contextValue = "session";

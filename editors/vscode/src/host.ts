@@ -8,10 +8,25 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { AuthStatus, Connection, Limits, PermissionAnswer, PermissionRequest } from "./deckhand";
-import { limitsText, statusText } from "./format";
+import { answerDiagnostics, DiagnosticsParams, WireDiagnostic } from "./diagnostics";
+import { limitsText, localTime, statusWords } from "./format";
 import { CancellationToken, ErrorCode, RpcError } from "./rpc";
 
-export const version = "0.2.0";
+/** The extension's version as its package.json says (sent as initialize's clientInfo). */
+export function extensionVersion(context: { extension?: { packageJSON?: { version?: unknown } } }): string {
+  const v = context.extension?.packageJSON?.version;
+  return typeof v === "string" && v ? v : "unknown";
+}
+
+/** A login flow that waits for the user: what the chat panel shows and offers. */
+export interface LoginFlow {
+  flowId: string;
+  method: "headless" | "browser";
+  /** headless: the code to enter at url. */
+  code?: string;
+  url: string;
+  expiresAt?: string;
+}
 
 export type PermissionPrompt = (req: PermissionRequest, token: CancellationToken) => Promise<PermissionAnswer>;
 
@@ -48,17 +63,38 @@ export class Host implements vscode.Disposable {
   private running = false;
   /** The plan's usage windows deckhand last reported (1.2). */
   limits?: Limits;
+  private readonly limitsEmitter = new vscode.EventEmitter<Limits | undefined>();
+  /** Fires when deckhand reports the plan's limits (the chat's meters). */
+  readonly onDidChangeLimits = this.limitsEmitter.event;
   private readonly authEmitter = new vscode.EventEmitter<AuthStatus | undefined>();
   /** Fires when the login state changes (pickers, status bar). */
   readonly onDidChangeAuth = this.authEmitter.event;
+  /** Told each diagnostics/request answered (the chat says what the model was told). */
+  onDiagnostics: (params: DiagnosticsParams, answer: WireDiagnostic[]) => void = () => undefined;
   /** The login flow waiting for the user, so deckhand.cancel can stop it. */
   activeFlowId?: string;
   /** The workspace root as deckhand resolved it (symbolic links followed). */
   serverRoot?: string;
+  /** The sandbox deckhand puts commands in (1.2 §17.2); undefined before 1.2. */
+  sandbox?: { kind: string; networkClosed?: boolean; reason?: string };
+  /** The login flow waiting for the user, as the chat panel offers its actions. */
+  loginFlow?: LoginFlow;
+  private readonly flowEmitter = new vscode.EventEmitter<LoginFlow | undefined>();
+  readonly onDidChangeLoginFlow = this.flowEmitter.event;
+  /**
+   * The user's time zone, as the chat view (which runs where the user is)
+   * reports it. The extension host can run elsewhere (code-server, a remote
+   * window) in another zone, often UTC.
+   */
+  timeZone?: string;
+  private readonly zoneEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeTimeZone = this.zoneEmitter.event;
 
   constructor(
     private readonly permissions: PermissionPrompt,
     private readonly extensionPath?: string,
+    /** The extension's version (extensionVersion). */
+    readonly version = "unknown",
   ) {
     this.log = vscode.window.createOutputChannel("deckhand");
     this.statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
@@ -100,8 +136,15 @@ export class Host implements vscode.Disposable {
           command: bin.command,
           cwd: folder ?? os.homedir(),
           workspaceRoot: folder,
-          clientVersion: version,
+          clientVersion: this.version,
           onStderr: (text) => this.log.append(text),
+          diagnostics: async (params, token) => {
+            const root = this.serverRoot ?? folder ?? os.homedir();
+            const answer = await answerDiagnostics(root, params, token);
+            this.log.appendLine(`diagnostics ${params?.when ?? ""} ${JSON.stringify(params?.paths ?? [])}: ${answer.diagnostics.length} problem(s)`);
+            this.onDiagnostics(params, answer.diagnostics);
+            return answer;
+          },
         },
         this.permissions,
       );
@@ -118,7 +161,8 @@ export class Host implements vscode.Disposable {
     conn.onLimits((l) => this.setLimits(l));
     const init = conn.initialized;
     this.serverRoot = init.workspaceRoot;
-    this.log.appendLine(`${init.serverInfo.name} ${init.serverInfo.version}, workspace ${init.workspaceRoot ?? folder ?? ""}, capabilities ${JSON.stringify(init.capabilities ?? {})}`);
+    this.sandbox = init.capabilities?.sandbox;
+    this.log.appendLine(`deckhand-vscode ${this.version} with ${init.serverInfo.name} ${init.serverInfo.version}, workspace ${init.workspaceRoot ?? folder ?? ""}, capabilities ${JSON.stringify(init.capabilities ?? {})}`);
     this.setStatus(init.auth);
     if (conn.has("limits")) {
       // The last known limits: deckhand keeps them across restarts.
@@ -141,6 +185,25 @@ export class Host implements vscode.Disposable {
     if (l && !Array.isArray(l.windows)) return;
     this.limits = l;
     this.render();
+    this.limitsEmitter.fire(l);
+  }
+
+  setLoginFlow(f: LoginFlow | undefined): void {
+    this.loginFlow = f;
+    this.flowEmitter.fire(f);
+  }
+
+  /** Takes the user's time zone (an IANA name); an unknown one is ignored. */
+  setTimeZone(tz: string | undefined): void {
+    if (!tz || tz === this.timeZone) return;
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    } catch {
+      return;
+    }
+    this.timeZone = tz;
+    this.render();
+    this.zoneEmitter.fire();
   }
 
   setModel(model: string | undefined): void {
@@ -157,17 +220,20 @@ export class Host implements vscode.Disposable {
     const s = this.status;
     const loggedIn = !!s && s.type !== "none";
     const icon = this.running ? "$(loading~spin)" : "$(hubot)";
-    const parts = [statusText(s)];
+    const parts = [statusWords(s)];
     if (loggedIn && this.model) parts.push(this.model);
     const limits = loggedIn ? limitsText(this.limits?.windows) : "";
     if (limits) parts.push(limits);
-    this.statusItem.text = `${icon} deckhand: ${parts.join(" · ")}`;
+    // A stored login that cannot be used: said where the login state is.
+    const warn = s?.warning ? "$(warning) " : "";
+    this.statusItem.text = `${icon} deckhand: ${warn}${parts.join(" · ")}`;
     this.statusItem.tooltip = this.running
       ? "deckhand is answering (click to open the chat)"
       : loggedIn
         ? "deckhand (click to open the chat)"
         : "deckhand is not logged in (click to open the chat and log in)";
-    if (limits) this.statusItem.tooltip += `\nPlan usage: ${limitsWithResets(this.limits?.windows ?? [])}`;
+    if (limits) this.statusItem.tooltip += `\nPlan usage: ${limitsWithResets(this.limits?.windows ?? [], this.timeZone)}`;
+    if (s?.warning) this.statusItem.tooltip += `\n${s.warning}`;
   }
 
   get authStatus(): AuthStatus | undefined {
@@ -181,6 +247,9 @@ export class Host implements vscode.Disposable {
     this.statusItem.dispose();
     this.log.dispose();
     this.authEmitter.dispose();
+    this.flowEmitter.dispose();
+    this.limitsEmitter.dispose();
+    this.zoneEmitter.dispose();
   }
 }
 
@@ -197,11 +266,11 @@ function startFailure(bin: { command: string; origin: string }, detail: string):
 }
 
 /** Each window with its use and when it resets, for the status bar's tooltip. */
-function limitsWithResets(windows: { name: string; usedPercent: number; resetsAt?: string }[]): string {
+function limitsWithResets(windows: { name: string; usedPercent: number; resetsAt?: string }[], timeZone?: string): string {
   return windows
     .map((w) => {
-      const at = w.resetsAt ? new Date(w.resetsAt) : undefined;
-      const when = at && !isNaN(at.getTime()) ? `, resets ${at.toLocaleString()}` : "";
+      const at = w.resetsAt ? localTime(w.resetsAt, timeZone, "dateTime") : "";
+      const when = at ? `, resets ${at}` : "";
       return `${w.name} ${Math.round(w.usedPercent)}% used${when}`;
     })
     .join("; ");

@@ -3,14 +3,10 @@
 
 import * as vscode from "vscode";
 import { AuthCompleted, Connection, LoginMethod, OAuthStart } from "./deckhand";
-import { countdown, say, statusText } from "./format";
+import { countdown, say, statusWords } from "./format";
 import { Host } from "./host";
 import { ErrorCode, RpcError } from "./rpc";
-
-const copyAndOpen = "Copy code & open";
-const openUrl = "Open URL";
-const copyUrl = "Copy URL";
-const pasteUrl = "Paste redirect URL";
+import { FlowAction } from "./view";
 
 /**
  * Runs the login picker and the chosen flow. methods, when given, come from
@@ -65,7 +61,7 @@ async function loginApiKey(host: Host, conn: Connection): Promise<boolean> {
     }
   }
   host.setStatus(res.status);
-  vscode.window.showInformationMessage(`deckhand: logged in with ${statusText(res.status)}.`);
+  vscode.window.showInformationMessage(`deckhand: logged in with ${statusWords(res.status)}.`);
   return true;
 }
 
@@ -81,11 +77,9 @@ async function loginHeadless(host: Host, conn: Connection): Promise<boolean> {
   const url = start.verificationUrl ?? "";
   host.output.appendLine(`Login: open ${url} on any device and enter the code ${code}`);
   const done = conn.waitFlow(start.flowId);
-  vscode.window.showInformationMessage(`deckhand login: enter code ${code} at ${url}`, copyAndOpen).then(async (choice) => {
-    if (choice !== copyAndOpen) return;
-    await vscode.env.clipboard.writeText(code);
-    await vscode.env.openExternal(vscode.Uri.parse(url));
-  });
+  // The code and its "Copy code & open" are in the chat until the flow
+  // ends: a notification with buttons would stay after the login.
+  host.setLoginFlow({ flowId: start.flowId, method: "headless", code, url, expiresAt: start.expiresAt });
   return finish(host, conn, start, done, `enter code ${code} at ${url}`);
 }
 
@@ -98,22 +92,32 @@ async function loginBrowser(host: Host, conn: Connection): Promise<boolean> {
   host.output.appendLine(`Login: sign in at ${url}`);
   if (remote) await vscode.env.openExternal(vscode.Uri.parse(url));
   const done = conn.waitFlow(start.flowId);
-  offerBrowserActions(conn, start, url, done);
+  host.setLoginFlow({ flowId: start.flowId, method: "browser", url, expiresAt: start.expiresAt });
   return finish(host, conn, start, done, "sign in in your browser");
 }
 
-// offerBrowserActions shows the URL's buttons and the paste-back field until
-// the flow ends or the user dismisses them.
-async function offerBrowserActions(conn: Connection, start: OAuthStart, url: string, done: Promise<AuthCompleted>): Promise<void> {
-  let ended = false;
-  done.then(() => (ended = true), () => (ended = true));
-  const msg = "deckhand login: sign in in your browser. If it did not open, open the URL; if the browser is on another machine, paste the address it ended on.";
-  while (!ended) {
-    const choice = await vscode.window.showInformationMessage(msg, openUrl, copyUrl, pasteUrl);
-    if (ended || !choice) return;
-    if (choice === openUrl) await vscode.env.openExternal(vscode.Uri.parse(url));
-    if (choice === copyUrl) await vscode.env.clipboard.writeText(url);
-    if (choice === pasteUrl && (await pasteRedirect(conn, start.flowId))) return;
+/** A button of the login flow the chat panel shows; nothing when no flow waits. */
+export async function flowAction(host: Host, action: FlowAction): Promise<void> {
+  const f = host.loginFlow;
+  if (!f) return;
+  switch (action) {
+    case "copyOpen":
+      if (f.code) await vscode.env.clipboard.writeText(f.code);
+      await vscode.env.openExternal(vscode.Uri.parse(f.url));
+      break;
+    case "openUrl":
+      await vscode.env.openExternal(vscode.Uri.parse(f.url));
+      break;
+    case "copyUrl":
+      await vscode.env.clipboard.writeText(f.url);
+      vscode.window.setStatusBarMessage("deckhand: login URL copied", 2000);
+      break;
+    case "paste":
+      await pasteRedirect(await host.connection(), f.flowId);
+      break;
+    case "cancel":
+      await (await host.connection()).cancelFlow(f.flowId);
+      break;
   }
 }
 
@@ -139,26 +143,32 @@ async function pasteRedirect(conn: Connection, flowId: string): Promise<boolean>
 // auth/completed arrives, then reports the outcome.
 async function finish(host: Host, conn: Connection, start: OAuthStart, done: Promise<AuthCompleted>, what: string): Promise<boolean> {
   host.activeFlowId = start.flowId;
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `deckhand login: ${what}`, cancellable: true },
-    (progress, token) => {
-      const tick = () => progress.report({ message: `(expires in ${countdown(start.expiresAt)})` });
-      tick();
-      const timer = setInterval(tick, 1000);
-      const sub = token.onCancellationRequested(() => {
-        conn.cancelFlow(start.flowId).catch(() => undefined);
-      });
-      return done.finally(() => {
-        clearInterval(timer);
-        sub.dispose();
-      });
-    },
-  );
+  let result: AuthCompleted;
+  try {
+    // The one notification of a flow: it closes by itself when the flow ends.
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `deckhand login: ${what}`, cancellable: true },
+      (progress, token) => {
+        const tick = () => progress.report({ message: `(expires in ${countdown(start.expiresAt)})` });
+        tick();
+        const timer = setInterval(tick, 1000);
+        const sub = token.onCancellationRequested(() => {
+          conn.cancelFlow(start.flowId).catch(() => undefined);
+        });
+        return done.finally(() => {
+          clearInterval(timer);
+          sub.dispose();
+        });
+      },
+    );
+  } finally {
+    if (host.loginFlow?.flowId === start.flowId) host.setLoginFlow(undefined);
+  }
   if (host.activeFlowId === start.flowId) host.activeFlowId = undefined;
   host.setStatus(result.status);
   if (result.ok) {
-    host.output.appendLine(`Login: logged in with ${statusText(result.status)}`);
-    vscode.window.showInformationMessage(`deckhand: logged in with ${statusText(result.status)}.`);
+    host.output.appendLine(`Login: logged in with ${statusWords(result.status)}`);
+    vscode.window.showInformationMessage(`deckhand: logged in with ${statusWords(result.status)}.`);
     return true;
   }
   const message = result.error?.message ?? "The login did not finish: start it again.";

@@ -66,6 +66,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     try {
       switch (m?.type) {
         case "ready":
+          this.chat.setTimeZone(m.timeZone);
           // A (re)loaded webview gets the whole state; the old subscription goes.
           this.sub?.dispose();
           this.sub = this.chat.attach((msg) => this.post(msg));
@@ -99,6 +100,12 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         case "effort":
           await this.chat.setEffort(m.effort);
           break;
+        case "policy":
+          await this.chat.setApprovalPolicy(m.policy);
+          break;
+        case "mcp":
+          await vscode.commands.executeCommand("deckhand.mcpServers");
+          break;
         case "files":
           this.post({ type: "files", requestId: m.requestId, files: await findFiles(m.query) });
           break;
@@ -113,6 +120,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
           break;
         case "login":
           await vscode.commands.executeCommand("deckhand.login");
+          break;
+        case "loginFlow":
+          await this.chat.flowAction(m.action);
           break;
         case "copy":
           await vscode.env.clipboard.writeText(m.text);
@@ -147,9 +157,16 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 <div id="empty">Ask deckhand about this workspace. It can read, search, edit files and run commands; edits and commands wait for your approval.</div>
 <div id="login" hidden>
   <div class="title">Log in to start</div>
+  <div id="login-warning" class="warning" hidden></div>
   <div>deckhand works with your ChatGPT Plus/Pro plan or an OpenAI API key. Log in once; it is kept for every workspace.</div>
   <button id="login-button" type="button">Log in</button>
 </div>
+<div id="flow" hidden role="status">
+  <div class="title">Finish the login</div>
+  <div id="flow-text"></div>
+  <div id="flow-actions" class="actions"></div>
+</div>
+<div id="auth-warning" class="warning" role="alert" hidden></div>
 <footer id="composer">
   <div id="working" hidden><span class="dots"><i></i><i></i><i></i></span> <span>deckhand is working…</span></div>
   <div id="chips"></div>
@@ -158,10 +175,19 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   <div id="bar">
     <select id="model" title="Model" aria-label="Model" hidden></select>
     <select id="effort" title="Reasoning effort" aria-label="Reasoning effort" hidden></select>
+
     <span class="grow"></span>
     <button id="new" class="secondary" title="Start a new conversation">New</button>
     <button id="stop" class="secondary" disabled title="Stop the running turn (Escape)">Stop</button>
     <button id="send" title="Send (Enter)">Send</button>
+  </div>
+  <div id="under">
+    <select id="policy" aria-label="Approval policy" hidden>
+      <option value="on-request">Ask outside the sandbox</option>
+      <option value="untrusted">Ask for all but read-only</option>
+      <option value="never">Never ask</option>
+    </select>
+    <div id="meters" hidden></div>
   </div>
 </footer>
 <script nonce="${nonce}" src="${script}"></script>

@@ -31,6 +31,8 @@ export type Item =
       exitCode?: number;
       /** The output came as chat/toolOutput while the command ran. */
       streamed?: boolean;
+      /** A command: whether it ran inside the OS sandbox (chat/toolResult's sandboxed, 1.2). */
+      sandboxed?: boolean;
     }
   | {
       kind: "permission";
@@ -53,7 +55,7 @@ export type Item =
     }
   | { kind: "end"; id: string; turnId: string; stopReason: string; summary: string; changed: string[]; canUndo: boolean; undone?: string }
   | { kind: "error"; id: string; text: string; actions: ItemAction[] }
-  | { kind: "notice"; id: string; text: string };
+  | { kind: "notice"; id: string; text: string; warning?: boolean };
 
 export interface ModelChoice {
   id: string;
@@ -71,7 +73,23 @@ export interface InputState {
   loggedIn: boolean;
   /** deckhand said there is no login: the panel offers it before the first message. */
   loginNeeded?: boolean;
+  /** A login flow waiting for the user: the panel shows its code or URL and its actions until it ends. */
+  loginFlow?: { method: "headless" | "browser"; code?: string; url: string };
+  /** AuthStatus.warning: a stored login that was lost or cannot be used. */
+  authWarning?: string;
+  /** The conversation's size against the model's context window, after the last turn. */
+  context?: { tokens: number; window: number };
+  /** The plan's usage windows, shortest first; resets in the user's zone. */
+  limits?: { name: string; usedPercent: number; resets?: string }[];
+  /** The approval policy of the next turns (1.2 §17); with the sandbox deckhand has, shown when it has one. */
+  policy?: { value: "untrusted" | "on-request" | "never"; sandbox: string; reason?: string };
 }
+
+/** A plan window this full is warned of before a turn. */
+export const nearlyUsedPercent = 90;
+
+/** What the panel's login-flow buttons ask for. */
+export type FlowAction = "copyOpen" | "openUrl" | "copyUrl" | "paste" | "cancel";
 
 export type ToWebview =
   | { type: "reset"; items: Item[]; input: InputState }
@@ -83,7 +101,9 @@ export type ToWebview =
   | { type: "focus" };
 
 export type FromWebview =
-  | { type: "ready" }
+  /** timeZone: the user's (IANA name), where the view runs. */
+  | { type: "ready"; timeZone?: string }
+  | { type: "loginFlow"; action: FlowAction }
   | { type: "send"; text: string }
   | { type: "stop" }
   | { type: "new" }
@@ -93,6 +113,8 @@ export type FromWebview =
   | { type: "undo"; turnId: string }
   | { type: "model"; model: string }
   | { type: "effort"; effort: string }
+  | { type: "policy"; policy: string }
+  | { type: "mcp" }
   | { type: "files"; requestId: number; query: string }
   | { type: "attachFile"; path: string }
   | { type: "removeChip"; id: string }

@@ -16,19 +16,26 @@ import type * as Stub from "./support/vscode-stub";
 const vscode = require("vscode") as typeof Stub;
 const ext = require("../src/extension") as typeof import("../src/extension");
 const { resolveBinary } = require("../src/host") as typeof import("../src/host");
+const { errorView } = require("../src/format") as typeof import("../src/format");
 
 const labels = ["ChatGPT Plus/Pro (browser)", "ChatGPT Plus/Pro (headless)", "Manually enter API key"];
 
 let fake: Fake | undefined;
+/**
+ * The extension's package.json, as VS Code hands it to activate, with a
+ * version no source file could hold by accident.
+ */
+const manifest = { ...JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")), version: "7.7.7-test" };
 
 /** Starts a fake with steps and activates the extension against it. */
-async function activate(steps: Step[] = [], state = new vscode.Memento(), fakeArgs: string[] = []) {
+async function activate(steps: Step[] = [], state = new vscode.Memento(), fakeArgs: string[] = [], prepare?: (f: Fake) => void) {
   vscode.reset();
   fake = await startFake(steps, fakeArgs);
+  prepare?.(fake);
   Object.assign(process.env, fake.env);
   vscode.config["deckhand.path"] = binaries().deckhand;
   vscode.workspace.workspaceFolders = [{ uri: vscode.Uri.file(fake.workspace) }];
-  const api = ext.activate({ subscriptions: [], workspaceState: state, extensionUri: vscode.Uri.file("/ext"), extensionPath: undefined } as any);
+  const api = ext.activate({ subscriptions: [], workspaceState: state, extensionUri: vscode.Uri.file("/ext"), extensionPath: undefined, extension: { packageJSON: manifest } } as any);
   await api.host.connection();
   return api;
 }
@@ -65,29 +72,94 @@ const pick = (label: string) => async (items: { label: string }[]) => items.find
 const kinds = (items: Item[]) => items.map((i) => i.kind);
 const find = <K extends Item["kind"]>(items: Item[], kind: K) => items.filter((i) => i.kind === kind) as Extract<Item, { kind: K }>[];
 
-test("login headless: the picker's labels, the code toast, copy & open, the stored login", async () => {
+test("the version sent to deckhand is package.json's", async () => {
+  const { host } = await activate();
+  assert.equal(host.version, manifest.version);
+  // The log names it as the first thing deckhand was told.
+  assert.ok((host.log as unknown as Stub.FakeOutputChannel).text.includes(`deckhand-vscode ${manifest.version} `), (host.log as unknown as Stub.FakeOutputChannel).text);
+});
+
+test("login headless: the picker's labels, the code and copy & open in the chat, the stored login; no toast stays", async () => {
   await activate();
   assert.match(status(), /deckhand: not logged in/);
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
   vscode.ui.quickPick = pick("ChatGPT Plus/Pro (headless)");
-  vscode.ui.message = async (m) => (m.items.includes("Copy code & open") ? "Copy code & open" : undefined);
-  await vscode.commands.executeCommand("deckhand.login");
+  // A user who answers no notification: whatever has buttons stays open.
+  vscode.ui.message = () => new Promise(() => undefined);
+  const done = vscode.commands.executeCommand("deckhand.login");
+  const flowOf = (m: any) => (m.type === "input" || m.type === "reset" ? m.input.loginFlow : undefined);
+  await until("the code in the chat", () => view.posted.some(flowOf));
+  const flow = view.posted.map(flowOf).find(Boolean);
+  assert.equal(flow.method, "headless");
+  assert.match(flow.code, /^[A-Z0-9]{4}-[A-Z0-9]{4,}$/);
+  assert.ok(flow.url.startsWith(fake!.issuer), flow.url);
+  await view.send({ type: "loginFlow", action: "copyOpen" });
+  assert.equal(vscode.shown.clipboard, flow.code);
+  assert.deepEqual(vscode.shown.opened, [flow.url]);
+  await done;
   assert.deepEqual(vscode.shown.quickPicks, [labels]);
-  const toast = vscode.shown.messages.find((m) => m.items.includes("Copy code & open"));
-  assert.ok(toast, JSON.stringify(vscode.shown.messages));
-  const code = /enter code (\S+) at (\S+)/.exec(toast.text);
-  assert.ok(code, toast.text);
-  assert.ok(code[2].startsWith(fake!.issuer), code[2]);
-  await until("clipboard", () => vscode.shown.clipboard !== "");
-  assert.equal(vscode.shown.clipboard, code[1]);
-  assert.deepEqual(vscode.shown.opened, [code[2]]);
-  assert.match(vscode.shown.progress[0].title ?? "", new RegExp(code[1]));
+  assert.match(vscode.shown.progress[0].title ?? "", new RegExp(flow.code));
   assert.match(vscode.shown.progress[0].messages[0], /expires in \d+:\d\d/);
   assert.ok(vscode.shown.messages.some((m) => m.level === "info" && /logged in with ChatGPT/.test(m.text)));
+  // Logged in: nothing of the flow is left on screen.
+  const open = vscode.shown.messages.filter((m) => m.open);
+  assert.deepEqual(open, [], "a notification of the login stays after it");
+  const last = view.posted.filter((m) => m.type === "input").pop();
+  assert.equal(last.input.loginFlow, undefined, "the chat still shows the code");
   assert.match(status(), /deckhand: ChatGPT/);
   // The login is deckhand's: stored in its home as an OAuth entry.
   const auth = JSON.parse(fs.readFileSync(path.join(fake!.home, "auth.json"), "utf8"));
   assert.equal(auth.openai.type, "oauth");
   assert.ok(auth.openai.refresh, "a refresh token is stored");
+});
+
+test("an unusable stored login: its warning is on the status bar and in the chat", async () => {
+  const { host } = await activate([], undefined, [], (f) =>
+    fs.writeFileSync(path.join(f.home, "auth.json"), JSON.stringify({ openai: { type: "weird" } }), { mode: 0o600 }),
+  );
+  const warning = host.authStatus?.warning ?? "";
+  assert.match(warning, /cannot use; log in again/);
+  assert.match(status(), /\$\(warning\)/);
+  assert.ok(vscode.shown.statusItems[0].tooltip?.includes(warning), vscode.shown.statusItems[0].tooltip);
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  const input = view.posted.filter((m) => m.type === "input" || m.type === "reset").pop().input;
+  assert.equal(input.authWarning, warning);
+  assert.equal(input.loginNeeded, true);
+  // The Status command says it too.
+  vscode.ui.message = async () => undefined;
+  await vscode.commands.executeCommand("deckhand.status");
+  assert.ok(vscode.shown.messages.some((m) => m.text.includes("cannot use")), JSON.stringify(vscode.shown.messages));
+  // A new login replaces the entry: the warning goes.
+  await loginWithKey();
+  assert.doesNotMatch(status(), /warning/);
+});
+
+test("times are the user's: the zone the chat view reports, not the extension host's", async () => {
+  const tz = process.env.TZ;
+  process.env.TZ = "UTC"; // the extension host of a code-server in a container
+  try {
+    const { host, history } = await activate();
+    const session = { sessionId: "ses_x", title: "t", workspaceRoot: "/", model: "", createdAt: "2026-12-07T18:30:00Z", updatedAt: "2026-12-07T18:30:00Z", turns: 1 };
+    const view = vscode.openView("deckhand.chatView");
+    await view.send({ type: "ready", timeZone: "Asia/Tokyo" });
+    assert.equal(host.timeZone, "Asia/Tokyo");
+    // 18:30 UTC is 03:30 the next morning in Tokyo.
+    assert.match(String(history.getTreeItem(session).description), /12\/8\/26, 3:30\sAM/);
+    const limit = errorView(-32011, "limit", { resetsAt: "2026-12-07T18:30:00Z" }, new Date(), host.timeZone);
+    assert.match(limit.text, /Try again at 03:30\sAM/);
+    await loginWithKey();
+    await until("the stored limits read", () => host.limits !== undefined);
+    host.setLimits({ windows: [{ name: "5h", windowMinutes: 300, usedPercent: 10, resetsAt: "2026-12-07T18:30:00Z" }] });
+    assert.match(vscode.shown.statusItems[0].tooltip ?? "", /resets 12\/8\/26, 3:30\sAM/);
+    // A zone the view could not name is ignored.
+    await view.send({ type: "ready", timeZone: "Not/AZone" });
+    assert.equal(host.timeZone, "Asia/Tokyo");
+  } finally {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  }
 });
 
 test("login with an API key, then logout", async () => {
@@ -120,8 +192,9 @@ test("login in the browser of another machine: a bad paste, then the right one",
   await activate();
   vscode.env.remoteName = "ssh-remote";
   vscode.ui.quickPick = pick("ChatGPT Plus/Pro (browser)");
-  let offers = 0;
-  vscode.ui.message = async (m) => (m.items.includes("Paste redirect URL") && offers++ === 0 ? "Paste redirect URL" : undefined);
+  vscode.ui.message = () => new Promise(() => undefined);
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
   const pastes = ["http://localhost:1455/auth/callback?code=x&state=wrong"];
   vscode.ui.inputBox = async () => {
     if (pastes.length) return pastes.shift();
@@ -129,7 +202,12 @@ test("login in the browser of another machine: a bad paste, then the right one",
     const res = await fetch(vscode.shown.opened[0], { redirect: "manual" });
     return res.headers.get("location") ?? "";
   };
-  await vscode.commands.executeCommand("deckhand.login");
+  const done = vscode.commands.executeCommand("deckhand.login");
+  await until("the flow in the chat", () => view.posted.some((m) => m.type === "input" && m.input.loginFlow?.method === "browser"));
+  // The chat's "Paste redirect URL": a bad paste is refused and asked again.
+  await view.send({ type: "loginFlow", action: "paste" });
+  await done;
+  assert.deepEqual(vscode.shown.messages.filter((m) => m.open), [], "a notification of the login stays after it");
   assert.equal(vscode.shown.opened.length, 1);
   assert.ok(vscode.shown.opened[0].startsWith(`${fake!.issuer}/oauth/authorize?`), vscode.shown.opened[0]);
   assert.equal(vscode.shown.inputBoxes.length, 2);
@@ -180,8 +258,15 @@ test("a long answer goes to the view as deltas: what is posted adds up to the te
   let sent = 0;
   let appends = 0;
   for (const m of view.posted) {
-    if (m.type === "item" && m.item.id === item.id) (rebuilt = m.item.text), (sent += m.item.text.length);
-    if (m.type === "append" && m.id === item.id) (rebuilt += m.text), (sent += m.text.length), appends++;
+    if (m.type === "item" && m.item.id === item.id) {
+      rebuilt = m.item.text;
+      sent += m.item.text.length;
+    }
+    if (m.type === "append" && m.id === item.id) {
+      rebuilt += m.text;
+      sent += m.text.length;
+      appends++;
+    }
   }
   assert.equal(rebuilt, long, "the view can rebuild the text from what was posted");
   assert.equal(sent, long.length, "each character was posted once");
@@ -625,4 +710,245 @@ test("plan limits: the status bar names each window with its use", async () => {
   await view.send({ type: "send", text: "hello" });
   await until("the limits in the status bar", () => /5h 12% · weekly 40%/.test(status()));
   assert.match(vscode.shown.statusItems[0].tooltip ?? "", /5h 12% used, resets /);
+});
+
+test("the panel's meters: the context against the window after a turn, and the plan's windows", async () => {
+  await activate([{ text: "Hi." }], new vscode.Memento(), ["--rate-limits"]);
+  await loginWithChatGPT();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "hello" });
+  const lastInput = () => view.posted.filter((m) => m.type === "input" || m.type === "reset").pop().input;
+  await until("the plan's windows in the panel", () => (lastInput().limits ?? []).length === 2);
+  const input = lastInput();
+  assert.deepEqual(
+    input.limits.map((w: { name: string; usedPercent: number }) => [w.name, w.usedPercent]),
+    [["5h", 12], ["weekly", 40]],
+  );
+  assert.ok(input.limits[0].resets, "a window says when it resets");
+  // The context gauge: what chat's usage said (§15.6).
+  assert.ok(input.context, JSON.stringify(input));
+  assert.ok(input.context.tokens > 0 && input.context.window >= input.context.tokens, JSON.stringify(input.context));
+  // New: a new conversation has no size yet.
+  await view.send({ type: "new" });
+  assert.equal(lastInput().context, undefined);
+});
+
+test("a plan window 90% used is warned of before the turn, once until it resets", async () => {
+  const resetsAt = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, "Z");
+  const { chat } = await activate([{ text: "One." }, { text: "Two." }], new vscode.Memento(), [], (f) =>
+    fs.writeFileSync(
+      path.join(f.home, "limits.json"),
+      JSON.stringify({ planType: "plus", windows: [{ name: "5h", windowMinutes: 300, usedPercent: 93.4, resetsAt }, { name: "weekly", windowMinutes: 10080, usedPercent: 50 }] }),
+    ),
+  );
+  await loginWithKey();
+  await until("the stored limits", () => (chat.input().limits ?? []).length === 2);
+  await chat.send("first");
+  const notices = find(chat.items, "notice");
+  assert.equal(notices.length, 1, JSON.stringify(chat.items));
+  assert.equal(notices[0].warning, true);
+  assert.match(notices[0].text, /5h window is 93% used \(it resets .+\): this turn may stop at the limit/);
+  assert.deepEqual(kinds(chat.items).slice(0, 2), ["notice", "user"], "the warning comes before the turn");
+  await chat.send("second");
+  assert.equal(find(chat.items, "notice").length, 1, "warned once");
+});
+
+/**
+ * What the panel shows of items, in the order it shows them (a permission
+ * card goes just before its call's card, as the view places it), without ids
+ * and what only a live turn knows (its step count, streaming).
+ */
+function shape(items: Item[]): unknown[] {
+  const ordered: Item[] = [];
+  for (const i of items) {
+    const call = i.kind === "permission" && i.callId ? ordered.findIndex((x) => x.kind === "tool" && x.callId === i.callId) : -1;
+    if (call >= 0) ordered.splice(call, 0, i);
+    else ordered.push(i);
+  }
+  return ordered.map((i) => {
+    switch (i.kind) {
+      case "user":
+        return { kind: i.kind, text: i.text, chips: i.chips ?? [] };
+      case "permission":
+        return { kind: i.kind, tool: i.tool, state: i.state, reason: i.reason, path: i.path, callId: i.callId };
+      case "tool":
+        return { kind: i.kind, name: i.name, status: i.status, summary: i.summary, exitCode: i.exitCode, changed: i.changed, sandboxed: i.sandboxed };
+      case "end":
+        return { kind: i.kind, stopReason: i.stopReason, changed: i.changed, canUndo: i.canUndo, undone: !!i.undone };
+      case "error":
+        return { kind: i.kind };
+      default:
+        return { kind: i.kind, text: i.text };
+    }
+  });
+}
+
+test("a reopened session after a restart is shown as it was live: attachments, decisions with reasons, changed files, Undo", async (t) => {
+  const { host, chat } = await activate([
+    {
+      text: "First the config.",
+      calls: [{ id: "w1", name: "write", arguments: { path: "config.toml", content: "x=1\n" } }],
+    },
+    { text: "Then main.go.", calls: [{ id: "e1", name: "edit", arguments: { path: "main.go", oldString: "func main() {}", newString: "func main() { println(1) }" } }] },
+    { text: "Done." },
+  ]);
+  if (!(await host.connection()).has("undo")) return skip(t, "this deckhand does not declare the undo capability of protocol 1.1");
+  fs.writeFileSync(path.join(fake!.workspace, "main.go"), "package main\n\nfunc main() {}\n");
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  chat.addChip({ id: "s:main.go:3-3", label: "main.go:3", attachment: { type: "selection", path: "main.go", range: { startLine: 3, endLine: 3 }, text: "func main() {}" } });
+  const answer = async (decision: string, reason?: string) => {
+    await until("a permission card", () => find(chat.items, "permission").some((p) => p.state === "pending"));
+    const p = find(chat.items, "permission").find((x) => x.state === "pending")!;
+    await view.send({ type: "permission", id: p.id, decision, reason });
+  };
+  const sent = view.send({ type: "send", text: "tidy this" });
+  await answer("deny", "not the config, please");
+  await answer("allow");
+  await sent;
+  const live = shape(chat.items);
+  const gauge = chat.input().context;
+  assert.ok(gauge && gauge.tokens > 0, "the gauge after the turn");
+  assert.deepEqual(
+    live.filter((x: any) => x.kind === "permission").map((x: any) => [x.tool, x.state, x.reason]),
+    [["write", "deny", "not the config, please"], ["edit", "allow", undefined]],
+  );
+  // deckhand restarts: what the panel shows comes from the session's file alone.
+  await (await host.connection()).close();
+  await chat.load(chat.sessionId!);
+  assert.deepEqual(shape(chat.items), live);
+  assert.deepEqual(chat.input().context, gauge, "the gauge of a reopened session, at once");
+  const end = find(chat.items, "end")[0];
+  assert.deepEqual(end.changed, ["main.go"]);
+  assert.equal(end.canUndo, true);
+  // Undo from the reopened turn puts the file back.
+  await view.send({ type: "undo", turnId: end.turnId });
+  assert.equal(fs.readFileSync(path.join(fake!.workspace, "main.go"), "utf8"), "package main\n\nfunc main() {}\n");
+  await chat.load(chat.sessionId!);
+  const again = find(chat.items, "end")[0];
+  assert.equal(again.canUndo, false, "an undone turn offers no Undo");
+  assert.ok(again.undone);
+});
+
+test("diagnostics from the editor: the error an edit introduced reaches the model's next request, an old warning does not (protocol 1.2 §20)", async (t) => {
+  const { host, chat } = await activate([
+    { calls: [{ id: "e1", name: "edit", arguments: { path: "main.go", oldString: "func main() {}", newString: "func main() { y }" } }] },
+    { text: "Edited." },
+  ]);
+  if (!(await host.connection()).has("diagnostics")) return skip(t, "this deckhand does not declare the diagnostics capability of protocol 1.2");
+  const file = path.join(fake!.workspace, "main.go");
+  fs.writeFileSync(file, "package main\n\nfunc main() {}\n");
+  const uri = vscode.Uri.file(file);
+  const at = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 5 } });
+  const old = { severity: vscode.DiagnosticSeverity.Warning, message: "exported function main should have comment", source: "golint", range: at(2) };
+  const hint = { severity: vscode.DiagnosticSeverity.Hint, message: "HINT-MARKER", range: at(0) };
+  // A language server of the test: it has an old warning, and finds an
+  // error once the file says y, a moment after the change.
+  vscode.setDiagnostics(uri, [old, hint]);
+  const watcher = fs.watch(file, () =>
+    setTimeout(() => {
+      const text = fs.readFileSync(file, "utf8");
+      vscode.setDiagnostics(uri, text.includes("{ y }") ? [old, hint, { severity: vscode.DiagnosticSeverity.Error, message: "undefined: y", source: "compiler", range: at(2) }] : [old, hint]);
+    }, 150),
+  );
+  try {
+    await loginWithKey();
+    const view = vscode.openView("deckhand.chatView");
+    await view.send({ type: "ready" });
+    const sent = view.send({ type: "send", text: "use y" });
+    await until("a permission card", () => find(chat.items, "permission").some((p) => p.state === "pending"));
+    await view.send({ type: "permission", id: find(chat.items, "permission")[0].id, decision: "allow" });
+    await sent;
+  } finally {
+    watcher.close();
+  }
+  const bodies = await fake!.modelRequests();
+  assert.equal(bodies.length, 2);
+  const told = JSON.stringify(bodies[1].input);
+  assert.match(told, /main\.go:3: error: undefined: y \(compiler\)/);
+  assert.ok(!told.includes("should have comment"), "an old problem was told as new");
+  assert.ok(!told.includes("HINT-MARKER"), "a hint was told");
+  // The panel says what the model was told.
+  const notice = find(chat.items, "notice").find((n) => n.text.includes("undefined: y"));
+  assert.ok(notice, JSON.stringify(chat.items));
+  assert.match(notice.text, /main\.go:3: error: undefined: y \(compiler\)/);
+});
+
+test("the approval policy chosen in the panel goes with the turn: under never, a command without a sandbox is refused without asking (protocol 1.2 §17)", async (t) => {
+  const { host, chat } = await activate([{ calls: [{ id: "b1", name: "bash", arguments: { command: "echo hi" } }] }, { text: "Refused then." }]);
+  const sandbox = (await host.connection()).initialized.capabilities?.sandbox;
+  if (!sandbox) return skip(t, "this deckhand does not declare the sandbox capability of protocol 1.2");
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  const lastInput = () => view.posted.filter((m) => m.type === "input" || m.type === "reset").pop().input;
+  assert.equal(lastInput().policy?.value, "on-request", "deckhand's default until the user picks one");
+  assert.equal(lastInput().policy?.sandbox, sandbox.kind);
+  await view.send({ type: "policy", policy: "never" });
+  assert.equal(lastInput().policy.value, "never");
+  await view.send({ type: "policy", policy: "sometimes" }); // not a policy: nothing changes
+  assert.equal(lastInput().policy.value, "never");
+  // Whatever asks is denied, so that a turn that asks still ends.
+  let asked = 0;
+  const answering = setInterval(() => {
+    for (const p of find(chat.items, "permission").filter((x) => x.state === "pending")) {
+      asked++;
+      view.send({ type: "permission", id: p.id, decision: "deny" });
+    }
+  }, 20);
+  try {
+    await view.send({ type: "send", text: "say hi" });
+  } finally {
+    clearInterval(answering);
+  }
+  assert.equal(asked, 0, "the command asked");
+  const bodies = await fake!.modelRequests();
+  if (sandbox.kind === "none") assert.match(JSON.stringify(bodies[1].input), /approval policy is \\"never\\"/);
+});
+
+test("MCP servers: the quick pick lists each server with its state and tools, following mcp/status (protocol 1.2 §18)", async (t) => {
+  const { host } = await activate([{ text: "Hi." }], new vscode.Memento(), [], (f) =>
+    fs.writeFileSync(
+      path.join(f.home, "config.json"),
+      JSON.stringify({ mcpServers: { testmcp: { command: process.execPath, args: [path.join(__dirname, "..", "..", "test", "support", "mcp-server.js")] }, broken: { command: "/nonexistent/mcp-server" } } }),
+    ),
+  );
+  if (!(await host.connection()).has("mcp")) return skip(t, "this deckhand does not declare the mcp capability of protocol 1.2");
+  await loginWithKey();
+  const picks: { items: { label: string; description?: string; detail?: string }[]; hide(): void }[] = [];
+  vscode.ui.createQuickPick = (p) => picks.push(p);
+  // Before any message: the servers a conversation would start.
+  const first = vscode.commands.executeCommand("deckhand.mcpServers");
+  await until("the servers listed", () => (picks[0]?.items.length ?? 0) === 2);
+  assert.deepEqual(picks[0].items.map((i) => i.label), ["$(circle-outline) broken", "$(circle-outline) testmcp"]);
+  assert.match(picks[0].items[1].description ?? "", /not started yet · 0 tools · stdio, from deckhand's config/);
+  // A message starts them: the open pick follows their state.
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "hello" });
+  await until("testmcp ready in the open pick", () => picks[0].items.some((i) => i.label === "$(pass-filled) testmcp"));
+  const ready = picks[0].items.find((i) => i.label.endsWith("testmcp"))!;
+  assert.match(ready.description ?? "", /ready · 2 tools/);
+  assert.equal(ready.detail, "add, echo");
+  await until("broken failed", () => picks[0].items.some((i) => i.label === "$(error) broken"));
+  assert.match(picks[0].items.find((i) => i.label.endsWith("broken"))!.detail ?? "", /^Failed: /);
+  picks[0].hide();
+  await first;
+});
+
+test("the context gauge moves during a turn (chat/usage), before its result", async () => {
+  const { chat } = await activate([
+    { text: "Looking.", calls: [{ id: "l1", name: "list", arguments: {} }] },
+    { text: "Seen." },
+  ]);
+  await loginWithKey();
+  const view = vscode.openView("deckhand.chatView");
+  await view.send({ type: "ready" });
+  await view.send({ type: "send", text: "look" });
+  const midTurn = view.posted.filter((m) => m.type === "input" && m.input.running && m.input.context);
+  assert.ok(midTurn.length > 0, "no gauge while the turn ran");
+  assert.ok(midTurn[0].input.context.window > 0);
+  assert.deepEqual(chat.input().context !== undefined, true);
 });

@@ -7,7 +7,7 @@
 import hljs from "highlight.js/lib/common";
 import MarkdownIt from "markdown-it";
 import type { FromWebview, InputState, Item, ToWebview } from "../view";
-import { finishedPrefix, sizeNote } from "../view";
+import { finishedPrefix, nearlyUsedPercent, sizeNote } from "../view";
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): any; setState(s: any): void };
 
@@ -20,10 +20,18 @@ const send = $<HTMLButtonElement>("send");
 const stop = $<HTMLButtonElement>("stop");
 const model = $<HTMLSelectElement>("model");
 const effort = $<HTMLSelectElement>("effort");
+const policy = $<HTMLSelectElement>("policy");
 const chips = $<HTMLElement>("chips");
 const working = $<HTMLElement>("working");
 const complete = $<HTMLElement>("complete");
 const loginCard = $<HTMLElement>("login");
+const loginWarning = $<HTMLElement>("login-warning");
+const flowCard = $<HTMLElement>("flow");
+const flowText = $<HTMLElement>("flow-text");
+const flowActions = $<HTMLElement>("flow-actions");
+const authWarning = $<HTMLElement>("auth-warning");
+const meters = $<HTMLElement>("meters");
+let shownFlow = "";
 $<HTMLButtonElement>("login-button").addEventListener("click", () => vscode.postMessage({ type: "login" }));
 
 const md = new MarkdownIt({
@@ -68,10 +76,6 @@ function button(label: string, onClick: () => void, cls = ""): HTMLButtonElement
   b.type = "button";
   b.addEventListener("click", onClick);
   return b;
-}
-
-function markdown(target: HTMLElement, text: string): void {
-  target.innerHTML = md.render(text);
 }
 
 // Streamed markdown is rendered in two parts: the finished blocks, each
@@ -141,6 +145,12 @@ function render(item: Item): HTMLElement {
       s.append(el("span", "name", item.name));
       s.append(el("span", "sum", item.summary));
       if (item.status === "failed") s.append(el("span", "state", item.exitCode ? `exit ${item.exitCode}` : "failed"));
+      // Whether a command ran inside the OS sandbox (1.2).
+      if (item.sandboxed !== undefined) {
+        const b = el("span", item.sandboxed ? "sandbox-badge in" : "sandbox-badge out", item.sandboxed ? "sandboxed" : "unsandboxed");
+        b.title = item.sandboxed ? "Ran sandboxed: it could write only the workspace and temp folders, with no network." : "Ran outside the sandbox, with your full access.";
+        s.append(b);
+      }
       d.append(s);
       const body = el("div", "body");
       body.append(el("div", "label", item.name === "bash" ? "Command" : "Arguments"));
@@ -252,8 +262,11 @@ function render(item: Item): HTMLElement {
       d.append(row);
       return d;
     }
-    case "notice":
-      return el("div", "notice", item.text);
+    case "notice": {
+      const d = el("div", item.warning ? "notice warning" : "notice", item.text);
+      if (item.warning) d.setAttribute("role", "alert");
+      return d;
+    }
   }
 }
 
@@ -320,9 +333,80 @@ log.addEventListener("click", (e) => {
 
 // ---- composer ----
 
+/** The login flow waiting for the user: its code or URL and its buttons, until it ends. */
+function applyFlow(f: InputState["loginFlow"]): void {
+  const key = f ? `${f.method} ${f.code ?? ""} ${f.url}` : "";
+  flowCard.hidden = !f;
+  if (key === shownFlow) return; // keeps a button the user is about to press in place
+  shownFlow = key;
+  if (!f) return flowActions.replaceChildren();
+  const act = (action: "copyOpen" | "openUrl" | "copyUrl" | "paste" | "cancel") => () => vscode.postMessage({ type: "loginFlow", action });
+  if (f.method === "headless") {
+    flowText.replaceChildren(el("div", "", "Enter this code on the page below, on any device:"), el("div", "code", f.code ?? ""), el("div", "url", f.url));
+    flowActions.replaceChildren(button("Copy code & open", act("copyOpen")), button("Cancel", act("cancel"), "secondary"));
+  } else {
+    flowText.replaceChildren(
+      el("div", "", "Sign in in your browser. If it did not open, open the page; if the browser is on another machine, paste the address it ended on."),
+      el("div", "url", f.url),
+    );
+    flowActions.replaceChildren(
+      button("Open URL", act("openUrl")),
+      button("Copy URL", act("copyUrl"), "secondary"),
+      button("Paste redirect URL", act("paste"), "secondary"),
+      button("Cancel", act("cancel"), "secondary"),
+    );
+  }
+}
+
+/** One meter: a label, a bar filled to pct, the number; "high" at 90% and over. */
+function meter(cls: string, label: string, pct: number, title: string): HTMLElement {
+  const m = el("span", `meter ${cls}${pct >= nearlyUsedPercent ? " high" : ""}`);
+  m.title = title;
+  const bar = el("span", "gauge");
+  const fill = el("i");
+  fill.style.width = `${Math.max(0, Math.min(100, pct))}%`;
+  bar.append(fill);
+  m.append(el("span", "label", label), bar, el("span", "pct", `${Math.round(pct)}%`));
+  return m;
+}
+
+/** The context gauge and the plan's windows under the input. */
+function applyMeters(s: InputState): void {
+  const parts: HTMLElement[] = [];
+  if (s.context) {
+    const { tokens, window: size } = s.context;
+    const pct = (tokens / size) * 100;
+    parts.push(meter("context", "Context", pct, `${tokens.toLocaleString()} of the model's ${size.toLocaleString()} tokens (deckhand compacts the conversation at 90%)`));
+  }
+  for (const w of s.limits ?? []) {
+    parts.push(meter("limit", w.name, w.usedPercent, `Your plan's ${w.name} window: ${Math.round(w.usedPercent)}% used${w.resets ? `, resets ${w.resets}` : ""}`));
+  }
+  meters.replaceChildren(...parts);
+  meters.hidden = !parts.length;
+}
+
+const policyWords: Record<string, string> = {
+  "on-request": "Commands run in the sandbox without asking; one that needs more (writing outside the workspace, the network) asks first.",
+  untrusted: "Every command asks first, but a short list of read-only ones (ls, cat, grep, git status...), which run in the sandbox.",
+  never: "Nothing asks: commands run in the sandbox, and the model is refused anything outside it.",
+};
+
 function applyInput(s: InputState): void {
   input = s;
-  loginCard.hidden = !s.loginNeeded;
+  applyMeters(s);
+  policy.hidden = !s.policy;
+  if (s.policy) {
+    policy.value = s.policy.value;
+    const none = s.policy.sandbox === "none" ? `\nThis machine has no sandbox${s.policy.reason ? ` (${s.policy.reason})` : ""}: every command asks${s.policy.value === "never" ? ", and with Never ask none runs" : ""}.` : "";
+    policy.title = `Approval policy: ${policyWords[s.policy.value] ?? ""}\nFile edits always show their diff first.${none}`;
+  }
+  applyFlow(s.loginFlow);
+  loginCard.hidden = !s.loginNeeded || !!s.loginFlow;
+  // A stored login that cannot be used: on the login card, or on its own when another login is in use.
+  loginWarning.hidden = !s.authWarning;
+  loginWarning.textContent = s.authWarning ?? "";
+  authWarning.hidden = !s.authWarning || !!s.loginNeeded;
+  authWarning.textContent = s.authWarning ?? "";
   send.disabled = s.running;
   stop.disabled = !s.running;
   working.hidden = !s.running;
@@ -359,6 +443,7 @@ stop.addEventListener("click", () => vscode.postMessage({ type: "stop" }));
 $<HTMLButtonElement>("new").addEventListener("click", () => vscode.postMessage({ type: "new" }));
 model.addEventListener("change", () => vscode.postMessage({ type: "model", model: model.value }));
 effort.addEventListener("change", () => vscode.postMessage({ type: "effort", effort: effort.value }));
+policy.addEventListener("change", () => vscode.postMessage({ type: "policy", policy: policy.value }));
 
 // @ completion of workspace files
 let requestId = 0;
@@ -498,6 +583,6 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
 
 const saved = vscode.getState();
 if (saved?.draft) msg.value = saved.draft;
-vscode.postMessage({ type: "ready" });
+vscode.postMessage({ type: "ready", timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
 // The keys are handled from here on (the UI tests wait for it before typing).
 document.body.dataset.ready = "1";

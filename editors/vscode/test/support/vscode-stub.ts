@@ -10,6 +10,8 @@ export interface Message {
   items: string[];
   modal: boolean;
   detail?: string;
+  /** Still on screen: a toast stays until the user answers or dismisses it. */
+  open?: boolean;
 }
 
 export class FakeOutputChannel {
@@ -37,7 +39,32 @@ export const ui = {
   quickPick: (async () => undefined) as Answer<[{ label: string; id?: string }[], unknown], { label: string } | undefined>,
   inputBox: (async () => undefined) as Answer<[{ prompt?: string; password?: boolean; title?: string }], string | undefined>,
   message: (async () => undefined) as Answer<[Message], string | undefined>,
+  /** Told of each QuickPick the extension creates (it stays open until hidden). */
+  createQuickPick: ((() => undefined) as (p: FakeQuickPick) => void),
 };
+
+export class FakeQuickPick {
+  items: { label: string; description?: string; detail?: string }[] = [];
+  title?: string;
+  placeholder?: string;
+  busy = false;
+  matchOnDescription = false;
+  matchOnDetail = false;
+  visible = false;
+  private readonly hidden = new Set<() => void>();
+  show(): void {
+    this.visible = true;
+  }
+  hide(): void {
+    this.visible = false;
+    for (const f of [...this.hidden]) f();
+  }
+  onDidHide(f: () => void) {
+    this.hidden.add(f);
+    return { dispose: () => this.hidden.delete(f) };
+  }
+  dispose(): void {}
+}
 
 /** What the extension showed or did, in order. */
 export const shown = {
@@ -74,9 +101,12 @@ export function reset(): void {
   contentProviders.clear();
   commandTable.clear();
   window.activeTextEditor = undefined;
+  workspace.textDocuments.length = 0;
+  diagnostics.clear();
   ui.quickPick = async () => undefined;
   ui.inputBox = async () => undefined;
   ui.message = async () => undefined;
+  ui.createQuickPick = () => undefined;
   env.remoteName = undefined;
 }
 
@@ -209,9 +239,10 @@ function message(level: Message["level"]) {
       modal = !!opts.modal;
       detail = opts.detail;
     }
-    const m: Message = { level, text, items: rest as string[], modal, detail };
+    // A toast without buttons goes by itself; one with buttons stays until answered.
+    const m: Message = { level, text, items: rest as string[], modal, detail, open: rest.length > 0 };
     shown.messages.push(m);
-    return ui.message(m);
+    return Promise.resolve(ui.message(m)).finally(() => (m.open = false));
   };
 }
 
@@ -241,6 +272,11 @@ export const window = {
     const item = { text: "", tooltip: "", command: "", show() {}, hide() {}, dispose() {} };
     shown.statusItems.push(item);
     return item;
+  },
+  createQuickPick() {
+    const p = new FakeQuickPick();
+    ui.createQuickPick(p);
+    return p;
   },
   async showQuickPick(items: { label: string; id?: string }[], opts: unknown) {
     shown.quickPicks.push(items.map((i) => i.label));
@@ -280,6 +316,13 @@ export const window = {
 
 export const workspace = {
   workspaceFolders: undefined as { uri: Uri }[] | undefined,
+  /** The documents open (shown or not). */
+  textDocuments: [] as { uri: Uri }[],
+  async openTextDocument(u: Uri) {
+    let d = workspace.textDocuments.find((x) => x.uri.toString() === u.toString());
+    if (!d) workspace.textDocuments.push((d = { uri: u }));
+    return d;
+  },
   getConfiguration(section: string) {
     return { get: <T>(key: string): T | undefined => config[`${section}.${key}`] as T | undefined };
   },
@@ -318,6 +361,32 @@ export function documentText(u: Uri): string {
   const p = contentProviders.get(u.scheme);
   if (!p) throw new Error(`no content provider for ${u.scheme}`);
   return p.provideTextDocumentContent(u);
+}
+
+export const DiagnosticSeverity = { Error: 0, Warning: 1, Information: 2, Hint: 3 };
+
+/** A problem as a language server reports it (lines 0-based). */
+export interface FakeDiagnostic {
+  severity: number;
+  message: string;
+  source?: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+}
+
+const diagnostics = new Map<string, FakeDiagnostic[]>();
+const diagnosticsChanged = new EventEmitter<{ uris: Uri[] }>();
+
+export const languages = {
+  getDiagnostics(u: Uri): FakeDiagnostic[] {
+    return diagnostics.get(u.toString()) ?? [];
+  },
+  onDidChangeDiagnostics: diagnosticsChanged.event,
+};
+
+/** What a language server does: sets a file's problems and says they changed. */
+export function setDiagnostics(u: Uri, ds: FakeDiagnostic[]): void {
+  diagnostics.set(u.toString(), ds);
+  diagnosticsChanged.fire({ uris: [u] });
 }
 
 export const commands = {

@@ -81,6 +81,22 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
   ui("long-answer", async () => {
     const v = await openChat();
     await v.getByRole("button", { name: "New" }).click();
+    // Where the main threads spend the stream: long tasks (over 50 ms) of the
+    // workbench's page and of the chat's frame, reported with the timings.
+    const observe = () => {
+      const w = globalThis as any;
+      w.__longTasks = [];
+      new w.PerformanceObserver((l: any) => w.__longTasks.push(...l.getEntries().map((e: any) => e.duration))).observe({ entryTypes: ["longtask"] });
+    };
+    await page.evaluate(observe);
+    await v.locator("body").evaluate(observe);
+    // With DECKHAND_UI_PROFILE=1, a CPU profile of the page's main thread
+    // (the workbench and, under code-server, the chat view) during the stream.
+    const cdp = process.env.DECKHAND_UI_PROFILE === "1" ? await page.context().newCDPSession(page) : undefined;
+    if (cdp) {
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.start");
+    }
     const started = Date.now();
     await send(v, "write a long answer");
     await v.getByText("Paragraph 3 of the long answer").waitFor({ timeout: step });
@@ -115,6 +131,23 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
     assert.ok(text.includes("Paragraph 418 of the long answer") && !text.includes("```"), "the whole answer is rendered as markdown");
     assert.ok(clicks.length >= 3, `clicks measured during the stream: ${clicks.length}`);
     const lag = Math.max(0, seen - end);
+    const tasks = async (where: string, d: number[]) => `${where} ${d.length} long tasks, ${Math.round(d.reduce((a, b) => a + b, 0))} ms in all, longest ${Math.round(Math.max(0, ...d))} ms`;
+    if (cdp) {
+      const { profile } = (await cdp.send("Profiler.stop")) as any;
+      const self = new Map<string, number>();
+      const dt = new Map<number, number>();
+      profile.samples.forEach((id: number, i: number) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+      for (const n of profile.nodes) {
+        const f = n.callFrame;
+        const where = f.url ? `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\//, "")}:${f.lineNumber}` : f.functionName || "(native)";
+        self.set(where, (self.get(where) ?? 0) + (dt.get(n.id) ?? 0) / 1000);
+      }
+      const topSelf = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
+      console.log(`# measure: self time during the stream (ms): ${topSelf.map(([k, ms]) => `${Math.round(ms)} ${k}`).join(" | ")}`);
+    }
+    const top: number[] = await page.evaluate(() => (globalThis as any).__longTasks ?? []);
+    const inView: number[] = await v.locator("body").evaluate(() => (globalThis as any).__longTasks ?? []);
+    console.log(`# measure: during the stream, ${await tasks("the workbench:", top)}; ${await tasks("the chat view:", inView)}`);
     clicks.sort((a, b) => a - b);
     const median = clicks[Math.floor(clicks.length / 2)];
     const worst = clicks[clicks.length - 1];

@@ -35,6 +35,10 @@ export interface StartOptions {
   apiKey?: string;
   /** Flags for the fake (--rate-limits). */
   fakeArgs?: string[];
+  /** Files written into deckhand's home (config.json), by name. */
+  homeFiles?: Record<string, string>;
+  /** Folders of other extensions to install beside deckhand's (test/ui/fakelint). */
+  extensions?: string[];
 }
 
 /** Starts the fake with steps, prepares the workspace and home, and opens the workbench. */
@@ -42,6 +46,7 @@ export async function start(steps: Step[], o: StartOptions = {}): Promise<void> 
   const codeServer = need("CODE_SERVER");
   fake = await startFake(steps, o.fakeArgs ?? []);
   for (const [name, text] of Object.entries(o.files ?? {})) fs.writeFileSync(path.join(fake.workspace, name), text);
+  for (const [name, text] of Object.entries(o.homeFiles ?? {})) fs.writeFileSync(path.join(fake.home, name), text, { mode: 0o600 });
   if (o.apiKey) fs.writeFileSync(path.join(fake.home, "auth.json"), JSON.stringify({ openai: { type: "api", key: o.apiKey } }), { mode: 0o600 });
   const settings = o.settings ?? {};
   caps = await capabilities(fake.env);
@@ -59,6 +64,13 @@ export async function start(steps: Step[], o: StartOptions = {}): Promise<void> 
   const PATH = (process.env.PATH ?? "").split(path.delimiter).filter((d) => d && !fs.existsSync(path.join(d, "deckhand"))).join(path.delimiter);
   const env = { ...fake.env, HOME: root, PATH };
   execFileSync(codeServer, [...args, "--install-extension", need("VSIX")], { stdio: "inherit", env });
+  for (const dir of o.extensions ?? []) {
+    // Packaged as VS Code installs them; vsce comes with the extension's dev dependencies.
+    const vsix = path.join(root, `${path.basename(dir)}.vsix`);
+    const vsce = path.join(__dirname, "..", "..", "..", "node_modules", ".bin", "vsce");
+    execFileSync(vsce, ["package", "--allow-missing-repository", "--skip-license", "--no-dependencies", "-o", vsix], { cwd: dir, stdio: "ignore" });
+    execFileSync(codeServer, [...args, "--install-extension", vsix], { stdio: "inherit", env });
+  }
   const bundled = fs.readdirSync(path.join(root, "ext")).find((d) => d.startsWith("deckhand-dev.deckhand"));
   assert.ok(bundled && fs.existsSync(path.join(root, "ext", bundled, "bin", "deckhand")), "the package holds the deckhand binary");
   const log = fs.openSync(path.join(root, "code-server.log"), "w");
