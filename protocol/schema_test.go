@@ -58,6 +58,7 @@ var goTypes = map[string]reflect.Type{
 	"ChatParams":           reflect.TypeFor[protocol.ChatParams](),
 	"Usage":                reflect.TypeFor[protocol.Usage](),
 	"ChatResult":           reflect.TypeFor[protocol.ChatResult](),
+	"Source":               reflect.TypeFor[protocol.Source](),
 	"TurnRef":              reflect.TypeFor[protocol.TurnRef](),
 	"ChatStartedParams":    reflect.TypeFor[protocol.ChatStartedParams](),
 	"ChatTextParams":       reflect.TypeFor[protocol.ChatTextParams](),

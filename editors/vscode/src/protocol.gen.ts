@@ -329,6 +329,14 @@ export interface ChatResult {
   text: string;
   steps: number;
   usage: Usage;
+  /** The web pages the answer cites (after a hosted web search), each once, in the order first cited; absent when it cites none. */
+  sources?: Source[];
+}
+
+/** A web page an answer cites. */
+export interface Source {
+  url: string;
+  title?: string;
 }
 
 /** In every chat notification. */

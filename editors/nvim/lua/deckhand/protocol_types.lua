@@ -265,6 +265,12 @@
 ---@field text string The assistant text of all steps, joined by a blank line.
 ---@field steps integer
 ---@field usage deckhand.protocol.Usage
+---@field sources? deckhand.protocol.Source[] The web pages the answer cites (after a hosted web search), each once, in the order first cited; absent when it cites none.
+
+---A web page an answer cites.
+---@class deckhand.protocol.Source
+---@field url string
+---@field title? string
 
 ---In every chat notification.
 ---@class deckhand.protocol.TurnRef
