@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test test-go vet bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
+.PHONY: build demo test test-go test-editors vet bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -26,9 +26,18 @@ vet:
 	$(GO) vet ./...
 	GO=$(GO) scripts/check-tree.sh
 
-# Everything CI runs: the Go suite under the race detector, then both editors
-# against the real binary.
-test: test-go test-nvim test-vscode test-acp
+# Everything CI runs: the Go suite under the race detector, and the editors'
+# suites against the real binary. The Go suite mostly waits on the processes
+# it starts, so the editors' suites run beside it, one after another, in a
+# second lane; each suite's output is printed whole when it ends.
+test:
+	scripts/test-deps.sh test
+	$(MAKE) -j2 -Otarget test-go test-editors
+
+test-editors:
+	$(MAKE) test-nvim
+	$(MAKE) test-acp
+	$(MAKE) test-vscode
 
 test-go:
 	scripts/test-deps.sh test
