@@ -125,7 +125,10 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo: %d\n%s\n%s", code, out, errOut)
 	}
+	// The default model's real tool set: scripts in exec (code mode)
+	// whose nested calls are reported and asked for.
 	for _, want := range []string{`"method":"initialize"`, `"method":"auth/completed"`, `"method":"permission/request"`,
+		`"name":"exec"`, `"name":"exec_command"`, `"parentCallId":"call_1"`, `"tool":"apply_patch"`,
 		`"stopReason":"end_turn"`, `fmt.Println("Hello, world!")`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %s", want)
