@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test test-go test-editors vet bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
+.PHONY: build demo test test-go test-race test-editors vet-cross vet bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -26,24 +26,31 @@ vet:
 	$(GO) vet ./...
 	GO=$(GO) scripts/check-tree.sh
 
-# Everything CI runs: the Go suite under the race detector, and the editors'
-# suites against the real binary. The Go suite mostly waits on the processes
-# it starts, so the editors' suites run beside it, one after another, in a
-# second lane; each suite's output is printed whole when it ends.
+# Everything CI runs: the Go suite under the race detector, the editors'
+# suites against the real binary, vet and the release builds. The Go suite
+# mostly waits on the processes it starts, so the editors' suites (one after
+# another) and the checks that compile (vet, then cross) run beside it, each
+# in a lane of its own; a lane's output is printed whole when it ends.
 test:
 	scripts/test-deps.sh test
-	$(MAKE) -j2 -Otarget test-go test-editors
+	$(MAKE) -j3 -Otarget test-race test-editors vet-cross
+
+# The Go side alone: the suite under the race detector beside vet and cross.
+test-go:
+	scripts/test-deps.sh test
+	$(MAKE) -j2 -Otarget test-race vet-cross
+
+test-race:
+	$(GO) test -race -count=1 -timeout 12m ./...
+
+vet-cross:
+	$(MAKE) vet
+	$(MAKE) cross
 
 test-editors:
 	$(MAKE) test-nvim
 	$(MAKE) test-acp
 	$(MAKE) test-vscode
-
-test-go:
-	scripts/test-deps.sh test
-	$(MAKE) vet
-	$(GO) test -race -count=1 -timeout 12m ./...
-	$(MAKE) cross
 
 bench:
 	scripts/test-deps.sh bench
@@ -67,7 +74,7 @@ fuzz:
 # The VS Code extension: unit tests against the real binary, packaging, and
 # a real VS Code UI (code-server in Chromium); downloads are kept in .cache/.
 test-vscode: build
-	editors/vscode/scripts/test.sh
+	MAKEFLAGS= editors/vscode/scripts/test.sh
 
 vsix:
 	editors/vscode/scripts/vsix.sh
@@ -75,12 +82,12 @@ vsix:
 # The Neovim plugin: mini.test cases in a child Neovim 0.10 and a tmux run of
 # the real terminal UI, against the real binary; Neovim is kept in .cache/.
 test-nvim: build
-	editors/nvim/scripts/test.sh
+	MAKEFLAGS= editors/nvim/scripts/test.sh
 
 # The ACP face: the official ACP client library drives `deckhand acp`
 # against the fake of OpenAI.
 test-acp: build
-	editors/acp-test/scripts/test.sh
+	MAKEFLAGS= editors/acp-test/scripts/test.sh
 
 clean:
 	rm -rf bin
