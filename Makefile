@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test test-go test-race test-editors vet-cross vet bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
+.PHONY: build demo test test-go test-race test-editors vet bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -26,26 +26,25 @@ vet:
 	$(GO) vet ./...
 	GO=$(GO) scripts/check-tree.sh
 
-# Everything CI runs: the Go suite under the race detector, the editors'
-# suites against the real binary, vet and the release builds. The Go suite
-# mostly waits on the processes it starts, so the editors' suites (one after
-# another) and the checks that compile (vet, then cross) run beside it, each
-# in a lane of its own; a lane's output is printed whole when it ends.
+# Everything CI runs: the Go suite under the race detector, and the editors'
+# suites against the real binary. The Go suite mostly waits on the processes
+# it starts, so the editors' suites run beside it, one after another, in a
+# second lane; each suite's output is printed whole when it ends. vet and the
+# release builds, which compile, stay before and after the race suite: beside
+# it they starved its timing-bound tests of CPU (a yielded command's output,
+# a script's memory bound).
 test:
 	scripts/test-deps.sh test
-	$(MAKE) -j3 -Otarget test-race test-editors vet-cross
+	$(MAKE) -j2 -Otarget test-go test-editors
 
-# The Go side alone: the suite under the race detector beside vet and cross.
 test-go:
 	scripts/test-deps.sh test
-	$(MAKE) -j2 -Otarget test-race vet-cross
+	$(MAKE) vet
+	$(MAKE) test-race
+	$(MAKE) cross
 
 test-race:
 	$(GO) test -race -count=1 -timeout 12m ./...
-
-vet-cross:
-	$(MAKE) vet
-	$(MAKE) cross
 
 test-editors:
 	$(MAKE) test-nvim
