@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test test-go vet bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
+.PHONY: build demo test test-go test-race test-editors vet bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -26,15 +26,30 @@ vet:
 	$(GO) vet ./...
 	GO=$(GO) scripts/check-tree.sh
 
-# Everything CI runs: the Go suite under the race detector, then both editors
-# against the real binary.
-test: test-go test-nvim test-vscode test-acp
+# Everything CI runs: the Go suite under the race detector, and the editors'
+# suites against the real binary. The Go suite mostly waits on the processes
+# it starts, so the editors' suites run beside it, one after another, in a
+# second lane; each suite's output is printed whole when it ends. vet and the
+# release builds, which compile, stay before and after the race suite: beside
+# it they starved its timing-bound tests of CPU (a yielded command's output,
+# a script's memory bound).
+test:
+	scripts/test-deps.sh test
+	$(MAKE) -j2 -Otarget test-go test-editors
 
 test-go:
 	scripts/test-deps.sh test
 	$(MAKE) vet
-	$(GO) test -race -count=1 -timeout 12m ./...
+	$(MAKE) test-race
 	$(MAKE) cross
+
+test-race:
+	$(GO) test -race -count=1 -timeout 12m ./...
+
+test-editors:
+	$(MAKE) test-nvim
+	$(MAKE) test-acp
+	$(MAKE) test-vscode
 
 bench:
 	scripts/test-deps.sh bench
@@ -60,7 +75,7 @@ fuzz:
 # The VS Code extension: unit tests against the real binary, packaging, and
 # a real VS Code UI (code-server in Chromium); downloads are kept in .cache/.
 test-vscode: build
-	editors/vscode/scripts/test.sh
+	MAKEFLAGS= editors/vscode/scripts/test.sh
 
 vsix:
 	editors/vscode/scripts/vsix.sh
@@ -68,12 +83,12 @@ vsix:
 # The Neovim plugin: mini.test cases in a child Neovim 0.10 and a tmux run of
 # the real terminal UI, against the real binary; Neovim is kept in .cache/.
 test-nvim: build
-	editors/nvim/scripts/test.sh
+	MAKEFLAGS= editors/nvim/scripts/test.sh
 
 # The ACP face: the official ACP client library drives `deckhand acp`
 # against the fake of OpenAI.
 test-acp: build
-	editors/acp-test/scripts/test.sh
+	MAKEFLAGS= editors/acp-test/scripts/test.sh
 
 clean:
 	rm -rf bin

@@ -14,6 +14,7 @@ import (
 // shows every file's diff, and a running command's output comes as
 // tool_call_update content while it runs.
 func TestACPCodexTools(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home := t.TempDir()

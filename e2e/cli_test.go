@@ -39,6 +39,7 @@ func run(t *testing.T, fake *upstreamtest.Server, home, dir, stdin string, args 
 }
 
 func TestTerminalLoginAPIKeyStatusLogout(t *testing.T) {
+	t.Parallel()
 	home, dir := t.TempDir(), t.TempDir()
 	if out, _, code := run(t, nil, home, dir, "", "status"); code != 0 || !strings.Contains(out, "Not logged in") {
 		t.Fatalf("status before login: %q (%d)", out, code)
@@ -66,6 +67,7 @@ func TestTerminalLoginAPIKeyStatusLogout(t *testing.T) {
 }
 
 func TestTerminalLoginHeadless(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	defer fake.Close()
 	fake.AutoApproveDevice(1)
@@ -86,6 +88,7 @@ func TestTerminalLoginHeadless(t *testing.T) {
 }
 
 func TestExec(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	defer fake.Close()
 	home, ws := t.TempDir(), t.TempDir()
@@ -109,6 +112,7 @@ func TestExec(t *testing.T) {
 }
 
 func TestExecFailsWithoutLogin(t *testing.T) {
+	t.Parallel()
 	_, errOut, code := run(t, nil, t.TempDir(), t.TempDir(), "", "exec", "hi")
 	if code == 0 || !strings.Contains(errOut, "deckhand login") {
 		t.Errorf("exec without login: %d %q", code, errOut)
@@ -116,11 +120,15 @@ func TestExecFailsWithoutLogin(t *testing.T) {
 }
 
 func TestDemoRunsToTheEnd(t *testing.T) {
+	t.Parallel()
 	out, errOut, code := run(t, nil, t.TempDir(), t.TempDir(), "", "demo")
 	if code != 0 {
 		t.Fatalf("demo: %d\n%s\n%s", code, out, errOut)
 	}
+	// The default model's real tool set: scripts in exec (code mode)
+	// whose nested calls are reported and asked for.
 	for _, want := range []string{`"method":"initialize"`, `"method":"auth/completed"`, `"method":"permission/request"`,
+		`"name":"exec"`, `"name":"exec_command"`, `"parentCallId":"call_1"`, `"tool":"apply_patch"`,
 		`"stopReason":"end_turn"`, `fmt.Println("Hello, world!")`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %s", want)
@@ -156,6 +164,7 @@ func TestBrowserOutputKeptOffStdout(t *testing.T) {
 }
 
 func TestDeadUpstream(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	home := t.TempDir()
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())

@@ -28,6 +28,7 @@ func execOutput(t *testing.T, reqs []upstreamtest.Request, n int, id string) str
 // and its exec call runs a script whose tool calls go through the same
 // permission and reporting as direct ones.
 func TestCodeModeScriptRunsNestedTools(t *testing.T) {
+	t.Parallel()
 	fake, p := permissionServer(t, "allow", "allow", "allow", "allow")
 	if err := os.WriteFile(filepath.Join(p.ws, "seed.txt"), []byte("seed\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -103,6 +104,7 @@ return await tools.exec_command({cmd: "cat made.txt"});`
 }
 
 func TestCodeModeThrowingScript(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	fake.PushCodex(upstreamtest.Step().CustomCall("x1", "exec", `await tools.view_image({path: "missing.png"}); console.log("unreached")`).Reply(),
 		upstreamtest.Text("ok"))
@@ -116,6 +118,7 @@ func TestCodeModeThrowingScript(t *testing.T) {
 // Cancel stops a script that never ends, within a second, and the session
 // takes its next turn.
 func TestCodeModeCancelEndlessLoop(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	fake.PushCodex(upstreamtest.Step().CustomCall("x1", "exec", "for (;;) {}").Reply())
 	_, ch := p.send("chat", map[string]any{"message": "spin"})
@@ -147,6 +150,7 @@ func TestCodeModeCancelEndlessLoop(t *testing.T) {
 // The session's MCP tools are nested in exec too, asked and reported like
 // the others.
 func TestCodeModeNestsMCPTools(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
 		"test": mcpStdio(t, "", nil),

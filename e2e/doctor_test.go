@@ -82,6 +82,7 @@ func only(t *testing.T, rep doctorReport, code int, name, want string) {
 }
 
 func TestDoctor(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	login := func(t *testing.T) string {

@@ -41,9 +41,54 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building deckhand:", err)
 		os.Exit(1)
 	}
+	races := ""
+	if raceEnabled {
+		races = watchRaces()
+	}
 	code := m.Run()
+	if races != "" && reportRaces(races) {
+		code = 1
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// watchRaces makes every race-built deckhand this run starts (servers,
+// terminal commands, refresh helpers, sandboxed re-execs) write its race
+// reports into a folder of their own, and exit without the race runtime's
+// default second of sleep (which a test waiting for an exit pays each
+// time). It returns the folder.
+func watchRaces() string {
+	dir, err := os.MkdirTemp("", "deckhand-races-")
+	if err == nil {
+		// Tests also run deckhand as another user: anyone may add a
+		// report, none may list or read another's.
+		err = os.Chmod(dir, 0o1733)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "race reports:", err)
+		os.Exit(1)
+	}
+	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0 log_path="+filepath.Join(dir, "report")))
+	return dir
+}
+
+// reportRaces prints the race reports deckhand's processes wrote, and says
+// whether there were any: a race in deckhand fails the run even when the
+// test that provoked it saw nothing wrong.
+func reportRaces(dir string) bool {
+	defer os.RemoveAll(dir)
+	ents, _ := os.ReadDir(dir)
+	found := false
+	for _, e := range ents {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		found = true
+		fmt.Fprintf(os.Stderr, "FAIL: deckhand process %s reported a race:\n%s\n", strings.TrimPrefix(e.Name(), "report."), b)
+	}
+	return found
 }
 
 // msg is any frame deckhand sends; wireError an error answer.

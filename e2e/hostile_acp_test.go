@@ -86,6 +86,7 @@ func toolCall(id, tool string, args map[string]any) upstreamtest.Reply {
 // login through the editor, nor replace it, even with every permission
 // granted: the private-folder rule holds for every source of files.
 func TestHostileACPClientFiles(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	ws, home, tok := homeInWorkspace(t, fake)
@@ -137,6 +138,7 @@ func TestHostileACPClientFiles(t *testing.T) {
 // bash in one project must not let bash run unasked when the same session
 // is loaded with another cwd.
 func TestHostileACPAllowAlwaysStaysInItsWorkspace(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home, ws1, ws2 := t.TempDir(), t.TempDir(), t.TempDir()
@@ -170,6 +172,7 @@ func TestHostileACPAllowAlwaysStaysInItsWorkspace(t *testing.T) {
 // TestHostileACPHugeClientRead: a read through the editor is capped as a
 // read of the disk is, whatever the editor answers.
 func TestHostileACPHugeClientRead(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home, ws := t.TempDir(), t.TempDir()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,8 +21,9 @@ import (
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
 
-// helperPids lists the running refresh helpers of the binary under test.
-func helperPids() []int {
+// helperPids lists the running refresh helpers of the binary under test
+// that work for the given home (other tests' helpers run alongside).
+func helperPids(home string) []int {
 	ents, _ := os.ReadDir("/proc")
 	var out []int
 	for _, e := range ents {
@@ -34,7 +36,13 @@ func helperPids() []int {
 			continue
 		}
 		args := strings.Split(string(b), "\x00")
-		if len(args) >= 2 && args[0] == binary && args[1] == "refresh-login" {
+		if len(args) < 2 || args[0] != binary || args[1] != "refresh-login" {
+			continue
+		}
+		// The helper's environment names its home (and may hold
+		// nothing secret: TestHostileRefreshHelper).
+		environ, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if slices.Contains(strings.Split(string(environ), "\x00"), "DECKHAND_HOME="+home) {
 			out = append(out, pid)
 		}
 	}
@@ -48,6 +56,7 @@ func helperPids() []int {
 // stdin, and finish and save the rotated token whatever hangup or terminate
 // signals it gets, so the login survives.
 func TestHostileRefreshHelper(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/proc/self/environ"); err != nil {
 		t.Skipf("no /proc: the helper cannot be inspected: %v", err)
 	}
@@ -90,7 +99,7 @@ func TestHostileRefreshHelper(t *testing.T) {
 		parent.Process.Kill()
 		t.Fatal("no refresh reached the issuer")
 	}
-	pids := helperPids()
+	pids := helperPids(home)
 	if len(pids) != 1 {
 		close(release)
 		t.Fatalf("want one refresh helper running, got %v", pids)

@@ -130,6 +130,7 @@ func alive(pid int) bool {
 // command runs must not leave the command, or what it started in its
 // process group, running.
 func TestHostileChildrenDieWithDeckhand(t *testing.T) {
+	t.Parallel()
 	fake, p := permissionServer(t, "allow")
 	fake.PushCodex(bashCall("b1", `echo $$ > leader.pid; sleep 600 & echo $! > bg.pid; sleep 600 | cat & echo $! > pipe.pid; wait`))
 	p.send("chat", map[string]any{"message": "run"})
@@ -180,6 +181,7 @@ func TestHostileChildrenDieWithDeckhand(t *testing.T) {
 // read, grep, glob and list must never hand deckhand's own login to the
 // model, and reading another program's credential store asks first.
 func TestHostileHomeInWorkspace(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	ws, home, tok := homeInWorkspace(t, fake)
@@ -255,6 +257,7 @@ func TestHostileHomeInWorkspace(t *testing.T) {
 // TestHostileWorkspaceRoot: the root of the file system and deckhand's own
 // home are refused as workspaces, with a sentence that says why.
 func TestHostileWorkspaceRoot(t *testing.T) {
+	t.Parallel()
 	p := start(t, opts{})
 	for _, root := range []string{"/", p.home} {
 		err := p.fails("initialize", map[string]any{"clientInfo": map[string]any{"name": "e2e", "version": "1"},
@@ -272,6 +275,7 @@ func TestHostileWorkspaceRoot(t *testing.T) {
 // stay, since the sweep removes only names whose tag proves deckhand made
 // them.
 func TestHostileInterruptedWriteCleaned(t *testing.T) {
+	t.Parallel()
 	ws, home := t.TempDir(), t.TempDir()
 	key := []byte("0123456789abcdef0123456789abcdef")
 	if err := os.WriteFile(filepath.Join(home, "temp-key"), key, 0o600); err != nil {
@@ -313,6 +317,7 @@ func TestHostileInterruptedWriteCleaned(t *testing.T) {
 // ends its stream, is cut off at deckhand's bound with a clear error, and
 // the server goes on.
 func TestHostileEndlessStream(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		step *upstreamtest.StepBuilder
@@ -341,6 +346,7 @@ func TestHostileEndlessStream(t *testing.T) {
 // TestHostileManyCallsInOneStep: a step with thousands of reads runs a
 // bounded number and tells the model about the rest.
 func TestHostileManyCallsInOneStep(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	writeFile(t, p.ws, "f.txt", "line\n")
 	step := upstreamtest.Step()
@@ -371,6 +377,7 @@ func TestHostileManyCallsInOneStep(t *testing.T) {
 // TestHostileHugeMessage: a chat message far over the bound is refused with
 // a sentence saying what to do, and the server goes on.
 func TestHostileHugeMessage(t *testing.T) {
+	t.Parallel()
 	fake, p, _ := oauthServer(t, opts{})
 	e := p.fails("chat", map[string]any{"message": strings.Repeat("x", 3<<20)}, -32602)
 	if !strings.Contains(e.Message, "put large content in a file") {
@@ -389,6 +396,7 @@ func TestHostileHugeMessage(t *testing.T) {
 // stdout while an answer streams must still be able to end deckhand by
 // closing its stdin, and SIGTERM must end it too.
 func TestHostileEditorNeverReads(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"stdin closed", "SIGTERM"} {
 		t.Run(how, func(t *testing.T) {
 			u := startUnread(t)

@@ -148,6 +148,7 @@ func mcpList(p *proc, sessionID string) map[string]map[string]any {
 }
 
 func TestMCPStdioToolIsOfferedAskedCalledAndDiesWithDeckhand(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	pidFile := filepath.Join(t.TempDir(), "pids")
 	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
@@ -236,6 +237,7 @@ func toJSON(v any) string {
 }
 
 func TestMCPTrustedRunsWithoutAskingAndAFailedServerLeavesTheTurnGoing(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	pidFile := filepath.Join(t.TempDir(), "pids")
 	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
@@ -277,6 +279,7 @@ func TestMCPTrustedRunsWithoutAskingAndAFailedServerLeavesTheTurnGoing(t *testin
 }
 
 func TestMCPHTTPServerFromInitializeWithBearerToken(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(mcptest.Handler("tok-e2e-123"))
 	t.Cleanup(srv.Close) // after deckhand's cleanup: its event stream holds a connection
 	fake := upstreamtest.New()
@@ -331,6 +334,7 @@ func TestMCPHTTPServerFromInitializeWithBearerToken(t *testing.T) {
 }
 
 func TestMCPWorkspaceFileStartsOnlyOnceAllowed(t *testing.T) {
+	t.Parallel()
 	home, ws := t.TempDir(), t.TempDir()
 	writeJSON(t, filepath.Join(ws, ".mcp.json"), map[string]any{"mcpServers": map[string]any{
 		"proj": mcpStdio(t, "", map[string]any{"trusted": true}), // trusted is not honoured here
@@ -427,6 +431,7 @@ func TestMCPWorkspaceFileStartsOnlyOnceAllowed(t *testing.T) {
 }
 
 func TestMCPServersOfACPSessionNew(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	self, err := os.Executable()
@@ -482,6 +487,7 @@ func TestMCPServersOfACPSessionNew(t *testing.T) {
 }
 
 func TestMCPServersThatCrashHangOrFloodLeaveTheSessionWorking(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
 		"crashy": mcpStdio(t, "", map[string]any{"trusted": true}),
@@ -540,6 +546,7 @@ func TestMCPServersThatCrashHangOrFloodLeaveTheSessionWorking(t *testing.T) {
 }
 
 func TestDoctorStartsEachMCPServer(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home := t.TempDir()
@@ -574,6 +581,7 @@ func TestDoctorStartsEachMCPServer(t *testing.T) {
 // its executable (npm install it anywhere, then point at
 // node_modules/.bin/mcp-server-everything); it is skipped otherwise.
 func TestMCPReferenceServerEverything(t *testing.T) {
+	t.Parallel()
 	bin := os.Getenv("MCP_SERVER_EVERYTHING")
 	if bin == "" {
 		t.Skip("MCP_SERVER_EVERYTHING is not set")
@@ -611,6 +619,7 @@ func TestMCPReferenceServerEverything(t *testing.T) {
 }
 
 func TestMCPCallIsCancelledWithTheTurn(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	writeJSON(t, filepath.Join(home, "config.json"), map[string]any{"mcpServers": map[string]any{
 		"test": mcpStdio(t, "", map[string]any{"trusted": true}),

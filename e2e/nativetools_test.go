@@ -31,6 +31,7 @@ var runningSession = regexp.MustCompile(`Process running with session ID (\d+)`)
 // exec_command yields a session that write_stdin polls to the end, the
 // command's output streams to the editor, and undo takes the patch back.
 func TestCodexToolsTurn(t *testing.T) {
+	t.Parallel()
 	fake, p := permissionServer(t, "allow", "allow")
 	writeFile(t, p.ws, "main.go", "package main\n\nfunc main() {\n\tprintln(\"hi\")\n}\n")
 	writeFile(t, p.ws, "old/name.txt", "moving\n")
@@ -206,6 +207,7 @@ func TestCodexToolsTurn(t *testing.T) {
 // A patch that cannot apply changes nothing, asks nothing, and tells the
 // model which hunk failed with the file's nearby lines.
 func TestCodexPatchThatDoesNotApply(t *testing.T) {
+	t.Parallel()
 	fake, p := permissionServer(t)
 	writeFile(t, p.ws, "a.txt", "alpha\nbeta\ngamma\n")
 	patch := "*** Begin Patch\n*** Add File: b.txt\n+new\n*** Update File: a.txt\n@@\n alpha\n-delta\n+DELTA\n*** End Patch"
@@ -232,6 +234,7 @@ func TestCodexPatchThatDoesNotApply(t *testing.T) {
 
 // initialize says that models get the tools their entry names (1.2).
 func TestInitializeSaysNativeTools(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	p := start(t, opts{fake: fake})
@@ -244,6 +247,7 @@ func TestInitializeSaysNativeTools(t *testing.T) {
 // A pasted or workspace image goes with the message as input_image parts,
 // to a model that takes images; a bad one is refused and nothing is sent.
 func TestImageAttachments(t *testing.T) {
+	t.Parallel()
 	fake, p := permissionServer(t)
 	png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
 	writeFile(t, p.ws, "shot.png", png)

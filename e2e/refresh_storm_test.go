@@ -29,6 +29,7 @@ import (
 //
 // DECKHAND_SOAK=1 (make soak) runs 300 rounds instead of 30.
 func TestRefreshStorm(t *testing.T) {
+	t.Parallel()
 	rounds := 30
 	if os.Getenv("DECKHAND_SOAK") != "" {
 		rounds = 300
@@ -104,7 +105,7 @@ func TestRefreshStorm(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(time.Duration(rand.Int64N(int64(span))))
-			for _, pid := range helperPids() {
+			for _, pid := range helperPids(home) {
 				_ = syscall.Kill(pid, syscall.SIGHUP)
 				_ = syscall.Kill(pid, syscall.SIGTERM)
 			}

@@ -176,6 +176,7 @@ func TestUndoRestoresAndSkipsChangedFiles(t *testing.T) {
 // exitCode says whether the command succeeded, so a failing command is not
 // shown as a success. Other tools carry none.
 func TestToolResultExitCode(t *testing.T) {
+	t.Parallel()
 	fake, p := permissionServer(t, "allow", "allow")
 	writeFile(t, p.ws, "a.txt", "a\n")
 	fake.PushCodex(

@@ -87,6 +87,7 @@ func outsideDir(t *testing.T) string {
 }
 
 func TestSandboxOnRequest(t *testing.T) {
+	t.Parallel()
 	fake, p, res := sandboxServer(t, "allow")
 	requireSandbox(t, res)
 	outside := outsideDir(t)
@@ -183,6 +184,7 @@ func TestSandboxOnRequest(t *testing.T) {
 }
 
 func TestSandboxNeverRefusesEscalation(t *testing.T) {
+	t.Parallel()
 	fake, p, res := sandboxServer(t, "allow", "--approval-policy", "never")
 	requireSandbox(t, res)
 	outside := outsideDir(t)
@@ -208,6 +210,7 @@ func TestSandboxNeverRefusesEscalation(t *testing.T) {
 }
 
 func TestSandboxUntrustedAsksButForReadOnly(t *testing.T) {
+	t.Parallel()
 	fake, p, res := sandboxServer(t, "deny")
 	requireSandbox(t, res)
 	fake.PushCodex(
@@ -226,6 +229,7 @@ func TestSandboxUntrustedAsksButForReadOnly(t *testing.T) {
 // TestSandboxOff: turned off, there is no sandbox, initialize says why, and
 // every command asks, as in 1.0.
 func TestSandboxOff(t *testing.T) {
+	t.Parallel()
 	fake, p, res := sandboxServer(t, "deny", "--no-sandbox")
 	if kind, reason := sandboxOf(t, res); kind != "none" || !strings.Contains(reason, "--no-sandbox") {
 		t.Errorf("sandbox %q (%q), want none because of --no-sandbox", kind, reason)
@@ -250,6 +254,7 @@ func TestSandboxOff(t *testing.T) {
 }
 
 func TestSandboxBadParams(t *testing.T) {
+	t.Parallel()
 	p := start(t, opts{})
 	if _, err := p.call("initialize", map[string]any{"workspaceRoot": p.ws, "approvalPolicy": "always"}); err == nil || err.Code != -32602 {
 		t.Errorf("initialize with a bad policy: %v, want -32602", err)
@@ -271,6 +276,7 @@ func TestSandboxBadParams(t *testing.T) {
 // asking try every way out of it we could think of; each must fail, with
 // nothing written outside the workspace and the login never read.
 func TestHostileSandboxEscapes(t *testing.T) {
+	t.Parallel()
 	fake, p, res := sandboxServer(t, "deny")
 	requireSandbox(t, res)
 	out := outsideDir(t)
@@ -341,6 +347,7 @@ func TestHostileSandboxEscapes(t *testing.T) {
 // runs a command in a sandbox that writes nothing, without asking, and
 // auto lets the same command write the workspace.
 func TestSandboxACPModes(t *testing.T) {
+	t.Parallel()
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home := t.TempDir()

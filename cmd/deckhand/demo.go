@@ -18,8 +18,9 @@ import (
 
 // demo shows deckhand's main job without an OpenAI account: a fake of OpenAI
 // built into the binary plays a ChatGPT device-code login and a model that
-// lists, reads and edits a file, while this process plays the editor and
-// prints the JSON-RPC traffic it exchanges with a real deckhand child.
+// looks at a file and patches it, while this process plays the editor and
+// prints the JSON-RPC traffic it exchanges with a real deckhand child. The
+// model is the default one, with its real tool set (code mode).
 func demo(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	if err := runDemo(ctx, stdout); err != nil {
 		fmt.Fprintln(stderr, "deckhand demo:", err)
@@ -98,7 +99,7 @@ func runDemo(ctx context.Context, out io.Writer) error {
 	if _, err := ed.waitNotification("auth/completed"); err != nil {
 		return err
 	}
-	say("Logged in. The user asks for a fix; the model lists, reads and edits, and deckhand asks before the edit.")
+	say("Logged in. The user asks for a fix. The model works in code mode: one script runs commands to look, another patches the file, and deckhand asks before the patch.")
 	if _, err := ed.call("chat", map[string]any{"message": "hello.go prints a typo; fix it."}); err != nil {
 		return err
 	}
@@ -116,15 +117,30 @@ func runDemo(ctx context.Context, out io.Writer) error {
 	return ed.wait()
 }
 
-// scriptDemoModel queues the fake model's four steps.
+// The demo model's two scripts. The default model works in code mode: it is
+// offered exec and wait, and calls deckhand's tools from JavaScript run in
+// exec (docs/protocol.md §19); each nested call is asked for and reported
+// as a direct one would be.
+const (
+	demoLook = `const files = await tools.exec_command({cmd: "ls"});
+const source = await tools.exec_command({cmd: "cat hello.go"});
+return files + "\n" + source;`
+	demoFix = `return await tools.apply_patch(` + "`" + `*** Begin Patch
+*** Update File: hello.go
+@@
+-	fmt.Println("Hello, wrold!")
++	fmt.Println("Hello, world!")
+*** End Patch` + "`" + `);`
+)
+
+// scriptDemoModel queues the fake model's three steps.
 func scriptDemoModel(fake *upstreamtest.Server) {
 	d := 15 * time.Millisecond
 	fake.PushCodex(
 		upstreamtest.Step().DelayPerEvent(d).Reasoning("Looking at the workspace first.", "enc-1").
-			Text("Let me look at the workspace.").Call("call_1", "list", `{}`).Usage(900, 40).Reply(),
-		upstreamtest.Step().DelayPerEvent(d).Call("call_2", "read", `{"path":"hello.go"}`).Usage(1000, 20).Reply(),
+			Text("Let me look at the workspace.").CustomCall("call_1", "exec", demoLook).Usage(900, 60).Reply(),
 		upstreamtest.Step().DelayPerEvent(d).Text("Found it: \"wrold\" should be \"world\".").
-			Call("call_3", "edit", `{"path":"hello.go","oldString":"Hello, wrold!","newString":"Hello, world!"}`).Usage(1100, 60).Reply(),
+			CustomCall("call_2", "exec", demoFix).Usage(1100, 80).Reply(),
 		upstreamtest.Step().DelayPerEvent(d).Text("Fixed the typo in hello.go: it now prints \"Hello, world!\".").Usage(1200, 30).Reply(),
 	)
 }

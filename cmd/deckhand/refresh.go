@@ -84,7 +84,8 @@ func requestPipe() io.Reader { return os.NewFile(3, "refresh request") }
 
 // helperEnv is the helper's whole environment: where deckhand's home and
 // log are, how to reach the issuer (proxies, CA roots), where temp files
-// go. Nothing else: the parent's environment holds the user's other
+// go, and a race-built deckhand's race settings (GORACE: where its reports
+// go). Nothing else: the parent's environment holds the user's other
 // secrets (OPENAI_API_KEY, GITHUB_TOKEN ...), which the helper has no use
 // for.
 func helperEnv(o *options) []string {
@@ -92,7 +93,7 @@ func helperEnv(o *options) []string {
 		"DECKHAND_OAUTH_ORIGINATOR=" + o.oauthOriginator, "DECKHAND_LOG_FILE=" + o.logFile,
 		"DECKHAND_LOG_LEVEL=" + o.logLevel}
 	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
-		"ALL_PROXY", "all_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "TMPDIR"} {
+		"ALL_PROXY", "all_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "TMPDIR", "GORACE"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}

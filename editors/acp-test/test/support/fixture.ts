@@ -268,14 +268,16 @@ export function brokenBrowser(dir: string): string {
 /**
  * A browser opener that stays in the foreground, as some do for as long as
  * the browser runs: `xdg-open URL` appends URL to the file `opened` in the
- * returned directory and then waits (up to a minute) for a file `release`.
+ * returned directory and then waits (up to a minute) for a file `release`,
+ * or for the directory to be removed (it holds deckhand's stderr open, and
+ * so the test file's run, while it waits).
  * It approves nothing: the test opens the URL itself.
  */
 export function foregroundBrowser(dir: string): string {
   const bin = join(dir, "foreground-browser-bin");
   mkdirSync(bin, { recursive: true });
   const script = join(bin, "xdg-open");
-  writeFileSync(script, `#!/bin/sh\necho "$1" >> "${bin}/opened"\necho "opener noise on stdout"\ni=0\nwhile [ ! -e "${bin}/release" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n`);
+  writeFileSync(script, `#!/bin/sh\necho "$1" >> "${bin}/opened"\necho "opener noise on stdout"\ni=0\nwhile [ -d "${bin}" ] && [ ! -e "${bin}/release" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n`);
   chmodSync(script, 0o755);
   return bin;
 }
