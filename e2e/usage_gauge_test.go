@@ -34,6 +34,7 @@ func TestChatUsageMovesMidTurn(t *testing.T) {
 	fake.PushCodex(upstreamtest.Step().Call("r1", "read", `{"path":"big.txt"}`).Reply(), upstreamtest.Text("read it"))
 	var res struct {
 		SessionID, TurnID string
+		Steps             int
 		Usage             usageWire
 	}
 	p.ok("chat", map[string]any{"message": "read big.txt"}, &res)
@@ -62,11 +63,16 @@ func TestChatUsageMovesMidTurn(t *testing.T) {
 	}
 	var tr struct {
 		Turns []struct {
-			Usage *usageWire `json:"usage"`
+			Usage     *usageWire `json:"usage"`
+			StepCount int        `json:"stepCount"`
 		} `json:"turns"`
 	}
 	p.ok("sessions/load", map[string]any{"sessionId": res.SessionID}, &tr)
 	if len(tr.Turns) != 1 || tr.Turns[0].Usage == nil || *tr.Turns[0].Usage != res.Usage {
 		t.Errorf("sessions/load turn usage %+v, want %+v", tr.Turns, res.Usage)
+	}
+	// And the step count chat's result gave, for the reopened end line.
+	if len(tr.Turns) == 1 && (res.Steps != 2 || tr.Turns[0].StepCount != res.Steps) {
+		t.Errorf("sessions/load stepCount %d, chat's steps %d, want 2", tr.Turns[0].StepCount, res.Steps)
 	}
 }

@@ -203,6 +203,9 @@ type StoredTurn struct {
 	// Usage is what the turn's end recorded: its tokens and how full the
 	// context window was after it.
 	Usage Usage
+	// StepCount is how many steps the turn's end recorded (0: none, or a
+	// file whose end did not say).
+	StepCount int
 	// Parts is what the turn did in the order it happened: its steps'
 	// text, reasoning summaries and calls (an index into Tools), as an
 	// editor showed them live. It is the one record of that order:
@@ -426,6 +429,7 @@ func (b *builder) add(rec *Record, end int64) error {
 			// The end's text is what the turn answered, a cancelled step's
 			// partial text included.
 			b.turn.StopReason, b.turn.Text, b.turn.Error = rec.StopReason, rec.Text, rec.Error
+			b.turn.StepCount = rec.Steps
 			if rec.Usage != nil {
 				b.turn.Usage = *rec.Usage
 			}

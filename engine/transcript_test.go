@@ -40,6 +40,10 @@ func TestLoadSessionStepsInOrder(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("steps %q, want %q", got, want)
 	}
+	// Its end keeps how many steps chat's result counted.
+	if res.Steps != 2 || turns[0].StepCount != res.Steps {
+		t.Errorf("stored step count %d, chat's result %d, want 2", turns[0].StepCount, res.Steps)
+	}
 }
 
 // After an undo the next request tells the model which files were put

@@ -82,6 +82,9 @@ type TranscriptTurn struct {
 	// Usage (additive) is what chat's result said of the turn: its tokens
 	// and how full the context window was after it.
 	Usage *Usage `json:"usage,omitempty"`
+	// StepCount (additive) is chat's result's steps for the turn; absent
+	// when it took none or its session file lacks its end.
+	StepCount int `json:"stepCount,omitempty"`
 	// RetryOf (extension) names the failed turn this one replaced, which
 	// the transcript no longer lists, and RetriedError is how it failed.
 	RetryOf      string `json:"retryOf,omitempty"`

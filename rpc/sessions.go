@@ -54,7 +54,7 @@ func (s *Server) registerSessions() {
 			tt := protocol.TranscriptTurn{TurnID: t.TurnID, Message: t.Message, Text: t.Text, StopReason: wireStop(t.StopReason),
 				Error: t.Error, Tools: make([]protocol.TranscriptTool, 0, len(t.Tools)),
 				Attachments: transcriptAttachments(t.Attachments), ChangedPaths: t.ChangedPaths, Undoable: t.Undoable, Undone: t.Undone,
-				RetryOf: t.RetryOf, RetriedError: t.RetriedError}
+				RetryOf: t.RetryOf, RetriedError: t.RetriedError, StepCount: t.StepCount}
 			for _, c := range t.Tools {
 				tt.Tools = append(tt.Tools, transcriptTool(c))
 			}

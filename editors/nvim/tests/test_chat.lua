@@ -173,6 +173,26 @@ T["deckhand dying mid-turn is said in the chat; the next message starts it again
   H.wait_chat(child, "Back again.")
 end
 
+T["after deckhand died mid-turn, gr sends the message again and the failure says so"] = function()
+  start({ { text = "Thinking hard", stall = true }, { text = "Back again." } })
+  child.cmd("DeckhandChat take your time")
+  H.wait_chat(child, "Thinking hard")
+  child.lua([[
+    for _, pid in ipairs(vim.api.nvim_get_proc_children(vim.fn.getpid())) do
+      local p = vim.api.nvim_get_proc(pid)
+      if p and p.name and p.name:find("deckhand", 1, true) then
+        vim.uv.kill(pid, 9)
+      end
+    end
+  ]])
+  H.wait_chat(child, "gr sends this one again")
+  child.lua("require('deckhand.chat').retry()")
+  H.wait_chat(child, "Back again.")
+  local text = child.lua_get("T.chat_text()")
+  H.has(text, "while answering.  (sent again)")
+  H.lacks(text, "gr sends this one again")
+end
+
 T["input area: <CR> in normal mode and <C-s> in insert mode send; q closes both windows"] = function()
   start({ { text = "First answer." }, { text = "Second answer." } })
   child.cmd("DeckhandChat")

@@ -142,8 +142,16 @@ T["a message sent again after a failure (gr) reopens once, the failure noted abo
   H.wait_chat(child, "**Error:**")
   child.lua("require('deckhand.chat').retry()")
   wait_turns(1)
+  -- Live, the failure reads as it will reopened.
+  local live = child.lua_get("T.chat_text()")
+  has(live, "Bad things.  (sent again)")
+  lacks(live, "(gr sends it again)")
+  local live_footers = child.lua_get("T.virt_lines()")
   reopen()
   local text = child.lua_get("T.chat_text()")
+  -- The reopened footer counts the turn's steps, as live.
+  has(live_footers[1], " · 1 step · ")
+  has(child.lua_get("T.virt_lines()")[1], " · 1 step · ")
   text = text:sub((text:find("## You", 1, true)))
   eq(select(2, text:gsub("## You", "")), 1)
   has(text, "try this")

@@ -615,6 +615,8 @@ export class Chat {
     for (const t of s.turns ?? []) {
       const chips = (t.attachments ?? []).map(attachmentLabel).filter((l) => l);
       items.push({ kind: "user", id: this.id(), text: t.message, chips: chips.length ? chips : [] });
+      // The failure this turn replaced (Resend), noted above its answer.
+      if (t.retriedError) items.push({ kind: "error", id: this.id(), text: `${t.retriedError} (sent again)`, actions: [] });
       let ranBash = false;
       const toolItems = (tool: LoadedTool): Item[] => {
         const args = tool.arguments ?? {};
@@ -659,7 +661,7 @@ export class Chat {
         id: this.id(),
         turnId: t.turnId,
         stopReason: stop,
-        summary: endSummary(stop, undefined, t.usage, ranBash && changed.length > 0),
+        summary: endSummary(stop, t.stepCount, t.usage, ranBash && changed.length > 0),
         changed,
         canUndo: canUndo && !!t.undoable && !t.undone && changed.length > 0,
       };
@@ -796,7 +798,7 @@ function toolDetail(name: string, args: Record<string, unknown>): string {
   return JSON.stringify(args, null, 2);
 }
 
-/** A turn's end line: how it stopped, its steps (known live), its tokens. */
+/** A turn's end line: how it stopped, its steps (when known), its tokens. */
 function endSummary(stopReason: string, steps: number | undefined, usage: ChatResult["usage"] | undefined, bashChanged: boolean): string {
   const words = stopReason === "cancelled" ? "Stopped" : stopReason === "max_steps" ? "Stopped at the step limit" : stopReason === "error" ? "Failed" : "Done";
   let summary = words;

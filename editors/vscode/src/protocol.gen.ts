@@ -521,6 +521,8 @@ export interface TranscriptTurn {
   undone?: boolean;
   /** Additive: what chat's result said of the turn. */
   usage?: Usage;
+  /** Additive: chat's result's steps for the turn; absent when it took none or the session file lacks its end. */
+  stepCount?: number;
   /** Extension: the failed turn this one replaced, which the transcript no longer lists. */
   retryOf?: string;
   /** Extension: how the replaced turn failed. */

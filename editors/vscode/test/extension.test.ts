@@ -427,6 +427,9 @@ test("Resend after an upstream failure replaces the failed turn: the model and t
   assert.equal(sent.split("try this").length - 1, 1, sent);
   await chat.load(chat.sessionId!);
   assert.deepEqual(find(chat.items, "user").map((u) => u.text), ["try this"], "the reopened session shows the message once");
+  // The replaced failure stays as a note above the answer, as in Neovim.
+  assert.deepEqual(kinds(chat.items), ["user", "error", "text", "end"], JSON.stringify(chat.items));
+  assert.match(find(chat.items, "error")[0].text, /usage limit has been reached.* \(sent again\)$/s);
 });
 
 test("Stop ends a running turn and keeps the text so far; the input follows the running state", async () => {
@@ -563,8 +566,11 @@ test("a reopened conversation shows each turn as it happened, in order (protocol
   await view.send({ type: "send", text: "what is here?" });
   const live = kinds(chat.items);
   assert.deepEqual(live, ["user", "thinking", "text", "tool", "text", "end"]);
+  const liveEnd = find(chat.items, "end")[0].summary;
+  assert.match(liveEnd, /^Done · 2 steps\b/);
   await chat.load(chat.sessionId!);
   assert.deepEqual(kinds(chat.items), live);
+  assert.equal(find(chat.items, "end")[0].summary, liveEnd, "the reopened end line says its steps as live");
   assert.equal(find(chat.items, "thinking")[0].text, "Looking first.");
   assert.deepEqual(find(chat.items, "text").map((x) => x.text), ["Let me look.", "Nothing here."]);
 });

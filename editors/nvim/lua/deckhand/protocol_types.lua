@@ -412,6 +412,7 @@
 ---@field undoable? boolean Additive: undo can still put some of changedPaths back.
 ---@field undone? boolean Additive: the turn was undone.
 ---@field usage? deckhand.protocol.Usage Additive: what chat's result said of the turn.
+---@field stepCount? integer Additive: chat's result's steps for the turn; absent when it took none or the session file lacks its end.
 ---@field retryOf? string Extension: the failed turn this one replaced, which the transcript no longer lists.
 ---@field retriedError? string Extension: how the replaced turn failed.
 

@@ -59,6 +59,7 @@ local state = {
   follow = true, -- windows stay at the end while the cursor is there
   last_message = nil,
   last_failed = false,
+  failed_item = nil, -- the error item of the failure gr would send again
   attachments = {}, -- waiting for the next message
   turn = nil, -- {started, steps, waiting}
   spinner = 1,

@@ -16,7 +16,7 @@ local function footer_text(result, model)
   local usage = result.usage or {}
   local steps = result.steps
   -- Short: virtual lines do not wrap in a narrow chat window. (A reopened
-  -- turn has no count of steps, and no usage when it did not end.)
+  -- turn has no count of steps or usage when it did not end.)
   local s = (result.stopReason or "?") .. (model and (" · " .. model) or "")
   if steps then
     s = s .. (" · %d %s"):format(steps, steps == 1 and "step" or "steps")
@@ -67,7 +67,14 @@ function M.send(message, retry_of)
   state.follow = true
   if not retry_of then
     P.add({ kind = "user", text = message, attachments = shown })
+  elseif state.failed_item then
+    -- The failure gr replaces now reads as the reopened session shows it.
+    state.failed_item.text = state.failed_item.failure .. "  (sent again)"
+    if state.buf and vim.api.nvim_buf_is_valid(state.buf) then
+      P.render_all(state.buf)
+    end
   end
+  state.failed_item = nil
   if not M.visible() then
     M.open({ focus = false })
   end
@@ -100,7 +107,7 @@ function M.send(message, retry_of)
       -- failed before it started one.
       state.last_failed = state.started_turn or true
       local msg = ui.local_times(err.message)
-      P.add({ kind = "error", text = msg .. "  (gr sends it again)" })
+      state.failed_item = P.add({ kind = "error", text = msg .. "  (gr sends it again)", failure = msg })
       notify_hidden("deckhand: the turn failed: " .. msg, vim.log.levels.ERROR)
       dh.handle_error(err, function()
         M.retry()
@@ -167,6 +174,7 @@ function M.new_session()
   state.session_id, state.title = nil, nil
   state.items, state.tools = {}, {}
   state.last_message, state.context_tokens, state.context_window = nil, nil, nil
+  state.failed_item = nil
   if state.buf and vim.api.nvim_buf_is_valid(state.buf) then
     P.render_all(state.buf)
   end

@@ -100,7 +100,8 @@ local function subscribe()
       state.last_failed = state.started_turn or true
       state.turn_id = (state.turn_id or 0) + 1 -- a late answer of the lost turn is ignored
       P.stop_spinner()
-      P.add({ kind = "error", text = ("deckhand stopped (status %s) while answering; the next message starts it again (gr sends this one again)."):format(tostring(p and p.code)) })
+      local what = ("deckhand stopped (status %s) while answering"):format(tostring(p and p.code))
+      state.failed_item = P.add({ kind = "error", text = what .. "; the next message starts it again (gr sends this one again).", failure = what .. "." })
       M.notify_hidden("deckhand stopped while answering.", vim.log.levels.ERROR)
     end
     if state.session_id and not state.sessions_last then

@@ -174,7 +174,7 @@ local function turn_items(turn, model)
   end
   local footer = {
     kind = "footer",
-    text = P.footer_text({ stopReason = turn.stopReason, usage = turn.usage }, model),
+    text = P.footer_text({ stopReason = turn.stopReason, steps = turn.stepCount, usage = turn.usage }, model),
     group = (turn.stopReason == "end_turn" or turn.stopReason == nil) and "DeckhandFooter" or "DeckhandFooterWarn",
   }
   if type(turn.changedPaths) == "table" and #turn.changedPaths > 0 then
@@ -199,6 +199,7 @@ function M.load_session(s)
   state.sessions_last = true
   state.items, state.tools = {}, {}
   state.model = s.model
+  state.failed_item = nil
   state.undo_footer = nil
   state.context_tokens, state.context_window = nil, nil
   local n = #(s.turns or {})
