@@ -86,3 +86,18 @@ func TestHomeCredentialStoresOnFirstUse(t *testing.T) {
 		t.Errorf("%d credential stores resolved, want %d", len(h.stores), want)
 	}
 }
+
+// BenchmarkNewHome is what making the tools' Home costs a starting deckhand
+// (initialize waits for it), with a user home and a data home as in
+// production.
+func BenchmarkNewHome(b *testing.B) {
+	base := b.TempDir()
+	cfg := HomeConfig{Dir: filepath.Join(base, "deckhand"), UserHome: base, DataHome: filepath.Join(base, "data")}
+	for b.Loop() {
+		h, err := NewHome(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Close()
+	}
+}
