@@ -29,8 +29,14 @@ import (
 // nothing private, guards nothing and sweeps nothing.
 type Home struct {
 	private []string // real paths: deckhand's home and its default ones
-	guarded []string // real paths: other programs' credential stores
 	key     []byte   // tags temporary files; nil: none is tagged
+
+	// The credential stores of other programs are resolved on first use,
+	// not by NewHome: there are dozens, each resolved on the disk, and a
+	// client waits for initialize while nothing needs them yet.
+	userHome, dataHome string    // where they are (HomeConfig)
+	storesOnce         sync.Once // resolves them
+	stores             []string  // real paths, once storesOnce has run
 
 	ctx    context.Context // ends the sweeps
 	cancel context.CancelFunc
@@ -64,14 +70,11 @@ func NewHome(cfg HomeConfig) (*Home, error) {
 	if cfg.Dir != "" {
 		h.private = append(h.private, realPath(cfg.Dir))
 	}
+	h.userHome, h.dataHome = cfg.UserHome, cfg.DataHome
 	if cfg.UserHome != "" {
-		for _, n := range guardedNames {
-			h.guarded = append(h.guarded, realPath(filepath.Join(cfg.UserHome, n)))
-		}
 		h.private = append(h.private, realPath(filepath.Join(cfg.UserHome, ".local/share/deckhand")))
 	}
 	if cfg.DataHome != "" {
-		h.guarded = append(h.guarded, realPath(filepath.Join(cfg.DataHome, "opencode/auth.json")))
 		h.private = append(h.private, realPath(filepath.Join(cfg.DataHome, "deckhand")))
 	}
 	if cfg.Dir == "" {
@@ -134,12 +137,30 @@ var guardedNames = func() []string {
 	return out
 }()
 
+// guarded returns the real paths of other programs' credential stores,
+// resolving them the first time it is asked (safe from any goroutine).
+func (h *Home) guarded() []string {
+	h.storesOnce.Do(func() {
+		var stores []string
+		if h.userHome != "" {
+			for _, n := range guardedNames {
+				stores = append(stores, realPath(filepath.Join(h.userHome, n)))
+			}
+		}
+		if h.dataHome != "" {
+			stores = append(stores, realPath(filepath.Join(h.dataHome, "opencode/auth.json")))
+		}
+		h.stores = stores
+	})
+	return h.stores
+}
+
 // isGuarded reports whether real lies in another program's credential store.
 func (h *Home) isGuarded(real string) bool {
 	if h == nil {
 		return false
 	}
-	for _, d := range h.guarded {
+	for _, d := range h.guarded() {
 		if within(d, real) {
 			return true
 		}
