@@ -63,15 +63,7 @@ func TestSessionsLoadIsFaithfulAfterRestart(t *testing.T) {
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
 	writeFile(t, ws, "main.go", "package main\n\nfunc main() {}\n")
 	p := start(t, opts{fake: fake, home: home, ws: ws})
-	answers := []map[string]any{{"decision": "deny", "reason": "not the config, please"}, {"decision": "allow"}}
-	p.onRequest = func(m msg) any {
-		if m.Method != "permission/request" || len(answers) == 0 {
-			return nil
-		}
-		a := answers[0]
-		answers = answers[1:]
-		return a
-	}
+	p.answerPermissionsInOrder([]map[string]any{{"decision": "deny", "reason": "not the config, please"}, {"decision": "allow"}})
 	p.initialize(true)
 	edit, _ := json.Marshal(map[string]string{"path": "main.go", "oldString": "func main() {}", "newString": "func main() { println(1) }"})
 	fake.PushCodex(
@@ -136,5 +128,19 @@ func TestSessionsLoadIsFaithfulAfterRestart(t *testing.T) {
 	q.ok("sessions/load", map[string]any{"sessionId": r.SessionID}, &after)
 	if turn := after.Turns[0]; !turn.Undone || turn.Undoable {
 		t.Errorf("after undo: undoable %v, undone %v", turn.Undoable, turn.Undone)
+	}
+}
+
+// answerPermissionsInOrder answers deckhand's permission requests with the
+// given answers, one each, in the order the requests come; a request after
+// the last is left to the harness's default.
+func (p *proc) answerPermissionsInOrder(answers []map[string]any) {
+	p.onRequest = func(m msg) any {
+		if m.Method != "permission/request" || len(answers) == 0 {
+			return nil
+		}
+		a := answers[0]
+		answers = answers[1:]
+		return a
 	}
 }

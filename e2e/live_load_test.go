@@ -76,15 +76,7 @@ func TestLiveToolResultsMatchTheLoadedTranscript(t *testing.T) {
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
 	writeFile(t, ws, "main.go", "package main\n\nfunc main() {}\n")
 	p := start(t, opts{fake: fake, home: home, ws: ws})
-	answers := []map[string]any{{"decision": "deny", "reason": "not the config"}, {"decision": "allowAlways"}}
-	p.onRequest = func(m msg) any {
-		if m.Method != "permission/request" || len(answers) == 0 {
-			return nil
-		}
-		a := answers[0]
-		answers = answers[1:]
-		return a
-	}
+	p.answerPermissionsInOrder([]map[string]any{{"decision": "deny", "reason": "not the config"}, {"decision": "allowAlways"}})
 	p.initialize(true)
 	fake.PushCodex(
 		upstreamtest.Step().Text("First the config.").Call("w1", "write", `{"path":"config.toml","content":"x=1"}`).Reply(),
@@ -137,15 +129,7 @@ func TestCodeModeNestedCallsSurviveARestart(t *testing.T) {
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
 	writeFile(t, ws, "seed.txt", "seed\n")
 	p := start(t, opts{fake: fake, home: home, ws: ws})
-	answers := []map[string]any{{"decision": "deny", "reason": "not that file"}, {"decision": "allow"}}
-	p.onRequest = func(m msg) any {
-		if m.Method != "permission/request" || len(answers) == 0 {
-			return nil
-		}
-		a := answers[0]
-		answers = answers[1:]
-		return a
-	}
+	p.answerPermissionsInOrder([]map[string]any{{"decision": "deny", "reason": "not that file"}, {"decision": "allow"}})
 	p.initialize(true)
 	script := `const listing = await tools.exec_command({cmd: "ls"});
 try { await tools.apply_patch("*** Begin Patch\n*** Add File: no.txt\n+no\n*** End Patch") } catch (e) {}
