@@ -1,13 +1,13 @@
 // The acceptance suite of `deckhand acp`: the official ACP client library
 // (@agentclientprotocol/sdk) drives the real binary against the fake of
 // OpenAI. Every test starts its own deckhand in a fresh home and workspace.
-import { test, afterEach, after } from "node:test";
+import { afterEach, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
 import { spawn } from "node:child_process";
-import { start, startFake, fakeBrowser, brokenBrowser, foregroundBrowser, takeViolations, checked, type Harness } from "./support/fixture.js";
+import { it, withAgent, start, startFake, fakeBrowser, brokenBrowser, foregroundBrowser, takeViolations, checked, type Harness } from "./support/fixture.js";
 import { mkdtempSync, mkdirSync, rmSync, realpathSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 
@@ -18,23 +18,6 @@ afterEach(() => {
 after(() => {
   console.log(`schema: ${checked()} messages from deckhand checked against the ACP schema`);
 });
-
-// Each test gets a bound, so that a hang fails the one test instead of the suite.
-function it(name: string, fn: () => Promise<void>): void {
-  test(name, { timeout: 60_000 }, fn);
-}
-
-async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    process.stderr.write(`--- deckhand stderr ---\n${h.stderr}\n`);
-    throw e;
-  } finally {
-    await h.close();
-    h.cleanup();
-  }
-}
 
 /** Resolves once cond holds (polled), or fails after ms. */
 async function until(cond: () => boolean, what = "the condition", ms = 20_000): Promise<void> {

@@ -2,33 +2,17 @@
 // terminal/*: the client's buffers (unsaved ones included) for every tool
 // that reads or writes files, the client's terminals for every command; and
 // a session that cannot be saved says so.
-import { test, afterEach } from "node:test";
+import { afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import * as acp from "@agentclientprotocol/sdk";
-import { start, takeViolations, type Harness, type Step } from "./support/fixture.js";
+import { it, withAgent, start, takeViolations, type Harness, type Step } from "./support/fixture.js";
 
 afterEach(() => {
   assert.deepEqual(takeViolations(), [], "deckhand wrote messages the ACP schema rejects");
 });
-
-function it(name: string, fn: () => Promise<void>): void {
-  test(name, { timeout: 60_000 }, fn);
-}
-
-async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    process.stderr.write(`--- deckhand stderr ---\n${h.stderr}\n`);
-    throw e;
-  } finally {
-    await h.close();
-    h.cleanup();
-  }
-}
 
 /** The completed (or failed) update of a tool call, as JSON text. */
 function result(h: Harness, sessionId: string, callId: string): string {

@@ -1,5 +1,6 @@
 // The fixture of the ACP suite: a fake of OpenAI (cmd/fakeupstream) and the
 // real `deckhand acp`, driven by the official ACP client library over pipes.
+import { test } from "node:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, chmodSync, rmSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -280,4 +281,22 @@ export function foregroundBrowser(dir: string): string {
   writeFileSync(script, `#!/bin/sh\necho "$1" >> "${bin}/opened"\necho "opener noise on stdout"\ni=0\nwhile [ -d "${bin}" ] && [ ! -e "${bin}/release" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n`);
   chmodSync(script, 0o755);
   return bin;
+}
+
+/** A test of the suite, with a bound: a hang fails the one test instead of the suite. */
+export function it(name: string, fn: () => Promise<void>): void {
+  test(name, { timeout: 60_000 }, fn);
+}
+
+/** Runs body against h, prints deckhand's stderr when it fails, and always stops and removes h. */
+export async function withAgent(h: Harness, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    process.stderr.write(`--- deckhand stderr ---\n${h.stderr}\n`);
+    throw e;
+  } finally {
+    await h.close();
+    h.cleanup();
+  }
 }
