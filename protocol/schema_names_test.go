@@ -23,12 +23,34 @@ import (
 // MethodID*).
 func goMethodNames(t *testing.T) map[string]string {
 	t.Helper()
+	out := map[string]string{}
+	packageDecls(t, token.CONST, func(_ string, spec ast.Spec) {
+		vs := spec.(*ast.ValueSpec)
+		for i, name := range vs.Names {
+			n := name.Name
+			if !(strings.HasPrefix(n, "Method") || strings.HasPrefix(n, "Notify") || strings.HasPrefix(n, "Request")) || strings.HasPrefix(n, "MethodID") {
+				continue
+			}
+			lit, ok := vs.Values[i].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				continue
+			}
+			v, _ := strconv.Unquote(lit.Value)
+			out[v] = n
+		}
+	})
+	return out
+}
+
+// packageDecls calls fn with each spec of the declarations of kind tok
+// (token.CONST, token.TYPE) in this package's files, tests left out.
+func packageDecls(t *testing.T, tok token.Token, fn func(file string, spec ast.Spec)) {
+	t.Helper()
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
 	for _, file := range files {
 		if strings.HasSuffix(file, "_test.go") {
 			continue
@@ -38,28 +60,13 @@ func goMethodNames(t *testing.T) map[string]string {
 			t.Fatal(err)
 		}
 		for _, decl := range f.Decls {
-			gd, ok := decl.(*ast.GenDecl)
-			if !ok || gd.Tok != token.CONST {
-				continue
-			}
-			for _, spec := range gd.Specs {
-				vs := spec.(*ast.ValueSpec)
-				for i, name := range vs.Names {
-					n := name.Name
-					if !(strings.HasPrefix(n, "Method") || strings.HasPrefix(n, "Notify") || strings.HasPrefix(n, "Request")) || strings.HasPrefix(n, "MethodID") {
-						continue
-					}
-					lit, ok := vs.Values[i].(*ast.BasicLit)
-					if !ok || lit.Kind != token.STRING {
-						continue
-					}
-					v, _ := strconv.Unquote(lit.Value)
-					out[v] = n
+			if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == tok {
+				for _, spec := range gd.Specs {
+					fn(file, spec)
 				}
 			}
 		}
 	}
-	return out
 }
 
 // TestSchemaMethodsMatchGoConstants: the methods of the schema are the

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -187,36 +185,16 @@ func schemaTypes(o *schema.Object) []string {
 // TestEveryGoWireTypeIsInTheSchema: a struct added to this package is a
 // new wire type, so the schema (and the editors) must learn it.
 func TestEveryGoWireTypeIsInTheSchema(t *testing.T) {
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	known := map[string]bool{}
 	for _, typ := range goTypes {
 		known[typ.Name()] = true
 	}
-	for _, file := range files {
-		if strings.HasSuffix(file, "_test.go") {
-			continue
+	packageDecls(t, token.TYPE, func(file string, spec ast.Spec) {
+		ts := spec.(*ast.TypeSpec)
+		if _, isStruct := ts.Type.(*ast.StructType); isStruct && ts.Name.IsExported() && !known[ts.Name.Name] {
+			t.Errorf("%s: protocol.%s is not in the schema: add it to protocol/schema/deckhand.schema.json and to goTypes", file, ts.Name.Name)
 		}
-		f, err := parser.ParseFile(fset, file, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, decl := range f.Decls {
-			gd, ok := decl.(*ast.GenDecl)
-			if !ok || gd.Tok != token.TYPE {
-				continue
-			}
-			for _, spec := range gd.Specs {
-				ts := spec.(*ast.TypeSpec)
-				if _, isStruct := ts.Type.(*ast.StructType); isStruct && ts.Name.IsExported() && !known[ts.Name.Name] {
-					t.Errorf("%s: protocol.%s is not in the schema: add it to protocol/schema/deckhand.schema.json and to goTypes", file, ts.Name.Name)
-				}
-			}
-		}
-	}
+	})
 }
 
 // serverSent lists the $defs entries deckhand writes: the results of the
