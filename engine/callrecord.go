@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/deckhand-dev/deckhand/tools/sandbox"
 )
 
 // What a reopened session shows besides its history: for each call the
@@ -87,67 +85,32 @@ func attachmentRefs(atts []Attachment) []AttachmentRef {
 	return out
 }
 
-// verdicts keeps the user's answers to the running turn's permission
-// requests until the call's end records them.
-type verdicts struct {
+// decisions keeps how the running turn's calls were let run or not, noted
+// where each was decided (permit, ask), until the call's end records it.
+type decisions struct {
 	mu sync.Mutex
-	m  map[string]Verdict
+	m  map[string]*CallPermission
 }
 
-func (v *verdicts) note(callID string, verdict Verdict) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.m == nil {
-		v.m = map[string]Verdict{}
+func (d *decisions) note(callID string, p *CallPermission) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil {
+		d.m = map[string]*CallPermission{}
 	}
-	v.m[callID] = verdict
+	d.m[callID] = p
 }
 
-func (v *verdicts) take(callID string) (Verdict, bool) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	verdict, ok := v.m[callID]
-	delete(v.m, callID)
-	return verdict, ok
-}
-
-// permission says how call c, which ended with oc, was let run or not; nil
-// for a call that needed no permission, or that failed before it came to
-// one (an edit that does not apply is not asked about). Who decided when
-// the user was not asked is read from the same state permit read.
-func (t *turn) permission(c Item, oc callOutcome) *CallPermission {
-	if v, ok := t.verdicts.take(c.CallID); ok {
-		p := &CallPermission{Decision: v.Decision, By: PermitUser, Reason: v.Reason}
-		if p.Decision != Allow && p.Decision != AllowAlways {
-			p.Decision = Deny
-		}
-		return p
-	}
-	tool := t.tool(c.Name)
-	if tool == nil || (tool.ReadOnly() && !t.guarded(c)) {
-		return nil
-	}
-	plan, msg := t.planCommand(c)
-	switch {
-	case msg != "":
-		return nil // bad arguments, not a decision
-	case plan != nil && plan.Action == sandbox.Refuse:
-		return &CallPermission{Decision: Deny, By: PermitPolicy, Reason: plan.Reason}
-	case plan != nil && plan.Action != sandbox.Ask:
-		return &CallPermission{Decision: Allow, By: PermitPolicy}
-	}
-	if oc.output == "cancelled by the user" && !oc.ok {
-		return nil
-	}
-	switch {
-	case t.s.allowedAlways(plan.alwaysKey(c.Name)):
-		return &CallPermission{Decision: Allow, By: PermitSession}
-	case t.s.permissions:
-		return nil // it would have been asked: it failed before that
-	case t.e.cfg.AllowAll:
-		return &CallPermission{Decision: Allow, By: PermitAllowAll}
-	}
-	return &CallPermission{Decision: Deny, By: PermitPolicy, Reason: oc.output}
+// take returns and forgets call callID's decision; nil for a call that
+// needed no permission, or that failed before it came to one (bad
+// arguments, an edit that does not apply, a cancel while the user was
+// asked).
+func (d *decisions) take(callID string) *CallPermission {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := d.m[callID]
+	delete(d.m, callID)
+	return p
 }
 
 // recordCall writes what the session file keeps of a call's end, and
@@ -156,7 +119,7 @@ func (t *turn) permission(c Item, oc callOutcome) *CallPermission {
 // A nested call (parent is the exec call that made it) is always recorded,
 // whole.
 func (t *turn) recordCall(c Item, parent string, oc callOutcome) *CallPermission {
-	rec := &CallRecord{CallID: c.CallID, Permission: t.permission(c, oc), ChangedPaths: oc.changed,
+	rec := &CallRecord{CallID: c.CallID, Permission: t.decisions.take(c.CallID), ChangedPaths: oc.changed,
 		Sandboxed: oc.sandboxed, ExitCode: oc.exit}
 	if parent != "" {
 		rec.ParentCallID, rec.Name, rec.Arguments = parent, c.Name, callArguments(c)

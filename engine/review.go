@@ -107,7 +107,11 @@ func (t *turn) unasked(key string) (run, canAsk bool) {
 func (t *turn) ask(ctx context.Context, key string, req PermissionRequest) (string, bool) {
 	v, err := t.client.Review(ctx, req)
 	if err == nil {
-		t.verdicts.note(req.CallID, v) // for the session file (callrecord.go)
+		p := &CallPermission{Decision: v.Decision, By: PermitUser, Reason: v.Reason}
+		if p.Decision != Allow && p.Decision != AllowAlways {
+			p.Decision = Deny
+		}
+		t.decisions.note(req.CallID, p)
 	}
 	if err != nil {
 		if ctx.Err() != nil {

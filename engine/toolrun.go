@@ -209,17 +209,26 @@ func (t *turn) permit(ctx context.Context, c Item, tool tools.Tool, env *tools.E
 	}
 	if plan != nil && plan.Action != sandbox.Ask {
 		if plan.Action == sandbox.Refuse {
+			t.decisions.note(c.CallID, &CallPermission{Decision: Deny, By: PermitPolicy, Reason: plan.Reason})
 			return plan.Reason, false
 		}
+		t.decisions.note(c.CallID, &CallPermission{Decision: Allow, By: PermitPolicy})
 		t.apply(plan, env)
 		return "", true
 	}
 	always := plan.alwaysKey(c.Name)
 	if run, canAsk := t.unasked(always); run {
+		by := PermitAllowAll
+		if always != "" && t.s.allowedAlways(always) {
+			by = PermitSession
+		}
+		t.decisions.note(c.CallID, &CallPermission{Decision: Allow, By: by})
 		t.apply(plan, env)
 		return "", true
 	} else if !canAsk {
-		return fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.Name), false
+		msg := fmt.Sprintf("%s is not allowed: this editor cannot ask the user for permission, and deckhand was not started with --allow-all", c.Name)
+		t.decisions.note(c.CallID, &CallPermission{Decision: Deny, By: PermitPolicy, Reason: msg})
+		return msg, false
 	}
 	preview, msg, ok := t.previewFor(ctx, c, env)
 	if !ok {

@@ -55,10 +55,10 @@ type turn struct {
 	approvals approvals
 	// images are the message's attached images, as data URLs (images.go).
 	images []string
-	// attachments name the message's attachments and verdicts keep the
-	// user's answers, for the session file (callrecord.go).
+	// attachments name the message's attachments and decisions keep how
+	// each call was let run or not, for the session file (callrecord.go).
 	attachments []AttachmentRef
-	verdicts    verdicts
+	decisions   decisions
 	// retryOf is the turn the request names to replace, then the one it
 	// did replace ("" for none), for the session file (retry.go).
 	retryOf string
