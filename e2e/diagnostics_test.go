@@ -150,7 +150,7 @@ func TestDiagnosticsHugeAnswerIsCapped(t *testing.T) {
 	t.Parallel()
 	var flood []any
 	for i := 0; i < 3000; i++ {
-		flood = append(flood, diag(i+1, "warning", fmt.Sprintf("w%d %s", i, strings.Repeat("long ", 110)), "lint"))
+		flood = append(flood, diag(i+1, "warning", fmt.Sprintf("w%d %s", i, strings.Repeat("long ", 10)), "lint"))
 	}
 	flood = append(flood, diag(3, "error", "undefined: y", "compiler"))
 	ed := &diagEditor{answers: []any{map[string]any{"diagnostics": []any{}}, map[string]any{"diagnostics": flood}}}
