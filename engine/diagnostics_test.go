@@ -76,6 +76,10 @@ func TestDiagnosticsNoteIsCapped(t *testing.T) {
 	if note := diagnosticsNote(huge); len(note) > diagMaxBytes || !strings.Contains(note, "more not shown") {
 		t.Errorf("a note of huge messages is %d bytes:\n%.300s", len(note), note)
 	}
+	long := diagnosticsNote([]Diagnostic{{Path: "c.go", StartLine: 1, Severity: SeverityError, Message: strings.Repeat("y", 2000)}})
+	if n := strings.Count(long, "y"); n == 0 || n > diagMaxMessage {
+		t.Errorf("a message of 2000 bytes was told as %d of them", n)
+	}
 	if diagnosticsNote(nil) != "" {
 		t.Errorf("no problems must say nothing")
 	}
