@@ -42,11 +42,11 @@ func TestCodexToolsTurn(t *testing.T) {
 		"*** Update File: old/name.txt\n*** Move to: new/name.txt\n@@\n-moving\n+moved\n" +
 		"*** Delete File: gone.txt\n" +
 		"*** End Patch\n"
-	command := "echo started; sleep 1; echo finished"
+	command := "echo started; sleep 3; echo finished"
 	fake.PushCodex(
 		upstreamtest.Step().
 			CustomCall("p1", "apply_patch", patch).
-			Call("x1", "exec_command", callArgs(map[string]any{"cmd": command, "yield_time_ms": 250})).
+			Call("x1", "exec_command", callArgs(map[string]any{"cmd": command, "yield_time_ms": 1000})).
 			Reply(),
 		upstreamtest.Answer(func(body map[string]any) upstreamtest.Reply {
 			out, _ := upstreamtest.CallOutput(body, "x1")
