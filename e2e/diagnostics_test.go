@@ -46,12 +46,12 @@ func (d *diagEditor) requests() []json.RawMessage {
 
 // diagServer is a logged-in deckhand whose editor is ed, declaring the
 // diagnostics capability when it says so; it returns initialize's result.
-func diagServer(t *testing.T, ed *diagEditor, declare bool) (*upstreamtest.Server, *proc, map[string]any) {
+func diagServer(t *testing.T, ed *diagEditor, declare bool, args ...string) (*upstreamtest.Server, *proc, map[string]any) {
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	home := t.TempDir()
 	writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
-	p := start(t, opts{fake: fake, home: home})
+	p := start(t, opts{fake: fake, home: home, args: args})
 	p.onRequest = ed.answer
 	var init map[string]any
 	p.ok("initialize", map[string]any{"workspaceRoot": p.ws,
@@ -130,7 +130,8 @@ func TestDiagnosticsNotAskedWithoutTheCapability(t *testing.T) {
 func TestDiagnosticsEditorThatNeverAnswers(t *testing.T) {
 	t.Parallel()
 	ed := &diagEditor{hang: true}
-	fake, p, _ := diagServer(t, ed, true)
+	// The editor never answers: any wait is waited out whole, so a short one.
+	fake, p, _ := diagServer(t, ed, true, "--diagnostics-wait", "300ms")
 	r := p.chat(map[string]any{"message": "call y"})
 	if r.StopReason != "end_turn" {
 		t.Fatalf("chat %+v", r)

@@ -3,11 +3,13 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +27,7 @@ var binary string
 
 func TestMain(m *testing.M) {
 	mcptest.Main() // started as an MCP server by a test's config: serve and exit
+	widenParallel()
 	dir, err := os.MkdirTemp("", "deckhand-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -51,6 +54,22 @@ func TestMain(m *testing.M) {
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// waitBound is how many tests run at once unless -parallel says: most of
+// an end-to-end test's time is spent waiting on the processes it drives,
+// so a slot per core (go test's default) leaves the cores idle.
+const waitBound = 4
+
+// widenParallel sets -test.parallel to waitBound times GOMAXPROCS when the
+// command line did not set it.
+func widenParallel() {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(waitBound*runtime.GOMAXPROCS(0)))
+	}
 }
 
 // watchRaces makes every race-built deckhand this run starts (servers,

@@ -26,6 +26,7 @@ import (
 // secret while another process of its user may still open
 // /proc/<pid>/fd/0 and keep it.
 func TestHostileStartupOrder(t *testing.T) {
+	t.Parallel() // mostly a build, which overlaps the other tests' waits
 	bin := buildVariant(t, "purego", "0", nil, 0o755)
 	cmd := exec.Command(bin, "--version")
 	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
@@ -143,12 +144,36 @@ func TestHostileStartupExecOnly(t *testing.T) {
 	}
 	home := ownedDir(t, cred)
 	stop := startGrabberOf(t, bin, cred)
+	// Each launch is done with once it printed its version: the next one
+	// starts while it exits. A race-built deckhand sleeps a second at exit
+	// when run as another user: made non-dumpable, it can no longer read
+	// its own /proc/self/environ, where the race runtime looks for the
+	// GORACE that TestMain sets to skip that sleep.
+	var launched []*exec.Cmd
+	var outs []*strings.Builder
 	for i := 0; i < 12; i++ {
 		cmd := exec.Command(bin, "--version")
-		cmd.Env = []string{"HOME=" + home, "DECKHAND_HOME=" + home, "PATH=/usr/bin:/bin"}
+		cmd.Env = []string{"HOME=" + home, "DECKHAND_HOME=" + home, "PATH=/usr/bin:/bin", "GORACE=" + os.Getenv("GORACE")}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%v: %s", err, out)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rest strings.Builder
+		cmd.Stderr = &rest
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if !strings.HasPrefix(line, "deckhand ") {
+			cmd.Wait()
+			t.Fatalf("launch %d printed %q (%v): %s", i, line, err, rest.String())
+		}
+		launched, outs = append(launched, cmd), append(outs, &rest)
+	}
+	for i, cmd := range launched {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("launch %d: %v: %s", i, err, outs[i])
 		}
 	}
 	if got := stop(); len(got) > 0 {

@@ -41,6 +41,7 @@ type options struct {
 	portErr                                  error
 	browserTimeout, deviceTimeout            time.Duration
 	idleTimeout, retryBase                   time.Duration
+	diagnosticsWait                          time.Duration
 	// The sandbox (sandbox.go): off, and the defaults of the turns.
 	noSandbox                   bool
 	approvalPolicy, sandboxMode string
@@ -118,6 +119,7 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&o.deviceTimeout, "device-timeout", 15*time.Minute, "how long a device-code login polls")
 	fs.DurationVar(&o.idleTimeout, "stream-idle-timeout", 5*time.Minute, "cut a model stream silent for this long")
 	fs.DurationVar(&o.retryBase, "retry-delay", 500*time.Millisecond, "first delay before retrying a failed model request")
+	fs.DurationVar(&o.diagnosticsWait, "diagnostics-wait", engine.DefaultDiagnosticsWait, "how long the editor has to answer one diagnostics request")
 	sandboxFlags(fs, o)
 	return fs
 }

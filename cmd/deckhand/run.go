@@ -158,6 +158,7 @@ func newEngine(o *options, log *zap.Logger, openBrowser bool) *engine.Engine {
 		DeviceTimeout:   o.deviceTimeout,
 		IdleTimeout:     o.idleTimeout,
 		RetryBase:       o.retryBase,
+		DiagnosticsWait: o.diagnosticsWait,
 		Log:             log,
 		Sandbox:         detectSandbox(o),
 		ApprovalPolicy:  o.approvalPolicy,
