@@ -111,13 +111,16 @@ func TestWallLimit(t *testing.T) {
 }
 
 // A script that keeps allocating is stopped by the memory bound, not by the
-// machine.
+// machine. Each string it keeps is a copy of one built once: goja's repeat
+// builds a string a piece at a time, which under the race detector made the
+// script take seconds to reach the bound, and longer after a test that left
+// garbage in the heap (counted in the cell's starting point).
 func TestMemoryHogStopped(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates some tens of MB")
 	}
 	m := newTestManager(t, echoTools(), Limits{Memory: 16 << 20, CPU: time.Minute})
-	out := run(t, m, `const keep = []; while (true) { keep.push("x".repeat(1 << 16) + keep.length) }`)
+	out := run(t, m, `const chunk = "x".repeat(1 << 16), keep = []; while (true) { keep.push(chunk + keep.length) }`)
 	if !out.Failed {
 		t.Fatalf("not failed: %s", out.Text)
 	}
@@ -127,21 +130,25 @@ func TestMemoryHogStopped(t *testing.T) {
 // Garbage is not counted: a script that keeps 12 MB and allocates far more
 // than its 20 MB bound in total runs to its end, although the heap, which
 // the collector lets grow to twice what is live, holds more than the bound
-// between two collections.
+// between two collections. Each megabyte is a fresh copy of one built by
+// doubling (see TestMemoryHogStopped).
 func TestGarbageIsNotAHog(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates some tens of MB")
 	}
 	m := newTestManager(t, echoTools(), Limits{Memory: 20 << 20, CPU: time.Minute})
 	out := run(t, m, `
+let mb = "k";
+while (mb.length < 1 << 20) mb += mb;
 const keep = [];
-for (let i = 0; i < 12; i++) keep.push("k".repeat(1 << 20) + i);
+for (let i = 0; i < 12; i++) keep.push(mb + i);
 let n = 0;
-for (let i = 0; i < 48; i++) n += ("y".repeat(1 << 20) + i).length;
+for (let i = 0; i < 48; i++) n += (mb + i).length;
 return n`)
 	if out.Failed {
 		t.Fatalf("failed: %s", out.Text)
 	}
+	mustContain(t, out.Text, "50331734") // 48 MB and the digits of 0..47: every loop ran
 }
 
 // Built-ins that build a large value in one call, which no interrupt can
