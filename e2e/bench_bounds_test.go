@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/deckhand-dev/deckhand/jsonrpc/jsonrpctest"
 	"github.com/deckhand-dev/deckhand/upstreamtest"
@@ -45,6 +48,7 @@ func neverReadPeak(b *testing.B) float64 {
 type unread struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
+	stdout *os.File // the read end, never read
 	exited chan error
 }
 
@@ -74,21 +78,59 @@ func startUnread(tb testing.TB) *unread {
 		tb.Fatal(err)
 	}
 	stdout.Close()
-	u := &unread{cmd: cmd, stdin: stdin, exited: make(chan error, 1)}
+	u := &unread{cmd: cmd, stdin: stdin, stdout: reader, exited: make(chan error, 1)}
 	go func() { u.exited <- cmd.Wait() }()
 	tb.Cleanup(func() { cmd.Process.Kill() })
-	fake.PushCodex(upstreamtest.Step().Text("flood ").EndlessText().Reply())
+	asked := make(chan struct{})
+	fake.PushCodex(upstreamtest.Answer(func(map[string]any) upstreamtest.Reply {
+		close(asked)
+		return upstreamtest.Step().Text("flood ").EndlessText().Reply()
+	}))
 	c := jsonrpctest.NewConn(tb, stdin, false, nil) // writes only: the answers are never read
 	c.Send("initialize", map[string]any{"workspaceRoot": cmd.Dir, "capabilities": map[string]any{}})
 	c.Send("chat", map[string]any{"message": "hi"})
-	deadline := time.Now().Add(30 * time.Second)
-	for len(fake.RequestsTo(codexPath)) == 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if len(fake.RequestsTo(codexPath)) == 0 {
+	select {
+	case <-asked:
+	case err := <-u.exited:
+		tb.Fatalf("deckhand exited before it asked the model: %v", err)
+	case <-time.After(30 * time.Second):
 		tb.Fatal("deckhand never asked the model")
 	}
 	return u
+}
+
+// waitFull waits until deckhand has about filled its stdout pipe: the
+// pipe holds at least half its size and has not grown for 100 ms. Nothing
+// signals a full pipe (deckhand's writer parks in Go's poller, not in the
+// kernel's pipe_write), so this looks every few milliseconds. Where the
+// pipe cannot be looked at (not Linux), it waits a second, about what the
+// stream takes to fill it.
+func (u *unread) waitFull(tb testing.TB) {
+	tb.Helper()
+	const fionread, getPipeSize = 0x541b, 1032 // Linux's FIONREAD and F_GETPIPE_SZ
+	if runtime.GOOS != "linux" {
+		time.Sleep(time.Second)
+		return
+	}
+	size, err := unix.FcntlInt(u.stdout.Fd(), getPipeSize, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	last, still := -1, 0
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		n, err := unix.IoctlGetInt(int(u.stdout.Fd()), fionread)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if n != last || n < size/2 {
+			last, still = n, 0
+			continue
+		}
+		if still++; still == 20 {
+			return
+		}
+	}
+	tb.Fatalf("deckhand's stdout pipe did not fill within 30 s: it holds %d bytes of %d", last, size)
 }
 
 // BenchmarkFiftyConcurrentSessions: 50 sessions streaming at once in one

@@ -400,7 +400,7 @@ func TestHostileEditorNeverReads(t *testing.T) {
 	for _, how := range []string{"stdin closed", "SIGTERM"} {
 		t.Run(how, func(t *testing.T) {
 			u := startUnread(t)
-			time.Sleep(time.Second) // the stream fills the pipe
+			u.waitFull(t)
 			if how == "SIGTERM" {
 				u.cmd.Process.Signal(syscall.SIGTERM)
 			} else {
