@@ -42,13 +42,19 @@ func TestCodexToolsTurn(t *testing.T) {
 		"*** Update File: old/name.txt\n*** Move to: new/name.txt\n@@\n-moving\n+moved\n" +
 		"*** Delete File: gone.txt\n" +
 		"*** End Patch\n"
-	command := "echo started; sleep 3; echo finished"
+	// The command ends once the model has its first output: the fake
+	// makes the file it waits for then. The yield gives the sandboxed
+	// shell 2 s to print its first line, which a busy machine may need.
+	command := "echo started; until [ -e go-on ]; do sleep 0.02; done; echo finished"
 	fake.PushCodex(
 		upstreamtest.Step().
 			CustomCall("p1", "apply_patch", patch).
-			Call("x1", "exec_command", callArgs(map[string]any{"cmd": command, "yield_time_ms": 1000})).
+			Call("x1", "exec_command", callArgs(map[string]any{"cmd": command, "yield_time_ms": 2000})).
 			Reply(),
 		upstreamtest.Answer(func(body map[string]any) upstreamtest.Reply {
+			if err := os.WriteFile(filepath.Join(p.ws, "go-on"), nil, 0o644); err != nil {
+				return upstreamtest.Text("cannot let the command end: " + err.Error())
+			}
 			out, _ := upstreamtest.CallOutput(body, "x1")
 			m := runningSession.FindStringSubmatch(out)
 			if m == nil {
