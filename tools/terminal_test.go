@@ -12,10 +12,12 @@ import (
 
 // fakeTerminals is an editor whose terminals print one line every step and
 // end with code after lines lines (or run until killed when lines is 0).
+// With step 0 they have printed what show says, the test's to move.
 type fakeTerminals struct {
 	step  time.Duration
 	lines int
 	code  int
+	shown int // lines printed so far, with step 0
 
 	mu       sync.Mutex
 	started  []string
@@ -41,7 +43,10 @@ func (f *fakeTerminals) Start(command, dir string) (Terminal, error) {
 func (t *fakeTerminal) Output(context.Context) (string, bool, *int, error) {
 	t.f.mu.Lock()
 	defer t.f.mu.Unlock()
-	n := int(time.Since(t.began) / t.f.step)
+	n := t.f.shown
+	if t.f.step > 0 {
+		n = int(time.Since(t.began) / t.f.step)
+	}
 	if t.f.lines > 0 {
 		n = min(n, t.f.lines)
 	}
@@ -80,6 +85,13 @@ func (t *fakeTerminal) Wait(ctx context.Context) (int, error) {
 	}
 }
 
+// show makes the terminals (of step 0) have printed n lines.
+func (f *fakeTerminals) show(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.shown = n
+}
+
 func (t *fakeTerminal) Kill() error {
 	t.f.mu.Lock()
 	defer t.f.mu.Unlock()
@@ -97,13 +109,16 @@ func (t *fakeTerminal) Release() {
 func TestExecCommandOnEditorTerminal(t *testing.T) {
 	env := newTestEnv(t, nil)
 	defer env.Close()
-	terms := &fakeTerminals{step: 100 * time.Millisecond, lines: 6, code: 3}
+	// The command has printed its first line when it starts, and the
+	// rest once the first call returned, however late that is.
+	terms := &fakeTerminals{lines: 6, code: 3, shown: 1}
 	env.Terminals = terms
 	var mu sync.Mutex
 	var streamed strings.Builder
 	ctx := WithOutputSink(context.Background(), func(s string) { mu.Lock(); streamed.WriteString(s); mu.Unlock() })
 
-	res, err := execCommandTool{}.Run(ctx, env, json.RawMessage(`{"cmd":"make test","yield_time_ms":250}`))
+	res, err := execCommandTool{}.Run(ctx, env, json.RawMessage(`{"cmd":"make test","yield_time_ms":500}`))
+	terms.show(6)
 	if err != nil || res.IsError {
 		t.Fatalf("exec_command: %v %+v", err, res)
 	}

@@ -56,7 +56,12 @@ func TestExecCommandRefusesBadArguments(t *testing.T) {
 // with empty chars gets the rest and its exit code.
 func TestExecYieldsAndIsPolled(t *testing.T) {
 	env := execEnv(t)
-	res := runTool(t, execCommandTool{}, env, map[string]any{"cmd": "echo started; sleep 1; echo finished", "yield_time_ms": 250})
+	// The command ends once the first call returned: the test makes the
+	// file it waits for then. The yield gives the shell 500 ms to start.
+	res := runTool(t, execCommandTool{}, env, map[string]any{"cmd": "echo started; until [ -e go-on ]; do sleep 0.02; done; echo finished", "yield_time_ms": 500})
+	if err := os.WriteFile(filepath.Join(env.Root, "go-on"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	id := sessionID(t, res)
 	check(t, res, false, []string{"started"}, "finished", "exited")
 	res = runTool(t, writeStdinTool{}, env, map[string]any{"session_id": id, "chars": "", "yield_time_ms": 10000})
