@@ -20,11 +20,12 @@ type usageResult struct {
 	Usage      struct{ InputTokens, ContextTokens, ContextWindow int64 }
 }
 
-// A session of 300 tool-heavy turns with a small context window never
+// A session of 120 tool-heavy turns with a small context window never
 // overflows it: the history is compacted through a trigger item as it grows, the editor is told, and the requests stay bounded.
+// (About one turn in three compacts: some 40 compactions in all.)
 func TestCompactionKeepsALongSessionGoing(t *testing.T) {
 	t.Parallel()
-	const window, turns = 12000, 300
+	const window, turns = 12000, 120
 	fake := upstreamtest.New()
 	t.Cleanup(fake.Close)
 	fake.SetContextWindow(window)
