@@ -16,7 +16,12 @@ func TestFakeUpstreamCommand(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	fakeBin := filepath.Join(dir, "fakeupstream")
-	if out, err := exec.Command("go", "build", "-o", fakeBin, "../cmd/fakeupstream").CombinedOutput(); err != nil {
+	// Built as deckhand was, so that the packages they share are compiled once.
+	args := []string{"build", "-o", fakeBin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	if out, err := exec.Command("go", append(args, "../cmd/fakeupstream")...).CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	script := filepath.Join(dir, "script.json")
