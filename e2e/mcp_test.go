@@ -522,15 +522,13 @@ func TestMCPServersThatCrashHangOrFloodLeaveTheSessionWorking(t *testing.T) {
 	if !strings.Contains(outs["c4"], "no tool named") {
 		t.Errorf("a server that never started: %q", outs["c4"])
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	var list map[string]map[string]any
-	for {
-		list = mcpList(p, r.SessionID)
-		if list["crashy"]["status"] == "failed" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	// The editor is told when the crashed server is marked failed.
+	p.waitFor("mcp/status", func(m msg) bool {
+		var st struct{ Name, Status string }
+		json.Unmarshal(m.Params, &st)
+		return st.Name == "crashy" && st.Status == "failed"
+	}, 20*time.Second)
+	list := mcpList(p, r.SessionID)
 	if list["crashy"]["status"] != "failed" || list["hang"]["status"] != "failed" ||
 		!strings.Contains(toJSON(list["hang"]["error"]), "did not answer") || list["flood"]["status"] != "ready" || list["slow"]["status"] != "ready" {
 		t.Errorf("mcp/list: %v", list)
