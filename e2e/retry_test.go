@@ -57,7 +57,7 @@ func TestResendAfterAFailedTurnSendsTheMessageOnce(t *testing.T) {
 			t.Cleanup(fake.Close)
 			home, ws := t.TempDir(), t.TempDir()
 			writeOAuth(t, home, fake.Mint(), "acct_test_1", farFuture())
-			p := start(t, opts{fake: fake, home: home, ws: ws})
+			p := start(t, opts{fake: fake, home: home, ws: ws, args: fast}) // the retries' delays are not what is tested
 			p.initialize(false)
 			fake.PushCodex(tc.failure...)
 			if _, werr := p.call("chat", map[string]any{"message": message}); werr == nil {
