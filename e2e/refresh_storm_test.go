@@ -90,12 +90,19 @@ func TestRefreshStorm(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			exited := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(exited) }()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				time.Sleep(time.Duration(rand.Int64N(int64(span))))
-				_ = cmd.Process.Kill() // SIGKILL
-				_ = cmd.Wait()
+				// The kill's moment is random; a process that ends
+				// before it is not waited for.
+				select {
+				case <-time.After(time.Duration(rand.Int64N(int64(span)))):
+					_ = cmd.Process.Kill() // SIGKILL
+					<-exited
+				case <-exited:
+				}
 			}()
 		}
 		// The helpers are hit as well, by everything but SIGKILL (a
