@@ -42,19 +42,28 @@ func TestCodexToolsTurn(t *testing.T) {
 		"*** Update File: old/name.txt\n*** Move to: new/name.txt\n@@\n-moving\n+moved\n" +
 		"*** Delete File: gone.txt\n" +
 		"*** End Patch\n"
-	// The command ends once the model has its first output: the fake
-	// makes the file it waits for then. The yield gives the sandboxed
-	// shell 2 s to print its first line, which a busy machine may need.
-	command := "echo started; until [ -e go-on ]; do sleep 0.02; done; echo finished"
+	// The command goes on once the editor is told of the poll (the test
+	// makes the file it waits for then), and still runs half a second
+	// more: its last line is printed while the poll waits on it, and so
+	// streams. The yield gives the sandboxed shell 2 s to print its first
+	// line, which a busy machine may need.
+	command := "echo started; until [ -e go-on ]; do sleep 0.02; done; sleep 0.5; echo finished"
+	p.mu.Lock()
+	p.onNote = func(m msg) {
+		var c struct{ CallID string }
+		if json.Unmarshal(m.Params, &c); m.Method == "chat/toolCall" && c.CallID == "w1" {
+			if err := os.WriteFile(filepath.Join(p.ws, "go-on"), nil, 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	p.mu.Unlock()
 	fake.PushCodex(
 		upstreamtest.Step().
 			CustomCall("p1", "apply_patch", patch).
 			Call("x1", "exec_command", callArgs(map[string]any{"cmd": command, "yield_time_ms": 2000})).
 			Reply(),
 		upstreamtest.Answer(func(body map[string]any) upstreamtest.Reply {
-			if err := os.WriteFile(filepath.Join(p.ws, "go-on"), nil, 0o644); err != nil {
-				return upstreamtest.Text("cannot let the command end: " + err.Error())
-			}
 			out, _ := upstreamtest.CallOutput(body, "x1")
 			m := runningSession.FindStringSubmatch(out)
 			if m == nil {
