@@ -90,7 +90,7 @@ func TestCancelMidTool(t *testing.T) {
 	}
 	// The grandchild sleep is gone with its process group.
 	gone := false
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if err := syscall.Kill(pid, 0); err != nil {
 			gone = true
 			break

@@ -172,7 +172,9 @@ func TestRetriesRecover(t *testing.T) {
 
 func TestIdleStreamIsCut(t *testing.T) {
 	t.Parallel()
-	fake, p, _ := oauthServer(t, opts{args: append([]string{"--stream-idle-timeout", "300ms"}, fast...)})
+	// The second try must not look idle on a busy machine: a second is
+	// long for the fake, short for the test.
+	fake, p, _ := oauthServer(t, opts{args: append([]string{"--stream-idle-timeout", "1s"}, fast...)})
 	fake.PushCodex(upstreamtest.Step().Stall().Reply(), upstreamtest.Text("second try"))
 	r := p.chat(map[string]any{"message": "hi"})
 	if r.Text != "second try" {

@@ -143,7 +143,7 @@ func TestDiagnosticsEditorThatNeverAnswers(t *testing.T) {
 		t.Errorf("output %q", out)
 	}
 	// The unanswered request was withdrawn.
-	p.waitFor("", func(m msg) bool { return m.Method == "$/cancelRequest" }, 5*time.Second)
+	p.waitFor("", func(m msg) bool { return m.Method == "$/cancelRequest" }, 20*time.Second)
 }
 
 // A flood of problems reaches the model cut to 50 in 8 KiB, errors first.

@@ -220,7 +220,7 @@ func TestMCPStdioToolIsOfferedAskedCalledAndDiesWithDeckhand(t *testing.T) {
 	if st["status"] != "ready" || !strings.Contains(toJSON(st["tools"]), "mcp__test__echo") {
 		t.Errorf("mcp/list: %v", st)
 	}
-	p.waitFor("mcp/status", func(m msg) bool { return strings.Contains(string(m.Params), `"ready"`) }, 5*time.Second)
+	p.waitFor("mcp/status", func(m msg) bool { return strings.Contains(string(m.Params), `"ready"`) }, 20*time.Second)
 	if !strings.Contains(p.log(), mcptest.StderrLine) {
 		t.Errorf("the server's stderr is not in the log")
 	}

@@ -195,7 +195,7 @@ func TestSessionKilledMidTurnLoadsAndContinues(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the second step never started")
 	}
-	started := a.waitFor("chat/started", nil, 5*time.Second)
+	started := a.waitFor("chat/started", nil, 20*time.Second)
 	var ref struct{ SessionID string }
 	json.Unmarshal(started.Params, &ref)
 	a.cmd.Process.Kill() // SIGKILL, in the middle of the turn
