@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -71,11 +69,7 @@ func TestCancelMidTool(t *testing.T) {
 	tc := p.waitFor("chat/toolCall", nil, 20*time.Second)
 	var ref struct{ SessionID string }
 	json.Unmarshal(tc.Params, &ref)
-	var pid int
-	for deadline := time.Now().Add(20 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		b, _ := os.ReadFile(pidFile)
-		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(waitFile(t, pidFile, 1, 20*time.Second)))
 	if pid == 0 {
 		t.Fatal("the command never started")
 	}
@@ -89,18 +83,7 @@ func TestCancelMidTool(t *testing.T) {
 		t.Fatalf("result %+v", r)
 	}
 	// The grandchild sleep is gone with its process group.
-	gone := false
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if err := syscall.Kill(pid, 0); err != nil {
-			gone = true
-			break
-		}
-		if b, _ := exec.Command("ps", "-o", "stat=", "-p", strconv.Itoa(pid)).Output(); strings.HasPrefix(strings.TrimSpace(string(b)), "Z") {
-			gone = true // a zombie waiting for its reaper is dead
-			break
-		}
-	}
-	if !gone {
+	if !waitExit(pid, 20*time.Second) { // a zombie waiting for its reaper is dead
 		syscall.Kill(pid, syscall.SIGKILL)
 		t.Errorf("sleep (pid %d) survived the cancel", pid)
 	}

@@ -151,14 +151,9 @@ func TestBrowserOutputKeptOffStdout(t *testing.T) {
 	p.initialize(false)
 	var res struct{ FlowID, URL string }
 	p.ok("startOAuth", map[string]any{"provider": "openai", "method": "browser"}, &res)
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if b, err := os.ReadFile(opened); err == nil && strings.TrimSpace(string(b)) == res.URL {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the browser was not opened with the login URL")
-		}
-	}
+	waitPath(t, opened, 20*time.Second, "the browser was not opened with the login URL", func(b []byte, _ bool) bool {
+		return strings.TrimSpace(string(b)) == res.URL
+	})
 	p.ok("cancel", map[string]any{"flowId": res.FlowID}, nil)
 	p.ok("authStatus", map[string]any{}, nil) // and the stream is still clean (checked at cleanup)
 }

@@ -135,16 +135,10 @@ func TestHostileChildrenDieWithDeckhand(t *testing.T) {
 	fake.PushCodex(bashCall("b1", `echo $$ > leader.pid; sleep 600 & echo $! > bg.pid; sleep 600 | cat & echo $! > pipe.pid; wait`))
 	p.send("chat", map[string]any{"message": "run"})
 	var pids []int
-	deadline := time.Now().Add(30 * time.Second)
-	for len(pids) < 3 && time.Now().Before(deadline) {
-		pids = pids[:0]
-		for _, f := range []string{"leader.pid", "bg.pid", "pipe.pid"} {
-			b, err := os.ReadFile(filepath.Join(p.ws, f))
-			if n, err2 := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && err2 == nil {
-				pids = append(pids, n)
-			}
+	for _, f := range []string{"leader.pid", "bg.pid", "pipe.pid"} {
+		if n, err := strconv.Atoi(strings.TrimSpace(waitFile(t, filepath.Join(p.ws, f), 1, 30*time.Second))); err == nil {
+			pids = append(pids, n)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	if len(pids) < 3 {
 		t.Fatalf("the command did not start: pids %v", pids)
@@ -156,21 +150,9 @@ func TestHostileChildrenDieWithDeckhand(t *testing.T) {
 	}
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	<-p.exited
-	deadline = time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		left := 0
-		for _, pid := range pids {
-			if alive(pid) {
-				left++
-			}
-		}
-		if left == 0 {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	deadline := time.Now().Add(10 * time.Second)
 	for _, pid := range pids {
-		if alive(pid) {
+		if !waitExit(pid, time.Until(deadline)) {
 			syscall.Kill(pid, syscall.SIGKILL)
 			t.Errorf("process %d outlived deckhand's kill -9", pid)
 		}
@@ -296,16 +278,7 @@ func TestHostileInterruptedWriteCleaned(t *testing.T) {
 	}
 	p := start(t, opts{ws: ws, home: home})
 	p.initialize(false)
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(stale); os.IsNotExist(err) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("the interrupted write's temporary file is still there: %v", err)
-	}
+	waitPath(t, stale, 20*time.Second, "the interrupted write's temporary file was not removed", func(_ []byte, exists bool) bool { return !exists })
 	for _, k := range kept {
 		if _, err := os.Stat(k); err != nil {
 			t.Errorf("the sweep removed a user's file: %v", err)

@@ -98,17 +98,9 @@ func toolDef(req upstreamtest.Request, name string) map[string]any {
 // pids reads the pids a test server wrote.
 func pids(t *testing.T, file string) []int {
 	t.Helper()
-	var data []byte
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		data, _ = os.ReadFile(file)
-		if strings.Count(string(data), "\n") >= 2 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	data := waitFile(t, file, 2, 10*time.Second)
 	var out []int
-	for _, f := range strings.Fields(string(data)) {
+	for _, f := range strings.Fields(data) {
 		n, _ := strconv.Atoi(f)
 		out = append(out, n)
 	}
@@ -122,11 +114,8 @@ func waitGone(t *testing.T, pids []int, what string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for _, pid := range pids {
-		for syscall.Kill(pid, 0) == nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("process %d still runs %s", pid, what)
-			}
-			time.Sleep(20 * time.Millisecond)
+		if !waitExit(pid, time.Until(deadline)) {
+			t.Fatalf("process %d still runs %s", pid, what)
 		}
 	}
 }
