@@ -21,9 +21,9 @@ import (
 	"github.com/deckhand-dev/deckhand/upstreamtest"
 )
 
-// helperPids lists the running refresh helpers of the binary under test
-// that work for the given home (other tests' helpers run alongside).
-func helperPids(home string) []int {
+// helperPids lists the running refresh helpers of the executable bin that
+// work for the given home (other tests' helpers run alongside).
+func helperPids(bin, home string) []int {
 	ents, _ := os.ReadDir("/proc")
 	var out []int
 	for _, e := range ents {
@@ -36,7 +36,7 @@ func helperPids(home string) []int {
 			continue
 		}
 		args := strings.Split(string(b), "\x00")
-		if len(args) < 2 || args[0] != binary || args[1] != "refresh-login" {
+		if len(args) < 2 || args[0] != bin || args[1] != "refresh-login" {
 			continue
 		}
 		// The helper's environment names its home (and may hold
@@ -99,7 +99,7 @@ func TestHostileRefreshHelper(t *testing.T) {
 		parent.Process.Kill()
 		t.Fatal("no refresh reached the issuer")
 	}
-	pids := helperPids(home)
+	pids := helperPids(binary, home)
 	if len(pids) != 1 {
 		close(release)
 		t.Fatalf("want one refresh helper running, got %v", pids)

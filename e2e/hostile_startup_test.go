@@ -27,7 +27,7 @@ import (
 // /proc/<pid>/fd/0 and keep it.
 func TestHostileStartupOrder(t *testing.T) {
 	t.Parallel() // mostly a build, which overlaps the other tests' waits
-	bin := buildVariant(t, "purego", "0", nil, 0o755)
+	bin := releaseBuild(t)
 	cmd := exec.Command(bin, "--version")
 	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
 	out, err := cmd.CombinedOutput()
@@ -403,10 +403,23 @@ var startupVariants = []struct {
 	{"purego-0111", "0", nil, 0o111},
 }
 
+// releaseBuild is deckhand built as `make cross` builds the releases:
+// without cgo or the race detector.
+func releaseBuild(tb testing.TB) string {
+	tb.Helper()
+	return buildVariant(tb, "purego", "0", nil, 0o755)
+}
+
+// variantMu makes a test that needs a variant another test is building
+// wait for that build.
+var variantMu sync.Mutex
+
 // buildVariant builds deckhand as a release would (no race detector), once
 // per test binary run.
 func buildVariant(tb testing.TB, name, cgo string, flags []string, mode os.FileMode) string {
 	tb.Helper()
+	variantMu.Lock()
+	defer variantMu.Unlock()
 	out := filepath.Join(filepath.Dir(binary), "deckhand-"+name)
 	if _, err := os.Stat(out); err == nil {
 		return out

@@ -28,8 +28,15 @@ import (
 // dies with it); see the README's security section.
 //
 // DECKHAND_SOAK=1 (make soak) runs 300 rounds instead of 30.
+//
+// The processes are a release build (CGO_ENABLED=0, no race detector), as
+// users run: the storm starts some 300 of them, and a race-built one spends
+// a tenth of a second of CPU starting, which made this the longest test of
+// the package. The refresh paths run race-built in TestHostileRefreshHelper
+// and the auth tests.
 func TestRefreshStorm(t *testing.T) {
 	t.Parallel()
+	bin := releaseBuild(t)
 	rounds := 30
 	if os.Getenv("DECKHAND_SOAK") != "" {
 		rounds = 300
@@ -48,7 +55,7 @@ func TestRefreshStorm(t *testing.T) {
 	n := 0
 	doctor := func() *exec.Cmd {
 		n++
-		cmd := exec.Command(binary, "doctor", "--json")
+		cmd := exec.Command(bin, "doctor", "--json")
 		cmd.Env = append(os.Environ(), "DECKHAND_HOME="+home, "OPENAI_API_KEY=", "DECKHAND_LOG_LEVEL="+os.Getenv("STORM_LOG_LEVEL"),
 			"DECKHAND_LOG_FILE="+logs+"/"+strconv.Itoa(n)+".log",
 			"DECKHAND_AUTH_ISSUER="+fake.Issuer(), "DECKHAND_CODEX_BASE_URL="+fake.CodexBase(), "OPENAI_BASE_URL="+fake.APIBase())
@@ -112,7 +119,7 @@ func TestRefreshStorm(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(time.Duration(rand.Int64N(int64(span))))
-			for _, pid := range helperPids(home) {
+			for _, pid := range helperPids(bin, home) {
 				_ = syscall.Kill(pid, syscall.SIGHUP)
 				_ = syscall.Kill(pid, syscall.SIGTERM)
 			}
