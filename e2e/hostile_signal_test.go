@@ -27,6 +27,7 @@ import (
 // goroutine; creack/pty, go-landlock and the seccomp filter install no
 // handler), so this storm is how it is looked for.
 func TestHostileSigtermStorm(t *testing.T) {
+	t.Parallel() // its processes share nothing with the other tests'
 	rounds := 30
 	if os.Getenv("DECKHAND_SOAK") != "" {
 		rounds = 735
