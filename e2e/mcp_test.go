@@ -632,7 +632,7 @@ func TestMCPCallIsCancelledWithTheTurn(t *testing.T) {
 	if r := decode[chatResult](t, raw); r.StopReason != "cancelled" {
 		t.Errorf("stopReason %q", r.StopReason)
 	}
-	if d := time.Since(began); d > 5*time.Second {
+	if d := time.Since(began); d > 20*time.Second { // uncancelled, the call takes 60 s
 		t.Errorf("the cancelled MCP call held the turn for %v", d)
 	}
 	// The server is still there for the next turn.
