@@ -107,6 +107,12 @@ func checkGoroutines(t *testing.T, before int) {
 	}
 }
 
+// stopBound is how soon a cell that is stopped (terminated, cancelled,
+// out of CPU) must be gone. Unstopped, the cells of these tests would run
+// a minute or more; a second, which the bound was, is what a busy machine
+// under the race detector may take.
+const stopBound = 10 * time.Second
+
 // run execs src with a generous yield and fails the test on a Go error.
 func run(t *testing.T, m *Manager, src string) Outcome {
 	t.Helper()

@@ -73,7 +73,7 @@ console.log("never");`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if elapsed := time.Since(start); elapsed > time.Second {
+	if elapsed := time.Since(start); elapsed > stopBound {
 		t.Errorf("terminate took %v", elapsed)
 	}
 	mustContain(t, out.Text, "terminated")
@@ -85,7 +85,7 @@ console.log("never");`)
 	}
 }
 
-// An endless loop that yielded is stopped by terminate within a second.
+// An endless loop that yielded is stopped by terminate.
 func TestTerminateEndlessLoop(t *testing.T) {
 	m := newTestManager(t, echoTools(), Limits{})
 	out, _ := m.Exec(context.Background(), "exec-1", "// @exec yield_time_ms=50\nfor (;;) {}")
@@ -97,7 +97,7 @@ func TestTerminateEndlessLoop(t *testing.T) {
 	if err != nil || !strings.Contains(out.Text, "terminated") {
 		t.Fatalf("%v %+v", err, out)
 	}
-	if elapsed := time.Since(start); elapsed > time.Second {
+	if elapsed := time.Since(start); elapsed > stopBound {
 		t.Errorf("terminate took %v", elapsed)
 	}
 }
@@ -136,7 +136,7 @@ func TestKillAllAndClose(t *testing.T) {
 	}
 	start := time.Now()
 	m.KillAll(context.Canceled)
-	if elapsed := time.Since(start); elapsed > time.Second {
+	if elapsed := time.Since(start); elapsed > stopBound {
 		t.Errorf("KillAll took %v", elapsed)
 	}
 	if live := m.Live(); len(live) != 0 {
