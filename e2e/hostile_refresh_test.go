@@ -121,7 +121,6 @@ func TestHostileRefreshHelper(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGTERM} {
 		syscall.Kill(helper, sig)
 		time.Sleep(20 * time.Millisecond) // the signals come one after another, as they would
-
 	}
 	close(release)
 	settle(t, home)
