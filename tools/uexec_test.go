@@ -4,6 +4,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -150,13 +151,18 @@ func TestExecCancelKillsTheGroup(t *testing.T) {
 // used.
 func TestExecSessionLimit(t *testing.T) {
 	env := execEnv(t)
-	var first int
-	for i := range MaxExecSessions {
-		id := sessionID(t, runTool(t, execCommandTool{}, env, map[string]any{"cmd": "sleep 60", "yield_time_ms": 250}))
-		if i == 0 {
-			first = id
-		}
+	first := sessionID(t, runTool(t, execCommandTool{}, env, map[string]any{"cmd": "sleep 60", "yield_time_ms": 250}))
+	// The others start together: each call waits out its 250 ms yield.
+	var wg sync.WaitGroup
+	for range MaxExecSessions - 1 {
+		wg.Go(func() {
+			res, err := execCommandTool{}.Run(context.Background(), env, json.RawMessage(`{"cmd":"sleep 60","yield_time_ms":250}`))
+			if err != nil || !strings.Contains(res.Output, "Process running with session ID") {
+				t.Errorf("a command did not yield a session: %v %s", err, res.Output)
+			}
+		})
 	}
+	wg.Wait()
 	res := runTool(t, execCommandTool{}, env, map[string]any{"cmd": "sleep 60", "yield_time_ms": 250})
 	check(t, res, false, []string{"session " + strconv.Itoa(first) + ", the least recently used, was ended"})
 	if n := env.Execs.Len(); n != MaxExecSessions {
