@@ -221,7 +221,7 @@ func TestModelCatalog(t *testing.T) {
 	fresh := New(e.cfg)
 	t.Cleanup(fresh.Close)
 	l, err = fresh.ModelCatalog(context.Background())
-	if err != nil || l.Source != SourceBuiltin || l.Default != builtinEntries[0].Slug || len(l.Models) != len(builtinEntries) {
+	if err != nil || l.Source != SourceBuiltin || l.Default != builtinEntries()[0].Slug || len(l.Models) != len(builtinEntries()) {
 		t.Errorf("builtin list: %+v, %v", l, err)
 	}
 }

@@ -159,8 +159,9 @@ func (h *Home) isPrivate(real string) bool {
 //go:embed credential_stores.txt
 var credentialStoreList string
 
-// guardedNames are other programs' credential stores, relative to HOME.
-var guardedNames = func() []string {
+// guardedNames are other programs' credential stores, relative to HOME,
+// read from the list on first use (as the stores are resolved).
+var guardedNames = sync.OnceValue(func() []string {
 	var out []string
 	for _, l := range strings.Split(credentialStoreList, "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
@@ -168,7 +169,7 @@ var guardedNames = func() []string {
 		}
 	}
 	return out
-}()
+})
 
 // guarded returns the real paths of other programs' credential stores,
 // resolving them the first time it is asked (safe from any goroutine).
@@ -176,7 +177,7 @@ func (h *Home) guarded() []string {
 	h.storesOnce.Do(func() {
 		var stores []string
 		if h.userHome != "" {
-			for _, n := range guardedNames {
+			for _, n := range guardedNames() {
 				stores = append(stores, realPath(filepath.Join(h.userHome, n)))
 			}
 		}

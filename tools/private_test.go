@@ -82,7 +82,7 @@ func TestHomeCredentialStoresOnFirstUse(t *testing.T) {
 			t.Error(e)
 		}
 	}
-	if want := len(guardedNames) + 1; len(h.stores) != want {
+	if want := len(guardedNames()) + 1; len(h.stores) != want {
 		t.Errorf("%d credential stores resolved, want %d", len(h.stores), want)
 	}
 }

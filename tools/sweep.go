@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -29,7 +30,11 @@ import (
 // temporary file: .<name>.deckhand-<pid>-<random>-<tag>.
 const tempMarker = ".deckhand-"
 
-var tempName = regexp.MustCompile(`^\.(.+)\.deckhand-(\d+)-([0-9a-z]+)-([0-9a-f]{16})$`)
+// tempName matches a temporary file's name; compiled on first use (by a
+// sweep), not at every start.
+var tempName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\.(.+)\.deckhand-(\d+)-([0-9a-z]+)-([0-9a-f]{16})$`)
+})
 
 // sweepLimit bounds the entries the sweep visits.
 const sweepLimit = 20000
@@ -126,7 +131,7 @@ func (h *Home) sweepTemps(ctx context.Context, root string) int {
 		if !e.entry.Type().IsRegular() {
 			return nil
 		}
-		m := tempName.FindStringSubmatch(e.entry.Name())
+		m := tempName().FindStringSubmatch(e.entry.Name())
 		if m == nil {
 			return nil
 		}

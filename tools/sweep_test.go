@@ -66,7 +66,7 @@ func TestTempNamesAreTagged(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	m := tempName.FindStringSubmatch(name)
+	m := tempName().FindStringSubmatch(name)
 	if m == nil || m[1] != "x.go" || h.tempTag(m[1], m[2], m[3]) != m[4] {
 		t.Errorf("temporary name %q does not carry a valid tag", name)
 	}

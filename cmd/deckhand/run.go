@@ -83,7 +83,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "deckhand:", o.portErr)
 		return 2
 	}
-	if !wireVersionShape.MatchString(o.wireVersion) {
+	if !isWireVersion(o.wireVersion) {
 		fmt.Fprintf(stderr, "deckhand: DECKHAND_WIRE_VERSION=%q is not a version like %s\n", o.wireVersion, engine.WireVersion)
 		return 2
 	}
