@@ -170,9 +170,8 @@ func New(cfg Config) *Engine {
 	store.Log = cfg.Log
 	issuer := &auth.Client{
 		Issuer:     cfg.Issuer,
-		HTTP:       cfg.HTTPClient,
+		HTTP:       withUserAgent(cfg.HTTPClient, cfg.Version),
 		Originator: cfg.OAuthOriginator,
-		UserAgent:  userAgent(cfg.Version),
 		Log:        cfg.Log,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
