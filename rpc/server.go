@@ -22,7 +22,8 @@ type ServerConfig struct {
 	WorkDir string // the workspace root when initialize names none
 	Log     *zap.Logger
 	// Initialized, when set, runs once initialize's answer is out: what
-	// the process put off so as to answer sooner (cmd's signal handling).
+	// the process put off so as to answer sooner (cmd's signal handling,
+	// its processors).
 	Initialized func()
 }
 

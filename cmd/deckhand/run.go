@@ -96,7 +96,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	}
 	if cmd != "serve" {
-		signalsOf(ctx).listen()
+		startupOf(ctx).done()
 	}
 	log, err := newLogger(&o, stderr)
 	if err != nil {
@@ -189,7 +189,7 @@ func serve(ctx context.Context, o *options, log *zap.Logger, stdin io.Reader, st
 	eng := newEngine(o, log, true)
 	defer eng.Close()
 	srv := rpc.NewServer(rpc.ServerConfig{Engine: eng, Version: version, WorkDir: wd, Log: log,
-		Initialized: signalsOf(ctx).listen})
+		Initialized: startupOf(ctx).done})
 	log.Info("deckhand serving on stdio", zap.String("version", version), zap.String("home", o.home))
 	return srv.Run(ctx, stdin, interruptible(stdout))
 }
