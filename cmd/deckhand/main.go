@@ -1,3 +1,5 @@
+//go:build !startupfloor
+
 // Command deckhand is a headless coding-agent server for editors. An editor
 // starts it as a child process and speaks JSON-RPC to it over stdio; deckhand
 // logs in to OpenAI, runs the model's tool loop over the workspace and streams
