@@ -95,7 +95,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, "deckhand", version)
 		return 0
 	}
-	if cmd != "serve" {
+	if cmd == "serve" {
+		startupOf(ctx).narrow()
+	} else {
 		startupOf(ctx).done()
 	}
 	log, err := newLogger(&o, stderr)

@@ -9,39 +9,38 @@ import (
 	"syscall"
 )
 
-// startup is what a process puts off while it starts, and gives itself
-// once the start is over: the stdio server once initialize is answered
-// (what an editor waits for), every other command at once.
+// startup is what the stdio server puts off while it starts, and gives
+// itself once initialize is answered (what an editor waits for); every
+// other command has it all at once.
 //
 //   - Signals. Listening costs an OS thread (os/signal locks one to manage
 //     the masks) and two goroutines; before the answer nothing runs that a
 //     signal's default action (the end of the process) could leave half
 //     done. Once listening, the first SIGINT or SIGTERM ends the context
 //     and a second one the process.
-//   - Processors. The start runs on one P: it is sequential work, and a
-//     second P only wakes threads that spin looking for work, on a
-//     two-core machine beside the start itself (about 1 ms of CPU and
-//     0.5 ms of the answer's wait, measured by e2e's BenchmarkStartup).
-//     A GOMAXPROCS the user set is left alone.
+//   - Processors. The server's start runs on one P: it is sequential
+//     work, and a second P only wakes threads that spin looking for work,
+//     on a two-core machine beside the start itself (about 1 ms of CPU and
+//     0.5 ms of the answer's wait, measured by e2e's BenchmarkStartup). A
+//     GOMAXPROCS the user set is left alone.
 type startup struct {
 	cancel context.CancelFunc
 	procs  bool // GOMAXPROCS was narrowed and is to be given back
 	once   sync.Once
 }
 
-// newStartup narrows the process to one P; done gives it back.
-func newStartup(cancel context.CancelFunc) *startup {
-	s := &startup{cancel: cancel}
-	if os.Getenv("GOMAXPROCS") == "" {
+// narrow puts the process on one P until done; a nil *startup does
+// nothing.
+func (s *startup) narrow() {
+	if s != nil && os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 		s.procs = true
 	}
-	return s
 }
 
-// done ends the start, once: the runtime's own GOMAXPROCS comes back and
-// signals are listened for. A nil *startup does nothing (Run called by a
-// test).
+// done ends the start, once: the runtime's own GOMAXPROCS comes back (if
+// narrow took it) and signals are listened for. A nil *startup does
+// nothing (Run called by a test).
 func (s *startup) done() {
 	if s == nil {
 		return

@@ -9,16 +9,17 @@ import (
 	"time"
 )
 
-// The start runs on one P; done gives the runtime's own GOMAXPROCS back
-// and listens for signals, once: SIGTERM then ends the context. A
-// GOMAXPROCS the user set is never touched.
+// The server's start runs on one P; done gives the runtime's own
+// GOMAXPROCS back and listens for signals, once: SIGTERM then ends the
+// context. A GOMAXPROCS the user set is never touched.
 func TestStartup(t *testing.T) {
 	t.Setenv("GOMAXPROCS", "")
 	runtime.SetDefaultGOMAXPROCS()
 	def := runtime.GOMAXPROCS(0)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s := newStartup(cancel)
+	s := &startup{cancel: cancel}
+	s.narrow()
 	if n := runtime.GOMAXPROCS(0); n != 1 {
 		t.Errorf("starting on %d Ps, want 1", n)
 	}
@@ -34,7 +35,8 @@ func TestStartup(t *testing.T) {
 	defer runtime.SetDefaultGOMAXPROCS()
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
-	s = newStartup(cancel)
+	s = &startup{cancel: cancel}
+	s.narrow()
 	if n := runtime.GOMAXPROCS(0); n != 3 {
 		t.Errorf("GOMAXPROCS=3 set by the user: starting on %d Ps", n)
 	}
