@@ -22,8 +22,7 @@ type ServerConfig struct {
 	WorkDir string // the workspace root when initialize names none
 	Log     *zap.Logger
 	// Initialized, when set, runs once initialize's answer is out: what
-	// the process put off so as to answer sooner (cmd's signal handling,
-	// its processors).
+	// the process put off so as to answer sooner (cmd's signal handling).
 	Initialized func()
 }
 

@@ -17,7 +17,7 @@ func main() {
 		os.Stderr.WriteString("deckhand: warning: commands it runs could read its memory and environment (prctl: " + err.Error() + ")\n")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	code := Run(withStartup(ctx, &startup{cancel: cancel}), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := Run(withSignals(ctx, &signals{cancel: cancel}), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	cancel()
 	os.Exit(code)
 }

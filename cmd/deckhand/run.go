@@ -95,10 +95,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, "deckhand", version)
 		return 0
 	}
-	if cmd == "serve" {
-		startupOf(ctx).narrow()
-	} else {
-		startupOf(ctx).done()
+	if cmd != "serve" {
+		signalsOf(ctx).listen()
 	}
 	log, err := newLogger(&o, stderr)
 	if err != nil {
@@ -191,7 +189,7 @@ func serve(ctx context.Context, o *options, log *zap.Logger, stdin io.Reader, st
 	eng := newEngine(o, log, true)
 	defer eng.Close()
 	srv := rpc.NewServer(rpc.ServerConfig{Engine: eng, Version: version, WorkDir: wd, Log: log,
-		Initialized: startupOf(ctx).done})
+		Initialized: signalsOf(ctx).listen})
 	log.Info("deckhand serving on stdio", zap.String("version", version), zap.String("home", o.home))
 	return srv.Run(ctx, stdin, interruptible(stdout))
 }
