@@ -50,9 +50,9 @@ type Home struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex
-	swept  map[string]bool // the roots swept or being swept
-	timers []*time.Timer   // the sweeps not started yet
-	delay  time.Duration   // from opening a root to its sweep
+	swept  map[string]bool        // the roots swept or being swept
+	timers map[string]*time.Timer // the sweeps not started yet, by root
+	delay  time.Duration          // from opening a root to its sweep
 	// sweepDone, when set, hears how many files each sweep removed (tests).
 	sweepDone func(removed int)
 }
@@ -79,7 +79,7 @@ type HomeConfig struct {
 // is had on first use.
 func NewHome(cfg HomeConfig) *Home {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Home{ctx: ctx, cancel: cancel, swept: map[string]bool{}, dir: cfg.Dir, onKeyError: cfg.OnKeyError, delay: sweepDelay}
+	h := &Home{ctx: ctx, cancel: cancel, swept: map[string]bool{}, timers: map[string]*time.Timer{}, dir: cfg.Dir, onKeyError: cfg.OnKeyError, delay: sweepDelay}
 	if cfg.Dir != "" {
 		h.private = append(h.private, realPath(cfg.Dir))
 	}
@@ -122,7 +122,7 @@ func (h *Home) Close() {
 			h.wg.Done() // its function will not run
 		}
 	}
-	h.timers = nil
+	clear(h.timers)
 	h.mu.Unlock()
 	h.wg.Wait()
 }

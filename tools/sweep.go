@@ -102,8 +102,11 @@ func (h *Home) sweepOnce(root string) {
 	}
 	h.swept[root] = true
 	h.wg.Add(1)
-	h.timers = append(h.timers, time.AfterFunc(h.delay, func() {
+	h.timers[root] = time.AfterFunc(h.delay, func() {
 		defer h.wg.Done()
+		h.mu.Lock()
+		delete(h.timers, root)
+		h.mu.Unlock()
 		n := 0
 		if h.ctx.Err() == nil && h.tempKey() != nil {
 			n = h.sweepTemps(h.ctx, root)
@@ -111,7 +114,7 @@ func (h *Home) sweepOnce(root string) {
 		if h.sweepDone != nil {
 			h.sweepDone(n)
 		}
-	}))
+	})
 }
 
 // sweepTemps removes the temporary files left below root by writers that
