@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	sdk "github.com/coder/acp-go-sdk"
 
@@ -130,8 +131,8 @@ func inside(root, path string) bool {
 }
 
 // lineRange matches the line fragment editors put on file links: #L12,
-// #L12-20, #L12-L20, #L12:20.
-var lineRange = regexp.MustCompile(`^L(\d+)(?:[-:]L?(\d+))?$`)
+// #L12-20, #L12-L20, #L12:20. Compiled on first use, not at every start.
+var lineRange = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^L(\d+)(?:[-:]L?(\d+))?$`) })
 
 // fileOf reads a file: URI: its path and the lines its fragment names (0
 // for none).
@@ -140,7 +141,7 @@ func fileOf(uri string) (path string, start, end int, ok bool) {
 	if err != nil || u.Scheme != "file" || u.Path == "" {
 		return "", 0, 0, false
 	}
-	if m := lineRange.FindStringSubmatch(u.Fragment); m != nil {
+	if m := lineRange().FindStringSubmatch(u.Fragment); m != nil {
 		start, _ = strconv.Atoi(m[1])
 		end = start
 		if m[2] != "" {

@@ -13,10 +13,7 @@ import (
 // testHome is a tools.Home for a test, closed when the test ends.
 func testHome(t *testing.T, cfg tools.HomeConfig) *tools.Home {
 	t.Helper()
-	h, err := tools.NewHome(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := tools.NewHome(cfg)
 	t.Cleanup(h.Close)
 	return h
 }

@@ -183,8 +183,9 @@ func chatEffortsOf(levels []string) []string {
 // builtinEntries stand in for the catalog when none was ever had: the
 // visible entries of the catalog bundled with the official CLI 0.171.0, in
 // its priority order, with the fields that shape a request. Their base
-// prompts are not known here: deckhand's own prompt goes with them.
-var builtinEntries = func() []CatalogEntry {
+// prompts are not known here: deckhand's own prompt goes with them. Built
+// on first use, not at every start.
+var builtinEntries = sync.OnceValue(func() []CatalogEntry {
 	lite := func(slug, label, desc string, prio float64, min, effort string, window int64) CatalogEntry {
 		return CatalogEntry{Slug: slug, DisplayName: label, Description: desc, Visibility: "list", Priority: prio,
 			MinimalClientVersion: min, UseResponsesLite: true, ToolMode: "code_mode_only", ShellType: "unified_exec",
@@ -207,7 +208,7 @@ var builtinEntries = func() []CatalogEntry {
 		lite("gpt-5.6-luna", "GPT-5.6-Luna", "Legacy", 10, "0.110.0", "low", 0),
 		gpt55,
 	}
-}()
+})
 
 // catalogFile is where the last live catalog is kept, in DECKHAND_HOME.
 const catalogFile = "models_cache.json"
@@ -320,7 +321,7 @@ func (e *Engine) codexEntries(ctx context.Context, cred auth.Credential) ([]Cata
 		}
 	}
 	if c.entries == nil {
-		return builtinEntries, SourceBuiltin, nil
+		return builtinEntries(), SourceBuiltin, nil
 	}
 	return c.entries, SourceLive, nil
 }
@@ -368,7 +369,7 @@ func (e *Engine) entryFor(ctx context.Context, cred auth.Credential, model strin
 		// costs little.
 		entries, _, _ = e.codexEntries(ctx, cred)
 	}
-	for _, list := range [][]CatalogEntry{entries, builtinEntries} {
+	for _, list := range [][]CatalogEntry{entries, builtinEntries()} {
 		for _, en := range list {
 			if en.Slug == model {
 				return en, true

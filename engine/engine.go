@@ -161,18 +161,17 @@ type Engine struct {
 // New builds an engine. Nothing runs until a client attaches.
 func New(cfg Config) *Engine {
 	cfg.defaults()
-	home, err := tools.NewHome(tools.HomeConfig{Dir: cfg.Home, UserHome: cfg.UserHome, DataHome: cfg.DataHome})
-	if err != nil {
-		cfg.Log.Debug("no key for temporary files: interrupted writes are not swept", zap.Error(err))
-	}
+	home := tools.NewHome(tools.HomeConfig{Dir: cfg.Home, UserHome: cfg.UserHome, DataHome: cfg.DataHome,
+		OnKeyError: func(err error) {
+			cfg.Log.Debug("no key for temporary files: interrupted writes are not swept", zap.Error(err))
+		}})
 	tightenHome(cfg.Home, cfg.Log)
 	store := auth.NewStore(cfg.Home)
 	store.Log = cfg.Log
 	issuer := &auth.Client{
 		Issuer:     cfg.Issuer,
-		HTTP:       cfg.HTTPClient,
+		HTTP:       withUserAgent(cfg.HTTPClient, cfg.Version),
 		Originator: cfg.OAuthOriginator,
-		UserAgent:  userAgent(cfg.Version),
 		Log:        cfg.Log,
 	}
 	ctx, cancel := context.WithCancel(context.Background())

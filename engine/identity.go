@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"net/http"
 	"os"
 	"runtime"
 	"strings"
@@ -11,6 +12,44 @@ import (
 // userAgent is `deckhand/<version> (<os> <os version>; <arch>)`, the shape
 // of the official CLI's User-Agent with deckhand's own name.
 func userAgent(version string) string { return agentFor("deckhand", version) }
+
+// withUserAgent is c sending userAgent(version) on each request that names
+// none. The agent holds the system's description, read from the disk:
+// that happens on the first request (a login or a refresh), not while a
+// starting client waits for initialize.
+func withUserAgent(c *http.Client, version string) *http.Client {
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	named := *c
+	named.Transport = agentTransport{base: base, agent: sync.OnceValue(func() string { return userAgent(version) })}
+	return &named
+}
+
+type agentTransport struct {
+	base  http.RoundTripper
+	agent func() string
+}
+
+func (t agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("User-Agent") == "" {
+		req = req.Clone(req.Context()) // a RoundTripper leaves its request as it was given
+		if req.Header == nil {
+			req.Header = http.Header{}
+		}
+		req.Header.Set("User-Agent", t.agent())
+	}
+	return t.base.RoundTrip(req)
+}
+
+// CloseIdleConnections reaches the transport underneath (http.Client's
+// CloseIdleConnections looks for it).
+func (t agentTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
 
 // agentFor is `<name>/<version> (<os> <os version>; <arch>)`.
 func agentFor(name, version string) string {

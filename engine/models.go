@@ -126,7 +126,7 @@ func (e *Engine) codexCatalog(ctx context.Context, cred auth.Credential) (ModelL
 	}
 	l := ModelList{Source: source, Models: listedModels(entries, e.wireVersion())}
 	if len(l.Models) == 0 {
-		l.Source, l.Models = SourceBuiltin, listedModels(builtinEntries, e.wireVersion())
+		l.Source, l.Models = SourceBuiltin, listedModels(builtinEntries(), e.wireVersion())
 	}
 	l.Default = l.Models[0].ID
 	l.Models[0].Default = true
@@ -159,7 +159,7 @@ func (e *Engine) defaultModel(ctx context.Context, cred auth.Credential) string 
 	}
 	l, err := e.codexCatalog(ctx, cred)
 	if err != nil || len(l.Models) == 0 {
-		return builtinEntries[0].Slug
+		return builtinEntries()[0].Slug
 	}
 	e.mu.Lock()
 	e.defaults[cred.Type] = l.Default

@@ -198,8 +198,9 @@ func (t *turn) requestParams(history []Item, trigger bool) responses.ResponseNew
 	return p
 }
 
-// triggerItem asks the model for a compaction of the input before it.
-var triggerItem = rawItem(map[string]any{"type": "compaction_trigger"})
+// triggerItem asks the model for a compaction of the input before it (its
+// wire form written out: nothing to encode at start-up).
+var triggerItem = Item{wire: []byte(`{"type":"compaction_trigger"}`)}
 
 // requestOptions are the headers of the turn's requests beyond identity:
 // on the ChatGPT branch the Lite header where the entry asks for it, and

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -221,7 +223,7 @@ func TestModelCatalog(t *testing.T) {
 	fresh := New(e.cfg)
 	t.Cleanup(fresh.Close)
 	l, err = fresh.ModelCatalog(context.Background())
-	if err != nil || l.Source != SourceBuiltin || l.Default != builtinEntries[0].Slug || len(l.Models) != len(builtinEntries) {
+	if err != nil || l.Source != SourceBuiltin || l.Default != builtinEntries()[0].Slug || len(l.Models) != len(builtinEntries()) {
 		t.Errorf("builtin list: %+v, %v", l, err)
 	}
 }
@@ -288,5 +290,33 @@ func TestRefreshBusyIsSaid(t *testing.T) {
 	var u *UpstreamError
 	if !errors.As(err, &u) || !strings.Contains(u.Message, "Another deckhand process is refreshing") || strings.Contains(u.Message, "network") {
 		t.Errorf("err = %#v", err)
+	}
+}
+
+// The issuer's requests name deckhand as a turn's do, the agent being
+// worked out on the first request; one that names itself is left alone,
+// and the request given is not changed.
+func TestIssuerUserAgent(t *testing.T) {
+	agents := make(chan string, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agents <- r.Header.Get("User-Agent")
+	}))
+	defer srv.Close()
+	c := withUserAgent(&http.Client{}, "9.8.7")
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	if _, err := c.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	if req.Header.Get("User-Agent") != "" {
+		t.Error("the caller's request was changed")
+	}
+	own, _ := http.NewRequest("GET", srv.URL, nil)
+	own.Header.Set("User-Agent", "other/1")
+	if _, err := c.Do(own); err != nil {
+		t.Fatal(err)
+	}
+	got := []string{<-agents, <-agents}
+	if !strings.HasPrefix(got[0], "deckhand/9.8.7 (") || got[0] != userAgent("9.8.7") || got[1] != "other/1" {
+		t.Errorf("User-Agents %q", got)
 	}
 }

@@ -21,6 +21,9 @@ type ServerConfig struct {
 	Version string
 	WorkDir string // the workspace root when initialize names none
 	Log     *zap.Logger
+	// Initialized, when set, runs once initialize's answer is out: what
+	// the process put off so as to answer sooner (cmd's signal handling).
+	Initialized func()
 }
 
 // Server is deckhand's JSON-RPC face: it serves the protocol's methods on one
@@ -168,6 +171,9 @@ func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams) (a
 		name = p.ClientInfo.Name
 	}
 	s.log.Info("initialized", zap.String("client", name), zap.String("root", root), zap.Bool("permissions", perms))
+	if s.cfg.Initialized != nil {
+		jsonrpc.AfterReply(ctx, s.cfg.Initialized)
+	}
 	return protocol.InitializeResult{
 		ServerInfo:      protocol.ServerInfo{Name: "deckhand", Version: s.cfg.Version},
 		ProtocolVersion: protocol.Version,

@@ -258,7 +258,7 @@ func secretVar(name, value string) bool {
 			}
 		}
 	}
-	return urlWithPassword.MatchString(value) || secretValue().MatchString(value)
+	return urlWithPassword().MatchString(value) || secretValue().MatchString(value)
 }
 
 // secretValue finds values that are secrets whatever their name: a
@@ -274,8 +274,11 @@ var secretValue = sync.OnceValue(func() *regexp.Regexp {
 		`npm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_-]{30,}|hf_[A-Za-z0-9]{30,})`)
 })
 
-// urlWithPassword finds scheme://user:password@ in a value.
-var urlWithPassword = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]*:[^/\s@]*@`)
+// urlWithPassword finds scheme://user:password@ in a value (compiled on
+// first use, as secretValue).
+var urlWithPassword = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]*:[^/\s@]*@`)
+})
 
 // exitStatus describes how the command ended.
 func exitStatus(state *os.ProcessState) string {

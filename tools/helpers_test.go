@@ -12,10 +12,7 @@ import (
 // newTestHome is a Home for a test, closed when the test ends.
 func newTestHome(t testing.TB, cfg HomeConfig) *Home {
 	t.Helper()
-	h, err := NewHome(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := NewHome(cfg)
 	t.Cleanup(h.Close)
 	return h
 }

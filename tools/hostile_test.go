@@ -107,11 +107,11 @@ func TestHostileOtherAgentsCredentials(t *testing.T) {
 	}
 	h := newTestHome(t, HomeConfig{UserHome: home})
 	for _, want := range []string{".claude/.credentials.json", ".config/github-copilot", ".gemini/oauth_creds.json", ".pgpass", ".vault-token"} {
-		if !slices.Contains(guardedNames, want) {
+		if !slices.Contains(guardedNames(), want) {
 			t.Errorf("%s is not in the list of credential stores", want)
 		}
 	}
-	for _, name := range guardedNames {
+	for _, name := range guardedNames() {
 		file := name
 		if !strings.Contains(filepath.Base(name), ".json") && !strings.Contains(name, "/") {
 			file = name + "/secret"

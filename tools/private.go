@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Two kinds of place are off limits to the tools even inside the
@@ -29,7 +30,14 @@ import (
 // nothing private, guards nothing and sweeps nothing.
 type Home struct {
 	private []string // real paths: deckhand's home and its default ones
-	key     []byte   // tags temporary files; nil: none is tagged
+
+	// The key is loaded (or made) on first use, by the first write or the
+	// first sweep, not by NewHome: a client waits for initialize while
+	// nothing needs it yet.
+	dir        string      // deckhand's home, where the key lives; "": no key
+	keyOnce    sync.Once   // loads it
+	key        []byte      // tags temporary files; nil: none is tagged
+	onKeyError func(error) // HomeConfig.OnKeyError
 
 	// The credential stores of other programs are resolved on first use,
 	// not by NewHome: there are dozens, each resolved on the disk, and a
@@ -42,7 +50,9 @@ type Home struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex
-	swept  map[string]bool // the roots swept or being swept
+	swept  map[string]bool        // the roots swept or being swept
+	timers map[string]*time.Timer // the sweeps not started yet, by root
+	delay  time.Duration          // from opening a root to its sweep
 	// sweepDone, when set, hears how many files each sweep removed (tests).
 	sweepDone func(removed int)
 }
@@ -58,15 +68,18 @@ type HomeConfig struct {
 	// DataHome is $XDG_DATA_HOME when it is set: opencode's login and
 	// deckhand's default home are below it.
 	DataHome string
+	// OnKeyError, when set, hears once why the key for temporary files
+	// could not be had (an unwritable home): temporary files are then not
+	// tagged and interrupted writes not swept.
+	OnKeyError func(error)
 }
 
-// NewHome makes the tools' view of deckhand's home. The Home is usable
-// even when err is set: err says that the key for temporary files could
-// not be had (an unwritable home), and interrupted writes are then not
-// swept.
-func NewHome(cfg HomeConfig) (*Home, error) {
+// NewHome makes the tools' view of deckhand's home. It touches nothing on
+// the disk but to resolve the homes' links: the key for temporary files
+// is had on first use.
+func NewHome(cfg HomeConfig) *Home {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Home{ctx: ctx, cancel: cancel, swept: map[string]bool{}}
+	h := &Home{ctx: ctx, cancel: cancel, swept: map[string]bool{}, timers: map[string]*time.Timer{}, dir: cfg.Dir, onKeyError: cfg.OnKeyError, delay: sweepDelay}
 	if cfg.Dir != "" {
 		h.private = append(h.private, realPath(cfg.Dir))
 	}
@@ -77,20 +90,40 @@ func NewHome(cfg HomeConfig) (*Home, error) {
 	if cfg.DataHome != "" {
 		h.private = append(h.private, realPath(filepath.Join(cfg.DataHome, "deckhand")))
 	}
-	if cfg.Dir == "" {
-		return h, nil
-	}
-	key, err := loadTempKey(cfg.Dir)
-	h.key = key
-	return h, err
+	return h
 }
 
-// Close stops the sweeps in progress and waits for them.
+// tempKey returns the key that tags temporary files, loading or making it
+// the first time; nil when there is none.
+func (h *Home) tempKey() []byte {
+	if h == nil || h.dir == "" {
+		return nil
+	}
+	h.keyOnce.Do(func() {
+		key, err := loadTempKey(h.dir)
+		if err != nil && h.onKeyError != nil {
+			h.onKeyError(err)
+		}
+		h.key = key
+	})
+	return h.key
+}
+
+// Close stops the sweeps in progress and waits for them; a sweep not
+// started yet never starts.
 func (h *Home) Close() {
 	if h == nil {
 		return
 	}
+	h.mu.Lock()
 	h.cancel()
+	for _, t := range h.timers {
+		if t.Stop() {
+			h.wg.Done() // its function will not run
+		}
+	}
+	clear(h.timers)
+	h.mu.Unlock()
 	h.wg.Wait()
 }
 
@@ -126,8 +159,9 @@ func (h *Home) isPrivate(real string) bool {
 //go:embed credential_stores.txt
 var credentialStoreList string
 
-// guardedNames are other programs' credential stores, relative to HOME.
-var guardedNames = func() []string {
+// guardedNames are other programs' credential stores, relative to HOME,
+// read from the list on first use (as the stores are resolved).
+var guardedNames = sync.OnceValue(func() []string {
 	var out []string
 	for _, l := range strings.Split(credentialStoreList, "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
@@ -135,7 +169,7 @@ var guardedNames = func() []string {
 		}
 	}
 	return out
-}()
+})
 
 // guarded returns the real paths of other programs' credential stores,
 // resolving them the first time it is asked (safe from any goroutine).
@@ -143,7 +177,7 @@ func (h *Home) guarded() []string {
 	h.storesOnce.Do(func() {
 		var stores []string
 		if h.userHome != "" {
-			for _, n := range guardedNames {
+			for _, n := range guardedNames() {
 				stores = append(stores, realPath(filepath.Join(h.userHome, n)))
 			}
 		}

@@ -148,6 +148,9 @@ func TestNewEnvChecksRoot(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")
 	writeTestFile(t, file, "x")
+	if err := os.Mkdir(filepath.Join(dir, "home"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	h := newTestHome(t, HomeConfig{Dir: filepath.Join(dir, "home")})
 	if _, err := h.NewEnv(file); !errors.Is(err, ErrNotDir) {
 		t.Errorf("NewEnv(file) = %v, want ErrNotDir", err)

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
+	"time"
 )
 
 // A write that is interrupted (deckhand killed between creating its
@@ -20,17 +22,25 @@ import (
 // can make: an HMAC of the rest of the name under a key kept in deckhand's
 // own home. The first time a workspace is opened in a process, a bounded
 // walk removes the temporary files whose tag checks and whose writer is
-// gone. A file merely named like one (a user's .env.deckhand-prod) has no
+// gone. It starts a little later (sweepDelay), not while the client waits
+// for initialize's answer, which it would slow on a machine of few cores. A file merely named like one (a user's .env.deckhand-prod) has no
 // valid tag and is never touched; without a key nothing is swept.
 
 // tempMarker separates a file's name from the writer's id in the name of a
 // temporary file: .<name>.deckhand-<pid>-<random>-<tag>.
 const tempMarker = ".deckhand-"
 
-var tempName = regexp.MustCompile(`^\.(.+)\.deckhand-(\d+)-([0-9a-z]+)-([0-9a-f]{16})$`)
+// tempName matches a temporary file's name; compiled on first use (by a
+// sweep), not at every start.
+var tempName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\.(.+)\.deckhand-(\d+)-([0-9a-z]+)-([0-9a-f]{16})$`)
+})
 
 // sweepLimit bounds the entries the sweep visits.
 const sweepLimit = 20000
+
+// sweepDelay is how long after a root is first opened its sweep starts.
+const sweepDelay = 500 * time.Millisecond
 
 // tempKeyFile is the key's file in deckhand's home.
 const tempKeyFile = "temp-key"
@@ -69,19 +79,21 @@ func loadTempKey(home string) ([]byte, error) {
 
 // tempTag is the tag of a temporary file's name, "" without a key.
 func (h *Home) tempTag(name, pid, random string) string {
-	if h == nil || h.key == nil {
+	key := h.tempKey()
+	if key == nil {
 		return ""
 	}
-	m := hmac.New(sha256.New, h.key)
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(name + "\x00" + pid + "\x00" + random))
 	return hex.EncodeToString(m.Sum(nil))[:16]
 }
 
-// sweepOnce starts the sweep of root unless this home did it already. The
-// sweep runs on its own goroutine, which Close stops and waits for.
+// sweepOnce schedules the sweep of root, sweepDelay from now, unless this
+// home did it already. The sweep runs on a goroutine of its own (a timer's:
+// none exists until then), which Close stops and waits for.
 func (h *Home) sweepOnce(root string) {
-	if h == nil || h.key == nil {
-		return // no tag can be checked: nothing would be removed
+	if h == nil || h.dir == "" {
+		return // no key, so no tag can be checked: nothing would be removed
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -90,13 +102,19 @@ func (h *Home) sweepOnce(root string) {
 	}
 	h.swept[root] = true
 	h.wg.Add(1)
-	go func() {
+	h.timers[root] = time.AfterFunc(h.delay, func() {
 		defer h.wg.Done()
-		n := h.sweepTemps(h.ctx, root)
+		h.mu.Lock()
+		delete(h.timers, root)
+		h.mu.Unlock()
+		n := 0
+		if h.ctx.Err() == nil && h.tempKey() != nil {
+			n = h.sweepTemps(h.ctx, root)
+		}
 		if h.sweepDone != nil {
 			h.sweepDone(n)
 		}
-	}()
+	})
 }
 
 // sweepTemps removes the temporary files left below root by writers that
@@ -116,7 +134,7 @@ func (h *Home) sweepTemps(ctx context.Context, root string) int {
 		if !e.entry.Type().IsRegular() {
 			return nil
 		}
-		m := tempName.FindStringSubmatch(e.entry.Name())
+		m := tempName().FindStringSubmatch(e.entry.Name())
 		if m == nil {
 			return nil
 		}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -19,8 +19,21 @@ import (
 // version is deckhand's version; release builds set it with -ldflags.
 var version = "0.1.0"
 
-// wireVersionShape is what DECKHAND_WIRE_VERSION may hold: x.y.z.
-var wireVersionShape = regexp.MustCompile(`^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$`)
+// isWireVersion reports whether v has the shape DECKHAND_WIRE_VERSION may
+// hold: x.y.z, each one to four digits. Every start checks it, so it is
+// plain code, not a regexp compiled at start-up.
+func isWireVersion(v string) bool {
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) < 1 || len(p) > 4 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
 
 // options are the flags, each defaulting to its environment variable.
 type options struct {
@@ -82,7 +95,7 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 		"the originator the OpenAI login sees (DECKHAND_OAUTH_ORIGINATOR); the issuer only accepts allow-listed ones")
 	o.wireVersion = env("DECKHAND_WIRE_VERSION", engine.WireVersion)
 	fs.Func("wire-version", "the Codex wire version sent to the ChatGPT backend (DECKHAND_WIRE_VERSION, default "+engine.WireVersion+"); raise it when the service asks for a newer client", func(v string) error {
-		if !wireVersionShape.MatchString(v) {
+		if !isWireVersion(v) {
 			return fmt.Errorf("%q is not a version like %s", v, engine.WireVersion)
 		}
 		o.wireVersion = v

@@ -146,3 +146,15 @@ func TestLoggerToFile(t *testing.T) {
 		t.Errorf("log file: %q", b)
 	}
 }
+
+func TestIsWireVersion(t *testing.T) {
+	for v, want := range map[string]bool{
+		"0.171.0": true, "1.2.3": true, "1234.0.9999": true,
+		"": false, "1.2": false, "1.2.3.4": false, "12345.1.1": false, "1..2": false, ".1.2": false,
+		"a.b.c": false, "v1.2.3": false, "1.2.3\n": false, "+1.2.3": false, "1.2.-3": false, "１.2.3": false,
+	} {
+		if got := isWireVersion(v); got != want {
+			t.Errorf("isWireVersion(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

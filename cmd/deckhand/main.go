@@ -1,3 +1,5 @@
+//go:build !startupfloor
+
 // Command deckhand is a headless coding-agent server for editors. An editor
 // starts it as a child process and speaks JSON-RPC to it over stdio; deckhand
 // logs in to OpenAI, runs the model's tool loop over the workspace and streams
@@ -7,8 +9,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 func main() {
@@ -16,9 +16,8 @@ func main() {
 		// Rare (some sandboxes refuse prctl); say so and go on.
 		os.Stderr.WriteString("deckhand: warning: commands it runs could read its memory and environment (prctl: " + err.Error() + ")\n")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() { <-ctx.Done(); stop() }() // a second signal ends the process at once
-	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	code := Run(withSignals(ctx, &signals{cancel: cancel}), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	cancel()
 	os.Exit(code)
 }

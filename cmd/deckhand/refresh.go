@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -102,14 +103,26 @@ func helperEnv(o *options) []string {
 }
 
 // refreshDelegate runs each refresh in the helper, handing it the settings
-// this process runs with.
+// this process runs with. Where the helper is and what it is handed are
+// worked out at the first refresh, not while a starting client waits for
+// initialize; without an executable to start, the refresh runs in this
+// process (ErrNoRefreshHelper).
 func refreshDelegate(o *options) func(ctx context.Context, reason, stale string) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil
+	type helper struct {
+		exe string
+		env []string
+		err error
 	}
-	env := helperEnv(o)
+	find := sync.OnceValue(func() helper {
+		exe, err := os.Executable()
+		return helper{exe: exe, env: helperEnv(o), err: err}
+	})
 	return func(ctx context.Context, reason, stale string) error {
+		h := find()
+		if h.err != nil {
+			return fmt.Errorf("%w: %v", engine.ErrNoRefreshHelper, h.err)
+		}
+		exe, env := h.exe, h.env
 		in, err := json.Marshal(refreshRequest{Reason: reason, Stale: stale})
 		if err != nil {
 			return err

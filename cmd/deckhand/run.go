@@ -83,7 +83,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "deckhand:", o.portErr)
 		return 2
 	}
-	if !wireVersionShape.MatchString(o.wireVersion) {
+	if !isWireVersion(o.wireVersion) {
 		fmt.Fprintf(stderr, "deckhand: DECKHAND_WIRE_VERSION=%q is not a version like %s\n", o.wireVersion, engine.WireVersion)
 		return 2
 	}
@@ -94,6 +94,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if o.showVersion {
 		fmt.Fprintln(stdout, "deckhand", version)
 		return 0
+	}
+	if cmd != "serve" {
+		signalsOf(ctx).listen()
 	}
 	log, err := newLogger(&o, stderr)
 	if err != nil {
@@ -186,7 +189,8 @@ func serve(ctx context.Context, o *options, log *zap.Logger, stdin io.Reader, st
 	}
 	eng := newEngine(o, log, true)
 	defer eng.Close()
-	srv := rpc.NewServer(rpc.ServerConfig{Engine: eng, Version: version, WorkDir: wd, Log: log})
+	srv := rpc.NewServer(rpc.ServerConfig{Engine: eng, Version: version, WorkDir: wd, Log: log,
+		Initialized: signalsOf(ctx).listen})
 	log.Info("deckhand serving on stdio", zap.String("version", version), zap.String("home", o.home))
 	return srv.Run(ctx, stdin, interruptible(stdout))
 }

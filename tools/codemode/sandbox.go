@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dop251/goja"
@@ -116,13 +117,14 @@ func (c *cell) cleanStack(stack string) string {
 		if strings.Contains(line, wrapper) {
 			continue
 		}
-		kept = append(kept, programCounter.ReplaceAllString(line, "$1"))
+		kept = append(kept, programCounter().ReplaceAllString(line, "$1"))
 	}
 	return strings.TrimRight(strings.Join(kept, "\n"), "\n")
 }
 
-// programCounter is goja's "(pc)" after a frame's line and column.
-var programCounter = regexp.MustCompile(`(:\d+:\d+)\(\d+\)`)
+// programCounter is goja's "(pc)" after a frame's line and column (compiled
+// on first use).
+var programCounter = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(:\d+:\d+)\(\d+\)`) })
 
 // trackRejection keeps the promises rejected with no handler, in order, so
 // that the report can name the ones still unhandled at the end.

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Namespace is the `functions` namespace of the request's additional_tools
@@ -155,13 +156,15 @@ func ExecDescription(nested []Tool) string {
 // member is how a script names a tool: tools.name, or tools["a-b"] when the
 // name is not an identifier (an MCP server's name may hold a dash).
 func member(name string) string {
-	if identifier.MatchString(name) {
+	if identifier().MatchString(name) {
 		return "tools." + name
 	}
 	return fmt.Sprintf("tools[%q]", name)
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+// identifier matches a JavaScript identifier; compiled on first use, not at
+// every start of deckhand.
+var identifier = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`) })
 
 // typeOf renders a JSON schema as a TypeScript-like type.
 func typeOf(schema map[string]any, depth int) string {
