@@ -45,6 +45,9 @@ var allowed = map[string][]string{
 	// The protocol's JSON Schema and the generator of the editors' types.
 	"protocol/schema":     {},
 	"protocol/schema/gen": {"protocol/schema"},
+
+	// make test's check that every release target compiles.
+	"scripts/platforms": {},
 }
 
 // serving lists the packages of the serving path: none may reach the fake
@@ -137,6 +140,8 @@ var thirdParty = map[string][]string{
 	// Validates docs/protocol.md's examples against the protocol's schema:
 	// protocol's tests only, never a package.
 	"github.com/santhosh-tekuri/jsonschema/v6": {},
+	// Type-checks the release targets from source (make platforms).
+	"golang.org/x/tools": {"scripts/platforms"},
 }
 
 // heavy lists packages no production code may import, though their module
