@@ -90,6 +90,40 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
     };
     await page.evaluate(observe);
     await v.locator("body").evaluate(observe);
+    // Each click on the thinking's summary as the chat's frame felt it, by the
+    // browser's own clock. Event Timing gives, for the pointerdown, pointerup
+    // and click of an interaction, the time from the input's timestamp to the
+    // next paint after its handlers (only when that is 16 ms or more), and when
+    // its handlers began. Beside it, measured in the page for every click: the
+    // delay before the first handler, and the next frame after it (the first
+    // requestAnimationFrame, and a task queued from it, which runs once that
+    // frame is painted).
+    await v.locator("body").evaluate(() => {
+      const w = globalThis as any;
+      w.__events = [];
+      w.__clicks = [];
+      new w.PerformanceObserver((l: any) =>
+        w.__events.push(...l.getEntries().map((e: any) => ({ name: e.name, start: e.startTime, duration: e.duration, processingStart: e.processingStart }))),
+      ).observe({ type: "event", durationThreshold: 16, buffered: true });
+      let down = 0;
+      const onSummary = (e: any) => !!e.target?.closest?.("details.thinking summary");
+      w.document.addEventListener("pointerdown", (e: any) => onSummary(e) && (down = e.timeStamp), true);
+      w.document.addEventListener(
+        "click",
+        (e: any) => {
+          if (!onSummary(e)) return;
+          const c: any = { down, up: e.timeStamp, delay: w.performance.now() - e.timeStamp };
+          w.__clicks.push(c);
+          w.requestAnimationFrame(() => {
+            c.frame = w.performance.now() - e.timeStamp;
+            const ch = new w.MessageChannel();
+            ch.port1.onmessage = () => (c.painted = w.performance.now() - e.timeStamp);
+            ch.port2.postMessage(0);
+          });
+        },
+        true,
+      );
+    });
     // With DECKHAND_UI_PROFILE=1, a CPU profile of the page's main thread
     // (the workbench and, under code-server, the chat view) during the stream.
     const cdp = process.env.DECKHAND_UI_PROFILE === "1" ? await page.context().newCDPSession(page) : undefined;
@@ -105,6 +139,8 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
     const shown = v.getByText("END-OF-LONG-ANSWER").waitFor({ timeout: 5 * step }).then(() => Date.now());
     const summary = v.locator("details.thinking summary");
     const clicks: number[] = [];
+    // Which of the clicks on the summary (in the frame's order) ended before the turn did.
+    const during: boolean[] = [];
     let finished = false;
     ended.then(() => (finished = true));
     while (!finished && clicks.length < 8) {
@@ -112,6 +148,7 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
       const t = Date.now();
       await summary.click();
       await v.locator(`details.thinking${was ? ":not([open])" : "[open]"}`).waitFor({ timeout: step });
+      during.push(!finished);
       if (!finished) clicks.push(Date.now() - t);
       await page.waitForTimeout(1000);
     }
@@ -127,6 +164,29 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
       idle.push(Date.now() - t);
     }
     idle.sort((a, b) => a - b);
+    // The browser's figures of each click: the longest Event Timing entry of
+    // its pointerdown..click (none: under 16 ms), else the page's next paint.
+    await v.locator("body").evaluate(() => new Promise((r) => (globalThis as any).requestAnimationFrame(() => setTimeout(r, 50))));
+    const felt = await v.locator("body").evaluate(() => {
+      const w = globalThis as any;
+      return (w.__clicks as any[]).map((c) => {
+        const mine = (w.__events as any[]).filter((e) => ["pointerdown", "pointerup", "click"].includes(e.name) && e.start >= c.down - 1 && e.start <= c.up + 1);
+        const top = mine.sort((a, b) => b.duration - a.duration)[0];
+        return {
+          entries: mine.length,
+          duration: top ? top.duration : undefined,
+          delay: top ? top.processingStart - top.start : c.delay,
+          frame: c.frame as number | undefined,
+          painted: c.painted as number | undefined,
+        };
+      });
+    });
+    assert.equal(felt.length, during.length + idle.length, "the frame saw every click on the summary");
+    assert.ok(felt.every((f) => f.painted !== undefined), "every click was followed by a painted frame");
+    // A click's duration: Event Timing's when it reported one, else the page's own (it is then under 16 ms).
+    const duration = (f: (typeof felt)[number]) => f.duration ?? f.painted!;
+    const streamFelt = felt.slice(0, during.length).filter((_, i) => during[i]);
+    const idleFelt = felt.slice(during.length);
     const text = (await v.locator(".assistant").last().textContent()) ?? "";
     assert.ok(text.includes("Paragraph 418 of the long answer") && !text.includes("```"), "the whole answer is rendered as markdown");
     assert.ok(clicks.length >= 3, `clicks measured during the stream: ${clicks.length}`);
@@ -148,14 +208,33 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
     const top: number[] = await page.evaluate(() => (globalThis as any).__longTasks ?? []);
     const inView: number[] = await v.locator("body").evaluate(() => (globalThis as any).__longTasks ?? []);
     console.log(`# measure: during the stream, ${await tasks("the workbench:", top)}; ${await tasks("the chat view:", inView)}`);
+    const ms = (n: number | undefined) => (n === undefined ? "-" : String(Math.round(n)));
+    const line = (f: (typeof felt)[number]) => `${ms(duration(f))}${f.duration === undefined ? " (no entry)" : ""}/${ms(f.delay)}/${ms(f.painted)}`;
+    console.log(`# measure: each click during the stream, wall/event duration/input delay/page's next paint (ms): ${clicks.map((c, i) => `${c}/${line(streamFelt[i])}`).join(", ")}`);
+    console.log(`# measure: each click with nothing streaming, wall/event duration/input delay/page's next paint (ms): ${idle.map((c, i) => `${c}/${line(idleFelt[i])}`).join(", ")}`);
+    const events = await v.locator("body").evaluate(() => ((globalThis as any).__events as any[]).length);
+    const sorted = (d: number[]) => [...d].sort((a, b) => a - b);
+    const durations = sorted(streamFelt.map(duration));
+    const idleDurations = sorted(idleFelt.map(duration));
+    const median = (d: number[]) => d[Math.floor(d.length / 2)];
     clicks.sort((a, b) => a - b);
-    const median = clicks[Math.floor(clicks.length / 2)];
     const worst = clicks[clicks.length - 1];
-    console.log(`# measure: ${longAnswer.length} characters streamed in ${((end - started) / 1000).toFixed(1)} s; on screen ${lag} ms after the turn ended; a click handled in ${median} ms median, ${worst} ms worst (${clicks.length} clicks; ${idle[1]} ms median with nothing streaming)`);
+    const worstFelt = durations[durations.length - 1];
+    console.log(
+      `# measure: ${longAnswer.length} characters streamed in ${((end - started) / 1000).toFixed(1)} s; on screen ${lag} ms after the turn ended; ` +
+        `a click handled in ${median(clicks)} ms median, ${worst} ms worst by the wall clock (${clicks.length} clicks; ${idle[1]} ms median with nothing streaming); ` +
+        `event duration ${ms(median(durations))} ms median, ${ms(worstFelt)} ms worst (${ms(median(idleDurations))} ms median with nothing streaming; ${events} Event Timing entries of 16 ms or more)`,
+    );
     // Timings are budgets, checked where the machine is quiet enough to hold them.
     if (process.env.DECKHAND_UI_BUDGETS === "1") {
       assert.ok(lag <= 2000, `on screen ${lag} ms after the end (budget 2000 ms)`);
-      assert.ok(worst <= 200, `a click took ${worst} ms (budget 200 ms)`);
+      // The click's budget is on the browser's own figure, the time from the
+      // input to the frame that shows its effect, as the user feels it. The
+      // wall time around Playwright's click() also holds its actionability
+      // checks (scroll into view, a box stable over two frames, a hit test),
+      // the round trips through two nested frames and polling: that is the
+      // idle median above, which is the harness, not the panel.
+      assert.ok(worstFelt <= 200, `a click took ${worstFelt} ms from the input to the next paint (budget 200 ms)`);
     }
     await shot("long-answer");
   }));
