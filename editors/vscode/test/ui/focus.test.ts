@@ -130,7 +130,12 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
     if (cdp) {
       await cdp.send("Profiler.enable");
       await cdp.send("Profiler.start");
+      // And a trace of the renderer's own work (style, layout, paint), which the profile counts only as "(program)".
+      await page.context().browser()!.startTracing(page, { categories: ["devtools.timeline", "toplevel"] });
     }
+    // Marks in the trace where the stream starts and ends.
+    const mark = (name: string) => (cdp ? page.evaluate((n) => (globalThis as any).console.timeStamp(n), name) : Promise.resolve());
+    await mark("deckhand-stream-start");
     const started = Date.now();
     await send(v, "write a long answer");
     await v.getByText("Paragraph 3 of the long answer").waitFor({ timeout: step });
@@ -142,7 +147,10 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
     // Which of the clicks on the summary (in the frame's order) ended before the turn did.
     const during: boolean[] = [];
     let finished = false;
-    ended.then(() => (finished = true));
+    ended.then(() => {
+      finished = true;
+      return mark("deckhand-stream-end");
+    });
     while (!finished && clicks.length < 8) {
       const was = await summary.evaluate((s) => (s.parentElement as any).open as boolean);
       const t = Date.now();
@@ -204,6 +212,44 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
       }
       const topSelf = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
       console.log(`# measure: self time during the stream (ms): ${topSelf.map(([k, ms]) => `${Math.round(ms)} ${k}`).join(" | ")}`);
+      const raw = await page.context().browser()!.stopTracing();
+      if (process.env.TRACE_OUT) fs.writeFileSync(process.env.TRACE_OUT, raw);
+      const trace = JSON.parse(raw.toString());
+      const events: any[] = trace.traceEvents ?? trace;
+      const threads = new Map<string, string>();
+      for (const e of events) if (e.ph === "M" && e.name === "thread_name") threads.set(`${e.pid}:${e.tid}`, e.args.name);
+      const work = new Map<string, number>();
+      for (const e of events) {
+        const thread = threads.get(`${e.pid}:${e.tid}`) ?? "?";
+        if (e.ph !== "X" || !e.dur || /RunTask|RunLoop|ThreadController/.test(e.name)) continue;
+        const key = `${e.name} (${thread})`;
+        work.set(key, (work.get(key) ?? 0) + e.dur / 1000);
+      }
+      const topWork = [...work].sort((a, b) => b[1] - a[1]).slice(0, 20);
+      console.log(`# measure: traced work during the stream (ms, nested events counted in each): ${topWork.map(([k, ms]) => `${Math.round(ms)} ${k}`).join(" | ")}`);
+      // How the work grows with the answer: by fifth of the stream, the page's
+      // main thread busy (ms a second), and in the chat's frame the mean of a
+      // frame's script (its requestAnimationFrame) and of a layout (ms).
+      const main = events.filter((e) => e.ph === "X" && e.dur && threads.get(`${e.pid}:${e.tid}`) === "CrRendererMain");
+      const frameOf = (e: any) => e.args?.data?.frame ?? e.args?.beginData?.frame;
+      const chat = frameOf(main.find((e) => e.name === "FunctionCall" && /dist\/webview\.js/.test(e.args?.data?.url ?? "")) ?? {});
+      const at = (name: string) => events.find((e) => e.name === "TimeStamp" && e.args?.data?.message === name)?.ts ?? 0;
+      const t0 = at("deckhand-stream-start");
+      const t1 = at("deckhand-stream-end");
+      const fifths = (pick: (e: any) => boolean, mean: boolean) =>
+        [0, 1, 2, 3, 4]
+          .map((q) => {
+            const d = main.filter((e) => pick(e) && e.ts >= t0 + ((t1 - t0) * q) / 5 && e.ts < t0 + ((t1 - t0) * (q + 1)) / 5).map((e) => e.dur / 1000);
+            const sum = d.reduce((a, b) => a + b, 0);
+            return (mean ? sum / Math.max(1, d.length) : sum / ((t1 - t0) / 5e6)).toFixed(mean ? 2 : 0);
+          })
+          .join(", ");
+      console.log(
+        `# measure: by fifth of the stream: main thread busy ${fifths((e) => e.name === "ThreadControllerImpl::RunTask", false)} ms/s; ` +
+          `the chat's frame script ${fifths((e) => e.name === "FireAnimationFrame" && frameOf(e) === chat, true)} ms, ` +
+          `layout ${fifths((e) => e.name === "Layout" && frameOf(e) === chat, true)} ms, ` +
+          `intersections ${fifths((e) => e.name === "IntersectionObserverController::computeIntersections", true)} ms, hit tests ${fifths((e) => e.name === "HitTest", true)} ms`,
+      );
     }
     const top: number[] = await page.evaluate(() => (globalThis as any).__longTasks ?? []);
     const inView: number[] = await v.locator("body").evaluate(() => (globalThis as any).__longTasks ?? []);
@@ -237,6 +283,28 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
       assert.ok(worstFelt <= 200, `a click took ${worstFelt} ms from the input to the next paint (budget 200 ms)`);
     }
     await shot("long-answer");
+    // Parts of the answer the user scrolled away from while it streamed are
+    // held at the size they have: laying out every chunk leaves the page's
+    // height as it was, so the scroll bar does not jump as they come into view.
+    const [held, real] = await v.locator("body").evaluate(() => {
+      const doc = (globalThis as any).document;
+      const held = doc.body.scrollHeight;
+      const all = doc.createElement("style");
+      all.textContent = ".md .chunk { content-visibility: visible !important; }";
+      doc.head.append(all);
+      const real = doc.body.scrollHeight;
+      all.remove();
+      return [held, real];
+    });
+    assert.ok(Math.abs(held - real) <= 2, `the page is ${held} px high with only the chunks in sight laid out, ${real} px with all of them`);
+    // A chunk that comes into sight is drawn in the next frame: the pictures wait for it.
+    const drawn = () => v.locator("body").evaluate(() => new Promise((r) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(r))));
+    await v.getByText("Paragraph 198 of the long answer").scrollIntoViewIfNeeded();
+    await drawn();
+    await shot("long-answer-middle");
+    await v.getByText("END-OF-LONG-ANSWER").scrollIntoViewIfNeeded();
+    await drawn();
+    await shot("long-answer-end");
   }));
 
 test("a question asked while the chat is hidden comes forward, with a badge and a notification", opts, () =>
