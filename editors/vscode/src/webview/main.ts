@@ -183,6 +183,15 @@ window.addEventListener(
   },
   { passive: true },
 );
+// Turning the wheel up, or a key that goes up the page, stops following at
+// once (where the page can go up): the scroll it starts is animated, and the
+// next frame of text would otherwise scroll back to the end before the first
+// step of it is seen.
+window.addEventListener("wheel", (e) => e.deltaY < 0 && window.scrollY > 0 && (follow = false), { passive: true });
+document.addEventListener("keydown", (e) => {
+  const editing = e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
+  if (!editing && window.scrollY > 0 && ["ArrowUp", "PageUp", "Home"].includes(e.key)) follow = false;
+});
 
 function render(item: Item): HTMLElement {
   switch (item.kind) {

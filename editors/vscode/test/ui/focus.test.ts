@@ -139,6 +139,19 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
     const started = Date.now();
     await send(v, "write a long answer");
     await v.getByText("Paragraph 3 of the long answer").waitFor({ timeout: step });
+    // The view follows the end as the answer grows, until the user scrolls up,
+    // by however little: a few lines up, it stays where the user put it.
+    await v.getByText("Paragraph 30 of the long answer").waitFor({ timeout: step });
+    const below = () => v.locator("body").evaluate(() => {
+      const w = globalThis as any;
+      return Math.round(w.document.documentElement.scrollHeight - w.innerHeight - w.scrollY);
+    });
+    assert.ok((await below()) < 80, `the view follows the end (${await below()} px below the view)`);
+    const box = (await page.locator("iframe.webview.ready").boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 3);
+    await page.mouse.wheel(0, -40);
+    await page.waitForTimeout(600);
+    assert.ok((await below()) >= 40, `scrolled up 40 px while it streams, the view stays (${await below()} px below the view)`);
     // The turn's end in the extension: the status bar's spinner goes.
     const ended = statusItem().locator(".codicon-loading").waitFor({ state: "detached", timeout: 5 * step }).then(() => Date.now());
     const shown = v.getByText("END-OF-LONG-ANSWER").waitFor({ timeout: 5 * step }).then(() => Date.now());
