@@ -226,6 +226,7 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
       const topSelf = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
       console.log(`# measure: self time during the stream (ms): ${topSelf.map(([k, ms]) => `${Math.round(ms)} ${k}`).join(" | ")}`);
       const raw = await page.context().browser()!.stopTracing();
+      // TRACE_OUT=file keeps the whole trace, for chrome://tracing or the DevTools performance panel.
       if (process.env.TRACE_OUT) fs.writeFileSync(process.env.TRACE_OUT, raw);
       const trace = JSON.parse(raw.toString());
       const events: any[] = trace.traceEvents ?? trace;
