@@ -34,6 +34,11 @@ const meters = $<HTMLElement>("meters");
 let shownFlow = "";
 $<HTMLButtonElement>("login-button").addEventListener("click", () => vscode.postMessage({ type: "login" }));
 
+// While the open block of a streaming answer is drawn, code of no named
+// language is left plain: guessing its language tries every grammar over the
+// whole block, again each frame as the block grows. It is guessed once the
+// text is settled (see settle).
+let guessLanguage = true;
 const md = new MarkdownIt({
   html: false,
   linkify: true,
@@ -41,6 +46,7 @@ const md = new MarkdownIt({
   highlight: (code, lang) => {
     try {
       if (lang && hljs.getLanguage(lang)) return hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
+      if (!guessLanguage) return "";
       return hljs.highlightAuto(code).value;
     } catch {
       return "";
@@ -61,6 +67,11 @@ const items = new Map<string, Item>();
 const dirty = new Map<string, Item>();
 let frame = 0;
 let mustScroll: HTMLElement | undefined;
+// Whether new text keeps the end of the transcript in sight: until the user
+// scrolls up, and again once they are back at the end (see the scroll listener).
+let follow = true;
+let lastScrollY = 0;
+let lastHeight = window.innerHeight;
 
 // ---- transcript ----
 
@@ -83,34 +94,104 @@ function button(label: string, onClick: () => void, cls = ""): HTMLButtonElement
 // text arrives. A block is finished at a blank line outside a fenced code
 // block when the next line starts a new block (not indented, which could be
 // a list item's continuation or indented code).
+//
+// Finished blocks are gathered in chunks of about chunkChars characters of
+// markdown. A full chunk is sealed: the browser lays out and paints it only
+// while it is near the view (content-visibility), at the size it last had.
+// Chunks, rather than one element a block, keep what each frame lays out and
+// watches small however long the answer grows; the chunk being filled is laid
+// out as usual, so its size is right even while the user reads higher up.
+const chunkChars = 3000;
 interface Live {
+  text: string; // the text drawn so far
   done: number; // characters of the text rendered into blocks for good
   blocks: HTMLElement;
   open: HTMLElement;
+  chunk?: HTMLElement; // the chunk being filled
+  chunkChars: number;
 }
 const live = new WeakMap<HTMLElement, Live>();
+/** Targets whose open block was drawn without guessing code languages. */
+const unsettled = new Set<HTMLElement>();
 
 /** Renders text into target, reusing what an earlier call rendered of the same growing text. */
 function markdownLive(target: HTMLElement, text: string): void {
   let s = live.get(target);
   if (!s || text.length < s.done) {
-    s = { done: 0, blocks: el("div", "blocks"), open: el("div", "open") };
+    s = { text, done: 0, blocks: el("div", "blocks"), open: el("div", "open"), chunkChars: 0 };
     target.replaceChildren(s.blocks, s.open);
     live.set(target, s);
   }
+  s.text = text;
   const cut = s.done + finishedPrefix(text.slice(s.done));
   if (cut > s.done) {
-    const chunk = el("div", "chunk");
-    chunk.innerHTML = md.render(text.slice(s.done, cut));
-    s.blocks.append(chunk);
+    if (!s.chunk || s.chunkChars >= chunkChars) {
+      s.chunk?.classList.add("sealed");
+      s.chunk = el("div", "chunk");
+      s.chunkChars = 0;
+      s.blocks.append(s.chunk);
+    }
+    s.chunk.insertAdjacentHTML("beforeend", md.render(text.slice(s.done, cut)));
+    s.chunkChars += cut - s.done;
     s.done = cut;
   }
-  s.open.innerHTML = md.render(text.slice(s.done));
+  guessLanguage = false;
+  try {
+    s.open.innerHTML = md.render(text.slice(s.done));
+  } finally {
+    guessLanguage = true;
+  }
+  unsettled.add(target);
 }
 
-function nearBottom(): boolean {
-  return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
+/**
+ * Draws the open block of texts that grow no more as a finished one (code of
+ * no named language highlighted): those with an item after them, or all once
+ * no turn runs.
+ */
+function settle(all: boolean): void {
+  const last = log.lastElementChild;
+  for (const target of unsettled) {
+    const s = live.get(target);
+    if (!all && last?.contains(target)) continue;
+    unsettled.delete(target);
+    if (s && target.isConnected) s.open.innerHTML = md.render(s.text.slice(s.done));
+  }
 }
+
+function nearBottom(slack = 80): boolean {
+  return window.innerHeight + window.scrollY >= document.body.scrollHeight - slack;
+}
+
+// Following the end stops as soon as the user scrolls up, by however little,
+// and starts again when they come back near the end. Decided here, when the
+// user scrolls, rather than in each frame that draws new text: that frame
+// would otherwise have to lay out the page before changing it, and would
+// pull back a user who had just scrolled up a few lines.
+window.addEventListener(
+  "scroll",
+  () => {
+    const y = window.scrollY;
+    const height = window.innerHeight;
+    // Moving up in a view of the same size, and not to the very end (where a
+    // shorter page puts the view), is the user's doing; a view resized or
+    // hidden by the workbench is not.
+    if (y < lastScrollY - 1 && height === lastHeight && height > 0 && !nearBottom(2)) follow = false;
+    else if (nearBottom()) follow = true;
+    lastScrollY = y;
+    lastHeight = height;
+  },
+  { passive: true },
+);
+// Turning the wheel up, or a key that goes up the page, stops following at
+// once (where the page can go up): the scroll it starts is animated, and the
+// next frame of text would otherwise scroll back to the end before the first
+// step of it is seen.
+window.addEventListener("wheel", (e) => e.deltaY < 0 && window.scrollY > 0 && (follow = false), { passive: true });
+document.addEventListener("keydown", (e) => {
+  const editing = e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
+  if (!editing && window.scrollY > 0 && ["ArrowUp", "PageUp", "Home"].includes(e.key)) follow = false;
+});
 
 function render(item: Item): HTMLElement {
   switch (item.kind) {
@@ -307,12 +388,14 @@ function place(item: Item): void {
 
 function flush(): void {
   frame = 0;
-  const stick = nearBottom();
   for (const item of dirty.values()) place(item);
   dirty.clear();
+  settle(!input.running);
   empty.hidden = nodes.size > 0;
-  if (mustScroll) mustScroll.scrollIntoView({ block: "nearest" });
-  else if (stick) window.scrollTo(0, document.body.scrollHeight);
+  if (mustScroll) {
+    mustScroll.scrollIntoView({ block: "nearest" });
+    follow = true;
+  } else if (follow) window.scrollTo(0, document.body.scrollHeight);
   mustScroll = undefined;
 }
 
@@ -556,6 +639,8 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
       for (const item of m.items) place(item);
       empty.hidden = nodes.size > 0;
       applyInput(m.input);
+      settle(true);
+      follow = true;
       window.scrollTo(0, document.body.scrollHeight);
       break;
     case "item":
@@ -571,6 +656,7 @@ window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
     }
     case "input":
       applyInput(m.input);
+      if (!m.input.running) settle(true);
       break;
     case "files":
       if (m.requestId === requestId && mention()) showCompletion(m.files);

@@ -90,28 +90,86 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
     };
     await page.evaluate(observe);
     await v.locator("body").evaluate(observe);
+    // Each click on the thinking's summary as the chat's frame felt it, by the
+    // browser's own clock. Event Timing gives, for the pointerdown, pointerup
+    // and click of an interaction, the time from the input's timestamp to the
+    // next paint after its handlers (only when that is 16 ms or more), and when
+    // its handlers began. Beside it, measured in the page for every click: the
+    // delay before the first handler, and the next frame after it (the first
+    // requestAnimationFrame, and a task queued from it, which runs once that
+    // frame is painted).
+    await v.locator("body").evaluate(() => {
+      const w = globalThis as any;
+      w.__events = [];
+      w.__clicks = [];
+      new w.PerformanceObserver((l: any) =>
+        w.__events.push(...l.getEntries().map((e: any) => ({ name: e.name, start: e.startTime, duration: e.duration, processingStart: e.processingStart }))),
+      ).observe({ type: "event", durationThreshold: 16, buffered: true });
+      let down = 0;
+      const onSummary = (e: any) => !!e.target?.closest?.("details.thinking summary");
+      w.document.addEventListener("pointerdown", (e: any) => onSummary(e) && (down = e.timeStamp), true);
+      w.document.addEventListener(
+        "click",
+        (e: any) => {
+          if (!onSummary(e)) return;
+          const c: any = { down, up: e.timeStamp, delay: w.performance.now() - e.timeStamp };
+          w.__clicks.push(c);
+          w.requestAnimationFrame(() => {
+            c.frame = w.performance.now() - e.timeStamp;
+            const ch = new w.MessageChannel();
+            ch.port1.onmessage = () => (c.painted = w.performance.now() - e.timeStamp);
+            ch.port2.postMessage(0);
+          });
+        },
+        true,
+      );
+    });
     // With DECKHAND_UI_PROFILE=1, a CPU profile of the page's main thread
     // (the workbench and, under code-server, the chat view) during the stream.
     const cdp = process.env.DECKHAND_UI_PROFILE === "1" ? await page.context().newCDPSession(page) : undefined;
     if (cdp) {
       await cdp.send("Profiler.enable");
       await cdp.send("Profiler.start");
+      // And a trace of the renderer's own work (style, layout, paint), which the profile counts only as "(program)".
+      await page.context().browser()!.startTracing(page, { categories: ["devtools.timeline", "toplevel"] });
     }
+    // Marks in the trace where the stream starts and ends.
+    const mark = (name: string) => (cdp ? page.evaluate((n) => (globalThis as any).console.timeStamp(n), name) : Promise.resolve());
+    await mark("deckhand-stream-start");
     const started = Date.now();
     await send(v, "write a long answer");
     await v.getByText("Paragraph 3 of the long answer").waitFor({ timeout: step });
+    // The view follows the end as the answer grows, until the user scrolls up,
+    // by however little: a few lines up, it stays where the user put it.
+    await v.getByText("Paragraph 30 of the long answer").waitFor({ timeout: step });
+    const below = () => v.locator("body").evaluate(() => {
+      const w = globalThis as any;
+      return Math.round(w.document.documentElement.scrollHeight - w.innerHeight - w.scrollY);
+    });
+    assert.ok((await below()) < 80, `the view follows the end (${await below()} px below the view)`);
+    const box = (await page.locator("iframe.webview.ready").boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 3);
+    await page.mouse.wheel(0, -40);
+    await page.waitForTimeout(600);
+    assert.ok((await below()) >= 40, `scrolled up 40 px while it streams, the view stays (${await below()} px below the view)`);
     // The turn's end in the extension: the status bar's spinner goes.
     const ended = statusItem().locator(".codicon-loading").waitFor({ state: "detached", timeout: 5 * step }).then(() => Date.now());
     const shown = v.getByText("END-OF-LONG-ANSWER").waitFor({ timeout: 5 * step }).then(() => Date.now());
     const summary = v.locator("details.thinking summary");
     const clicks: number[] = [];
+    // Which of the clicks on the summary (in the frame's order) ended before the turn did.
+    const during: boolean[] = [];
     let finished = false;
-    ended.then(() => (finished = true));
+    ended.then(() => {
+      finished = true;
+      return mark("deckhand-stream-end");
+    });
     while (!finished && clicks.length < 8) {
       const was = await summary.evaluate((s) => (s.parentElement as any).open as boolean);
       const t = Date.now();
       await summary.click();
       await v.locator(`details.thinking${was ? ":not([open])" : "[open]"}`).waitFor({ timeout: step });
+      during.push(!finished);
       if (!finished) clicks.push(Date.now() - t);
       await page.waitForTimeout(1000);
     }
@@ -127,6 +185,29 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
       idle.push(Date.now() - t);
     }
     idle.sort((a, b) => a - b);
+    // The browser's figures of each click: the longest Event Timing entry of
+    // its pointerdown..click (none: under 16 ms), else the page's next paint.
+    await v.locator("body").evaluate(() => new Promise((r) => (globalThis as any).requestAnimationFrame(() => setTimeout(r, 50))));
+    const felt = await v.locator("body").evaluate(() => {
+      const w = globalThis as any;
+      return (w.__clicks as any[]).map((c) => {
+        const mine = (w.__events as any[]).filter((e) => ["pointerdown", "pointerup", "click"].includes(e.name) && e.start >= c.down - 1 && e.start <= c.up + 1);
+        const top = mine.sort((a, b) => b.duration - a.duration)[0];
+        return {
+          entries: mine.length,
+          duration: top ? top.duration : undefined,
+          delay: top ? top.processingStart - top.start : c.delay,
+          frame: c.frame as number | undefined,
+          painted: c.painted as number | undefined,
+        };
+      });
+    });
+    assert.equal(felt.length, during.length + idle.length, "the frame saw every click on the summary");
+    assert.ok(felt.every((f) => f.painted !== undefined), "every click was followed by a painted frame");
+    // A click's duration: Event Timing's when it reported one, else the page's own (it is then under 16 ms).
+    const duration = (f: (typeof felt)[number]) => f.duration ?? f.painted!;
+    const streamFelt = felt.slice(0, during.length).filter((_, i) => during[i]);
+    const idleFelt = felt.slice(during.length);
     const text = (await v.locator(".assistant").last().textContent()) ?? "";
     assert.ok(text.includes("Paragraph 418 of the long answer") && !text.includes("```"), "the whole answer is rendered as markdown");
     assert.ok(clicks.length >= 3, `clicks measured during the stream: ${clicks.length}`);
@@ -144,20 +225,102 @@ test("a 40 KB answer streamed in about 16 s: on screen soon after its end, click
       }
       const topSelf = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
       console.log(`# measure: self time during the stream (ms): ${topSelf.map(([k, ms]) => `${Math.round(ms)} ${k}`).join(" | ")}`);
+      const raw = await page.context().browser()!.stopTracing();
+      // TRACE_OUT=file keeps the whole trace, for chrome://tracing or the DevTools performance panel.
+      if (process.env.TRACE_OUT) fs.writeFileSync(process.env.TRACE_OUT, raw);
+      const trace = JSON.parse(raw.toString());
+      const events: any[] = trace.traceEvents ?? trace;
+      const threads = new Map<string, string>();
+      for (const e of events) if (e.ph === "M" && e.name === "thread_name") threads.set(`${e.pid}:${e.tid}`, e.args.name);
+      const work = new Map<string, number>();
+      for (const e of events) {
+        const thread = threads.get(`${e.pid}:${e.tid}`) ?? "?";
+        if (e.ph !== "X" || !e.dur || /RunTask|RunLoop|ThreadController/.test(e.name)) continue;
+        const key = `${e.name} (${thread})`;
+        work.set(key, (work.get(key) ?? 0) + e.dur / 1000);
+      }
+      const topWork = [...work].sort((a, b) => b[1] - a[1]).slice(0, 20);
+      console.log(`# measure: traced work during the stream (ms, nested events counted in each): ${topWork.map(([k, ms]) => `${Math.round(ms)} ${k}`).join(" | ")}`);
+      // How the work grows with the answer: by fifth of the stream, the page's
+      // main thread busy (ms a second), and in the chat's frame the mean of a
+      // frame's script (its requestAnimationFrame) and of a layout (ms).
+      const main = events.filter((e) => e.ph === "X" && e.dur && threads.get(`${e.pid}:${e.tid}`) === "CrRendererMain");
+      const frameOf = (e: any) => e.args?.data?.frame ?? e.args?.beginData?.frame;
+      const chat = frameOf(main.find((e) => e.name === "FunctionCall" && /dist\/webview\.js/.test(e.args?.data?.url ?? "")) ?? {});
+      const at = (name: string) => events.find((e) => e.name === "TimeStamp" && e.args?.data?.message === name)?.ts ?? 0;
+      const t0 = at("deckhand-stream-start");
+      const t1 = at("deckhand-stream-end");
+      const fifths = (pick: (e: any) => boolean, mean: boolean) =>
+        [0, 1, 2, 3, 4]
+          .map((q) => {
+            const d = main.filter((e) => pick(e) && e.ts >= t0 + ((t1 - t0) * q) / 5 && e.ts < t0 + ((t1 - t0) * (q + 1)) / 5).map((e) => e.dur / 1000);
+            const sum = d.reduce((a, b) => a + b, 0);
+            return (mean ? sum / Math.max(1, d.length) : sum / ((t1 - t0) / 5e6)).toFixed(mean ? 2 : 0);
+          })
+          .join(", ");
+      console.log(
+        `# measure: by fifth of the stream: main thread busy ${fifths((e) => e.name === "ThreadControllerImpl::RunTask", false)} ms/s; ` +
+          `the chat's frame script ${fifths((e) => e.name === "FireAnimationFrame" && frameOf(e) === chat, true)} ms, ` +
+          `layout ${fifths((e) => e.name === "Layout" && frameOf(e) === chat, true)} ms, ` +
+          `intersections ${fifths((e) => e.name === "IntersectionObserverController::computeIntersections", true)} ms, hit tests ${fifths((e) => e.name === "HitTest", true)} ms`,
+      );
     }
     const top: number[] = await page.evaluate(() => (globalThis as any).__longTasks ?? []);
     const inView: number[] = await v.locator("body").evaluate(() => (globalThis as any).__longTasks ?? []);
     console.log(`# measure: during the stream, ${await tasks("the workbench:", top)}; ${await tasks("the chat view:", inView)}`);
+    const ms = (n: number | undefined) => (n === undefined ? "-" : String(Math.round(n)));
+    const line = (f: (typeof felt)[number]) => `${ms(duration(f))}${f.duration === undefined ? " (no entry)" : ""}/${ms(f.delay)}/${ms(f.painted)}`;
+    console.log(`# measure: each click during the stream, wall/event duration/input delay/page's next paint (ms): ${clicks.map((c, i) => `${c}/${line(streamFelt[i])}`).join(", ")}`);
+    console.log(`# measure: each click with nothing streaming, wall/event duration/input delay/page's next paint (ms): ${idle.map((c, i) => `${c}/${line(idleFelt[i])}`).join(", ")}`);
+    const events = await v.locator("body").evaluate(() => ((globalThis as any).__events as any[]).length);
+    const sorted = (d: number[]) => [...d].sort((a, b) => a - b);
+    const durations = sorted(streamFelt.map(duration));
+    const idleDurations = sorted(idleFelt.map(duration));
+    const median = (d: number[]) => d[Math.floor(d.length / 2)];
     clicks.sort((a, b) => a - b);
-    const median = clicks[Math.floor(clicks.length / 2)];
     const worst = clicks[clicks.length - 1];
-    console.log(`# measure: ${longAnswer.length} characters streamed in ${((end - started) / 1000).toFixed(1)} s; on screen ${lag} ms after the turn ended; a click handled in ${median} ms median, ${worst} ms worst (${clicks.length} clicks; ${idle[1]} ms median with nothing streaming)`);
+    const worstFelt = durations[durations.length - 1];
+    console.log(
+      `# measure: ${longAnswer.length} characters streamed in ${((end - started) / 1000).toFixed(1)} s; on screen ${lag} ms after the turn ended; ` +
+        `a click handled in ${median(clicks)} ms median, ${worst} ms worst by the wall clock (${clicks.length} clicks; ${idle[1]} ms median with nothing streaming); ` +
+        `event duration ${ms(median(durations))} ms median, ${ms(worstFelt)} ms worst (${ms(median(idleDurations))} ms median with nothing streaming; ${events} Event Timing entries of 16 ms or more)`,
+    );
     // Timings are budgets, checked where the machine is quiet enough to hold them.
     if (process.env.DECKHAND_UI_BUDGETS === "1") {
       assert.ok(lag <= 2000, `on screen ${lag} ms after the end (budget 2000 ms)`);
-      assert.ok(worst <= 200, `a click took ${worst} ms (budget 200 ms)`);
+      // The click's budget is on the browser's own figure, the time from the
+      // input to the frame that shows its effect, as the user feels it. The
+      // wall time around Playwright's click() also holds its actionability
+      // checks (scroll into view, a box stable over two frames, a hit test),
+      // the round trips through two nested frames and polling: that is the
+      // idle median above, which is the harness, not the panel.
+      assert.ok(worstFelt <= 200, `a click took ${worstFelt} ms from the input to the next paint (budget 200 ms)`);
     }
     await shot("long-answer");
+    // Parts of the answer out of sight are held at the size they have: each
+    // chunk, brought into view and drawn, is as high as it was held, so the
+    // scroll bar does not jump as the user scrolls through the answer.
+    const jumps: string[] = await v.locator("body").evaluate(async () => {
+      const w = globalThis as any;
+      const out: string[] = [];
+      for (const c of [...w.document.querySelectorAll(".md .chunk")]) {
+        const held = c.getBoundingClientRect().height;
+        c.scrollIntoView();
+        await new Promise((r) => w.requestAnimationFrame(() => w.requestAnimationFrame(r)));
+        const real = c.getBoundingClientRect().height;
+        if (Math.abs(held - real) > 1) out.push(`${Math.round(held)} px held, ${Math.round(real)} px drawn`);
+      }
+      return out;
+    });
+    assert.deepEqual(jumps, [], "chunks out of sight are held at their drawn height");
+    // A chunk that comes into sight is drawn in the next frame: the pictures wait for it.
+    const drawn = () => v.locator("body").evaluate(() => new Promise((r) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(r))));
+    await v.getByText("Paragraph 198 of the long answer").scrollIntoViewIfNeeded();
+    await drawn();
+    await shot("long-answer-middle");
+    await v.getByText("END-OF-LONG-ANSWER").scrollIntoViewIfNeeded();
+    await drawn();
+    await shot("long-answer-end");
   }));
 
 test("a question asked while the chat is hidden comes forward, with a badge and a notification", opts, () =>
