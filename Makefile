@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test test-go test-race test-editors vet platforms bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
+.PHONY: build demo test lane-go lane-checks test-go test-race test-editors vet platforms bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -36,17 +36,27 @@ vet:
 	$(GO) vet $(VETFLAGS) ./...
 	GO=$(GO) VETFLAGS="$(VETFLAGS)" scripts/check-tree.sh
 
-# Everything CI runs: the Go suite under the race detector, and the editors'
-# suites against the real binary. deckhand is built once first (both lanes
-# need it, and two lanes compiling the same packages at once do the work
-# twice); then the editors' suites run one after another in a lane beside
-# the Go suite; each suite's output is printed whole when it ends. In the Go
-# lane vet and staticcheck come after the race suite, whose compiled packages
-# they read, and the platform check last.
+# Everything CI runs: the Go suite under the race detector, vet and the
+# platform check, and the editors' suites against the real binary. deckhand
+# is built once first (every lane needs it, and lanes compiling the same
+# packages at once do the work twice). Then three lanes run side by side,
+# since the editors' suites mostly wait on the processes they drive: the
+# race suite and the platform check; Neovim, ACP and then vet with
+# staticcheck, which read the packages the race suite compiled by then;
+# VS Code. Each lane's output is printed whole when it ends.
 test:
 	scripts/test-deps.sh test
 	$(MAKE) build
-	$(MAKE) -j2 -Otarget test-go test-editors
+	$(MAKE) -j3 -Otarget lane-go lane-checks test-vscode
+
+lane-go:
+	$(MAKE) test-race
+	$(MAKE) platforms
+
+lane-checks:
+	$(MAKE) test-nvim
+	$(MAKE) test-acp
+	$(MAKE) vet
 
 test-go:
 	scripts/test-deps.sh test
@@ -84,7 +94,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./tools/patch/
 
 # The VS Code extension: unit tests against the real binary, packaging, and
-# a real VS Code UI (code-server in Chromium); downloads are kept in .cache/.
+# a real VS Code UI (code-server in Chromium); downloads are kept in
+# $$DECKHAND_CACHE (~/.cache/deckhand).
 test-vscode: build
 	MAKEFLAGS= editors/vscode/scripts/test.sh
 
@@ -92,7 +103,8 @@ vsix:
 	editors/vscode/scripts/vsix.sh
 
 # The Neovim plugin: mini.test cases in a child Neovim 0.10 and a tmux run of
-# the real terminal UI, against the real binary; Neovim is kept in .cache/.
+# the real terminal UI, against the real binary; Neovim is kept in
+# $$DECKHAND_CACHE (~/.cache/deckhand).
 test-nvim: build
 	MAKEFLAGS= editors/nvim/scripts/test.sh
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs the Neovim plugin's tests: builds deckhand and its fake of OpenAI,
-# installs Neovim 0.10 and mini.test into <repo>/.cache/nvim when missing,
+# installs Neovim 0.10 and mini.test into $DECKHAND_CACHE/nvim when missing
+# (~/.cache/deckhand unless set: kept across clones, as Go's module cache is),
 # runs luacheck on the plugin (installing Debian's lua-check when missing),
 # the mini.test suite (a child Neovim per case, against the real binary)
 # and the tmux smoke test of the real TUI, and ends with one line
@@ -11,7 +12,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "$here/../.." && pwd)
-cache=$repo/.cache
+cache=${DECKHAND_CACHE:-$HOME/.cache/deckhand}
 
 fail() { echo "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
 

@@ -6,13 +6,15 @@
 #   layer 3  that package in a real workbench (code-server + Chromium +
 #            playwright-core), with no deckhand on PATH; screenshots of the
 #            main states go to test-results/
-# Tools are installed when missing and cached under <repo>/.cache (code-server)
+# Tools are installed when missing and cached under $DECKHAND_CACHE
+# (code-server; ~/.cache/deckhand unless set, kept across clones as Go's
+# module cache is)
 # and node_modules; apt-get is used only for Chromium and code-server's build
 # dependencies. Set DECKHAND_UI=0 to skip layer 3.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-CACHE=${DECKHAND_CACHE:-$REPO/.cache}
+CACHE=${DECKHAND_CACHE:-$HOME/.cache/deckhand}
 cd "$HERE"
 
 passed=0
