@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test lane-go lane-checks test-go test-race test-editors vet platforms bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
+.PHONY: build demo test lane-go lane-checks test-go test-race test-editors vet govet tree platforms bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -29,34 +29,40 @@ platforms:
 
 # go vet, and a tree that stays clean: nothing over 1 MB, no binaries,
 # go.mod tidy, gofmt and a pinned staticcheck silent (scripts/check-tree.sh).
-# Both read the packages as the race suite builds them (VETFLAGS), so after
-# it they compile nothing again.
+# Both read the packages as the race suite builds them (VETFLAGS), so next
+# to it they compile nothing again.
 VETFLAGS ?= -race
-vet:
+vet: govet tree
+
+govet:
 	$(GO) vet $(VETFLAGS) ./...
+
+tree:
 	GO=$(GO) VETFLAGS="$(VETFLAGS)" scripts/check-tree.sh
 
-# Everything CI runs: the Go suite under the race detector, vet and the
-# platform check, and the editors' suites against the real binary. deckhand
-# is built once first (every lane needs it, and lanes compiling the same
-# packages at once do the work twice). Then three lanes run side by side,
-# since the editors' suites mostly wait on the processes they drive: the
-# race suite and the platform check; Neovim, ACP and then vet with
-# staticcheck, which read the packages the race suite compiled by then;
-# VS Code. Each lane's output is printed whole when it ends.
+# Everything CI runs: the Go suite under the race detector, vet, the tree
+# check and the platform check, and the editors' suites against the real
+# binary. deckhand is built once first (every lane needs it, and lanes
+# compiling the same packages at once do the work twice). Then three lanes
+# run side by side, since the editors' suites mostly wait on the processes
+# they drive: go vet with -race (which compiles what the race suite then
+# runs), the race suite and the platform check; Neovim, ACP and the tree
+# check (staticcheck reads the packages as `make build` compiled them); VS
+# Code. Each lane's output is printed whole when it ends.
 test:
 	scripts/test-deps.sh test
 	$(MAKE) build
 	$(MAKE) -j3 -Otarget lane-go lane-checks test-vscode
 
 lane-go:
+	$(MAKE) govet
 	$(MAKE) test-race
 	$(MAKE) platforms
 
 lane-checks:
 	$(MAKE) test-nvim
 	$(MAKE) test-acp
-	$(MAKE) vet
+	$(MAKE) tree VETFLAGS=
 
 test-go:
 	scripts/test-deps.sh test
