@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/deckhand
 
-.PHONY: build demo test lane-go lane-checks test-go test-race test-editors vet govet tree platforms bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
+.PHONY: build demo test ci-vet ci-race ci-tree test-go test-race test-editors vet govet tree platforms bench soak hostile fuzz test-nvim test-vscode test-acp vsix clean cross
 
 build:
 	$(GO) build -o $(BIN) ./cmd/deckhand
@@ -42,27 +42,25 @@ tree:
 
 # Everything CI runs: the Go suite under the race detector, vet, the tree
 # check and the platform check, and the editors' suites against the real
-# binary. deckhand is built once first (every lane needs it, and lanes
-# compiling the same packages at once do the work twice). Then three lanes
-# run side by side, since the editors' suites mostly wait on the processes
-# they drive: go vet with -race (which compiles what the race suite then
-# runs), the race suite and the platform check; Neovim, ACP and the tree
-# check (staticcheck reads the packages as `make build` compiled them); VS
-# Code. Each lane's output is printed whole when it ends.
+# binary. deckhand is built once first (every job needs it, and jobs
+# compiling the same packages at once do the work twice). Then up to three
+# jobs run at a time, since the editors' suites mostly wait on the processes
+# they drive: go vet with -race compiles what the race suite and staticcheck
+# then read, and both wait for it; the editors' suites and the platform
+# check need nothing more. Each job's output is printed whole when it ends.
 test:
 	scripts/test-deps.sh test
 	$(MAKE) build
-	$(MAKE) -j3 -Otarget lane-go lane-checks test-vscode
+	$(MAKE) -j3 -Otarget ci-race ci-tree test-vscode test-nvim test-acp platforms
 
-lane-go:
-	$(MAKE) govet
-	$(MAKE) test-race
-	$(MAKE) platforms
+ci-vet:
+	$(GO) vet -race ./...
 
-lane-checks:
-	$(MAKE) test-nvim
-	$(MAKE) test-acp
-	$(MAKE) tree VETFLAGS=
+ci-race: ci-vet
+	$(GO) test -race -count=1 -timeout 12m ./...
+
+ci-tree: ci-vet
+	GO=$(GO) VETFLAGS=-race scripts/check-tree.sh
 
 test-go:
 	scripts/test-deps.sh test
