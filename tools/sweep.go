@@ -23,8 +23,9 @@ import (
 // own home. The first time a workspace is opened in a process, a bounded
 // walk removes the temporary files whose tag checks and whose writer is
 // gone. It starts a little later (sweepDelay), not while the client waits
-// for initialize's answer, which it would slow on a machine of few cores. A file merely named like one (a user's .env.deckhand-prod) has no
-// valid tag and is never touched; without a key nothing is swept.
+// for initialize's answer, which it would slow on a machine of few cores.
+// A file merely named like one (a user's .env.deckhand-prod) has no valid
+// tag and is never touched; without a key nothing is swept.
 
 // tempMarker separates a file's name from the writer's id in the name of a
 // temporary file: .<name>.deckhand-<pid>-<random>-<tag>.
