@@ -155,7 +155,9 @@ func TestDiagnosticsHugeAnswerIsCapped(t *testing.T) {
 	}
 	flood = append(flood, diag(3, "error", "undefined: y", "compiler"))
 	ed := &diagEditor{answers: []any{map[string]any{"diagnostics": []any{}}, map[string]any{"diagnostics": flood}}}
-	fake, p, _ := diagServer(t, ed, true)
+	// The cap is what is tested, not the wait: a busy machine may take
+	// more than the default 5 s to send and read 0.3 MB under -race.
+	fake, p, _ := diagServer(t, ed, true, "--diagnostics-wait", "60s")
 	p.chat(map[string]any{"message": "call y"})
 	out := outputsOf(input(t, fake.RequestsTo(codexPath), 1))["e1"]
 	_, note, ok := strings.Cut(out, "The editor's language servers report")
